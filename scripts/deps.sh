@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages HeteroPod needs to build, test and demo.
+# Idempotent: only missing packages are installed, and apt-get update runs
+# only when something is missing.
+set -euo pipefail
+
+pkgs=(
+	# build
+	build-essential cmake pkg-config clang llvm
+	# libraries we link
+	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev libglpk-dev
+	libcmocka-dev
+	# eBPF skeletons
+	bpftool
+	# the emulated node and hetero-netns
+	iproute2 iptables util-linux procps
+	# real programs the tests and the demo drive
+	curl python3 socat
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

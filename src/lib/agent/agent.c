@@ -1,0 +1,847 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "agent/agent.h"
+#include "agent/proto.h"
+#include "netns/addr.h"
+#include "netns/bpf-hnetns.h"
+#include "netns/half.h"
+#include "node/node.h"
+#include "node/window.h"
+#include "util/util.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+
+#define MAX_PODS 1024
+#define MAX_CLIENTS 64
+#define POD_CGROUP_LEVEL 3 /* heteropod.<node>/<pu>/pod.<name> */
+#define PEER_TIMEOUT_MS 20000
+
+/* epoll tags */
+enum { EV_SIGNAL = 1, EV_CTL_LISTEN, EV_PEER_LISTEN, EV_BPF, EV_PEER = 0x100, EV_CLIENT = 0x1000 };
+
+struct port_ref {
+	uint8_t proto;
+	uint16_t port;
+};
+
+struct pod_entry {
+	bool used;
+	struct hp_pod pod;
+	bool attached;            /* eBPF hooks on this half */
+	struct port_ref *remote;  /* ports the other half holds (routed there) */
+	size_t n_remote;
+};
+
+struct peer {
+	struct hp_conn conn;      /* fd -1 when down */
+	unsigned dpu;             /* the DPU at the other end (host agent) */
+};
+
+struct agent {
+	struct hp_node node;
+	unsigned pu_index;
+	const char *pu;
+	bool is_host;
+	int epfd, sigfd, ctl_fd, peer_listen_fd;
+	struct hp_hnetns *bpf;
+	struct hp_window win;
+	struct peer peers[HP_MAX_DPUS]; /* host: one per DPU; DPU: [0] = host */
+	struct hp_conn clients[MAX_CLIENTS];
+	struct pod_entry pods[MAX_PODS];
+	unsigned next_id;
+	uint64_t seq;
+	bool stop;
+};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static json_t *reply_err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *reply_err(int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s, s:i}", "ok", 0, "error", msg, "code", code);
+}
+
+static struct pod_entry *pod_by_name(struct agent *a, const char *name)
+{
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used && !strcmp(a->pods[i].pod.name, name))
+			return &a->pods[i];
+	return NULL;
+}
+
+static struct pod_entry *pod_by_id(struct agent *a, unsigned id)
+{
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used && a->pods[i].pod.id == id)
+			return &a->pods[i];
+	return NULL;
+}
+
+static struct pod_entry *pod_slot(struct agent *a)
+{
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (!a->pods[i].used)
+			return &a->pods[i];
+	return NULL;
+}
+
+static struct peer *peer_of_pod(struct agent *a, const struct hp_pod *pod)
+{
+	return &a->peers[a->is_host ? pod->dpu : 0];
+}
+
+static int epoll_add(struct agent *a, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void peer_down(struct agent *a, struct peer *p)
+{
+	if (p->conn.fd < 0)
+		return;
+	log_warn("PU link peer %s is gone", a->is_host ? a->node.cfg.dpu[p->dpu].name : "host");
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, p->conn.fd, NULL);
+	hp_conn_close(&p->conn);
+}
+
+/* ---- pod halves --------------------------------------------------------- */
+
+static int half_up(struct agent *a, struct pod_entry *e, struct hp_error *err)
+{
+	char cg[PATH_MAX], group[64];
+	int r;
+
+	r = hp_half_create(&a->node, &e->pod, a->pu_index, err);
+	if (r < 0)
+		return r;
+	hp_half_group(e->pod.name, group, sizeof(group));
+	hp_cgroup_v2_path(&a->node.cg, a->pu, group, cg, sizeof(cg));
+	r = hp_hnetns_attach(a->bpf, cg, e->pod.id);
+	if (r < 0) {
+		hp_error_set(err, "cannot attach the hetero-netns eBPF hooks to %s: %s", cg,
+			     strerror(-r));
+		hp_half_delete(&a->node, &e->pod, a->pu_index);
+		return r;
+	}
+	e->attached = true;
+	return 0;
+}
+
+static void half_down(struct agent *a, struct pod_entry *e)
+{
+	for (size_t i = 0; i < e->n_remote; i++)
+		hp_hnetns_set_remote_port(a->bpf, e->pod.id, e->remote[i].proto, e->remote[i].port,
+					  false);
+	free(e->remote);
+	if (e->attached)
+		hp_hnetns_detach(a->bpf, e->pod.id);
+	hp_half_delete(&a->node, &e->pod, a->pu_index);
+	memset(e, 0, sizeof(*e));
+}
+
+static json_t *pod_json(const struct agent *a, const struct hp_pod *pod)
+{
+	char ip[32];
+
+	hp_ip4_format(pod->ip, ip, sizeof(ip));
+	return json_pack("{s:s, s:i, s:s, s:s}", "name", pod->name, "id", pod->id, "ip", ip, "dpu",
+			 a->node.cfg.dpu[pod->dpu].name);
+}
+
+static int pod_from_json(json_t *j, struct hp_pod *pod)
+{
+	const char *name, *ip, *dpu;
+	json_int_t id;
+	json_error_t jerr;
+
+	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:I, s:s, s:s}", "name", &name, "id", &id, "ip", &ip,
+			   "dpu", &dpu) < 0)
+		return -EBADMSG;
+	if (!hp_name_valid(name, HP_POD_NAME_MAX) || id <= 0 || id > 0xffffff ||
+	    strncmp(dpu, "dpu", 3))
+		return -EBADMSG;
+	memset(pod, 0, sizeof(*pod));
+	strcpy(pod->name, name);
+	pod->id = (unsigned)id;
+	pod->dpu = (unsigned)strtoul(dpu + 3, NULL, 10);
+	if (pod->dpu >= HP_MAX_DPUS || hp_ip4_parse(ip, &pod->ip) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+/* ---- port ownership ----------------------------------------------------- */
+
+/* A port of one of our halves was bound or released: tell the other half. */
+static void on_local_port(void *data, uint32_t pod_id, uint8_t proto, uint16_t port, bool bound)
+{
+	struct agent *a = data;
+	struct pod_entry *e = pod_by_id(a, pod_id);
+	struct peer *p;
+	json_t *msg;
+
+	if (!e)
+		return; /* a pod already deleted: its sockets are closing */
+	p = peer_of_pod(a, &e->pod);
+	log_debug("pod %s: %s/%u %s here", e->pod.name, proto == IPPROTO_UDP ? "udp" : "tcp", port,
+		  bound ? "bound" : "released");
+	if (p->conn.fd < 0)
+		return;
+	msg = json_pack("{s:s, s:i, s:i, s:i, s:b}", "op", "port", "pod", pod_id, "proto", proto,
+			"port", port, "bound", bound);
+	if (msg && hp_conn_send(&p->conn, msg) < 0)
+		peer_down(a, p);
+	json_decref(msg);
+}
+
+/* The other half of a pod bound or released a port. */
+static void on_remote_port(struct agent *a, json_t *msg)
+{
+	json_int_t id, proto, port;
+	int bound;
+	struct pod_entry *e;
+
+	if (json_unpack(msg, "{s:I, s:I, s:I, s:b}", "pod", &id, "proto", &proto, "port", &port,
+			"bound", &bound) < 0 ||
+	    (proto != IPPROTO_TCP && proto != IPPROTO_UDP) || port <= 0 || port > 65535)
+		return;
+	e = pod_by_id(a, (unsigned)id);
+	if (!e)
+		return;
+	if (bound) {
+		struct port_ref *n;
+
+		for (size_t i = 0; i < e->n_remote; i++)
+			if (e->remote[i].proto == proto && e->remote[i].port == port)
+				return;
+		n = realloc(e->remote, (e->n_remote + 1) * sizeof(*n));
+		if (!n)
+			return;
+		e->remote = n;
+		e->remote[e->n_remote++] = (struct port_ref){ (uint8_t)proto, (uint16_t)port };
+		/* Refuse binds first, then route: a local bind can't sneak in. */
+		hp_hnetns_set_remote_port(a->bpf, e->pod.id, proto, port, true);
+		hp_half_route_port(&a->node, &e->pod, a->pu_index, proto, port, true);
+	} else {
+		for (size_t i = 0; i < e->n_remote; i++) {
+			if (e->remote[i].proto != proto || e->remote[i].port != port)
+				continue;
+			e->remote[i] = e->remote[--e->n_remote];
+			hp_half_route_port(&a->node, &e->pod, a->pu_index, proto, port, false);
+			hp_hnetns_set_remote_port(a->bpf, e->pod.id, proto, port, false);
+			return;
+		}
+	}
+}
+
+/* ---- PU link ------------------------------------------------------------- */
+
+static json_t *handle_peer_request(struct agent *a, json_t *msg);
+
+/* Handle a message from a peer that is not a reply we are waiting for. */
+static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
+{
+	const char *op = json_string_value(json_object_get(msg, "op"));
+
+	if (!op)
+		return;
+	if (!strcmp(op, "port")) {
+		on_remote_port(a, msg);
+	} else if (!strcmp(op, "pod-add") || !strcmp(op, "pod-del") || !strcmp(op, "hello")) {
+		json_t *resp = handle_peer_request(a, msg);
+
+		if (resp) {
+			json_object_set(resp, "op", json_string("reply"));
+			json_object_set(resp, "seq", json_object_get(msg, "seq"));
+			if (hp_conn_send(&p->conn, resp) < 0)
+				peer_down(a, p);
+			json_decref(resp);
+		}
+	}
+}
+
+/* Read and dispatch what the peer sent; -errno when the link broke. */
+static int peer_pump(struct agent *a, struct peer *p, uint64_t want_seq, json_t **ret_reply)
+{
+	json_t *msg;
+	int r;
+
+	r = hp_conn_fill(&p->conn);
+	if (r == 0)
+		return -ECONNRESET;
+	if (r < 0 && r != -EAGAIN)
+		return r;
+	while ((r = hp_conn_next(&p->conn, &msg)) > 0) {
+		const char *op = json_string_value(json_object_get(msg, "op"));
+
+		if (ret_reply && op && !strcmp(op, "reply") &&
+		    json_integer_value(json_object_get(msg, "seq")) == (json_int_t)want_seq) {
+			*ret_reply = msg;
+			ret_reply = NULL;
+			continue;
+		}
+		peer_dispatch(a, p, msg);
+		json_decref(msg);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* Send a request to a peer and wait for its reply (other messages are handled meanwhile). */
+static int peer_call(struct agent *a, struct peer *p, json_t *req, json_t **ret_reply)
+{
+	struct timespec start, now;
+	json_t *reply = NULL;
+	uint64_t seq = ++a->seq;
+	int r;
+
+	if (p->conn.fd < 0)
+		return -ENOTCONN;
+	json_object_set_new(req, "seq", json_integer((json_int_t)seq));
+	r = hp_conn_send(&p->conn, req);
+	if (r < 0)
+		goto broken;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!reply) {
+		struct pollfd pfd = { .fd = p->conn.fd, .events = POLLIN };
+		long waited;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited > PEER_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, (int)(PEER_TIMEOUT_MS - waited));
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		r = peer_pump(a, p, seq, &reply);
+		if (r < 0)
+			goto broken;
+	}
+	*ret_reply = reply;
+	return 0;
+broken:
+	peer_down(a, p);
+	return r;
+}
+
+static int peer_connect(struct agent *a, unsigned dpu)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(a->node.cfg.agent_port) };
+	struct peer *p = &a->peers[dpu];
+	int fd, one = 1;
+
+	if (p->conn.fd >= 0)
+		return 0;
+	sa.sin_addr.s_addr = htonl(hp_pulink_dpu_addr(dpu));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	hp_conn_init(&p->conn, fd);
+	p->dpu = dpu;
+	epoll_add(a, fd, EV_PEER + dpu);
+
+	json_t *hello = json_pack("{s:s, s:s, s:s}", "op", "hello", "pu", "host", "node",
+				  a->node.cfg.name);
+	json_t *reply = NULL;
+	int r = peer_call(a, p, hello, &reply);
+
+	json_decref(hello);
+	if (r >= 0 && !json_is_true(json_object_get(reply, "ok")))
+		r = -EPROTO;
+	json_decref(reply);
+	if (r < 0) {
+		peer_down(a, p);
+		return r;
+	}
+	log_info("PU link to %s is up", a->node.cfg.dpu[dpu].name);
+	return 0;
+}
+
+static json_t *handle_peer_request(struct agent *a, json_t *msg)
+{
+	const char *op = json_string_value(json_object_get(msg, "op"));
+	struct hp_error err = { "" };
+	struct pod_entry *e;
+	struct hp_pod pod;
+	int r;
+
+	if (!strcmp(op, "hello")) {
+		const char *node = json_string_value(json_object_get(msg, "node"));
+
+		if (!node || strcmp(node, a->node.cfg.name))
+			return reply_err(1, "hello from another node");
+		return json_pack("{s:b, s:s}", "ok", 1, "pu", a->pu);
+	}
+	if (a->is_host)
+		return reply_err(1, "%s is not served by the host agent", op);
+	if (!strcmp(op, "pod-add")) {
+		if (pod_from_json(json_object_get(msg, "pod"), &pod) < 0)
+			return reply_err(2, "malformed pod");
+		if (pod.dpu != a->pu_index - 1)
+			return reply_err(2, "pod %s is not for %s", pod.name, a->pu);
+		if (pod_by_name(a, pod.name) || pod_by_id(a, pod.id))
+			return reply_err(2, "pod %s already has a %s half", pod.name, a->pu);
+		e = pod_slot(a);
+		if (!e)
+			return reply_err(1, "too many pods on %s", a->pu);
+		e->pod = pod;
+		r = half_up(a, e, &err);
+		if (r < 0) {
+			memset(e, 0, sizeof(*e));
+			return reply_err(1, "%s", err.msg);
+		}
+		e->used = true;
+		log_info("pod %s: %s half up", pod.name, a->pu);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (!strcmp(op, "pod-del")) {
+		const char *name = json_string_value(json_object_get(msg, "pod"));
+
+		e = name ? pod_by_name(a, name) : NULL;
+		if (e) {
+			half_down(a, e);
+			log_info("pod %s: %s half down", name, a->pu);
+		}
+		return json_pack("{s:b}", "ok", 1);
+	}
+	return reply_err(2, "unknown request '%s'", op);
+}
+
+/* ---- control socket (CLI) --------------------------------------------- */
+
+static unsigned alloc_pod_id(struct agent *a)
+{
+	unsigned max = (1u << (32 - a->node.cfg.pod_prefix)) - 2;
+
+	for (unsigned tries = 0; tries < max; tries++) {
+		unsigned id = a->next_id;
+
+		a->next_id = a->next_id >= max ? 1 : a->next_id + 1;
+		if (!pod_by_id(a, id))
+			return id;
+	}
+	return 0;
+}
+
+static json_t *ctl_pod_create(struct agent *a, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	const char *dpu = json_string_value(json_object_get(req, "dpu"));
+	struct hp_error err = { "" };
+	struct pod_entry *e;
+	json_t *msg, *reply = NULL;
+	int di, r;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are created through the host agent");
+	if (!name || !hp_name_valid(name, HP_POD_NAME_MAX))
+		return reply_err(2, "pod name '%s' must be 1-%d characters of a-z, 0-9 and '-'",
+				 name ? name : "", HP_POD_NAME_MAX);
+	if (!dpu)
+		dpu = "dpu0";
+	di = hp_node_pu_index(&a->node.cfg, dpu);
+	if (di <= 0)
+		return reply_err(2, "unknown DPU '%s' (this node has dpu0..dpu%u)", dpu,
+				 a->node.cfg.n_dpus - 1);
+	if (pod_by_name(a, name))
+		return reply_err(2, "pod '%s' already exists", name);
+	e = pod_slot(a);
+	if (!e)
+		return reply_err(1, "too many pods");
+	memset(e, 0, sizeof(*e));
+	strcpy(e->pod.name, name);
+	e->pod.dpu = di - 1;
+	e->pod.id = alloc_pod_id(a);
+	e->pod.ip = hp_pod_addr(a->node.cfg.pod_net, a->node.cfg.pod_prefix, e->pod.id);
+	if (!e->pod.id || !e->pod.ip)
+		return reply_err(1, "the pod CIDR is full");
+	if (a->peers[e->pod.dpu].conn.fd < 0 && peer_connect(a, e->pod.dpu) < 0)
+		return reply_err(1, "the %s agent is not reachable over the PU link", dpu);
+
+	r = half_up(a, e, &err);
+	if (r < 0) {
+		memset(e, 0, sizeof(*e));
+		return reply_err(1, "%s", err.msg);
+	}
+	e->used = true;
+	msg = json_pack("{s:s, s:o}", "op", "pod-add", "pod", pod_json(a, &e->pod));
+	r = peer_call(a, &a->peers[e->pod.dpu], msg, &reply);
+	json_decref(msg);
+	if (r < 0 || !json_is_true(json_object_get(reply, "ok"))) {
+		const char *why = reply ? json_string_value(json_object_get(reply, "error")) : NULL;
+		json_t *out = reply_err(1, "%s half of pod '%s': %s", dpu, name,
+					why ? why : (r < 0 ? strerror(-r) : "failed"));
+
+		json_decref(reply);
+		half_down(a, e);
+		return out;
+	}
+	json_decref(reply);
+	log_info("pod %s: host half up (id %u)", name, e->pod.id);
+	return json_pack("{s:b, s:o}", "ok", 1, "pod", pod_json(a, &e->pod));
+}
+
+static json_t *ctl_pod_delete(struct agent *a, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	struct pod_entry *e = name ? pod_by_name(a, name) : NULL;
+	struct peer *p;
+	json_t *msg, *reply = NULL;
+	const char *warning = NULL;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are deleted through the host agent");
+	if (!e)
+		return reply_err(2, "unknown pod '%s'", name ? name : "");
+	p = peer_of_pod(a, &e->pod);
+	msg = json_pack("{s:s, s:s}", "op", "pod-del", "pod", name);
+	if (peer_call(a, p, msg, &reply) < 0 || !json_is_true(json_object_get(reply, "ok")))
+		warning = "the DPU agent did not confirm removing its half";
+	json_decref(msg);
+	json_decref(reply);
+	half_down(a, e);
+	log_info("pod %s: deleted", name);
+	if (warning)
+		return json_pack("{s:b, s:s}", "ok", 1, "warning", warning);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *ctl_pod_list(struct agent *a)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used)
+			json_array_append_new(arr, pod_json(a, &a->pods[i].pod));
+	return json_pack("{s:b, s:o}", "ok", 1, "pods", arr);
+}
+
+static json_t *ctl_half(struct agent *a, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	struct pod_entry *e = name ? pod_by_name(a, name) : NULL;
+	char netns[160], uts[PATH_MAX], group[64];
+
+	if (!e)
+		return reply_err(2, "unknown pod '%s' on %s", name ? name : "", a->pu);
+	hp_half_netns(&a->node, name, a->pu_index, netns, sizeof(netns));
+	hp_half_uts(&a->node, name, a->pu_index, uts, sizeof(uts));
+	hp_half_group(name, group, sizeof(group));
+	return json_pack("{s:b, s:s, s:s, s:s, s:s}", "ok", 1, "netns", netns, "uts", uts, "pu",
+			 a->pu, "group", group);
+}
+
+static json_t *ctl_status(struct agent *a)
+{
+	json_t *peers = json_array();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		n += a->pods[i].used;
+	for (unsigned i = 0; i < (a->is_host ? a->node.cfg.n_dpus : 1); i++)
+		json_array_append_new(peers,
+				      json_pack("{s:s, s:b}", "pu",
+						a->is_host ? a->node.cfg.dpu[i].name : "host", "up",
+						a->peers[i].conn.fd >= 0));
+	return json_pack("{s:b, s:s, s:i, s:i, s:o}", "ok", 1, "pu", a->pu, "pid", (int)getpid(),
+			 "pods", n, "pu_link", peers);
+}
+
+static json_t *handle_ctl(struct agent *a, json_t *req)
+{
+	const char *op = json_string_value(json_object_get(req, "op"));
+
+	if (!op)
+		return reply_err(2, "request without 'op'");
+	if (!strcmp(op, "pod-create"))
+		return ctl_pod_create(a, req);
+	if (!strcmp(op, "pod-delete"))
+		return ctl_pod_delete(a, req);
+	if (!strcmp(op, "pod-list"))
+		return ctl_pod_list(a);
+	if (!strcmp(op, "half"))
+		return ctl_half(a, req);
+	if (!strcmp(op, "status"))
+		return ctl_status(a);
+	return reply_err(2, "unknown request '%s'", op);
+}
+
+static void client_event(struct agent *a, unsigned idx)
+{
+	struct hp_conn *c = &a->clients[idx];
+	json_t *req;
+	int r = hp_conn_fill(c);
+
+	if (r == -EAGAIN)
+		return;
+	while (r > 0 && (r = hp_conn_next(c, &req)) > 0) {
+		json_t *resp = handle_ctl(a, req);
+
+		json_decref(req);
+		if (resp)
+			hp_conn_send(c, resp);
+		json_decref(resp);
+	}
+	if (r <= 0 && r != -EAGAIN) {
+		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		hp_conn_close(c);
+	}
+}
+
+/* ---- setup and loop ------------------------------------------------------ */
+
+static int listen_ctl(struct agent *a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char path[PATH_MAX];
+	int fd;
+
+	hp_node_agent_sock(a->node.cfg.name, a->pu, path, sizeof(path));
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 16) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	a->ctl_fd = fd;
+	return epoll_add(a, fd, EV_CTL_LISTEN);
+}
+
+static int listen_peer(struct agent *a)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(a->node.cfg.agent_port) };
+	int fd, one = 1;
+
+	sa.sin_addr.s_addr = htonl(hp_pulink_dpu_addr(a->pu_index - 1));
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	a->peer_listen_fd = fd;
+	return epoll_add(a, fd, EV_PEER_LISTEN);
+}
+
+static void accept_into(struct agent *a, int lfd, bool peer)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), one = 1;
+
+	if (fd < 0)
+		return;
+	if (peer) {
+		/* One host per DPU: a new connection replaces a stale one. */
+		peer_down(a, &a->peers[0]);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		hp_conn_init(&a->peers[0].conn, fd);
+		epoll_add(a, fd, EV_PEER);
+		return;
+	}
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (a->clients[i].fd >= 0)
+			continue;
+		hp_conn_init(&a->clients[i], fd);
+		epoll_add(a, fd, EV_CLIENT + i);
+		return;
+	}
+	close(fd);
+}
+
+static void heartbeat(struct agent *a)
+{
+	struct hp_window_header *h = a->win.base;
+
+	if (h)
+		__atomic_add_fetch(&h->slot[a->pu_index].heartbeat, 1, __ATOMIC_RELEASE);
+}
+
+static void shutdown_agent(struct agent *a)
+{
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used)
+			half_down(a, &a->pods[i]);
+	for (unsigned i = 0; i < HP_MAX_DPUS; i++)
+		hp_conn_close(&a->peers[i].conn);
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		hp_conn_close(&a->clients[i]);
+	hp_hnetns_close(a->bpf);
+	if (a->win.base) {
+		hp_window_detach(&a->win, a->pu_index);
+		hp_window_unmap(&a->win);
+	}
+}
+
+static void ready(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ready(int fd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	vdprintf(fd, fmt, ap);
+	va_end(ap);
+	close(fd);
+}
+
+int hp_agent_run(const char *node, const char *pu, int ready_fd)
+{
+	static struct agent agent; /* big (pod table); one per process */
+	struct agent *a = &agent;
+	struct hp_error err = { "" };
+	sigset_t mask;
+	int r, idx;
+
+	a->epfd = a->sigfd = a->ctl_fd = a->peer_listen_fd = -1;
+	for (unsigned i = 0; i < HP_MAX_DPUS; i++)
+		hp_conn_init(&a->peers[i].conn, -1);
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		hp_conn_init(&a->clients[i], -1);
+	a->next_id = 1;
+
+	r = hp_node_open(&a->node, node, &err);
+	if (r < 0)
+		goto fail;
+	idx = hp_node_pu_index(&a->node.cfg, pu);
+	if (idx < 0) {
+		hp_error_set(&err, "node '%s' has no PU '%s'", node, pu);
+		r = -EINVAL;
+		goto fail;
+	}
+	a->pu_index = (unsigned)idx;
+	a->pu = hp_node_pu_name(&a->node.cfg, a->pu_index);
+	a->is_host = a->pu_index == 0;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	a->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (a->epfd < 0 || a->sigfd < 0) {
+		r = -errno;
+		hp_error_set(&err, "epoll/signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	epoll_add(a, a->sigfd, EV_SIGNAL);
+
+	r = hp_window_map(a->node.window_path, &a->win);
+	if (r < 0) {
+		hp_error_set(&err, "cannot map the window %s: %s", a->node.window_path, strerror(-r));
+		goto fail;
+	}
+	hp_window_attach(&a->win, a->pu_index, a->pu, (uint64_t)getpid());
+
+	r = hp_hnetns_open(POD_CGROUP_LEVEL, on_local_port, a, &a->bpf);
+	if (r < 0) {
+		hp_error_set(&err, "cannot load the hetero-netns eBPF programs: %s", strerror(-r));
+		goto fail;
+	}
+	epoll_add(a, hp_hnetns_fd(a->bpf), EV_BPF);
+
+	r = listen_ctl(a);
+	if (r < 0) {
+		hp_error_set(&err, "cannot listen on the control socket: %s", strerror(-r));
+		goto fail;
+	}
+	if (!a->is_host) {
+		r = listen_peer(a);
+		if (r < 0) {
+			hp_error_set(&err, "cannot listen on the PU link: %s", strerror(-r));
+			goto fail;
+		}
+	} else {
+		for (unsigned i = 0; i < a->node.cfg.n_dpus; i++) {
+			for (int t = 0; t < 50 && (r = peer_connect(a, i)) < 0; t++)
+				nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+			if (r < 0) {
+				hp_error_set(&err, "cannot reach the %s agent over the PU link: %s",
+					     a->node.cfg.dpu[i].name, strerror(-r));
+				goto fail;
+			}
+		}
+	}
+	log_info("agent for %s of node %s is up (pid %d)", a->pu, node, (int)getpid());
+	ready(ready_fd, "ok %d\n", (int)getpid());
+
+	while (!a->stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(a->epfd, evs, 16, 1000);
+
+		heartbeat(a);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = evs[i].data.u64;
+
+			if (tag == EV_SIGNAL) {
+				a->stop = true;
+			} else if (tag == EV_CTL_LISTEN) {
+				accept_into(a, a->ctl_fd, false);
+			} else if (tag == EV_PEER_LISTEN) {
+				accept_into(a, a->peer_listen_fd, true);
+			} else if (tag == EV_BPF) {
+				hp_hnetns_poll(a->bpf);
+			} else if (tag >= EV_CLIENT) {
+				client_event(a, (unsigned)(tag - EV_CLIENT));
+			} else if (tag >= EV_PEER) {
+				struct peer *p = &a->peers[tag - EV_PEER];
+
+				if (p->conn.fd >= 0 && peer_pump(a, p, 0, NULL) < 0)
+					peer_down(a, p);
+			}
+		}
+		/* The host keeps trying to reach a DPU whose agent restarted. */
+		if (a->is_host)
+			for (unsigned i = 0; i < a->node.cfg.n_dpus; i++)
+				if (a->peers[i].conn.fd < 0)
+					peer_connect(a, i);
+	}
+	log_info("agent for %s stopping", a->pu);
+	shutdown_agent(a);
+	return 0;
+
+fail:
+	log_err("%s", err.msg);
+	ready(ready_fd, "error %s\n", err.msg);
+	shutdown_agent(a);
+	return r;
+}

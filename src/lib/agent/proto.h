@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Framing of the agent protocol: one JSON object per line, over the PU link
+ * (TCP, agent to agent) and over each agent's control socket (Unix, CLI to
+ * agent). See docs/agent-protocol.md for the messages.
+ *
+ * A peer is another trust domain: lines are bounded (HP_PROTO_MAX_LINE)
+ * and anything that is not a JSON object ends the connection.
+ */
+#ifndef HP_PROTO_H
+#define HP_PROTO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define HP_PROTO_MAX_LINE (64 * 1024)
+
+struct hp_conn {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+void hp_conn_init(struct hp_conn *c, int fd);
+void hp_conn_close(struct hp_conn *c);
+/* Send one message (blocking until written). */
+int hp_conn_send(struct hp_conn *c, json_t *msg);
+/* Read what is available: > 0 bytes, 0 on EOF, -EAGAIN, or -errno. */
+int hp_conn_fill(struct hp_conn *c);
+/*
+ * Take the next complete message out of the buffer: 1 and *ret (caller
+ * decrefs), 0 if no complete line yet, -EBADMSG on a bad or oversized line.
+ */
+int hp_conn_next(struct hp_conn *c, json_t **ret);
+/* Parse one line (exposed for tests and fuzzing). */
+int hp_proto_parse_line(const char *line, size_t len, json_t **ret);
+
+/* Blocking request/response to an agent's control socket, with a timeout. */
+int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeout_ms);
+
+#endif

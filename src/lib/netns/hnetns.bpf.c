@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hetero-netns kernel part: cgroup hooks attached to each pod half's
+ * cgroup v2 group, so every process of the half — static binaries
+ * included — sees one pod port space and Istio-style interception across
+ * the halves.
+ *
+ *  bind4/bind6    refuse (EADDRINUSE) a port the other half holds; that set
+ *                 (remote_ports) is written by this PU's agent from what the
+ *                 peer agent reports over the PU link.
+ *  post_bind4/6   report the first bind of a port (ring buffer) so the agent
+ *                 can tell the peer; sock_release reports the last release.
+ *  sockops        put the socket's own destination (what connect() asked
+ *                 for, before any NAT) into the SYN as a TCP option, and on
+ *                 the passive side keep it in socket storage.
+ *  getsockopt     answer SO_ORIGINAL_DST from that storage, so a proxy on
+ *                 one half sees where an application on the other half was
+ *                 going even though the NAT happened in the other kernel.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "hnetns.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOL_IP 0
+#define SOL_TCP 6
+#define TCP_SAVE_SYN 27
+#define SO_ORIGINAL_DST 80
+#define EADDRINUSE 98
+#define TCPHDR_SYN 0x02
+#define TCPHDR_ACK 0x10
+
+/* Depth of pod-half groups in the v2 hierarchy (heteropod.<node>/<pu>/pod.<name>). */
+const volatile __u32 pod_cgroup_level = 3;
+
+/* cgroup id of a pod half -> pod id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} pods SEC(".maps");
+
+/* Ports bound in this PU's halves: reference count of explicit binds. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct hnetns_port_key);
+	__type(value, __u32);
+} local_ports SEC(".maps");
+
+/* Ports the other half of each pod holds (written by the agent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct hnetns_port_key);
+	__type(value, __u8);
+} remote_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* On sockets that made an explicit bind: which key they counted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct hnetns_port_key);
+} bound_sk SEC(".maps");
+
+struct origdst {
+	__u32 addr; /* network order */
+	__u16 port; /* network order */
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct origdst);
+} origdst_sk SEC(".maps");
+
+struct origdst_opt {
+	__u8 kind;
+	__u8 len;
+	__u16 exid;
+	__u32 addr;
+	__u16 port;
+} __attribute__((packed));
+
+static __always_inline int current_pod(__u32 *pod)
+{
+	__u64 cg = bpf_get_current_ancestor_cgroup_id(pod_cgroup_level);
+	__u32 *p = bpf_map_lookup_elem(&pods, &cg);
+
+	if (!p)
+		return -1;
+	*pod = *p;
+	return 0;
+}
+
+static __always_inline void emit(const struct hnetns_port_key *k, __u8 bound)
+{
+	struct hnetns_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e)
+		return; /* the agent's periodic resync catches up */
+	e->pod = k->pod;
+	e->port = k->port;
+	e->proto = k->proto;
+	e->bound = bound;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int check_bind(struct bpf_sock_addr *ctx)
+{
+	struct hnetns_port_key k = {};
+	__u16 port = bpf_ntohs((__u16)ctx->user_port);
+
+	if (port == 0 || current_pod(&k.pod) < 0)
+		return 1;
+	k.port = port;
+	k.proto = ctx->protocol;
+	if (bpf_map_lookup_elem(&remote_ports, &k)) {
+		bpf_set_retval(-EADDRINUSE);
+		return 0;
+	}
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int hnetns_bind4(struct bpf_sock_addr *ctx)
+{
+	return check_bind(ctx);
+}
+
+SEC("cgroup/bind6")
+int hnetns_bind6(struct bpf_sock_addr *ctx)
+{
+	return check_bind(ctx);
+}
+
+static __always_inline int note_bind(struct bpf_sock *sk)
+{
+	struct hnetns_port_key k = {}, *stored;
+	__u32 one = 1, *cnt;
+
+	if (sk->src_port == 0 || current_pod(&k.pod) < 0)
+		return 1;
+	k.port = sk->src_port; /* host order in struct bpf_sock */
+	k.proto = sk->protocol;
+	stored = bpf_sk_storage_get(&bound_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!stored || stored->port)
+		return 1; /* can't track it, or already counted */
+	*stored = k;
+	cnt = bpf_map_lookup_elem(&local_ports, &k);
+	if (cnt) {
+		__sync_fetch_and_add(cnt, 1);
+		return 1;
+	}
+	if (bpf_map_update_elem(&local_ports, &k, &one, BPF_NOEXIST) == 0) {
+		emit(&k, 1);
+	} else {
+		cnt = bpf_map_lookup_elem(&local_ports, &k);
+		if (cnt)
+			__sync_fetch_and_add(cnt, 1);
+	}
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int hnetns_post_bind4(struct bpf_sock *sk)
+{
+	return note_bind(sk);
+}
+
+SEC("cgroup/post_bind6")
+int hnetns_post_bind6(struct bpf_sock *sk)
+{
+	return note_bind(sk);
+}
+
+SEC("cgroup/sock_release")
+int hnetns_sock_release(struct bpf_sock *sk)
+{
+	struct hnetns_port_key *stored, k;
+	__u32 *cnt;
+
+	stored = bpf_sk_storage_get(&bound_sk, sk, 0, 0);
+	if (!stored || !stored->port)
+		return 1;
+	k = *stored;
+	cnt = bpf_map_lookup_elem(&local_ports, &k);
+	if (cnt && __sync_fetch_and_add(cnt, -1) == 1) {
+		bpf_map_delete_elem(&local_ports, &k);
+		emit(&k, 0);
+	}
+	return 1;
+}
+
+static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, __u32 add, __u32 clear)
+{
+	bpf_sock_ops_cb_flags_set(skops, (skops->bpf_sock_ops_cb_flags | add) & ~clear);
+}
+
+SEC("sockops")
+int hnetns_sockops(struct bpf_sock_ops *skops)
+{
+	struct origdst_opt opt = {};
+	int one = 1;
+
+	if (skops->family != AF_INET)
+		return 1;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_TCP_CONNECT_CB:
+		/* Called before the SYN is built: ask for the option callbacks. */
+		set_cb_flags(skops, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG, 0);
+		break;
+	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
+		if ((skops->skb_tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			bpf_reserve_hdr_opt(skops, sizeof(opt), 0);
+		break;
+	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
+		if ((skops->skb_tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN)
+			break;
+		opt.kind = HNETNS_TCPOPT_KIND;
+		opt.len = sizeof(opt);
+		opt.exid = bpf_htons(HNETNS_TCPOPT_EXID);
+		/* The socket's own destination: NAT rewrites packets, not sockets. */
+		opt.addr = skops->remote_ip4;
+		/* remote_port holds the network-order port in its upper 16 bits. */
+		opt.port = bpf_htons((__u16)bpf_ntohl(skops->remote_port));
+		bpf_store_hdr_opt(skops, &opt, sizeof(opt), 0);
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		/* The SYN is done: stop running on every segment. */
+		set_cb_flags(skops, 0, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_TCP_LISTEN_CB:
+		/* Keep each SYN so PASSIVE_ESTABLISHED can read the option from it. */
+		bpf_setsockopt(skops, SOL_TCP, TCP_SAVE_SYN, &one, sizeof(one));
+		break;
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: {
+		struct origdst *v;
+		struct bpf_sock *sk;
+
+		/*
+		 * Only the other half of the pod can put the option here: the
+		 * DPU half strips it from every SYN that enters from the wire
+		 * (TCPOPTSTRIP in its mangle table), and the host half is
+		 * reachable only through the DPU half.
+		 */
+		opt.kind = HNETNS_TCPOPT_KIND;
+		opt.len = 4; /* search key: kind, length 4 = 2-byte ExID */
+		opt.exid = bpf_htons(HNETNS_TCPOPT_EXID);
+		if (bpf_load_hdr_opt(skops, &opt, sizeof(opt), BPF_LOAD_HDR_OPT_TCP_SYN) !=
+			    sizeof(opt) ||
+		    opt.len != sizeof(opt))
+			break;
+		sk = skops->sk;
+		if (!sk)
+			break;
+		v = bpf_sk_storage_get(&origdst_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!v)
+			break;
+		v->addr = opt.addr;
+		v->port = opt.port;
+		break;
+	}
+	}
+	return 1;
+}
+
+SEC("cgroup/getsockopt")
+int hnetns_getsockopt(struct bpf_sockopt *ctx)
+{
+	struct sockaddr_in *sin;
+	struct origdst *v;
+	struct bpf_sock *sk;
+
+	if (ctx->level != SOL_IP || ctx->optname != SO_ORIGINAL_DST)
+		return 1;
+	sk = ctx->sk;
+	if (!sk)
+		return 1;
+	v = bpf_sk_storage_get(&origdst_sk, sk, 0, 0);
+	if (!v)
+		return 1; /* keep the kernel's (conntrack) answer */
+	sin = ctx->optval;
+	if ((void *)(sin + 1) > ctx->optval_end)
+		return 1;
+	sin->sin_family = AF_INET;
+	sin->sin_port = v->port;
+	sin->sin_addr.s_addr = v->addr;
+	__builtin_memset(sin->__pad, 0, sizeof(sin->__pad));
+	ctx->optlen = sizeof(*sin);
+	ctx->retval = 0;
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "GPL";
