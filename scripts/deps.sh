@@ -16,7 +16,7 @@ pkgs=(
 	# the emulated node and hetero-netns
 	iproute2 iptables util-linux procps
 	# real programs the tests and the demo drive
-	curl python3 socat
+	curl python3 socat jq
 )
 
 missing=()

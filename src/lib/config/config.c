@@ -230,6 +230,16 @@ int hp_config_set(struct hp_node_config *c, const char *section, const char *key
 }
 #undef FAIL
 
+static bool section_known(const char *s)
+{
+	uint64_t i;
+
+	if (!strcmp(s, "node") || !strcmp(s, "window") || !strcmp(s, "host") || !strcmp(s, "dpu"))
+		return true;
+	return !strncmp(s, "dpu", 3) && isdigit((unsigned char)s[3]) && hp_parse_u64(s + 3, &i) == 0 &&
+	       i < HP_MAX_DPUS;
+}
+
 static char *strip(char *s)
 {
 	char *e;
@@ -276,6 +286,12 @@ int hp_config_parse(struct hp_node_config *c, const char *text, const char *file
 			}
 			*end = '\0';
 			strcpy(section, strip(s + 1));
+			if (!section_known(section)) {
+				hp_error_set(err,
+					     "%s:%u: unknown section '[%s]' (known: node, window, host, dpu, dpu0..dpu%d)",
+					     file ? file : "config", line, section, HP_MAX_DPUS - 1);
+				return -EINVAL;
+			}
 			continue;
 		}
 		eq = strchr(s, '=');
