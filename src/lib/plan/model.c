@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The planner's model: building a problem, and the one evaluator every
+ * solver's answer is checked against (the MILP's rounded solution, the greedy
+ * heuristic's steps and every candidate of the exhaustive search all go
+ * through hp_plan_evaluate, so they are compared on the same arithmetic).
+ */
+#include "plan/plan.h"
+#include "util/util.h"
+
+#include <math.h>
+
+void hp_plan_params_defaults(struct hp_plan_params *p)
+{
+	/*
+	 * From the hetero-socket figures (ARCHITECTURE.md, "What fast means"):
+	 * a window round trip is ~0.5 µs busy-polled; with the elastic
+	 * notification a message costs a few µs of CPU on each side when the
+	 * peer sleeps. Copying through the window runs at ~10 GB/s (0.1 ns/B).
+	 */
+	p->msg_cpu_us = 2.0;
+	p->byte_cpu_ns = 0.1;
+	p->msg_latency_us = 5.0;
+	p->memory_weight = 0.0;
+	p->default_rps = 1000.0;
+	p->default_msg_bytes = 2048.0;
+	p->time_limit_s = 10.0;
+}
+
+void hp_plan_problem_init(struct hp_plan_problem *p)
+{
+	memset(p, 0, sizeof(*p));
+	hp_plan_params_defaults(&p->params);
+	p->n_pus = 1;
+	strcpy(p->pu[0].name, "host");
+	p->pu[0].cores = 16;
+	p->pu[0].speed = 1;
+	strcpy(p->pu[0].arch, "amd64");
+}
+
+void hp_plan_problem_free(struct hp_plan_problem *p)
+{
+	if (!p)
+		return;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		free(p->pods[i].workload);
+		free(p->pods[i].file);
+	}
+	for (unsigned i = 0; i < p->n_ctr; i++) {
+		free(p->ctr[i].name);
+		free(p->ctr[i].image);
+		free(p->ctr[i].stay_reason);
+	}
+	free(p->pods);
+	free(p->ctr);
+	free(p->edges);
+	memset(p, 0, sizeof(*p));
+}
+
+static int grow(void **arr, unsigned *cap, unsigned n, size_t size)
+{
+	void *na;
+	unsigned ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	na = reallocarray(*arr, ncap, size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
+int hp_plan_add_pod(struct hp_plan_problem *p, const char *workload, unsigned replicas)
+{
+	struct hp_plan_pod *pod;
+
+	if (grow((void **)&p->pods, &p->cap_pods, p->n_pods, sizeof(*p->pods)) < 0)
+		return -ENOMEM;
+	pod = &p->pods[p->n_pods];
+	memset(pod, 0, sizeof(*pod));
+	pod->workload = strdup(workload);
+	if (!pod->workload)
+		return -ENOMEM;
+	pod->replicas = replicas;
+	pod->latency_budget_us = -1;
+	pod->first = p->n_ctr;
+	pod->tmpl_node = 0;
+	return (int)p->n_pods++;
+}
+
+int hp_plan_add_container(struct hp_plan_problem *p, unsigned pod, const char *name,
+			  const char *image)
+{
+	struct hp_plan_container *c;
+
+	if (pod >= p->n_pods || p->pods[pod].first + p->pods[pod].n != p->n_ctr)
+		return -EINVAL; /* a pod's containers are contiguous */
+	if (grow((void **)&p->ctr, &p->cap_ctr, p->n_ctr, sizeof(*p->ctr)) < 0)
+		return -ENOMEM;
+	c = &p->ctr[p->n_ctr];
+	memset(c, 0, sizeof(*c));
+	c->name = strdup(name);
+	c->image = image ? strdup(image) : NULL;
+	if (!c->name || (image && !c->image)) {
+		free(c->name);
+		free(c->image);
+		return -ENOMEM;
+	}
+	c->pod = pod;
+	c->group = p->n_ctr;
+	c->allowed = (1u << HP_PLAN_MAX_PUS) - 1;
+	c->pin = -1;
+	c->cpu_source = "default";
+	p->pods[pod].n++;
+	return (int)p->n_ctr++;
+}
+
+int hp_plan_add_edge(struct hp_plan_problem *p, unsigned a, unsigned b, double msgs,
+		     double bytes, double crossings)
+{
+	struct hp_plan_edge *e;
+
+	if (a >= p->n_ctr || b >= p->n_ctr || a == b || p->ctr[a].pod != p->ctr[b].pod)
+		return -EINVAL;
+	if (grow((void **)&p->edges, &p->cap_edges, p->n_edges, sizeof(*p->edges)) < 0)
+		return -ENOMEM;
+	e = &p->edges[p->n_edges];
+	e->a = a;
+	e->b = b;
+	e->msgs = msgs;
+	e->bytes = bytes;
+	e->crossings = crossings;
+	return (int)p->n_edges++;
+}
+
+void hp_plan_colocate(struct hp_plan_problem *p, unsigned a, unsigned b)
+{
+	unsigned ga = p->ctr[a].group, gb = p->ctr[b].group;
+	const struct hp_plan_pod *pod = &p->pods[p->ctr[a].pod];
+
+	if (ga == gb)
+		return;
+	/* Groups never leave their pod: relabel within it. */
+	for (unsigned i = pod->first; i < pod->first + pod->n; i++)
+		if (p->ctr[i].group == gb)
+			p->ctr[i].group = ga;
+}
+
+unsigned hp_plan_group(const struct hp_plan_problem *p, unsigned c)
+{
+	return p->ctr[c].group;
+}
+
+double hp_plan_edge_cost(const struct hp_plan_problem *p, const struct hp_plan_edge *e)
+{
+	return e->msgs * p->params.msg_cpu_us * 1e-6 + e->bytes * p->params.byte_cpu_ns * 1e-9;
+}
+
+static bool within(double used, double cap)
+{
+	return used <= cap + 1e-9 * fmax(1.0, fabs(cap));
+}
+
+void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret)
+{
+	_cleanup_free_ double *lat = calloc(p->n_pods ? p->n_pods : 1, sizeof(double));
+	struct hp_plan_eval ev = { .feasible = true };
+
+	if (!lat) {
+		ev.feasible = false;
+		snprintf(ev.why, sizeof(ev.why), "out of memory");
+		*ret = ev;
+		return;
+	}
+	for (unsigned c = 0; c < p->n_ctr; c++) {
+		const struct hp_plan_container *k = &p->ctr[c];
+		double r = p->pods[k->pod].replicas;
+		int d = pu[c];
+
+		if (d < 0 || (unsigned)d >= p->n_pus || !(k->allowed & (1u << d))) {
+			if (ev.feasible)
+				snprintf(ev.why, sizeof(ev.why), "%s may not run on PU %d", k->name, d);
+			ev.feasible = false;
+			continue;
+		}
+		if (pu[k->group] != d) {
+			if (ev.feasible)
+				snprintf(ev.why, sizeof(ev.why), "%s must share a PU with %s", k->name,
+					 p->ctr[k->group].name);
+			ev.feasible = false;
+		}
+		if (d == HP_PLAN_HOST)
+			continue;
+		ev.host_cores_freed += r * k->cpu;
+		ev.objective += r * (k->cpu + p->params.memory_weight * k->memory / HP_PLAN_GIB);
+		ev.dpu_cpu[d] += r * k->cpu / p->pu[d].speed;
+		ev.dpu_mem[d] += r * k->memory;
+	}
+	for (unsigned i = 0; i < p->n_edges; i++) {
+		const struct hp_plan_edge *e = &p->edges[i];
+		unsigned pod = p->ctr[e->a].pod;
+		double r = p->pods[pod].replicas, cost;
+		int da = pu[e->a], db = pu[e->b];
+
+		if (da == db || da < 0 || db < 0 || (unsigned)da >= p->n_pus ||
+		    (unsigned)db >= p->n_pus)
+			continue;
+		cost = hp_plan_edge_cost(p, e);
+		lat[pod] += e->crossings * p->params.msg_latency_us;
+		if (da == HP_PLAN_HOST || db == HP_PLAN_HOST) {
+			ev.host_cores_freed -= r * cost;
+			ev.objective -= r * cost;
+		}
+		for (int side = 0; side < 2; side++) {
+			int d = side ? db : da;
+
+			if (d == HP_PLAN_HOST)
+				continue;
+			ev.dpu_cpu[d] += r * cost / p->pu[d].speed;
+			ev.dpu_link[d] += r * e->bytes;
+		}
+	}
+	for (unsigned d = 1; d < p->n_pus && ev.feasible; d++) {
+		const struct hp_plan_pu *u = &p->pu[d];
+
+		if (!within(ev.dpu_cpu[d], u->cores))
+			snprintf(ev.why, sizeof(ev.why), "%s CPU: %.3f > %.3f cores", u->name,
+				 ev.dpu_cpu[d], u->cores);
+		else if (!within(ev.dpu_mem[d], u->memory))
+			snprintf(ev.why, sizeof(ev.why), "%s memory: %.0f > %.0f bytes", u->name,
+				 ev.dpu_mem[d], u->memory);
+		else if (!within(ev.dpu_link[d], u->link_bw))
+			snprintf(ev.why, sizeof(ev.why), "%s PU link: %.0f > %.0f bytes/s", u->name,
+				 ev.dpu_link[d], u->link_bw);
+		else
+			continue;
+		ev.feasible = false;
+	}
+	for (unsigned i = 0; i < p->n_pods && ev.feasible; i++) {
+		const struct hp_plan_pod *pod = &p->pods[i];
+
+		if (pod->latency_budget_us >= 0 && !within(lat[i], pod->latency_budget_us)) {
+			snprintf(ev.why, sizeof(ev.why), "%s latency: %.1f > %.1f us", pod->workload,
+				 lat[i], pod->latency_budget_us);
+			ev.feasible = false;
+		}
+	}
+	*ret = ev;
+}
+
+double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	const struct hp_plan_pod *pod = &p->pods[k->pod];
+	double r = pod->replicas, freed;
+
+	if (pu[c] == HP_PLAN_HOST)
+		return 0;
+	freed = r * k->cpu;
+	/* A split host–DPU edge is charged to its DPU end, so the sum is the total. */
+	for (unsigned i = 0; i < p->n_edges; i++) {
+		const struct hp_plan_edge *e = &p->edges[i];
+		unsigned other;
+
+		if (e->a == c)
+			other = e->b;
+		else if (e->b == c)
+			other = e->a;
+		else
+			continue;
+		if (pu[other] == HP_PLAN_HOST)
+			freed -= r * hp_plan_edge_cost(p, e);
+	}
+	return freed;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The offload planner: which containers of a node's pods run on which PU.
+ *
+ * A problem is a set of pods (one per workload template, with a replica
+ * count), their containers, traffic edges between containers of the same pod,
+ * and the node's PUs: PU 0 is always the host, PUs 1..n are DPUs. Each
+ * container goes to exactly one PU; all replicas of a template share the
+ * placement (it is written into the template as one annotation).
+ *
+ * Containers that must share a PU (shared process or IPC namespace) carry the
+ * same `group` (the index of one member). `allowed` is a bitmask of PUs the
+ * container may use; bit 0 (host) is cleared only by a pin to a DPU.
+ *
+ * The model (docs/planner.md has the long form):
+ *   freed   = sum over moved containers of replicas * cpu (+ memory_weight *
+ *             GiB of memory), minus the host CPU spent on every message and
+ *             byte that crosses between the host and a DPU;
+ *   DPU d   : sum cpu / speed_d + crossing CPU / speed_d <= cores_d,
+ *             sum memory <= memory_d, crossing bytes <= link_bw_d;
+ *   pod     : crossings per request * msg_latency_us <= latency budget.
+ * The solvers maximise `freed`.
+ */
+#ifndef HP_PLAN_H
+#define HP_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/config.h"
+
+#define HP_PLAN_MAX_PUS 9 /* the host and up to 8 DPUs */
+#define HP_PLAN_HOST 0
+#define HP_PLAN_GIB (1024.0 * 1024.0 * 1024.0)
+
+/* Cost parameters (docs/planner.md, docs/plan-params.json). */
+struct hp_plan_params {
+	double msg_cpu_us;       /* host-core µs per crossing message, on each side */
+	double byte_cpu_ns;      /* host-core ns per crossing byte, on each side */
+	double msg_latency_us;   /* latency added by one crossing message */
+	double memory_weight;    /* objective: host cores worth one GiB freed */
+	double default_rps;      /* requests/s assumed through a proxy without profile */
+	double default_msg_bytes; /* bytes per message assumed without profile */
+	double time_limit_s;     /* solver time limit; the answer says if it was proven */
+};
+void hp_plan_params_defaults(struct hp_plan_params *p);
+/* JSON object with the fields above (camelCase); unknown fields are errors. */
+int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_error *err);
+int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,
+			 struct hp_error *err);
+
+struct hp_plan_pu {
+	char name[16];    /* "host", "dpu0", ... */
+	double cores;     /* its own cores (DPU cores for a DPU) */
+	double speed;     /* one of its cores relative to a host core */
+	double memory;    /* bytes available for offloaded containers */
+	double link_bw;   /* PU-link bytes/s (DPUs) */
+	char arch[16];    /* "arm64", "amd64", ... */
+};
+
+enum hp_plan_ctype { HP_PLAN_REGULAR, HP_PLAN_INIT, HP_PLAN_SIDECAR };
+enum hp_plan_role { HP_PLAN_APP, HP_PLAN_INFRA };
+
+struct hp_plan_container {
+	char *name;
+	char *image;
+	unsigned pod;             /* index in problem->pods */
+	unsigned group;           /* containers with equal group share a PU */
+	enum hp_plan_ctype ctype;
+	enum hp_plan_role role;
+	const char *kind;         /* recognised infrastructure kind, or NULL */
+	double cpu;               /* host cores per replica */
+	double memory;            /* bytes per replica */
+	const char *cpu_source;   /* "profile", "requests", "limits", "default" */
+	unsigned allowed;         /* bitmask of PUs */
+	int pin;                  /* -1, a PU index, or HP_PLAN_PIN_DPU (any DPU) */
+	char *stay_reason;        /* why it cannot leave the host (NULL: it can) */
+	unsigned line;            /* 1-based line in the manifest, 0 if none */
+};
+#define HP_PLAN_PIN_DPU 100
+
+struct hp_plan_edge {
+	unsigned a, b;            /* container indices, same pod */
+	double msgs;              /* messages/s per replica, both directions */
+	double bytes;             /* bytes/s per replica, both directions */
+	double crossings;         /* messages per request on the latency path */
+};
+
+struct hp_plan_pod {
+	char *workload;           /* "Kind/name" */
+	char *file;               /* manifest path, or NULL */
+	unsigned line;            /* 1-based line of the workload's document */
+	unsigned file_idx, doc_idx;
+	int tmpl_node;            /* libyaml node of the pod template (metadata+spec) */
+	unsigned replicas;
+	double latency_budget_us; /* < 0: none */
+	unsigned first, n;        /* its containers */
+};
+
+struct hp_plan_problem {
+	struct hp_plan_pu pu[HP_PLAN_MAX_PUS];
+	unsigned n_pus;           /* host + DPUs */
+	struct hp_plan_params params;
+	struct hp_plan_pod *pods;
+	unsigned n_pods, cap_pods;
+	struct hp_plan_container *ctr;
+	unsigned n_ctr, cap_ctr;
+	struct hp_plan_edge *edges;
+	unsigned n_edges, cap_edges;
+};
+
+void hp_plan_problem_init(struct hp_plan_problem *p);
+void hp_plan_problem_free(struct hp_plan_problem *p);
+/* Append; they return the new index or -ENOMEM. Strings are copied. */
+int hp_plan_add_pod(struct hp_plan_problem *p, const char *workload, unsigned replicas);
+int hp_plan_add_container(struct hp_plan_problem *p, unsigned pod, const char *name,
+			  const char *image);
+int hp_plan_add_edge(struct hp_plan_problem *p, unsigned a, unsigned b, double msgs,
+		     double bytes, double crossings);
+/* Join the groups of two containers (they must share a PU). */
+void hp_plan_colocate(struct hp_plan_problem *p, unsigned a, unsigned b);
+unsigned hp_plan_group(const struct hp_plan_problem *p, unsigned c);
+/* Host CPU (host cores/s) one replica of an edge costs on each side when split. */
+double hp_plan_edge_cost(const struct hp_plan_problem *p, const struct hp_plan_edge *e);
+
+/* A placement: pu[c] for every container. */
+struct hp_plan_eval {
+	bool feasible;
+	char why[160];           /* first violated constraint when infeasible */
+	double objective;        /* the solvers' objective */
+	double host_cores_freed; /* without the memory term */
+	double dpu_cpu[HP_PLAN_MAX_PUS], dpu_mem[HP_PLAN_MAX_PUS], dpu_link[HP_PLAN_MAX_PUS];
+};
+/* Check a placement against every constraint and compute its objective. */
+void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret);
+/* Host cores one container's placement frees, net of the crossings it causes. */
+double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c);
+
+enum hp_plan_method { HP_PLAN_MILP, HP_PLAN_GREEDY, HP_PLAN_EXHAUSTIVE };
+
+struct hp_plan_result {
+	int *pu;                 /* per container */
+	bool optimal;            /* proven optimal for the model */
+	double objective;
+	double host_cores_freed;
+	double solve_ms;
+	double bound;            /* best bound known (MILP), = objective when optimal */
+	const char *status;      /* "optimal", "feasible (time limit)", ... */
+};
+void hp_plan_result_free(struct hp_plan_result *r);
+
+/*
+ * Solve. -EDOM: no placement satisfies the constraints (err says which);
+ * -ETIME: time limit with no placement found; -E2BIG: too large (exhaustive).
+ */
+int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
+		  struct hp_plan_result *ret, struct hp_error *err);
+/* Release the solver's global state (GLPK environment); for leak checkers. */
+void hp_plan_solver_cleanup(void);
+
+/* Why a container is where it is, for people (caller frees). */
+char *hp_plan_reason(const struct hp_plan_problem *p, const int *pu, unsigned c);
+
+/* Reports: the JSON object of the command-line contract, and a table. */
+char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r);
+void hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r,
+			  FILE *f);
+
+#endif
