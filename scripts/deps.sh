@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(
 	# build
-	build-essential cmake pkg-config clang llvm
+	build-essential cmake pkg-config clang llvm libclang-rt-14-dev
 	# libraries we link
 	libbpf-dev libelf-dev zlib1g-dev libjansson-dev libyaml-dev libglpk-dev
 	libcmocka-dev
