@@ -27,8 +27,9 @@ start_bg "$TMP/in.log" "$HP" exec mesh --pu dpu0 -- setpriv --reuid 1337 --regid
 start_bg "$TMP/app.log" "$HP" exec mesh --pu host -- "$PROBE" listen 8080 --count 10 --ready "$TMP/r3"
 start_bg "$TMP/wire.log" "$HP" client -- "$PROBE" listen 9999 --count 10 --ready "$TMP/r4"
 for r in r1 r2 r3 r4; do wait_for "$TMP/$r"; done
-retry 50 sh -c "'$HP' exec mesh --pu host -- ip rule | grep -q 'dport 15001'" || fail "15001 never routed to dpu0"
-retry 50 sh -c "'$HP' exec mesh --pu dpu0 -- ip rule | grep -q 'dport 8080'" || fail "8080 never routed to the host"
+wait_routed mesh host 15001
+wait_routed mesh host 15006
+wait_routed mesh dpu0 8080
 
 # Outbound: the app connects anywhere; the proxy's 15001 gets it, and
 # SO_ORIGINAL_DST there is what the app asked for.

@@ -27,6 +27,8 @@ start_bg "$TMP/host-srv.log" "$HP" exec web --pu host -- "$PROBE" listen 7002 --
 start_bg "$TMP/http.log" "$HP" exec web --pu dpu0 -- $PY -m http.server 8080 --bind 0.0.0.0
 wait_for "$TMP/r1"
 wait_for "$TMP/r2"
+wait_routed web host 7001
+wait_routed web dpu0 7002
 retry 100 "$HP" exec web --pu host -- curl -sf -o /dev/null http://127.0.0.1:8080/ ||
 	fail "http.server on dpu0 never became reachable from the host half"
 
