@@ -29,6 +29,9 @@ expect_eq "nothing created by a bad flag" "$(leftovers)" 0
 expect_status "missing config file" 2 "$HP" node up --config "$TMP/none.conf"
 expect_status "unknown flag" 2 "$HP" node up --frobnicate
 
+progs_before=$(bpftool prog list 2>/dev/null | grep -c hnetns)
+huge_before=$(cat /proc/sys/vm/nr_hugepages)
+
 # Down when nothing is there succeeds.
 expect_status "down with nothing to remove" 0 "$HP" node down
 
@@ -83,5 +86,13 @@ expect_status "node down" 0 "$HP" node down
 expect_eq "nothing left behind" "$(leftovers)" 0
 expect_status "second node down" 0 "$HP" node down
 expect_status "status of a node that is down" 1 "$HP" node status
+expect_eq "no eBPF programs left" "$(bpftool prog list 2>/dev/null | grep -c hnetns)" "$progs_before"
+
+# A window on hugepages: reserved on demand, given back on down.
+expect_status "node up --hugepages" 0 "$HP" node up --hugepages --window-size 4M
+expect_match "the window is on hugetlbfs" "$(findmnt -n -o FSTYPE -T "/run/heteropod/$NODE/hugetlbfs/window")" hugetlbfs
+expect_status "node down" 0 "$HP" node down
+expect_eq "hugepage reservation restored" "$(cat /proc/sys/vm/nr_hugepages)" "$huge_before"
+expect_eq "nothing left behind" "$(leftovers)" 0
 
 finish
