@@ -1,10 +1,210 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* heteropod plan — placeholder until the planner lands (issue 4). */
+/*
+ * heteropod plan FILE... [--node FILE] [--profile FILE] [--params FILE]
+ *                        [--move-apps] [--greedy] [--time-limit S] [--json | --annotate]
+ *
+ * Decide which containers of the manifests go to which PU (docs/planner.md).
+ */
 #include "cli.h"
+#include "plan/manifest.h"
+#include "plan/plan.h"
 #include "util/util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/stat.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: heteropod plan FILE... [--node FILE] [--profile FILE] [--json | --annotate]\n"
+		"\n"
+		"Decide which containers of Kubernetes manifests run on the DPU, optimally\n"
+		"for the model in docs/planner.md (a MILP solved with GLPK).\n"
+		"\n"
+		"  --node FILE        node description: host and DPU cores, speed, memory,\n"
+		"                     PU link, architectures, replicas per workload\n"
+		"  --profile FILE     measured CPU, memory and traffic per container (JSON)\n"
+		"  --params FILE      crossing-cost parameters (JSON, docs/plan-params.json)\n"
+		"  --move-apps        application containers may move too when it pays\n"
+		"  --greedy           use the greedy heuristic instead of the exact solver\n"
+		"  --time-limit SEC   stop the exact solver after SEC seconds (default 10)\n"
+		"  --json             machine-readable output\n"
+		"  --annotate         write heteropod.io/placement into the pod templates of\n"
+		"                     FILE... in place ('-' reads stdin, writes stdout)\n"
+		"\n"
+		"Exit status: 0 ok, 1 the solver failed, 2 bad input or no feasible placement.\n");
+}
+
+static int exit_for(int r)
+{
+	return r == -EINVAL || r == -ENOENT || r == -EDOM || r == -ENOTSUP ? EXIT_USAGE
+									    : EXIT_FAIL;
+}
+
+static int write_atomic(const char *path, const char *text)
+{
+	_cleanup_free_ char *tmp = hp_sprintf("%s.hp-plan.XXXXXX", path);
+	size_t len = strlen(text), off = 0;
+	struct stat st;
+	int fd, r = 0;
+
+	if (!tmp)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		off += n;
+	}
+	if (r == 0 && stat(path, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 07777);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0)
+		unlink(tmp);
+	return r;
+}
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
-	log_err("plan: the planner is not built yet");
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "params", required_argument, NULL, 'P' },
+		{ "move-apps", no_argument, NULL, 'm' },
+		{ "greedy", no_argument, NULL, 'g' },
+		{ "time-limit", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "annotate", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *node_file = NULL, *profile_file = NULL, *params_file = NULL;
+	bool json = false, annotate = false, move_apps = false, greedy = false;
+	double time_limit = -1;
+	struct hp_plan_manifests m = { 0 };
+	struct hp_plan_node node;
+	struct hp_plan_profile *prof = NULL;
+	struct hp_plan_params params;
+	struct hp_plan_problem p;
+	struct hp_plan_result res = { 0 };
+	struct hp_error err = { "" };
+	char **texts = NULL;
+	int c, r, ret = EXIT_OK;
+
+	hp_plan_node_defaults(&node);
+	hp_plan_params_defaults(&params);
+	hp_plan_problem_init(&p);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': node_file = optarg; break;
+		case 'p': profile_file = optarg; break;
+		case 'P': params_file = optarg; break;
+		case 'm': move_apps = true; break;
+		case 'g': greedy = true; break;
+		case 'j': json = true; break;
+		case 'a': annotate = true; break;
+		case 't':
+			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
+				return cli_usage_error("plan: --time-limit: a number of seconds");
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return cli_usage_error("plan: no manifest given");
+	}
+	if (json && annotate)
+		return cli_usage_error("plan: --json and --annotate exclude each other");
+
+	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)
+		goto fail;
+	if (move_apps)
+		node.move_apps = true;
+	if (params_file && (r = hp_plan_params_load(&params, params_file, &err)) < 0)
+		goto fail;
+	if (time_limit > 0)
+		params.time_limit_s = time_limit;
+	if (profile_file && (r = hp_plan_profile_load(&prof, profile_file, &err)) < 0)
+		goto fail;
+	for (int i = optind; i < argc; i++)
+		if ((r = hp_plan_manifests_load(&m, argv[i], &err)) < 0)
+			goto fail;
+	r = hp_plan_build(&p, &m, &node, prof, &params, &err);
+	if (r < 0)
+		goto fail;
+	r = hp_plan_solve(&p, greedy ? HP_PLAN_GREEDY : HP_PLAN_MILP, &res, &err);
+	if (r < 0)
+		goto fail_solve;
+	if (annotate) {
+		unsigned files = 0;
+
+		r = hp_plan_annotate(&m, &p, res.pu, &texts, &err);
+		if (r < 0)
+			goto fail;
+		/* Everything is computed and checked before the first write. */
+		for (unsigned i = 0; i < m.n_files; i++) {
+			if (!texts[i])
+				continue;
+			if (!strcmp(m.files[i].path, "-")) {
+				fputs(texts[i], stdout);
+			} else if ((r = write_atomic(m.files[i].path, texts[i])) < 0) {
+				log_err("plan: writing %s: %s", m.files[i].path, strerror(-r));
+				ret = EXIT_FAIL;
+				goto out;
+			}
+			files++;
+		}
+		log_info("plan: annotated %u pod templates in %u files (%s, %.3f host cores "
+			 "freed)", p.n_pods, files, res.status, res.host_cores_freed);
+	} else if (json) {
+		_cleanup_free_ char *s = hp_plan_report_json(&p, &res);
+
+		if (!s) {
+			log_err("plan: out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		printf("%s\n", s);
+	} else {
+		hp_plan_report_table(&p, &res, stdout);
+	}
+	goto out;
+
+fail_solve:
+	log_err("plan: %s%s", r == -EDOM ? "impossible instance: " : "", err.msg);
+	ret = r == -EDOM ? EXIT_USAGE : EXIT_FAIL;
+	goto out;
+fail:
+	log_err("%s", err.msg[0] ? err.msg : strerror(-r));
+	ret = exit_for(r);
+out:
+	if (texts)
+		for (unsigned i = 0; i < m.n_files; i++)
+			free(texts[i]);
+	free(texts);
+	hp_plan_result_free(&res);
+	hp_plan_problem_free(&p);
+	hp_plan_profile_free(prof);
+	hp_plan_node_free(&node);
+	hp_plan_manifests_free(&m);
+	hp_plan_solver_cleanup();
+	(void)cli;
+	return ret;
 }

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * --annotate: write heteropod.io/placement into each pod template without
+ * re-emitting the YAML. libyaml's node marks (line, column) locate the
+ * metadata, the annotations mapping or the annotation's value in the original
+ * bytes; the new text is spliced in there, so comments, quoting, key order and
+ * everything else stay as they were. The result is parsed again and every
+ * annotation checked before anyone writes it.
+ *
+ * libyaml marks count characters, not bytes, so offsets are computed from the
+ * line table and the UTF-8 characters of the line.
+ */
+#include "plan/internal.h"
+#include "util/util.h"
+
+#include <jansson.h>
+
+#define PLACEMENT_KEY "heteropod.io/placement"
+
+char *hp_plan_placement_json(const struct hp_plan_problem *p, const int *pu, unsigned pod)
+{
+	const struct hp_plan_pod *pd = &p->pods[pod];
+	json_t *o = json_object();
+	char *s;
+
+	if (!o)
+		return NULL;
+	for (unsigned c = pd->first; c < pd->first + pd->n; c++)
+		json_object_set_new(o, p->ctr[c].name, json_string(p->pu[pu[c]].name));
+	s = json_dumps(o, JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static size_t mark_offset(const struct hp_plan_file *f, yaml_mark_t m)
+{
+	size_t off;
+
+	if (m.line >= f->n_lines)
+		return f->len;
+	off = f->line_start[m.line];
+	for (size_t col = 0; col < m.column && off < f->len; col++) {
+		unsigned char ch = (unsigned char)f->text[off++];
+
+		if (ch >= 0xc0)
+			while (off < f->len && ((unsigned char)f->text[off] & 0xc0) == 0x80)
+				off++;
+	}
+	return off;
+}
+
+struct edit {
+	size_t off, del;
+	char *text;
+};
+
+/* A YAML single-quoted scalar. */
+static char *quote(const char *s)
+{
+	size_t n = 2;
+	char *q, *o;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 2 : 1;
+	q = malloc(n + 1);
+	if (!q)
+		return NULL;
+	o = q;
+	*o++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'')
+			*o++ = '\'';
+		*o++ = *c;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return q;
+}
+
+static int first_key_col(yaml_document_t *d, yaml_node_t *map, size_t *col, yaml_mark_t *mark)
+{
+	yaml_node_t *k;
+
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+		return -ENOENT;
+	k = hp_yaml_node(d, map->data.mapping.pairs.start->key);
+	*col = k->start_mark.column;
+	*mark = k->start_mark;
+	return 0;
+}
+
+static char *spaces(size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (s) {
+		memset(s, ' ', n);
+		s[n] = '\0';
+	}
+	return s;
+}
+
+/*
+ * The edit for one template. `entry` is the text "heteropod.io/placement: '…'"
+ * and `q` the quoted value.
+ */
+static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl,
+			 const char *q, struct edit *e, struct hp_error *err)
+{
+	yaml_node_t *tn = hp_yaml_node(d, tmpl);
+	int meta = hp_yaml_get(d, tmpl, "metadata");
+	yaml_node_t *mn = hp_yaml_node(d, meta);
+	int ann = hp_yaml_get(d, meta, "annotations");
+	yaml_node_t *an = hp_yaml_node(d, ann);
+	_cleanup_free_ char *sp0 = NULL, *sp2 = NULL, *sp4 = NULL;
+	yaml_node_t *target;
+	yaml_mark_t mark;
+	size_t col;
+	int depth; /* 0: add the key, 1: add annotations, 2: add metadata */
+
+	memset(e, 0, sizeof(*e));
+	if (an && hp_yaml_is_map(an)) {
+		int v = hp_yaml_get(d, ann, PLACEMENT_KEY);
+		yaml_node_t *vn = hp_yaml_node(d, v);
+
+		if (vn) {
+			if (vn->type != YAML_SCALAR_NODE ||
+			    vn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+			    vn->data.scalar.style == YAML_FOLDED_SCALAR_STYLE) {
+				hp_error_set(err, "%s:%u: cannot rewrite this %s (use a quoted "
+						  "string)", f->path, hp_yaml_line(vn), PLACEMENT_KEY);
+				return -ENOTSUP;
+			}
+			e->off = mark_offset(f, vn->start_mark);
+			e->del = mark_offset(f, vn->end_mark) - e->off;
+			e->text = strdup(q);
+			return e->text ? 0 : -ENOMEM;
+		}
+		target = an;
+		depth = 0;
+	} else if (an && hp_yaml_is_null(an)) {
+		/* "annotations:" with no value or "~": give it a flow mapping */
+		e->off = mark_offset(f, an->start_mark);
+		e->del = mark_offset(f, an->end_mark) - e->off;
+		e->text = hp_sprintf("%s{" PLACEMENT_KEY ": %s}",
+				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
+		return e->text ? 0 : -ENOMEM;
+	} else if (an) {
+		hp_error_set(err, "%s:%u: metadata.annotations is not a mapping", f->path,
+			     hp_yaml_line(an));
+		return -EINVAL;
+	} else if (mn && hp_yaml_is_map(mn)) {
+		target = mn;
+		depth = 1;
+	} else if (mn && !hp_yaml_is_null(mn)) {
+		hp_error_set(err, "%s:%u: metadata is not a mapping", f->path, hp_yaml_line(mn));
+		return -EINVAL;
+	} else if (mn) {
+		e->off = mark_offset(f, mn->start_mark);
+		e->del = mark_offset(f, mn->end_mark) - e->off;
+		e->text = hp_sprintf("%s{annotations: {" PLACEMENT_KEY ": %s}}",
+				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
+		return e->text ? 0 : -ENOMEM;
+	} else {
+		target = tn;
+		depth = 2;
+	}
+
+	if (target->data.mapping.style == YAML_FLOW_MAPPING_STYLE) {
+		static const char *const pre[] = { "", "annotations: {", "metadata: {annotations: {" };
+		static const char *const post[] = { "", "}", "}}" };
+		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
+
+		e->off = mark_offset(f, target->start_mark);
+		if (f->text[e->off] != '{') {
+			hp_error_set(err, "%s:%u: unexpected flow mapping", f->path,
+				     hp_yaml_line(target));
+			return -ENOTSUP;
+		}
+		e->off++;
+		e->text = hp_sprintf("%s" PLACEMENT_KEY ": %s%s%s", pre[depth], q, post[depth],
+				     empty ? "" : ", ");
+		return e->text ? 0 : -ENOMEM;
+	}
+	if (first_key_col(d, target, &col, &mark) < 0) {
+		hp_error_set(err, "%s:%u: empty mapping", f->path, hp_yaml_line(target));
+		return -ENOTSUP;
+	}
+	/*
+	 * Insert before the first key, at its column: the text ends with a line
+	 * break and the key's indentation, so the key keeps its place even when
+	 * it shares its line with a "- " sequence indicator.
+	 */
+	sp0 = spaces(col);
+	sp2 = spaces(col + 2);
+	sp4 = spaces(col + 4);
+	if (!sp0 || !sp2 || !sp4)
+		return -ENOMEM;
+	e->off = mark_offset(f, mark);
+	if (depth == 0)
+		e->text = hp_sprintf(PLACEMENT_KEY ": %s\n%s", q, sp0);
+	else if (depth == 1)
+		e->text = hp_sprintf("annotations:\n%s" PLACEMENT_KEY ": %s\n%s", sp2, q, sp0);
+	else
+		e->text = hp_sprintf("metadata:\n%sannotations:\n%s" PLACEMENT_KEY ": %s\n%s", sp2,
+				     sp4, q, sp0);
+	return e->text ? 0 : -ENOMEM;
+}
+
+static int cmp_edit(const void *a, const void *b)
+{
+	const struct edit *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Templates of one document in the order hp_plan_build visits them. */
+static int collect_templates(yaml_document_t *d, int obj, unsigned depth, int *out, unsigned max,
+			     unsigned *n)
+{
+	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
+	const char *path;
+	int tmpl = obj;
+
+	if (!kind || depth > 8)
+		return 0;
+	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List"))) {
+		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
+
+		for (yaml_node_item_t *it = hp_yaml_is_seq(items) ? items->data.sequence.items.start
+								   : NULL;
+		     it && it < items->data.sequence.items.top; it++)
+			collect_templates(d, *it, depth + 1, out, max, n);
+		return 0;
+	}
+	path = hp_plan_template_path(kind);
+	if (!path)
+		return 0;
+	while (*path) {
+		const char *dot = strchr(path, '.');
+		size_t l = dot ? (size_t)(dot - path) : strlen(path);
+		char key[32];
+
+		snprintf(key, sizeof(key), "%.*s", (int)l, path);
+		tmpl = hp_yaml_get(d, tmpl, key);
+		path += l + (dot ? 1 : 0);
+	}
+	if (tmpl && *n < max)
+		out[(*n)++] = tmpl;
+	return 0;
+}
+
+static int verify(const struct hp_plan_file *orig, const char *text, size_t len,
+		  const struct hp_plan_problem *p, unsigned file_idx, char **values,
+		  struct hp_error *err)
+{
+	struct hp_plan_manifests m = { 0 };
+	_cleanup_free_ int *tmpls = calloc(p->n_pods + 1, sizeof(int));
+	unsigned pod = 0;
+	int r;
+
+	if (!tmpls)
+		return -ENOMEM;
+	r = hp_plan_manifests_parse(&m, orig->path, text, len, err);
+	if (r < 0)
+		goto out;
+	r = -EPROTO;
+	if (m.files[0].n_docs != orig->n_docs) {
+		hp_error_set(err, "%s: annotating changed the number of documents", orig->path);
+		goto out;
+	}
+	for (unsigned doc = 0; doc < m.files[0].n_docs; doc++) {
+		yaml_document_t *d = &m.files[0].docs[doc];
+		unsigned n = 0;
+
+		collect_templates(d, 1, 0, tmpls, p->n_pods + 1, &n);
+		for (unsigned i = 0; i < n; i++) {
+			int ann = hp_yaml_get(d, hp_yaml_get(d, tmpls[i], "metadata"), "annotations");
+			const char *v = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, PLACEMENT_KEY)));
+
+			while (pod < p->n_pods && p->pods[pod].file_idx != file_idx)
+				pod++;
+			if (pod >= p->n_pods || p->pods[pod].doc_idx != doc || !v ||
+			    strcmp(v, values[pod])) {
+				hp_error_set(err, "%s: internal error: the annotated text does not "
+						  "read back (document %u)", orig->path, doc + 1);
+				goto out;
+			}
+			pod++;
+		}
+	}
+	r = 0;
+out:
+	hp_plan_manifests_free(&m);
+	return r;
+}
+
+int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_problem *p,
+		     const int *pu, char ***ret_texts, struct hp_error *err)
+{
+	char **texts = calloc(m->n_files + 1, sizeof(char *));
+	char **values = calloc(p->n_pods + 1, sizeof(char *));
+	struct edit *edits = calloc(p->n_pods + 1, sizeof(*edits));
+	int r = 0;
+
+	if (!texts || !values || !edits) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		_cleanup_free_ char *json = hp_plan_placement_json(p, pu, i);
+
+		values[i] = json ? strdup(json) : NULL;
+		if (!values[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	for (unsigned fi = 0; fi < m->n_files && r >= 0; fi++) {
+		const struct hp_plan_file *f = &m->files[fi];
+		unsigned ne = 0;
+		size_t len = f->len, pos = 0;
+		char *out, *o;
+
+		for (unsigned i = 0; i < p->n_pods; i++) {
+			_cleanup_free_ char *q = NULL;
+
+			if (p->pods[i].file_idx != fi)
+				continue;
+			q = quote(values[i]);
+			if (!q) {
+				r = -ENOMEM;
+				break;
+			}
+			r = template_edit(f, &f->docs[p->pods[i].doc_idx], p->pods[i].tmpl_node, q,
+					  &edits[ne], err);
+			if (r < 0)
+				break;
+			len += strlen(edits[ne].text) - edits[ne].del;
+			ne++;
+		}
+		if (r >= 0 && ne) {
+			qsort(edits, ne, sizeof(*edits), cmp_edit);
+			o = out = malloc(len + 1);
+			if (!out)
+				r = -ENOMEM;
+			for (unsigned i = 0; i < ne && out; i++) {
+				memcpy(o, f->text + pos, edits[i].off - pos);
+				o += edits[i].off - pos;
+				o = stpcpy(o, edits[i].text);
+				pos = edits[i].off + edits[i].del;
+			}
+			if (out) {
+				memcpy(o, f->text + pos, f->len - pos);
+				o[f->len - pos] = '\0';
+				texts[fi] = out;
+				r = verify(f, out, len, p, fi, values, err);
+			}
+		}
+		for (unsigned i = 0; i < ne; i++)
+			free(edits[i].text);
+	}
+out:
+	if (values)
+		for (unsigned i = 0; i < p->n_pods; i++)
+			free(values[i]);
+	free(values);
+	free(edits);
+	if (r < 0) {
+		for (unsigned i = 0; texts && i < m->n_files; i++)
+			free(texts[i]);
+		free(texts);
+		return r;
+	}
+	*ret_texts = texts;
+	return 0;
+}

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The planner's other inputs: the node description (YAML, strict: unknown
+ * fields are errors), cost parameters (JSON) and profiles (JSON). Formats are
+ * documented in docs/planner.md.
+ */
+#include "plan/internal.h"
+#include "util/util.h"
+
+#include <jansson.h>
+#include <math.h>
+
+/* ---- node description ------------------------------------------------------- */
+
+void hp_plan_node_defaults(struct hp_plan_node *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->n_pus = 2;
+	strcpy(n->pu[0].name, "host");
+	n->pu[0].cores = 16;
+	n->pu[0].speed = 1;
+	strcpy(n->pu[0].arch, "amd64");
+	strcpy(n->pu[1].name, "dpu0");
+	n->pu[1].cores = 8;       /* BlueField-2: 8 Arm A72 cores */
+	n->pu[1].speed = 0.5;     /* an A72 core against a server x86 core */
+	n->pu[1].memory = 16.0 * HP_PLAN_GIB;
+	n->pu[1].link_bw = 25e9 / 8; /* 25 Gbit/s */
+	strcpy(n->pu[1].arch, "arm64");
+	n->latency_budget_us = -1;
+}
+
+void hp_plan_node_free(struct hp_plan_node *n)
+{
+	if (!n)
+		return;
+	for (unsigned i = 0; i < n->n_w; i++)
+		free(n->w[i].workload);
+	for (unsigned i = 0; i < n->n_img; i++)
+		free(n->img[i].prefix);
+	free(n->w);
+	free(n->img);
+	n->w = NULL;
+	n->img = NULL;
+	n->n_w = n->n_img = 0;
+}
+
+struct nparse {
+	yaml_document_t *d;
+	const char *file;
+	struct hp_error *err;
+};
+
+#define NFAIL(np, node, fmt, ...)                                                               \
+	({                                                                                      \
+		hp_error_set((np)->err, "%s:%u: " fmt, (np)->file, hp_yaml_line(node),          \
+			     ##__VA_ARGS__);                                                    \
+		-EINVAL;                                                                        \
+	})
+
+static int num(struct nparse *np, int v, const char *what, double min, double *ret)
+{
+	yaml_node_t *n = hp_yaml_node(np->d, v);
+	double x;
+
+	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), &x) < 0 || x < min)
+		return NFAIL(np, n, "%s: expected a number >= %g", what, min);
+	*ret = x;
+	return 0;
+}
+
+static int str(struct nparse *np, int v, const char *what, char *buf, size_t size)
+{
+	yaml_node_t *n = hp_yaml_node(np->d, v);
+	const char *s = hp_yaml_str(n);
+
+	if (!s || !*s || strlen(s) >= size)
+		return NFAIL(np, n, "%s: expected a name of at most %zu characters", what, size - 1);
+	strcpy(buf, s);
+	return 0;
+}
+
+static int parse_pu(struct nparse *np, int map, struct hp_plan_pu *pu, bool dpu)
+{
+	yaml_node_t *n = hp_yaml_node(np->d, map);
+	int r = 0;
+
+	if (!hp_yaml_is_map(n))
+		return NFAIL(np, n, "%s: expected a mapping", dpu ? "dpus[]" : "host");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top && r >= 0;
+	     p++) {
+		yaml_node_t *kn = hp_yaml_node(np->d, p->key);
+		const char *k = hp_yaml_str(kn);
+		double gbps;
+
+		if (!k)
+			return NFAIL(np, kn, "keys must be strings");
+		if (!strcmp(k, "cores"))
+			r = num(np, p->value, "cores", 0, &pu->cores);
+		else if (!strcmp(k, "arch"))
+			r = str(np, p->value, "arch", pu->arch, sizeof(pu->arch));
+		else if (dpu && !strcmp(k, "name"))
+			r = str(np, p->value, "name", pu->name, sizeof(pu->name));
+		else if (dpu && !strcmp(k, "speed")) {
+			r = num(np, p->value, "speed", 0, &pu->speed);
+			if (r >= 0 && pu->speed <= 0)
+				r = NFAIL(np, hp_yaml_node(np->d, p->value), "speed must be > 0");
+		} else if (dpu && !strcmp(k, "memory"))
+			r = num(np, p->value, "memory", 0, &pu->memory);
+		else if (dpu && !strcmp(k, "linkGbps")) {
+			r = num(np, p->value, "linkGbps", 0, &gbps);
+			pu->link_bw = gbps * 1e9 / 8;
+		} else
+			return NFAIL(np, kn, "unknown field '%s' in %s", k, dpu ? "a DPU" : "host");
+	}
+	return r;
+}
+
+static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node)
+{
+	yaml_node_t *n = hp_yaml_node(np->d, map);
+
+	if (!hp_yaml_is_map(n))
+		return NFAIL(np, n, "workloads: expected a mapping of Kind/name");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = hp_yaml_node(np->d, p->key), *vn = hp_yaml_node(np->d, p->value);
+		const char *k = hp_yaml_str(kn);
+		struct hp_plan_workload_opt *w, *nw;
+
+		if (!k || !strchr(k, '/'))
+			return NFAIL(np, kn, "workloads: keys are Kind/name");
+		nw = reallocarray(node->w, node->n_w + 1, sizeof(*nw));
+		if (!nw)
+			return -ENOMEM;
+		node->w = nw;
+		w = &node->w[node->n_w];
+		memset(w, 0, sizeof(*w));
+		w->workload = strdup(k);
+		if (!w->workload)
+			return -ENOMEM;
+		node->n_w++;
+		w->replicas = 1;
+		w->latency_budget_us = -1;
+		if (!hp_yaml_is_map(vn))
+			return NFAIL(np, vn, "workloads.%s: expected a mapping", k);
+		for (yaml_node_pair_t *q = vn->data.mapping.pairs.start;
+		     q < vn->data.mapping.pairs.top; q++) {
+			yaml_node_t *qk = hp_yaml_node(np->d, q->key);
+			const char *f = hp_yaml_str(qk);
+			double v;
+			int r;
+
+			if (f && !strcmp(f, "replicas")) {
+				r = num(np, q->value, "replicas", 0, &v);
+				if (r < 0)
+					return r;
+				if (v != floor(v) || v > 1e6)
+					return NFAIL(np, hp_yaml_node(np->d, q->value),
+						     "replicas: a whole number");
+				w->replicas = (unsigned)v;
+			} else if (f && !strcmp(f, "latencyBudgetUs")) {
+				r = num(np, q->value, "latencyBudgetUs", 0, &w->latency_budget_us);
+				if (r < 0)
+					return r;
+			} else {
+				return NFAIL(np, qk, "unknown field '%s' in workloads.%s",
+					     f ? f : "?", k);
+			}
+		}
+	}
+	return 0;
+}
+
+static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
+{
+	yaml_node_t *n = hp_yaml_node(np->d, map);
+
+	if (!hp_yaml_is_map(n))
+		return NFAIL(np, n, "images: expected a mapping image-prefix: [archs]");
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = hp_yaml_node(np->d, p->key), *vn = hp_yaml_node(np->d, p->value);
+		struct hp_plan_image_arch *im, *ni;
+		const char *k = hp_yaml_str(kn);
+
+		if (!k || !hp_yaml_is_seq(vn))
+			return NFAIL(np, kn, "images: expected image-prefix: [arch, ...]");
+		ni = reallocarray(node->img, node->n_img + 1, sizeof(*ni));
+		if (!ni)
+			return -ENOMEM;
+		node->img = ni;
+		im = &node->img[node->n_img];
+		memset(im, 0, sizeof(*im));
+		im->prefix = strdup(k);
+		if (!im->prefix)
+			return -ENOMEM;
+		node->n_img++;
+		for (yaml_node_item_t *it = vn->data.sequence.items.start;
+		     it < vn->data.sequence.items.top; it++) {
+			const char *a = hp_yaml_str(hp_yaml_node(np->d, *it));
+
+			if (!a || strlen(im->archs) + strlen(a) + 2 >= sizeof(im->archs))
+				return NFAIL(np, vn, "images.%s: a list of architectures", k);
+			if (*im->archs)
+				strcat(im->archs, " ");
+			strcat(im->archs, a);
+		}
+	}
+	return 0;
+}
+
+int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, const char *file,
+		       struct hp_error *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct nparse np = { .d = &doc, .file = file, .err = err };
+	struct hp_plan_node n;
+	yaml_node_t *root;
+	int r = 0;
+
+	hp_plan_node_defaults(&n);
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		hp_error_set(err, "%s:%zu:%zu: YAML: %s", file, parser.problem_mark.line + 1,
+			     parser.problem_mark.column + 1,
+			     parser.problem ? parser.problem : "parse error");
+		yaml_parser_delete(&parser);
+		return -EINVAL;
+	}
+	yaml_parser_delete(&parser);
+	root = yaml_document_get_root_node(&doc);
+	if (!hp_yaml_is_map(root)) {
+		hp_error_set(err, "%s:%u: the node description is a mapping", file,
+			     root ? hp_yaml_line(root) : 1);
+		r = -EINVAL;
+		goto out;
+	}
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top && r >= 0; p++) {
+		yaml_node_t *kn = hp_yaml_node(&doc, p->key), *vn = hp_yaml_node(&doc, p->value);
+		const char *k = hp_yaml_str(kn);
+
+		if (!k) {
+			r = NFAIL(&np, kn, "keys must be strings");
+		} else if (!strcmp(k, "host")) {
+			r = parse_pu(&np, p->value, &n.pu[0], false);
+		} else if (!strcmp(k, "dpus")) {
+			unsigned i = 0;
+
+			if (!hp_yaml_is_seq(vn)) {
+				r = NFAIL(&np, vn, "dpus: expected a list");
+				break;
+			}
+			for (yaml_node_item_t *it = vn->data.sequence.items.start;
+			     it < vn->data.sequence.items.top && r >= 0; it++, i++) {
+				struct hp_plan_pu *pu = &n.pu[1 + i];
+
+				if (i + 1 >= HP_PLAN_MAX_PUS) {
+					r = NFAIL(&np, vn, "at most %d DPUs", HP_PLAN_MAX_PUS - 1);
+					break;
+				}
+				/* Defaults: the default DPU, then the first one described. */
+				if (i == 0) {
+					struct hp_plan_node def;
+
+					hp_plan_node_defaults(&def);
+					*pu = def.pu[1];
+				} else {
+					*pu = n.pu[1];
+				}
+				snprintf(pu->name, sizeof(pu->name), "dpu%u", i);
+				r = parse_pu(&np, *it, pu, true);
+			}
+			n.n_pus = 1 + i;
+		} else if (!strcmp(k, "moveApps")) {
+			if (hp_yaml_bool(vn, &n.move_apps) < 0)
+				r = NFAIL(&np, vn, "moveApps: true or false");
+		} else if (!strcmp(k, "latencyBudgetUs")) {
+			r = num(&np, p->value, "latencyBudgetUs", 0, &n.latency_budget_us);
+		} else if (!strcmp(k, "workloads")) {
+			r = parse_workloads(&np, p->value, &n);
+		} else if (!strcmp(k, "images")) {
+			r = parse_images(&np, p->value, &n);
+		} else {
+			r = NFAIL(&np, kn, "unknown field '%s' in the node description", k);
+		}
+	}
+	if (r >= 0) {
+		for (unsigned i = 0; i < n.n_pus && r >= 0; i++)
+			for (unsigned j = 0; j < i; j++)
+				if (!strcmp(n.pu[i].name, n.pu[j].name) || !strcmp(n.pu[i].name, "dpu")) {
+					hp_error_set(err, "%s: PU name '%s' used twice or reserved",
+						     file, n.pu[i].name);
+					r = -EINVAL;
+					break;
+				}
+	}
+out:
+	yaml_document_delete(&doc);
+	if (r < 0) {
+		hp_plan_node_free(&n);
+		return r;
+	}
+	hp_plan_node_free(node);
+	*node = n;
+	return 0;
+}
+
+int hp_plan_node_load(struct hp_plan_node *n, const char *path, struct hp_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = hp_read_file(path, &text);
+
+	if (r < 0) {
+		hp_error_set(err, "%s: %s", path, strerror(-r));
+		return -ENOENT;
+	}
+	return hp_plan_node_parse(n, text, (size_t)r, path, err);
+}
+
+/* ---- parameters ---------------------------------------------------------------- */
+
+static const struct {
+	const char *key;
+	size_t off;
+} param_fields[] = {
+	{ "msgCpuUs", offsetof(struct hp_plan_params, msg_cpu_us) },
+	{ "byteCpuNs", offsetof(struct hp_plan_params, byte_cpu_ns) },
+	{ "msgLatencyUs", offsetof(struct hp_plan_params, msg_latency_us) },
+	{ "memoryWeight", offsetof(struct hp_plan_params, memory_weight) },
+	{ "defaultRps", offsetof(struct hp_plan_params, default_rps) },
+	{ "defaultMsgBytes", offsetof(struct hp_plan_params, default_msg_bytes) },
+	{ "timeLimitS", offsetof(struct hp_plan_params, time_limit_s) },
+};
+
+int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,
+			 struct hp_error *err)
+{
+	struct hp_plan_params np = *p;
+	json_error_t jerr;
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *v;
+	const char *k;
+
+	if (!j) {
+		hp_error_set(err, "%s:%d: %s", file, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(j)) {
+		hp_error_set(err, "%s: the parameters are a JSON object", file);
+		json_decref(j);
+		return -EINVAL;
+	}
+	json_object_foreach(j, k, v) {
+		size_t i;
+
+		if (k[0] == '_')
+			continue; /* comments */
+		for (i = 0; i < ARRAY_SIZE(param_fields); i++)
+			if (!strcmp(k, param_fields[i].key))
+				break;
+		if (i == ARRAY_SIZE(param_fields)) {
+			hp_error_set(err, "%s: unknown parameter '%s'", file, k);
+			json_decref(j);
+			return -EINVAL;
+		}
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    !isfinite(json_number_value(v))) {
+			hp_error_set(err, "%s: %s: expected a number >= 0", file, k);
+			json_decref(j);
+			return -EINVAL;
+		}
+		*(double *)((char *)&np + param_fields[i].off) = json_number_value(v);
+	}
+	json_decref(j);
+	*p = np;
+	return 0;
+}
+
+int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = hp_read_file(path, &text);
+
+	if (r < 0) {
+		hp_error_set(err, "%s: %s", path, strerror(-r));
+		return -ENOENT;
+	}
+	return hp_plan_params_parse(p, text, path, err);
+}
+
+/* ---- profiles -------------------------------------------------------------------- */
+
+struct hp_plan_profile {
+	json_t *pods; /* "Kind/name" -> {containers, traffic} */
+	char *file;
+};
+
+void hp_plan_profile_free(struct hp_plan_profile *prof)
+{
+	if (!prof)
+		return;
+	json_decref(prof->pods);
+	free(prof->file);
+	free(prof);
+}
+
+static int json_quantity(json_t *v, double *ret)
+{
+	if (json_is_number(v)) {
+		*ret = json_number_value(v);
+		return isfinite(*ret) && *ret >= 0 ? 0 : -EINVAL;
+	}
+	if (json_is_string(v))
+		return hp_plan_quantity(json_string_value(v), ret);
+	return -EINVAL;
+}
+
+static int profile_check(json_t *pods, const char *file, struct hp_error *err)
+{
+	const char *wl;
+	json_t *pod;
+
+	json_object_foreach(pods, wl, pod) {
+		json_t *cs = json_object_get(pod, "containers");
+		json_t *tr = json_object_get(pod, "traffic");
+		const char *k, *ck;
+		json_t *v, *c;
+		size_t i;
+
+		if (!json_is_object(pod))
+			goto bad;
+		json_object_foreach(pod, k, v)
+			if (strcmp(k, "containers") && strcmp(k, "traffic")) {
+				hp_error_set(err, "%s: pods.%s: unknown field '%s'", file, wl, k);
+				return -EINVAL;
+			}
+		if (cs && !json_is_object(cs))
+			goto bad;
+		json_object_foreach(cs, ck, c) {
+			double x;
+
+			if (!json_is_object(c))
+				goto bad;
+			json_object_foreach(c, k, v) {
+				if ((strcmp(k, "cpu") && strcmp(k, "memory")) || json_quantity(v, &x) < 0) {
+					hp_error_set(err, "%s: pods.%s.containers.%s.%s: expected cpu "
+							  "or memory, a number or quantity",
+						     file, wl, ck, k);
+					return -EINVAL;
+				}
+			}
+		}
+		if (tr && !json_is_array(tr))
+			goto bad;
+		json_array_foreach(tr, i, v) {
+			double x;
+
+			if (!json_is_object(v) || !json_is_string(json_object_get(v, "from")) ||
+			    !json_is_string(json_object_get(v, "to")))
+				goto bad_traffic;
+			json_object_foreach(v, k, c) {
+				if (!strcmp(k, "from") || !strcmp(k, "to"))
+					continue;
+				if ((strcmp(k, "msgsPerSec") && strcmp(k, "bytesPerSec") &&
+				     strcmp(k, "crossingsPerRequest")) ||
+				    json_quantity(c, &x) < 0)
+					goto bad_traffic;
+			}
+			continue;
+bad_traffic:
+			hp_error_set(err, "%s: pods.%s.traffic[%zu]: {from, to, msgsPerSec, "
+					  "bytesPerSec, crossingsPerRequest}",
+				     file, wl, i);
+			return -EINVAL;
+		}
+		continue;
+bad:
+		hp_error_set(err, "%s: pods.%s: expected {\"containers\": {...}, \"traffic\": [...]}",
+			     file, wl);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t len,
+			  const char *file, struct hp_error *err)
+{
+	struct hp_plan_profile *prof;
+	json_error_t jerr;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *pods, *v;
+	const char *k;
+	int r;
+
+	if (!j) {
+		hp_error_set(err, "%s:%d: %s", file, jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	pods = json_object_get(j, "pods");
+	if (!json_is_object(j) || !json_is_object(pods)) {
+		hp_error_set(err, "%s: a profile is {\"pods\": {\"Kind/name\": {...}}}", file);
+		json_decref(j);
+		return -EINVAL;
+	}
+	json_object_foreach(j, k, v)
+		if (strcmp(k, "pods") && strcmp(k, "version") && k[0] != '_') {
+			hp_error_set(err, "%s: unknown field '%s'", file, k);
+			json_decref(j);
+			return -EINVAL;
+		}
+	r = profile_check(pods, file, err);
+	if (r < 0) {
+		json_decref(j);
+		return r;
+	}
+	prof = calloc(1, sizeof(*prof));
+	if (!prof || !(prof->file = strdup(file))) {
+		free(prof);
+		json_decref(j);
+		return -ENOMEM;
+	}
+	prof->pods = json_incref(pods);
+	json_decref(j);
+	*ret = prof;
+	return 0;
+}
+
+int hp_plan_profile_load(struct hp_plan_profile **ret, const char *path, struct hp_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = hp_read_file(path, &text);
+
+	if (r < 0) {
+		hp_error_set(err, "%s: %s", path, strerror(-r));
+		return -ENOENT;
+	}
+	return hp_plan_profile_parse(ret, text, (size_t)r, path, err);
+}
+
+/* Used by the manifest builder (not in the public header). */
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
+			      const char *container, double *cpu, double *mem);
+int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
+			  unsigned pod, struct hp_error *err);
+
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
+			      const char *container, double *cpu, double *mem)
+{
+	json_t *c = json_object_get(json_object_get(json_object_get(prof->pods, workload),
+						    "containers"),
+				    container);
+	json_t *v;
+
+	if (!c)
+		return 0;
+	if ((v = json_object_get(c, "cpu")) && json_quantity(v, cpu) < 0)
+		return -EINVAL;
+	if ((v = json_object_get(c, "memory")) && json_quantity(v, mem) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* 1: the profile gave this pod's traffic; 0: it did not (use defaults). */
+int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
+			  unsigned pod, struct hp_error *err)
+{
+	const struct hp_plan_pod *pd = &p->pods[pod];
+	json_t *pj = json_object_get(prof->pods, pd->workload);
+	json_t *tr = json_object_get(pj, "traffic"), *e;
+	const char *ck;
+	json_t *cv;
+	size_t i;
+
+	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
+		bool found = false;
+
+		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
+			found |= !strcmp(p->ctr[c].name, ck);
+		if (!found) {
+			hp_error_set(err, "%s: %s has no container '%s'", prof->file, pd->workload,
+				     ck);
+			return -EINVAL;
+		}
+	}
+	if (!tr)
+		return 0;
+	json_array_foreach(tr, i, e) {
+		const char *from = json_string_value(json_object_get(e, "from"));
+		const char *to = json_string_value(json_object_get(e, "to"));
+		double msgs = 0, bytes = 0, crossings = 2;
+		int a = -1, b = -1, r;
+		json_t *v;
+
+		for (unsigned c = pd->first; c < pd->first + pd->n; c++) {
+			if (!strcmp(p->ctr[c].name, from))
+				a = (int)c;
+			if (!strcmp(p->ctr[c].name, to))
+				b = (int)c;
+		}
+		if (a < 0 || b < 0 || a == b) {
+			hp_error_set(err, "%s: %s traffic[%zu]: no container '%s'", prof->file,
+				     pd->workload, i, a < 0 ? from : to);
+			return -EINVAL;
+		}
+		if ((v = json_object_get(e, "msgsPerSec")))
+			json_quantity(v, &msgs);
+		if ((v = json_object_get(e, "bytesPerSec")))
+			json_quantity(v, &bytes);
+		if ((v = json_object_get(e, "crossingsPerRequest")))
+			json_quantity(v, &crossings);
+		r = hp_plan_add_edge(p, (unsigned)a, (unsigned)b, msgs, bytes, crossings);
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers shared by the planner's input modules (libyaml document trees). */
+#ifndef HP_PLAN_INTERNAL_H
+#define HP_PLAN_INTERNAL_H
+
+#include <yaml.h>
+
+#include "plan/manifest.h"
+
+static inline yaml_node_t *hp_yaml_node(yaml_document_t *d, int i)
+{
+	return i > 0 ? yaml_document_get_node(d, i) : NULL;
+}
+
+static inline bool hp_yaml_is_map(const yaml_node_t *n)
+{
+	return n && n->type == YAML_MAPPING_NODE;
+}
+
+static inline bool hp_yaml_is_seq(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SEQUENCE_NODE;
+}
+
+static inline const char *hp_yaml_str(const yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A plain null: "~", "null", or nothing. */
+static inline bool hp_yaml_is_null(const yaml_node_t *n)
+{
+	const char *s = hp_yaml_str(n);
+
+	return !n || (s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		      (!*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
+		       !strcmp(s, "NULL")));
+}
+
+/* Value node of key in a mapping (index), 0 when absent or not a mapping. */
+int hp_yaml_get(yaml_document_t *d, int map, const char *key);
+/* Same, returning the key node's index too. */
+int hp_yaml_get_pair(yaml_document_t *d, int map, const char *key, int *ret_key);
+/* "true"/"false" (YAML 1.1 spellings too) */
+int hp_yaml_bool(const yaml_node_t *n, bool *ret);
+/* 1-based line of a node, for messages */
+static inline unsigned hp_yaml_line(const yaml_node_t *n)
+{
+	return n ? (unsigned)n->start_mark.line + 1 : 0;
+}
+
+/* Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3". */
+int hp_plan_quantity(const char *s, double *ret);
+
+/* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */
+const char *hp_plan_template_path(const char *kind);
+
+#endif

@@ -1,0 +1,1089 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kubernetes manifests: multi-document YAML loaded with libyaml's document
+ * API, then every pod template of a workload turned into planner containers.
+ * Unknown kinds (Service, ConfigMap, ...) are skipped; a workload whose shape
+ * is wrong is an error naming file and line.
+ */
+#include "plan/internal.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+
+int hp_yaml_get_pair(yaml_document_t *d, int map, const char *key, int *ret_key)
+{
+	yaml_node_t *n = hp_yaml_node(d, map);
+
+	if (!hp_yaml_is_map(n))
+		return 0;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		const char *k = hp_yaml_str(hp_yaml_node(d, p->key));
+
+		if (k && !strcmp(k, key)) {
+			if (ret_key)
+				*ret_key = p->key;
+			return p->value;
+		}
+	}
+	return 0;
+}
+
+int hp_yaml_get(yaml_document_t *d, int map, const char *key)
+{
+	return hp_yaml_get_pair(d, map, key, NULL);
+}
+
+int hp_yaml_bool(const yaml_node_t *n, bool *ret)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
+	const char *s = hp_yaml_str(n);
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcmp(s, yes[i])) {
+			*ret = true;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int hp_plan_quantity(const char *s, double *ret)
+{
+	static const struct {
+		const char *sfx;
+		double mul;
+	} units[] = {
+		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
+		{ "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 },
+		{ "Ei", 1152921504606846976.0 }, { "n", 1e-9 }, { "u", 1e-6 }, { "m", 1e-3 },
+		{ "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 },
+		{ "E", 1e18 }, { "", 1.0 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !(isdigit((unsigned char)*s) || *s == '.' || *s == '+'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	/* strtod takes "1E3" but also "0x10" and "inf": allow only what k8s does. */
+	for (const char *q = s; q < end; q++)
+		if (!isdigit((unsigned char)*q) && !strchr(".+-eE", *q))
+			return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (!strcmp(end, units[i].sfx)) {
+			*ret = v * units[i].mul;
+			return isfinite(*ret) ? 0 : -EINVAL;
+		}
+	}
+	return -EINVAL;
+}
+
+/* ---- loading ------------------------------------------------------------------- */
+
+static void file_free(struct hp_plan_file *f)
+{
+	for (unsigned i = 0; i < f->n_docs; i++)
+		yaml_document_delete(&f->docs[i]);
+	free(f->docs);
+	free(f->path);
+	free(f->text);
+	free(f->line_start);
+}
+
+void hp_plan_manifests_free(struct hp_plan_manifests *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->n_files; i++)
+		file_free(&m->files[i]);
+	free(m->files);
+	m->files = NULL;
+	m->n_files = 0;
+}
+
+static int index_lines(struct hp_plan_file *f)
+{
+	unsigned n = 1;
+
+	for (size_t i = 0; i < f->len; i++)
+		if (f->text[i] == '\n' || (f->text[i] == '\r' && f->text[i + 1] != '\n'))
+			n++;
+	f->line_start = calloc(n, sizeof(size_t));
+	if (!f->line_start)
+		return -ENOMEM;
+	n = 1;
+	for (size_t i = 0; i < f->len; i++)
+		if (f->text[i] == '\n' || (f->text[i] == '\r' && f->text[i + 1] != '\n'))
+			f->line_start[n++] = i + 1;
+	f->n_lines = n;
+	return 0;
+}
+
+int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const char *text,
+			    size_t len, struct hp_error *err)
+{
+	struct hp_plan_file f = { 0 };
+	struct hp_plan_file *nf;
+	yaml_parser_t parser;
+	unsigned cap = 0;
+	int r = 0;
+
+	if (memchr(text, '\0', len)) {
+		hp_error_set(err, "%s: binary data (NUL byte) in YAML", name);
+		return -EINVAL;
+	}
+	f.path = strdup(name);
+	f.text = malloc(len + 1);
+	if (!f.path || !f.text) {
+		file_free(&f);
+		return -ENOMEM;
+	}
+	memcpy(f.text, text, len);
+	f.text[len] = '\0';
+	f.len = len;
+	r = index_lines(&f);
+	if (r < 0) {
+		file_free(&f);
+		return r;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		file_free(&f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)f.text, f.len);
+	for (;;) {
+		yaml_document_t doc;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			hp_error_set(err, "%s:%zu:%zu: YAML: %s%s%s", name,
+				     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+				     parser.problem ? parser.problem : "parse error",
+				     parser.context ? " " : "", parser.context ? parser.context : "");
+			r = -EINVAL;
+			break;
+		}
+		if (!yaml_document_get_root_node(&doc)) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		if (f.n_docs == cap) {
+			yaml_document_t *nd;
+
+			cap = cap ? cap * 2 : 8;
+			nd = reallocarray(f.docs, cap, sizeof(*nd));
+			if (!nd) {
+				yaml_document_delete(&doc);
+				r = -ENOMEM;
+				break;
+			}
+			f.docs = nd;
+		}
+		f.docs[f.n_docs++] = doc;
+	}
+	yaml_parser_delete(&parser);
+	if (r < 0) {
+		file_free(&f);
+		return r;
+	}
+	nf = reallocarray(m->files, m->n_files + 1, sizeof(*nf));
+	if (!nf) {
+		file_free(&f);
+		return -ENOMEM;
+	}
+	m->files = nf;
+	m->files[m->n_files++] = f;
+	return 0;
+}
+
+static int read_stream(FILE *in, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, in);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(in))
+		return -EIO;
+	buf[len] = '\0';
+	*ret_len = len;
+	*ret = steal_ptr(buf);
+	return 0;
+}
+
+int hp_plan_manifests_load(struct hp_plan_manifests *m, const char *path, struct hp_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	if (!strcmp(path, "-")) {
+		r = read_stream(stdin, &text, &len);
+	} else {
+		r = hp_read_file(path, &text);
+		len = r >= 0 ? (size_t)r : 0;
+	}
+	if (r < 0) {
+		hp_error_set(err, "%s: %s", path, strerror(-r));
+		return r == -ENOMEM ? r : -ENOENT;
+	}
+	return hp_plan_manifests_parse(m, path, text, len, err);
+}
+
+/* ---- recognising infrastructure ------------------------------------------------ */
+
+enum traffic { T_NONE, T_TELEMETRY, T_PROXY };
+
+static const struct infra_kind {
+	const char *kind;
+	const char *names;   /* exact container names, '|'-separated */
+	const char *images;  /* substrings of the image reference */
+	double cpu;          /* default cores */
+	double mem;          /* default MiB */
+	enum traffic traffic;
+} infra_kinds[] = {
+	/* Istio: 0.2-0.5 vCPU and 40-60 MB per 1000 requests/s (istio.io). */
+	{ "istio-proxy", "istio-proxy", "/proxyv2", 0.35, 50, T_PROXY },
+	{ "istio-init", "istio-init|istio-validation", NULL, 0.01, 10, T_NONE },
+	{ "linkerd-proxy", "linkerd-proxy", "linkerd/proxy:|linkerd-io/proxy:", 0.15, 20, T_PROXY },
+	{ "linkerd-init", "linkerd-init|linkerd-network-validator", "proxy-init", 0.01, 10, T_NONE },
+	{ "envoy", "envoy|envoy-sidecar|envoy-proxy", "envoyproxy/envoy", 0.3, 50, T_PROXY },
+	{ "consul-dataplane", "consul-dataplane|consul-connect-envoy-sidecar",
+	  "consul-dataplane", 0.3, 50, T_PROXY },
+	{ "queue-proxy", "queue-proxy", "serving/cmd/queue", 0.1, 30, T_PROXY },
+	{ "daprd", "daprd", "dapr/daprd", 0.1, 60, T_PROXY },
+	{ "cloud-sql-proxy", "cloud-sql-proxy|cloudsql-proxy", "cloud-sql-proxy|gce-proxy", 0.05,
+	  30, T_PROXY },
+	{ "vault-agent", "vault-agent|vault-agent-init", "hashicorp/vault", 0.02, 30, T_NONE },
+	{ "otel-collector", "otc-container|otel-collector|opentelemetry-collector",
+	  "opentelemetry-collector", 0.1, 100, T_TELEMETRY },
+	{ "jaeger-agent", "jaeger-agent", "jaegertracing/jaeger-agent", 0.05, 30, T_TELEMETRY },
+	{ "fluent-bit", "fluent-bit|fluentbit", "fluent-bit", 0.05, 50, T_TELEMETRY },
+	{ "fluentd", "fluentd", "fluentd", 0.1, 200, T_TELEMETRY },
+	{ "vector", "vector", "timberio/vector|/vector:", 0.1, 100, T_TELEMETRY },
+	{ "promtail", "promtail", "grafana/promtail", 0.05, 60, T_TELEMETRY },
+	{ "node-exporter", "node-exporter", "node-exporter", 0.05, 30, T_NONE },
+	{ "kube-rbac-proxy", "kube-rbac-proxy", "kube-rbac-proxy", 0.02, 20, T_TELEMETRY },
+	{ "datadog-agent", "datadog-agent", "datadog/agent|datadog/cluster-agent", 0.2, 256,
+	  T_TELEMETRY },
+};
+
+/* Application containers without requests, limits or profile. */
+#define APP_DEFAULT_CPU 0.5
+#define APP_DEFAULT_MEM 256.0
+
+static bool in_list(const char *list, const char *s, bool substring)
+{
+	size_t n = strlen(s);
+
+	while (list && *list) {
+		const char *bar = strchr(list, '|');
+		size_t l = bar ? (size_t)(bar - list) : strlen(list);
+
+		if (substring ? (l <= n && memmem(s, n, list, l) != NULL)
+			      : (l == n && !memcmp(list, s, l)))
+			return true;
+		list = bar ? bar + 1 : NULL;
+	}
+	return false;
+}
+
+static const struct infra_kind *infra_lookup(const char *name, const char *image,
+					     bool serving_env)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(infra_kinds); i++)
+		if (in_list(infra_kinds[i].names, name, false))
+			return &infra_kinds[i];
+	if (image)
+		for (size_t i = 0; i < ARRAY_SIZE(infra_kinds); i++)
+			if (in_list(infra_kinds[i].images, image, true))
+				return &infra_kinds[i];
+	if (serving_env)
+		for (size_t i = 0; i < ARRAY_SIZE(infra_kinds); i++)
+			if (!strcmp(infra_kinds[i].kind, "queue-proxy"))
+				return &infra_kinds[i];
+	return NULL;
+}
+
+const char *hp_plan_infra_kind(const char *name, const char *image, bool serving_env)
+{
+	const struct infra_kind *k = infra_lookup(name, image, serving_env);
+
+	return k ? k->kind : NULL;
+}
+
+/* ---- building the problem -------------------------------------------------------- */
+
+struct build {
+	struct hp_plan_problem *p;
+	const struct hp_plan_node *node;
+	const struct hp_plan_profile *prof;
+	struct hp_error *err;
+	const struct hp_plan_file *f;
+	unsigned file_idx, doc_idx;
+	yaml_document_t *d;
+};
+
+#define FAIL(b, node, fmt, ...)                                                                 \
+	({                                                                                      \
+		hp_error_set((b)->err, "%s:%u: " fmt, (b)->f->path, hp_yaml_line(node),         \
+			     ##__VA_ARGS__);                                                    \
+		-EINVAL;                                                                        \
+	})
+
+/* Profile lookups live in input.c. */
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
+			      const char *container, double *cpu, double *mem);
+int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
+			  unsigned pod, struct hp_error *err);
+
+static int set_reason(struct hp_plan_container *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int set_reason(struct hp_plan_container *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (c->stay_reason)
+		return 0; /* the first reason found is the one given */
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return -ENOMEM;
+	c->stay_reason = s;
+	return 0;
+}
+
+/* Parse a pod-template annotation holding a JSON map container -> string. */
+static int annotation_map(struct build *b, int annotations, const char *key, json_t **ret)
+{
+	int v = hp_yaml_get(b->d, annotations, key);
+	yaml_node_t *n = hp_yaml_node(b->d, v);
+	json_error_t jerr;
+	json_t *j;
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	if (!hp_yaml_str(n))
+		return FAIL(b, n, "%s must be a string holding a JSON map", key);
+	j = json_loads(hp_yaml_str(n), 0, &jerr);
+	if (!j)
+		return FAIL(b, n, "%s: invalid JSON: %s", key, jerr.text);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return FAIL(b, n, "%s must be a JSON map from container name to value", key);
+	}
+	*ret = j;
+	return 0;
+}
+
+static int resource(struct build *b, int resources, const char *section, const char *name,
+		    double *ret)
+{
+	int sec = hp_yaml_get(b->d, resources, section);
+	int v = hp_yaml_get(b->d, sec, name);
+	yaml_node_t *n = hp_yaml_node(b->d, v);
+
+	if (!v || hp_yaml_is_null(n))
+		return 0;
+	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), ret) < 0)
+		return FAIL(b, n, "resources.%s.%s: not a quantity", section, name);
+	return 1;
+}
+
+static bool is_standard_resource(const char *k)
+{
+	return !strcmp(k, "cpu") || !strcmp(k, "memory") || !strcmp(k, "ephemeral-storage") ||
+	       !strncmp(k, "hugepages-", 10) || !strcmp(k, "storage");
+}
+
+static const char *host_caps[] = { "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO",
+				   "SYS_BOOT",  "BPF",        "PERFMON",    "ALL" };
+
+/* Container-level reasons it cannot move. hard: a pin cannot override it. */
+static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
+			    bool *hard, char **soft)
+{
+	yaml_document_t *d = b->d;
+	int sc = hp_yaml_get(d, cnode, "securityContext");
+	int res = hp_yaml_get(d, cnode, "resources");
+	yaml_node_t *n;
+	bool priv = false;
+	int r;
+
+	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
+	if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &priv) < 0)
+		return FAIL(b, n, "securityContext.privileged: not a boolean");
+	if (priv) {
+		*hard = true;
+		return set_reason(c, "privileged (host access)");
+	}
+	n = hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, sc, "capabilities"), "add"));
+	if (hp_yaml_is_seq(n)) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++) {
+			const char *cap = hp_yaml_str(hp_yaml_node(d, *it));
+
+			if (!cap)
+				continue;
+			if (!strncmp(cap, "CAP_", 4))
+				cap += 4;
+			for (size_t i = 0; i < ARRAY_SIZE(host_caps); i++)
+				if (!strcmp(cap, host_caps[i])) {
+					*hard = true;
+					return set_reason(c, "capability %s (host access)", cap);
+				}
+		}
+	}
+	/* GPUs and other extended resources belong to the host's devices. */
+	for (int s = 0; s < 2; s++) {
+		n = hp_yaml_node(d, hp_yaml_get(d, res, s ? "requests" : "limits"));
+		if (!hp_yaml_is_map(n))
+			continue;
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			const char *k = hp_yaml_str(hp_yaml_node(d, pr->key));
+
+			if (k && !is_standard_resource(k)) {
+				*hard = true;
+				return set_reason(c, "uses extended resource %s", k);
+			}
+		}
+	}
+	n = hp_yaml_node(d, hp_yaml_get(d, cnode, "volumeDevices"));
+	if (hp_yaml_is_seq(n) && n->data.sequence.items.top > n->data.sequence.items.start) {
+		*hard = true;
+		return set_reason(c, "uses a block device (volumeDevices)");
+	}
+	/* hostPath mounts: devices and runtime sockets are hard, directories soft. */
+	n = hp_yaml_node(d, hp_yaml_get(d, cnode, "volumeMounts"));
+	if (n && !hp_yaml_is_seq(n) && !hp_yaml_is_null(n))
+		return FAIL(b, n, "volumeMounts must be a list");
+	for (yaml_node_item_t *it = hp_yaml_is_seq(n) ? n->data.sequence.items.start : NULL;
+	     it && it < n->data.sequence.items.top; it++) {
+		const char *vname = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+		yaml_node_t *vols = hp_yaml_node(d, volumes);
+		int hp = 0;
+
+		if (!vname || !hp_yaml_is_seq(vols))
+			continue;
+		for (yaml_node_item_t *v = vols->data.sequence.items.start;
+		     v < vols->data.sequence.items.top; v++) {
+			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
+
+			if (nm && !strcmp(nm, vname))
+				hp = hp_yaml_get(d, *v, "hostPath");
+		}
+		if (hp) {
+			const char *path = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
+			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
+
+			if (!path)
+				path = "?";
+			if (!strncmp(path, "/dev", 4) || !strncmp(path, "/sys", 4) ||
+			    !strncmp(path, "/proc", 5) || strstr(path, ".sock") ||
+			    (type && (!strcmp(type, "CharDevice") || !strcmp(type, "BlockDevice") ||
+				      !strcmp(type, "Socket")))) {
+				*hard = true;
+				return set_reason(c, "hostPath device %s", path);
+			}
+			if (!*soft) {
+				*soft = hp_sprintf("mounts host directory %s (hostPath)", path);
+				if (!*soft)
+					return -ENOMEM;
+			}
+		}
+	}
+	(void)r;
+	return 0;
+}
+
+static bool archs_include(const char *list, const char *arch)
+{
+	char buf[80];
+
+	snprintf(buf, sizeof(buf), " %s ", arch);
+	return strstr(list, buf) != NULL;
+}
+
+static int pu_by_name(const struct hp_plan_problem *p, const char *s)
+{
+	if (!strcmp(s, "dpu"))
+		return HP_PLAN_PIN_DPU;
+	for (unsigned i = 0; i < p->n_pus; i++)
+		if (!strcmp(p->pu[i].name, s))
+			return (int)i;
+	return -1;
+}
+
+static bool has_serving_env(yaml_document_t *d, int cnode)
+{
+	yaml_node_t *env = hp_yaml_node(d, hp_yaml_get(d, cnode, "env"));
+
+	if (!hp_yaml_is_seq(env))
+		return false;
+	for (yaml_node_item_t *it = env->data.sequence.items.start;
+	     it < env->data.sequence.items.top; it++) {
+		const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+
+		if (nm && !strncmp(nm, "SERVING_", 8))
+			return true;
+	}
+	return false;
+}
+
+/* The containers of one list (containers or initContainers). */
+static int add_containers(struct build *b, unsigned pod, int list, bool init, int volumes,
+			  json_t *roles, json_t *archs)
+{
+	struct hp_plan_problem *p = b->p;
+	yaml_document_t *d = b->d;
+	yaml_node_t *ln = hp_yaml_node(d, list);
+	const char *workload = p->pods[pod].workload;
+
+	if (!ln || hp_yaml_is_null(ln))
+		return 0;
+	if (!hp_yaml_is_seq(ln))
+		return FAIL(b, ln, "%s must be a list", init ? "initContainers" : "containers");
+	for (yaml_node_item_t *it = ln->data.sequence.items.start; it < ln->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *cn = hp_yaml_node(d, *it);
+		const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+		const char *image = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "image")));
+		const char *rp = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy")));
+		const struct infra_kind *ik;
+		struct hp_plan_container *c;
+		int res = hp_yaml_get(d, *it, "resources");
+		double v, dcpu, dmem;
+		json_t *role;
+		int idx, r;
+
+		if (!hp_yaml_is_map(cn))
+			return FAIL(b, cn, "a container must be a mapping");
+		if (!name || !*name)
+			return FAIL(b, cn, "container without a name");
+		for (unsigned i = p->pods[pod].first; i < p->n_ctr; i++)
+			if (!strcmp(p->ctr[i].name, name))
+				return FAIL(b, cn, "duplicate container name '%s'", name);
+		idx = hp_plan_add_container(p, pod, name, image);
+		if (idx < 0)
+			return idx;
+		c = &p->ctr[idx];
+		c->line = hp_yaml_line(cn);
+		c->ctype = !init ? HP_PLAN_REGULAR
+				 : (rp && !strcmp(rp, "Always")) ? HP_PLAN_SIDECAR : HP_PLAN_INIT;
+		ik = infra_lookup(name, image, has_serving_env(d, *it));
+		c->role = ik ? HP_PLAN_INFRA : HP_PLAN_APP;
+		c->kind = ik ? ik->kind : NULL;
+		role = roles ? json_object_get(roles, name) : NULL;
+		if (role) {
+			const char *rs = json_string_value(role);
+
+			if (!rs || (strcmp(rs, "infra") && strcmp(rs, "app")))
+				return FAIL(b, cn, "heteropod.io/role for %s: \"infra\" or \"app\"",
+					    name);
+			c->role = !strcmp(rs, "infra") ? HP_PLAN_INFRA : HP_PLAN_APP;
+		}
+		/* CPU and memory: profile, then requests, then limits, then defaults. */
+		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
+		dmem = (ik ? ik->mem : APP_DEFAULT_MEM) * 1048576.0;
+		c->cpu = dcpu;
+		c->memory = dmem;
+		if ((r = resource(b, res, "requests", "cpu", &v)) < 0)
+			return r;
+		if (r) {
+			c->cpu = v;
+			c->cpu_source = "requests";
+		} else {
+			if ((r = resource(b, res, "limits", "cpu", &v)) < 0)
+				return r;
+			if (r) {
+				c->cpu = v;
+				c->cpu_source = "limits";
+			}
+		}
+		if ((r = resource(b, res, "requests", "memory", &v)) < 0)
+			return r;
+		if (!r && (r = resource(b, res, "limits", "memory", &v)) < 0)
+			return r;
+		if (r)
+			c->memory = v;
+		if (b->prof) {
+			double pc = -1, pm = -1;
+
+			r = hp_plan_profile_container(b->prof, workload, name, &pc, &pm);
+			if (r < 0)
+				return r;
+			if (pc >= 0) {
+				c->cpu = pc;
+				c->cpu_source = "profile";
+			}
+			if (pm >= 0)
+				c->memory = pm;
+		}
+		/* Architectures the image exists for: annotation, then node's list. */
+		{
+			char archlist[80] = " ";
+			json_t *a = archs ? json_object_get(archs, name) : NULL;
+
+			if (a) {
+				size_t i;
+				json_t *e;
+
+				if (!json_is_array(a))
+					return FAIL(b, cn, "heteropod.io/arch for %s: a list", name);
+				json_array_foreach(a, i, e) {
+					if (!json_is_string(e) ||
+					    strlen(archlist) + strlen(json_string_value(e)) + 2 >=
+						    sizeof(archlist))
+						return FAIL(b, cn, "heteropod.io/arch for %s", name);
+					strcat(archlist, json_string_value(e));
+					strcat(archlist, " ");
+				}
+			} else if (image) {
+				for (unsigned i = 0; i < b->node->n_img; i++)
+					if (!strncmp(image, b->node->img[i].prefix,
+						     strlen(b->node->img[i].prefix))) {
+						snprintf(archlist, sizeof(archlist), " %s ",
+							 b->node->img[i].archs);
+						break;
+					}
+			}
+			if (strlen(archlist) > 1) {
+				for (unsigned dpu = 1; dpu < p->n_pus; dpu++)
+					if (!archs_include(archlist, p->pu[dpu].arch))
+						c->allowed &= ~(1u << dpu);
+			}
+		}
+	}
+	return 0;
+}
+
+static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
+{
+	struct hp_plan_problem *p = b->p;
+	yaml_document_t *d = b->d;
+	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, wl, "metadata"), "name")));
+	int meta = hp_yaml_get(d, tmpl, "metadata");
+	int ann = hp_yaml_get(d, meta, "annotations");
+	int spec = hp_yaml_get(d, tmpl, "spec");
+	yaml_node_t *specn = hp_yaml_node(d, spec), *an = hp_yaml_node(d, ann);
+	int volumes = hp_yaml_get(d, spec, "volumes");
+	json_t *pins = NULL, *roles = NULL, *archs = NULL;
+	_cleanup_free_ char *workload = NULL;
+	const struct hp_plan_workload_opt *opt = NULL;
+	static const char *const host_ns[] = { "hostNetwork", "hostPID", "hostIPC" };
+	const char *pod_reason = NULL;
+	bool share_pid = false;
+	unsigned first;
+	int pod, r;
+
+	if (!hp_yaml_is_map(specn))
+		return FAIL(b, hp_yaml_node(d, tmpl), "%s: pod template without a spec", kind);
+	if (an && !hp_yaml_is_map(an) && !hp_yaml_is_null(an))
+		return FAIL(b, an, "metadata.annotations must be a mapping");
+	if (name && *name)
+		workload = hp_sprintf("%s/%s", kind, name);
+	else
+		workload = hp_sprintf("%s/%s#%u", kind,
+				      strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1
+							       : b->f->path,
+				      b->doc_idx + 1);
+	if (!workload)
+		return -ENOMEM;
+	/*
+	 * The same Kind/name may appear twice (other namespaces, variants of a
+	 * manifest); both land on the node, and node and profile entries apply
+	 * to both.
+	 */
+	for (unsigned i = 0; i < b->node->n_w; i++)
+		if (!strcmp(b->node->w[i].workload, workload)) {
+			opt = &b->node->w[i];
+			((struct hp_plan_workload_opt *)opt)->used = true;
+		}
+	pod = hp_plan_add_pod(p, workload, opt ? opt->replicas : 1);
+	if (pod < 0)
+		return pod;
+	first = p->pods[pod].first;
+	p->pods[pod].file = strdup(b->f->path);
+	if (!p->pods[pod].file)
+		return -ENOMEM;
+	p->pods[pod].line = hp_yaml_line(hp_yaml_node(d, wl));
+	p->pods[pod].file_idx = b->file_idx;
+	p->pods[pod].doc_idx = b->doc_idx;
+	p->pods[pod].tmpl_node = tmpl;
+	p->pods[pod].latency_budget_us =
+		opt && opt->latency_budget_us >= 0 ? opt->latency_budget_us
+						   : b->node->latency_budget_us;
+
+	if ((r = annotation_map(b, ann, "heteropod.io/pin", &pins)) < 0 ||
+	    (r = annotation_map(b, ann, "heteropod.io/role", &roles)) < 0 ||
+	    (r = annotation_map(b, ann, "heteropod.io/arch", &archs)) < 0)
+		goto out;
+	r = add_containers(b, pod, hp_yaml_get(d, spec, "initContainers"), true, volumes, roles,
+			   archs);
+	if (r < 0)
+		goto out;
+	r = add_containers(b, pod, hp_yaml_get(d, spec, "containers"), false, volumes, roles,
+			   archs);
+	if (r < 0)
+		goto out;
+	if (p->pods[pod].n == 0) {
+		r = FAIL(b, specn, "%s: pod template without containers", workload);
+		goto out;
+	}
+	/* Pod-level host access. */
+	for (size_t i = 0; i < ARRAY_SIZE(host_ns); i++) {
+		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, host_ns[i]));
+		bool on = false;
+
+		if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &on) < 0) {
+			r = FAIL(b, n, "%s: not a boolean", host_ns[i]);
+			goto out;
+		}
+		if (on && !pod_reason)
+			pod_reason = host_ns[i];
+	}
+	{
+		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
+
+		if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &share_pid) < 0) {
+			r = FAIL(b, n, "shareProcessNamespace: not a boolean");
+			goto out;
+		}
+	}
+
+	/* Per container: why it cannot move, pins, role policy. */
+	for (unsigned i = first; i < p->n_ctr; i++) {
+		struct hp_plan_container *c = &p->ctr[i];
+		int cnode = 0;
+		const char *pin = NULL;
+		_cleanup_free_ char *soft = NULL;
+		bool hard = false;
+		json_t *pj = pins ? json_object_get(pins, c->name) : NULL;
+		yaml_node_t *cn;
+
+		/* find the container's node again (by line) for its limits */
+		for (int li = 0; li < 2 && !cnode; li++) {
+			yaml_node_t *ln = hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+
+			if (!hp_yaml_is_seq(ln))
+				continue;
+			for (yaml_node_item_t *it = ln->data.sequence.items.start;
+			     it < ln->data.sequence.items.top; it++) {
+				const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+
+				if (nm && !strcmp(nm, c->name))
+					cnode = *it;
+			}
+		}
+		cn = hp_yaml_node(d, cnode);
+		if (pj) {
+			pin = json_string_value(pj);
+			if (!pin || (c->pin = pu_by_name(p, pin)) < 0) {
+				r = FAIL(b, an, "heteropod.io/pin for %s: unknown PU '%s'", c->name,
+					 pin ? pin : "(not a string)");
+				goto out;
+			}
+		}
+		if (c->ctype == HP_PLAN_INIT) {
+			hard = true;
+			r = set_reason(c, "init container: runs to completion before the pod starts");
+		} else if (pod_reason) {
+			hard = true;
+			r = set_reason(c, "pod uses %s (host access)", pod_reason);
+		} else {
+			r = container_limits(b, cnode, volumes, c, &hard, &soft);
+		}
+		if (r < 0)
+			goto out;
+		if (!c->stay_reason && !(c->allowed & ~1u & ((1u << p->n_pus) - 1)) &&
+		    p->n_pus > 1) {
+			hard = true;
+			r = set_reason(c, "no image for %s", p->pu[1].arch);
+			if (r < 0)
+				goto out;
+		}
+		if (c->pin >= 0 && c->pin != HP_PLAN_HOST) {
+			if (hard) {
+				r = FAIL(b, cn, "%s is pinned to %s but cannot move: %s", c->name,
+					 pin, c->stay_reason);
+				goto out;
+			}
+			c->allowed &= c->pin == HP_PLAN_PIN_DPU ? ~1u : 1u << c->pin;
+			if (!(c->allowed & ((1u << p->n_pus) - 1))) {
+				r = FAIL(b, cn, "%s is pinned to %s, where it has no image", c->name,
+					 pin);
+				goto out;
+			}
+			continue;
+		}
+		if (c->pin == HP_PLAN_HOST) {
+			c->allowed = 1;
+			continue;
+		}
+		if (hard) {
+			c->allowed = 1;
+			continue;
+		}
+		if (soft) {
+			c->stay_reason = steal_ptr(soft);
+			c->allowed = 1;
+		} else if (c->role == HP_PLAN_APP && !b->node->move_apps) {
+			r = set_reason(c, "application container (allow with --move-apps or "
+					  "heteropod.io/pin)");
+			if (r < 0)
+				goto out;
+			c->allowed = 1;
+		}
+	}
+	if (pins) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(pins, k, v) {
+			bool found = false;
+
+			for (unsigned i = first; i < p->n_ctr; i++)
+				found |= !strcmp(p->ctr[i].name, k);
+			if (!found) {
+				r = FAIL(b, an, "heteropod.io/pin names no container '%s'", k);
+				goto out;
+			}
+		}
+	}
+	/* Shared process namespace, shared memory: those containers share a PU. */
+	if (share_pid) {
+		int prev = -1;
+
+		for (unsigned i = first; i < p->n_ctr; i++) {
+			if (p->ctr[i].ctype == HP_PLAN_INIT)
+				continue;
+			if (prev >= 0)
+				hp_plan_colocate(p, (unsigned)prev, i);
+			prev = (int)i;
+		}
+	}
+	{
+		yaml_node_t *vols = hp_yaml_node(d, volumes);
+
+		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
+		     v && v < vols->data.sequence.items.top; v++) {
+			int ed = hp_yaml_get(d, *v, "emptyDir");
+			const char *med = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ed, "medium")));
+			const char *vname = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
+			int prev = -1;
+
+			if (!ed || !med || strcmp(med, "Memory") || !vname)
+				continue;
+			/* a memory-backed emptyDir is shared memory (IPC) between its users */
+			for (int li = 0; li < 2; li++) {
+				yaml_node_t *ln = hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+
+				for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start : NULL;
+				     it && it < ln->data.sequence.items.top; it++) {
+					const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+					yaml_node_t *mounts = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
+					bool uses = false;
+
+					for (yaml_node_item_t *m = hp_yaml_is_seq(mounts) ? mounts->data.sequence.items.start : NULL;
+					     m && m < mounts->data.sequence.items.top; m++) {
+						const char *mn = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *m, "name")));
+
+						uses |= mn && !strcmp(mn, vname);
+					}
+					if (!uses || !nm)
+						continue;
+					for (unsigned i = first; i < p->n_ctr; i++) {
+						if (strcmp(p->ctr[i].name, nm) || p->ctr[i].ctype == HP_PLAN_INIT)
+							continue;
+						if (prev >= 0)
+							hp_plan_colocate(p, (unsigned)prev, i);
+						prev = (int)i;
+					}
+				}
+			}
+		}
+	}
+	/* A group that is pinned apart can never be placed. */
+	for (unsigned i = first; i < p->n_ctr; i++) {
+		unsigned g = p->ctr[i].group, all = (1u << p->n_pus) - 1, mask = all;
+
+		for (unsigned j = first; j < p->n_ctr; j++)
+			if (p->ctr[j].group == g)
+				mask &= p->ctr[j].allowed;
+		if (!mask) {
+			r = FAIL(b, hp_yaml_node(d, tmpl),
+				 "%s: %s must share a PU with %s, but their pins and limits allow "
+				 "no common PU",
+				 workload, p->ctr[i].name, p->ctr[g].name);
+			goto out;
+		}
+	}
+	/* Traffic: the profile's, or a default between proxies and applications. */
+	if (b->prof && (r = hp_plan_profile_edges(b->prof, p, pod, b->err)) != 0) {
+		if (r < 0)
+			goto out;
+	} else {
+		for (unsigned i = first; i < p->n_ctr; i++) {
+			const struct infra_kind *ik;
+			double rps = p->params.default_rps, msgs, crossings;
+
+			if (p->ctr[i].ctype == HP_PLAN_INIT || !p->ctr[i].kind)
+				continue;
+			ik = infra_lookup(p->ctr[i].kind, NULL, false);
+			if (!ik || ik->traffic == T_NONE)
+				continue;
+			/* a proxy carries each request in and its response out */
+			msgs = ik->traffic == T_PROXY ? 2 * rps : 0.1 * rps;
+			crossings = ik->traffic == T_PROXY ? 2 : 0;
+			for (unsigned j = first; j < p->n_ctr; j++) {
+				if (j == i || p->ctr[j].ctype == HP_PLAN_INIT ||
+				    p->ctr[j].role != HP_PLAN_APP)
+					continue;
+				r = hp_plan_add_edge(p, i, j, msgs,
+						     msgs * p->params.default_msg_bytes, crossings);
+				if (r < 0)
+					goto out;
+			}
+		}
+	}
+	r = 0;
+out:
+	json_decref(pins);
+	json_decref(roles);
+	json_decref(archs);
+	return r;
+}
+
+const char *hp_plan_template_path(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		const char *path;
+	} kinds[] = {
+		{ "Pod", "" },
+		{ "Deployment", "spec.template" },
+		{ "StatefulSet", "spec.template" },
+		{ "DaemonSet", "spec.template" },
+		{ "ReplicaSet", "spec.template" },
+		{ "ReplicationController", "spec.template" },
+		{ "Job", "spec.template" },
+		{ "CronJob", "spec.jobTemplate.spec.template" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (!strcmp(kinds[i].kind, kind))
+			return kinds[i].path;
+	return NULL;
+}
+
+static int walk_object(struct build *b, int obj, unsigned depth)
+{
+	yaml_document_t *d = b->d;
+	yaml_node_t *on = hp_yaml_node(d, obj);
+	const char *kind, *path;
+	int tmpl = obj;
+
+	if (!hp_yaml_is_map(on))
+		return 0;
+	kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
+	if (!kind)
+		return 0;
+	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List"))) {
+		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
+
+		if (depth > 8)
+			return FAIL(b, on, "Lists nested too deep");
+		if (items && !hp_yaml_is_seq(items) && !hp_yaml_is_null(items))
+			return FAIL(b, items, "List items must be a list");
+		for (yaml_node_item_t *it = hp_yaml_is_seq(items) ? items->data.sequence.items.start : NULL;
+		     it && it < items->data.sequence.items.top; it++) {
+			int r = walk_object(b, *it, depth + 1);
+
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	path = hp_plan_template_path(kind);
+	if (!path)
+		return 0;
+	while (*path) {
+		const char *dot = strchr(path, '.');
+		char key[32];
+		size_t l = dot ? (size_t)(dot - path) : strlen(path);
+
+		snprintf(key, sizeof(key), "%.*s", (int)l, path);
+		tmpl = hp_yaml_get(d, tmpl, key);
+		if (!hp_yaml_is_map(hp_yaml_node(d, tmpl)))
+			return FAIL(b, on, "%s without %s", kind, hp_plan_template_path(kind));
+		path += l + (dot ? 1 : 0);
+	}
+	return build_pod(b, kind, obj, tmpl);
+}
+
+int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
+		  const struct hp_plan_node *node, const struct hp_plan_profile *prof,
+		  const struct hp_plan_params *params, struct hp_error *err)
+{
+	struct build b = { .p = p, .node = node, .prof = prof, .err = err };
+
+	for (unsigned i = 0; i < node->n_w; i++)
+		((struct hp_plan_workload_opt *)&node->w[i])->used = false;
+
+	hp_plan_problem_init(p);
+	if (params)
+		p->params = *params;
+	p->n_pus = node->n_pus;
+	memcpy(p->pu, node->pu, sizeof(p->pu));
+	for (unsigned f = 0; f < m->n_files; f++) {
+		b.f = &m->files[f];
+		b.file_idx = f;
+		for (unsigned i = 0; i < b.f->n_docs; i++) {
+			int r;
+
+			b.doc_idx = i;
+			b.d = &b.f->docs[i];
+			r = walk_object(&b, 1, 0);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (unsigned i = 0; i < node->n_w; i++)
+		if (!node->w[i].used) {
+			hp_error_set(err, "node description names workload %s, which no manifest "
+					  "holds", node->w[i].workload);
+			return -EINVAL;
+		}
+	return 0;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the planner says to people (a table) and to machines (JSON). */
+#include "plan/plan.h"
+#include "util/util.h"
+
+#include <jansson.h>
+#include <math.h>
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+char *hp_plan_reason(const struct hp_plan_problem *p, const int *pu, unsigned c)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	_cleanup_free_ int *alt = NULL;
+	struct hp_plan_eval cur, ev;
+	char *best = NULL;
+
+	if (pu[c] != HP_PLAN_HOST) {
+		if (k->pin >= 0)
+			return hp_sprintf("pinned to %s", k->pin == HP_PLAN_PIN_DPU ? "a DPU"
+										  : p->pu[k->pin].name);
+		return hp_sprintf("%s %s offloaded", k->role == HP_PLAN_INFRA ? "infrastructure"
+									     : "application",
+				  k->kind ? k->kind : k->name);
+	}
+	if (k->stay_reason)
+		return strdup(k->stay_reason);
+	if (k->pin == HP_PLAN_HOST)
+		return strdup("pinned to host");
+	/* Movable but kept: say what moving it (with its group) would do. */
+	alt = malloc(p->n_ctr * sizeof(int));
+	if (!alt)
+		return NULL;
+	hp_plan_evaluate(p, pu, &cur);
+	for (unsigned d = 1; d < p->n_pus && !best; d++) {
+		if (!(k->allowed & (1u << d)))
+			continue;
+		memcpy(alt, pu, p->n_ctr * sizeof(int));
+		for (unsigned i = 0; i < p->n_ctr; i++)
+			if (p->ctr[i].group == k->group)
+				alt[i] = (int)d;
+		hp_plan_evaluate(p, alt, &ev);
+		if (!ev.feasible)
+			best = hp_sprintf("no room on %s: %s", p->pu[d].name, ev.why);
+		else if (ev.objective <= cur.objective + 1e-12)
+			best = hp_sprintf("moving it does not pay (crossings cost %.3f more host "
+					  "cores than it frees)",
+					  cur.objective - ev.objective);
+	}
+	return best ? best : strdup("kept on the host (the optimum places others first)");
+}
+
+static const char *role_str(const struct hp_plan_container *k)
+{
+	if (k->ctype == HP_PLAN_INIT)
+		return "init";
+	return k->role == HP_PLAN_INFRA ? "infra" : "app";
+}
+
+char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r)
+{
+	json_t *o = json_object(), *pl = json_array(), *pus = json_array();
+	struct hp_plan_eval ev;
+	char *s = NULL;
+
+	if (!o || !pl || !pus)
+		goto out;
+	hp_plan_evaluate(p, r->pu, &ev);
+	json_object_set_new(o, "optimal", json_boolean(r->optimal));
+	json_object_set_new(o, "status", json_string(r->status ? r->status : ""));
+	json_object_set_new(o, "objective", json_real(r->objective));
+	json_object_set_new(o, "host_cores_freed", json_real(r->host_cores_freed));
+	json_object_set_new(o, "bound", json_real(r->bound));
+	json_object_set_new(o, "solve_ms", json_real(round(r->solve_ms * 1000) / 1000));
+	for (unsigned d = 0; d < p->n_pus; d++) {
+		json_t *u = json_pack("{s:s, s:f, s:f}", "name", p->pu[d].name, "cores",
+				      p->pu[d].cores, "speed", p->pu[d].speed);
+
+		if (u && d > 0) {
+			json_object_set_new(u, "cpu_used", json_real(ev.dpu_cpu[d]));
+			json_object_set_new(u, "memory", json_integer(llround(p->pu[d].memory)));
+			json_object_set_new(u, "memory_used", json_integer(llround(ev.dpu_mem[d])));
+			json_object_set_new(u, "link_bytes_per_s",
+					    json_integer(llround(p->pu[d].link_bw)));
+			json_object_set_new(u, "link_used", json_integer(llround(ev.dpu_link[d])));
+		}
+		json_array_append_new(pus, u);
+	}
+	json_object_set_new(o, "pus", pus);
+	pus = NULL;
+	for (unsigned c = 0; c < p->n_ctr; c++) {
+		const struct hp_plan_container *k = &p->ctr[c];
+		_cleanup_free_ char *why = hp_plan_reason(p, r->pu, c);
+		json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:f, s:i}", "workload",
+				      p->pods[k->pod].workload, "container", k->name, "pu",
+				      p->pu[r->pu[c]].name, "reason", why ? why : "",
+				      "host_cores_freed", hp_plan_container_freed(p, r->pu, c),
+				      "role", role_str(k), "cpu", k->cpu, "replicas",
+				      (int)p->pods[k->pod].replicas);
+
+		if (!e)
+			goto out;
+		json_array_append_new(pl, e);
+	}
+	json_object_set_new(o, "placements", pl);
+	pl = NULL;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+out:
+	json_decref(o);
+	json_decref(pl);
+	json_decref(pus);
+	return s;
+}
+
+void hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r,
+			  FILE *f)
+{
+	struct hp_plan_eval ev;
+	unsigned moved = 0, stay = 0;
+	size_t wl = 8, cn = 9;
+
+	for (unsigned c = 0; c < p->n_ctr; c++) {
+		wl = MAX(wl, strlen(p->pods[p->ctr[c].pod].workload));
+		cn = MAX(cn, strlen(p->ctr[c].name));
+	}
+	wl = MIN(wl, 48);
+	cn = MIN(cn, 32);
+	fprintf(f, "%-*s  %-*s  %-5s  %-6s  %8s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
+		"ROLE", "PU", "FREED", "REASON");
+	for (unsigned c = 0; c < p->n_ctr; c++) {
+		const struct hp_plan_container *k = &p->ctr[c];
+		_cleanup_free_ char *why = hp_plan_reason(p, r->pu, c);
+		char rep[24] = "";
+
+		if (p->pods[k->pod].replicas != 1)
+			snprintf(rep, sizeof(rep), " (x%u)", p->pods[k->pod].replicas);
+		fprintf(f, "%-*s  %-*s  %-5s  %-6s  %8.3f  %s%s\n", (int)wl,
+			p->pods[k->pod].workload, (int)cn, k->name, role_str(k),
+			p->pu[r->pu[c]].name, hp_plan_container_freed(p, r->pu, c),
+			why ? why : "", rep);
+		if (r->pu[c] == HP_PLAN_HOST)
+			stay++;
+		else
+			moved++;
+	}
+	hp_plan_evaluate(p, r->pu, &ev);
+	fprintf(f, "\n%u containers in %u pods: %u offloaded, %u stay on the host.\n", p->n_ctr,
+		p->n_pods, moved, stay);
+	fprintf(f, "Host cores freed: %.3f (%s, %.1f ms", r->host_cores_freed,
+		r->optimal ? "proven optimal" : r->status ? r->status : "not proven optimal",
+		r->solve_ms);
+	if (!r->optimal && r->bound > r->objective)
+		fprintf(f, ", bound %.3f", r->bound);
+	fprintf(f, ").\n");
+	for (unsigned d = 1; d < p->n_pus; d++)
+		fprintf(f, "%s: %.2f/%.2f cores, %.0f/%.0f MiB, PU link %.1f/%.1f MB/s\n",
+			p->pu[d].name, ev.dpu_cpu[d], p->pu[d].cores, ev.dpu_mem[d] / 1048576.0,
+			p->pu[d].memory / 1048576.0, ev.dpu_link[d] / 1e6, p->pu[d].link_bw / 1e6);
+}
