@@ -332,6 +332,7 @@ static const struct {
 	{ "defaultRps", offsetof(struct hp_plan_params, default_rps) },
 	{ "defaultMsgBytes", offsetof(struct hp_plan_params, default_msg_bytes) },
 	{ "timeLimitS", offsetof(struct hp_plan_params, time_limit_s) },
+	{ "mipGap", offsetof(struct hp_plan_params, mip_gap) },
 };
 
 int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,

@@ -25,6 +25,7 @@ void hp_plan_params_defaults(struct hp_plan_params *p)
 	p->default_rps = 1000.0;
 	p->default_msg_bytes = 2048.0;
 	p->time_limit_s = 10.0;
+	p->mip_gap = 0.0;
 }
 
 void hp_plan_problem_init(struct hp_plan_problem *p)
@@ -161,7 +162,8 @@ double hp_plan_edge_cost(const struct hp_plan_problem *p, const struct hp_plan_e
 
 static bool within(double used, double cap)
 {
-	return used <= cap + 1e-9 * fmax(1.0, fabs(cap));
+	/* GLPK's primal feasibility tolerance is 1e-7 (relative, on the scaled rows). */
+	return used <= cap + 1e-7 * fmax(1.0, fabs(cap));
 }
 
 void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret)

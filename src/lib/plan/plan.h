@@ -44,6 +44,7 @@ struct hp_plan_params {
 	double default_rps;      /* requests/s assumed through a proxy without profile */
 	double default_msg_bytes; /* bytes per message assumed without profile */
 	double time_limit_s;     /* solver time limit; the answer says if it was proven */
+	double mip_gap;          /* relative gap accepted as optimal (0: proven exactly) */
 };
 void hp_plan_params_defaults(struct hp_plan_params *p);
 /* JSON object with the fields above (camelCase); unknown fields are errors. */
@@ -167,5 +168,20 @@ char *hp_plan_reason(const struct hp_plan_problem *p, const int *pu, unsigned c)
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r);
 void hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r,
 			  FILE *f);
+
+/*
+ * Random instances for tests and benchmarks: pods shaped like real ones (an
+ * application, a proxy sidecar, telemetry agents, init containers), CPU on a
+ * millicore grid, DPU capacity set so that only part of the demand fits.
+ */
+struct hp_plan_gen {
+	unsigned containers;  /* at least; pods are added whole */
+	unsigned dpus;        /* 1..8 */
+	bool move_apps;       /* applications may move */
+	bool restrictions;    /* pins, blocked containers, arch limits, groups */
+	bool latency;         /* per-pod latency budgets */
+	double tightness;     /* DPU cores / movable demand (e.g. 0.4) */
+};
+int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uint64_t seed);
 
 #endif

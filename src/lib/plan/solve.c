@@ -363,12 +363,17 @@ static int lp_row(struct lp *lp, int type, double lb, double ub)
 	return row;
 }
 
+struct podcfg;
+
 struct heur {
 	struct lp *lp;
 	const struct units *s;
 	const int *upu; /* greedy incumbent, NULL if none */
+	const struct podcfg *pcs;
 	bool given;
 };
+
+static int heur_cfg(const struct podcfg *pcs, unsigned pod);
 
 static void milp_callback(glp_tree *tree, void *info)
 {
@@ -404,6 +409,9 @@ static void milp_callback(glp_tree *tree, void *info)
 		case 3:
 			x[col] = h->upu[s->e[u].u] != h->upu[s->e[u].v];
 			break;
+		case 4: /* configuration d of pod u */
+			x[col] = heur_cfg(h->pcs, u) == (int)d;
+			break;
 		}
 	}
 	glp_ios_heur_sol(tree, x);
@@ -431,6 +439,162 @@ static int add_absdiff(struct lp *lp, int col, const int *xa, const int *xb, uns
 	return 0;
 }
 
+
+/*
+ * Pods with few placements are given to the solver as a choice among their
+ * placements ("configurations"): one binary per placement that survives the
+ * latency budget and is not dominated (another one frees at least as much
+ * while using no more of any DPU resource). That is the convex hull of the
+ * pod's placements, so the LP relaxation is as tight as it can be per pod and
+ * only the shared DPU capacities make branching necessary. Pods with more
+ * placements than CFG_MAX use the x/h/z/s rows above.
+ */
+#define CFG_MAX 1024
+#define NRES (3 * HP_PLAN_MAX_PUS) /* cpu, memory, link per PU */
+
+struct podcfg {
+	unsigned ufirst, un;     /* its units */
+	unsigned *edges, ne;     /* its unit edges */
+	unsigned first, n;       /* its configurations in cfgs[] */
+	int greedy;              /* configuration of the greedy placement, -1 */
+};
+
+struct cfg {
+	double gain;
+	double use[NRES];
+	int *upu; /* un entries */
+	bool dead;
+	int col;
+};
+
+static int heur_cfg(const struct podcfg *pcs, unsigned pod)
+{
+	return pcs[pod].greedy;
+}
+
+/* Gain and resource use of a pod placement; false if it breaks the latency budget. */
+static bool cfg_eval(const struct hp_plan_problem *p, const struct units *s,
+		     const struct podcfg *pc, const int *upu, struct cfg *c)
+{
+	double lat = 0, budget;
+
+	c->gain = 0;
+	memset(c->use, 0, sizeof(c->use));
+	for (unsigned i = 0; i < pc->un; i++) {
+		const struct unit *u = &s->u[pc->ufirst + i];
+		int d = upu[i];
+
+		if (d == HP_PLAN_HOST)
+			continue;
+		c->gain += u->gain;
+		c->use[3 * d] += u->cpu / p->pu[d].speed;
+		c->use[3 * d + 1] += u->mem;
+	}
+	for (unsigned i = 0; i < pc->ne; i++) {
+		const struct uedge *e = &s->e[pc->edges[i]];
+		int da = upu[e->u - pc->ufirst], db = upu[e->v - pc->ufirst];
+
+		if (da == db)
+			continue;
+		lat += e->lat;
+		if (da == HP_PLAN_HOST || db == HP_PLAN_HOST)
+			c->gain -= e->cost;
+		for (int side = 0; side < 2; side++) {
+			int d = side ? db : da;
+
+			if (d == HP_PLAN_HOST)
+				continue;
+			c->use[3 * d] += e->cost / p->pu[d].speed;
+			c->use[3 * d + 2] += e->bytes;
+		}
+	}
+	budget = p->pods[s->u[pc->ufirst].pod].latency_budget_us;
+	return budget < 0 || lat <= budget + 1e-7 * fmax(1.0, budget);
+}
+
+static bool cfg_dominates(const struct cfg *a, const struct cfg *b, unsigned npu)
+{
+	if (a->gain < b->gain)
+		return false;
+	for (unsigned r = 3; r < 3 * npu; r++)
+		if (a->use[r] > b->use[r])
+			return false;
+	return true;
+}
+
+/* Enumerate a pod's placements; -E2BIG when it has more than CFG_MAX. */
+static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
+			 struct podcfg *pc, struct cfg **cfgs, unsigned *n, unsigned *cap,
+			 int **pool, size_t *pool_n, size_t *pool_cap)
+{
+	unsigned npu = p->n_pus, all = (1u << npu) - 1;
+	double combos = 1;
+	int cur[64];
+	unsigned u;
+
+	if (pc->un > 64)
+		return -E2BIG;
+	for (u = 0; u < pc->un; u++)
+		combos *= __builtin_popcount(s->u[pc->ufirst + u].allowed & all);
+	if (combos > CFG_MAX)
+		return -E2BIG;
+	pc->first = *n;
+	for (u = 0; u < pc->un; u++)
+		cur[u] = __builtin_ctz(s->u[pc->ufirst + u].allowed);
+	for (;;) {
+		struct cfg c = { 0 };
+
+		if (cfg_eval(p, s, pc, cur, &c)) {
+			if (*n == *cap) {
+				unsigned nc = *cap ? *cap * 2 : 1024;
+				struct cfg *na = reallocarray(*cfgs, nc, sizeof(**cfgs));
+
+				if (!na)
+					return -ENOMEM;
+				*cfgs = na;
+				*cap = nc;
+			}
+			if (*pool_n + pc->un > *pool_cap) {
+				size_t nc = (*pool_cap + pc->un) * 2;
+				int *np = reallocarray(*pool, nc, sizeof(int));
+
+				if (!np)
+					return -ENOMEM;
+				*pool = np;
+				*pool_cap = nc;
+			}
+			memcpy(*pool + *pool_n, cur, pc->un * sizeof(int));
+			c.upu = (int *)(uintptr_t)*pool_n; /* an offset until the pool settles */
+			*pool_n += pc->un;
+			(*cfgs)[(*n)++] = c;
+		}
+		for (u = 0; u < pc->un; u++) {
+			unsigned allowed = s->u[pc->ufirst + u].allowed & all;
+			unsigned rest = allowed & ~((2u << cur[u]) - 1);
+
+			if (rest) {
+				cur[u] = __builtin_ctz(rest);
+				break;
+			}
+			cur[u] = __builtin_ctz(allowed);
+		}
+		if (u == pc->un)
+			break;
+	}
+	pc->n = *n - pc->first;
+	/* Drop dominated placements (the first of equal ones stays). */
+	for (unsigned i = pc->first; i < *n; i++) {
+		for (unsigned j = pc->first; j < *n && !(*cfgs)[i].dead; j++) {
+			if (i == j || (*cfgs)[j].dead)
+				continue;
+			if (cfg_dominates(&(*cfgs)[j], &(*cfgs)[i], npu) &&
+			    (j < i || !cfg_dominates(&(*cfgs)[i], &(*cfgs)[j], npu)))
+				(*cfgs)[i].dead = true;
+		}
+	}
+	return 0;
+}
+
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		      const int *greedy, struct hp_plan_result *res, struct hp_error *err)
 {
@@ -441,13 +605,22 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	_cleanup_free_ int *link_row = calloc(npu, sizeof(int));
 	_cleanup_free_ int *lat_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
 	struct lp lp = { 0 };
-	struct heur heur = { .lp = &lp, .s = s, .upu = greedy };
+	_cleanup_free_ struct podcfg *pcs = calloc(p->n_pods ? p->n_pods : 1, sizeof(*pcs));
+	_cleanup_free_ unsigned *eidx = calloc(s->n_e ? s->n_e : 1, sizeof(unsigned));
+	_cleanup_free_ bool *ucfg = calloc(s->n ? s->n : 1, sizeof(bool));
+	_cleanup_free_ bool *cfg_pod = calloc(p->n_pods ? p->n_pods : 1, sizeof(bool));
+	_cleanup_free_ struct cfg *cfgs = NULL;
+	_cleanup_free_ int *pool = NULL;
+	unsigned ncfg = 0, capcfg = 0;
+	size_t pool_n = 0, pool_cap = 0;
+	struct heur heur = { .lp = &lp, .s = s, .upu = greedy, .pcs = pcs };
 	glp_smcp smcp;
 	glp_iocp iocp;
 	int r = 0, ret, status;
 	bool any = false;
 
-	if (!xcol || !cpu_row || !mem_row || !link_row || !lat_row)
+	if (!xcol || !cpu_row || !mem_row || !link_row || !lat_row || !pcs || !eidx || !ucfg ||
+	    !cfg_pod)
 		return -ENOMEM;
 	for (unsigned u = 0; u < s->n; u++)
 		if (s->u[u].allowed & dpus)
@@ -472,11 +645,99 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		if (p->pods[i].latency_budget_us >= 0)
 			lat_row[i] = lp_row(&lp, GLP_UP, 0.0, p->pods[i].latency_budget_us);
 
+	/* Pods small enough are given as a choice among their placements. */
+	for (unsigned u = 0; u < s->n; u++) {
+		struct podcfg *pc = &pcs[s->u[u].pod];
+
+		if (!pc->un)
+			pc->ufirst = u;
+		pc->un++;
+	}
+	for (unsigned i = 0; i < s->n_e; i++)
+		pcs[s->e[i].pod].ne++;
+	{
+		size_t off = 0;
+
+		for (unsigned i = 0; i < p->n_pods; i++) {
+			pcs[i].edges = eidx + off;
+			off += pcs[i].ne;
+			pcs[i].ne = 0;
+			pcs[i].greedy = -1;
+		}
+	}
+	for (unsigned i = 0; i < s->n_e; i++) {
+		struct podcfg *pc = &pcs[s->e[i].pod];
+
+		pc->edges[pc->ne++] = i;
+	}
+	for (unsigned i = 0; i < p->n_pods && r >= 0; i++) {
+		struct podcfg *pc = &pcs[i];
+		bool movable = false;
+
+		for (unsigned u = pc->ufirst; u < pc->ufirst + pc->un; u++)
+			movable |= (s->u[u].allowed & dpus) != 0;
+		if (!pc->un || !movable)
+			continue;
+		r = cfg_enumerate(p, s, pc, &cfgs, &ncfg, &capcfg, &pool, &pool_n, &pool_cap);
+		if (r == -E2BIG) {
+			r = 0;
+			continue;
+		}
+		if (r < 0)
+			break;
+		for (unsigned u = pc->ufirst; u < pc->ufirst + pc->un; u++)
+			ucfg[u] = true;
+		cfg_pod[i] = true;
+	}
+	for (unsigned k = 0; k < ncfg; k++)
+		cfgs[k].upu = pool + (uintptr_t)cfgs[k].upu;
+	for (unsigned i = 0; i < p->n_pods && r >= 0; i++) {
+		struct podcfg *pc = &pcs[i];
+		int one;
+
+		if (!cfg_pod[i])
+			continue;
+		one = lp_row(&lp, GLP_FX, 1.0, 1.0);
+		for (unsigned k = pc->first; k < pc->first + pc->n && r >= 0; k++) {
+			struct cfg *c = &cfgs[k];
+
+			c->col = 0;
+			if (c->dead)
+				continue;
+			c->col = lp_col(&lp, 4, i, k, c->gain, true);
+			if (c->col < 0) {
+				r = c->col;
+				break;
+			}
+			r = lp_nz(&lp, one, c->col, 1.0);
+			for (unsigned d = 1; d < npu && r >= 0; d++)
+				if ((r = lp_nz(&lp, cpu_row[d], c->col, c->use[3 * d])) < 0 ||
+				    (r = lp_nz(&lp, mem_row[d], c->col, c->use[3 * d + 1])) < 0 ||
+				    (r = lp_nz(&lp, link_row[d], c->col, c->use[3 * d + 2])) < 0)
+					break;
+		}
+		/* The greedy placement, or a placement that dominates it, seeds the search. */
+		if (greedy) {
+			struct cfg g = { 0 };
+
+			cfg_eval(p, s, pc, greedy + pc->ufirst, &g);
+			for (unsigned k = pc->first; k < pc->first + pc->n; k++)
+				if (!cfgs[k].dead && cfg_dominates(&cfgs[k], &g, npu)) {
+					pc->greedy = (int)k;
+					break;
+				}
+			if (pc->greedy < 0)
+				heur.upu = NULL;
+		}
+	}
+	if (r < 0)
+		goto out;
+
 	for (unsigned u = 0; u < s->n && r >= 0; u++) {
 		const struct unit *un = &s->u[u];
 		int one;
 
-		if (!(un->allowed & dpus))
+		if (!(un->allowed & dpus) || ucfg[u])
 			continue;
 		one = (un->allowed & 1) ? lp_row(&lp, GLP_UP, 0.0, 1.0)
 					: lp_row(&lp, GLP_FX, 1.0, 1.0);
@@ -504,8 +765,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		unsigned touch = (s->u[e->u].allowed | s->u[e->v].allowed) & dpus;
 		int col;
 
-		if (!touch)
-			continue; /* both stay on the host */
+		if (!touch || ucfg[e->u])
+			continue; /* both stay on the host, or a configuration covers it */
 		if (e->cost > 0 || (lat && npu == 2)) {
 			col = lp_col(&lp, 1, i, 0, -e->cost, false);
 			r = col < 0 ? col : add_absdiff(&lp, col, xa, xb, npu, dpus);
@@ -564,6 +825,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	iocp.tm_lim = (int)fmin(p->params.time_limit_s * 1e3, 1e9);
 	iocp.mir_cuts = GLP_ON;
 	iocp.cov_cuts = GLP_ON;
+	iocp.mip_gap = p->params.mip_gap;
 	iocp.cb_func = milp_callback;
 	iocp.cb_info = &heur;
 	ret = glp_intopt(lp.prob, &iocp);
@@ -579,7 +841,10 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		}
 		goto out;
 	}
-	res->optimal = status == GLP_OPT && ret == 0;
+	/* GLP_OPT with a gap accepted is "optimal within the gap", not proven. */
+	res->optimal = status == GLP_OPT && ret == 0 && p->params.mip_gap == 0;
+	if (status == GLP_OPT && ret == 0 && !res->optimal)
+		res->status = "optimal within the accepted gap";
 	if (res->optimal)
 		res->bound = glp_mip_obj_val(lp.prob);
 	for (unsigned u = 0; u < s->n; u++) {
@@ -587,6 +852,15 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		for (unsigned d = 1; d < npu; d++)
 			if (xcol[u * npu + d] && glp_mip_col_val(lp.prob, xcol[u * npu + d]) > 0.5)
 				upu[u] = (int)d;
+	}
+	for (unsigned k = 0; k < ncfg; k++) {
+		const struct cfg *c = &cfgs[k];
+		const struct podcfg *pc;
+
+		if (!c->col || glp_mip_col_val(lp.prob, c->col) < 0.5)
+			continue;
+		pc = &pcs[lp.ku[c->col]];
+		memcpy(upu + pc->ufirst, c->upu, pc->un * sizeof(int));
 	}
 	r = 0;
 out:
@@ -667,8 +941,9 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	res.host_cores_freed = ev.host_cores_freed;
 	if (m != HP_PLAN_MILP || res.optimal)
 		res.bound = ev.objective;
-	res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
-							       : "feasible (time limit)";
+	if (!res.status)
+		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
+									 : "feasible (time limit)";
 	res.solve_ms = now_ms() - t0;
 	res.pu = steal_ptr(pu);
 	*ret = res;

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The exact solver against exhaustive search on random small instances (the
+ * objective must match) and against the greedy heuristic (never worse).
+ */
+#include "plan/plan.h"
+#include "util/util.h"
+
+#include <math.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                        \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                                           \
+			fputc('\n', stderr);                                                    \
+			failures++;                                                             \
+		}                                                                               \
+	} while (0)
+
+static bool same(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(a));
+}
+
+static void compare(const struct hp_plan_gen *g, uint64_t seed, unsigned *matched,
+		    unsigned *infeasible)
+{
+	struct hp_plan_problem p;
+	struct hp_plan_result milp = { 0 }, exh = { 0 }, gr = { 0 };
+	struct hp_error err = { "" };
+	int rm, re, rg;
+
+	if (hp_plan_generate(&p, g, seed) < 0) {
+		CHECK(0, "generate failed");
+		return;
+	}
+	rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
+	re = hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err);
+	rg = hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err);
+	CHECK(re != -E2BIG, "seed %llu: instance too large for exhaustive search",
+	      (unsigned long long)seed);
+	CHECK((rm == 0) == (re == 0), "seed %llu (%u containers, %u DPUs): milp %d exhaustive %d",
+	      (unsigned long long)seed, p.n_ctr, p.n_pus - 1, rm, re);
+	if (rm == 0 && re == 0) {
+		CHECK(milp.optimal, "seed %llu: not proven optimal", (unsigned long long)seed);
+		CHECK(same(milp.objective, exh.objective),
+		      "seed %llu (%u containers, %u DPUs): milp %.12f exhaustive %.12f",
+		      (unsigned long long)seed, p.n_ctr, p.n_pus - 1, milp.objective, exh.objective);
+		*matched += same(milp.objective, exh.objective);
+		if (rg == 0)
+			CHECK(gr.objective <= milp.objective + 1e-9,
+			      "seed %llu: greedy %.12f beats milp %.12f", (unsigned long long)seed,
+			      gr.objective, milp.objective);
+	} else if (rm == -EDOM && re == -EDOM) {
+		(*infeasible)++;
+	}
+	hp_plan_result_free(&milp);
+	hp_plan_result_free(&exh);
+	hp_plan_result_free(&gr);
+	hp_plan_problem_free(&p);
+}
+
+static void test_exhaustive(void)
+{
+	unsigned matched = 0, infeasible = 0, total = 0;
+
+	for (unsigned i = 0; i < 400; i++) {
+		struct hp_plan_gen g = {
+			.dpus = i % 4 == 3 ? 3 : i % 4 == 2 ? 2 : 1,
+			.move_apps = i % 3 != 0,
+			.restrictions = i % 5 != 0,
+			.latency = i % 2 == 0,
+			.tightness = 0.2 + (i % 7) * 0.1,
+		};
+		unsigned max = g.dpus == 1 ? 18 : g.dpus == 2 ? 11 : 9;
+
+		g.containers = 1 + i % max;
+		if (i % 4 == 0)
+			g.containers = max; /* the largest size, often */
+		compare(&g, 1000 + i, &matched, &infeasible);
+		total++;
+	}
+	printf("exhaustive: %u/%u instances matched exactly (%u infeasible in both)\n", matched,
+	       total, infeasible);
+	CHECK(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+}
+
+static void test_evaluate(void)
+{
+	struct hp_plan_problem p;
+	struct hp_plan_eval ev;
+	int pu[3];
+	int pod;
+
+	hp_plan_problem_init(&p);
+	p.n_pus = 2;
+	strcpy(p.pu[1].name, "dpu0");
+	p.pu[1].cores = 1;
+	p.pu[1].speed = 0.5;
+	p.pu[1].memory = 1e9;
+	p.pu[1].link_bw = 1e9;
+	pod = hp_plan_add_pod(&p, "Pod/x", 2);
+	hp_plan_add_container(&p, pod, "app", NULL);
+	hp_plan_add_container(&p, pod, "proxy", NULL);
+	hp_plan_add_container(&p, pod, "agent", NULL);
+	p.ctr[0].cpu = 1;
+	p.ctr[1].cpu = 0.2;
+	p.ctr[2].cpu = 0.1;
+	/* 1000 msgs/s and 1 MB/s: 2 ms + 0.1 ms of CPU per second and side */
+	hp_plan_add_edge(&p, 0, 1, 1000, 1e6, 2);
+	pu[0] = 0, pu[1] = 1, pu[2] = 0;
+	hp_plan_evaluate(&p, pu, &ev);
+	CHECK(ev.feasible, "%s", ev.why);
+	CHECK(same(ev.host_cores_freed, 2 * (0.2 - 0.0021)), "freed %f", ev.host_cores_freed);
+	CHECK(same(ev.dpu_cpu[1], 2 * (0.2 + 0.0021) / 0.5), "dpu cpu %f", ev.dpu_cpu[1]);
+	CHECK(same(ev.dpu_link[1], 2e6), "link %f", ev.dpu_link[1]);
+	pu[2] = 1; /* 0.4 + 0.2 more DPU cores: over capacity */
+	hp_plan_evaluate(&p, pu, &ev);
+	CHECK(!ev.feasible, "capacity not enforced");
+	p.pods[0].latency_budget_us = 5; /* one crossing pair costs 2 x 5 us */
+	pu[2] = 0;
+	hp_plan_evaluate(&p, pu, &ev);
+	CHECK(!ev.feasible, "latency budget not enforced");
+	hp_plan_problem_free(&p);
+}
+
+int main(void)
+{
+	test_evaluate();
+	test_exhaustive();
+	hp_plan_solver_cleanup();
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures ? 1 : 0;
+}
