@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "socket/conn.h"
+#include "util/util.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+struct hello {
+	uint32_t magic;
+	uint32_t slot;
+	uint64_t nonce;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield");
+#endif
+}
+
+static int full_io(int fd, void *buf, size_t len, bool out)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = out ? send(fd, (char *)buf + off, len - off, MSG_NOSIGNAL)
+				: recv(fd, (char *)buf + off, len - off, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? -ECONNRESET : -errno;
+		off += n;
+	}
+	return 0;
+}
+
+static void conn_init(struct hn_conn *c, int fd)
+{
+	c->fd = fd;
+	c->spin_ns = 10000;
+	c->wait_ewma_ns = 10000;
+}
+
+int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
+{
+	struct hello h = { .magic = HN_HELLO_MAGIC };
+	uint32_t ok;
+	int r, slot;
+
+	memset(ret, 0, sizeof(*ret));
+	slot = hn_chan_open(w, &ret->end, &h.nonce);
+	if (slot == -ENOSPC && hn_win_sweep(w) > 0)
+		slot = hn_chan_open(w, &ret->end, &h.nonce);
+	if (slot < 0)
+		return slot;
+	h.slot = (uint32_t)slot;
+	r = full_io(fd, &h, sizeof(h), true);
+	if (r >= 0)
+		r = full_io(fd, &ok, sizeof(ok), false);
+	if (r >= 0 && ok != HN_HELLO_MAGIC)
+		r = -EPROTO;
+	if (r < 0) {
+		hn_chan_close(&ret->end);
+		return r;
+	}
+	conn_init(ret, fd);
+	return 0;
+}
+
+int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
+{
+	struct hello h;
+	uint32_t ok = HN_HELLO_MAGIC;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = full_io(fd, &h, sizeof(h), false);
+	if (r < 0)
+		return r;
+	if (h.magic != HN_HELLO_MAGIC)
+		return -EPROTO;
+	r = hn_chan_accept(w, h.slot, h.nonce, &ret->end);
+	if (r < 0)
+		return r;
+	r = full_io(fd, &ok, sizeof(ok), true);
+	if (r < 0) {
+		hn_chan_close(&ret->end);
+		return r;
+	}
+	conn_init(ret, fd);
+	return 0;
+}
+
+static void doorbell(struct hn_conn *c)
+{
+	static const char bell = 1;
+
+	if (send(c->fd, &bell, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+		c->doorbells_sent++;
+}
+
+/* Swallow doorbells. Returns -ECONNRESET/0 when the TCP side is gone. */
+static int drain_doorbells(struct hn_conn *c)
+{
+	char buf[256];
+
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return 0; /* the peer's socket closed: it is gone */
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN ? 1 : -errno;
+	}
+}
+
+/* Learn from one wait: spin about twice the usual gap, if that is short. */
+static void adapt(struct hn_conn *c, uint64_t waited_ns)
+{
+	c->wait_ewma_ns = (c->wait_ewma_ns * 7 + waited_ns) / 8;
+	if (c->wait_ewma_ns * 2 <= HN_SPIN_MAX_NS)
+		c->spin_ns = (uint32_t)(c->wait_ewma_ns * 2);
+	else
+		c->spin_ns = 0; /* the peer is usually slow: sleep at once */
+}
+
+static bool ready(struct hn_conn *c, bool rx)
+{
+	return rx ? hn_chan_readable(&c->end) != 0 : hn_chan_writable(&c->end);
+}
+
+/* Wait until we can read (rx) or write, or the peer is gone. Spin, then sleep. */
+static int wait_for(struct hn_conn *c, bool rx)
+{
+	uint64_t start = now_ns(), deadline = start + (c->busy_poll ? UINT64_MAX / 2 : c->spin_ns);
+	int r;
+
+	while (!ready(c, rx)) {
+		if (now_ns() < deadline) {
+			cpu_relax();
+			continue;
+		}
+		/* Sleep: give idle pages back, announce, re-check, poll the fd. */
+		if (rx)
+			hn_chan_release_idle(&c->end);
+		if (rx ? !hn_chan_prepare_sleep_rx(&c->end) : !hn_chan_prepare_sleep_tx(&c->end))
+			continue;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+		c->sleeps++;
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			return -errno;
+		r = drain_doorbells(c);
+		if (r <= 0) {
+			/* TCP is gone: what is still in the ring can be read. */
+			if (rx && hn_chan_readable(&c->end) > 0)
+				break;
+			return r == 0 ? -ECONNRESET : r;
+		}
+	}
+	if (!c->busy_poll)
+		adapt(c, now_ns() - start);
+	return 0;
+}
+
+ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwait)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = hn_chan_write(&c->end, (const char *)buf + done, len - done);
+
+		if (n > 0) {
+			done += n;
+			if (!c->busy_poll && hn_chan_need_wake_rx(&c->end))
+				doorbell(c);
+			continue;
+		}
+		if (n != -EAGAIN)
+			return done ? (ssize_t)done : n;
+		if (dontwait)
+			return done ? (ssize_t)done : -EAGAIN;
+		int r = wait_for(c, false);
+
+		if (r < 0)
+			return done ? (ssize_t)done : r;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
+{
+	for (;;) {
+		ssize_t n = hn_chan_read(&c->end, buf, len, false);
+
+		if (n > 0) {
+			if (!c->busy_poll && hn_chan_need_wake_tx(&c->end))
+				doorbell(c);
+			return n;
+		}
+		if (n != -EAGAIN)
+			return n;
+		if (dontwait) {
+			/* Arm the doorbell so the fd turns readable with the next data. */
+			if (hn_chan_prepare_sleep_rx(&c->end))
+				drain_doorbells(c);
+			return -EAGAIN;
+		}
+		int r = wait_for(c, true);
+
+		if (r < 0)
+			return r == -ECONNRESET && hn_chan_readable(&c->end) == 0 ? 0 : r;
+	}
+}
+
+void hn_conn_close(struct hn_conn *c)
+{
+	hn_chan_close(&c->end);
+	/* The peer may be asleep waiting for data or EOF. */
+	if (!c->busy_poll)
+		doorbell(c);
+}

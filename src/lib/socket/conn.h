@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A hetero-socket connection: a channel in the pod's window beside the
+ * kernel-path TCP socket it was upgraded from. The TCP socket stays the
+ * connection's identity and its notification line:
+ *  - data goes through the channel;
+ *  - a peer that is about to sleep says so in the channel, and only then
+ *    does the other side send it a one-byte doorbell over TCP — which also
+ *    makes the file descriptor readable for unmodified epoll/poll/select;
+ *  - the peer's death closes its TCP socket, so EOF arrives even when the
+ *    window is silent.
+ * Waiting is elastic: spin while the peer is likely to answer soon (the
+ * budget follows the waits actually observed), then sleep in poll().
+ * The kernel-bypass baseline (busy_poll) spins forever and never sleeps.
+ */
+#ifndef HN_CONN_H
+#define HN_CONN_H
+
+#include "socket/chan.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HN_HELLO_MAGIC 0x31534e48u /* "HNS1" */
+#define HN_SPIN_MAX_NS 50000u      /* never spin longer than this per wait */
+
+struct hn_conn {
+	struct hn_end end;
+	int fd;
+	bool busy_poll;
+	uint32_t spin_ns;     /* adaptive budget */
+	uint64_t wait_ewma_ns;
+	/* counters */
+	uint64_t sleeps, doorbells_sent;
+};
+
+/* Upgrade a connected TCP socket (we connected: we open the channel). */
+int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret);
+/* Upgrade an accepted TCP socket (the peer sends its offer). */
+int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret);
+
+/* Blocking unless dontwait: bytes, 0 = EOF, or -errno (-EAGAIN, -EPIPE, -ECONNRESET). */
+ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwait);
+ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait);
+void hn_conn_close(struct hn_conn *c); /* closes the channel, not the fd */
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hetero-socket channels and connections: rings, elastic buffers, hostile peers. */
+#include "check.h"
+#include "socket/conn.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static char path[64];
+static struct hn_win host, dpu;
+
+static void setup(void)
+{
+	snprintf(path, sizeof(path), "/dev/shm/hn-test-%d", getpid());
+	unlink(path);
+	CHECK(hn_win_create(path, 4 << 20) == 0);
+	CHECK(hn_win_map(path, 0, &host) == 0);
+	CHECK(hn_win_map(path, 1, &dpu) == 0);
+}
+
+static void test_basic(void)
+{
+	struct hn_end a, b;
+	uint64_t nonce;
+	char buf[64];
+	int slot = hn_chan_open(&host, &a, &nonce);
+
+	CHECK(slot >= 0);
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce + 1, &b) == -EINVAL); /* wrong nonce */
+	CHECK(hn_chan_accept(&host, (uint32_t)slot, nonce, &b) == -EINVAL);    /* our own slot */
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == -EAGAIN);
+	CHECK(hn_chan_write(&a, "hello", 5) == 5);
+	CHECK(hn_chan_readable(&b) == 5);
+	CHECK(hn_chan_read(&b, buf, 2, true) == 2 && !memcmp(buf, "he", 2)); /* peek */
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == 5 && !memcmp(buf, "hello", 5));
+	CHECK(hn_chan_write(&b, "back", 4) == 4);
+	CHECK(hn_chan_read(&a, buf, sizeof(buf), false) == 4);
+	/* Half-close: EOF after the data. */
+	CHECK(hn_chan_write(&a, "xy", 2) == 2);
+	hn_chan_shutdown_wr(&a);
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == 2);
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == 0);
+	/* The reader closes: writes fail with EPIPE. */
+	hn_chan_close(&b);
+	CHECK(hn_chan_write(&a, "z", 1) == -EPIPE);
+	hn_chan_close(&a);
+	CHECK(hn_pages_in_use(&host, 0) == 0 && hn_pages_in_use(&dpu, 1) == 0);
+	CHECK(!hn_slot_in_use(&host, (uint32_t)slot));
+}
+
+/* Wrap-around and growth under a stream; every byte arrives in order. */
+static void test_stream(void)
+{
+	static uint8_t out[1 << 20], in[1 << 20];
+	struct hn_end a, b;
+	uint64_t nonce;
+	size_t sent = 0, got = 0;
+	int slot = hn_chan_open(&host, &a, &nonce);
+
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + (i >> 9));
+	while (got < sizeof(in)) {
+		ssize_t n = hn_chan_write(&a, out + sent, (sent + 3000 > sizeof(out) ? sizeof(out) - sent : 3000));
+
+		if (n > 0)
+			sent += n;
+		/* A slow reader while there is room; a full drain when the writer is stuck. */
+		do {
+			n = hn_chan_read(&b, in + got, 1777, false);
+			if (n > 0)
+				got += n;
+		} while (n > 0 && (sent == sizeof(out) || hn_chan_write(&a, "", 0) == 0) &&
+			 !hn_chan_writable(&a));
+		if (n < 0 && n != -EAGAIN)
+			break;
+	}
+	CHECK(got == sizeof(in) && !memcmp(in, out, sizeof(in)));
+	CHECK(a.tx_pages > 1); /* it grew under load */
+	/* Idle: the buffer goes back to the pool. */
+	CHECK(hn_chan_release_idle(&a));
+	CHECK(hn_pages_in_use(&host, 0) == 0);
+	/* And comes back on the next write. */
+	CHECK(hn_chan_write(&a, "again", 5) == 5);
+	CHECK(hn_chan_read(&b, in, 5, false) == 5 && !memcmp(in, "again", 5));
+	hn_chan_close(&a);
+	hn_chan_close(&b);
+}
+
+/* A hostile peer scribbles over the channel: we fail the channel, never crash. */
+static void test_hostile(void)
+{
+	struct hn_end a, b;
+	uint64_t nonce;
+	char buf[64];
+	int slot = hn_chan_open(&host, &a, &nonce);
+	unsigned seed = 1;
+
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+	CHECK(hn_chan_write(&a, "ok", 2) == 2);
+	/* Claim 1 GiB in flight. */
+	atomic_store(&a.tx->prod, 1u << 30);
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == -ECONNRESET);
+	CHECK(hn_chan_read(&b, buf, sizeof(buf), false) == -ECONNRESET); /* stays dead */
+	hn_chan_close(&b);
+	hn_chan_close(&a);
+
+	/* Random garbage in every field, many times: reads stay in bounds (ASan watches). */
+	for (int round = 0; round < 2000; round++) {
+		slot = hn_chan_open(&host, &a, &nonce);
+		CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+		uint32_t *words = (uint32_t *)&a.chan->dir[0];
+
+		for (unsigned i = 0; i < sizeof(struct hn_dir) / 4; i++)
+			if (rand_r(&seed) % 3 == 0)
+				words[i] = (uint32_t)rand_r(&seed) * (rand_r(&seed) % 2 ? 1u : 4096u);
+		ssize_t n = hn_chan_read(&b, buf, sizeof(buf), false);
+
+		CHECK(n <= (ssize_t)sizeof(buf));
+		(void)hn_chan_readable(&b);
+		(void)hn_chan_write(&b, "x", 1);
+		hn_chan_close(&b);
+		hn_chan_close(&a);
+	}
+	/* Channels closed with garbage in flight are reclaimed by the sweeps. */
+	while (hn_win_sweep(&host) + hn_win_sweep(&dpu))
+		;
+	CHECK(hn_pages_in_use(&dpu, 1) == 0);
+}
+
+/* Connections: ping-pong across threads with doorbells over a socketpair,
+ * and EOF when the peer's socket closes while we sleep. */
+struct side {
+	struct hn_conn c;
+	int fd;
+	int rounds;
+};
+
+static void *pong(void *arg)
+{
+	struct side *s = arg;
+	char buf[64];
+
+	CHECK(hn_conn_upgrade_accept(s->fd, &dpu, &s->c) == 0);
+	for (int i = 0; i < s->rounds; i++) {
+		if (hn_conn_recv(&s->c, buf, sizeof(buf), false) != 64)
+			break;
+		if (hn_conn_send(&s->c, buf, 64, false) != 64)
+			break;
+	}
+	/* Sleep until the peer goes away. */
+	ssize_t n = hn_conn_recv(&s->c, buf, sizeof(buf), false);
+
+	CHECK(n == 0 || n == -ECONNRESET);
+	hn_conn_close(&s->c);
+	return NULL;
+}
+
+static void test_conn(void)
+{
+	struct side ping = { .rounds = 2000 }, srv = { .rounds = 2000 };
+	char buf[64] = "ping";
+	pthread_t t;
+	int sv[2], i;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ping.fd = sv[0];
+	srv.fd = sv[1];
+	pthread_create(&t, NULL, pong, &srv);
+	CHECK(hn_conn_upgrade_connect(ping.fd, &host, &ping.c) == 0);
+	for (i = 0; i < ping.rounds; i++) {
+		if (hn_conn_send(&ping.c, buf, 64, false) != 64 ||
+		    hn_conn_recv(&ping.c, buf, sizeof(buf), false) != 64)
+			break;
+	}
+	CHECK(i == ping.rounds);
+	/* Non-blocking read on an empty ring. */
+	CHECK(hn_conn_recv(&ping.c, buf, sizeof(buf), true) == -EAGAIN);
+	/* Our process "dies": the socket closes; the sleeping peer sees EOF quickly. */
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	close(ping.fd);
+	pthread_join(t, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+
+	printf("peer noticed the close after %.2f ms\n", ms);
+	CHECK(ms < 100);
+	hn_chan_close(&ping.c.end);
+	close(srv.fd);
+}
+
+int main(void)
+{
+	setup();
+	test_basic();
+	test_stream();
+	test_hostile();
+	test_conn();
+	hn_win_sweep(&host);
+	hn_win_sweep(&dpu);
+	CHECK(hn_pages_in_use(&host, 0) == 0);
+	hn_win_unmap(&host);
+	hn_win_unmap(&dpu);
+	unlink(path);
+	return check_done("test-chan");
+}
