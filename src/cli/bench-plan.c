@@ -1,10 +1,239 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* heteropod bench plan — filled in below. */
+/*
+ * heteropod bench plan [--json] [--seeds N] [--time-limit S] [--sizes LIST] [--manifests DIR]
+ *
+ * Solve time and optimality of the exact planner on random instances of
+ * growing size, and the greedy heuristic's gap on the real manifests.
+ */
 #include "cli.h"
+#include "plan/manifest.h"
+#include "plan/plan.h"
 #include "util/util.h"
+
+#include <getopt.h>
+#include <glob.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static json_t *bench_size(unsigned n, unsigned dpus, unsigned seeds, double time_limit,
+			  bool json)
+{
+	_cleanup_free_ double *ms = calloc(seeds, sizeof(double));
+	unsigned solved = 0, optimal = 0, infeasible = 0, containers = 0;
+	double worst_gap = 0, greedy_gap = 0;
+
+	if (!ms)
+		return NULL;
+	for (unsigned i = 0; i < seeds; i++) {
+		struct hp_plan_gen g = { .containers = n, .dpus = dpus, .move_apps = true,
+					 .restrictions = true, .latency = true, .tightness = 0.4 };
+		struct hp_plan_problem p;
+		struct hp_plan_result r = { 0 }, gr = { 0 };
+		struct hp_error err = { "" };
+
+		if (hp_plan_generate(&p, &g, 7919ull * n + i) < 0)
+			return NULL;
+		containers = p.n_ctr;
+		p.params.time_limit_s = time_limit;
+		if (hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) < 0) {
+			infeasible++;
+			hp_plan_problem_free(&p);
+			continue;
+		}
+		ms[solved++] = r.solve_ms;
+		optimal += r.optimal;
+		if (r.bound > r.objective && r.objective > 0)
+			worst_gap = fmax(worst_gap, (r.bound - r.objective) / r.objective);
+		if (hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) == 0 && r.objective > 0)
+			greedy_gap = fmax(greedy_gap, (r.objective - gr.objective) / r.objective);
+		hp_plan_result_free(&r);
+		hp_plan_result_free(&gr);
+		hp_plan_problem_free(&p);
+	}
+	qsort(ms, solved, sizeof(double), cmp_double);
+	if (!json)
+		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%\n", containers, dpus,
+		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
+		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "containers", containers,
+			 "dpus", dpus, "instances", solved, "proven_optimal", optimal,
+			 "infeasible", infeasible, "median_ms", solved ? ms[solved / 2] : 0.0,
+			 "max_ms", solved ? ms[solved - 1] : 0.0, "max_rel_gap", worst_gap,
+			 "greedy_max_gap", greedy_gap);
+}
+
+static void default_manifests(char *buf, size_t n)
+{
+	const char *env = getenv("HETEROPOD_MANIFESTS");
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+		return;
+	}
+	/* build/heteropod -> <repo>/../shared/manifests */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0) {
+		snprintf(buf, n, "../shared/manifests");
+		return;
+	}
+	self[len] = '\0';
+	snprintf(buf, n, "%s/../shared/manifests", dirname(dirname(self)));
+}
+
+/* Greedy against exact on each real manifest, on two nodes. */
+static json_t *bench_manifests(const char *dir, double time_limit, bool json, int *ret_fail)
+{
+	_cleanup_free_ char *pat1 = hp_sprintf("%s/*.yaml", dir);
+	_cleanup_free_ char *pat2 = hp_sprintf("%s/*/*.yaml", dir);
+	json_t *arr = json_array();
+	glob_t gl = { 0 };
+
+	if (!pat1 || !pat2 || !arr)
+		return NULL;
+	glob(pat1, 0, NULL, &gl);
+	glob(pat2, GLOB_APPEND, NULL, &gl);
+	if (!json)
+		printf("\n%-52s %-9s %5s %9s %9s %7s %s\n", "MANIFEST", "NODE", "CTRS", "EXACT",
+		       "GREEDY", "GAP", "STATUS");
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		for (int scenario = 0; scenario < 2; scenario++) {
+			struct hp_plan_manifests m = { 0 };
+			struct hp_plan_node node;
+			struct hp_plan_params params;
+			struct hp_plan_problem p;
+			struct hp_plan_result r = { 0 }, gr = { 0 };
+			struct hp_error err = { "" };
+			const char *name = gl.gl_pathv[i] + strlen(dir) + 1;
+			/* default node; or a small DPU where applications may move too */
+			const char *sc = scenario ? "small+app" : "default";
+			double gap;
+
+			hp_plan_node_defaults(&node);
+			hp_plan_params_defaults(&params);
+			params.time_limit_s = time_limit;
+			if (scenario) {
+				node.pu[1].cores = 1;
+				node.pu[1].memory = 512.0 * 1048576;
+				node.move_apps = true;
+			}
+			if (hp_plan_manifests_load(&m, gl.gl_pathv[i], &err) < 0 ||
+			    hp_plan_build(&p, &m, &node, NULL, &params, &err) < 0 ||
+			    hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) < 0 ||
+			    hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) < 0) {
+				if (!json)
+					printf("%-52s %-9s error: %s\n", name, sc, err.msg);
+				*ret_fail = 1;
+			} else {
+				gap = r.objective > 0 ? (r.objective - gr.objective) / r.objective : 0;
+				if (gr.objective > r.objective + 1e-9)
+					*ret_fail = 1; /* the exact answer may never be worse */
+				if (!json)
+					printf("%-52s %-9s %5u %9.3f %9.3f %6.2f%% %s\n", name, sc,
+					       p.n_ctr, r.objective, gr.objective, 100 * gap, r.status);
+				json_array_append_new(
+					arr, json_pack("{s:s, s:s, s:i, s:f, s:f, s:b, s:f}", "manifest",
+						       name, "node", sc, "containers", p.n_ctr, "exact",
+						       r.objective, "greedy", gr.objective, "optimal",
+						       r.optimal, "solve_ms", r.solve_ms));
+			}
+			hp_plan_result_free(&r);
+			hp_plan_result_free(&gr);
+			hp_plan_problem_free(&p);
+			hp_plan_node_free(&node);
+			hp_plan_manifests_free(&m);
+		}
+	}
+	if (!gl.gl_pathc && !json)
+		printf("(no manifests under %s)\n", dir);
+	globfree(&gl);
+	return arr;
+}
 
 int bench_plan(struct cli *cli, int argc, char **argv)
 {
-	log_err("bench plan: not built yet");
-	return EXIT_FAIL;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "seeds", required_argument, NULL, 's' },
+		{ "time-limit", required_argument, NULL, 't' },
+		{ "sizes", required_argument, NULL, 'z' },
+		{ "dpus", required_argument, NULL, 'd' },
+		{ "manifests", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char sizes[256] = "10,20,50,100,200,500,1000,2000,5000";
+	char dir[PATH_MAX];
+	bool json = false;
+	uint64_t seeds = 5, dpus = 1;
+	double time_limit = 10;
+	json_t *out, *arr;
+	int c, fail = 0;
+
+	default_manifests(dir, sizeof(dir));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 's':
+			if (hp_parse_u64(optarg, &seeds) < 0 || !seeds || seeds > 1000)
+				return cli_usage_error("bench plan: --seeds 1..1000");
+			break;
+		case 'd':
+			if (hp_parse_u64(optarg, &dpus) < 0 || !dpus || dpus > 8)
+				return cli_usage_error("bench plan: --dpus 1..8");
+			break;
+		case 't':
+			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
+				return cli_usage_error("bench plan: --time-limit SECONDS");
+			break;
+		case 'z': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
+		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
+		case 'h':
+			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
+			       "[--time-limit S] [--sizes 10,100,...] [--manifests DIR]\n");
+			return EXIT_OK;
+		default: return EXIT_USAGE;
+		}
+	}
+	out = json_object();
+	arr = json_array();
+	if (!json)
+		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
+		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
+		       (unsigned long long)seeds, time_limit, "CONTAINERS", "DPUS", "SOLVED",
+		       "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
+	for (char *save = NULL, *tok = strtok_r(sizes, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t n;
+
+		if (hp_parse_u64(tok, &n) < 0 || !n || n > 100000)
+			return cli_usage_error("bench plan: --sizes: a list of numbers");
+		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, (unsigned)seeds,
+						      time_limit, json));
+		fflush(stdout);
+	}
+	json_object_set_new(out, "random", arr);
+	json_object_set_new(out, "manifests", bench_manifests(dir, time_limit, json, &fail));
+	if (json) {
+		char *s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+
+		if (s)
+			printf("%s\n", s);
+		free(s);
+	}
+	json_decref(out);
+	hp_plan_solver_cleanup();
+	(void)cli;
+	return fail ? EXIT_FAIL : EXIT_OK;
 }
