@@ -943,9 +943,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				mask &= p->ctr[j].allowed;
 		if (!mask) {
 			r = FAIL(b, hp_yaml_node(d, tmpl),
-				 "%s: %s must share a PU with %s, but their pins and limits allow "
-				 "no common PU",
-				 workload, p->ctr[i].name, p->ctr[g].name);
+				 "%s: %s and the containers sharing its process or IPC namespace "
+				 "must share a PU, but their pins and limits allow no common PU",
+				 workload, p->ctr[i].name);
 			goto out;
 		}
 	}

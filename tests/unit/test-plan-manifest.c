@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Manifests: recognising infrastructure, the reasons containers stay, errors
+ * with file:line, --annotate splicing, and exact >= greedy on the real
+ * manifests in ../shared/manifests (beside the repository).
+ */
+#include "plan/manifest.h"
+#include "plan/plan.h"
+#include "util/util.h"
+
+#include <glob.h>
+#include <libgen.h>
+#include <limits.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                        \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                                           \
+			fputc('\n', stderr);                                                    \
+			failures++;                                                             \
+		}                                                                               \
+	} while (0)
+
+struct plan {
+	struct hp_plan_manifests m;
+	struct hp_plan_node node;
+	struct hp_plan_problem p;
+	struct hp_plan_result r;
+	struct hp_error err;
+};
+
+static int plan_text(struct plan *pl, const char *yaml, bool move_apps)
+{
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	hp_plan_node_defaults(&pl->node);
+	pl->node.move_apps = move_apps;
+	hp_plan_problem_init(&pl->p);
+	r = hp_plan_manifests_parse(&pl->m, "t.yaml", yaml, strlen(yaml), &pl->err);
+	if (r < 0)
+		return r;
+	r = hp_plan_build(&pl->p, &pl->m, &pl->node, NULL, NULL, &pl->err);
+	if (r < 0)
+		return r;
+	return hp_plan_solve(&pl->p, HP_PLAN_MILP, &pl->r, &pl->err);
+}
+
+static void plan_free(struct plan *pl)
+{
+	hp_plan_result_free(&pl->r);
+	hp_plan_problem_free(&pl->p);
+	hp_plan_node_free(&pl->node);
+	hp_plan_manifests_free(&pl->m);
+}
+
+static int find(const struct plan *pl, const char *name)
+{
+	for (unsigned i = 0; i < pl->p.n_ctr; i++)
+		if (!strcmp(pl->p.ctr[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static const char *pu_of(const struct plan *pl, const char *name)
+{
+	int c = find(pl, name);
+
+	return c < 0 ? "?" : pl->p.pu[pl->r.pu[c]].name;
+}
+
+static char *annotate(struct plan *pl)
+{
+	char **texts = NULL;
+	char *out;
+
+	if (hp_plan_annotate(&pl->m, &pl->p, pl->r.pu, &texts, &pl->err) < 0)
+		return NULL;
+	out = texts[0];
+	free(texts);
+	return out;
+}
+
+static void test_basics(void)
+{
+	static const char *yaml =
+		"# a comment that must survive\n"
+		"apiVersion: apps/v1\n"
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: web\n"
+		"spec:\n"
+		"  template:\n"
+		"    metadata:\n"
+		"      labels: {app: web}   # trailing comment\n"
+		"    spec:\n"
+		"      containers:\n"
+		"      - name: app\n"
+		"        image: example/app:1\n"
+		"        resources: {requests: {cpu: 500m, memory: 128Mi}}\n"
+		"      - name: istio-proxy\n"
+		"        image: docker.io/istio/proxyv2:1.20\n"
+		"        resources: {requests: {cpu: 200m}}\n"
+		"      - name: gpu\n"
+		"        image: example/gpu\n"
+		"        resources: {limits: {nvidia.com/gpu: 1}}\n"
+		"---\n"
+		"apiVersion: v1\n"
+		"kind: Service\n"
+		"metadata: {name: web}\n";
+	static const char *expect =
+		"# a comment that must survive\n"
+		"apiVersion: apps/v1\n"
+		"kind: Deployment\n"
+		"metadata:\n"
+		"  name: web\n"
+		"spec:\n"
+		"  template:\n"
+		"    metadata:\n"
+		"      annotations:\n"
+		"        heteropod.io/placement: '{\"app\": \"host\", \"istio-proxy\": \"dpu0\", "
+		"\"gpu\": \"host\"}'\n"
+		"      labels: {app: web}   # trailing comment\n";
+	struct plan pl;
+	_cleanup_free_ char *out = NULL;
+	int r = plan_text(&pl, yaml, false);
+	int c;
+
+	CHECK(r == 0, "%s", pl.err.msg);
+	if (r < 0)
+		goto out;
+	CHECK(pl.r.optimal, "not optimal");
+	CHECK(!strcmp(pu_of(&pl, "istio-proxy"), "dpu0"), "proxy on %s", pu_of(&pl, "istio-proxy"));
+	CHECK(!strcmp(pu_of(&pl, "app"), "host"), "app moved");
+	c = find(&pl, "gpu");
+	CHECK(c >= 0 && pl.p.ctr[c].stay_reason && strstr(pl.p.ctr[c].stay_reason, "nvidia.com/gpu"),
+	      "gpu reason");
+	out = annotate(&pl);
+	CHECK(out && !strncmp(out, expect, strlen(expect)), "annotated:\n%s", out ? out : pl.err.msg);
+	CHECK(out && strstr(out, "kind: Service\nmetadata: {name: web}\n"), "rest kept");
+out:
+	plan_free(&pl);
+}
+
+static void test_annotate_shapes(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		/* annotations exist, the key does not */
+		{ "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    x: y\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/placement: '{\"c\": \"host\"}'\n    x: y\n" },
+		/* the key exists: its value is replaced */
+		{ "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: \"old\"}\n  name: a\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}\n  name: a\n" },
+		/* no template metadata */
+		{ "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: i}\n",
+		  "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    metadata:\n      annotations:\n        heteropod.io/placement: '{\"c\": \"host\"}'\n    spec:\n" },
+		/* flow metadata, empty */
+		{ "kind: Pod\nmetadata: {}\nspec: {containers: [{name: c, image: i}]}\n",
+		  "kind: Pod\nmetadata: {annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}}\n" },
+		/* a List item: the key shares its line with "- " */
+		{ "kind: List\nitems:\n- kind: Pod\n  spec:\n    containers:\n    - {name: c, image: i}\n",
+		  "kind: List\nitems:\n- metadata:\n    annotations:\n      heteropod.io/placement: '{\"c\": \"host\"}'\n  kind: Pod\n" },
+		/* annotations: null, UTF-8 before it */
+		{ "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations:\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}\n" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct plan pl;
+		_cleanup_free_ char *out = NULL;
+		int r = plan_text(&pl, cases[i].in, false);
+
+		CHECK(r == 0, "case %zu: %s", i, pl.err.msg);
+		if (r == 0) {
+			out = annotate(&pl);
+			CHECK(out && !strncmp(out, cases[i].out, strlen(cases[i].out)),
+			      "case %zu:\n%s", i, out ? out : pl.err.msg);
+		}
+		plan_free(&pl);
+	}
+}
+
+static void test_errors(void)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} cases[] = {
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    image: [\n", "t.yaml:6:" },
+		{ "kind: Pod\nspec:\n  containers:\n  - image: i\n", "t.yaml:4: container without a name" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: lots}}\n",
+		  "t.yaml:5: resources.requests.cpu" },
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": \"dpu7\"}'\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		  "unknown PU 'dpu7'" },
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": \"dpu0\"}'\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n",
+		  "t.yaml:7: c is pinned to dpu0 but cannot move: privileged" },
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{not json'\nspec:\n  containers:\n  - {name: c}\n",
+		  "t.yaml:4: heteropod.io/pin: invalid JSON" },
+		{ "kind: Deployment\nspec: {}\n", "Deployment without spec.template" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct plan pl;
+		int r = plan_text(&pl, cases[i].yaml, false);
+
+		CHECK(r == -EINVAL && strstr(pl.err.msg, cases[i].msg), "case %zu: r=%d msg '%s'", i,
+		      r, pl.err.msg);
+		plan_free(&pl);
+	}
+}
+
+static void test_pins_and_groups(void)
+{
+#define PINS_YAML(role) \
+		"kind: Pod\n" \
+		"metadata:\n" \
+		"  name: p\n" \
+		"  annotations:\n" \
+		"    heteropod.io/pin: '{\"app\": \"dpu\"}'\n" \
+		"    heteropod.io/role: '{\"envoy\": \"" role "\"}'\n" \
+		"spec:\n" \
+		"  shareProcessNamespace: true\n" \
+		"  containers:\n" \
+		"  - {name: app, image: a, resources: {requests: {cpu: 100m}}}\n" \
+		"  - {name: envoy, image: envoyproxy/envoy:v1}\n" \
+		"  - {name: log, image: fluent/fluent-bit}\n"
+	static const char *infra = PINS_YAML("infra"), *app = PINS_YAML("app");
+	struct plan pl;
+	int r = plan_text(&pl, infra, false);
+
+	/* the pinned app pulls the containers sharing its process namespace along */
+	CHECK(r == 0, "%s", pl.err.msg);
+	if (r == 0) {
+		CHECK(!strcmp(pu_of(&pl, "app"), "dpu0"), "pinned app on %s", pu_of(&pl, "app"));
+		CHECK(!strcmp(pu_of(&pl, "envoy"), "dpu0"), "envoy on %s", pu_of(&pl, "envoy"));
+		CHECK(!strcmp(pu_of(&pl, "log"), "dpu0"), "log on %s", pu_of(&pl, "log"));
+	}
+	plan_free(&pl);
+	/* envoy declared an application (may not move): no common PU, an error */
+	r = plan_text(&pl, app, false);
+	CHECK(r == -EINVAL && strstr(pl.err.msg, "must share a PU"), "r=%d %s", r, pl.err.msg);
+	plan_free(&pl);
+}
+
+static void test_real_manifests(void)
+{
+	char dir[PATH_MAX], src[PATH_MAX];
+	const char *env = getenv("HETEROPOD_MANIFESTS");
+	_cleanup_free_ char *pat = NULL;
+	unsigned files = 0, compared = 0;
+	glob_t gl;
+
+	snprintf(src, sizeof(src), "%s", __FILE__);
+	/* tests/unit/test-plan-manifest.c -> <repo>/../shared/manifests */
+	snprintf(dir, sizeof(dir), "%s/../shared/manifests",
+		 dirname(dirname(dirname(src))));
+	if (env && *env)
+		snprintf(dir, sizeof(dir), "%s", env);
+	pat = hp_sprintf("%s/*/*.yaml", dir);
+	if (glob(pat, 0, NULL, &gl) != 0) {
+		printf("real manifests: none under %s, skipped\n", dir);
+		return;
+	}
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		for (int move = 0; move < 2; move++) {
+			struct plan pl;
+			struct hp_plan_result gr = { 0 };
+			_cleanup_free_ char *text = NULL;
+			int r;
+
+			memset(&pl, 0, sizeof(pl));
+			hp_plan_node_defaults(&pl.node);
+			pl.node.move_apps = move;
+			if (move) {
+				pl.node.pu[1].cores = 0.6; /* small: capacity binds */
+			}
+			r = hp_plan_manifests_load(&pl.m, gl.gl_pathv[i], &pl.err);
+			if (r == 0)
+				r = hp_plan_build(&pl.p, &pl.m, &pl.node, NULL, NULL, &pl.err);
+			if (r == 0)
+				r = hp_plan_solve(&pl.p, HP_PLAN_MILP, &pl.r, &pl.err);
+			CHECK(r == 0, "%s: %s", gl.gl_pathv[i], pl.err.msg);
+			if (r == 0 && hp_plan_solve(&pl.p, HP_PLAN_GREEDY, &gr, &pl.err) == 0) {
+				CHECK(pl.r.optimal, "%s: not optimal", gl.gl_pathv[i]);
+				CHECK(pl.r.objective >= gr.objective - 1e-9, "%s: exact %f < greedy %f",
+				      gl.gl_pathv[i], pl.r.objective, gr.objective);
+				compared++;
+			}
+			if (r == 0 && pl.p.n_pods) {
+				char **texts = NULL;
+
+				r = hp_plan_annotate(&pl.m, &pl.p, pl.r.pu, &texts, &pl.err);
+				CHECK(r == 0, "%s: annotate: %s", gl.gl_pathv[i], pl.err.msg);
+				for (unsigned f = 0; texts && f < pl.m.n_files; f++)
+					free(texts[f]);
+				free(texts);
+			}
+			hp_plan_result_free(&gr);
+			plan_free(&pl);
+		}
+		files++;
+	}
+	globfree(&gl);
+	printf("real manifests: %u files, %u exact-vs-greedy comparisons, exact never worse\n",
+	       files, compared);
+	CHECK(files >= 20, "only %u manifests found", files);
+}
+
+static void test_classifier(void)
+{
+	CHECK(hp_plan_infra_kind("istio-proxy", "x", false), "istio-proxy");
+	CHECK(hp_plan_infra_kind("sidecar", "docker.io/istio/proxyv2:1.2", false), "proxyv2");
+	CHECK(hp_plan_infra_kind("qp", "img", true), "SERVING_ env");
+	CHECK(!hp_plan_infra_kind("other-sidecar", "fake.docker.io/google-samples/hello-go-gke:1.0",
+				  false),
+	      "other-sidecar is an application");
+	CHECK(!hp_plan_infra_kind("frontend-check", "busybox:latest", false), "frontend-check");
+}
+
+int main(void)
+{
+	test_classifier();
+	test_basics();
+	test_annotate_shapes();
+	test_errors();
+	test_pins_and_groups();
+	test_real_manifests();
+	hp_plan_solver_cleanup();
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures ? 1 : 0;
+}
