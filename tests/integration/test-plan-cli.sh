@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# heteropod plan from the command line: exit statuses, --json shape,
+# --annotate in place (round trip), errors with file:line and nothing written.
+# Needs no root and no node.
+set -u
+HP="${HP_BUILD:-build}/heteropod"
+SRC="${HP_SRC:-.}"
+MAN="${HETEROPOD_MANIFESTS:-$SRC/../shared/manifests}"
+[ -x "$HP" ] || { echo "no $HP"; exit 77; }
+[ -d "$MAN" ] || { echo "no manifests at $MAN"; exit 77; }
+command -v python3 >/dev/null || { echo "no python3"; exit 77; }
+tmp=$(mktemp -d /tmp/hp-plan-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; fi; }
+
+# --json shape
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --json >"$tmp/out.json"
+check '[ $? -eq 0 ]' "plan --json exit status"
+python3 - "$tmp/out.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["optimal"] is True, o
+assert isinstance(o["objective"], float) and o["objective"] > 0
+assert isinstance(o["solve_ms"], (int, float))
+for p in o["placements"]:
+    assert set(["workload", "container", "pu", "reason", "host_cores_freed"]) <= set(p), p
+proxies = [p for p in o["placements"] if p["container"] == "istio-proxy"]
+assert proxies and all(p["pu"] == "dpu0" for p in proxies), proxies
+assert all(p["workload"].startswith("Deployment/") for p in o["placements"])
+PY
+
+# --annotate in place; the result plans the same and keeps the rest of the bytes
+cp "$MAN/linkerd/inject_emojivoto_deployment.golden.yaml" "$tmp/a.yaml"
+"$HP" plan "$tmp/a.yaml" --annotate 2>/dev/null
+check '[ $? -eq 0 ]' "annotate exit status"
+check 'grep -q "heteropod.io/placement: '"'"'{\"linkerd-init\": \"host\", \"linkerd-proxy\": \"dpu0\", \"web-svc\": \"host\"}'"'"'" "$tmp/a.yaml"' "annotation written"
+check '[ "$(diff "$MAN/linkerd/inject_emojivoto_deployment.golden.yaml" "$tmp/a.yaml" | grep -c "^>")" -eq 1 ]' "only one line added"
+"$HP" plan "$tmp/a.yaml" --annotate 2>/dev/null
+check '[ "$(grep -c heteropod.io/placement "$tmp/a.yaml")" -eq 1 ]' "annotating twice replaces"
+
+# stdin to stdout
+"$HP" plan - --annotate <"$MAN/knative/revision-deployment.yaml" >"$tmp/k.yaml" 2>/dev/null
+check 'grep -q "queue-proxy\": \"dpu0\"" "$tmp/k.yaml"' "stdin annotate"
+
+# errors: file:line, exit 2, nothing written
+printf 'kind: Pod\nspec:\n  containers:\n  - name: c\n    image: [\n' >"$tmp/bad.yaml"
+cp "$tmp/bad.yaml" "$tmp/bad.orig"
+"$HP" plan "$tmp/bad.yaml" --annotate 2>"$tmp/err"
+check '[ $? -eq 2 ]' "malformed YAML exits 2"
+check 'grep -q "bad.yaml:6:" "$tmp/err"' "malformed YAML names file:line ($(cat "$tmp/err"))"
+check 'cmp -s "$tmp/bad.yaml" "$tmp/bad.orig"' "nothing written on error"
+printf 'host: {cores: 8}\ndpus:\n- {name: dpu0, cores: 4, sped: 1}\n' >"$tmp/node.yaml"
+"$HP" plan "$MAN/istio/frontend.injected.yaml" --node "$tmp/node.yaml" 2>"$tmp/err"
+check '[ $? -eq 2 ]' "unknown node field exits 2"
+check 'grep -q "node.yaml:3: unknown field .sped." "$tmp/err"' "node error names file:line ($(cat "$tmp/err"))"
+"$HP" plan 2>/dev/null
+check '[ $? -eq 2 ]' "no file exits 2"
+
+# an impossible instance: pinned to a DPU too small for it
+cat >"$tmp/imp.yaml" <<'Y'
+kind: Pod
+metadata:
+  name: big
+  annotations:
+    heteropod.io/pin: '{"proxy": "dpu0"}'
+spec:
+  containers:
+  - {name: proxy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: "64"}}}
+Y
+"$HP" plan "$tmp/imp.yaml" 2>"$tmp/err" >/dev/null
+rc=$?
+check '[ $rc -eq 2 ]' "impossible instance exits 2 ($(cat "$tmp/err"))"
+
+# a node with two DPUs and a profile
+cat >"$tmp/node2.yaml" <<'Y'
+host: {cores: 32, arch: amd64}
+dpus:
+- {name: dpu0, cores: 2, speed: 0.5, memory: 4Gi, linkGbps: 25, arch: arm64}
+- {name: dpu1, cores: 2, speed: 0.5}
+workloads:
+  Deployment/hello-v1: {replicas: 4}
+Y
+cat >"$tmp/prof.json" <<'Y'
+{"pods": {"Deployment/hello-v2": {"containers": {"istio-proxy": {"cpu": 0.9}},
+  "traffic": [{"from": "hello", "to": "istio-proxy", "msgsPerSec": 4000, "bytesPerSec": 8e6}]}}}
+Y
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --node "$tmp/node2.yaml" --profile "$tmp/prof.json" --json >"$tmp/two.json"
+check '[ $? -eq 0 ]' "two DPUs and a profile"
+python3 - "$tmp/two.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["optimal"] and len(o["pus"]) == 3, o["pus"]
+p = [x for x in o["placements"] if x["container"] == "istio-proxy"]
+assert all(x["pu"] in ("dpu0", "dpu1") for x in p), p
+PY
+exit $fail
