@@ -8,6 +8,7 @@ static const struct {
 	int (*fn)(struct cli *, int, char **);
 	const char *summary;
 } benches[] = {
+	{ "xpu", bench_xpu, "hetero-socket against kernel-bypass, kernel path and loopback" },
 	{ "plan", bench_plan, "planner solve time and optimality, greedy gap on real manifests" },
 };
 

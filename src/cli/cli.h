@@ -25,6 +25,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_bench(struct cli *cli, int argc, char **argv);
 /* Benchmarks under `heteropod bench NAME`, each in its own file. */
 int bench_plan(struct cli *cli, int argc, char **argv);
+int bench_xpu(struct cli *cli, int argc, char **argv);
 
 /* Print "heteropod: error: ..." and return EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

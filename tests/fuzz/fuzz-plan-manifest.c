@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libFuzzer harness: manifest parsing, model building, solving and annotating. */
+// FUZZ-SOURCES: plan/*.c util/util.c config/config.c netns/addr.c
+// FUZZ-LIBS: -lyaml -ljansson -lglpk
+// FUZZ-CORPUS: ../shared/manifests/*/*.yaml
+// FUZZ-MAXLEN: 65536
 #include "plan/manifest.h"
 #include "plan/plan.h"
 

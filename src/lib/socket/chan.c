@@ -286,6 +286,12 @@ ssize_t hn_chan_readable(struct hn_end *e)
 	return avail;
 }
 
+bool hn_chan_rx_ready(struct hn_end *e)
+{
+	return e->broken || hn_chan_readable(e) != 0 ||
+	       (atomic_load_explicit(&e->rx->pflags, memory_order_acquire) & HN_SHUT_WR);
+}
+
 void hn_chan_shutdown_wr(struct hn_end *e)
 {
 	atomic_fetch_or_explicit(&e->tx->pflags, HN_SHUT_WR, memory_order_release);

@@ -104,6 +104,8 @@ ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len);
 ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek);
 /* Bytes ready to read (FIONREAD); -EBADMSG if corrupt. */
 ssize_t hn_chan_readable(struct hn_end *e);
+/* A read would not block: data, EOF, or a broken channel. */
+bool hn_chan_rx_ready(struct hn_end *e);
 /* Room to write (or the reader is gone, so a write will say EPIPE). */
 bool hn_chan_writable(struct hn_end *e);
 /* Announce end of our data (shutdown(SHUT_WR)). */

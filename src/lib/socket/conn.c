@@ -49,14 +49,12 @@ static int full_io(int fd, void *buf, size_t len, bool out)
 static void conn_init(struct hn_conn *c, int fd)
 {
 	c->fd = fd;
-	c->spin_ns = 10000;
-	c->wait_ewma_ns = 10000;
+	c->spin_ns = HN_SPIN_MAX_NS;
 }
 
 int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 {
 	struct hello h = { .magic = HN_HELLO_MAGIC };
-	uint32_t ok;
 	int r, slot;
 
 	memset(ret, 0, sizeof(*ret));
@@ -66,11 +64,9 @@ int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 	if (slot < 0)
 		return slot;
 	h.slot = (uint32_t)slot;
+	/* No answer is awaited: the channel is usable at once, the acceptor
+	 * attaches when it reads the offer (a refusal closes the connection). */
 	r = full_io(fd, &h, sizeof(h), true);
-	if (r >= 0)
-		r = full_io(fd, &ok, sizeof(ok), false);
-	if (r >= 0 && ok != HN_HELLO_MAGIC)
-		r = -EPROTO;
 	if (r < 0) {
 		hn_chan_close(&ret->end);
 		return r;
@@ -82,7 +78,6 @@ int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 {
 	struct hello h;
-	uint32_t ok = HN_HELLO_MAGIC;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -94,11 +89,6 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 	r = hn_chan_accept(w, h.slot, h.nonce, &ret->end);
 	if (r < 0)
 		return r;
-	r = full_io(fd, &ok, sizeof(ok), true);
-	if (r < 0) {
-		hn_chan_close(&ret->end);
-		return r;
-	}
 	conn_init(ret, fd);
 	return 0;
 }
@@ -129,29 +119,56 @@ static int drain_doorbells(struct hn_conn *c)
 	}
 }
 
-/* Learn from one wait: spin about twice the usual gap, if that is short. */
-static void adapt(struct hn_conn *c, uint64_t waited_ns)
+/*
+ * Learn from one wait. A wait the spin covered keeps the budget at a few
+ * times what it took (the peer answers quickly: keep meeting it). A wait
+ * that had to sleep halves the budget, down to HN_SPIN_MIN_NS, so a slow or
+ * idle peer costs almost nothing; every HN_PROBE_EVERY sleeps the full
+ * budget is tried again, in case the peer has become quick.
+ */
+static void adapt(struct hn_conn *c, uint64_t waited_ns, bool slept)
 {
-	c->wait_ewma_ns = (c->wait_ewma_ns * 7 + waited_ns) / 8;
-	if (c->wait_ewma_ns * 2 <= HN_SPIN_MAX_NS)
-		c->spin_ns = (uint32_t)(c->wait_ewma_ns * 2);
+	if (!slept) {
+		uint64_t want = waited_ns * 4;
+
+		if (want > c->spin_ns)
+			c->spin_ns = want > HN_SPIN_MAX_NS ? HN_SPIN_MAX_NS : (uint32_t)want;
+		return;
+	}
+	if (++c->sleeps % HN_PROBE_EVERY == 0)
+		c->spin_ns = HN_SPIN_MAX_NS;
+	else if (c->spin_ns / 2 >= HN_SPIN_MIN_NS)
+		c->spin_ns /= 2;
 	else
-		c->spin_ns = 0; /* the peer is usually slow: sleep at once */
+		c->spin_ns = HN_SPIN_MIN_NS;
 }
 
 static bool ready(struct hn_conn *c, bool rx)
 {
-	return rx ? hn_chan_readable(&c->end) != 0 : hn_chan_writable(&c->end);
+	return rx ? hn_chan_rx_ready(&c->end) : hn_chan_writable(&c->end);
+}
+
+/* The peer's TCP socket is gone (its process died or closed without a word). */
+static bool tcp_gone(struct hn_conn *c)
+{
+	char b;
+
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
 /* Wait until we can read (rx) or write, or the peer is gone. Spin, then sleep. */
 static int wait_for(struct hn_conn *c, bool rx)
 {
 	uint64_t start = now_ns(), deadline = start + (c->busy_poll ? UINT64_MAX / 2 : c->spin_ns);
+	unsigned spins = 0;
+	bool slept = false;
 	int r;
 
 	while (!ready(c, rx)) {
 		if (now_ns() < deadline) {
+			/* A busy poller never sleeps, so it looks for a dead peer itself. */
+			if (c->busy_poll && ++spins % 4096 == 0 && tcp_gone(c))
+				return -ECONNRESET;
 			cpu_relax();
 			continue;
 		}
@@ -162,7 +179,7 @@ static int wait_for(struct hn_conn *c, bool rx)
 			continue;
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
-		c->sleeps++;
+		slept = true;
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			return -errno;
 		r = drain_doorbells(c);
@@ -174,7 +191,7 @@ static int wait_for(struct hn_conn *c, bool rx)
 		}
 	}
 	if (!c->busy_poll)
-		adapt(c, now_ns() - start);
+		adapt(c, now_ns() - start, slept);
 	return 0;
 }
 
@@ -226,6 +243,13 @@ ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
 		if (r < 0)
 			return r == -ECONNRESET && hn_chan_readable(&c->end) == 0 ? 0 : r;
 	}
+}
+
+void hn_conn_shutdown_wr(struct hn_conn *c)
+{
+	hn_chan_shutdown_wr(&c->end);
+	if (!c->busy_poll && hn_chan_need_wake_rx(&c->end))
+		doorbell(c);
 }
 
 void hn_conn_close(struct hn_conn *c)

@@ -24,13 +24,14 @@
 
 #define HN_HELLO_MAGIC 0x31534e48u /* "HNS1" */
 #define HN_SPIN_MAX_NS 50000u      /* never spin longer than this per wait */
+#define HN_SPIN_MIN_NS 1000u       /* the budget a slow peer decays to */
+#define HN_PROBE_EVERY 64u         /* sleeps between two full-budget probes */
 
 struct hn_conn {
 	struct hn_end end;
 	int fd;
 	bool busy_poll;
 	uint32_t spin_ns;     /* adaptive budget */
-	uint64_t wait_ewma_ns;
 	/* counters */
 	uint64_t sleeps, doorbells_sent;
 };
@@ -43,6 +44,8 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret);
 /* Blocking unless dontwait: bytes, 0 = EOF, or -errno (-EAGAIN, -EPIPE, -ECONNRESET). */
 ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwait);
 ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait);
+/* shutdown(SHUT_WR): the peer reads EOF after our data. */
+void hn_conn_shutdown_wr(struct hn_conn *c);
 void hn_conn_close(struct hn_conn *c); /* closes the channel, not the fd */
 
 #endif
