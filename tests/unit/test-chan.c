@@ -16,9 +16,37 @@ static void setup(void)
 {
 	snprintf(path, sizeof(path), "/dev/shm/hn-test-%d", getpid());
 	unlink(path);
-	CHECK(hn_win_create(path, 4 << 20) == 0);
+	CHECK(hn_win_create(path, 16 << 20) == 0);
 	CHECK(hn_win_map(path, 0, &host) == 0);
 	CHECK(hn_win_map(path, 1, &dpu) == 0);
+}
+
+static void test_pages(void)
+{
+	uint32_t a, b, c;
+
+	CHECK(hn_pages_alloc(&host, 3, &a) == -EINVAL); /* not a power of two */
+	CHECK(hn_pages_alloc(&host, 512, &a) == -EINVAL);
+	CHECK(hn_pages_alloc(&host, 256, &a) == 0 && a % 256 == 0);
+	CHECK(hn_pages_alloc(&host, 1, &b) == 0);
+	CHECK(hn_pages_alloc(&host, 128, &c) == 0 && c % 128 == 0);
+	CHECK(hn_pages_in_use(&host, 0) == (256 + 1 + 128) * HN_PAGE_SIZE);
+	CHECK(hn_pages_in_use(&dpu, 1) == 0); /* the other side's pool is separate */
+	hn_pages_free(&host, a, 256);
+	hn_pages_free(&host, b, 1);
+	hn_pages_free(&host, c, 128);
+	CHECK(hn_pages_in_use(&host, 0) == 0);
+	/* Exhaustion is an error, not a crash. */
+	unsigned n = 0;
+	uint32_t pages[64];
+
+	while (n < 64 && hn_pages_alloc(&host, 256, &pages[n]) == 0)
+		n++;
+	CHECK(n > 0 && n < 64);
+	CHECK(hn_pages_alloc(&host, 256, &a) == -ENOSPC);
+	while (n--)
+		hn_pages_free(&host, pages[n], 256);
+	CHECK(hn_pages_in_use(&host, 0) == 0);
 }
 
 static void test_basic(void)
@@ -198,6 +226,7 @@ static void test_conn(void)
 int main(void)
 {
 	setup();
+	test_pages();
 	test_basic();
 	test_stream();
 	test_hostile();

@@ -522,16 +522,20 @@ json_t *xpu_measure(enum xpu_mode mode, uint16_t port, const char *window, unsig
 		}
 		cl.have_win = true;
 	}
-	if (phase_rtt(&cl, p, &m, out) < 0)
-		failed = "ping-pong";
-	else if (phase_stream(&cl, p, out) < 0)
-		failed = "stream";
-	else if (phase_connect(&cl, p, out) < 0)
-		failed = "connection setup";
-	else if (phase_oversub(&cl, p, &m, out) < 0)
-		failed = "oversubscribed";
-	else if (phase_idle(&cl, p, &m, out) < 0)
-		failed = "idle";
+#define PHASE(name, call)                                                           \
+	do {                                                                        \
+		if (!failed) {                                                      \
+			fprintf(stderr, "bench xpu:   %s: %s\n", xpu_mode_name(mode), name); \
+			if ((call) < 0)                                             \
+				failed = name;                                      \
+		}                                                                   \
+	} while (0)
+	PHASE("ping-pong", phase_rtt(&cl, p, &m, out));
+	PHASE("stream", phase_stream(&cl, p, out));
+	PHASE("connection setup", phase_connect(&cl, p, out));
+	PHASE("oversubscribed", phase_oversub(&cl, p, &m, out));
+	PHASE("idle", phase_idle(&cl, p, &m, out));
+#undef PHASE
 	if (failed)
 		json_object_set_new(out, "error", json_sprintf("%s phase failed", failed));
 	if (cl.have_win)

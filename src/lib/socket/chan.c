@@ -18,7 +18,7 @@ static bool buf_decode(uint32_t d, uint32_t *page, unsigned *npages)
 {
 	unsigned lg = d & HN_BUF_LOG_MASK;
 
-	if (!lg || lg > 7) /* 1..64 pages */
+	if (!lg || lg > 9) /* 1..256 pages */
 		return false;
 	*npages = 1u << (lg - 1);
 	*page = d >> 8;

@@ -89,6 +89,9 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 	r = hn_chan_accept(w, h.slot, h.nonce, &ret->end);
 	if (r < 0)
 		return r;
+	/* What closed channels still hold on our side comes back now and then. */
+	if (++w->accepts % 64 == 0)
+		hn_win_sweep(w);
 	conn_init(ret, fd);
 	return 0;
 }
@@ -172,9 +175,16 @@ static int wait_for(struct hn_conn *c, bool rx)
 			cpu_relax();
 			continue;
 		}
-		/* Sleep: give idle pages back, announce, re-check, poll the fd. */
-		if (rx)
-			hn_chan_release_idle(&c->end);
+		/* Sleep: give idle pages back, announce, re-check, poll the fd. The
+		 * peer usually reads our last message at once: wait a moment for
+		 * that, so an idle connection holds no buffer. */
+		if (rx) {
+			uint64_t until = now_ns() + HN_DRAIN_WAIT_NS;
+
+			while (!hn_chan_release_idle(&c->end) && c->end.tx_pages && now_ns() < until &&
+			       !ready(c, rx))
+				cpu_relax();
+		}
 		if (rx ? !hn_chan_prepare_sleep_rx(&c->end) : !hn_chan_prepare_sleep_tx(&c->end))
 			continue;
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };

@@ -26,6 +26,7 @@
 #define HN_SPIN_MAX_NS 50000u      /* never spin longer than this per wait */
 #define HN_SPIN_MIN_NS 1000u       /* the budget a slow peer decays to */
 #define HN_PROBE_EVERY 64u         /* sleeps between two full-budget probes */
+#define HN_DRAIN_WAIT_NS 100000u   /* before sleeping, wait this long for the peer to drain us */
 
 struct hn_conn {
 	struct hn_end end;

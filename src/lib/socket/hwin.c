@@ -126,6 +126,22 @@ static _Atomic uint64_t *bitmap(const struct hn_win *w, unsigned s)
 	return (_Atomic uint64_t *)(w->base + w->bitmap_off[s]);
 }
 
+/* Claim whole words [i, i + n) (all free), or nothing. */
+static bool claim_words(_Atomic uint64_t *bm, unsigned i, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t zero = 0;
+
+		if (!atomic_compare_exchange_strong_explicit(&bm[i + k], &zero, ~0ull,
+							     memory_order_acquire, memory_order_relaxed)) {
+			while (k--)
+				atomic_store_explicit(&bm[i + k], 0, memory_order_release);
+			return false;
+		}
+	}
+	return true;
+}
+
 int hn_pages_alloc(struct hn_win *w, unsigned npages, uint32_t *ret_page)
 {
 	_Atomic uint64_t *bm = bitmap(w, w->side) + SLOT_WORDS / 2;
@@ -134,6 +150,17 @@ int hn_pages_alloc(struct hn_win *w, unsigned npages, uint32_t *ret_page)
 
 	if (npages == 0 || npages > HN_MAX_BUF_PAGES || (npages & (npages - 1)))
 		return -EINVAL;
+	if (npages > 64) {
+		/* Whole words, aligned to the run (buddy style). */
+		unsigned n = npages / 64;
+
+		for (unsigned i = 0; i + n <= words; i += n)
+			if (claim_words(bm, i, n)) {
+				*ret_page = i * 64;
+				return 0;
+			}
+		return -ENOSPC;
+	}
 	mask = npages == 64 ? ~0ull : ((1ull << npages) - 1);
 	/* Buddy-aligned runs inside one word; CAS among this side's processes. */
 	for (unsigned i = 0; i < words; i++) {
@@ -158,11 +185,12 @@ int hn_pages_alloc(struct hn_win *w, unsigned npages, uint32_t *ret_page)
 void hn_pages_free(struct hn_win *w, uint32_t page, unsigned npages)
 {
 	_Atomic uint64_t *bm = bitmap(w, w->side) + SLOT_WORDS / 2;
-	uint64_t mask = npages == 64 ? ~0ull : ((1ull << npages) - 1);
+	uint64_t mask = npages >= 64 ? ~0ull : ((1ull << npages) - 1);
 
-	if (page + npages > w->pool_pages[w->side])
+	if (npages == 0 || npages > HN_MAX_BUF_PAGES || (uint64_t)page + npages > w->pool_pages[w->side])
 		return;
-	atomic_fetch_and_explicit(&bm[page / 64], ~(mask << (page % 64)), memory_order_release);
+	for (unsigned k = 0; k < (npages + 63) / 64; k++)
+		atomic_fetch_and_explicit(&bm[page / 64 + k], ~(mask << (page % 64)), memory_order_release);
 }
 
 uint64_t hn_pages_in_use(const struct hn_win *w, unsigned side)

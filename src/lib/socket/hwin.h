@@ -28,7 +28,7 @@
 #define HN_WIN_MAGIC 0x314e49574b434f53ull /* "SOCKWIN1" */
 #define HN_PAGE_SIZE 4096u
 #define HN_SLOTS 4096u
-#define HN_MAX_BUF_PAGES 64u /* largest buffer: 256 KiB, one bitmap word */
+#define HN_MAX_BUF_PAGES 256u /* largest buffer: 1 MiB (4 bitmap words) */
 #define HN_CACHELINE 64
 
 struct hn_win_hdr {
@@ -51,6 +51,7 @@ struct hn_win {
 	uint64_t slots_off, bitmap_off[2], pool_off[2];
 	uint32_t pool_pages[2], n_slots;
 	int fd;
+	unsigned accepts; /* channels accepted through this mapping (sweep pacing) */
 };
 
 /* Create a window file of size bytes (power of two, >= 1 MiB). */
