@@ -243,6 +243,8 @@ int bench_xpu(struct cli *cli, int argc, char **argv)
 		}
 		c.servers[m] = fork();
 		if (c.servers[m] == 0) {
+			signal(SIGINT, SIG_DFL);
+			signal(SIGTERM, SIG_DFL);
 			if (enter_half(&c.node, "bench", pu) < 0)
 				_exit(1);
 			_exit(xpu_serve(m, BASE_PORT + m, c.window[m], pu) < 0 ? 1 : 0);
@@ -256,6 +258,8 @@ int bench_xpu(struct cli *cli, int argc, char **argv)
 	pid_t client = fork();
 
 	if (client == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		close(pipefd[0]);
 		if (enter_half(&c.node, "bench", 0) < 0)
 			_exit(1);
@@ -314,6 +318,8 @@ int bench_xpu(struct cli *cli, int argc, char **argv)
 		if (f)
 			fclose(f);
 	}
+	if (interrupted)
+		kill(client, SIGKILL);
 	waitpid(client, NULL, 0);
 	teardown(&c);
 	if (interrupted) {
