@@ -20,8 +20,8 @@ static void exec_usage(FILE *f)
 {
 	fprintf(f, "Usage: heteropod [--node NAME] exec POD --pu host|dpuN [--no-accel] -- CMD [ARGS...]\n\n"
 		   "Runs CMD in one half of POD: its PU's partition, network namespace and\n"
-		   "hostname. --no-accel keeps hetero-socket acceleration off (the default\n"
-		   "until hetero-socket lands).\n");
+		   "hostname. It learns where to ask for the pod's window (HETERONET_AGENT,\n"
+		   "HETERONET_POD); --no-accel leaves that out.\n");
 }
 
 int cmd_exec(struct cli *cli, int argc, char **argv)
@@ -31,6 +31,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	struct hp_node n;
 	char sock[PATH_MAX];
 	json_t *req, *resp = NULL;
+	bool accel = true;
 	int i, r, idx;
 
 	for (i = 1; i < argc; i++) {
@@ -45,7 +46,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		} else if (!strncmp(argv[i], "--pu=", 5)) {
 			pu = argv[i] + 5;
 		} else if (!strcmp(argv[i], "--no-accel")) {
-			/* hetero-socket is not injected yet: nothing to turn off */
+			accel = false;
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("exec: unknown option '%s'", argv[i]);
 		} else if (!pod) {
@@ -87,6 +88,13 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 		return code == EXIT_USAGE ? EXIT_USAGE : EXIT_FAIL;
 	}
 
+	/* Where hetero-socket asks for the pod's window (the agent checks who asks). */
+	unsetenv("HETERONET_AGENT");
+	unsetenv("HETERONET_POD");
+	if (accel && json_is_true(json_object_get(resp, "window"))) {
+		setenv("HETERONET_AGENT", sock, 1);
+		setenv("HETERONET_POD", pod, 1);
+	}
 	r = hp_cgroup_attach(&n.cg, pu, json_string_value(json_object_get(resp, "group")), getpid());
 	if (r >= 0)
 		r = hp_ns_enter(json_string_value(json_object_get(resp, "uts")), CLONE_NEWUTS);

@@ -21,7 +21,8 @@ static void test_defaults(void)
 	CHECK_STR(c.host.cpus, "0");
 	CHECK_STR(c.dpu[0].cpus, "1");
 	CHECK(c.dpu[0].speed == 1.0);
-	CHECK(c.window_size == 64ull << 20);
+	CHECK(c.window_size == 256ull << 20);
+	CHECK(c.pod_window_size == 8ull << 20);
 	CHECK(c.pod_prefix == 17);
 	hp_config_defaults(&c, 1);
 	CHECK_STR(c.dpu[0].cpus, "0");
@@ -82,6 +83,7 @@ static void test_bad_input(void)
 		{ "[window]\nsize = 3M\n", "power of two" },
 		{ "[window]\nsize = 512k\n", "between 1M and 64G" },
 		{ "[window]\nhugepages = maybe\n", "field 'window.hugepages'" },
+		{ "[window]\npod-size = 1M\n", "field 'window.pod-size': 1M must be a power of two between 4M and 1G" },
 		{ "[host]\ncpus = 1-0\n", "field 'host.cpus'" },
 		{ "[host]\ncpus = 0,\n", "field 'host.cpus'" },
 		{ "[host]\nmemory = 1M\n", "16M minimum" },

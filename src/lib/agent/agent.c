@@ -6,6 +6,8 @@
 #include "netns/half.h"
 #include "node/node.h"
 #include "node/window.h"
+#include "socket/chan.h"
+#include "socket/hwin.h"
 #include "util/util.h"
 
 #include <arpa/inet.h>
@@ -40,6 +42,8 @@ struct pod_entry {
 	bool attached;            /* eBPF hooks on this half */
 	struct port_ref *remote;  /* ports the other half holds (routed there) */
 	size_t n_remote;
+	struct hn_win win;        /* the pod's window, when the budget had room */
+	bool has_win;
 };
 
 struct peer {
@@ -60,6 +64,7 @@ struct agent {
 	struct pod_entry pods[MAX_PODS];
 	unsigned next_id;
 	uint64_t seq;
+	time_t last_sweep;
 	bool stop;
 };
 
@@ -99,6 +104,34 @@ static struct pod_entry *pod_slot(struct agent *a)
 		if (!a->pods[i].used)
 			return &a->pods[i];
 	return NULL;
+}
+
+/*
+ * Pod windows: each pod gets its own slice of the node's window budget, as a
+ * file both agents map. Once both have it, the host agent unlinks the file:
+ * from then on a process reaches its pod's window only through its agent
+ * (window-fd), which checks that the process belongs to that pod.
+ */
+static const char *window_prefix(struct agent *a)
+{
+	static char buf[PATH_MAX];
+
+	if (a->node.cfg.window_hugepages)
+		snprintf(buf, sizeof(buf), "%s/hugetlbfs/pod.", a->node.state_dir);
+	else
+		snprintf(buf, sizeof(buf), "/dev/shm/heteropod.%s.pod.", a->node.cfg.name);
+	return buf;
+}
+
+/* What is left of the budget (the node window's header page is not for pods). */
+static uint64_t window_budget_left(struct agent *a)
+{
+	uint64_t used = 2u << 20;
+
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used && a->pods[i].has_win)
+			used += a->pods[i].win.size;
+	return used >= a->node.cfg.window_size ? 0 : a->node.cfg.window_size - used;
 }
 
 static struct peer *peer_of_pod(struct agent *a, const struct hp_pod *pod)
@@ -151,6 +184,8 @@ static void half_down(struct agent *a, struct pod_entry *e)
 		hp_hnetns_set_remote_port(a->bpf, e->pod.id, e->remote[i].proto, e->remote[i].port,
 					  false);
 	free(e->remote);
+	if (e->has_win)
+		hn_win_unmap(&e->win);
 	if (e->attached)
 		hp_hnetns_detach(a->bpf, e->pod.id);
 	hp_half_delete(&a->node, &e->pod, a->pu_index);
@@ -416,8 +451,15 @@ static json_t *handle_peer_request(struct agent *a, json_t *msg)
 			return reply_err(1, "%s", err.msg);
 		}
 		e->used = true;
-		log_info("pod %s: %s half up", pod.name, a->pu);
-		return json_pack("{s:b}", "ok", 1);
+		/* The pod's window region, by the name the host gave it (on real
+		 * hardware: the region of the shared memory to map). */
+		const char *win = json_string_value(json_object_get(msg, "window"));
+
+		if (win && !strncmp(win, window_prefix(a), strlen(window_prefix(a))) &&
+		    !strstr(win, "..") && hn_win_map(win, 1, &e->win) == 0)
+			e->has_win = true;
+		log_info("pod %s: %s half up%s", pod.name, a->pu, e->has_win ? " with a window" : "");
+		return json_pack("{s:b, s:b}", "ok", 1, "window", e->has_win);
 	}
 	if (!strcmp(op, "pod-del")) {
 		const char *name = json_string_value(json_object_get(msg, "pod"));
@@ -489,9 +531,24 @@ static json_t *ctl_pod_create(struct agent *a, json_t *req)
 		return reply_err(1, "%s", err.msg);
 	}
 	e->used = true;
+	/* A window if the budget allows; without one the pod runs on the kernel path. */
+	char win[PATH_MAX];
+
+	snprintf(win, sizeof(win), "%s%s.hwin", window_prefix(a), name);
+	unlink(win);
+	if (window_budget_left(a) >= a->node.cfg.pod_window_size &&
+	    hn_win_create(win, a->node.cfg.pod_window_size) == 0 && hn_win_map(win, 0, &e->win) == 0)
+		e->has_win = true;
 	msg = json_pack("{s:s, s:o}", "op", "pod-add", "pod", pod_json(a, &e->pod));
+	if (e->has_win)
+		json_object_set_new(msg, "window", json_string(win));
 	r = peer_call(a, &a->peers[e->pod.dpu], msg, &reply);
 	json_decref(msg);
+	if (e->has_win && (r < 0 || !json_is_true(json_object_get(reply, "window")))) {
+		hn_win_unmap(&e->win);
+		e->has_win = false;
+	}
+	unlink(win); /* both agents hold it now (or nobody does) */
 	if (r < 0 || !json_is_true(json_object_get(reply, "ok"))) {
 		const char *why = reply ? json_string_value(json_object_get(reply, "error")) : NULL;
 		json_t *out = reply_err(1, "%s half of pod '%s': %s", dpu, name,
@@ -502,8 +559,12 @@ static json_t *ctl_pod_create(struct agent *a, json_t *req)
 		return out;
 	}
 	json_decref(reply);
-	log_info("pod %s: host half up (id %u)", name, e->pod.id);
-	return json_pack("{s:b, s:o}", "ok", 1, "pod", pod_json(a, &e->pod));
+	log_info("pod %s: host half up (id %u)%s", name, e->pod.id,
+		 e->has_win ? ", window shared with the DPU half" : ", no window (budget spent)");
+	json_t *pj = pod_json(a, &e->pod);
+
+	json_object_set_new(pj, "window", json_boolean(e->has_win));
+	return json_pack("{s:b, s:o}", "ok", 1, "pod", pj);
 }
 
 static json_t *ctl_pod_delete(struct agent *a, json_t *req)
@@ -535,9 +596,15 @@ static json_t *ctl_pod_list(struct agent *a)
 {
 	json_t *arr = json_array();
 
-	for (unsigned i = 0; i < MAX_PODS; i++)
-		if (a->pods[i].used)
-			json_array_append_new(arr, pod_json(a, &a->pods[i].pod));
+	for (unsigned i = 0; i < MAX_PODS; i++) {
+		json_t *p;
+
+		if (!a->pods[i].used)
+			continue;
+		p = pod_json(a, &a->pods[i].pod);
+		json_object_set_new(p, "window", json_boolean(a->pods[i].has_win));
+		json_array_append_new(arr, p);
+	}
 	return json_pack("{s:b, s:o}", "ok", 1, "pods", arr);
 }
 
@@ -552,8 +619,51 @@ static json_t *ctl_half(struct agent *a, json_t *req)
 	hp_half_netns(&a->node, name, a->pu_index, netns, sizeof(netns));
 	hp_half_uts(&a->node, name, a->pu_index, uts, sizeof(uts));
 	hp_half_group(name, group, sizeof(group));
-	return json_pack("{s:b, s:s, s:s, s:s, s:s}", "ok", 1, "netns", netns, "uts", uts, "pu",
-			 a->pu, "group", group);
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:b}", "ok", 1, "netns", netns, "uts", uts, "pu",
+			 a->pu, "group", group, "window", e->has_win);
+}
+
+/* Is pid a process of this PU's half of pod (its cgroup v2 group or below)? */
+static bool pid_in_half(struct agent *a, pid_t pid, const char *pod)
+{
+	_cleanup_free_ char *cg = NULL;
+	char path[64], want[PATH_MAX], group[64];
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (hp_read_file(path, &cg) < 0)
+		return false;
+	hp_half_group(pod, group, sizeof(group));
+	snprintf(want, sizeof(want), "0::/heteropod.%s/%s/%s", a->node.cfg.name, a->pu, group);
+	n = strlen(want);
+	for (char *l = cg; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, want, n) && (l[n] == '\n' || l[n] == '/' || l[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* A process of the pod asks for its window: checked, then passed as a descriptor. */
+static json_t *ctl_window_fd(struct agent *a, struct hp_conn *c, json_t *req, bool *sent)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	struct pod_entry *e = name ? pod_by_name(a, name) : NULL;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	json_t *resp;
+
+	if (!e)
+		return reply_err(2, "unknown pod '%s' on %s", name ? name : "", a->pu);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+	    !pid_in_half(a, cred.pid, name))
+		return reply_err(2, "process %d is not in the %s half of pod '%s'", (int)cred.pid,
+				 a->pu, name);
+	if (!e->has_win)
+		return reply_err(1, "pod '%s' has no window (the node's window budget was spent)",
+				 name);
+	resp = json_pack("{s:b, s:i, s:I}", "ok", 1, "side", a->is_host ? 0 : 1, "size",
+			 (json_int_t)e->win.size);
+	*sent = hp_conn_send_fd(c, resp, e->win.fd) == 0;
+	return resp;
 }
 
 static json_t *ctl_status(struct agent *a)
@@ -572,12 +682,14 @@ static json_t *ctl_status(struct agent *a)
 			 "pods", n, "pu_link", peers);
 }
 
-static json_t *handle_ctl(struct agent *a, json_t *req)
+static json_t *handle_ctl(struct agent *a, struct hp_conn *c, json_t *req, bool *sent)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
 
 	if (!op)
 		return reply_err(2, "request without 'op'");
+	if (!strcmp(op, "window-fd"))
+		return ctl_window_fd(a, c, req, sent);
 	if (!strcmp(op, "pod-create"))
 		return ctl_pod_create(a, req);
 	if (!strcmp(op, "pod-delete"))
@@ -600,10 +712,11 @@ static void client_event(struct agent *a, unsigned idx)
 	if (r == -EAGAIN)
 		return;
 	while (r > 0 && (r = hp_conn_next(c, &req)) > 0) {
-		json_t *resp = handle_ctl(a, req);
+		bool sent = false;
+		json_t *resp = handle_ctl(a, c, req, &sent);
 
 		json_decref(req);
-		if (resp)
+		if (resp && !sent)
 			hp_conn_send(c, resp);
 		json_decref(resp);
 	}
@@ -690,6 +803,17 @@ static void heartbeat(struct agent *a)
 
 	if (h)
 		__atomic_add_fetch(&h->slot[a->pu_index].heartbeat, 1, __ATOMIC_RELEASE);
+	/* What closed channels left on our side of each pod window comes back
+	 * (once a second at most). */
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == a->last_sweep)
+		return;
+	a->last_sweep = now.tv_sec;
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used && a->pods[i].has_win)
+			hn_win_sweep(&a->pods[i].win);
 }
 
 static void shutdown_agent(struct agent *a)

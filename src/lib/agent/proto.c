@@ -11,15 +11,19 @@ void hp_conn_init(struct hp_conn *c, int fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->passed_fd = -1;
 }
 
 void hp_conn_close(struct hp_conn *c)
 {
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	free(c->buf);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
+	c->passed_fd = -1;
 }
 
 int hp_conn_send(struct hp_conn *c, json_t *msg)
@@ -51,8 +55,42 @@ int hp_conn_send(struct hp_conn *c, json_t *msg)
 	return 0;
 }
 
+int hp_conn_send_fd(struct hp_conn *c, json_t *msg, int fd)
+{
+	_cleanup_free_ char *s = json_dumps(msg, JSON_COMPACT);
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl = { 0 };
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	size_t len;
+
+	if (!s)
+		return -ENOMEM;
+	len = strlen(s);
+	s[len++] = '\n';
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	/* The answer is short: one sendmsg carries it all, with the descriptor. */
+	iov = (struct iovec){ .iov_base = s, .iov_len = len };
+	if (sendmsg(c->fd, &mh, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 int hp_conn_fill(struct hp_conn *c)
 {
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (c->cap - c->len < 4096) {
@@ -67,9 +105,26 @@ int hp_conn_fill(struct hp_conn *c)
 		c->buf = nb;
 		c->cap = ncap;
 	}
-	n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+	iov = (struct iovec){ .iov_base = c->buf + c->len, .iov_len = c->cap - c->len };
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		/* Keep the first descriptor; close any other (or a second one). */
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (c->passed_fd < 0)
+				c->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
 	c->len += n;
 	return (int)n;
 }
@@ -108,6 +163,12 @@ int hp_conn_next(struct hp_conn *c, json_t **ret)
 }
 
 int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeout_ms)
+{
+	return hp_ctl_call_fd(sock_path, req, ret_resp, NULL, timeout_ms);
+}
+
+int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *ret_fd,
+		   int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct hp_conn c;
@@ -157,6 +218,10 @@ int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeo
 			r = -ECONNRESET;
 		else if (r == -EAGAIN)
 			r = 0;
+	}
+	if (r >= 0 && ret_fd) {
+		*ret_fd = c.passed_fd;
+		c.passed_fd = -1;
 	}
 	hp_conn_close(&c);
 	if (r < 0)

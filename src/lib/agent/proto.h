@@ -19,12 +19,15 @@ struct hp_conn {
 	int fd;
 	char *buf;
 	size_t len, cap;
+	int passed_fd; /* a descriptor that came with the data (SCM_RIGHTS), or -1 */
 };
 
 void hp_conn_init(struct hp_conn *c, int fd);
 void hp_conn_close(struct hp_conn *c);
 /* Send one message (blocking until written). */
 int hp_conn_send(struct hp_conn *c, json_t *msg);
+/* The same, with a file descriptor attached (Unix sockets only). */
+int hp_conn_send_fd(struct hp_conn *c, json_t *msg, int fd);
 /* Read what is available: > 0 bytes, 0 on EOF, -EAGAIN, or -errno. */
 int hp_conn_fill(struct hp_conn *c);
 /*
@@ -37,5 +40,8 @@ int hp_proto_parse_line(const char *line, size_t len, json_t **ret);
 
 /* Blocking request/response to an agent's control socket, with a timeout. */
 int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeout_ms);
+/* The same, also taking a descriptor the agent passes with its answer (-1 if none). */
+int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *ret_fd,
+		   int timeout_ms);
 
 #endif

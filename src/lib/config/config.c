@@ -38,7 +38,8 @@ void hp_config_defaults(struct hp_node_config *c, unsigned ncpus)
 	}
 	c->pod_net = 0xc6128000; /* 198.18.128.0/17, RFC 2544 space: never routed */
 	c->pod_prefix = 17;
-	c->window_size = 64ull << 20;
+	c->window_size = 256ull << 20; /* sparse: memory is used as channels need it */
+	c->pod_window_size = 8ull << 20;
 	c->cgroup = HP_CGROUP_AUTO;
 	c->agent_port = 7077;
 }
@@ -187,11 +188,19 @@ int hp_config_set(struct hp_node_config *c, const char *section, const char *key
 			if (v & (v - 1))
 				FAIL("%s must be a power of two", value);
 			c->window_size = v;
+		} else if (!strcmp(key, "pod-size")) {
+			uint64_t v;
+
+			if (hp_parse_size(value, &v) < 0)
+				FAIL("'%s' is not a size like 8M", value);
+			if (v < (4ull << 20) || v > (1ull << 30) || (v & (v - 1)))
+				FAIL("%s must be a power of two between 4M and 1G", value);
+			c->pod_window_size = v;
 		} else if (!strcmp(key, "hugepages")) {
 			if (hp_parse_bool(value, &c->window_hugepages) < 0)
 				FAIL("'%s' must be yes or no", value);
 		} else {
-			FAIL("unknown field (known: size, hugepages)");
+			FAIL("unknown field (known: size, pod-size, hugepages)");
 		}
 		return 0;
 	}
@@ -345,11 +354,12 @@ char *hp_config_format(const struct hp_node_config *c)
 
 	hp_ip4_format(c->pod_net, net, sizeof(net));
 	s = hp_sprintf("[node]\nname = %s\ndpus = %u\npod-cidr = %s/%u\ncgroup = %s\n"
-		       "agent-port = %u\n\n[window]\nsize = %llu\nhugepages = %s\n\n"
+		       "agent-port = %u\n\n[window]\nsize = %llu\npod-size = %llu\nhugepages = %s\n\n"
 		       "[host]\ncpus = %s\nmemory = %llu\n",
 		       c->name, c->n_dpus, net, c->pod_prefix, hp_cgroup_mode_str(c->cgroup),
 		       c->agent_port, (unsigned long long)c->window_size,
-		       c->window_hugepages ? "yes" : "no", c->host.cpus,
+		       (unsigned long long)c->pod_window_size, c->window_hugepages ? "yes" : "no",
+		       c->host.cpus,
 		       (unsigned long long)c->host.memory);
 	for (unsigned i = 0; s && i < c->n_dpus; i++) {
 		t = hp_sprintf("%s\n[%s]\ncpus = %s\nspeed = %.17g\nmemory = %llu\n", s,

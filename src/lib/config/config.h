@@ -5,10 +5,11 @@
  * module checks what only the machine can tell (CPUs online, hugepages).
  *
  *   [node]                      [window]
- *   name = hp                   size = 64M
+ *   name = hp                   size = 256M
  *   dpus = 1                    hugepages = no
  *   pod-cidr = 198.18.128.0/17
- *   cgroup = auto               [host]        [dpu0]
+ *   cgroup = auto               pod-size = 8M
+ *                               [host]        [dpu0]
  *   agent-port = 7077           cpus = 0      cpus = 1
  *                               memory = 0    speed = 0.5
  *                                             memory = 2G
@@ -41,7 +42,8 @@ struct hp_node_config {
 	struct hp_pu_config dpu[HP_MAX_DPUS];
 	uint32_t pod_net;       /* host byte order */
 	unsigned pod_prefix;
-	uint64_t window_size;
+	uint64_t window_size;     /* the node's window: the budget of every pod's channels */
+	uint64_t pod_window_size; /* what each pod gets of it (while the budget lasts) */
 	bool window_hugepages;
 	enum hp_cgroup_mode cgroup;
 	uint16_t agent_port;

@@ -547,6 +547,22 @@ int hp_node_down(const char *name, struct hp_error *err)
 
 	snprintf(path, sizeof(path), "/dev/shm/heteropod.%s.window", name);
 	unlink(path);
+	/* Pod windows are unlinked once both agents map them; a crash in
+	 * between leaves the file. */
+	if ((d = opendir("/dev/shm"))) {
+		struct dirent *de;
+		char pfx[64];
+
+		snprintf(pfx, sizeof(pfx), "heteropod.%s.pod.", name);
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, pfx, strlen(pfx))) {
+				char f[PATH_MAX];
+
+				snprintf(f, sizeof(f), "/dev/shm/%s", de->d_name);
+				unlink(f);
+			}
+		closedir(d);
+	}
 	snprintf(path, sizeof(path), "%s/hugetlbfs/window", state_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/hugetlbfs", state_dir);

@@ -22,7 +22,9 @@ int hp_window_create(const char *path, uint64_t size)
 		return -EEXIST;
 	if (st.st_size == 0 && ftruncate(fd, (off_t)size) < 0)
 		return -errno;
-	h = mmap(NULL, HP_WINDOW_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	size_t len = size < (2u << 20) ? size : (2u << 20); /* hugetlbfs maps whole pages */
+
+	h = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED)
 		return -errno;
 	if (h->magic != HP_WINDOW_MAGIC) {
@@ -34,7 +36,7 @@ int hp_window_create(const char *path, uint64_t size)
 		atomic_store_explicit((_Atomic uint64_t *)&h->magic, HP_WINDOW_MAGIC,
 				      memory_order_release);
 	}
-	munmap(h, HP_WINDOW_HDR_SIZE);
+	munmap(h, len);
 	return 0;
 }
 
@@ -50,9 +52,13 @@ int hp_window_map(const char *path, struct hp_window *ret_win)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	uint64_t len = (uint64_t)st.st_size < (2u << 20) ? (uint64_t)st.st_size : (2u << 20);
+
 	if ((uint64_t)st.st_size < HP_WINDOW_HDR_SIZE)
 		return -EBADMSG;
-	base = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* Only the header page: the rest of the budget is handed out as pod
+	 * windows, and mapping it all would pin every hugepage. */
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		return -errno;
 	h = base;
@@ -60,11 +66,12 @@ int hp_window_map(const char *path, struct hp_window *ret_win)
 	size = h->size;
 	if (magic != HP_WINDOW_MAGIC || h->version != HP_WINDOW_VERSION ||
 	    size != (uint64_t)st.st_size) {
-		munmap(base, st.st_size);
+		munmap(base, len);
 		return -EBADMSG;
 	}
 	ret_win->base = base;
 	ret_win->size = size;
+	ret_win->map_len = len;
 	ret_win->fd = steal_fd(fd);
 	return 0;
 }
@@ -73,7 +80,7 @@ void hp_window_unmap(struct hp_window *w)
 {
 	if (!w || !w->base)
 		return;
-	munmap(w->base, w->size);
+	munmap(w->base, w->map_len);
 	close(w->fd);
 	w->base = NULL;
 	w->fd = -1;

@@ -40,13 +40,14 @@ _Static_assert(sizeof(struct hp_window_header) <= HP_WINDOW_HDR_SIZE, "window he
 
 struct hp_window {
 	void *base;
-	uint64_t size;
+	uint64_t size;    /* the whole window: the budget for the pods' channels */
+	uint64_t map_len; /* what we map of it: the header's page */
 	int fd;
 };
 
 /* Create (or find, when it already has this size) the window file. */
 int hp_window_create(const char *path, uint64_t size);
-/* Map an existing window; checks the header. */
+/* Map an existing window's header page (2 MiB, a hugepage's worth); checks it. */
 int hp_window_map(const char *path, struct hp_window *ret_win);
 void hp_window_unmap(struct hp_window *w);
 /* Claim slot `index` for pu (0 = host, 1 + N = dpuN). */

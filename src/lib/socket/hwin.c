@@ -28,7 +28,8 @@ int hn_win_create(const char *path, uint64_t size)
 		return -errno;
 	if (ftruncate(fd, (off_t)size) < 0)
 		return -errno;
-	h = mmap(NULL, HN_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* The whole file: on hugetlbfs a mapping is made of whole hugepages. */
+	h = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (h == MAP_FAILED)
 		return -errno;
 	memset(h, 0, sizeof(*h));
@@ -54,18 +55,27 @@ int hn_win_create(const char *path, uint64_t size)
 		off += pages * HN_PAGE_SIZE;
 	}
 	if (off > size) {
-		munmap(h, HN_PAGE_SIZE);
+		munmap(h, size);
 		unlink(path);
 		return -ENOSPC;
 	}
 	atomic_store_explicit((_Atomic uint64_t *)&h->magic, HN_WIN_MAGIC, memory_order_release);
-	munmap(h, HN_PAGE_SIZE);
+	munmap(h, size);
 	return 0;
 }
 
 int hn_win_map(const char *path, unsigned side, struct hn_win *ret)
 {
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return hn_win_map_fd(fd, side, ret);
+}
+
+int hn_win_map_fd(int fd_in, unsigned side, struct hn_win *ret)
+{
+	_cleanup_close_ int fd = fcntl(fd_in, F_DUPFD_CLOEXEC, 3);
 	struct hn_win_hdr h;
 	struct stat st;
 	void *base;

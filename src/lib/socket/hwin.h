@@ -58,6 +58,8 @@ struct hn_win {
 int hn_win_create(const char *path, uint64_t size);
 /* Map it as side 0 or 1; the header is validated and copied. */
 int hn_win_map(const char *path, unsigned side, struct hn_win *ret);
+/* The same from a file descriptor (as an agent hands it out); fd stays the caller's. */
+int hn_win_map_fd(int fd, unsigned side, struct hn_win *ret);
 void hn_win_unmap(struct hn_win *w);
 
 /* Pages: a run of 2^k pages (1..HN_MAX_BUF_PAGES) of our side. */
