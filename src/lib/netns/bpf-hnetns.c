@@ -97,13 +97,15 @@ int hp_hnetns_attach(struct hp_hnetns *h, const char *cgroup_dir, uint32_t pod)
 		h->skel->progs.hnetns_bind4,	   h->skel->progs.hnetns_bind6,
 		h->skel->progs.hnetns_post_bind4,  h->skel->progs.hnetns_post_bind6,
 		h->skel->progs.hnetns_sock_release, h->skel->progs.hnetns_sockops,
-		h->skel->progs.hnetns_getsockopt,
+		h->skel->progs.hnetns_setsockopt,  h->skel->progs.hnetns_getsockopt,
 	};
 	_cleanup_close_ int fd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct attached *a;
 	struct stat st;
 	int r;
 
+	_Static_assert(ARRAY_SIZE(progs) <= ARRAY_SIZE(((struct attached *)0)->links),
+		       "struct attached has no room for every link");
 	if (fd < 0)
 		return -errno;
 	if (h->n_att == MAX_ATTACHED)

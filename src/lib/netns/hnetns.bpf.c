@@ -12,10 +12,16 @@
  *                 can tell the peer; sock_release reports the last release.
  *  sockops        put the socket's own destination (what connect() asked
  *                 for, before any NAT) into the SYN as a TCP option, and on
- *                 the passive side keep it in socket storage.
+ *                 the passive side keep it in socket storage. The same
+ *                 option's flags negotiate hetero-socket: SYN says "the
+ *                 client runs it", a listener that runs it too says so in
+ *                 its SYN-ACK.
+ *  setsockopt     take HNETNS_SO_CAPABLE (a process marks a socket as
+ *                 running hetero-socket) without the kernel seeing it.
  *  getsockopt     answer SO_ORIGINAL_DST from that storage, so a proxy on
  *                 one half sees where an application on the other half was
- *                 going even though the NAT happened in the other kernel.
+ *                 going even though the NAT happened in the other kernel;
+ *                 and HNETNS_SO_PEER_CAPABLE from the negotiation.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -29,7 +35,10 @@
 #define SOL_TCP 6
 #define TCP_SAVE_SYN 27
 #define SO_ORIGINAL_DST 80
+#define EINVAL 22
+#define ENOMEM 12
 #define EADDRINUSE 98
+#define IPPROTO_TCP 6
 #define TCPHDR_SYN 0x02
 #define TCPHDR_ACK 0x10
 
@@ -86,13 +95,23 @@ struct {
 	__type(value, struct origdst);
 } origdst_sk SEC(".maps");
 
-struct origdst_opt {
-	__u8 kind;
-	__u8 len;
-	__u16 exid;
-	__u32 addr;
-	__u16 port;
-} __attribute__((packed));
+/*
+ * hetero-socket negotiation state of a socket. BPF_F_CLONE copies a
+ * listener's value into each socket it accepts (at sk_clone time, before
+ * PASSIVE_ESTABLISHED_CB), so accepted sockets start out "self" like their
+ * listener and learn "peer" from the SYN.
+ */
+struct caps {
+	__u8 self; /* HNETNS_SO_CAPABLE was set (before connect/listen) */
+	__u8 peer; /* the other end said so: in the SYN-ACK, or in the SYN */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct caps);
+} caps_sk SEC(".maps");
 
 static __always_inline int current_pod(__u32 *pod)
 {
@@ -209,10 +228,88 @@ static __always_inline void set_cb_flags(struct bpf_sock_ops *skops, __u32 add, 
 	bpf_sock_ops_cb_flags_set(skops, (skops->bpf_sock_ops_cb_flags | add) & ~clear);
 }
 
+static __always_inline bool sk_capable(struct bpf_sock *sk)
+{
+	struct caps *c;
+
+	if (!sk)
+		return false;
+	c = bpf_sk_storage_get(&caps_sk, sk, 0, 0);
+	return c && c->self;
+}
+
+/*
+ * Our option from the segment the callback is about (flags 0), or from the
+ * SYN that the SYN-ACK or the new connection answers
+ * (BPF_LOAD_HDR_OPT_TCP_SYN). Returns 0 and fills *opt (flags = 0 for the
+ * older 10-byte form), or -1.
+ */
+static __always_inline int load_opt(struct bpf_sock_ops *skops, struct hnetns_tcpopt *opt,
+				    __u64 flags)
+{
+	long n;
+
+	__builtin_memset(opt, 0, sizeof(*opt));
+	opt->kind = HNETNS_TCPOPT_KIND;
+	opt->len = 4; /* search key: kind, length 4 = 2-byte ExID */
+	opt->exid = bpf_htons(HNETNS_TCPOPT_EXID);
+	n = bpf_load_hdr_opt(skops, opt, sizeof(*opt), flags);
+	if (n < HNETNS_TCPOPT_LEN_NOFLAGS || opt->len != n)
+		return -1;
+	return 0;
+}
+
+/*
+ * Does this SYN-ACK tell the client "the listener runs hetero-socket"?
+ * The callbacks run for SYN-ACKs only on listeners that run it (the cb flag
+ * is set on those alone, in TCP_LISTEN_CB) and then only for request
+ * sockets (skops->sk is NULL; a full socket sending a SYN-ACK is a
+ * simultaneous open, which negotiates nothing). The listener answers only a
+ * SYN that said the client runs it: then "the SYN-ACK carries the flag"
+ * implies "both ends are capable", and the client can decide on the SYN-ACK
+ * alone, exactly as the server decides on the SYN. Not under SYN cookies:
+ * the server keeps no SYN then, so it would decide 0 — the client must too.
+ */
+static __always_inline bool synack_advertises(struct bpf_sock_ops *skops)
+{
+	struct hnetns_tcpopt syn;
+
+	if (skops->sk || skops->args[0] == BPF_WRITE_HDR_TCP_SYNACK_COOKIE)
+		return false;
+	return load_opt(skops, &syn, BPF_LOAD_HDR_OPT_TCP_SYN) == 0 &&
+	       (syn.flags & HNETNS_TCPOPT_F_SOCKET);
+}
+
+static __always_inline void write_opt(struct bpf_sock_ops *skops, __u8 tcp_flags)
+{
+	struct hnetns_tcpopt opt = {
+		.kind = HNETNS_TCPOPT_KIND,
+		.len = sizeof(opt),
+		.exid = bpf_htons(HNETNS_TCPOPT_EXID),
+	};
+
+	if (tcp_flags == TCPHDR_SYN) {
+		/* The socket's own destination: NAT rewrites packets, not sockets. */
+		opt.addr = skops->remote_ip4;
+		/* remote_port holds the network-order port in its upper 16 bits. */
+		opt.port = bpf_htons((__u16)bpf_ntohl(skops->remote_port));
+		if (sk_capable(skops->sk))
+			opt.flags = HNETNS_TCPOPT_F_SOCKET;
+	} else if (tcp_flags == (TCPHDR_SYN | TCPHDR_ACK) && synack_advertises(skops)) {
+		opt.flags = HNETNS_TCPOPT_F_SOCKET;
+	} else {
+		return;
+	}
+	bpf_store_hdr_opt(skops, &opt, sizeof(opt), 0);
+}
+
 SEC("sockops")
 int hnetns_sockops(struct bpf_sock_ops *skops)
 {
-	struct origdst_opt opt = {};
+	__u8 tcp_flags = skops->skb_tcp_flags & (TCPHDR_SYN | TCPHDR_ACK);
+	struct hnetns_tcpopt opt;
+	struct bpf_sock *sk;
+	struct caps *c;
 	int one = 1;
 
 	if (skops->family != AF_INET)
@@ -224,76 +321,106 @@ int hnetns_sockops(struct bpf_sock_ops *skops)
 		set_cb_flags(skops, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG, 0);
 		break;
 	case BPF_SOCK_OPS_HDR_OPT_LEN_CB:
-		if ((skops->skb_tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+		/* Must agree with write_opt(), which fills what is reserved here. */
+		if (tcp_flags == TCPHDR_SYN ||
+		    (tcp_flags == (TCPHDR_SYN | TCPHDR_ACK) && synack_advertises(skops)))
 			bpf_reserve_hdr_opt(skops, sizeof(opt), 0);
 		break;
 	case BPF_SOCK_OPS_WRITE_HDR_OPT_CB:
-		if ((skops->skb_tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) != TCPHDR_SYN)
-			break;
-		opt.kind = HNETNS_TCPOPT_KIND;
-		opt.len = sizeof(opt);
-		opt.exid = bpf_htons(HNETNS_TCPOPT_EXID);
-		/* The socket's own destination: NAT rewrites packets, not sockets. */
-		opt.addr = skops->remote_ip4;
-		/* remote_port holds the network-order port in its upper 16 bits. */
-		opt.port = bpf_htons((__u16)bpf_ntohl(skops->remote_port));
-		bpf_store_hdr_opt(skops, &opt, sizeof(opt), 0);
+		write_opt(skops, tcp_flags);
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 		/* The SYN is done: stop running on every segment. */
 		set_cb_flags(skops, 0, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
+		/*
+		 * The segment here is the SYN-ACK. Only the other half can have
+		 * put the option in it: the DPU half strips option 254 from
+		 * every SYN and SYN-ACK that enters from the wire.
+		 */
+		sk = skops->sk;
+		if (!sk)
+			break;
+		c = bpf_sk_storage_get(&caps_sk, sk, 0, 0);
+		if (c && c->self && load_opt(skops, &opt, 0) == 0 &&
+		    (opt.flags & HNETNS_TCPOPT_F_SOCKET))
+			c->peer = 1;
 		break;
 	case BPF_SOCK_OPS_TCP_LISTEN_CB:
 		/* Keep each SYN so PASSIVE_ESTABLISHED can read the option from it. */
 		bpf_setsockopt(skops, SOL_TCP, TCP_SAVE_SYN, &one, sizeof(one));
+		/* A hetero-socket listener answers in its SYN-ACKs. */
+		if (sk_capable(skops->sk))
+			set_cb_flags(skops, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG, 0);
 		break;
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB: {
 		struct origdst *v;
-		struct bpf_sock *sk;
 
+		sk = skops->sk;
+		if (!sk)
+			break;
+		/* Inherited from a capable listener; the SYN-ACK is done. */
+		set_cb_flags(skops, 0, BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG);
 		/*
 		 * Only the other half of the pod can put the option here: the
 		 * DPU half strips it from every SYN that enters from the wire
 		 * (TCPOPTSTRIP in its mangle table), and the host half is
 		 * reachable only through the DPU half.
 		 */
-		opt.kind = HNETNS_TCPOPT_KIND;
-		opt.len = 4; /* search key: kind, length 4 = 2-byte ExID */
-		opt.exid = bpf_htons(HNETNS_TCPOPT_EXID);
-		if (bpf_load_hdr_opt(skops, &opt, sizeof(opt), BPF_LOAD_HDR_OPT_TCP_SYN) !=
-			    sizeof(opt) ||
-		    opt.len != sizeof(opt))
-			break;
-		sk = skops->sk;
-		if (!sk)
+		if (load_opt(skops, &opt, BPF_LOAD_HDR_OPT_TCP_SYN) < 0)
 			break;
 		v = bpf_sk_storage_get(&origdst_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-		if (!v)
-			break;
-		v->addr = opt.addr;
-		v->port = opt.port;
+		if (v) {
+			v->addr = opt.addr;
+			v->port = opt.port;
+		}
+		/* Same SYN that synack_advertises() answered: same decision. */
+		c = bpf_sk_storage_get(&caps_sk, sk, 0, 0);
+		if (c && c->self && (opt.flags & HNETNS_TCPOPT_F_SOCKET))
+			c->peer = 1;
 		break;
 	}
 	}
 	return 1;
 }
 
-SEC("cgroup/getsockopt")
-int hnetns_getsockopt(struct bpf_sockopt *ctx)
+SEC("cgroup/setsockopt")
+int hnetns_setsockopt(struct bpf_sockopt *ctx)
 {
-	struct sockaddr_in *sin;
-	struct origdst *v;
-	struct bpf_sock *sk;
+	struct bpf_sock *sk = ctx->sk;
+	int *val = ctx->optval;
+	struct caps *c;
 
-	if (ctx->level != SOL_IP || ctx->optname != SO_ORIGINAL_DST)
+	if (ctx->level != SOL_TCP || ctx->optname != HNETNS_SO_CAPABLE || !sk ||
+	    sk->protocol != IPPROTO_TCP)
 		return 1;
-	sk = ctx->sk;
-	if (!sk)
-		return 1;
+	/*
+	 * Only before connect() or listen(): the SYN (or the listener's
+	 * SYN-ACKs) must already say it, or the two ends would disagree.
+	 */
+	if ((void *)(val + 1) > ctx->optval_end || ctx->optlen < (int)sizeof(*val) ||
+	    sk->state != BPF_TCP_CLOSE) {
+		bpf_set_retval(-EINVAL);
+		return 0;
+	}
+	c = bpf_sk_storage_get(&caps_sk, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!c) {
+		bpf_set_retval(-ENOMEM);
+		return 0;
+	}
+	c->self = *val != 0;
+	/* Consumed here: the kernel would answer ENOPROTOOPT. */
+	ctx->optlen = -1;
+	return 1;
+}
+
+static __always_inline int answer_origdst(struct bpf_sockopt *ctx, struct bpf_sock *sk)
+{
+	struct sockaddr_in *sin = ctx->optval;
+	struct origdst *v;
+
 	v = bpf_sk_storage_get(&origdst_sk, sk, 0, 0);
 	if (!v)
 		return 1; /* keep the kernel's (conntrack) answer */
-	sin = ctx->optval;
 	if ((void *)(sin + 1) > ctx->optval_end)
 		return 1;
 	sin->sin_family = AF_INET;
@@ -302,6 +429,40 @@ int hnetns_getsockopt(struct bpf_sockopt *ctx)
 	__builtin_memset(sin->__pad, 0, sizeof(sin->__pad));
 	ctx->optlen = sizeof(*sin);
 	ctx->retval = 0;
+	return 1;
+}
+
+/* The kernel said ENOPROTOOPT; no storage means "not capable", not an error. */
+static __always_inline int answer_caps(struct bpf_sockopt *ctx, struct bpf_sock *sk)
+{
+	struct caps *c = bpf_sk_storage_get(&caps_sk, sk, 0, 0);
+	int *out = ctx->optval;
+
+	if ((void *)(out + 1) > ctx->optval_end) {
+		ctx->retval = -EINVAL;
+		return 1;
+	}
+	if (ctx->optname == HNETNS_SO_CAPABLE)
+		*out = c && c->self;
+	else
+		*out = c && c->self && c->peer;
+	ctx->optlen = sizeof(*out);
+	ctx->retval = 0;
+	return 1;
+}
+
+SEC("cgroup/getsockopt")
+int hnetns_getsockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+
+	if (!sk)
+		return 1;
+	if (ctx->level == SOL_IP && ctx->optname == SO_ORIGINAL_DST)
+		return answer_origdst(ctx, sk);
+	if (ctx->level == SOL_TCP && sk->protocol == IPPROTO_TCP &&
+	    (ctx->optname == HNETNS_SO_CAPABLE || ctx->optname == HNETNS_SO_PEER_CAPABLE))
+		return answer_caps(ctx, sk);
 	return 1;
 }
 
