@@ -4,12 +4,16 @@
  * dynamically and as an unmodified static binary, to show hetero-netns works
  * in the kernel and not through any preload library.
  *
- *   hp-probe listen [ADDR:]PORT [--count N] [--ready FILE] [--udp]
+ *   hp-probe listen [ADDR:]PORT [--count N] [--ready FILE] [--udp] [--capable]
  *       accept N connections (default 1); for each print
- *       "accepted local=A:P peer=B:Q origdst=C:R|none" and send back
- *       "hello from HOSTNAME\n"
- *   hp-probe connect ADDR:PORT [--bind ADDR] [--udp]
- *       print "connected local=A:P peer=B:Q" and the line the server sent
+ *       "accepted local=A:P peer=B:Q origdst=C:R|none peer_capable=0|1" and
+ *       send back "hello from HOSTNAME\n"
+ *   hp-probe connect ADDR:PORT [--bind ADDR] [--udp] [--capable]
+ *       print "connected local=A:P peer=B:Q peer_capable=0|1" and the line
+ *       the server sent
+ *   --capable marks the socket as running hetero-socket (HNETNS_SO_CAPABLE)
+ *   before listen()/connect(); peer_capable is HNETNS_SO_PEER_CAPABLE
+ *   (0 where no hetero-netns program answers it).
  *   hp-probe bind [ADDR:]PORT [--udp] [--hold SECONDS]
  *       print "bound" (exit 0) or "error: <errno name>" (exit 1)
  *   hp-probe hostname
@@ -18,12 +22,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* Only constants from it: the probe stays a plain (and static) binary. */
+#include "../../src/lib/netns/hnetns.h"
 
 #ifndef SO_ORIGINAL_DST
 #define SO_ORIGINAL_DST 80
@@ -88,16 +96,43 @@ static void names(int fd, char *local, char *peer, size_t n)
 		snprintf(peer, n, "none");
 }
 
-static int do_listen(const char *addr, int count, const char *ready, bool udp)
+/* Before listen()/connect(): the SYN or the SYN-ACK carries it. */
+static int mark_capable(int fd)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_TCP, HNETNS_SO_CAPABLE, &one, sizeof(one)) < 0) {
+		printf("error: capable %s\n", errname(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static const char *peer_capable(int fd, char *buf, size_t n)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	/* ENOPROTOOPT: no hetero-netns program here, so nobody negotiated. */
+	if (getsockopt(fd, SOL_TCP, HNETNS_SO_PEER_CAPABLE, &v, &len) < 0 && errno != ENOPROTOOPT)
+		snprintf(buf, n, "error:%s", errname(errno));
+	else
+		snprintf(buf, n, "%d", v);
+	return buf;
+}
+
+static int do_listen(const char *addr, int count, const char *ready, bool udp, bool capable)
 {
 	struct sockaddr_in sa;
-	char hostname[128], reply[256], local[64], peer[64], orig[64], buf[256];
+	char hostname[128], reply[256], local[64], peer[64], orig[64], cap[32], buf[256];
 	int one = 1, fd;
 
 	if (parse_addr(addr, &sa) < 0)
 		return 2;
 	fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (capable && mark_capable(fd) < 0)
+		return 1;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
 		printf("error: %s\n", errname(errno));
 		return 1;
@@ -132,7 +167,8 @@ static int do_listen(const char *addr, int count, const char *ready, bool udp)
 			fmt(&o, orig, sizeof(orig));
 		else
 			snprintf(orig, sizeof(orig), "none");
-		printf("accepted local=%s peer=%s origdst=%s\n", local, peer, orig);
+		printf("accepted local=%s peer=%s origdst=%s peer_capable=%s\n", local, peer, orig,
+		       peer_capable(c, cap, sizeof(cap)));
 		fflush(stdout);
 		if (write(c, reply, strlen(reply)) < 0)
 			perror("write");
@@ -141,10 +177,10 @@ static int do_listen(const char *addr, int count, const char *ready, bool udp)
 	return 0;
 }
 
-static int do_connect(const char *addr, const char *bind_addr, bool udp)
+static int do_connect(const char *addr, const char *bind_addr, bool udp, bool capable)
 {
 	struct sockaddr_in sa, ba;
-	char local[64], peer[64], buf[256];
+	char local[64], peer[64], cap[32], buf[256];
 	ssize_t n;
 	int fd;
 
@@ -157,6 +193,8 @@ static int do_connect(const char *addr, const char *bind_addr, bool udp)
 			return 1;
 		}
 	}
+	if (capable && mark_capable(fd) < 0)
+		return 1;
 	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -168,7 +206,8 @@ static int do_connect(const char *addr, const char *bind_addr, bool udp)
 		return 1;
 	}
 	names(fd, local, peer, sizeof(local));
-	printf("connected local=%s peer=%s\n", local, peer);
+	printf("connected local=%s peer=%s peer_capable=%s\n", local, peer,
+	       peer_capable(fd, cap, sizeof(cap)));
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n < 0) {
 		printf("error: read %s\n", errname(errno));
@@ -202,7 +241,7 @@ int main(int argc, char **argv)
 {
 	const char *ready = NULL, *bind_addr = NULL;
 	int count = 1, hold = 0;
-	bool udp = false;
+	bool udp = false, capable = false;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: hp-probe listen|connect|bind|hostname ...\n");
@@ -219,6 +258,8 @@ int main(int argc, char **argv)
 			hold = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--udp"))
 			udp = true;
+		else if (!strcmp(argv[i], "--capable"))
+			capable = true;
 	}
 	if (!strcmp(argv[1], "hostname")) {
 		char h[128];
@@ -230,9 +271,9 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	if (!strcmp(argv[1], "listen"))
-		return do_listen(argv[2], count, ready, udp);
+		return do_listen(argv[2], count, ready, udp, capable);
 	if (!strcmp(argv[1], "connect"))
-		return do_connect(argv[2], bind_addr, udp);
+		return do_connect(argv[2], bind_addr, udp, capable);
 	if (!strcmp(argv[1], "bind"))
 		return do_bind(argv[2], udp, hold);
 	return 2;
