@@ -148,6 +148,46 @@ s.setsockopt(socket.SOL_TCP, 0x4850, 1)
 print(s.getsockopt(socket.SOL_TCP, 0x4850), s.getsockopt(socket.SOL_TCP, 0x4851))')
 expect_eq "HNETNS_SO_CAPABLE reads back; unconnected socket: peer 0" "$out" "1 0"
 
+# --- TCP Fast Open: the SYN-ACK's cookie leaves no room, so both ends say 0 --
+for pu in host dpu0; do
+	"$HP" exec neg --pu $pu -- sysctl -qw net.ipv4.tcp_fastopen=3 || fail "tcp_fastopen on $pu"
+done
+cat >"$TMP/tfo-srv.py" <<'EOF'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_TCP, 0x4850, 1)
+s.bind(("0.0.0.0", 7301))
+s.setsockopt(socket.SOL_TCP, 23, 16)  # TCP_FASTOPEN
+s.listen(8)
+open(sys.argv[1], "w").close()
+for i in range(2):
+    c, _ = s.accept()
+    print("server", c.getsockopt(socket.SOL_TCP, 0x4851), flush=True)
+    c.recv(10)
+    c.send(b"x")
+    c.close()
+EOF
+cat >"$TMP/tfo-cli.py" <<'EOF'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_TCP, 0x4850, 1)
+s.setsockopt(socket.SOL_TCP, 30, 1)  # TCP_FASTOPEN_CONNECT
+s.connect(("127.0.0.1", 7301))
+s.send(b"hi")
+s.recv(10)
+print("client", s.getsockopt(socket.SOL_TCP, 0x4851))
+EOF
+start_bg "$TMP/tfo.log" "$HP" exec neg --pu dpu0 -- $PY "$TMP/tfo-srv.py" "$TMP/r8"
+wait_for "$TMP/r8"
+wait_routed neg host 7301
+# The first connection asks for a cookie, the second brings it (data in the SYN).
+out=$("$HP" exec neg --pu host -- $PY "$TMP/tfo-cli.py"; "$HP" exec neg --pu host -- $PY "$TMP/tfo-cli.py")
+expect_eq "Fast Open, capable pair: the clients say 0" "$out" "client 0
+client 0"
+retry 20 test "$(grep -c server "$TMP/tfo.log")" = 2
+expect_eq "  and so does the server, both times" "$(cat "$TMP/tfo.log")" "server 0
+server 0"
+
 # --- the wire: never sees the option, cannot forge it -----------------------
 start_bg "$TMP/wire-srv.log" "$HP" client -- "$PROBE" listen 9000 --count 10 --ready "$TMP/r5"
 start_bg "$TMP/wire-sniff.log" "$HP" client -- $PY "$TMP/sniff.py" "$TMP/stop" "$TMP/r6"

@@ -39,6 +39,9 @@
 #define ENOMEM 12
 #define EADDRINUSE 98
 #define IPPROTO_TCP 6
+#define ENOMSG 42
+#define TCPOPT_FASTOPEN 34
+#define TCPOPT_FASTOPEN_EXID 0xF989
 #define TCPHDR_SYN 0x02
 #define TCPHDR_ACK 0x10
 
@@ -260,6 +263,33 @@ static __always_inline int load_opt(struct bpf_sock_ops *skops, struct hnetns_tc
 }
 
 /*
+ * A SYN that asks for or brings a Fast Open cookie gets a SYN-ACK with the
+ * cookie in it (up to 18 bytes), which leaves no room for our option: the
+ * server would decide 1 on the SYN and the client 0 on the SYN-ACK. Such
+ * connections negotiate nothing, on both ends.
+ */
+static __always_inline bool syn_has_fastopen(struct bpf_sock_ops *skops)
+{
+	__u8 buf[20] = { TCPOPT_FASTOPEN }; /* search by kind: length 0 */
+
+	if (bpf_load_hdr_opt(skops, buf, sizeof(buf), BPF_LOAD_HDR_OPT_TCP_SYN) != -ENOMSG)
+		return true;
+	__builtin_memset(buf, 0, sizeof(buf));
+	buf[0] = HNETNS_TCPOPT_KIND; /* the RFC 7413 experimental form */
+	buf[1] = 4;
+	buf[2] = TCPOPT_FASTOPEN_EXID >> 8;
+	buf[3] = TCPOPT_FASTOPEN_EXID & 0xff;
+	return bpf_load_hdr_opt(skops, buf, sizeof(buf), BPF_LOAD_HDR_OPT_TCP_SYN) != -ENOMSG;
+}
+
+/* The SYN says the client runs hetero-socket, and the SYN-ACK has room to answer. */
+static __always_inline bool syn_negotiates(struct bpf_sock_ops *skops,
+					   const struct hnetns_tcpopt *syn)
+{
+	return (syn->flags & HNETNS_TCPOPT_F_SOCKET) && !syn_has_fastopen(skops);
+}
+
+/*
  * Does this SYN-ACK tell the client "the listener runs hetero-socket"?
  * The callbacks run for SYN-ACKs only on listeners that run it (the cb flag
  * is set on those alone, in TCP_LISTEN_CB) and then only for request
@@ -276,8 +306,7 @@ static __always_inline bool synack_advertises(struct bpf_sock_ops *skops)
 
 	if (skops->sk || skops->args[0] == BPF_WRITE_HDR_TCP_SYNACK_COOKIE)
 		return false;
-	return load_opt(skops, &syn, BPF_LOAD_HDR_OPT_TCP_SYN) == 0 &&
-	       (syn.flags & HNETNS_TCPOPT_F_SOCKET);
+	return load_opt(skops, &syn, BPF_LOAD_HDR_OPT_TCP_SYN) == 0 && syn_negotiates(skops, &syn);
 }
 
 static __always_inline void write_opt(struct bpf_sock_ops *skops, __u8 tcp_flags)
@@ -375,7 +404,7 @@ int hnetns_sockops(struct bpf_sock_ops *skops)
 		}
 		/* Same SYN that synack_advertises() answered: same decision. */
 		c = bpf_sk_storage_get(&caps_sk, sk, 0, 0);
-		if (c && c->self && (opt.flags & HNETNS_TCPOPT_F_SOCKET))
+		if (c && c->self && syn_negotiates(skops, &opt))
 			c->peer = 1;
 		break;
 	}
