@@ -71,7 +71,8 @@ struct hnetns_tcpopt {
  *  HNETNS_SO_PEER_CAPABLE  get, int: 1 if this socket and its peer both
  *                          run hetero-socket, else 0. Known once the
  *                          connection is established; both ends of a
- *                          connection always agree.
+ *                          connection reach the same answer (the one
+ *                          exception is in docs/hetero-netns.md).
  */
 #define HNETNS_SO_CAPABLE 0x4850
 #define HNETNS_SO_PEER_CAPABLE 0x4851
