@@ -18,6 +18,18 @@ static int check_failures, check_count;
 		}                                                                       \
 	} while (0)
 
+/* CHECK with a printf-style explanation of what was being checked. */
+#define CHECKF(cond, ...)                                                               \
+	do {                                                                            \
+		check_count++;                                                          \
+		if (!(cond)) {                                                          \
+			fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                                   \
+			fputc('\n', stderr);                                            \
+			check_failures++;                                               \
+		}                                                                       \
+	} while (0)
+
 #define CHECK_STR(a, b)                                                                 \
 	do {                                                                            \
 		const char *_a = (a), *_b = (b);                                        \

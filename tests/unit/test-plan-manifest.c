@@ -5,6 +5,7 @@
  * manifests in ../shared/manifests (beside the repository).
  */
 #include "plan/manifest.h"
+#include "check.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
@@ -12,16 +13,6 @@
 #include <libgen.h>
 #include <limits.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                                        \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                           \
-			fputc('\n', stderr);                                                    \
-			failures++;                                                             \
-		}                                                                               \
-	} while (0)
 
 struct plan {
 	struct hp_plan_manifests m;
@@ -128,18 +119,18 @@ static void test_basics(void)
 	int r = plan_text(&pl, yaml, false);
 	int c;
 
-	CHECK(r == 0, "%s", pl.err.msg);
+	CHECKF(r == 0, "%s", pl.err.msg);
 	if (r < 0)
 		goto out;
-	CHECK(pl.r.optimal, "not optimal");
-	CHECK(!strcmp(pu_of(&pl, "istio-proxy"), "dpu0"), "proxy on %s", pu_of(&pl, "istio-proxy"));
-	CHECK(!strcmp(pu_of(&pl, "app"), "host"), "app moved");
+	CHECKF(pl.r.optimal, "not optimal");
+	CHECKF(!strcmp(pu_of(&pl, "istio-proxy"), "dpu0"), "proxy on %s", pu_of(&pl, "istio-proxy"));
+	CHECKF(!strcmp(pu_of(&pl, "app"), "host"), "app moved");
 	c = find(&pl, "gpu");
-	CHECK(c >= 0 && pl.p.ctr[c].stay_reason && strstr(pl.p.ctr[c].stay_reason, "nvidia.com/gpu"),
+	CHECKF(c >= 0 && pl.p.ctr[c].stay_reason && strstr(pl.p.ctr[c].stay_reason, "nvidia.com/gpu"),
 	      "gpu reason");
 	out = annotate(&pl);
-	CHECK(out && !strncmp(out, expect, strlen(expect)), "annotated:\n%s", out ? out : pl.err.msg);
-	CHECK(out && strstr(out, "kind: Service\nmetadata: {name: web}\n"), "rest kept");
+	CHECKF(out && !strncmp(out, expect, strlen(expect)), "annotated:\n%s", out ? out : pl.err.msg);
+	CHECKF(out && strstr(out, "kind: Service\nmetadata: {name: web}\n"), "rest kept");
 out:
 	plan_free(&pl);
 }
@@ -174,10 +165,10 @@ static void test_annotate_shapes(void)
 		_cleanup_free_ char *out = NULL;
 		int r = plan_text(&pl, cases[i].in, false);
 
-		CHECK(r == 0, "case %zu: %s", i, pl.err.msg);
+		CHECKF(r == 0, "case %zu: %s", i, pl.err.msg);
 		if (r == 0) {
 			out = annotate(&pl);
-			CHECK(out && !strncmp(out, cases[i].out, strlen(cases[i].out)),
+			CHECKF(out && !strncmp(out, cases[i].out, strlen(cases[i].out)),
 			      "case %zu:\n%s", i, out ? out : pl.err.msg);
 		}
 		plan_free(&pl);
@@ -206,7 +197,7 @@ static void test_errors(void)
 		struct plan pl;
 		int r = plan_text(&pl, cases[i].yaml, false);
 
-		CHECK(r == -EINVAL && strstr(pl.err.msg, cases[i].msg), "case %zu: r=%d msg '%s'", i,
+		CHECKF(r == -EINVAL && strstr(pl.err.msg, cases[i].msg), "case %zu: r=%d msg '%s'", i,
 		      r, pl.err.msg);
 		plan_free(&pl);
 	}
@@ -232,16 +223,16 @@ static void test_pins_and_groups(void)
 	int r = plan_text(&pl, infra, false);
 
 	/* the pinned app pulls the containers sharing its process namespace along */
-	CHECK(r == 0, "%s", pl.err.msg);
+	CHECKF(r == 0, "%s", pl.err.msg);
 	if (r == 0) {
-		CHECK(!strcmp(pu_of(&pl, "app"), "dpu0"), "pinned app on %s", pu_of(&pl, "app"));
-		CHECK(!strcmp(pu_of(&pl, "envoy"), "dpu0"), "envoy on %s", pu_of(&pl, "envoy"));
-		CHECK(!strcmp(pu_of(&pl, "log"), "dpu0"), "log on %s", pu_of(&pl, "log"));
+		CHECKF(!strcmp(pu_of(&pl, "app"), "dpu0"), "pinned app on %s", pu_of(&pl, "app"));
+		CHECKF(!strcmp(pu_of(&pl, "envoy"), "dpu0"), "envoy on %s", pu_of(&pl, "envoy"));
+		CHECKF(!strcmp(pu_of(&pl, "log"), "dpu0"), "log on %s", pu_of(&pl, "log"));
 	}
 	plan_free(&pl);
 	/* envoy declared an application (may not move): no common PU, an error */
 	r = plan_text(&pl, app, false);
-	CHECK(r == -EINVAL && strstr(pl.err.msg, "must share a PU"), "r=%d %s", r, pl.err.msg);
+	CHECKF(r == -EINVAL && strstr(pl.err.msg, "must share a PU"), "r=%d %s", r, pl.err.msg);
 	plan_free(&pl);
 }
 
@@ -282,10 +273,10 @@ static void test_real_manifests(void)
 				r = hp_plan_build(&pl.p, &pl.m, &pl.node, NULL, NULL, &pl.err);
 			if (r == 0)
 				r = hp_plan_solve(&pl.p, HP_PLAN_MILP, &pl.r, &pl.err);
-			CHECK(r == 0, "%s: %s", gl.gl_pathv[i], pl.err.msg);
+			CHECKF(r == 0, "%s: %s", gl.gl_pathv[i], pl.err.msg);
 			if (r == 0 && hp_plan_solve(&pl.p, HP_PLAN_GREEDY, &gr, &pl.err) == 0) {
-				CHECK(pl.r.optimal, "%s: not optimal", gl.gl_pathv[i]);
-				CHECK(pl.r.objective >= gr.objective - 1e-9, "%s: exact %f < greedy %f",
+				CHECKF(pl.r.optimal, "%s: not optimal", gl.gl_pathv[i]);
+				CHECKF(pl.r.objective >= gr.objective - 1e-9, "%s: exact %f < greedy %f",
 				      gl.gl_pathv[i], pl.r.objective, gr.objective);
 				compared++;
 			}
@@ -293,7 +284,7 @@ static void test_real_manifests(void)
 				char **texts = NULL;
 
 				r = hp_plan_annotate(&pl.m, &pl.p, pl.r.pu, &texts, &pl.err);
-				CHECK(r == 0, "%s: annotate: %s", gl.gl_pathv[i], pl.err.msg);
+				CHECKF(r == 0, "%s: annotate: %s", gl.gl_pathv[i], pl.err.msg);
 				for (unsigned f = 0; texts && f < pl.m.n_files; f++)
 					free(texts[f]);
 				free(texts);
@@ -306,18 +297,18 @@ static void test_real_manifests(void)
 	globfree(&gl);
 	printf("real manifests: %u files, %u exact-vs-greedy comparisons, exact never worse\n",
 	       files, compared);
-	CHECK(files >= 20, "only %u manifests found", files);
+	CHECKF(files >= 20, "only %u manifests found", files);
 }
 
 static void test_classifier(void)
 {
-	CHECK(hp_plan_infra_kind("istio-proxy", "x", false), "istio-proxy");
-	CHECK(hp_plan_infra_kind("sidecar", "docker.io/istio/proxyv2:1.2", false), "proxyv2");
-	CHECK(hp_plan_infra_kind("qp", "img", true), "SERVING_ env");
-	CHECK(!hp_plan_infra_kind("other-sidecar", "fake.docker.io/google-samples/hello-go-gke:1.0",
+	CHECKF(hp_plan_infra_kind("istio-proxy", "x", false), "istio-proxy");
+	CHECKF(hp_plan_infra_kind("sidecar", "docker.io/istio/proxyv2:1.2", false), "proxyv2");
+	CHECKF(hp_plan_infra_kind("qp", "img", true), "SERVING_ env");
+	CHECKF(!hp_plan_infra_kind("other-sidecar", "fake.docker.io/google-samples/hello-go-gke:1.0",
 				  false),
 	      "other-sidecar is an application");
-	CHECK(!hp_plan_infra_kind("frontend-check", "busybox:latest", false), "frontend-check");
+	CHECKF(!hp_plan_infra_kind("frontend-check", "busybox:latest", false), "frontend-check");
 }
 
 int main(void)
@@ -329,7 +320,5 @@ int main(void)
 	test_pins_and_groups();
 	test_real_manifests();
 	hp_plan_solver_cleanup();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return check_done("test-plan-manifest");
 }

@@ -3,21 +3,12 @@
  * The exact solver against exhaustive search on random small instances (the
  * objective must match) and against the greedy heuristic (never worse).
  */
+#include "check.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
 #include <math.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                                        \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                           \
-			fputc('\n', stderr);                                                    \
-			failures++;                                                             \
-		}                                                                               \
-	} while (0)
 
 static bool same(double a, double b)
 {
@@ -33,24 +24,24 @@ static void compare(const struct hp_plan_gen *g, uint64_t seed, unsigned *matche
 	int rm, re, rg;
 
 	if (hp_plan_generate(&p, g, seed) < 0) {
-		CHECK(0, "generate failed");
+		CHECKF(0, "generate failed");
 		return;
 	}
 	rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
 	re = hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err);
 	rg = hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err);
-	CHECK(re != -E2BIG, "seed %llu: instance too large for exhaustive search",
+	CHECKF(re != -E2BIG, "seed %llu: instance too large for exhaustive search",
 	      (unsigned long long)seed);
-	CHECK((rm == 0) == (re == 0), "seed %llu (%u containers, %u DPUs): milp %d exhaustive %d",
+	CHECKF((rm == 0) == (re == 0), "seed %llu (%u containers, %u DPUs): milp %d exhaustive %d",
 	      (unsigned long long)seed, p.n_ctr, p.n_pus - 1, rm, re);
 	if (rm == 0 && re == 0) {
-		CHECK(milp.optimal, "seed %llu: not proven optimal", (unsigned long long)seed);
-		CHECK(same(milp.objective, exh.objective),
+		CHECKF(milp.optimal, "seed %llu: not proven optimal", (unsigned long long)seed);
+		CHECKF(same(milp.objective, exh.objective),
 		      "seed %llu (%u containers, %u DPUs): milp %.12f exhaustive %.12f",
 		      (unsigned long long)seed, p.n_ctr, p.n_pus - 1, milp.objective, exh.objective);
 		*matched += same(milp.objective, exh.objective);
 		if (rg == 0)
-			CHECK(gr.objective <= milp.objective + 1e-9,
+			CHECKF(gr.objective <= milp.objective + 1e-9,
 			      "seed %llu: greedy %.12f beats milp %.12f", (unsigned long long)seed,
 			      gr.objective, milp.objective);
 	} else if (rm == -EDOM && re == -EDOM) {
@@ -84,7 +75,7 @@ static void test_exhaustive(void)
 	}
 	printf("exhaustive: %u/%u instances matched exactly (%u infeasible in both)\n", matched,
 	       total, infeasible);
-	CHECK(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
 }
 
 static void test_evaluate(void)
@@ -112,17 +103,17 @@ static void test_evaluate(void)
 	hp_plan_add_edge(&p, 0, 1, 1000, 1e6, 2);
 	pu[0] = 0, pu[1] = 1, pu[2] = 0;
 	hp_plan_evaluate(&p, pu, &ev);
-	CHECK(ev.feasible, "%s", ev.why);
-	CHECK(same(ev.host_cores_freed, 2 * (0.2 - 0.0021)), "freed %f", ev.host_cores_freed);
-	CHECK(same(ev.dpu_cpu[1], 2 * (0.2 + 0.0021) / 0.5), "dpu cpu %f", ev.dpu_cpu[1]);
-	CHECK(same(ev.dpu_link[1], 2e6), "link %f", ev.dpu_link[1]);
+	CHECKF(ev.feasible, "%s", ev.why);
+	CHECKF(same(ev.host_cores_freed, 2 * (0.2 - 0.0021)), "freed %f", ev.host_cores_freed);
+	CHECKF(same(ev.dpu_cpu[1], 2 * (0.2 + 0.0021) / 0.5), "dpu cpu %f", ev.dpu_cpu[1]);
+	CHECKF(same(ev.dpu_link[1], 2e6), "link %f", ev.dpu_link[1]);
 	pu[2] = 1; /* 0.4 + 0.2 more DPU cores: over capacity */
 	hp_plan_evaluate(&p, pu, &ev);
-	CHECK(!ev.feasible, "capacity not enforced");
+	CHECKF(!ev.feasible, "capacity not enforced");
 	p.pods[0].latency_budget_us = 5; /* one crossing pair costs 2 x 5 us */
 	pu[2] = 0;
 	hp_plan_evaluate(&p, pu, &ev);
-	CHECK(!ev.feasible, "latency budget not enforced");
+	CHECKF(!ev.feasible, "latency budget not enforced");
 	hp_plan_problem_free(&p);
 }
 
@@ -131,7 +122,5 @@ int main(void)
 	test_evaluate();
 	test_exhaustive();
 	hp_plan_solver_cleanup();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return check_done("test-plan-solver");
 }

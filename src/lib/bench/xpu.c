@@ -43,22 +43,6 @@ struct xconn {
 	struct hn_conn hc;
 };
 
-static int full_tcp(int fd, void *buf, size_t len, bool out)
-{
-	size_t off = 0;
-
-	while (off < len) {
-		ssize_t n = out ? send(fd, (char *)buf + off, len - off, MSG_NOSIGNAL)
-				: recv(fd, (char *)buf + off, len - off, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n == 0 ? 0 : -errno;
-		off += n;
-	}
-	return 1;
-}
 
 /* Exactly len bytes: 1, 0 on EOF, -errno. */
 static int xio(struct xconn *c, void *buf, size_t len, bool out)
@@ -66,7 +50,7 @@ static int xio(struct xconn *c, void *buf, size_t len, bool out)
 	size_t off = 0;
 
 	if (!c->chan)
-		return full_tcp(c->fd, buf, len, out);
+		return hn_full_io(c->fd, buf, len, out);
 	while (off < len) {
 		ssize_t n = out ? hn_conn_send(&c->hc, (char *)buf + off, len - off, false)
 				: hn_conn_recv(&c->hc, (char *)buf + off, len - off, false);
@@ -171,7 +155,7 @@ int xpu_serve(enum xpu_mode mode, uint16_t port, const char *window, unsigned si
 		s = calloc(1, sizeof(*s));
 		s->srv = &srv;
 		s->c.fd = fd;
-		if (full_tcp(fd, &s->cmd, 1, false) != 1 || upgrade(&s->c, &srv.win, mode, true) < 0) {
+		if (hn_full_io(fd, &s->cmd, 1, false) != 1 || upgrade(&s->c, &srv.win, mode, true) < 0) {
 			close(fd);
 			free(s);
 			continue;
@@ -218,7 +202,7 @@ static int xconnect(struct client *cl, char cmd, struct xconn *c)
 		return r;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	r = full_tcp(c->fd, &cmd, 1, true) == 1 ? 0 : -EIO;
+	r = hn_full_io(c->fd, &cmd, 1, true) == 1 ? 0 : -EIO;
 	if (r >= 0)
 		r = upgrade(c, &cl->win, cl->mode, false);
 	if (r < 0)

@@ -29,7 +29,7 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static int full_io(int fd, void *buf, size_t len, bool out)
+int hn_full_io(int fd, void *buf, size_t len, bool out)
 {
 	size_t off = 0;
 
@@ -40,10 +40,10 @@ static int full_io(int fd, void *buf, size_t len, bool out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return n == 0 ? -ECONNRESET : -errno;
+			return n == 0 ? 0 : -errno;
 		off += n;
 	}
-	return 0;
+	return 1;
 }
 
 static void conn_init(struct hn_conn *c, int fd)
@@ -66,8 +66,9 @@ int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 	h.slot = (uint32_t)slot;
 	/* No answer is awaited: the channel is usable at once, the acceptor
 	 * attaches when it reads the offer (a refusal closes the connection). */
-	r = full_io(fd, &h, sizeof(h), true);
-	if (r < 0) {
+	r = hn_full_io(fd, &h, sizeof(h), true);
+	if (r <= 0) {
+		r = r ? r : -ECONNRESET;
 		hn_chan_close(&ret->end);
 		return r;
 	}
@@ -81,9 +82,9 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	r = full_io(fd, &h, sizeof(h), false);
-	if (r < 0)
-		return r;
+	r = hn_full_io(fd, &h, sizeof(h), false);
+	if (r <= 0)
+		return r ? r : -ECONNRESET;
 	if (h.magic != HN_HELLO_MAGIC)
 		return -EPROTO;
 	r = hn_chan_accept(w, h.slot, h.nonce, &ret->end);

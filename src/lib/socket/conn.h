@@ -37,6 +37,9 @@ struct hn_conn {
 	uint64_t sleeps, doorbells_sent;
 };
 
+/* Send or receive exactly len bytes on a socket: 1, 0 at EOF, or -errno. */
+int hn_full_io(int fd, void *buf, size_t len, bool out);
+
 /* Upgrade a connected TCP socket (we connected: we open the channel). */
 int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret);
 /* Upgrade an accepted TCP socket (the peer sends its offer). */
