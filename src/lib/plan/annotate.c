@@ -219,8 +219,7 @@ static int collect_templates(yaml_document_t *d, int obj, unsigned depth, int *o
 			     unsigned *n)
 {
 	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
-	const char *path;
-	int tmpl = obj;
+	int tmpl;
 
 	if (!kind || depth > 8)
 		return 0;
@@ -233,18 +232,7 @@ static int collect_templates(yaml_document_t *d, int obj, unsigned depth, int *o
 			collect_templates(d, *it, depth + 1, out, max, n);
 		return 0;
 	}
-	path = hp_plan_template_path(kind);
-	if (!path)
-		return 0;
-	while (*path) {
-		const char *dot = strchr(path, '.');
-		size_t l = dot ? (size_t)(dot - path) : strlen(path);
-		char key[32];
-
-		snprintf(key, sizeof(key), "%.*s", (int)l, path);
-		tmpl = hp_yaml_get(d, tmpl, key);
-		path += l + (dot ? 1 : 0);
-	}
+	tmpl = hp_plan_template(d, obj, kind);
 	if (tmpl && *n < max)
 		out[(*n)++] = tmpl;
 	return 0;

@@ -54,5 +54,7 @@ int hp_plan_quantity(const char *s, double *ret);
 
 /* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */
 const char *hp_plan_template_path(const char *kind);
+/* The pod template of a workload object (node id), 0 if kind has none or it is missing. */
+int hp_plan_template(yaml_document_t *d, int obj, const char *kind);
 
 #endif

@@ -1038,18 +1038,31 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 	path = hp_plan_template_path(kind);
 	if (!path)
 		return 0;
+	tmpl = hp_plan_template(d, obj, kind);
+	if (!tmpl)
+		return FAIL(b, on, "%s without %s", kind, path);
+	return build_pod(b, kind, obj, tmpl);
+}
+
+int hp_plan_template(yaml_document_t *d, int obj, const char *kind)
+{
+	const char *path = hp_plan_template_path(kind);
+	int tmpl = obj;
+
+	if (!path)
+		return 0;
 	while (*path) {
 		const char *dot = strchr(path, '.');
-		char key[32];
 		size_t l = dot ? (size_t)(dot - path) : strlen(path);
+		char key[32];
 
 		snprintf(key, sizeof(key), "%.*s", (int)l, path);
 		tmpl = hp_yaml_get(d, tmpl, key);
 		if (!hp_yaml_is_map(hp_yaml_node(d, tmpl)))
-			return FAIL(b, on, "%s without %s", kind, hp_plan_template_path(kind));
+			return 0;
 		path += l + (dot ? 1 : 0);
 	}
-	return build_pod(b, kind, obj, tmpl);
+	return tmpl;
 }
 
 int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
