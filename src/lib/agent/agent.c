@@ -647,7 +647,7 @@ static json_t *ctl_window_fd(struct agent *a, struct hp_conn *c, json_t *req, bo
 {
 	const char *name = json_string_value(json_object_get(req, "pod"));
 	struct pod_entry *e = name ? pod_by_name(a, name) : NULL;
-	struct ucred cred;
+	struct ucred cred = { .pid = 0 };
 	socklen_t len = sizeof(cred);
 	json_t *resp;
 
