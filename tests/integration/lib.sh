@@ -95,7 +95,7 @@ retry() {
 # wait_routed POD PU PORT: until PU's half routes PORT to the other half
 # (the other half bound it and the PU link carried the news).
 wait_routed() {
-	retry 100 sh -c "'$HP' exec '$1' --pu '$2' -- ip rule | grep -q 'dport $3 '" ||
+	retry 100 sh -c "'$HP' exec '$1' --pu '$2' -- ip rule 2>/dev/null | grep -q 'dport $3 '" ||
 		fail "port $3 of pod $1 never reached $2"
 }
 

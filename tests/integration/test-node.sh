@@ -80,6 +80,29 @@ expect_status "status reports a dead agent" 1 "$HP" node status
 expect_status "node up restarts it" 0 "$HP" node up --config "$TMP/node.conf" --host-memory 1G
 expect_status "status healthy again" 0 "$HP" node status
 
+# A DPU agent that dies loses its halves (like a DPU that reboots); once it
+# is back, the host agent restores them and the pod works again.
+"$HP" pod create keep >/dev/null
+start_bg "$TMP/keep-host.log" "$HP" exec keep --pu host -- "$PROBE" listen 7002 --count 5 --ready "$TMP/k1"
+wait_for "$TMP/k1"
+wait_routed keep dpu0 7002
+kill "$(cat /run/heteropod/$NODE/dpu0.pid)"
+sleep 0.3
+expect_status "node up after the dpu0 agent died" 0 "$HP" node up --config "$TMP/node.conf" --host-memory 1G
+retry 50 sh -c "'$HP' exec keep --pu dpu0 -- ip rule 2>/dev/null | grep -q 'dport 7002 '" ||
+	fail "the host's port never reached the restored dpu0 half"
+expect_match "the restored dpu0 half reaches the host half" \
+	"$("$HP" exec keep --pu dpu0 -- "$PROBE" connect 127.0.0.1:7002)" "hello from keep"
+expect_eq "one pod on each PU" "$("$HP" node status --json | jq -c '[.pus[0,1].pods]')" "[1,1]"
+
+# A host agent that dies takes its pods with it, on both PUs.
+kill "$(cat /run/heteropod/$NODE/host.pid)"
+sleep 0.3
+expect_status "node up after the host agent died" 0 "$HP" node up --config "$TMP/node.conf" --host-memory 1G
+retry 30 sh -c "[ \"\$('$HP' node status --json | jq -c '[.pus[].pods]')\" = '[0,0,0]' ]" &&
+	pass "no pod is left half-known" || fail "pods left: $("$HP" node status --json | jq -c '[.pus[].pods]')"
+expect_eq "no pod halves left" "$(ip netns list | grep -c "^$NODE\.pod\.")" 0
+
 # Down removes everything, and a second down is fine.
 "$HP" pod create leftover >/dev/null
 expect_status "node down" 0 "$HP" node down

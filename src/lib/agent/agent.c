@@ -5,6 +5,7 @@
 #include "netns/bpf-hnetns.h"
 #include "netns/half.h"
 #include "node/node.h"
+#include "node/ns.h"
 #include "node/window.h"
 #include "socket/chan.h"
 #include "socket/hwin.h"
@@ -17,6 +18,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,6 +46,8 @@ struct pod_entry {
 	size_t n_remote;
 	struct hn_win win;        /* the pod's window, when the budget had room */
 	bool has_win;
+	struct port_ref *local;   /* ports this half holds (re-announced after a reconnect) */
+	size_t n_local;
 };
 
 struct peer {
@@ -64,6 +68,7 @@ struct agent {
 	struct pod_entry pods[MAX_PODS];
 	unsigned next_id;
 	uint64_t seq;
+	uint64_t instance;      /* host: random per run; DPU: the host's we last heard */
 	time_t last_sweep;
 	bool stop;
 };
@@ -184,6 +189,7 @@ static void half_down(struct agent *a, struct pod_entry *e)
 		hp_hnetns_set_remote_port(a->bpf, e->pod.id, e->remote[i].proto, e->remote[i].port,
 					  false);
 	free(e->remote);
+	free(e->local);
 	if (e->has_win)
 		hn_win_unmap(&e->win);
 	if (e->attached)
@@ -224,19 +230,34 @@ static int pod_from_json(json_t *j, struct hp_pod *pod)
 
 /* ---- port ownership ----------------------------------------------------- */
 
-/* A port of one of our halves was bound or released: tell the other half. */
-static void on_local_port(void *data, uint32_t pod_id, uint8_t proto, uint16_t port, bool bound)
+/* Add or remove (proto, port) in a small list; false if nothing changed. */
+static bool port_list_update(struct port_ref **list, size_t *n, uint8_t proto, uint16_t port,
+			     bool add)
 {
-	struct agent *a = data;
-	struct pod_entry *e = pod_by_id(a, pod_id);
-	struct peer *p;
+	for (size_t i = 0; i < *n; i++) {
+		if ((*list)[i].proto != proto || (*list)[i].port != port)
+			continue;
+		if (add)
+			return false;
+		(*list)[i] = (*list)[--*n];
+		return true;
+	}
+	if (!add)
+		return false;
+	struct port_ref *nl = realloc(*list, (*n + 1) * sizeof(**list));
+
+	if (!nl)
+		return false;
+	*list = nl;
+	nl[(*n)++] = (struct port_ref){ proto, port };
+	return true;
+}
+
+static void send_port(struct agent *a, struct peer *p, uint32_t pod_id, uint8_t proto,
+		      uint16_t port, bool bound)
+{
 	json_t *msg;
 
-	if (!e)
-		return; /* a pod already deleted: its sockets are closing */
-	p = peer_of_pod(a, &e->pod);
-	log_debug("pod %s: %s/%u %s here", e->pod.name, proto == IPPROTO_UDP ? "udp" : "tcp", port,
-		  bound ? "bound" : "released");
 	if (p->conn.fd < 0)
 		return;
 	msg = json_pack("{s:s, s:i, s:i, s:i, s:b}", "op", "port", "pod", pod_id, "proto", proto,
@@ -244,6 +265,22 @@ static void on_local_port(void *data, uint32_t pod_id, uint8_t proto, uint16_t p
 	if (msg && hp_conn_send(&p->conn, msg) < 0)
 		peer_down(a, p);
 	json_decref(msg);
+}
+
+/* A port of one of our halves was bound or released: tell the other half. */
+static void on_local_port(void *data, uint32_t pod_id, uint8_t proto, uint16_t port, bool bound)
+{
+	struct agent *a = data;
+	struct pod_entry *e = pod_by_id(a, pod_id);
+	struct peer *p;
+
+	if (!e)
+		return; /* a pod already deleted: its sockets are closing */
+	port_list_update(&e->local, &e->n_local, proto, port, bound);
+	p = peer_of_pod(a, &e->pod);
+	log_debug("pod %s: %s/%u %s here", e->pod.name, proto == IPPROTO_UDP ? "udp" : "tcp", port,
+		  bound ? "bound" : "released");
+	send_port(a, p, pod_id, proto, port, bound);
 }
 
 /* The other half of a pod bound or released a port. */
@@ -260,29 +297,15 @@ static void on_remote_port(struct agent *a, json_t *msg)
 	e = pod_by_id(a, (unsigned)id);
 	if (!e)
 		return;
+	if (!port_list_update(&e->remote, &e->n_remote, (uint8_t)proto, (uint16_t)port, bound))
+		return;
 	if (bound) {
-		struct port_ref *n;
-
-		for (size_t i = 0; i < e->n_remote; i++)
-			if (e->remote[i].proto == proto && e->remote[i].port == port)
-				return;
-		n = realloc(e->remote, (e->n_remote + 1) * sizeof(*n));
-		if (!n)
-			return;
-		e->remote = n;
-		e->remote[e->n_remote++] = (struct port_ref){ (uint8_t)proto, (uint16_t)port };
 		/* Refuse binds first, then route: a local bind can't sneak in. */
 		hp_hnetns_set_remote_port(a->bpf, e->pod.id, proto, port, true);
 		hp_half_route_port(&a->node, &e->pod, a->pu_index, proto, port, true);
 	} else {
-		for (size_t i = 0; i < e->n_remote; i++) {
-			if (e->remote[i].proto != proto || e->remote[i].port != port)
-				continue;
-			e->remote[i] = e->remote[--e->n_remote];
-			hp_half_route_port(&a->node, &e->pod, a->pu_index, proto, port, false);
-			hp_hnetns_set_remote_port(a->bpf, e->pod.id, proto, port, false);
-			return;
-		}
+		hp_half_route_port(&a->node, &e->pod, a->pu_index, proto, port, false);
+		hp_hnetns_set_remote_port(a->bpf, e->pod.id, proto, port, false);
 	}
 }
 
@@ -377,6 +400,46 @@ broken:
 	return r;
 }
 
+static json_t *pod_json(const struct agent *a, const struct hp_pod *pod);
+
+/*
+ * After (re)connecting to a DPU agent: make sure it has the DPU half of each
+ * of our pods on it, and knows which ports our halves hold. A DPU agent that
+ * restarted has lost its halves (it cleared them at start): they come back
+ * fresh, without the window, which cannot be mapped again.
+ */
+static void resync(struct agent *a, unsigned dpu)
+{
+	struct peer *p = &a->peers[dpu];
+
+	for (unsigned i = 0; i < MAX_PODS && p->conn.fd >= 0; i++) {
+		struct pod_entry *e = &a->pods[i];
+		json_t *msg, *reply = NULL;
+
+		if (!e->used || e->pod.dpu != dpu)
+			continue;
+		msg = json_pack("{s:s, s:o}", "op", "pod-add", "pod", pod_json(a, &e->pod));
+		if (peer_call(a, p, msg, &reply) == 0 && json_is_true(json_object_get(reply, "ok"))) {
+			log_info("pod %s: %s half restored", e->pod.name, a->node.cfg.dpu[dpu].name);
+			/* Its ports died with the old half. */
+			while (e->n_remote) {
+				struct port_ref r = e->remote[--e->n_remote];
+
+				hp_half_route_port(&a->node, &e->pod, a->pu_index, r.proto, r.port, false);
+				hp_hnetns_set_remote_port(a->bpf, e->pod.id, r.proto, r.port, false);
+			}
+			if (e->has_win) {
+				hn_win_unmap(&e->win);
+				e->has_win = false;
+			}
+		}
+		json_decref(msg);
+		json_decref(reply);
+		for (size_t k = 0; k < e->n_local; k++)
+			send_port(a, p, e->pod.id, e->local[k].proto, e->local[k].port, true);
+	}
+}
+
 static int peer_connect(struct agent *a, unsigned dpu)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(a->node.cfg.agent_port) };
@@ -400,8 +463,8 @@ static int peer_connect(struct agent *a, unsigned dpu)
 	p->dpu = dpu;
 	epoll_add(a, fd, EV_PEER + dpu);
 
-	json_t *hello = json_pack("{s:s, s:s, s:s}", "op", "hello", "pu", "host", "node",
-				  a->node.cfg.name);
+	json_t *hello = json_pack("{s:s, s:s, s:s, s:I}", "op", "hello", "pu", "host", "node",
+				  a->node.cfg.name, "instance", (json_int_t)a->instance);
 	json_t *reply = NULL;
 	int r = peer_call(a, p, hello, &reply);
 
@@ -414,6 +477,7 @@ static int peer_connect(struct agent *a, unsigned dpu)
 		return r;
 	}
 	log_info("PU link to %s is up", a->node.cfg.dpu[dpu].name);
+	resync(a, dpu);
 	return 0;
 }
 
@@ -430,6 +494,18 @@ static json_t *handle_peer_request(struct agent *a, json_t *msg)
 
 		if (!node || strcmp(node, a->node.cfg.name))
 			return reply_err(1, "hello from another node");
+		uint64_t inst = (uint64_t)json_integer_value(json_object_get(msg, "instance"));
+
+		if (!a->is_host && a->instance && inst != a->instance) {
+			/* A new host agent: it knows none of the pods the old one had. */
+			for (unsigned i = 0; i < MAX_PODS; i++)
+				if (a->pods[i].used) {
+					log_info("pod %s: the host agent restarted, %s half down",
+						 a->pods[i].pod.name, a->pu);
+					half_down(a, &a->pods[i]);
+				}
+		}
+		a->instance = inst;
 		return json_pack("{s:b, s:s}", "ok", 1, "pu", a->pu);
 	}
 	if (a->is_host)
@@ -832,6 +908,27 @@ static void shutdown_agent(struct agent *a)
 	}
 }
 
+static void remove_orphans(struct agent *a)
+{
+	char prefix[64], suffix[32];
+	char **names;
+
+	snprintf(prefix, sizeof(prefix), "%s.pod.", a->node.cfg.name);
+	snprintf(suffix, sizeof(suffix), ".%s", a->pu);
+	names = hp_netns_list(prefix);
+	for (char **n = names; n && *n; n++) {
+		size_t len = strlen(*n), pl = strlen(prefix), sl = strlen(suffix);
+		struct hp_pod pod = { 0 };
+
+		if (len <= pl + sl || strcmp(*n + len - sl, suffix) || len - pl - sl > HP_POD_NAME_MAX)
+			continue;
+		memcpy(pod.name, *n + pl, len - pl - sl);
+		log_info("pod %s: removing the %s half a previous agent left", pod.name, a->pu);
+		hp_half_delete(&a->node, &pod, a->pu_index);
+	}
+	hp_strv_free(names);
+}
+
 static void ready(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void ready(int fd, const char *fmt, ...)
 {
@@ -893,6 +990,12 @@ int hp_agent_run(const char *node, const char *pu, int ready_fd)
 		goto fail;
 	}
 	hp_window_attach(&a->win, a->pu_index, a->pu, (uint64_t)getpid());
+
+	/* Halves a previous agent of this PU left behind (it died): nobody owns
+	 * them any more. The host agent brings its pods' DPU halves back. */
+	remove_orphans(a);
+	if (a->is_host && getrandom(&a->instance, sizeof(a->instance), 0) != sizeof(a->instance))
+		a->instance = (uint64_t)getpid() << 32 | (uint64_t)time(NULL);
 
 	r = hp_hnetns_open(POD_CGROUP_LEVEL, on_local_port, a, &a->bpf);
 	if (r < 0) {
