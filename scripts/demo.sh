@@ -49,7 +49,7 @@ for _ in $(seq 100); do
 done
 
 say "4. From the DPU half, curl http://127.0.0.1:8080/ — localhost spans the two PUs:"
-H exec "$POD" --pu dpu0 -- curl -s -w '   (curl: HTTP %{http_code}, from %{local_ip}:%{local_port} to %{remote_ip}:%{remote_port}, %{time_total}s)\n' \
+H exec "$POD" --pu dpu0 -- curl -s -w '(curl: HTTP %{http_code}, from %{local_ip}:%{local_port} to %{remote_ip}:%{remote_port}, %{time_total}s)\n' \
 	http://127.0.0.1:8080/ | sed 's/^/   /'
 echo "   The server on the host logged: $(grep 'GET' "$WORK/server.log" | tail -1)"
 echo "   Both ends saw ordinary loopback addresses; the packets crossed the PU link."
@@ -63,7 +63,7 @@ except OSError as e:
     print("   dpu0 bind(8080):", e.strerror)'
 
 say "6. From the wire (outside the node, reachable only through the DPU), curl http://$ip:8080/:"
-H client -- curl -s -w '   (curl: HTTP %{http_code}, from %{local_ip} to %{remote_ip}:%{remote_port}, %{time_total}s)\n' \
+H client -- curl -s -w '(curl: HTTP %{http_code}, from %{local_ip} to %{remote_ip}:%{remote_port}, %{time_total}s)\n' \
 	"http://$ip:8080/" | sed 's/^/   /'
 echo "   The server logged: $(grep 'GET' "$WORK/server.log" | tail -1)"
 echo "   The request entered at the DPU, which owns the node's port, and was routed to the host half."
