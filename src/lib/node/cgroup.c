@@ -78,14 +78,7 @@ static int cg_write(const struct hp_cgroups *cg, const char *dir, const char *fi
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (cg->create_files) {
-		_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0)
-			return -errno;
-		return write(fd, value, strlen(value)) < 0 ? -errno : 0;
-	}
-	return hp_write_file(path, value);
+	return cg->create_files ? hp_write_file_create(path, value) : hp_write_file(path, value);
 }
 
 static int cg_read_trim(const char *dir, const char *file, char *buf, size_t n)

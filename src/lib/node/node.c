@@ -239,13 +239,7 @@ int hp_node_start_agent(struct hp_node *n, unsigned pu_index, const char *agent_
 		return -EIO;
 	}
 	pidfile_path(n, pu, pidpath, sizeof(pidpath));
-	r = hp_write_file(pidpath, msg + 3);
-	if (r == -ENOENT) {
-		_cleanup_close_ int fd = open(pidpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		r = fd < 0 ? -errno : (write(fd, msg + 3, strlen(msg + 3)) < 0 ? -errno : 0);
-	}
-	return r;
+	return hp_write_file_create(pidpath, msg + 3);
 }
 
 static void stop_agent(const char *state_dir, const char *node, const char *pu)
@@ -391,10 +385,9 @@ static int hugetlb_prepare(struct hp_node *n, struct hp_error *err)
 	have = strtoull(s, NULL, 10);
 	snprintf(cur, sizeof(cur), "%s/nr_hugepages.orig", n->state_dir);
 	if (access(cur, F_OK) < 0) {
-		_cleanup_close_ int fd = open(cur, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			dprintf(fd, "%llu\n", (unsigned long long)have);
+		/* What to restore on down: the reservation before the first up. */
+		snprintf(want, sizeof(want), "%llu\n", (unsigned long long)have);
+		hp_write_file_create(cur, want);
 	}
 	if (have < pages) {
 		snprintf(want, sizeof(want), "%llu", (unsigned long long)pages);
@@ -461,14 +454,10 @@ int hp_node_up(struct hp_node *n, const char *agent_path, struct hp_error *err)
 	}
 	/* Record the config before the agents start: they read it. */
 	snprintf(path, sizeof(path), "%s/node.conf", n->state_dir);
-	{
-		_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || write(fd, conf, strlen(conf)) < 0) {
-			r = -errno;
-			hp_error_set(err, "cannot write %s: %s", path, strerror(errno));
-			goto fail;
-		}
+	r = hp_write_file_create(path, conf);
+	if (r < 0) {
+		hp_error_set(err, "cannot write %s: %s", path, strerror(-r));
+		goto fail;
 	}
 	/* DPU agents first: the host agent connects to them over the PU links. */
 	for (unsigned i = 1; i <= c->n_dpus; i++) {

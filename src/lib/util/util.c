@@ -49,9 +49,9 @@ char *hp_sprintf(const char *fmt, ...)
 	return r < 0 ? NULL : s;
 }
 
-int hp_write_file(const char *path, const char *value)
+static int write_file(const char *path, const char *value, int flags)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0644);
 	size_t len = strlen(value);
 
 	if (fd < 0)
@@ -59,6 +59,16 @@ int hp_write_file(const char *path, const char *value)
 	if (write(fd, value, len) != (ssize_t)len)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+int hp_write_file(const char *path, const char *value)
+{
+	return write_file(path, value, 0);
+}
+
+int hp_write_file_create(const char *path, const char *value)
+{
+	return write_file(path, value, O_CREAT | O_TRUNC);
 }
 
 int hp_read_file(const char *path, char **ret_buf)

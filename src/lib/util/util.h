@@ -67,6 +67,8 @@ char *hp_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Write a string to a file (sysfs/procfs/cgroupfs style: one write). */
 int hp_write_file(const char *path, const char *value);
+/* The same, creating or truncating a regular file (mode 0644). */
+int hp_write_file_create(const char *path, const char *value);
 /* Read a whole (small) file into a NUL-terminated buffer. */
 int hp_read_file(const char *path, char **ret_buf);
 
