@@ -71,13 +71,7 @@ static void xclose(struct xconn *c)
 
 /* --- server ---------------------------------------------------------------- */
 
-struct server {
-	enum xpu_mode mode;
-	struct hn_win win;
-};
-
 struct session {
-	struct server *srv;
 	struct xconn c;
 	char cmd;
 };
@@ -126,14 +120,13 @@ static void *session_run(void *arg)
 int xpu_serve(enum xpu_mode mode, uint16_t port, const char *window, unsigned side)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	static struct server srv;
+	static struct hn_win win; /* shared by every session thread */
 	pthread_attr_t attr;
 	int lfd, one = 1, r;
 
 	signal(SIGPIPE, SIG_IGN);
-	srv.mode = mode;
 	if (xpu_mode_uses_window(mode)) {
-		r = hn_win_map(window, side, &srv.win);
+		r = hn_win_map(window, side, &win);
 		if (r < 0)
 			return r;
 	}
@@ -153,9 +146,8 @@ int xpu_serve(enum xpu_mode mode, uint16_t port, const char *window, unsigned si
 			continue;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		s = calloc(1, sizeof(*s));
-		s->srv = &srv;
 		s->c.fd = fd;
-		if (hn_full_io(fd, &s->cmd, 1, false) != 1 || upgrade(&s->c, &srv.win, mode, true) < 0) {
+		if (hn_full_io(fd, &s->cmd, 1, false) != 1 || upgrade(&s->c, &win, mode, true) < 0) {
 			close(fd);
 			free(s);
 			continue;
