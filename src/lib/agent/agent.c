@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "agent/agent.h"
+#include "agent/ctr.h"
 #include "agent/proto.h"
 #include "netns/addr.h"
 #include "netns/bpf-hnetns.h"
 #include "netns/half.h"
+#include "runtime/spec.h"
 #include "node/node.h"
 #include "node/ns.h"
 #include "node/window.h"
@@ -18,11 +20,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #define MAX_PODS 1024
@@ -31,7 +35,15 @@
 #define PEER_TIMEOUT_MS 20000
 
 /* epoll tags */
-enum { EV_SIGNAL = 1, EV_CTL_LISTEN, EV_PEER_LISTEN, EV_BPF, EV_PEER = 0x100, EV_CLIENT = 0x1000 };
+enum {
+	EV_SIGNAL = 1,
+	EV_CTL_LISTEN,
+	EV_PEER_LISTEN,
+	EV_BPF,
+	EV_PEER = 0x100,
+	EV_CLIENT = 0x1000,
+	EV_CTR = 0x100000, /* + 2 * container slot + stream */
+};
 
 struct port_ref {
 	uint8_t proto;
@@ -66,6 +78,11 @@ struct agent {
 	struct peer peers[HP_MAX_DPUS]; /* host: one per DPU; DPU: [0] = host */
 	struct hp_conn clients[MAX_CLIENTS];
 	struct pod_entry pods[MAX_PODS];
+	struct hp_ctrs ctrs;    /* containers this PU's agent runs (DPU) */
+	struct ctr_route {      /* host: whose stand-in gets a DPU container's output */
+		char id[129];
+		int client;     /* index in clients, -1 when gone */
+	} routes[HP_MAX_CTRS];
 	unsigned next_id;
 	uint64_t seq;
 	uint64_t instance;      /* host: random per run; DPU: the host's we last heard */
@@ -183,8 +200,11 @@ static int half_up(struct agent *a, struct pod_entry *e, struct hp_error *err)
 	return 0;
 }
 
+static void ctr_remove_pod(struct agent *a, const char *pod);
+
 static void half_down(struct agent *a, struct pod_entry *e)
 {
+	ctr_remove_pod(a, e->pod.name);
 	for (size_t i = 0; i < e->n_remote; i++)
 		hp_hnetns_set_remote_port(a->bpf, e->pod.id, e->remote[i].proto, e->remote[i].port,
 					  false);
@@ -312,6 +332,7 @@ static void on_remote_port(struct agent *a, json_t *msg)
 /* ---- PU link ------------------------------------------------------------- */
 
 static json_t *handle_peer_request(struct agent *a, json_t *msg);
+static void ctr_forward(struct agent *a, json_t *msg);
 
 /* Handle a message from a peer that is not a reply we are waiting for. */
 static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
@@ -322,7 +343,10 @@ static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
 		return;
 	if (!strcmp(op, "port")) {
 		on_remote_port(a, msg);
-	} else if (!strcmp(op, "pod-add") || !strcmp(op, "pod-del") || !strcmp(op, "hello")) {
+	} else if (a->is_host && (!strcmp(op, "ctr-out") || !strcmp(op, "ctr-exit"))) {
+		ctr_forward(a, msg);
+	} else if (!strcmp(op, "pod-add") || !strcmp(op, "pod-del") || !strcmp(op, "hello") ||
+		   !strncmp(op, "ctr-", 4)) {
 		json_t *resp = handle_peer_request(a, msg);
 
 		if (resp) {
@@ -481,6 +505,264 @@ static int peer_connect(struct agent *a, unsigned dpu)
 	return 0;
 }
 
+/* ---- containers (agent/ctr.h) -------------------------------------------
+ * The DPU agent runs the containers the pod's placement puts on its PU; the
+ * host agent relays between them and their stand-ins on the host (see
+ * src/runtime/): requests go to the DPU, output and exit statuses come back
+ * to the stand-in that asked for the container.
+ */
+
+static void ctr_unwatch(struct agent *a, struct hp_ctr *c, int stream)
+{
+	if (c->out[stream] < 0)
+		return;
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->out[stream], NULL);
+	close(c->out[stream]);
+	c->out[stream] = -1;
+}
+
+static void ctr_send_host(struct agent *a, json_t *msg)
+{
+	if (a->peers[0].conn.fd >= 0 && hp_conn_send(&a->peers[0].conn, msg) < 0)
+		peer_down(a, &a->peers[0]);
+	json_decref(msg);
+}
+
+/* Send what the container wrote on stream (0 stdout, 1 stderr) to the host:
+ * up to max_reads reads, so one chatty container cannot starve the loop. */
+static void ctr_pump(struct agent *a, struct hp_ctr *c, int stream, int max_reads)
+{
+	char buf[16384];
+
+	for (int i = 0; i < max_reads && c->out[stream] >= 0; i++) {
+		ssize_t n = read(c->out[stream], buf, sizeof(buf));
+		_cleanup_free_ char *b64 = NULL;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			ctr_unwatch(a, c, stream);
+			return;
+		}
+		b64 = hp_base64(buf, (size_t)n);
+		if (b64)
+			ctr_send_host(a, json_pack("{s:s, s:s, s:i, s:s}", "op", "ctr-out", "id",
+						   c->id, "fd", stream + 1, "data", b64));
+	}
+}
+
+static void ctr_report_exit(struct agent *a, struct hp_ctr *c, int status)
+{
+	ctr_pump(a, c, 0, 64);
+	ctr_pump(a, c, 1, 64);
+	ctr_send_host(a, json_pack("{s:s, s:s, s:i, s:i}", "op", "ctr-exit", "id", c->id, "status",
+				   WIFEXITED(status) ? WEXITSTATUS(status) : 0, "signal",
+				   WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+	log_info("container %.12s of pod %s exited (%s %d)", c->id, c->pod,
+		 WIFSIGNALED(status) ? "signal" : "status",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* The agent is its containers' subreaper: their first processes are ours to reap. */
+static void reap(struct agent *a)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct hp_ctr *c = hp_ctr_reaped(&a->ctrs, pid, status);
+
+		if (c)
+			ctr_report_exit(a, c, status);
+	}
+}
+
+static void ctr_remove(struct agent *a, struct hp_ctr *c)
+{
+	if (!c->exited)
+		ctr_report_exit(a, c, W_EXITCODE(0, SIGKILL));
+	ctr_unwatch(a, c, 0);
+	ctr_unwatch(a, c, 1);
+	hp_ctr_delete(&a->ctrs, c);
+}
+
+/* Remove the containers of a pod's half (the half is going away). */
+static void ctr_remove_pod(struct agent *a, const char *pod)
+{
+	for (unsigned i = 0; i < HP_MAX_CTRS; i++)
+		if (a->ctrs.c[i].used && (!pod || !strcmp(a->ctrs.c[i].pod, pod)))
+			ctr_remove(a, &a->ctrs.c[i]);
+}
+
+static json_t *peer_ctr_create(struct agent *a, json_t *msg, const char *id)
+{
+	const char *pod = json_string_value(json_object_get(msg, "pod"));
+	const char *bundle = json_string_value(json_object_get(msg, "bundle"));
+	json_t *spec = json_object_get(msg, "spec");
+	struct pod_entry *e = pod ? pod_by_name(a, pod) : NULL;
+	char half[160], netns[PATH_MAX], uts[PATH_MAX], group[64], cgpath[PATH_MAX];
+	struct hp_error err = { "" };
+	struct hp_ctr *c;
+	int r;
+
+	if (!e)
+		return reply_err(2, "pod '%s' has no %s half", pod ? pod : "", a->pu);
+	if (!bundle || bundle[0] != '/' || !json_is_object(spec))
+		return reply_err(2, "ctr-create needs an absolute bundle path and a spec");
+	hp_half_netns(&a->node, pod, a->pu_index, half, sizeof(half));
+	snprintf(netns, sizeof(netns), "/run/netns/%s", half);
+	hp_half_uts(&a->node, pod, a->pu_index, uts, sizeof(uts));
+	hp_half_group(pod, group, sizeof(group));
+	snprintf(cgpath, sizeof(cgpath), "/heteropod.%s/%s/%s/ctr-%.12s", a->node.cfg.name, a->pu,
+		 group, id);
+	r = hp_ctr_create(&a->ctrs, id, pod, spec, bundle,
+			  &(struct hp_ctr_place){ .netns = netns, .uts = uts, .cgroups = cgpath },
+			  &c, &err);
+	if (r < 0)
+		return reply_err(1, "%s", err.msg);
+	/* On a hybrid hierarchy runc only manages the v1 controllers: the
+	 * hetero-netns hooks hang off the pod's v2 group. */
+	if (a->node.cg.mode == HP_CGROUP_V1)
+		hp_cgroup_attach_v2(&a->node.cg, a->pu, group, c->pid);
+	epoll_add(a, c->out[0], EV_CTR + 2 * (uint64_t)(c - a->ctrs.c));
+	epoll_add(a, c->out[1], EV_CTR + 2 * (uint64_t)(c - a->ctrs.c) + 1);
+	log_info("container %.12s of pod %s created on %s (pid %d)", id, pod, a->pu, (int)c->pid);
+	return json_pack("{s:b, s:i}", "ok", 1, "pid", (int)c->pid);
+}
+
+/* DPU: a container request the host relayed. */
+static json_t *peer_ctr(struct agent *a, const char *op, json_t *msg)
+{
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	struct hp_error err = { "" };
+	struct hp_ctr *c;
+	json_t *state = NULL;
+
+	if (!id || !hp_ctr_id_valid(id))
+		return reply_err(2, "%s: invalid container id", op);
+	if (!strcmp(op, "ctr-create"))
+		return peer_ctr_create(a, msg, id);
+	c = hp_ctr_find(&a->ctrs, id);
+	if (!c)
+		return reply_err(3, "no container %s on %s", id, a->pu);
+	if (!strcmp(op, "ctr-start")) {
+		if (hp_ctr_start(&a->ctrs, c, &err) < 0)
+			return reply_err(1, "%s", err.msg);
+	} else if (!strcmp(op, "ctr-kill")) {
+		const char *sig = json_string_value(json_object_get(msg, "signal"));
+
+		if (hp_ctr_kill(&a->ctrs, c, sig ? sig : "SIGTERM",
+				json_is_true(json_object_get(msg, "all")), &err) < 0)
+			return reply_err(1, "%s", err.msg);
+	} else if (!strcmp(op, "ctr-state")) {
+		if (c->exited)
+			return json_pack("{s:b, s:s, s:i}", "ok", 1, "status", "stopped", "pid", 0);
+		if (hp_ctr_state(&a->ctrs, c, &state, &err) < 0)
+			return reply_err(1, "%s", err.msg);
+		return json_pack("{s:b, s:O, s:o}", "ok", 1, "status",
+				 json_object_get(state, "status"), "runc", state);
+	} else if (!strcmp(op, "ctr-delete")) {
+		ctr_remove(a, c);
+	} else {
+		return reply_err(2, "unknown request '%s'", op);
+	}
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static struct ctr_route *route_find(struct agent *a, const char *id)
+{
+	for (unsigned i = 0; i < HP_MAX_CTRS; i++)
+		if (a->routes[i].id[0] && !strcmp(a->routes[i].id, id))
+			return &a->routes[i];
+	return NULL;
+}
+
+/* Host: output or an exit status of a DPU container, for its stand-in. */
+static void ctr_forward(struct agent *a, json_t *msg)
+{
+	const char *id = json_string_value(json_object_get(msg, "id"));
+	struct ctr_route *rt = id ? route_find(a, id) : NULL;
+
+	if (rt && rt->client >= 0 && a->clients[rt->client].fd >= 0)
+		hp_conn_send(&a->clients[rt->client], msg);
+}
+
+/* Host: a container request from the runtime, relayed to the pod's DPU. */
+static json_t *ctl_ctr(struct agent *a, struct hp_conn *cl, const char *op, json_t *req)
+{
+	const char *id = json_string_value(json_object_get(req, "id"));
+	const char *pod = json_string_value(json_object_get(req, "pod"));
+	const char *pu = json_string_value(json_object_get(req, "pu"));
+	struct pod_entry *e = pod ? pod_by_name(a, pod) : NULL;
+	json_t *msg, *reply = NULL;
+	int r;
+
+	if (!a->is_host)
+		return reply_err(2, "containers are requested through the host agent");
+	if (!id || !hp_ctr_id_valid(id))
+		return reply_err(2, "%s: invalid container id", op);
+	if (!e)
+		return reply_err(2, "unknown pod '%s'", pod ? pod : "");
+	if (!pu || hp_node_pu_index(&a->node.cfg, pu) != (int)e->pod.dpu + 1)
+		return reply_err(2, "pod %s spans host and %s; it has no half on '%s'", pod,
+				 a->node.cfg.dpu[e->pod.dpu].name, pu ? pu : "");
+	msg = json_deep_copy(req);
+	json_object_del(msg, "pu");
+	r = peer_call(a, peer_of_pod(a, &e->pod), msg, &reply);
+	json_decref(msg);
+	if (r < 0)
+		return reply_err(1, "the %s agent is not reachable over the PU link: %s",
+				 a->node.cfg.dpu[e->pod.dpu].name, strerror(-r));
+	json_object_del(reply, "op");
+	json_object_del(reply, "seq");
+	if (!strcmp(op, "ctr-create") && json_is_true(json_object_get(reply, "ok"))) {
+		struct ctr_route *rt = route_find(a, id);
+
+		for (unsigned i = 0; i < HP_MAX_CTRS && !rt; i++)
+			if (!a->routes[i].id[0])
+				rt = &a->routes[i];
+		if (rt) {
+			snprintf(rt->id, sizeof(rt->id), "%s", id);
+			rt->client = (int)(cl - a->clients);
+		}
+	} else if (!strcmp(op, "ctr-delete")) {
+		struct ctr_route *rt = route_find(a, id);
+
+		if (rt)
+			memset(rt, 0, sizeof(*rt));
+	}
+	return reply;
+}
+
+/* Host: which pod has its host half in the network namespace (dev, ino)? */
+static json_t *ctl_pod_find(struct agent *a, json_t *req)
+{
+	json_int_t dev = json_integer_value(json_object_get(req, "netns_dev"));
+	json_int_t ino = json_integer_value(json_object_get(req, "netns_ino"));
+
+	for (unsigned i = 0; i < MAX_PODS; i++) {
+		struct pod_entry *e = &a->pods[i];
+		char half[160], path[PATH_MAX];
+		struct stat st;
+
+		if (!e->used)
+			continue;
+		hp_half_netns(&a->node, e->pod.name, a->pu_index, half, sizeof(half));
+		snprintf(path, sizeof(path), "/run/netns/%s", half);
+		if (stat(path, &st) == 0 && (json_int_t)st.st_dev == dev &&
+		    (json_int_t)st.st_ino == ino) {
+			json_t *pj = pod_json(a, &e->pod);
+
+			json_object_set_new(pj, "window", json_boolean(e->has_win));
+			return json_pack("{s:b, s:o, s:s}", "ok", 1, "pod", pj, "node",
+					 a->node.cfg.name);
+		}
+	}
+	return reply_err(3, "no pod of node %s has that network namespace", a->node.cfg.name);
+}
+
 static json_t *handle_peer_request(struct agent *a, json_t *msg)
 {
 	const char *op = json_string_value(json_object_get(msg, "op"));
@@ -510,6 +792,8 @@ static json_t *handle_peer_request(struct agent *a, json_t *msg)
 	}
 	if (a->is_host)
 		return reply_err(1, "%s is not served by the host agent", op);
+	if (!strncmp(op, "ctr-", 4))
+		return peer_ctr(a, op, msg);
 	if (!strcmp(op, "pod-add")) {
 		if (pod_from_json(json_object_get(msg, "pod"), &pod) < 0)
 			return reply_err(2, "malformed pod");
@@ -776,6 +1060,10 @@ static json_t *handle_ctl(struct agent *a, struct hp_conn *c, json_t *req, bool 
 		return ctl_half(a, req);
 	if (!strcmp(op, "status"))
 		return ctl_status(a);
+	if (!strcmp(op, "pod-find"))
+		return ctl_pod_find(a, req);
+	if (!strncmp(op, "ctr-", 4))
+		return ctl_ctr(a, c, op, req);
 	return reply_err(2, "unknown request '%s'", op);
 }
 
@@ -783,14 +1071,20 @@ static void client_event(struct agent *a, unsigned idx)
 {
 	struct hp_conn *c = &a->clients[idx];
 	json_t *req;
-	int r = hp_conn_fill(c);
+	int r = hp_conn_fill(c), next;
 
 	if (r == -EAGAIN)
 		return;
-	while (r > 0 && (r = hp_conn_next(c, &req)) > 0) {
+	/* A request may arrive in pieces: 0 from hp_conn_next is "not yet". */
+	while (r > 0 && (next = hp_conn_next(c, &req)) != 0) {
 		bool sent = false;
-		json_t *resp = handle_ctl(a, c, req, &sent);
+		json_t *resp;
 
+		if (next < 0) {
+			r = next;
+			break;
+		}
+		resp = handle_ctl(a, c, req, &sent);
 		json_decref(req);
 		if (resp && !sent)
 			hp_conn_send(c, resp);
@@ -799,6 +1093,9 @@ static void client_event(struct agent *a, unsigned idx)
 	if (r <= 0 && r != -EAGAIN) {
 		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		hp_conn_close(c);
+		for (unsigned i = 0; i < HP_MAX_CTRS; i++)
+			if (a->routes[i].id[0] && a->routes[i].client == (int)idx)
+				a->routes[i].client = -1;
 	}
 }
 
@@ -956,6 +1253,8 @@ int hp_agent_run(const char *node, const char *pu, int ready_fd)
 	for (unsigned i = 0; i < MAX_CLIENTS; i++)
 		hp_conn_init(&a->clients[i], -1);
 	a->next_id = 1;
+	/* The containers this agent starts (through runc) are its children. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
 	r = hp_node_open(&a->node, node, &err);
 	if (r < 0)
@@ -968,11 +1267,14 @@ int hp_agent_run(const char *node, const char *pu, int ready_fd)
 	}
 	a->pu_index = (unsigned)idx;
 	a->pu = hp_node_pu_name(&a->node.cfg, a->pu_index);
+	hp_ctrs_init(&a->ctrs, a->node.state_dir, a->pu);
+	hp_ctrs_remove_orphans(&a->ctrs);
 	a->is_host = a->pu_index == 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -1040,7 +1342,18 @@ int hp_agent_run(const char *node, const char *pu, int ready_fd)
 			uint64_t tag = evs[i].data.u64;
 
 			if (tag == EV_SIGNAL) {
-				a->stop = true;
+				struct signalfd_siginfo si;
+
+				if (read(a->sigfd, &si, sizeof(si)) == sizeof(si) &&
+				    si.ssi_signo == SIGCHLD)
+					reap(a);
+				else
+					a->stop = true;
+			} else if (tag >= EV_CTR) {
+				unsigned slot = (unsigned)(tag - EV_CTR) / 2;
+
+				if (slot < HP_MAX_CTRS && a->ctrs.c[slot].used)
+					ctr_pump(a, &a->ctrs.c[slot], (int)((tag - EV_CTR) % 2), 4);
 			} else if (tag == EV_CTL_LISTEN) {
 				accept_into(a, a->ctl_fd, false);
 			} else if (tag == EV_PEER_LISTEN) {

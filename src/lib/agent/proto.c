@@ -167,13 +167,9 @@ int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeo
 	return hp_ctl_call_fd(sock_path, req, ret_resp, NULL, timeout_ms);
 }
 
-int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *ret_fd,
-		   int timeout_ms)
+int hp_ctl_connect(const char *sock_path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct hp_conn c;
-	struct timespec start, now;
-	json_t *resp = NULL;
 	int fd, r;
 
 	if (strlen(sock_path) >= sizeof(sa.sun_path))
@@ -187,38 +183,57 @@ int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *r
 		close(fd);
 		return r;
 	}
-	hp_conn_init(&c, fd);
-	r = hp_conn_send(&c, req);
+	return fd;
+}
+
+int hp_conn_recv(struct hp_conn *c, json_t **ret, int timeout_ms)
+{
+	struct timespec start, now;
+	int r = 0;
+
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (r >= 0) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		long left;
 
-		r = hp_conn_next(&c, &resp);
+		r = hp_conn_next(c, ret);
 		if (r != 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
 				     (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
+		if (left <= 0)
+			return -ETIMEDOUT;
 		r = poll(&p, 1, (int)left);
-		if (r == 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
+		if (r == 0)
+			return -ETIMEDOUT;
 		if (r < 0) {
 			r = errno == EINTR ? 0 : -errno;
 			continue;
 		}
-		r = hp_conn_fill(&c);
+		r = hp_conn_fill(c);
 		if (r == 0)
 			r = -ECONNRESET;
 		else if (r == -EAGAIN)
 			r = 0;
 	}
+	return r < 0 ? r : 0;
+}
+
+int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *ret_fd,
+		   int timeout_ms)
+{
+	struct hp_conn c;
+	json_t *resp = NULL;
+	int fd, r;
+
+	fd = hp_ctl_connect(sock_path);
+	if (fd < 0)
+		return fd;
+	hp_conn_init(&c, fd);
+	r = hp_conn_send(&c, req);
+	if (r >= 0)
+		r = hp_conn_recv(&c, &resp, timeout_ms);
 	if (r >= 0 && ret_fd) {
 		*ret_fd = c.passed_fd;
 		c.passed_fd = -1;

@@ -39,6 +39,10 @@ int hp_conn_next(struct hp_conn *c, json_t **ret);
 int hp_proto_parse_line(const char *line, size_t len, json_t **ret);
 
 /* Blocking request/response to an agent's control socket, with a timeout. */
+/* Connect to an agent's control socket: the fd, or -errno. */
+int hp_ctl_connect(const char *sock_path);
+/* Wait up to timeout_ms for the next message on c. */
+int hp_conn_recv(struct hp_conn *c, json_t **ret, int timeout_ms);
 int hp_ctl_call(const char *sock_path, json_t *req, json_t **ret_resp, int timeout_ms);
 /* The same, also taking a descriptor the agent passes with its answer (-1 if none). */
 int hp_ctl_call_fd(const char *sock_path, json_t *req, json_t **ret_resp, int *ret_fd,

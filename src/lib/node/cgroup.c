@@ -272,6 +272,16 @@ int hp_cgroup_attach(const struct hp_cgroups *cg, const char *pu, const char *gr
 	return cg_write(cg, dir, "cgroup.procs", val);
 }
 
+int hp_cgroup_attach_v2(const struct hp_cgroups *cg, const char *pu, const char *group, pid_t pid)
+{
+	char dir[PATH_MAX], val[32];
+
+	snprintf(val, sizeof(val), "%d", (int)pid);
+	if (path_of(cg, cg->v2_root, NULL, pu, group, dir, sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
+	return cg_write(cg, dir, "cgroup.procs", val);
+}
+
 /* SIGKILL every process in dir and its children, then rmdir bottom-up. */
 static int remove_tree(const char *dir)
 {

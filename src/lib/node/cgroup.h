@@ -37,6 +37,8 @@ int hp_cgroup_group_create(const struct hp_cgroups *cg, const char *pu, const ch
 /* Move pid into the group (every hierarchy). */
 int hp_cgroup_attach(const struct hp_cgroups *cg, const char *pu, const char *group, pid_t pid);
 /* Kill what runs in the group and remove it. Missing is fine. */
+/* Only the v2 group (hybrid: the controllers are someone else's, the eBPF hooks ours). */
+int hp_cgroup_attach_v2(const struct hp_cgroups *cg, const char *pu, const char *group, pid_t pid);
 int hp_cgroup_group_remove(const struct hp_cgroups *cg, const char *pu, const char *group);
 /* Remove everything under heteropod.<node>, killing what runs there. */
 int hp_cgroups_remove_all(const struct hp_cgroups *cg);
