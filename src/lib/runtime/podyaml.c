@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "runtime/podyaml.h"
+#include "plan/internal.h"
+#include "runtime/spec.h"
+#include "util/util.h"
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_write(void *data, unsigned char *s, size_t n)
+{
+	struct buf *b = data;
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + n;
+		char *p = realloc(b->p, cap);
+
+		if (!p)
+			return 0;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 1;
+}
+
+static int add_str(yaml_document_t *d, const char *s)
+{
+	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)s, -1, YAML_ANY_SCALAR_STYLE);
+}
+
+/* env: [..., {name: HETEROPOD_CONTAINER, value: NAME}] on container node c. */
+static int tag_container(yaml_document_t *d, int c)
+{
+	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, c, "name")));
+	int env = hp_yaml_get(d, c, "env"), item, k;
+	yaml_node_t *en;
+
+	if (!name)
+		return -EINVAL;
+	en = hp_yaml_node(d, env);
+	if (!hp_yaml_is_seq(en)) {
+		if (en && !hp_yaml_is_null(en))
+			return -EINVAL;
+		env = yaml_document_add_sequence(d, NULL, YAML_BLOCK_SEQUENCE_STYLE);
+		k = add_str(d, "env");
+		if (!env || !k || !yaml_document_append_mapping_pair(d, c, k, env))
+			return -ENOMEM;
+		en = hp_yaml_node(d, env);
+	}
+	for (yaml_node_item_t *it = en->data.sequence.items.start; it < en->data.sequence.items.top;
+	     it++) {
+		const char *n = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+
+		if (n && !strcmp(n, HP_ENV_CONTAINER))
+			return 0; /* already said (a second play of our own output) */
+	}
+	item = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
+	if (!item || !yaml_document_append_sequence_item(d, env, item) ||
+	    !yaml_document_append_mapping_pair(d, item, add_str(d, "name"),
+					       add_str(d, HP_ENV_CONTAINER)) ||
+	    !yaml_document_append_mapping_pair(d, item, add_str(d, "value"), add_str(d, name)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The pod name podman 4 gives a workload's (first) pod. */
+static char *pod_name(const char *kind, const char *name)
+{
+	return strcmp(kind, "Pod") ? hp_sprintf("%s-pod-0", name) : strdup(name);
+}
+
+static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods,
+		     struct hp_error *err)
+{
+	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
+	int meta = hp_yaml_get(d, obj, "metadata"), tmpl, spec;
+	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, meta, "name")));
+	static const char *const lists[] = { "initContainers", "containers" };
+	json_t *placement = NULL;
+
+	if (!kind)
+		return 0;
+	if (!strcmp(kind, "List")) {
+		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
+
+		if (!hp_yaml_is_seq(items))
+			return 0;
+		for (yaml_node_item_t *it = items->data.sequence.items.start;
+		     it < items->data.sequence.items.top; it++)
+			if (do_object(d, *it, file, pods, err) < 0)
+				return -EINVAL;
+		return 0;
+	}
+	tmpl = hp_plan_template(d, obj, kind);
+	if (!tmpl)
+		return 0; /* ConfigMaps, Services, ...: podman takes them as they are */
+	if (strcmp(kind, "Pod") && strcmp(kind, "Deployment")) {
+		hp_error_set(err, "%s:%u: %s/%s: podman plays Pods and Deployments, not %ss", file,
+			     hp_yaml_line(hp_yaml_node(d, obj)), kind, name ? name : "?", kind);
+		return -EINVAL;
+	}
+	if (!name) {
+		hp_error_set(err, "%s:%u: %s without metadata.name", file,
+			     hp_yaml_line(hp_yaml_node(d, obj)), kind);
+		return -EINVAL;
+	}
+	spec = hp_yaml_get(d, tmpl, "spec");
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		yaml_node_t *seq = hp_yaml_node(d, hp_yaml_get(d, spec, lists[l]));
+
+		if (!seq)
+			continue;
+		if (!hp_yaml_is_seq(seq)) {
+			hp_error_set(err, "%s:%u: %s/%s: %s is not a list", file, hp_yaml_line(seq),
+				     kind, name, lists[l]);
+			return -EINVAL;
+		}
+		for (yaml_node_item_t *it = seq->data.sequence.items.start;
+		     it < seq->data.sequence.items.top; it++) {
+			if (tag_container(d, *it) < 0) {
+				hp_error_set(err, "%s:%u: %s/%s: a container without a name or with an env that is not a list",
+					     file, hp_yaml_line(hp_yaml_node(d, *it)), kind, name);
+				return -EINVAL;
+			}
+		}
+	}
+	{
+		int ann = hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "annotations");
+		const char *text = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, HP_ANN_PLACEMENT)));
+		json_error_t jerr;
+
+		if (text) {
+			placement = json_loads(text, 0, &jerr);
+			if (!json_is_object(placement)) {
+				hp_error_set(err, "%s:%u: %s/%s: annotation %s is not a JSON object: %s",
+					     file, hp_yaml_line(hp_yaml_node(d, ann)), kind, name,
+					     HP_ANN_PLACEMENT, jerr.text);
+				json_decref(placement);
+				return -EINVAL;
+			}
+		}
+	}
+	_cleanup_free_ char *workload = hp_sprintf("%s/%s", kind, name), *pod = pod_name(kind, name);
+
+	json_array_append_new(pods, json_pack("{s:s, s:s, s:o}", "workload", workload ?: "", "pod",
+					      pod ?: "", "placement",
+					      placement ? placement : json_object()));
+	return 0;
+}
+
+int hp_play_prepare(const char *file, const char *text, size_t len, char **ret_text,
+		    json_t **ret_pods, struct hp_error *err)
+{
+	struct hp_plan_manifests m = { 0 };
+	struct buf out = { 0 };
+	json_t *pods = json_array();
+	int r;
+
+	r = hp_plan_manifests_parse(&m, file, text, len, err);
+	if (r < 0)
+		goto done;
+	for (unsigned i = 0; i < m.files[0].n_docs && r >= 0; i++) {
+		yaml_document_t *d = &m.files[0].docs[i];
+		yaml_node_t *root = yaml_document_get_root_node(d);
+
+		if (!root)
+			continue;
+		r = do_object(d, 1, file, pods, err);
+	}
+	if (r >= 0 && json_array_size(pods) == 0) {
+		hp_error_set(err, "%s: no Pod or Deployment to play", file);
+		r = -EINVAL;
+	}
+	if (r >= 0) {
+		/* One stream: the emitter separates the documents with "---". */
+		yaml_emitter_t em;
+		bool ok;
+
+		yaml_emitter_initialize(&em);
+		yaml_emitter_set_output(&em, buf_write, &out);
+		yaml_emitter_set_unicode(&em, 1);
+		ok = yaml_emitter_open(&em);
+		for (unsigned i = 0; i < m.files[0].n_docs && ok; i++) {
+			if (!yaml_document_get_root_node(&m.files[0].docs[i]))
+				continue;
+			ok = yaml_emitter_dump(&em, &m.files[0].docs[i]);
+			/* yaml_emitter_dump consumed the document's nodes. */
+			memset(&m.files[0].docs[i], 0, sizeof(m.files[0].docs[i]));
+		}
+		if (!ok || !yaml_emitter_close(&em)) {
+			hp_error_set(err, "%s: cannot write the YAML back: %s", file,
+				     em.problem ? em.problem : "out of memory");
+			r = -ENOMEM;
+		}
+		yaml_emitter_delete(&em);
+	}
+done:
+	hp_plan_manifests_free(&m);
+	if (r < 0) {
+		free(out.p);
+		json_decref(pods);
+		return r;
+	}
+	*ret_text = out.p;
+	*ret_pods = pods;
+	return 0;
+}
