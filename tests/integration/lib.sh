@@ -22,6 +22,7 @@ export HETEROPOD_NODE=$NODE
 TMP=$(mktemp -d "/tmp/hp-$NODE-XXXXXX")
 chmod 1777 "$TMP" # servers may run as another user (Istio's proxy is uid 1337)
 STARTED_PIDS=()
+CLEANUP_HOOKS=() # commands (strings) run at exit before the node goes down
 FAILURES=0
 CHECKS=0
 
@@ -29,6 +30,9 @@ cleanup() {
 	local rc=$?
 	for p in "${STARTED_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
+	done
+	for h in "${CLEANUP_HOOKS[@]}"; do
+		eval "$h" >/dev/null 2>&1
 	done
 	"$HP" --node "$NODE" node down >/dev/null 2>&1
 	rm -rf "$TMP"

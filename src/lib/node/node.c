@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -479,6 +480,12 @@ fail:
 	return r;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
 int hp_node_down(const char *name, struct hp_error *err)
 {
 	struct hp_node_config cfg;
@@ -567,20 +574,10 @@ int hp_node_down(const char *name, struct hp_error *err)
 		}
 	}
 
-	if ((d = opendir(state_dir))) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			char f[PATH_MAX * 2];
-
-			if (de->d_name[0] == '.')
-				continue;
-			snprintf(f, sizeof(f), "%s/%s", state_dir, de->d_name);
-			unlink(f);
-		}
-		closedir(d);
-	}
-	if (rmdir(state_dir) < 0 && errno != ENOENT && !r) {
+	/* What is left: pid files, logs, the agents' container bundles, what
+	 * `heteropod play` wrote. */
+	nftw(state_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (access(state_dir, F_OK) == 0 && !r) {
 		hp_error_set(err, "cannot remove %s: %s", state_dir, strerror(errno));
 		r = -errno;
 	}

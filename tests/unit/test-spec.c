@@ -229,5 +229,5 @@ int main(void)
 	test_edits();
 	test_base64();
 	test_play_yaml();
-	return check_done("test-runtime");
+	return check_done("test-spec");
 }
