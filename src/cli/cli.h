@@ -24,6 +24,7 @@ int cmd_client(struct cli *cli, int argc, char **argv);
 int cmd_plan(struct cli *cli, int argc, char **argv);
 int cmd_bench(struct cli *cli, int argc, char **argv);
 int cmd_play(struct cli *cli, int argc, char **argv);
+int cmd_profile(struct cli *cli, int argc, char **argv);
 /* Benchmarks under `heteropod bench NAME`, each in its own file. */
 int bench_plan(struct cli *cli, int argc, char **argv);
 int bench_xpu(struct cli *cli, int argc, char **argv);

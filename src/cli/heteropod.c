@@ -17,6 +17,7 @@ static const struct {
 	{ "exec", cmd_exec, "run a command in one half of a pod" },
 	{ "client", cmd_client, "run a command on the wire side (outside the node)" },
 	{ "play", cmd_play, "run Kubernetes Pod YAML split across the PUs (podman)" },
+	{ "profile", cmd_profile, "measure a running pod's containers for the planner" },
 	{ "plan", cmd_plan, "decide which containers of Kubernetes manifests go to the DPU" },
 	{ "bench", cmd_bench, "benchmarks that report side by side (bench plan)" },
 };

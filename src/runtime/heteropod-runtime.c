@@ -22,11 +22,11 @@
 #include "agent/proto.h"
 #include "node/cgroup.h"
 #include "node/node.h"
+#include "runtime/podref.h"
 #include "runtime/spec.h"
 #include "util/util.h"
 
 #include <fcntl.h>
-#include <glob.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -111,51 +111,6 @@ static int run_runc(char **args)
 }
 
 /* ---- finding the HeteroPod a container belongs to ---------------------- */
-
-struct pod_ref {
-	char node[HP_NODE_NAME_MAX + 1];
-	char pod[HP_POD_NAME_MAX + 1];
-	char dpu[16];
-	bool window;
-};
-
-/*
- * Ask every host agent on this machine which pod has its host half in the
- * network namespace at path: 1 and ref filled, 0 if none, -errno.
- */
-static int pod_of_netns(const char *path, struct pod_ref *ref)
-{
-	struct stat st;
-	glob_t g;
-	int found = 0;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	if (glob("/run/heteropod/*/host.sock", 0, NULL, &g) != 0)
-		return 0;
-	for (size_t i = 0; i < g.gl_pathc && !found; i++) {
-		json_t *req = json_pack("{s:s, s:I, s:I}", "op", "pod-find", "netns_dev",
-					(json_int_t)st.st_dev, "netns_ino", (json_int_t)st.st_ino);
-		json_t *resp = NULL, *pod;
-
-		if (hp_ctl_call(g.gl_pathv[i], req, &resp, AGENT_TIMEOUT_MS) == 0 &&
-		    json_is_true(json_object_get(resp, "ok"))) {
-			pod = json_object_get(resp, "pod");
-			snprintf(ref->node, sizeof(ref->node), "%s",
-				 json_string_value(json_object_get(resp, "node")) ?: "");
-			snprintf(ref->pod, sizeof(ref->pod), "%s",
-				 json_string_value(json_object_get(pod, "name")) ?: "");
-			snprintf(ref->dpu, sizeof(ref->dpu), "%s",
-				 json_string_value(json_object_get(pod, "dpu")) ?: "");
-			ref->window = json_is_true(json_object_get(pod, "window"));
-			found = ref->node[0] && ref->pod[0];
-		}
-		json_decref(req);
-		json_decref(resp);
-	}
-	globfree(&g);
-	return found;
-}
 
 /* A request to the host agent of node; the reply, or NULL with the reason printed. */
 static json_t *agent_call(const char *node, json_t *req)
@@ -324,7 +279,7 @@ static _Noreturn void standin_relay(struct hp_conn *c)
 }
 
 static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const char *pid_file,
-			 const struct pod_ref *ref, const char *pu)
+			 const struct hp_pod_ref *ref, const char *pu)
 {
 	struct dpu_ctr d = { .standin = 0 };
 	int pfd[2];
@@ -406,7 +361,7 @@ static int cmd_create(int argc, char **argv)
 	const char *bundle = ".", *pid_file = NULL, *id = NULL;
 	char config[PATH_MAX], pu[16], abs_bundle[PATH_MAX];
 	struct hp_error err = { "" };
-	struct pod_ref ref = { .window = false };
+	struct hp_pod_ref ref = { .window = false };
 	const char *netns;
 	json_t *spec;
 	int in_pod = 0, r;
@@ -443,7 +398,7 @@ static int cmd_create(int argc, char **argv)
 			    err.msg);
 	netns = hp_spec_ns_path(spec, "network");
 	if (netns) {
-		in_pod = pod_of_netns(netns, &ref);
+		in_pod = hp_pod_of_netns(netns, &ref);
 		if (in_pod < 0)
 			return fail(EXIT_FAIL, "create: network namespace %s: %s", netns,
 				    strerror(-in_pod));

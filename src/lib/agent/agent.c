@@ -6,6 +6,7 @@
 #include "netns/bpf-hnetns.h"
 #include "netns/half.h"
 #include "runtime/spec.h"
+#include "runtime/stats.h"
 #include "node/node.h"
 #include "node/ns.h"
 #include "node/window.h"
@@ -346,7 +347,7 @@ static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
 	} else if (a->is_host && (!strcmp(op, "ctr-out") || !strcmp(op, "ctr-exit"))) {
 		ctr_forward(a, msg);
 	} else if (!strcmp(op, "pod-add") || !strcmp(op, "pod-del") || !strcmp(op, "hello") ||
-		   !strncmp(op, "ctr-", 4)) {
+		   !strcmp(op, "pod-stats") || !strncmp(op, "ctr-", 4)) {
 		json_t *resp = handle_peer_request(a, msg);
 
 		if (resp) {
@@ -736,6 +737,45 @@ static json_t *ctl_ctr(struct agent *a, struct hp_conn *cl, const char *op, json
 	return reply;
 }
 
+/* This PU's half of a pod, measured (runtime/stats.h). */
+static json_t *half_stats(struct agent *a, const char *pod)
+{
+	json_t *st = NULL;
+
+	if (!pod || !pod_by_name(a, pod))
+		return reply_err(2, "pod '%s' has no %s half", pod ? pod : "", a->pu);
+	if (hp_half_stats(&a->node, a->pu_index, pod, &st) < 0)
+		return reply_err(1, "cannot measure pod %s on %s", pod, a->pu);
+	json_object_set_new(st, "ok", json_true());
+	json_object_set_new(st, "pu", json_string(a->pu));
+	return st;
+}
+
+/* Host: measure the pod's half on pu (a DPU's over the PU link). */
+static json_t *ctl_pod_stats(struct agent *a, json_t *req)
+{
+	const char *pod = json_string_value(json_object_get(req, "pod"));
+	const char *pu = json_string_value(json_object_get(req, "pu"));
+	struct pod_entry *e = pod ? pod_by_name(a, pod) : NULL;
+	json_t *msg, *reply = NULL;
+
+	if (!a->is_host || !pu || !strcmp(pu, "host"))
+		return half_stats(a, pod);
+	if (!e)
+		return reply_err(2, "unknown pod '%s'", pod ? pod : "");
+	if (hp_node_pu_index(&a->node.cfg, pu) != (int)e->pod.dpu + 1)
+		return reply_err(2, "pod %s has no half on '%s'", pod, pu);
+	msg = json_pack("{s:s, s:s}", "op", "pod-stats", "pod", pod);
+	if (peer_call(a, peer_of_pod(a, &e->pod), msg, &reply) < 0) {
+		json_decref(msg);
+		return reply_err(1, "the %s agent is not reachable over the PU link", pu);
+	}
+	json_decref(msg);
+	json_object_del(reply, "op");
+	json_object_del(reply, "seq");
+	return reply;
+}
+
 /* Host: which pod has its host half in the network namespace (dev, ino)? */
 static json_t *ctl_pod_find(struct agent *a, json_t *req)
 {
@@ -794,6 +834,8 @@ static json_t *handle_peer_request(struct agent *a, json_t *msg)
 		return reply_err(1, "%s is not served by the host agent", op);
 	if (!strncmp(op, "ctr-", 4))
 		return peer_ctr(a, op, msg);
+	if (!strcmp(op, "pod-stats"))
+		return half_stats(a, json_string_value(json_object_get(msg, "pod")));
 	if (!strcmp(op, "pod-add")) {
 		if (pod_from_json(json_object_get(msg, "pod"), &pod) < 0)
 			return reply_err(2, "malformed pod");
@@ -1062,6 +1104,8 @@ static json_t *handle_ctl(struct agent *a, struct hp_conn *c, json_t *req, bool 
 		return ctl_status(a);
 	if (!strcmp(op, "pod-find"))
 		return ctl_pod_find(a, req);
+	if (!strcmp(op, "pod-stats"))
+		return ctl_pod_stats(a, req);
 	if (!strncmp(op, "ctr-", 4))
 		return ctl_ctr(a, c, op, req);
 	return reply_err(2, "unknown request '%s'", op);

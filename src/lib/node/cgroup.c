@@ -360,6 +360,56 @@ int hp_cgroup_v2_path(const struct hp_cgroups *cg, const char *pu, const char *g
 	return path_of(cg, cg->v2_root, NULL, pu, group, buf, n);
 }
 
+int hp_cgroup_memory_usage(const struct hp_cgroups *cg, const char *pu, const char *group,
+			   uint64_t *ret_bytes)
+{
+	_cleanup_free_ char *s = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	bool v1 = cg->mode == HP_CGROUP_V1;
+	int r;
+
+	if (path_of(cg, v1 ? cg->v1_root : cg->v2_root, v1 ? "memory" : NULL, pu, group, dir,
+		    sizeof(dir)) < 0)
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s/%s", dir, v1 ? "memory.usage_in_bytes" : "memory.current");
+	r = hp_read_file(path, &s);
+	if (r < 0)
+		return r;
+	*ret_bytes = strtoull(s, NULL, 10);
+	return 0;
+}
+
+char **hp_cgroup_children(const struct hp_cgroups *cg, const char *pu, const char *group)
+{
+	bool v1 = cg->mode == HP_CGROUP_V1;
+	char dir[PATH_MAX];
+	char **v = calloc(1, sizeof(char *));
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (!v || path_of(cg, v1 ? cg->v1_root : cg->v2_root, v1 ? "cpuacct" : NULL, pu, group, dir,
+			  sizeof(dir)) < 0 ||
+	    !(d = opendir(dir)))
+		return v;
+	while ((de = readdir(d))) {
+		char **t;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		t = realloc(v, (n + 2) * sizeof(char *));
+		if (!t)
+			break;
+		v = t;
+		v[n] = strdup(de->d_name);
+		if (v[n])
+			n++;
+		v[n] = NULL;
+	}
+	closedir(d);
+	return v;
+}
+
 int hp_cgroup_cpu_usage(const struct hp_cgroups *cg, const char *pu, const char *group,
 			uint64_t *ret_ns)
 {

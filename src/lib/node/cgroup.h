@@ -49,6 +49,10 @@ int hp_cgroup_v2_path(const struct hp_cgroups *cg, const char *pu, const char *g
 int hp_cgroup_cpu_usage(const struct hp_cgroups *cg, const char *pu, const char *group,
 			uint64_t *ret_ns);
 /* Number of processes in a group. */
+int hp_cgroup_memory_usage(const struct hp_cgroups *cg, const char *pu, const char *group,
+			   uint64_t *ret_bytes);
+/* Names of the child groups of group (NULL-terminated; hp_strv_free). */
+char **hp_cgroup_children(const struct hp_cgroups *cg, const char *pu, const char *group);
 int hp_cgroup_nprocs(const struct hp_cgroups *cg, const char *pu, const char *group);
 
 #endif
