@@ -12,6 +12,7 @@
 #include "node/window.h"
 #include "socket/chan.h"
 #include "socket/hwin.h"
+#include "util/run.h"
 #include "util/util.h"
 
 #include <arpa/inet.h>
@@ -61,6 +62,12 @@ struct pod_entry {
 	bool has_win;
 	struct port_ref *local;   /* ports this half holds (re-announced after a reconnect) */
 	size_t n_local;
+	struct pod_attachment *att; /* host: the CNI attachment whose namespace we adopted */
+};
+
+/* A CNI attachment (network, container, interface) and the namespace it came with. */
+struct pod_attachment {
+	char network[256], container[256], ifname[16], netns[PATH_MAX];
 };
 
 struct peer {
@@ -185,7 +192,8 @@ static int half_up(struct agent *a, struct pod_entry *e, struct hp_error *err)
 	char cg[PATH_MAX], group[64];
 	int r;
 
-	r = hp_half_create(&a->node, &e->pod, a->pu_index, err);
+	r = e->att ? hp_half_adopt(&a->node, &e->pod, e->att->netns, err)
+		   : hp_half_create(&a->node, &e->pod, a->pu_index, err);
 	if (r < 0)
 		return r;
 	hp_half_group(e->pod.name, group, sizeof(group));
@@ -211,6 +219,7 @@ static void half_down(struct agent *a, struct pod_entry *e)
 					  false);
 	free(e->remote);
 	free(e->local);
+	free(e->att);
 	if (e->has_win)
 		hn_win_unmap(&e->win);
 	if (e->attached)
@@ -347,7 +356,7 @@ static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
 	} else if (a->is_host && (!strcmp(op, "ctr-out") || !strcmp(op, "ctr-exit"))) {
 		ctr_forward(a, msg);
 	} else if (!strcmp(op, "pod-add") || !strcmp(op, "pod-del") || !strcmp(op, "hello") ||
-		   !strcmp(op, "pod-stats") || !strncmp(op, "ctr-", 4)) {
+		   !strcmp(op, "pod-stats") || !strcmp(op, "pod-check") || !strncmp(op, "ctr-", 4)) {
 		json_t *resp = handle_peer_request(a, msg);
 
 		if (resp) {
@@ -803,6 +812,22 @@ static json_t *ctl_pod_find(struct agent *a, json_t *req)
 	return reply_err(3, "no pod of node %s has that network namespace", a->node.cfg.name);
 }
 
+/* DPU agent: does our half of pod (name, id) exist? */
+static json_t *peer_pod_check(struct agent *a, json_t *msg)
+{
+	const char *name = json_string_value(json_object_get(msg, "pod"));
+	json_int_t id = json_integer_value(json_object_get(msg, "id"));
+	struct pod_entry *e = name ? pod_by_name(a, name) : NULL;
+	char half[160];
+
+	if (!e || (json_int_t)e->pod.id != id)
+		return reply_err(2, "no %s half of pod '%s'", a->pu, name ? name : "");
+	hp_half_netns(&a->node, e->pod.name, a->pu_index, half, sizeof(half));
+	if (!hp_netns_exists(half))
+		return reply_err(1, "the %s half of pod '%s' lost its namespace", a->pu, name);
+	return json_pack("{s:b}", "ok", 1);
+}
+
 static json_t *handle_peer_request(struct agent *a, json_t *msg)
 {
 	const char *op = json_string_value(json_object_get(msg, "op"));
@@ -863,6 +888,8 @@ static json_t *handle_peer_request(struct agent *a, json_t *msg)
 		log_info("pod %s: %s half up%s", pod.name, a->pu, e->has_win ? " with a window" : "");
 		return json_pack("{s:b, s:b}", "ok", 1, "window", e->has_win);
 	}
+	if (!strcmp(op, "pod-check"))
+		return peer_pod_check(a, msg);
 	if (!strcmp(op, "pod-del")) {
 		const char *name = json_string_value(json_object_get(msg, "pod"));
 
@@ -892,47 +919,17 @@ static unsigned alloc_pod_id(struct agent *a)
 	return 0;
 }
 
-static json_t *ctl_pod_create(struct agent *a, json_t *req)
+/*
+ * The second step of making a pod, once its host half is up (e->used): its
+ * window, then the DPU half over the PU link. On failure the host half goes
+ * again and the answer says why.
+ */
+static json_t *pod_add_dpu_half(struct agent *a, struct pod_entry *e)
 {
-	const char *name = json_string_value(json_object_get(req, "pod"));
-	const char *dpu = json_string_value(json_object_get(req, "dpu"));
-	struct hp_error err = { "" };
-	struct pod_entry *e;
+	const char *name = e->pod.name, *dpu = a->node.cfg.dpu[e->pod.dpu].name;
 	json_t *msg, *reply = NULL;
-	int di, r;
+	int r;
 
-	if (!a->is_host)
-		return reply_err(2, "pods are created through the host agent");
-	if (!name || !hp_name_valid(name, HP_POD_NAME_MAX))
-		return reply_err(2, "pod name '%s' must be 1-%d characters of a-z, 0-9 and '-'",
-				 name ? name : "", HP_POD_NAME_MAX);
-	if (!dpu)
-		dpu = "dpu0";
-	di = hp_node_pu_index(&a->node.cfg, dpu);
-	if (di <= 0)
-		return reply_err(2, "unknown DPU '%s' (this node has dpu0..dpu%u)", dpu,
-				 a->node.cfg.n_dpus - 1);
-	if (pod_by_name(a, name))
-		return reply_err(2, "pod '%s' already exists", name);
-	e = pod_slot(a);
-	if (!e)
-		return reply_err(1, "too many pods");
-	memset(e, 0, sizeof(*e));
-	strcpy(e->pod.name, name);
-	e->pod.dpu = di - 1;
-	e->pod.id = alloc_pod_id(a);
-	e->pod.ip = hp_pod_addr(a->node.cfg.pod_net, a->node.cfg.pod_prefix, e->pod.id);
-	if (!e->pod.id || !e->pod.ip)
-		return reply_err(1, "the pod CIDR is full");
-	if (a->peers[e->pod.dpu].conn.fd < 0 && peer_connect(a, e->pod.dpu) < 0)
-		return reply_err(1, "the %s agent is not reachable over the PU link", dpu);
-
-	r = half_up(a, e, &err);
-	if (r < 0) {
-		memset(e, 0, sizeof(*e));
-		return reply_err(1, "%s", err.msg);
-	}
-	e->used = true;
 	/* A window if the budget allows; without one the pod runs on the kernel path. */
 	char win[PATH_MAX];
 
@@ -969,6 +966,49 @@ static json_t *ctl_pod_create(struct agent *a, json_t *req)
 	return json_pack("{s:b, s:o}", "ok", 1, "pod", pj);
 }
 
+static json_t *ctl_pod_create(struct agent *a, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	const char *dpu = json_string_value(json_object_get(req, "dpu"));
+	struct hp_error err = { "" };
+	struct pod_entry *e;
+	int di, r;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are created through the host agent");
+	if (!name || !hp_name_valid(name, HP_POD_NAME_MAX))
+		return reply_err(2, "pod name '%s' must be 1-%d characters of a-z, 0-9 and '-'",
+				 name ? name : "", HP_POD_NAME_MAX);
+	if (!dpu)
+		dpu = "dpu0";
+	di = hp_node_pu_index(&a->node.cfg, dpu);
+	if (di <= 0)
+		return reply_err(2, "unknown DPU '%s' (this node has dpu0..dpu%u)", dpu,
+				 a->node.cfg.n_dpus - 1);
+	if (pod_by_name(a, name))
+		return reply_err(2, "pod '%s' already exists", name);
+	e = pod_slot(a);
+	if (!e)
+		return reply_err(1, "too many pods");
+	memset(e, 0, sizeof(*e));
+	strcpy(e->pod.name, name);
+	e->pod.dpu = di - 1;
+	e->pod.id = alloc_pod_id(a);
+	e->pod.ip = hp_pod_addr(a->node.cfg.pod_net, a->node.cfg.pod_prefix, e->pod.id);
+	if (!e->pod.id || !e->pod.ip)
+		return reply_err(1, "the pod CIDR is full");
+	if (a->peers[e->pod.dpu].conn.fd < 0 && peer_connect(a, e->pod.dpu) < 0)
+		return reply_err(1, "the %s agent is not reachable over the PU link", dpu);
+
+	r = half_up(a, e, &err);
+	if (r < 0) {
+		memset(e, 0, sizeof(*e));
+		return reply_err(1, "%s", err.msg);
+	}
+	e->used = true;
+	return pod_add_dpu_half(a, e);
+}
+
 static json_t *ctl_pod_delete(struct agent *a, json_t *req)
 {
 	const char *name = json_string_value(json_object_get(req, "pod"));
@@ -994,6 +1034,207 @@ static json_t *ctl_pod_delete(struct agent *a, json_t *req)
 	return json_pack("{s:b}", "ok", 1);
 }
 
+/* ---- CNI attachments (heteronet): host halves in a runtime's namespace ---- */
+
+static json_t *attachment_json(const struct pod_attachment *att)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "network", att->network, "container",
+			 att->container, "ifname", att->ifname, "netns", att->netns);
+}
+
+/* Read network/container/ifname of a request; a message naming what is wrong, or NULL. */
+static const char *attachment_from_req(json_t *req, struct pod_attachment *att)
+{
+	const char *net = json_string_value(json_object_get(req, "network"));
+	const char *ctr = json_string_value(json_object_get(req, "container"));
+	const char *ifn = json_string_value(json_object_get(req, "ifname"));
+
+	if (!net || !*net || strlen(net) >= sizeof(att->network))
+		return "'network' must be a name of 1-255 bytes";
+	if (!ctr || !*ctr || strlen(ctr) >= sizeof(att->container))
+		return "'container' must be an id of 1-255 bytes";
+	if (!ifn || !*ifn || strlen(ifn) >= sizeof(att->ifname) || strchr(ifn, '/'))
+		return "'ifname' must be an interface name of 1-15 bytes";
+	memset(att, 0, sizeof(*att));
+	strcpy(att->network, net);
+	strcpy(att->container, ctr);
+	strcpy(att->ifname, ifn);
+	return NULL;
+}
+
+static struct pod_entry *pod_by_attachment(struct agent *a, const struct pod_attachment *att)
+{
+	for (unsigned i = 0; i < MAX_PODS; i++) {
+		const struct pod_attachment *o = a->pods[i].att;
+
+		if (a->pods[i].used && o && !strcmp(o->network, att->network) &&
+		    !strcmp(o->container, att->container) && !strcmp(o->ifname, att->ifname))
+			return &a->pods[i];
+	}
+	return NULL;
+}
+
+/*
+ * pod-adopt: the namespace a runtime made, with the pod IP a primary CNI
+ * plugin gave it, becomes the host half of pod NAME; the DPU half gets the
+ * same IP. Adopting the same attachment again answers with the pod it has.
+ */
+static json_t *ctl_pod_adopt(struct agent *a, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "pod"));
+	const char *dpu = json_string_value(json_object_get(req, "dpu"));
+	const char *netns = json_string_value(json_object_get(req, "netns"));
+	const char *ip = json_string_value(json_object_get(req, "ip"));
+	struct hp_error err = { "" };
+	struct pod_attachment att;
+	struct pod_entry *e;
+	const char *bad;
+	uint32_t addr;
+	int di, r;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are adopted through the host agent");
+	if (!name || !hp_name_valid(name, HP_POD_NAME_MAX))
+		return reply_err(2, "pod name '%s' must be 1-%d characters of a-z, 0-9 and '-'",
+				 name ? name : "", HP_POD_NAME_MAX);
+	bad = attachment_from_req(req, &att);
+	if (bad)
+		return reply_err(2, "%s", bad);
+	if (!netns || netns[0] != '/' || strlen(netns) >= sizeof(att.netns))
+		return reply_err(2, "'netns' must be the absolute path of a network namespace");
+	strcpy(att.netns, netns);
+	if (!ip || hp_ip4_parse(ip, &addr) < 0 || !addr || addr >> 24 == 127 ||
+	    addr >> 24 == 0 || addr >> 28 >= 14 || (addr & 0xfffffffc) == (HP_TUN_HOST_ADDR & ~3u))
+		return reply_err(2, "'ip' must be a unicast IPv4 address, not '%s'", ip ? ip : "");
+	di = hp_node_pu_index(&a->node.cfg, dpu ? dpu : "dpu0");
+	if (di <= 0)
+		return reply_err(2, "unknown DPU '%s' (this node has dpu0..dpu%u)", dpu ? dpu : "",
+				 a->node.cfg.n_dpus - 1);
+
+	e = pod_by_attachment(a, &att);
+	if (e) {
+		json_t *pj = pod_json(a, &e->pod);
+
+		if (strcmp(e->pod.name, name) || e->pod.ip != addr) {
+			json_decref(pj);
+			return reply_err(2, "attachment %s/%s/%s is pod '%s' already", att.network,
+					 att.container, att.ifname, e->pod.name);
+		}
+		json_object_set_new(pj, "window", json_boolean(e->has_win));
+		return json_pack("{s:b, s:o}", "ok", 1, "pod", pj);
+	}
+	if (pod_by_name(a, name))
+		return reply_err(2, "pod '%s' already exists", name);
+	for (unsigned i = 0; i < MAX_PODS; i++)
+		if (a->pods[i].used && a->pods[i].pod.ip == addr)
+			return reply_err(2, "pod '%s' has the IP %s already", a->pods[i].pod.name, ip);
+	e = pod_slot(a);
+	if (!e)
+		return reply_err(1, "too many pods");
+	memset(e, 0, sizeof(*e));
+	strcpy(e->pod.name, name);
+	e->pod.dpu = (unsigned)di - 1;
+	e->pod.ip = addr;
+	e->pod.id = alloc_pod_id(a);
+	if (!e->pod.id)
+		return reply_err(1, "no pod id left");
+	if (a->peers[e->pod.dpu].conn.fd < 0 && peer_connect(a, e->pod.dpu) < 0)
+		return reply_err(1, "the %s agent is not reachable over the PU link",
+				 a->node.cfg.dpu[e->pod.dpu].name);
+	e->att = malloc(sizeof(*e->att));
+	if (!e->att)
+		return reply_err(1, "out of memory");
+	*e->att = att;
+
+	r = half_up(a, e, &err);
+	if (r < 0) {
+		free(e->att);
+		memset(e, 0, sizeof(*e));
+		return reply_err(r == -EINVAL || r == -EEXIST ? 2 : 1, "%s", err.msg);
+	}
+	e->used = true;
+	log_info("pod %s: adopted %s (%s of container %s on network %s)", name, netns, att.ifname,
+		 att.container, att.network);
+	return pod_add_dpu_half(a, e);
+}
+
+/* pod-release: the runtime is done with the attachment; fine if we never had it. */
+static json_t *ctl_pod_release(struct agent *a, json_t *req)
+{
+	struct pod_attachment att;
+	struct pod_entry *e;
+	const char *bad;
+	json_t *del, *resp;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are released through the host agent");
+	bad = attachment_from_req(req, &att);
+	if (bad)
+		return reply_err(2, "%s", bad);
+	e = pod_by_attachment(a, &att);
+	if (!e)
+		return json_pack("{s:b, s:b}", "ok", 1, "released", 0);
+	del = json_pack("{s:s, s:s}", "op", "pod-delete", "pod", e->pod.name);
+	resp = ctl_pod_delete(a, del);
+	json_decref(del);
+	if (json_is_true(json_object_get(resp, "ok")))
+		json_object_set_new(resp, "released", json_true());
+	return resp;
+}
+
+/* pod-check: the attachment's pod exists, with both halves, in that namespace. */
+static json_t *ctl_pod_check(struct agent *a, json_t *req)
+{
+	const char *netns = json_string_value(json_object_get(req, "netns"));
+	struct pod_attachment att;
+	struct pod_entry *e;
+	const char *bad;
+	char half[160], pin[PATH_MAX + 16];
+	dev_t d1, d2;
+	ino_t i1, i2;
+	json_t *msg, *reply = NULL;
+	int r;
+
+	if (!a->is_host)
+		return reply_err(2, "pods are checked through the host agent");
+	bad = attachment_from_req(req, &att);
+	if (bad)
+		return reply_err(2, "%s", bad);
+	e = pod_by_attachment(a, &att);
+	if (!e)
+		return reply_err(2, "no pod has the attachment %s/%s/%s", att.network, att.container,
+				 att.ifname);
+	hp_half_netns(&a->node, e->pod.name, 0, half, sizeof(half));
+	snprintf(pin, sizeof(pin), HP_NETNS_DIR "/%s", half);
+	if (hp_netns_identify(pin, &d1, &i1) < 0)
+		return reply_err(1, "pod '%s' lost its host half", e->pod.name);
+	if (netns && (hp_netns_identify(netns, &d2, &i2) < 0 || d1 != d2 || i1 != i2))
+		return reply_err(1, "pod '%s' has another network namespace than %s", e->pod.name,
+				 netns);
+	{
+		char *argv[] = { "ip", "-n", half, "link", "show", "hpx0", "up", NULL };
+		_cleanup_free_ char *out = NULL;
+
+		if (hp_run(argv, &(struct hp_run_opts){ .ret_output = &out, .quiet = true }) != 0 ||
+		    !out || !*out)
+			return reply_err(1, "pod '%s' lost its tunnel hpx0", e->pod.name);
+	}
+	msg = json_pack("{s:s, s:s, s:i}", "op", "pod-check", "pod", e->pod.name, "id",
+			(int)e->pod.id);
+	r = peer_call(a, peer_of_pod(a, &e->pod), msg, &reply);
+	json_decref(msg);
+	if (r < 0 || !json_is_true(json_object_get(reply, "ok"))) {
+		const char *why = reply ? json_string_value(json_object_get(reply, "error")) : NULL;
+		json_t *out = reply_err(1, "pod '%s': %s", e->pod.name,
+					why ? why : r < 0 ? strerror(-r) : "no DPU half");
+
+		json_decref(reply);
+		return out;
+	}
+	json_decref(reply);
+	return json_pack("{s:b, s:o}", "ok", 1, "pod", pod_json(a, &e->pod));
+}
+
 static json_t *ctl_pod_list(struct agent *a)
 {
 	json_t *arr = json_array();
@@ -1005,6 +1246,8 @@ static json_t *ctl_pod_list(struct agent *a)
 			continue;
 		p = pod_json(a, &a->pods[i].pod);
 		json_object_set_new(p, "window", json_boolean(a->pods[i].has_win));
+		if (a->pods[i].att)
+			json_object_set_new(p, "attachment", attachment_json(a->pods[i].att));
 		json_array_append_new(arr, p);
 	}
 	return json_pack("{s:b, s:o}", "ok", 1, "pods", arr);
@@ -1098,6 +1341,12 @@ static json_t *handle_ctl(struct agent *a, struct hp_conn *c, json_t *req, bool 
 		return ctl_pod_delete(a, req);
 	if (!strcmp(op, "pod-list"))
 		return ctl_pod_list(a);
+	if (!strcmp(op, "pod-adopt"))
+		return ctl_pod_adopt(a, req);
+	if (!strcmp(op, "pod-release"))
+		return ctl_pod_release(a, req);
+	if (!strcmp(op, "pod-check"))
+		return ctl_pod_check(a, req);
 	if (!strcmp(op, "half"))
 		return ctl_half(a, req);
 	if (!strcmp(op, "status"))

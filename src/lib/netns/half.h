@@ -18,7 +18,8 @@
  *   table 102: everything via the tunnel peer
  * The DPU half owns the wire: its eth0 goes to the DPU's stack; the host
  * half's only interface is the tunnel (named eth0), its default route
- * points at the DPU half.
+ * points at the DPU half. An adopted host half (a CNI runtime's namespace)
+ * keeps the primary plugin's eth0 and default route; its tunnel is hpx0.
  */
 #ifndef HP_HALF_H
 #define HP_HALF_H
@@ -39,7 +40,26 @@ struct hp_pod {
 /* Host half: pu_index 0; DPU half: 1 + pod->dpu. */
 int hp_half_create(const struct hp_node *n, const struct hp_pod *pod, unsigned pu_index,
 		   struct hp_error *err);
-/* Remove the half (namespaces, cgroup with what runs in it, node links). */
+/*
+ * Host half in a network namespace someone else made (a container runtime,
+ * with a primary CNI plugin's eth0 and pod IP in it): pinned as the half's
+ * namespace, with the tunnel named hpx0 beside eth0, our routing rules,
+ * netfilter chains and settings. The primary plugin's default route stays.
+ */
+int hp_half_adopt(const struct hp_node *n, const struct hp_pod *pod, const char *netns_path,
+		  struct hp_error *err);
+/*
+ * Give back every adopted namespace of a node whose host agent is gone
+ * (node down after a crash): what the agent would have done for each.
+ */
+void hp_half_adopted_sweep(const char *node, const char *state_dir);
+/* Is the host half of pod an adopted one? */
+bool hp_half_adopted(const struct hp_node *n, const char *pod);
+/*
+ * Remove the half (namespaces, cgroup with what runs in it, node links). An
+ * adopted namespace is never removed: only what we added to it goes, and
+ * the settings we changed get their old values back.
+ */
 void hp_half_delete(const struct hp_node *n, const struct hp_pod *pod, unsigned pu_index);
 /* Route (proto, port) of pod to the other half, or stop doing so. */
 int hp_half_route_port(const struct hp_node *n, const struct hp_pod *pod, unsigned pu_index,

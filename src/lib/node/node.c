@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "node/node.h"
 #include "netns/addr.h"
+#include "netns/half.h"
 #include "node/ns.h"
 #include "node/window.h"
 #include "util/run.h"
@@ -507,7 +508,10 @@ int hp_node_down(const char *name, struct hp_error *err)
 	for (unsigned i = 0; i < HP_MAX_DPUS; i++)
 		stop_agent(state_dir, name, cfg.dpu[i].name);
 
-	/* 2. Sweep by name whatever is left: a crashed agent leaves things behind. */
+	/* 2. Sweep by name whatever is left: a crashed agent leaves things behind.
+	 * Namespaces we adopted from a container runtime are not ours: only
+	 * what we added to them goes, before their pins do. */
+	hp_half_adopted_sweep(name, state_dir);
 	snprintf(prefix, sizeof(prefix), "%s.", name);
 	names = hp_netns_list(prefix);
 	for (char **p = names; p && *p; p++) {

@@ -4,6 +4,8 @@
 #include "util/util.h"
 
 #include <dirent.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -75,6 +77,41 @@ fail:
 		closedir(d);
 	hp_strv_free(v);
 	return NULL;
+}
+
+int hp_netns_identify(const char *path, dev_t *ret_dev, ino_t *ret_ino)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET || fstat(fd, &st) < 0)
+		return -EINVAL;
+	*ret_dev = st.st_dev;
+	*ret_ino = st.st_ino;
+	return 0;
+}
+
+int hp_netns_pin(const char *name, const char *path)
+{
+	char pin[PATH_MAX];
+	int fd, r;
+
+	snprintf(pin, sizeof(pin), HP_NETNS_DIR "/%s", name);
+	r = hp_mkdir_p(HP_NETNS_DIR, 0755);
+	if (r < 0)
+		return r;
+	fd = open(pin, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	if (mount(path, pin, NULL, MS_BIND, NULL) < 0) {
+		r = -errno;
+		unlink(pin);
+		return r;
+	}
+	return 0;
 }
 
 int hp_uts_create(const char *path, const char *hostname)

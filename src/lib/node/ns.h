@@ -20,6 +20,16 @@ bool hp_netns_exists(const char *name);
 char **hp_netns_list(const char *prefix);
 void hp_strv_free(char **v);
 
+/*
+ * Pin the network namespace at path (someone else's, e.g. a container
+ * runtime's) under /run/netns/name, so iproute2 reaches it by name.
+ * hp_netns_del(name) later drops only our pin, never the namespace's other
+ * references.
+ */
+int hp_netns_pin(const char *name, const char *path);
+/* Identity of the network namespace at path; -EINVAL if it is not one. */
+int hp_netns_identify(const char *path, dev_t *ret_dev, ino_t *ret_ino);
+
 /* Create a UTS namespace with hostname, pinned at path. */
 int hp_uts_create(const char *path, const char *hostname);
 int hp_uts_remove(const char *path); /* missing is fine */
