@@ -216,6 +216,9 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 		json_object_foreach(pl, k, v)
 			fprintf(stderr, " %s->%s", k, json_string_value(v));
 		fputc('\n', stderr);
+		if (json_object_get(p, "note"))
+			fprintf(stderr, "heteropod:   note: %s\n",
+				json_string_value(json_object_get(p, "note")));
 	}
 	{
 		char *args[] = { "podman", "kube", "play", "--runtime", runtime, "--network", netname,

@@ -59,37 +59,45 @@ static json_t *stats(const struct hp_pod_ref *ref, const char *pu)
 	return resp;
 }
 
-/* The socket whose (local, peer) is (peer, local) of s, and its side. */
-static json_t *counterpart(json_t *lists[2], json_t *s, int *ret_side)
+/*
+ * Remember each connection seen in a sample: its counters when first seen
+ * (0 for one that opened after the first sample) and when last seen, so a
+ * connection that closes during the measurement still counts.
+ */
+static void observe(json_t *seen, json_t *stats, const char *pu, bool first)
 {
-	const char *l = json_string_value(json_object_get(s, "local"));
-	const char *p = json_string_value(json_object_get(s, "peer"));
 	size_t i;
-	json_t *o;
+	json_t *s;
 
-	for (int k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(lists[k], "sockets"), i, o)
-			if (!strcmp(json_string_value(json_object_get(o, "local")), p) &&
-			    !strcmp(json_string_value(json_object_get(o, "peer")), l)) {
-				*ret_side = k;
-				return o;
-			}
-	return NULL;
+	json_array_foreach(json_object_get(stats, "sockets"), i, s) {
+		const char *l = json_string_value(json_object_get(s, "local"));
+		const char *p = json_string_value(json_object_get(s, "peer"));
+		json_int_t rx = json_integer_value(json_object_get(s, "bytes_received"));
+		json_int_t segs = json_integer_value(json_object_get(s, "data_segs_out"));
+		_cleanup_free_ char *key = hp_sprintf("%s|%s", l, p);
+		json_t *e;
+
+		if (!key)
+			continue;
+		e = json_object_get(seen, key);
+		if (!e) {
+			e = json_pack("{s:s, s:s, s:s, s:I, s:I}", "pu", pu, "local", l, "peer", p,
+				      "rx0", first ? rx : 0, "segs0", first ? segs : 0);
+			json_object_set_new(seen, key, e);
+		}
+		json_object_set_new(e, "rx", json_integer(rx));
+		json_object_set_new(e, "segs", json_integer(segs));
+		if (json_is_string(json_object_get(s, "ctr")))
+			json_object_set(e, "ctr", json_object_get(s, "ctr"));
+	}
 }
 
-/* The counter of the same socket at the start (0 if it is newer). */
-static json_int_t before(json_t *lists0[2], int side, json_t *s, const char *key)
+static json_int_t delta(json_t *e, const char *last, const char *first)
 {
-	const char *l = json_string_value(json_object_get(s, "local"));
-	const char *p = json_string_value(json_object_get(s, "peer"));
-	size_t i;
-	json_t *o;
+	json_int_t d = json_integer_value(json_object_get(e, last)) -
+		       json_integer_value(json_object_get(e, first));
 
-	json_array_foreach(json_object_get(lists0[side], "sockets"), i, o)
-		if (!strcmp(json_string_value(json_object_get(o, "local")), l) &&
-		    !strcmp(json_string_value(json_object_get(o, "peer")), p))
-			return json_integer_value(json_object_get(o, key));
-	return 0;
+	return d > 0 ? d : 0;
 }
 
 int cmd_profile(struct cli *cli, int argc, char **argv)
@@ -100,6 +108,7 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 	struct hp_error err = { "" };
 	struct hp_node n;
 	json_t *inspect = NULL, *names = json_object(), *t0[2] = { 0 }, *t1[2] = { 0 }, *edges,
+	       *seen = json_object(),
 	       *ctrs, *prof = NULL;
 	char infra_ns[64], dpu_pu[16];
 	double speed = 1;
@@ -185,8 +194,9 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 			const char *name = json_string_value(json_object_get(c, "Name"));
 			char id12[16];
 
-			if (!id || !name)
-				continue;
+			if (!id || !name ||
+			    !strcmp(id, json_string_value(json_object_get(inspect, "InfraContainerID")) ?: ""))
+				continue; /* the pod's infra container is podman's, not the workload's */
 			if (!strncmp(name, pod, plen) && name[plen] == '-')
 				name += plen + 1;
 			snprintf(id12, sizeof(id12), "%.12s", id);
@@ -203,14 +213,28 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 	t0[1] = stats(&ref, dpu_pu);
 	if (!t0[0] || !t0[1])
 		goto out;
-	nanosleep(&(struct timespec){ .tv_sec = (time_t)seconds,
-				      .tv_nsec = (long)((seconds - (time_t)seconds) * 1e9) },
-		  NULL);
-	t1[0] = stats(&ref, "host");
-	t1[1] = stats(&ref, dpu_pu);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	if (!t1[0] || !t1[1])
-		goto out;
+	observe(seen, t0[0], "host", true);
+	observe(seen, t0[1], dpu_pu, true);
+	/* Connections are sampled ten times a second; CPU and memory at the ends. */
+	for (;;) {
+		double left;
+
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		left = seconds - ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+		if (left <= 0 && t1[0])
+			break;
+		if (left > 0)
+			nanosleep(&(struct timespec){ .tv_nsec = (long)((left < 0.1 ? left : 0.1) * 1e9) },
+				  NULL);
+		json_decref(t1[0]);
+		json_decref(t1[1]);
+		t1[0] = stats(&ref, "host");
+		t1[1] = stats(&ref, dpu_pu);
+		if (!t1[0] || !t1[1])
+			goto out;
+		observe(seen, t1[0], "host", false);
+		observe(seen, t1[1], dpu_pu, false);
+	}
 	double dt = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 
 	/* Containers: CPU in host cores, memory at the end. */
@@ -236,47 +260,41 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		}
 	}
 
-	/* Traffic: each connection whose two ends are containers of the pod. */
+	/* Traffic: each connection whose two ends are containers of the pod,
+	 * counted once (from the end whose container name sorts first). */
 	edges = json_object();
-	for (int side = 0; side < 2; side++) {
-		size_t i;
-		json_t *s;
+	{
+		const char *key;
+		json_t *e;
 
-		json_array_foreach(json_object_get(t1[side], "sockets"), i, s) {
-			int oside = 0;
-			json_t *o = counterpart(t1, s, &oside);
-			const char *ca = json_string_value(json_object_get(s, "ctr"));
-			const char *cb = o ? json_string_value(json_object_get(o, "ctr")) : NULL;
+		json_object_foreach(seen, key, e) {
+			const char *l = json_string_value(json_object_get(e, "local"));
+			const char *p = json_string_value(json_object_get(e, "peer"));
+			_cleanup_free_ char *okey = hp_sprintf("%s|%s", p, l);
+			json_t *o = okey ? json_object_get(seen, okey) : NULL;
+			const char *ca = json_string_value(json_object_get(e, "ctr"));
+			const char *cb = json_string_value(json_object_get(o, "ctr"));
 			const char *na = ca ? json_string_value(json_object_get(names, ca)) : NULL;
 			const char *nb = cb ? json_string_value(json_object_get(names, cb)) : NULL;
-			char key[256];
-			json_t *e;
+			char ekey[256];
+			json_t *edge;
 
-			if (!na || !nb || !strcmp(na, nb) || strcmp(na, nb) > 0)
-				continue; /* each pair once, from its first name */
-			snprintf(key, sizeof(key), "%s\n%s", na, nb);
-			e = json_object_get(edges, key);
-			if (!e) {
-				e = json_pack("{s:s, s:s, s:f, s:f, s:i}", "from", na, "to", nb,
-					      "msgsPerSec", 0.0, "bytesPerSec", 0.0,
-					      "crossingsPerRequest", 2);
-				json_object_set_new(edges, key, e);
+			if (!na || !nb || strcmp(na, nb) >= 0)
+				continue;
+			snprintf(ekey, sizeof(ekey), "%s\n%s", na, nb);
+			edge = json_object_get(edges, ekey);
+			if (!edge) {
+				edge = json_pack("{s:s, s:s, s:I, s:I, s:i}", "from", na, "to", nb,
+						 "msgs", (json_int_t)0, "bytes", (json_int_t)0,
+						 "crossingsPerRequest", 2);
+				json_object_set_new(edges, ekey, edge);
 			}
-			double msgs = (double)(json_integer_value(json_object_get(s, "data_segs_out")) -
-					       before(t0, side, s, "data_segs_out") +
-					       json_integer_value(json_object_get(o, "data_segs_out")) -
-					       before(t0, oside, o, "data_segs_out"));
-			double bytes = (double)(json_integer_value(json_object_get(s, "bytes_received")) -
-						before(t0, side, s, "bytes_received") +
-						json_integer_value(json_object_get(o, "bytes_received")) -
-						before(t0, oside, o, "bytes_received"));
-
-			json_object_set_new(e, "msgsPerSec",
-					    json_real(json_real_value(json_object_get(e, "msgsPerSec")) +
-						      msgs / dt));
-			json_object_set_new(e, "bytesPerSec",
-					    json_real(json_real_value(json_object_get(e, "bytesPerSec")) +
-						      bytes / dt));
+			json_object_set_new(edge, "msgs",
+					    json_integer(json_integer_value(json_object_get(edge, "msgs")) +
+							 delta(e, "segs", "segs0") + delta(o, "segs", "segs0")));
+			json_object_set_new(edge, "bytes",
+					    json_integer(json_integer_value(json_object_get(edge, "bytes")) +
+							 delta(e, "rx", "rx0") + delta(o, "rx", "rx0")));
 		}
 	}
 	{
@@ -286,9 +304,11 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 
 		json_object_foreach(edges, k, e) {
 			json_object_set_new(e, "msgsPerSec",
-					    json_real((double)(long)(json_real_value(json_object_get(e, "msgsPerSec")) * 10 + 0.5) / 10));
+					    json_real((double)json_integer_value(json_object_get(e, "msgs")) / dt));
 			json_object_set_new(e, "bytesPerSec",
-					    json_real((double)(long)(json_real_value(json_object_get(e, "bytesPerSec")) + 0.5)));
+					    json_real((double)json_integer_value(json_object_get(e, "bytes")) / dt));
+			json_object_del(e, "msgs");
+			json_object_del(e, "bytes");
 			json_array_append(traffic, e);
 		}
 		json_decref(edges);
@@ -296,8 +316,8 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 				 wl ? wl : "", "containers", ctrs, "traffic", traffic, "measured",
 				 "node", ref.node, "pod", ref.pod, "seconds", dt);
 	}
-	if (out_file ? json_dump_file(prof, out_file, JSON_INDENT(2)) < 0 :
-		       json_dumpf(prof, stdout, JSON_INDENT(2)) < 0) {
+	if (out_file ? json_dump_file(prof, out_file, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 :
+		       json_dumpf(prof, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0) {
 		log_err("cannot write the profile");
 		goto out;
 	}
@@ -310,6 +330,7 @@ out:
 		json_decref(t1[i]);
 	}
 	json_decref(names);
+	json_decref(seen);
 	json_decref(inspect);
 	json_decref(prof);
 	return rc;

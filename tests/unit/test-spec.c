@@ -182,6 +182,10 @@ static void test_play_yaml(void)
 	CHECK_CONTAINS(out, "value: init");
 	CHECK_CONTAINS(out, "value: c");
 	CHECK_CONTAINS(out, "name: A");
+	/* podman 4.3 would restart the finished init container forever. */
+	CHECK_CONTAINS(out, "restartPolicy: OnFailure");
+	CHECK(json_object_get(json_array_get(pods, 0), "note") != NULL);
+	CHECK(json_object_get(json_array_get(pods, 1), "note") == NULL);
 	CHECK(json_array_size(pods) == 2);
 	CHECK_STR(json_string_value(json_object_get(json_array_get(pods, 0), "pod")), "web");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(pods, 1), "pod")), "dep-pod-0");

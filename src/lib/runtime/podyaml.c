@@ -68,6 +68,41 @@ static int tag_container(yaml_document_t *d, int c)
 	return 0;
 }
 
+/*
+ * podman 4.3 gives init containers the pod's restart policy, so with
+ * "Always" (the default) an init container that finished is restarted until
+ * kube play times out (podman issues 15631 and 16343, fixed in 4.6). Until
+ * the machine's podman has the fix, such pods play with "OnFailure": init
+ * containers run once, other containers still restart when they fail, but
+ * not after a clean exit. Returns 1 when it changed the policy.
+ */
+static int init_restart_workaround(yaml_document_t *d, int spec)
+{
+	yaml_node_t *inits = hp_yaml_node(d, hp_yaml_get(d, spec, "initContainers"));
+	int pol = hp_yaml_get(d, spec, "restartPolicy");
+	yaml_node_t *pn = hp_yaml_node(d, pol);
+	const char *v = hp_yaml_str(pn);
+
+	if (!hp_yaml_is_seq(inits) || inits->data.sequence.items.top == inits->data.sequence.items.start)
+		return 0;
+	if (pn && (!v || strcmp(v, "Always")))
+		return 0;
+	if (pn) {
+		yaml_char_t *nv = (yaml_char_t *)strdup("OnFailure");
+
+		if (!nv)
+			return -ENOMEM;
+		free(pn->data.scalar.value);
+		pn->data.scalar.value = nv;
+		pn->data.scalar.length = strlen((char *)nv);
+		return 1;
+	}
+	if (!yaml_document_append_mapping_pair(d, spec, add_str(d, "restartPolicy"),
+					       add_str(d, "OnFailure")))
+		return -ENOMEM;
+	return 1;
+}
+
 /* The pod name podman 4 gives a workload's (first) pod. */
 static char *pod_name(const char *kind, const char *name)
 {
@@ -147,9 +182,19 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 	}
 	_cleanup_free_ char *workload = hp_sprintf("%s/%s", kind, name), *pod = pod_name(kind, name);
 
-	json_array_append_new(pods, json_pack("{s:s, s:s, s:o}", "workload", workload ?: "", "pod",
-					      pod ?: "", "placement",
-					      placement ? placement : json_object()));
+	int changed = init_restart_workaround(d, spec);
+	json_t *pj = json_pack("{s:s, s:s, s:o}", "workload", workload ?: "", "pod", pod ?: "",
+			       "placement", placement ? placement : json_object());
+
+	if (changed < 0) {
+		json_decref(pj);
+		return -ENOMEM;
+	}
+	if (changed)
+		json_object_set_new(pj, "note",
+				    json_string("restartPolicy Always -> OnFailure: podman 4.3 would restart "
+						"finished init containers (podman issue 16343)"));
+	json_array_append_new(pods, pj);
 	return 0;
 }
 
