@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "node/node.h"
 #include "runtime/podyaml.h"
+#include "runtime/spec.h"
 #include "util/run.h"
 #include "util/util.h"
 
@@ -195,6 +196,23 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		log_err("%s", err.msg);
 		return EXIT_USAGE;
+	}
+	/* Every PU a placement names must be one of this node's. */
+	for (i = 0; i < json_array_size(pods); i++) {
+		json_t *p = json_array_get(pods, i), *v;
+		const char *k;
+
+		json_object_foreach(json_object_get(p, "placement"), k, v) {
+			const char *pu = json_string_value(v);
+
+			if (!pu || !hp_pu_name_valid(pu) || hp_node_pu_index(&n.cfg, pu) < 0) {
+				log_err("%s: %s places container '%s' on '%s', which node %s does not have (host, dpu0..dpu%u)",
+					file, json_string_value(json_object_get(p, "workload")), k,
+					pu ? pu : "?", cli->node, n.cfg.n_dpus - 1);
+				json_decref(pods);
+				return EXIT_USAGE;
+			}
+		}
 	}
 	r = hp_mkdir_p(dir, 0755);
 	if (r >= 0)

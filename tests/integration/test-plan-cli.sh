@@ -35,7 +35,7 @@ PY
 cp "$MAN/linkerd/inject_emojivoto_deployment.golden.yaml" "$tmp/a.yaml"
 "$HP" plan "$tmp/a.yaml" --annotate 2>/dev/null
 check '[ $? -eq 0 ]' "annotate exit status"
-check 'grep -q "heteropod.io/placement: '"'"'{\"linkerd-init\": \"host\", \"linkerd-proxy\": \"dpu0\", \"web-svc\": \"host\"}'"'"'" "$tmp/a.yaml"' "annotation written"
+check 'grep -q "heteropod.io/placement: '"'"'{\"linkerd-init\": \"dpu0\", \"linkerd-proxy\": \"dpu0\", \"web-svc\": \"host\"}'"'"'" "$tmp/a.yaml"' "annotation written"
 check '[ "$(diff "$MAN/linkerd/inject_emojivoto_deployment.golden.yaml" "$tmp/a.yaml" | grep -c "^>")" -eq 1 ]' "only one line added"
 "$HP" plan "$tmp/a.yaml" --annotate 2>/dev/null
 check '[ "$(grep -c heteropod.io/placement "$tmp/a.yaml")" -eq 1 ]' "annotating twice replaces"

@@ -363,6 +363,18 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *wo
 int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
 			  unsigned pod, struct hp_error *err);
 
+/* The proxy a network init container prepares the pod's namespace for, or NULL. */
+static const char *net_init_partner(const char *kind)
+{
+	if (!kind)
+		return NULL;
+	if (!strcmp(kind, "istio-init"))
+		return "istio-proxy";
+	if (!strcmp(kind, "linkerd-init"))
+		return "linkerd-proxy";
+	return NULL;
+}
+
 static int set_reason(struct hp_plan_container *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int set_reason(struct hp_plan_container *c, const char *fmt, ...)
@@ -815,7 +827,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				goto out;
 			}
 		}
-		if (c->ctype == HP_PLAN_INIT) {
+		if (c->ctype == HP_PLAN_INIT && !net_init_partner(c->kind)) {
 			hard = true;
 			r = set_reason(c, "init container: runs to completion before the pod starts");
 		} else if (pod_reason) {
@@ -891,6 +903,30 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			if (prev >= 0)
 				hp_plan_colocate(p, (unsigned)prev, i);
 			prev = (int)i;
+		}
+	}
+	/* A mesh's network init container writes the interception rules of the
+	 * half its proxy runs in: it goes wherever the proxy goes. */
+	for (unsigned i = first; i < p->n_ctr; i++) {
+		const char *partner = net_init_partner(p->ctr[i].kind);
+		int found = -1;
+
+		if (!partner || p->ctr[i].ctype != HP_PLAN_INIT)
+			continue;
+		for (unsigned j = first; j < p->n_ctr && found < 0; j++)
+			if (p->ctr[j].kind && !strcmp(p->ctr[j].kind, partner) &&
+			    p->ctr[j].ctype != HP_PLAN_INIT)
+				found = (int)j;
+		/* It has finished before the pod runs: it uses no steady CPU or memory. */
+		p->ctr[i].cpu = 0;
+		p->ctr[i].memory = 0;
+		if (found >= 0) {
+			hp_plan_colocate(p, (unsigned)found, i);
+		} else if (!p->ctr[i].stay_reason) {
+			p->ctr[i].allowed = 1u;
+			r = set_reason(&p->ctr[i], "network init container without its proxy in the pod");
+			if (r < 0)
+				goto out;
 		}
 	}
 	{
