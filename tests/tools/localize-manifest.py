@@ -28,6 +28,11 @@ def localize(c):
     for k in ("securityContext", "resources", "ports"):
         if k in c:
             out[k] = c[k]
+    if name == "istio-proxy":
+        # Envoy writes only to emptyDirs (its root is read-only); nginx in
+        # its place needs /run (pid) and /var/lib/nginx (temp files).
+        out["volumeMounts"] = [{"name": "proxy-run", "mountPath": "/run"},
+                               {"name": "proxy-lib", "mountPath": "/var/lib/nginx"}]
     return out
 
 
@@ -45,6 +50,9 @@ def main():
                 spec[key] = [localize(c) for c in spec[key]]
         for k in ("volumes", "serviceAccountName", "securityContext"):
             spec.pop(k, None)
+        if any(c["name"] == "istio-proxy" for c in spec.get("containers", [])):
+            spec["volumes"] = [{"name": "proxy-run", "emptyDir": {}},
+                               {"name": "proxy-lib", "emptyDir": {}}]
         d["spec"]["replicas"] = 1
     yaml.safe_dump_all(deps, sys.stdout, sort_keys=False)
 

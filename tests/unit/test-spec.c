@@ -47,6 +47,15 @@ static void test_placement(void)
 	CHECK_STR(pu, "dpu0");
 	json_decref(s);
 
+	/* Without the annotation (podman drops a Deployment's), HETEROPOD_PU says. */
+	s = spec_with(NULL, NULL, "proxy");
+	hp_spec_setenv(s, HP_ENV_PU, "dpu0");
+	CHECK(hp_spec_placement(s, pu, sizeof(pu), &err) == 0);
+	CHECK_STR(pu, "dpu0");
+	hp_spec_setenv(s, HP_ENV_PU, "nowhere");
+	CHECK(hp_spec_placement(s, pu, sizeof(pu), &err) == -EINVAL);
+	json_decref(s);
+
 	s = spec_with("{\"proxy\": \"dpu1\"}", NULL, "proxy");
 	CHECK(hp_spec_placement(s, pu, sizeof(pu), &err) == 0);
 	CHECK_STR(pu, "dpu1");
@@ -179,6 +188,8 @@ static void test_play_yaml(void)
 	CHECK_CONTAINS(out, "kind: ConfigMap");
 	CHECK_CONTAINS(out, "name: HETEROPOD_CONTAINER");
 	CHECK_CONTAINS(out, "value: proxy");
+	CHECK_CONTAINS(out, "name: HETEROPOD_PU");
+	CHECK_CONTAINS(out, "value: dpu0");
 	CHECK_CONTAINS(out, "value: init");
 	CHECK_CONTAINS(out, "value: c");
 	CHECK_CONTAINS(out, "name: A");

@@ -33,11 +33,27 @@ static int add_str(yaml_document_t *d, const char *s)
 	return yaml_document_add_scalar(d, NULL, (yaml_char_t *)s, -1, YAML_ANY_SCALAR_STYLE);
 }
 
-/* env: [..., {name: HETEROPOD_CONTAINER, value: NAME}] on container node c. */
-static int tag_container(yaml_document_t *d, int c)
+static int add_env(yaml_document_t *d, int env, const char *name, const char *value)
+{
+	int item = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
+
+	if (!item || !yaml_document_append_sequence_item(d, env, item) ||
+	    !yaml_document_append_mapping_pair(d, item, add_str(d, "name"), add_str(d, name)) ||
+	    !yaml_document_append_mapping_pair(d, item, add_str(d, "value"), add_str(d, value)))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * env: [..., {name: HETEROPOD_CONTAINER, value: NAME}, {name: HETEROPOD_PU,
+ * value: PU}] on container node c (PU when the placement names it: podman
+ * 4.3 passes a Deployment's template annotations to no container).
+ */
+static int tag_container(yaml_document_t *d, int c, json_t *placement)
 {
 	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, c, "name")));
-	int env = hp_yaml_get(d, c, "env"), item, k;
+	int env = hp_yaml_get(d, c, "env"), k;
+	const char *pu;
 	yaml_node_t *en;
 
 	if (!name)
@@ -59,11 +75,10 @@ static int tag_container(yaml_document_t *d, int c)
 		if (n && !strcmp(n, HP_ENV_CONTAINER))
 			return 0; /* already said (a second play of our own output) */
 	}
-	item = yaml_document_add_mapping(d, NULL, YAML_BLOCK_MAPPING_STYLE);
-	if (!item || !yaml_document_append_sequence_item(d, env, item) ||
-	    !yaml_document_append_mapping_pair(d, item, add_str(d, "name"),
-					       add_str(d, HP_ENV_CONTAINER)) ||
-	    !yaml_document_append_mapping_pair(d, item, add_str(d, "value"), add_str(d, name)))
+	if (add_env(d, env, HP_ENV_CONTAINER, name) < 0)
+		return -ENOMEM;
+	pu = json_string_value(json_object_get(placement, name));
+	if (pu && add_env(d, env, HP_ENV_PU, pu) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -144,26 +159,6 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 			     hp_yaml_line(hp_yaml_node(d, obj)), kind);
 		return -EINVAL;
 	}
-	spec = hp_yaml_get(d, tmpl, "spec");
-	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-		yaml_node_t *seq = hp_yaml_node(d, hp_yaml_get(d, spec, lists[l]));
-
-		if (!seq)
-			continue;
-		if (!hp_yaml_is_seq(seq)) {
-			hp_error_set(err, "%s:%u: %s/%s: %s is not a list", file, hp_yaml_line(seq),
-				     kind, name, lists[l]);
-			return -EINVAL;
-		}
-		for (yaml_node_item_t *it = seq->data.sequence.items.start;
-		     it < seq->data.sequence.items.top; it++) {
-			if (tag_container(d, *it) < 0) {
-				hp_error_set(err, "%s:%u: %s/%s: a container without a name or with an env that is not a list",
-					     file, hp_yaml_line(hp_yaml_node(d, *it)), kind, name);
-				return -EINVAL;
-			}
-		}
-	}
 	{
 		int ann = hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "annotations");
 		const char *text = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, HP_ANN_PLACEMENT)));
@@ -176,6 +171,28 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 					     file, hp_yaml_line(hp_yaml_node(d, ann)), kind, name,
 					     HP_ANN_PLACEMENT, jerr.text);
 				json_decref(placement);
+				return -EINVAL;
+			}
+		}
+	}
+	spec = hp_yaml_get(d, tmpl, "spec");
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+		yaml_node_t *seq = hp_yaml_node(d, hp_yaml_get(d, spec, lists[l]));
+
+		if (!seq)
+			continue;
+		if (!hp_yaml_is_seq(seq)) {
+			hp_error_set(err, "%s:%u: %s/%s: %s is not a list", file, hp_yaml_line(seq),
+				     kind, name, lists[l]);
+			json_decref(placement);
+			return -EINVAL;
+		}
+		for (yaml_node_item_t *it = seq->data.sequence.items.start;
+		     it < seq->data.sequence.items.top; it++) {
+			if (tag_container(d, *it, placement) < 0) {
+				json_decref(placement);
+				hp_error_set(err, "%s:%u: %s/%s: a container without a name or with an env that is not a list",
+					     file, hp_yaml_line(hp_yaml_node(d, *it)), kind, name);
 				return -EINVAL;
 			}
 		}

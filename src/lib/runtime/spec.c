@@ -56,8 +56,18 @@ int hp_spec_placement(json_t *spec, char *pu, size_t n, struct hp_error *err)
 	int r = 0;
 
 	snprintf(pu, n, "host");
-	if (!text)
+	if (!text) {
+		const char *env = env_lookup(spec, HP_ENV_PU);
+
+		if (!env)
+			return 0;
+		if (!hp_pu_name_valid(env)) {
+			hp_error_set(err, "%s=%s is not a PU (host, dpu0, dpu1, ...)", HP_ENV_PU, env);
+			return -EINVAL;
+		}
+		snprintf(pu, n, "%s", env);
 		return 0;
+	}
 	map = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(map)) {
 		hp_error_set(err, "annotation %s is not a JSON object of container name to PU: %s",

@@ -11,6 +11,9 @@
  * (containerd: io.kubernetes.cri.container-name, CRI-O:
  * io.kubernetes.container.name) or, for podman, which passes neither, from
  * the HETEROPOD_CONTAINER variable `heteropod play` puts in its environment.
+ * podman 4.3 passes no template annotation at all for a Deployment, so play
+ * also writes the placed PU into the container's HETEROPOD_PU variable; the
+ * annotation, when the runtime sees it, wins.
  */
 #ifndef HP_SPEC_H
 #define HP_SPEC_H
@@ -22,6 +25,7 @@
 
 #define HP_ANN_PLACEMENT "heteropod.io/placement"
 #define HP_ENV_CONTAINER "HETEROPOD_CONTAINER"
+#define HP_ENV_PU "HETEROPOD_PU"
 
 /* The container's name, or NULL when the spec does not say. */
 const char *hp_spec_container_name(json_t *spec);
