@@ -172,6 +172,14 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 		log_err("cannot read %s: %s", file, strerror(-r));
 		return EXIT_USAGE;
 	}
+	/* Bad YAML is reported against FILE, before anything else runs. */
+	r = hp_play_prepare(file, text, strlen(text), &out, &pods, &err);
+	if (r < 0) {
+		log_err("%s", err.msg);
+		return EXIT_USAGE;
+	}
+	free(steal_ptr(out));
+	json_decref(steal_ptr(pods));
 	/* Plan the pods that do not say where their containers go. */
 	if (plan && !strstr(text, "heteropod.io/placement")) {
 		char self[PATH_MAX];

@@ -253,10 +253,12 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 			if (!name)
 				continue; /* not one of this podman pod's */
 			json_object_set_new(ctrs, name,
-					    json_pack("{s:f, s:I, s:s}", "cpu",
-						      (double)(long)(cores * 1e4 + 0.5) / 1e4,
-						      "memory", json_integer_value(json_object_get(c, "memory")),
-						      "pu", side ? dpu_pu : "host"));
+					    json_pack("{s:f, s:I}", "cpu",
+						      (double)(long)(cores * 1e4 + 0.5) / 1e4, "memory",
+						      json_integer_value(json_object_get(c, "memory"))));
+			fprintf(stderr, "heteropod:   %-20s on %-5s %.4f host cores, %lld bytes\n",
+				name, side ? dpu_pu : "host", cores,
+				(long long)json_integer_value(json_object_get(c, "memory")));
 		}
 	}
 
@@ -312,9 +314,10 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 			json_array_append(traffic, e);
 		}
 		json_decref(edges);
-		prof = json_pack("{s:i, s:{s:{s:o, s:o}}, s:{s:s, s:s, s:f}}", "version", 1, "pods",
-				 wl ? wl : "", "containers", ctrs, "traffic", traffic, "measured",
-				 "node", ref.node, "pod", ref.pod, "seconds", dt);
+		prof = json_pack("{s:i, s:{s:{s:o, s:o}}}", "version", 1, "pods", wl ? wl : "",
+				 "containers", ctrs, "traffic", traffic);
+		fprintf(stderr, "heteropod: measured %s for %.2f s: %zu containers, %zu connections between them\n",
+			wl ? wl : "", dt, json_object_size(ctrs), json_array_size(traffic));
 	}
 	if (out_file ? json_dump_file(prof, out_file, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 :
 		       json_dumpf(prof, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0) {
