@@ -102,9 +102,10 @@ static int need_env(struct attachment *at, bool netns, struct hp_cni_error *err)
 	at->ifname = getenv("CNI_IFNAME");
 	at->args = getenv("CNI_ARGS");
 	if (!hp_cni_container_id_valid(at->container))
-		return hp_cni_fail(err, HP_CNI_ERR_ENV, NULL,
-				   "CNI_CONTAINERID must be a container id ([A-Za-z0-9][A-Za-z0-9_.-]*), not '%s'",
-				   at->container ? at->container : "");
+		return hp_cni_fail(
+		    err, HP_CNI_ERR_ENV, NULL,
+		    "CNI_CONTAINERID must be a container id ([A-Za-z0-9][A-Za-z0-9_.-]*), not '%s'",
+		    at->container ? at->container : "");
 	if (!hp_cni_ifname_valid(at->ifname))
 		return hp_cni_fail(err, HP_CNI_ERR_ENV, NULL,
 				   "CNI_IFNAME must be an interface name, not '%s'",
@@ -128,7 +129,7 @@ enum reach { REACH_OK, REACH_NODE_DOWN, REACH_AGENT_GONE, REACH_AGENT_STUCK };
 static int agent_call(const struct hp_cni_conf *conf, json_t *req, json_t **ret_resp,
 		      enum reach *ret_reach, struct hp_cni_error *err)
 {
-	struct hp_error herr = { "" };
+	struct hp_error herr = {""};
 	struct hp_node n;
 	char sock[PATH_MAX];
 	json_t *resp = NULL;
@@ -146,7 +147,8 @@ static int agent_call(const struct hp_cni_conf *conf, json_t *req, json_t **ret_
 	if (r < 0) {
 		*ret_reach = r == -ETIMEDOUT ? REACH_AGENT_STUCK : REACH_AGENT_GONE;
 		return hp_cni_fail(err, HP_CNI_ERR_AGAIN, strerror(-r),
-				   "cannot reach the host agent of node '%s' (%s)", conf->node, sock);
+				   "cannot reach the host agent of node '%s' (%s)", conf->node,
+				   sock);
 	}
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		const char *why = json_string_value(json_object_get(resp, "error"));
@@ -175,7 +177,8 @@ static int cmd_add(struct hp_cni_conf *conf, struct hp_cni_error *err)
 		return r;
 	if (!conf->prev_result)
 		return hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
-				   "heteronet is a chained plugin: it needs the primary plugin's result (prevResult)");
+				   "heteronet is a chained plugin: it needs the primary plugin's "
+				   "result (prevResult)");
 	if (hp_cni_prev_ip4(conf->prev_result, at.ifname, &addr, err) < 0)
 		return -err->code;
 	hp_cni_pod_name(at.args, at.container, name, sizeof(name));
@@ -256,8 +259,8 @@ static int cmd_check(struct hp_cni_conf *conf, struct hp_cni_error *err)
 	}
 	{
 		/* The pod must still have the address the primary plugin gave. */
-		const char *ip = json_string_value(
-			json_object_get(json_object_get(resp, "pod"), "ip"));
+		const char *ip =
+		    json_string_value(json_object_get(json_object_get(resp, "pod"), "ip"));
 		uint32_t have = 0;
 
 		if (!ip || hp_ip4_parse(ip, &have) < 0 || have != addr) {
@@ -284,13 +287,15 @@ static int cmd_gc(struct hp_cni_conf *conf, struct hp_cni_error *err)
 	int r, failed = 0;
 
 	if (hp_cni_version_cmp(conf->version, "1.1.0") < 0)
-		return hp_cni_fail(err, HP_CNI_ERR_VERSION, NULL, "GC needs cniVersion 1.1.0 or later");
+		return hp_cni_fail(err, HP_CNI_ERR_VERSION, NULL,
+				   "GC needs cniVersion 1.1.0 or later");
 	req = json_pack("{s:s}", "op", "pod-list");
 	r = agent_call(conf, req, &resp, &reach, err);
 	json_decref(req);
 	if (r < 0)
 		return reach == REACH_NODE_DOWN || reach == REACH_AGENT_GONE ? 0 : r;
-	json_array_foreach(json_object_get(resp, "pods"), i, p) {
+	json_array_foreach(json_object_get(resp, "pods"), i, p)
+	{
 		json_t *att = json_object_get(p, "attachment"), *rel, *ok = NULL;
 		const char *net = json_string_value(json_object_get(att, "network"));
 		const char *ctr = json_string_value(json_object_get(att, "container"));
@@ -332,7 +337,7 @@ static int cmd_status(struct hp_cni_conf *conf, struct hp_cni_error *err)
 int main(int argc, char **argv)
 {
 	const char *cmd = getenv("CNI_COMMAND");
-	struct hp_cni_error err = { 0 };
+	struct hp_cni_error err = {0};
 	struct hp_cni_conf conf;
 	_cleanup_free_ char *text = NULL;
 	char version[16];
@@ -342,16 +347,18 @@ int main(int argc, char **argv)
 	hp_log_init("heteronet");
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 			 !strcmp(argv[1], "--version"))) {
-		printf("heteronet: a chained CNI plugin that makes a container's network namespace\n"
-		       "the host half of a HeteroPod (see docs/cni.md). Runtimes run it with\n"
-		       "CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION and the network configuration\n"
-		       "on stdin. CNI protocol versions supported: ");
+		printf(
+		    "heteronet: a chained CNI plugin that makes a container's network namespace\n"
+		    "the host half of a HeteroPod (see docs/cni.md). Runtimes run it with\n"
+		    "CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION and the network configuration\n"
+		    "on stdin. CNI protocol versions supported: ");
 		for (const char *const *p = hp_cni_versions; *p; p++)
 			printf("%s%s", *p, p[1] ? ", " : "\n");
 		return 0;
 	}
 	if (read_stdin(&text, &len) < 0) {
-		hp_cni_fail(&err, HP_CNI_ERR_IO, NULL, "cannot read the network configuration from stdin");
+		hp_cni_fail(&err, HP_CNI_ERR_IO, NULL,
+			    "cannot read the network configuration from stdin");
 		return report(NULL, &err);
 	}
 	stdin_version(text, len, version, sizeof(version));

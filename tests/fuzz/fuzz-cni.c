@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hp_cni_error err = { 0 };
+	struct hp_cni_error err = {0};
 	struct hp_cni_conf c;
 	char name[HP_POD_NAME_MAX + 1], *args;
 	uint32_t ip;

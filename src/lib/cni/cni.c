@@ -5,7 +5,7 @@
 
 #include <ctype.h>
 
-const char *const hp_cni_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL };
+const char *const hp_cni_versions[] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL};
 
 int hp_cni_fail(struct hp_cni_error *err, int code, const char *details, const char *fmt, ...)
 {
@@ -71,7 +71,7 @@ static int conf_string(json_t *root, const char *key, char *buf, size_t len, con
 int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 		      struct hp_cni_error *err)
 {
-	struct hp_cni_conf c = { .root = NULL };
+	struct hp_cni_conf c = {.root = NULL};
 	json_error_t jerr;
 	json_t *v;
 	int r;
@@ -84,15 +84,17 @@ int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 	}
 	v = json_object_get(c.root, "cniVersion");
 	if (!v) {
-		r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL, "the network configuration has no 'cniVersion'");
+		r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
+				"the network configuration has no 'cniVersion'");
 		goto fail;
 	}
 	if (!json_is_string(v) || !hp_cni_version_supported(json_string_value(v))) {
 		char supported[128] = "";
 
 		for (const char *const *p = hp_cni_versions; *p; p++)
-			snprintf(supported + strlen(supported), sizeof(supported) - strlen(supported),
-				 "%s%s", *p == hp_cni_versions[0] ? "" : ", ", *p);
+			snprintf(supported + strlen(supported),
+				 sizeof(supported) - strlen(supported), "%s%s",
+				 *p == hp_cni_versions[0] ? "" : ", ", *p);
 		r = hp_cni_fail(err, HP_CNI_ERR_VERSION, supported,
 				"heteronet does not speak CNI version %s",
 				json_is_string(v) ? json_string_value(v) : "(not a string)");
@@ -107,7 +109,8 @@ int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 		goto fail;
 	if (!hp_name_valid(c.node, HP_NODE_NAME_MAX)) {
 		r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
-				"'node' must be a HeteroPod node name (1-%d characters of a-z, 0-9 and '-'), not '%s'",
+				"'node' must be a HeteroPod node name (1-%d characters of a-z, 0-9 "
+				"and '-'), not '%s'",
 				HP_NODE_NAME_MAX, c.node);
 		goto fail;
 	}
@@ -128,7 +131,8 @@ int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 	v = json_object_get(c.root, "prevResult");
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v)) {
-			r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL, "'prevResult' must be an object");
+			r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
+					"'prevResult' must be an object");
 			goto fail;
 		}
 		c.prev_result = v;
@@ -143,11 +147,13 @@ int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 					"'cni.dev/valid-attachments' must be an array");
 			goto fail;
 		}
-		json_array_foreach(v, i, a) {
+		json_array_foreach(v, i, a)
+		{
 			if (!json_is_string(json_object_get(a, "containerID")) ||
 			    !json_is_string(json_object_get(a, "ifname"))) {
 				r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
-						"'cni.dev/valid-attachments' entry %zu needs 'containerID' and 'ifname'",
+						"'cni.dev/valid-attachments' entry %zu needs "
+						"'containerID' and 'ifname'",
 						i);
 				goto fail;
 			}
@@ -177,7 +183,8 @@ int hp_cni_prev_ip4(json_t *prev_result, const char *ifname, uint32_t *ret_ip,
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(ips, i, e) {
+	json_array_foreach(ips, i, e)
+	{
 		const char *addr = json_string_value(json_object_get(e, "address"));
 		json_t *idx = json_object_get(e, "interface");
 		char buf[32];
@@ -208,8 +215,9 @@ int hp_cni_prev_ip4(json_t *prev_result, const char *ifname, uint32_t *ret_ip,
 		}
 	}
 	if (!best_rank) {
-		hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL,
-			    "the plugin before heteronet gave the container no IPv4 address (prevResult)");
+		hp_cni_fail(
+		    err, HP_CNI_ERR_CONFIG, NULL,
+		    "the plugin before heteronet gave the container no IPv4 address (prevResult)");
 		return -ENOENT;
 	}
 	*ret_ip = best;
@@ -289,7 +297,8 @@ bool hp_cni_container_id_valid(const char *id)
 	if (!id || !isalnum((unsigned char)id[0]) || (id[0] & 0x80))
 		return false;
 	for (const char *p = id; *p; p++)
-		if ((*p & 0x80) || (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-'))
+		if ((*p & 0x80) ||
+		    (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-'))
 			return false;
 	return strlen(id) < 256;
 }
@@ -306,13 +315,13 @@ bool hp_cni_ifname_valid(const char *name)
 	return true;
 }
 
-bool hp_cni_attachment_valid(json_t *valid_attachments, const char *container,
-			     const char *ifname)
+bool hp_cni_attachment_valid(json_t *valid_attachments, const char *container, const char *ifname)
 {
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(valid_attachments, i, a) {
+	json_array_foreach(valid_attachments, i, a)
+	{
 		const char *c = json_string_value(json_object_get(a, "containerID"));
 		const char *f = json_string_value(json_object_get(a, "ifname"));
 

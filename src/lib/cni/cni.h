@@ -20,16 +20,16 @@
 
 /* The specification's well-known error codes, and ours (100+). */
 enum {
-	HP_CNI_ERR_VERSION = 1,       /* incompatible CNI version */
-	HP_CNI_ERR_FIELD = 2,         /* unsupported field in the network configuration */
-	HP_CNI_ERR_CONTAINER = 3,     /* container unknown or does not exist */
-	HP_CNI_ERR_ENV = 4,           /* invalid necessary environment variables */
-	HP_CNI_ERR_IO = 5,            /* I/O failure */
-	HP_CNI_ERR_DECODE = 6,        /* failed to decode content */
-	HP_CNI_ERR_CONFIG = 7,        /* invalid network config */
-	HP_CNI_ERR_AGAIN = 11,        /* try again later */
-	HP_CNI_ERR_UNAVAILABLE = 50,  /* STATUS: the plugin is not available */
-	HP_CNI_ERR_AGENT_FAILED = 100,  /* the HeteroPod agent could not do it */
+	HP_CNI_ERR_VERSION = 1,		/* incompatible CNI version */
+	HP_CNI_ERR_FIELD = 2,		/* unsupported field in the network configuration */
+	HP_CNI_ERR_CONTAINER = 3,	/* container unknown or does not exist */
+	HP_CNI_ERR_ENV = 4,		/* invalid necessary environment variables */
+	HP_CNI_ERR_IO = 5,		/* I/O failure */
+	HP_CNI_ERR_DECODE = 6,		/* failed to decode content */
+	HP_CNI_ERR_CONFIG = 7,		/* invalid network config */
+	HP_CNI_ERR_AGAIN = 11,		/* try again later */
+	HP_CNI_ERR_UNAVAILABLE = 50,	/* STATUS: the plugin is not available */
+	HP_CNI_ERR_AGENT_FAILED = 100,	/* the HeteroPod agent could not do it */
 	HP_CNI_ERR_AGENT_REFUSED = 101, /* the HeteroPod agent refused the request (bad input) */
 };
 
@@ -41,7 +41,7 @@ struct hp_cni_error {
 
 /* Set err (code, message, optional details); returns -code for `return hp_cni_fail(...)`. */
 int hp_cni_fail(struct hp_cni_error *err, int code, const char *details, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #define HP_CNI_VERSION_LATEST "1.1.0"
 
@@ -52,13 +52,13 @@ bool hp_cni_version_supported(const char *v);
 int hp_cni_version_cmp(const char *a, const char *b);
 
 struct hp_cni_conf {
-	char version[16];               /* cniVersion */
-	char name[256];                 /* the network's name */
+	char version[16];		 /* cniVersion */
+	char name[256];			 /* the network's name */
 	char node[HP_NODE_NAME_MAX + 1]; /* "node": the HeteroPod node (default "hp") */
-	char dpu[16];                   /* "dpu": the DPU the pods span (default "dpu0") */
-	json_t *prev_result;            /* "prevResult" (borrowed from root) or NULL */
-	json_t *valid_attachments;      /* GC: "cni.dev/valid-attachments" (borrowed) or NULL */
-	json_t *root;                   /* the whole configuration (owned) */
+	char dpu[16];			 /* "dpu": the DPU the pods span (default "dpu0") */
+	json_t *prev_result;		 /* "prevResult" (borrowed from root) or NULL */
+	json_t *valid_attachments;	 /* GC: "cni.dev/valid-attachments" (borrowed) or NULL */
+	json_t *root;			 /* the whole configuration (owned) */
 };
 
 /*
@@ -100,8 +100,7 @@ bool hp_cni_container_id_valid(const char *id);
 bool hp_cni_ifname_valid(const char *name);
 
 /* Is (container, ifname) one of GC's valid attachments? */
-bool hp_cni_attachment_valid(json_t *valid_attachments, const char *container,
-			     const char *ifname);
+bool hp_cni_attachment_valid(json_t *valid_attachments, const char *container, const char *ifname);
 
 /* The spec's error object and VERSION answer (new references). */
 json_t *hp_cni_error_json(const char *version, const struct hp_cni_error *err);

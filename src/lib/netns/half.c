@@ -37,8 +37,28 @@ void hp_half_group(const char *pod, char *buf, size_t len)
  *  - on the DPU half, the wire can neither carry our TCP option in nor see
  *    it leave, nor send 127.0.0.0/8 packets in.
  */
-static char *netfilter_rules(const char *tun, bool dpu_side)
+static char *netfilter_rules(const char *tun, bool dpu_side, const char *wire_default_ip)
 {
+	_cleanup_free_ char *wire = NULL;
+
+	/*
+	 * DPU half of an adopted pod: the runtime's containers in the host half
+	 * bind without telling anyone (they are not in the half's cgroup), so a
+	 * new connection from the wire that no socket of this half takes is
+	 * marked like the other half's traffic and routed there (pref 10).
+	 * (--nowildcard: do count sockets bound to 0.0.0.0, which the socket
+	 * match otherwise ignores.)
+	 */
+	if (wire_default_ip)
+		wire = hp_sprintf("-A HETEROPOD-PRE -i eth0 -d %s/32 -m conntrack --ctstate NEW -j HETEROPOD-WIRE\n"
+				  "-A HETEROPOD-WIRE -m socket --nowildcard -j RETURN\n"
+				  "-A HETEROPOD-WIRE -j CONNMARK --set-xmark 0x%x/0x%x\n"
+				  "-A HETEROPOD-WIRE -j MARK --set-xmark 0x%x/0x%x\n",
+				  wire_default_ip, HP_TUN_MARK, HP_TUN_MARK, HP_TUN_MARK, HP_TUN_MARK);
+	else
+		wire = strdup("");
+	if (!wire)
+		return NULL;
 	return hp_sprintf(
 		"*raw\n"
 		":HETEROPOD-PRE - [0:0]\n"
@@ -49,11 +69,13 @@ static char *netfilter_rules(const char *tun, bool dpu_side)
 		":HETEROPOD-PRE - [0:0]\n"
 		":HETEROPOD-OUT - [0:0]\n"
 		":HETEROPOD-POST - [0:0]\n"
+		"%s"
 		"-I PREROUTING 1 -j HETEROPOD-PRE\n"
 		"-I OUTPUT 1 -j HETEROPOD-OUT\n"
 		"-I POSTROUTING 1 -j HETEROPOD-POST\n"
 		"-A HETEROPOD-PRE -i %s -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x%x/0x%x\n"
 		"-A HETEROPOD-PRE ! -i %s -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n"
+		"%s"
 		"-A HETEROPOD-OUT -j CONNMARK --restore-mark --nfmask 0x%x --ctmask 0x%x\n"
 		"%s"
 		"COMMIT\n"
@@ -65,8 +87,8 @@ static char *netfilter_rules(const char *tun, bool dpu_side)
 		dpu_side ? "-A HETEROPOD-PRE -i eth0 -s 127.0.0.0/8 -j DROP\n"
 			   "-A HETEROPOD-PRE -i eth0 -d 127.0.0.0/8 -j DROP\n"
 			 : "",
-		tun, HP_TUN_MARK, HP_TUN_MARK, tun, HP_TUN_MARK, HP_TUN_MARK, HP_TUN_MARK,
-		HP_TUN_MARK,
+		wire_default_ip ? ":HETEROPOD-WIRE - [0:0]\n" : "", tun, HP_TUN_MARK, HP_TUN_MARK,
+		tun, HP_TUN_MARK, HP_TUN_MARK, wire, HP_TUN_MARK, HP_TUN_MARK,
 		dpu_side ? "-A HETEROPOD-PRE -i eth0 -p tcp --tcp-flags SYN SYN -j TCPOPTSTRIP --strip-options 254\n"
 			   "-A HETEROPOD-POST -o eth0 -p tcp --tcp-flags SYN SYN -j TCPOPTSTRIP --strip-options 254\n"
 			 : "",
@@ -357,7 +379,7 @@ static int half_build(const struct hp_node *n, const struct hp_pod *pod, unsigne
 		}
 	}
 
-	rules = netfilter_rules(tun, dpu_side);
+	rules = netfilter_rules(tun, dpu_side, dpu_side && pod->adopted ? ip : NULL);
 	if (!rules) {
 		r = -ENOMEM;
 		goto fail;
