@@ -70,7 +70,7 @@ die() {
 }
 say() { echo "$PROG: $*" >&2; }
 
-force=0 json=0 remove=0 backend="" images=()
+force=0 json=0 remove=0 backend="" named="" images=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help | -h) usage; exit 0 ;;
