@@ -16,7 +16,9 @@ PROG=${0##*/}
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PREFIX=${HP_IMAGE_PREFIX:-localhost/heteropod} # tests use their own
 LABEL=io.heteropod.content
-ALL_IMAGES=(toolbox busybox)
+ALL_IMAGES=(toolbox busybox node)
+DEFAULT_IMAGES=(toolbox busybox) # node needs a build tree: only when named
+HP_BUILD=${HP_BUILD:-$SRC/build}
 LOCK=/run/lock/heteropod-images.lock
 
 usage() {
@@ -32,9 +34,13 @@ from the files of the Debian packages installed on this machine:
            iptables (nft and legacy backends), istio-iptables, Istio's
            users (root, istio-proxy uid 1337)
   busybox  $PREFIX/busybox:latest  busybox applets only
+  node     $PREFIX/node:latest     the node agents' image (deploy/):
+           heteropod, heteropodd, heteropod-runtime, heteronet from the
+           build tree (\$HP_BUILD, default build/), ip, iptables, sysctl, runc
 
-With no IMAGE, all of them. An image whose content label matches the recipe
-is left alone (a no-op run); --force rebuilds it anyway.
+With no IMAGE: toolbox and busybox (node only when named; --remove: all).
+An image whose content label matches the recipe is left alone (a no-op
+run); --force rebuilds it anyway.
 
 Options:
   --force             rebuild even when the image is up to date
@@ -47,7 +53,8 @@ Options:
   --remove            remove the images (podman rmi) instead of building them
   --help              this text
 
-Environment: HP_IMAGE_PREFIX replaces localhost/heteropod in the names.
+Environment: HP_IMAGE_PREFIX replaces localhost/heteropod in the names;
+HP_BUILD is the build tree the node image takes its programs from.
 Exit status: 0 done, 1 a build or podman failure, 2 bad arguments.
 EOF
 }
@@ -63,7 +70,7 @@ die() {
 }
 say() { echo "$PROG: $*" >&2; }
 
-force=0 json=0 remove=0 backend="" images=()
+force=0 json=0 remove=0 backend="" named="" images=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help | -h) usage; exit 0 ;;
@@ -82,11 +89,12 @@ while [ $# -gt 0 ]; do
 		for i in "${ALL_IMAGES[@]}"; do [ "$1" = "$i" ] && ok=1; done
 		[ $ok = 1 ] || die_usage "unknown image '$1' (known: ${ALL_IMAGES[*]})"
 		images+=("$1")
+		named=1
 		;;
 	esac
 	shift
 done
-[ ${#images[@]} -gt 0 ] || images=("${ALL_IMAGES[@]}")
+[ ${#images[@]} -gt 0 ] || images=("${DEFAULT_IMAGES[@]}")
 case $backend in
 "")
 	if readlink -f "$(command -v iptables 2>/dev/null || echo /nonexistent)" | grep -q legacy; then
@@ -129,6 +137,7 @@ print_results() {
 }
 
 if [ $remove = 1 ]; then
+	[ -n "${named:-}" ] || images=("${ALL_IMAGES[@]}")
 	rc=0
 	for img in "${images[@]}"; do
 		ref=$PREFIX/$img:latest
@@ -219,13 +228,9 @@ add_copy() {
 	SEEN[$2]=1
 	emit file "${3:-$(stat -c %a "$1")}" "$2" "$1"
 }
-# add_elf PATH...: the files plus every shared library ldd says they load.
-add_elf() {
-	local f lib out
-	for f in "$@"; do
-		[ -e "$f" ] || die "$f: not a file on this host (is its package installed? scripts/deps.sh)"
-		add_path "$f"
-	done
+# add_libs FILE...: every shared library ldd says the files load.
+add_libs() {
+	local lib out
 	# One ldd for all: "FILE:" headers, then "libx.so => /path (0x..)" and
 	# "/lib64/ld-linux-x86-64.so.2 (0x..)" lines.
 	out=$(ldd "$@" 2>&1) || true
@@ -235,6 +240,15 @@ add_elf() {
 	while read -r lib; do
 		add_path "$lib"
 	done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && NF == 2 { print $1 }' <<<"$out" | sort -u)
+}
+# add_elf PATH...: host programs at their own paths, with their libraries.
+add_elf() {
+	local f
+	for f in "$@"; do
+		[ -e "$f" ] || die "$f: not a file on this host (is its package installed? scripts/deps.sh)"
+		add_path "$f"
+	done
+	add_libs "$@"
 }
 
 base_layout() {
@@ -292,6 +306,9 @@ busybox_applets() {
 		bin/* | sbin/*) a=usr/$a ;;
 		esac
 		case $a in usr/bin/busybox | linuxrc) continue ;; esac
+		# A real program of that name, in either bin, wins (PATH has
+		# sbin first).
+		[ -z "${SEEN[/usr/bin/${a##*/}]:-}" ] && [ -z "${SEEN[/usr/sbin/${a##*/}]:-}" ] || continue
 		add_link "/$a" /usr/bin/busybox
 	done < <(/usr/bin/busybox --list-full)
 }
@@ -304,15 +321,9 @@ recipe_busybox() {
 	emit conf 'CMD ["/bin/sh"]'
 }
 
-recipe_toolbox() {
+# iptables: both backends, the chosen one under the plain names.
+iptables_tools() {
 	local b x s
-	base_layout
-
-	# bash: tools/istio-iptables.sh uses arrays and here-strings.
-	add_elf /usr/bin/bash
-	add_elf /usr/bin/curl
-
-	# iptables: both backends, the chosen one under the plain names.
 	add_elf /usr/sbin/xtables-nft-multi /usr/sbin/xtables-legacy-multi
 	for b in nft legacy; do
 		for x in iptables ip6tables; do
@@ -330,6 +341,18 @@ recipe_toolbox() {
 	# loaded at run time by name.
 	add_elf /usr/lib/x86_64-linux-gnu/xtables/*.so
 	add_copy /etc/ethertypes /etc/ethertypes 644
+
+}
+
+recipe_toolbox() {
+	local x
+	base_layout
+
+	# bash: tools/istio-iptables.sh uses arrays and here-strings.
+	add_elf /usr/bin/bash
+	add_elf /usr/bin/curl
+
+	iptables_tools
 
 	# Istio's init container: `istio-iptables -p 15001 -z 15006 -u 1337 ...`.
 	add_copy "$SRC/tools/istio-iptables.sh" /usr/local/bin/istio-iptables 755
@@ -420,6 +443,46 @@ http {
 EOF
 	busybox_applets
 
+	emit conf 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+	emit conf 'WORKDIR /'
+	emit conf 'CMD ["/bin/sh"]'
+	emit conf "LABEL io.heteropod.iptables=$backend"
+}
+
+# The node agents' image (deploy/agents-daemonset.yaml): HeteroPod's
+# programs from the build tree, where `cmake --install` puts them, and the
+# programs they run (ip, iptables-restore, sysctl, runc).
+recipe_node() {
+	local b found=()
+	base_layout
+	[ -x "$HP_BUILD/heteropod" ] && [ -x "$HP_BUILD/heteropodd" ] ||
+		die "node: $HP_BUILD has no heteropod/heteropodd (run make build, or set HP_BUILD)"
+	for b in heteropod heteropodd heteropod-runtime; do
+		if [ -x "$HP_BUILD/$b" ]; then
+			add_copy "$HP_BUILD/$b" "/usr/local/bin/$b" 755
+			found+=("$HP_BUILD/$b")
+		else
+			say "node: $HP_BUILD/$b is not built; the image goes without it"
+		fi
+	done
+	add_dir 755 /opt
+	add_dir 755 /opt/cni
+	add_dir 755 /opt/cni/bin
+	if [ -x "$HP_BUILD/heteronet" ]; then
+		add_copy "$HP_BUILD/heteronet" /opt/cni/bin/heteronet 755
+		found+=("$HP_BUILD/heteronet")
+	else
+		say "node: $HP_BUILD/heteronet is not built; the image goes without it"
+	fi
+	add_libs "${found[@]}"
+	add_elf /usr/bin/ip /usr/sbin/sysctl /usr/sbin/runc
+	for b in /etc/iproute2/*; do
+		[ -f "$b" ] && add_copy "$b" "$b" 644
+	done
+	add_dir 755 /run/netns
+	add_dir 755 /etc/heteropod
+	iptables_tools
+	busybox_applets
 	emit conf 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 	emit conf 'WORKDIR /'
 	emit conf 'CMD ["/bin/sh"]'
