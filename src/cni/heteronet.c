@@ -186,6 +186,7 @@ static int cmd_add(struct hp_cni_conf *conf, struct hp_cni_error *err)
 	req = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "op", "pod-adopt", "pod", name,
 			"netns", at.netns, "ip", ip, "dpu", conf->dpu, "network", conf->name,
 			"container", at.container, "ifname", at.ifname);
+	json_object_set_new(req, "wire_fallback", json_boolean(conf->wire_fallback));
 	r = agent_call(conf, req, &resp, &reach, err);
 	json_decref(req);
 	if (r < 0)

@@ -67,7 +67,7 @@ bridge() {
 hn_conf() {
 	jq -n --arg v "$1" --arg node "$2" --arg net "$NET1" --slurpfile prev "$3" \
 		'{cniVersion: $v, name: $net, type: "heteronet", node: $node, dpu: "dpu0",
-		  someFutureKey: {ignored: true}, prevResult: $prev[0]}'
+		  wireFallback: true, someFutureKey: {ignored: true}, prevResult: $prev[0]}'
 }
 # expect_cni_error WHAT CODE CMD...: CMD fails with the spec's error object and CODE.
 expect_cni_error() {
@@ -242,7 +242,7 @@ jq -n --arg net "$NET2" --arg br "$BR2" --arg sub "$SUB2/24" --arg dir "$TMP/ipa
 	'{cniVersion: "1.0.0", name: $net, plugins: [
 	   {type: "bridge", bridge: $br, isGateway: true, ipMasq: false,
 	    ipam: {type: "host-local", ranges: [[{subnet: $sub}]], routes: [{dst: "0.0.0.0/0"}], dataDir: $dir}},
-	   {type: "heteronet", node: $node}]}' >"$TMP/cni-net/$NET2.conflist"
+	   {type: "heteronet", node: $node, wireFallback: true}]}' >"$TMP/cni-net/$NET2.conflist"
 
 # A tiny image: busybox and the static probe.
 cp /bin/busybox "$PROBE_STATIC" "$TMP/img/bin/"

@@ -233,8 +233,9 @@ static json_t *pod_json(const struct agent *a, const struct hp_pod *pod)
 	char ip[32];
 
 	hp_ip4_format(pod->ip, ip, sizeof(ip));
-	return json_pack("{s:s, s:i, s:s, s:s, s:b}", "name", pod->name, "id", pod->id, "ip", ip,
-			 "dpu", a->node.cfg.dpu[pod->dpu].name, "adopted", pod->adopted);
+	return json_pack("{s:s, s:i, s:s, s:s, s:b, s:b}", "name", pod->name, "id", pod->id, "ip",
+			 ip, "dpu", a->node.cfg.dpu[pod->dpu].name, "adopted", pod->adopted,
+			 "wire_fallback", pod->wire_fallback);
 }
 
 static int pod_from_json(json_t *j, struct hp_pod *pod)
@@ -254,6 +255,7 @@ static int pod_from_json(json_t *j, struct hp_pod *pod)
 	pod->id = (unsigned)id;
 	pod->dpu = (unsigned)strtoul(dpu + 3, NULL, 10);
 	pod->adopted = json_is_true(json_object_get(j, "adopted"));
+	pod->wire_fallback = pod->adopted && json_is_true(json_object_get(j, "wire_fallback"));
 	if (pod->dpu >= HP_MAX_DPUS || hp_ip4_parse(ip, &pod->ip) < 0)
 		return -EBADMSG;
 	return 0;
@@ -1137,6 +1139,7 @@ static json_t *ctl_pod_adopt(struct agent *a, json_t *req)
 	e->pod.dpu = (unsigned)di - 1;
 	e->pod.ip = addr;
 	e->pod.adopted = true;
+	e->pod.wire_fallback = json_is_true(json_object_get(req, "wire_fallback"));
 	e->pod.id = alloc_pod_id(a);
 	if (!e->pod.id)
 		return reply_err(1, "no pod id left");

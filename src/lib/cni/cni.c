@@ -128,6 +128,12 @@ int hp_cni_conf_parse(const char *text, size_t len, struct hp_cni_conf *ret,
 			goto fail;
 		}
 	}
+	v = json_object_get(c.root, "wireFallback");
+	if (v && !json_is_boolean(v)) {
+		r = hp_cni_fail(err, HP_CNI_ERR_CONFIG, NULL, "'wireFallback' must be true or false");
+		goto fail;
+	}
+	c.wire_fallback = json_is_true(v);
 	v = json_object_get(c.root, "prevResult");
 	if (v && !json_is_null(v)) {
 		if (!json_is_object(v)) {

@@ -56,6 +56,8 @@ struct hp_cni_conf {
 	char name[256];			 /* the network's name */
 	char node[HP_NODE_NAME_MAX + 1]; /* "node": the HeteroPod node (default "hp") */
 	char dpu[16];			 /* "dpu": the DPU the pods span (default "dpu0") */
+	bool wire_fallback;		 /* "wireFallback": containers' binds are not
+					  * announced (not heteropod-runtime), default false */
 	json_t *prev_result;		 /* "prevResult" (borrowed from root) or NULL */
 	json_t *valid_attachments;	 /* GC: "cni.dev/valid-attachments" (borrowed) or NULL */
 	json_t *root;			 /* the whole configuration (owned) */

@@ -379,7 +379,7 @@ static int half_build(const struct hp_node *n, const struct hp_pod *pod, unsigne
 		}
 	}
 
-	rules = netfilter_rules(tun, dpu_side, dpu_side && pod->adopted ? ip : NULL);
+	rules = netfilter_rules(tun, dpu_side, dpu_side && pod->wire_fallback ? ip : NULL);
 	if (!rules) {
 		r = -ENOMEM;
 		goto fail;

@@ -35,9 +35,11 @@ struct hp_pod {
 	unsigned id;  /* 1.., also the VXLAN VNI */
 	uint32_t ip;  /* host byte order */
 	unsigned dpu; /* index of the DPU the pod spans */
-	bool adopted; /* the host half is a runtime's namespace (CNI): its containers'
-		       * binds are not announced, so the DPU half passes wire
-		       * connections no socket of its own takes on to the host half */
+	bool adopted; /* the host half is a runtime's namespace (CNI) */
+	bool wire_fallback; /* adopted, and its containers' binds are not announced
+			     * (a runtime other than heteropod-runtime): the DPU half
+			     * passes wire connections no socket of its own takes on
+			     * to the host half */
 };
 
 /* Host half: pu_index 0; DPU half: 1 + pod->dpu. */

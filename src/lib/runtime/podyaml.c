@@ -118,6 +118,23 @@ static int init_restart_workaround(yaml_document_t *d, int spec)
 	return 1;
 }
 
+/*
+ * The item ids of a sequence node, copied: adding nodes to the document
+ * moves its node array, so a node pointer or item iterator does not
+ * survive an edit. NULL-free list of count items (caller frees).
+ */
+static int *seq_items(yaml_document_t *d, int seq, size_t *count)
+{
+	yaml_node_t *n = hp_yaml_node(d, seq);
+	size_t k = hp_yaml_is_seq(n) ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+	int *ids = calloc(k + 1, sizeof(int));
+
+	if (ids && k)
+		memcpy(ids, n->data.sequence.items.start, k * sizeof(int));
+	*count = ids ? k : 0;
+	return ids;
+}
+
 /* The pod name podman 4 gives a workload's (first) pod. */
 static char *pod_name(const char *kind, const char *name)
 {
@@ -136,13 +153,11 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 	if (!kind)
 		return 0;
 	if (!strcmp(kind, "List")) {
-		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
+		size_t n;
+		_cleanup_free_ int *items = seq_items(d, hp_yaml_get(d, obj, "items"), &n);
 
-		if (!hp_yaml_is_seq(items))
-			return 0;
-		for (yaml_node_item_t *it = items->data.sequence.items.start;
-		     it < items->data.sequence.items.top; it++)
-			if (do_object(d, *it, file, pods, err) < 0)
+		for (size_t i = 0; i < n; i++)
+			if (do_object(d, items[i], file, pods, err) < 0)
 				return -EINVAL;
 		return 0;
 	}
@@ -187,12 +202,14 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 			json_decref(placement);
 			return -EINVAL;
 		}
-		for (yaml_node_item_t *it = seq->data.sequence.items.start;
-		     it < seq->data.sequence.items.top; it++) {
-			if (tag_container(d, *it, placement) < 0) {
+		size_t n;
+		_cleanup_free_ int *items = seq_items(d, hp_yaml_get(d, spec, lists[l]), &n);
+
+		for (size_t i = 0; i < n; i++) {
+			if (tag_container(d, items[i], placement) < 0) {
 				json_decref(placement);
 				hp_error_set(err, "%s:%u: %s/%s: a container without a name or with an env that is not a list",
-					     file, hp_yaml_line(hp_yaml_node(d, *it)), kind, name);
+					     file, hp_yaml_line(hp_yaml_node(d, items[i])), kind, name);
 				return -EINVAL;
 			}
 		}
