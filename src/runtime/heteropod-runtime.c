@@ -78,6 +78,26 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
+#define PRELOAD_LIB "libheteropod-preload.so"
+
+/* A file installed beside this program: 0 and its path, or -ENOENT. */
+static int sibling(const char *name, char *buf, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len <= 0)
+		return -ENOENT;
+	self[len] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(buf, n, "%s/%s", self, name);
+	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
+}
+
 /* exec runc with the global flags and args; returns only on failure. */
 static int exec_runc(char **args)
 {
@@ -308,6 +328,9 @@ static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const
 		close(pfd[0]);
 		json_object_set(req, "spec", spec);
 		json_object_set_new(req, "bundle", json_string(bundle));
+		/* The DPU agent mounts its own socket and interposer. */
+		json_object_set_new(req, "accel",
+				    json_boolean(ref->window && hp_spec_accel_wanted(spec)));
 		hp_node_agent_sock(ref->node, "host", sock, sizeof(sock));
 		fd = hp_ctl_connect(sock);
 		if (fd < 0) {
@@ -421,6 +444,15 @@ static int cmd_create(int argc, char **argv)
 	}
 
 	/* On the host: runc does the work on the adjusted bundle. */
+	if (in_pod && ref.window && hp_spec_accel_wanted(spec)) {
+		char lib[PATH_MAX], sock[PATH_MAX];
+
+		if (sibling(PRELOAD_LIB, lib, sizeof(lib)) == 0) {
+			hp_node_agent_sock(ref.node, "host", sock, sizeof(sock));
+			if (hp_spec_accelerate(spec, lib, sock, ref.pod) < 0)
+				return fail(EXIT_FAIL, "create: cannot give %s hetero-socket", id);
+		}
+	}
 	if (in_pod && !systemd_cgroup) {
 		_cleanup_free_ char *cg = hp_sprintf("/heteropod.%s/host/pod.%s/ctr-%.12s", ref.node,
 						     ref.pod, id);

@@ -135,6 +135,45 @@ static void test_edits(void)
 	      !hp_ctr_id_valid(".hidden"));
 }
 
+static void test_accel(void)
+{
+	json_t *s = spec_with(NULL, NULL, "app"), *mounts;
+	const char *env;
+	size_t i;
+	json_t *m;
+	bool lib = false, sock = false, jansson = false;
+
+	CHECK(hp_spec_accel_wanted(s));
+	hp_spec_setenv(s, "LD_PRELOAD", "/usr/lib/other.so");
+	CHECK(hp_spec_accelerate(s, "/opt/hp/libheteropod-preload.so", "/run/heteropod/n/host.sock",
+				 "web") == 0);
+	mounts = json_object_get(s, "mounts");
+	json_array_foreach(mounts, i, m) {
+		const char *dst = json_string_value(json_object_get(m, "destination"));
+
+		lib |= !strcmp(dst, HP_ACCEL_DIR "/libheteropod-preload.so");
+		sock |= !strcmp(dst, HP_ACCEL_DIR "/agent.sock");
+		jansson |= !strncmp(dst, HP_ACCEL_DIR "/libjansson", strlen(HP_ACCEL_DIR "/libjansson"));
+	}
+	CHECK(lib && sock && jansson);
+	env = NULL;
+	json_array_foreach(json_object_get(json_object_get(s, "process"), "env"), i, m)
+		if (!strncmp(json_string_value(m), "LD_PRELOAD=", 11))
+			env = json_string_value(m);
+	/* The interposer comes first, what the image preloads stays. */
+	CHECK_STR(env, "LD_PRELOAD=" HP_ACCEL_DIR "/libheteropod-preload.so:/usr/lib/other.so");
+	json_decref(s);
+
+	s = spec_with(NULL, NULL, "app");
+	json_object_set_new(json_object_get(s, "annotations"), HP_ANN_ACCEL, json_string("false"));
+	CHECK(!hp_spec_accel_wanted(s));
+	json_decref(s);
+	s = spec_with(NULL, NULL, "app");
+	hp_spec_setenv(s, HP_ENV_ACCEL, "0");
+	CHECK(!hp_spec_accel_wanted(s));
+	json_decref(s);
+}
+
 static void test_base64(void)
 {
 	const unsigned char data[] = { 0, 1, 2, 250, 255, '\n', 'x' };
@@ -242,6 +281,7 @@ int main(void)
 {
 	test_placement();
 	test_edits();
+	test_accel();
 	test_base64();
 	test_play_yaml();
 	return check_done("test-spec");

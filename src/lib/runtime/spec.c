@@ -2,6 +2,7 @@
 #include "runtime/spec.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <sys/resource.h>
 
 static const char *env_lookup(json_t *spec, const char *name)
@@ -229,6 +230,54 @@ int hp_spec_add_bind(json_t *spec, const char *src, const char *dst, bool ro)
 					       ro ? "ro" : "rw", "nosuid")) ?
 		       -ENOMEM :
 		       0;
+}
+
+bool hp_spec_accel_wanted(json_t *spec)
+{
+	const char *a = json_string_value(
+		json_object_get(json_object_get(spec, "annotations"), HP_ANN_ACCEL));
+	const char *e = env_lookup(spec, HP_ENV_ACCEL);
+
+	if (a && (!strcmp(a, "false") || !strcmp(a, "0")))
+		return false;
+	return !(e && (!strcmp(e, "false") || !strcmp(e, "0")));
+}
+
+int hp_spec_accelerate(json_t *spec, const char *preload_lib, const char *agent_sock,
+		       const char *pod)
+{
+	const char *lib = strrchr(preload_lib, '/') ? strrchr(preload_lib, '/') + 1 : preload_lib;
+	_cleanup_free_ char *lib_dst = hp_sprintf(HP_ACCEL_DIR "/%s", lib);
+	_cleanup_free_ char *preload = NULL;
+	const char *old = env_lookup(spec, "LD_PRELOAD");
+	Dl_info info;
+	int r;
+
+	if (!lib_dst)
+		return -ENOMEM;
+	preload = old && *old ? hp_sprintf("%s:%s", lib_dst, old) : strdup(lib_dst);
+	if (!preload)
+		return -ENOMEM;
+	r = hp_spec_add_bind(spec, preload_lib, lib_dst, true);
+	/* The interposer finds libjansson beside itself ($ORIGIN): the
+	 * container's image need not have it. */
+	if (r >= 0 && dladdr((void *)json_object, &info) && info.dli_fname) {
+		_cleanup_free_ char *real = realpath(info.dli_fname, NULL);
+		const char *base = strrchr(info.dli_fname, '/');
+		_cleanup_free_ char *dst = hp_sprintf(HP_ACCEL_DIR "/%s", base ? base + 1 : "libjansson.so.4");
+
+		if (real && dst)
+			r = hp_spec_add_bind(spec, real, dst, true);
+	}
+	if (r >= 0)
+		r = hp_spec_add_bind(spec, agent_sock, HP_ACCEL_DIR "/agent.sock", false);
+	if (r >= 0)
+		r = hp_spec_setenv(spec, "LD_PRELOAD", preload);
+	if (r >= 0)
+		r = hp_spec_setenv(spec, "HETERONET_AGENT", HP_ACCEL_DIR "/agent.sock");
+	if (r >= 0)
+		r = hp_spec_setenv(spec, "HETERONET_POD", pod);
+	return r;
 }
 
 bool hp_ctr_id_valid(const char *id)

@@ -59,6 +59,21 @@ int hp_spec_setenv(json_t *spec, const char *name, const char *value);
 /* Bind-mount src at dst inside the container. */
 int hp_spec_add_bind(json_t *spec, const char *src, const char *dst, bool ro);
 
+/*
+ * hetero-socket for the container: unless the pod says
+ * heteropod.io/accel: "false" (or the container HETEROPOD_ACCEL=0), its TCP
+ * connections to the pod's other half use the pod's window. The container
+ * then gets the interposer (preload_lib, with the libjansson it links,
+ * beside it) and its PU agent's socket bind-mounted under HP_ACCEL_DIR, and
+ * LD_PRELOAD, HETERONET_AGENT and HETERONET_POD set.
+ */
+#define HP_ANN_ACCEL "heteropod.io/accel"
+#define HP_ENV_ACCEL "HETEROPOD_ACCEL"
+#define HP_ACCEL_DIR "/run/heteropod-accel"
+bool hp_spec_accel_wanted(json_t *spec);
+int hp_spec_accelerate(json_t *spec, const char *preload_lib, const char *agent_sock,
+		       const char *pod);
+
 /* Container ids as runc accepts them, and safe as file names. */
 bool hp_ctr_id_valid(const char *id);
 
