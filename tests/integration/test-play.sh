@@ -101,7 +101,49 @@ expect_status "play --down" 0 "$HP" play "$TMP/talk.yaml" --down
 expect_eq "nothing left on the DPU" "$(dpu_ctrs)" 0
 expect_eq "nor on the node" "$(agent_pods)" 0
 
-# 5. Errors leave nothing behind.
+# 5. Volumes across PUs: a configMap and an emptyDir the host writes.
+cat >"$TMP/vol.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: conf$NODE
+data:
+  greeting.txt: hello from a configMap
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: vol$NODE
+  annotations:
+    heteropod.io/placement: '{"reader": "dpu0"}'
+spec:
+  restartPolicy: OnFailure
+  containers:
+  - name: writer
+    image: localhost/heteropod/toolbox:latest
+    command: ["sh", "-c", "echo written-on-the-host > /shared/f; exec sleep 600"]
+    volumeMounts: [{name: shared, mountPath: /shared}]
+  - name: reader
+    image: localhost/heteropod/toolbox:latest
+    command: ["sh", "-c", "while [ ! -s /shared/f ]; do sleep 0.1; done; cat /conf/greeting.txt; echo; cat /shared/f; exec sleep 600"]
+    volumeMounts: [{name: conf, mountPath: /conf}, {name: shared, mountPath: /shared}]
+  volumes:
+  - {name: conf, configMap: {name: conf$NODE}}
+  - {name: shared, emptyDir: {}}
+YAML
+PLAYED+=("$TMP/vol.yaml")
+expect_status "play a pod whose DPU container mounts a configMap and an emptyDir" 0 "$HP" play "$TMP/vol.yaml"
+logs=
+for _ in $(seq 50); do
+	logs=$(podman logs "vol$NODE-reader" 2>&1)
+	[[ $logs == *written* ]] && break
+	sleep 0.1
+done
+expect_match "the DPU container reads the configMap" "$logs" "hello from a configMap"
+expect_match "and what the host container wrote in the shared emptyDir" "$logs" "written-on-the-host"
+expect_status "play --down" 0 "$HP" play "$TMP/vol.yaml" --down
+
+# 6. Errors leave nothing behind.
 sed 's/"talker": "dpu0"/"talker": "dpu7"/' "$TMP/talk.yaml" >"$TMP/bad.yaml"
 expect_status "a placement on a PU the node lacks" 2 "$HP" play "$TMP/bad.yaml"
 expect_match "is refused by name" "$(cat "$TMP/err")" "dpu7"
