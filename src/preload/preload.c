@@ -25,10 +25,14 @@
 
 #include "psock.h"
 
+#include "netns/hnetns.h"
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -80,6 +84,7 @@ static struct {
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
@@ -90,6 +95,7 @@ static struct {
 
 static __thread int in_shim __attribute__((tls_model("initial-exec")));
 static struct psock **fdtab; /* per process (copied by fork, as descriptors are) */
+static uint8_t *listeners;   /* fd -> we marked this listener capable */
 static int fd_high = -1;
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -127,6 +133,7 @@ static void resolve_real(void)
 	R(sendfile);
 	R(splice);
 	R(getsockopt);
+	R(setsockopt);
 	R(poll);
 	R(ppoll);
 	R(select);
@@ -172,8 +179,17 @@ static bool table_ready(void)
 		void *p = mmap(NULL, sizeof(*fdtab) * PS_FD_MAX, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p != MAP_FAILED)
+		void *l = mmap(NULL, PS_FD_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p != MAP_FAILED && l != MAP_FAILED) {
+			listeners = l;
 			__atomic_store_n(&fdtab, p, __ATOMIC_RELEASE);
+		} else {
+			if (p != MAP_FAILED)
+				munmap(p, sizeof(*fdtab) * PS_FD_MAX);
+			if (l != MAP_FAILED)
+				munmap(l, PS_FD_MAX);
+		}
 	}
 	pthread_mutex_unlock(&tab_lock);
 	return fdtab != NULL;
@@ -189,6 +205,7 @@ static void track(int fd, struct psock *ps)
 }
 
 static void epoll_forget_fd(int fd);
+static void dup_listener(int oldfd, int newfd);
 
 /* The descriptor goes away in this process (close, dup2 over it, exec). */
 static void untrack(int fd)
@@ -255,6 +272,15 @@ static struct psock *data_sock(int fd, bool want_block)
 	return st == PS_WINDOW || st == PS_BROKEN ? ps : NULL;
 }
 
+/* The application marked the socket itself: it speaks hetero-socket on its own. */
+static bool app_capable(int fd)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return REAL(getsockopt)(fd, SOL_TCP, HNETNS_SO_CAPABLE, &v, &l) == 0 && v;
+}
+
 static bool is_inet_stream(int fd)
 {
 	int v = 0;
@@ -289,7 +315,8 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return r;
 	}
 	in_shim++;
-	ps = is_inet_stream(fd) && table_ready() ? ps_new(fd, PS_CONNECTING, true) : NULL;
+	ps = is_inet_stream(fd) && !app_capable(fd) && table_ready() ? ps_new(fd, PS_CONNECTING, true)
+								       : NULL;
 	if (ps && !ps_mark_capable(fd)) {
 		ps_release(ps, fd); /* not in a pod half */
 		ps = NULL;
@@ -313,20 +340,22 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 EXPORT int listen(int fd, int backlog)
 {
-	if (!in_shim && is_inet_stream(fd)) {
+	if (!in_shim && fd >= 0 && fd < PS_FD_MAX && is_inet_stream(fd) && !app_capable(fd)) {
 		in_shim++;
-		if (ps_window())
-			ps_mark_capable(fd); /* EINVAL when already listening: fine */
+		/* (EINVAL when it already listens unmarked: it stays plain.) */
+		if (ps_window() && table_ready() && ps_mark_capable(fd))
+			listeners[fd] = 1;
 		in_shim--;
 	}
 	return REAL(listen)(fd, backlog);
 }
 
-static void accepted(int fd)
+static void accepted(int lfd, int fd)
 {
 	struct psock *ps;
 
-	if (fd < 0 || fd >= PS_FD_MAX || in_shim)
+	if (fd < 0 || fd >= PS_FD_MAX || in_shim || lfd < 0 || lfd >= PS_FD_MAX || !fdtab ||
+	    !listeners[lfd])
 		return;
 	in_shim++;
 	if (ps_peer_capable(fd) && table_ready()) {
@@ -344,7 +373,7 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 	int r = REAL(accept)(fd, addr, len);
 
 	if (r >= 0)
-		accepted(r);
+		accepted(fd, r);
 	return r;
 }
 
@@ -353,7 +382,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	int r = REAL(accept4)(fd, addr, len, flags);
 
 	if (r >= 0)
-		accepted(r);
+		accepted(fd, r);
 	return r;
 }
 
@@ -653,10 +682,17 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 
 /* --- descriptors -------------------------------------------------------------- */
 
+static void forget_listener(int fd)
+{
+	if (listeners && fd >= 0 && fd < PS_FD_MAX)
+		listeners[fd] = 0;
+}
+
 EXPORT int close(int fd)
 {
 	if (lookup(fd))
 		untrack(fd);
+	forget_listener(fd);
 	return REAL(close)(fd);
 }
 
@@ -718,8 +754,10 @@ static int fcntl_common(int (*fn)(int, int, void *), int fd, int cmd, void *arg)
 		return r;
 	if (cmd == F_SETFL)
 		set_nonblock(fd, (long)arg & O_NONBLOCK);
-	else if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+	else if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
 		track_dup(fd, r);
+		dup_listener(fd, r);
+	}
 	return r;
 }
 
@@ -749,15 +787,25 @@ EXPORT int dup(int fd)
 {
 	int r = REAL(dup)(fd);
 
-	if (r >= 0)
+	if (r >= 0) {
 		track_dup(fd, r);
+		dup_listener(fd, r);
+	}
 	return r;
+}
+
+static void dup_listener(int oldfd, int newfd)
+{
+	if (listeners && oldfd >= 0 && oldfd < PS_FD_MAX && newfd >= 0 && newfd < PS_FD_MAX)
+		listeners[newfd] = listeners[oldfd];
 }
 
 static int dup_over(int r, int oldfd, int newfd)
 {
-	if (r >= 0 && oldfd != newfd)
+	if (r >= 0 && oldfd != newfd) {
 		track_dup(oldfd, newfd);
+		dup_listener(oldfd, newfd);
+	}
 	return r;
 }
 
@@ -765,6 +813,8 @@ EXPORT int dup2(int oldfd, int newfd)
 {
 	if (oldfd != newfd && lookup(newfd))
 		untrack(newfd); /* dup2 closes it */
+	if (oldfd != newfd)
+		forget_listener(newfd);
 	return dup_over(REAL(dup2)(oldfd, newfd), oldfd, newfd);
 }
 
@@ -772,13 +822,31 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	if (oldfd != newfd && lookup(newfd))
 		untrack(newfd);
+	if (oldfd != newfd)
+		forget_listener(newfd);
 	return dup_over(REAL(dup3)(oldfd, newfd, flags), oldfd, newfd);
+}
+
+/* TCP_NODELAY of a socket on the window: what the application set (doorbells need it on). */
+static struct psock *nodelay_sock(int fd, int level, int name)
+{
+	struct psock *ps = level == IPPROTO_TCP && name == TCP_NODELAY ? lookup(fd) : NULL;
+
+	return ps && ps_state(ps) == PS_WINDOW ? ps : NULL;
 }
 
 EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 {
-	struct psock *ps = lookup(fd);
-	int r = REAL(getsockopt)(fd, level, name, val, len);
+	struct psock *ps = nodelay_sock(fd, level, name);
+	int r;
+
+	if (ps && val && len && *len >= sizeof(int)) {
+		*(int *)val = ps->app_nodelay;
+		*len = sizeof(int);
+		return 0;
+	}
+	ps = lookup(fd);
+	r = REAL(getsockopt)(fd, level, name, val, len);
 
 	/* A non-blocking connect() has finished: negotiate now, before the
 	 * application sends anything. */
@@ -791,6 +859,23 @@ EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		in_shim--;
 		errno = e;
 	}
+	return r;
+}
+
+/* An application that marks its own sockets speaks hetero-socket itself. */
+EXPORT int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	struct psock *ps = nodelay_sock(fd, level, name);
+	int r;
+
+	if (ps && val && len >= sizeof(int)) {
+		ps->app_nodelay = *(const int *)val != 0;
+		return 0;
+	}
+	r = REAL(setsockopt)(fd, level, name, val, len);
+
+	if (r == 0 && !in_shim && level == SOL_TCP && name == HNETNS_SO_CAPABLE)
+		forget_listener(fd);
 	return r;
 }
 

@@ -306,8 +306,17 @@ out:
 
 static void setup_conn(struct psock *ps, int fd)
 {
+	socklen_t l = sizeof(ps->app_nodelay);
+	int one = 1;
+
 	ps->conn.fd = fd;
 	ps->conn.sleep_ms = PS_SLEEP_MS;
+	/* A doorbell must leave at once: Nagle would hold it back until the
+	 * previous one is acknowledged (a delayed ACK: 40 ms). The application
+	 * keeps seeing the value it set. */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &ps->app_nodelay, &l) < 0)
+		ps->app_nodelay = 0;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* Connected, capable or not: decide. Caller holds ps->lock. */

@@ -54,6 +54,7 @@ struct psock {
 	_Atomic uint32_t flags;
 	_Atomic uint32_t tx_full; /* bumped when a write finds no room (edge-triggered EPOLLOUT) */
 	bool connector;
+	int app_nodelay; /* TCP_NODELAY as the application set it (doorbells need it on) */
 	pthread_mutex_t lock;    /* state changes, holders, the producer side */
 	pthread_mutex_t rx_lock; /* the consumer side */
 	/* Which processes hold descriptors for it, and how many. */
