@@ -614,6 +614,8 @@ void ps_arm(struct psock *ps, short want)
 
 uint32_t ps_rx_prod(struct psock *ps)
 {
+	if (ps_state(ps) != PS_WINDOW)
+		return 0;
 	return atomic_load_explicit(&ps->conn.end.rx->prod, memory_order_acquire);
 }
 
