@@ -33,6 +33,31 @@ static void exec_usage(FILE *f)
 		ACCEL_DEFAULT ? " (the default)" : "");
 }
 
+/* LD_PRELOAD without the interposer (a --no-accel run from inside an accelerated one). */
+static void strip_preload(void)
+{
+	const char *old = getenv("LD_PRELOAD");
+	_cleanup_free_ char *copy = NULL, *out = NULL;
+	char *tok, *save = NULL;
+	size_t n = 0;
+
+	if (!old || !strstr(old, PRELOAD_LIB))
+		return;
+	copy = strdup(old);
+	out = calloc(1, strlen(old) + 1);
+	if (!copy || !out)
+		return;
+	for (tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+		if (strstr(tok, PRELOAD_LIB))
+			continue;
+		n += sprintf(out + n, "%s%s", n ? ":" : "", tok);
+	}
+	if (n)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
 /* Preload the interposer (it sits beside this binary), before what is there. */
 static void inject_preload(void)
 {
@@ -129,6 +154,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	/* Where hetero-socket asks for the pod's window (the agent checks who asks). */
 	unsetenv("HETERONET_AGENT");
 	unsetenv("HETERONET_POD");
+	strip_preload();
 	if (accel && json_is_true(json_object_get(resp, "window"))) {
 		setenv("HETERONET_AGENT", sock, 1);
 		setenv("HETERONET_POD", pod, 1);
