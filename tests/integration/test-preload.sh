@@ -124,6 +124,29 @@ done
 expect_eq "5 more connections, all served" "$(grep -c 'nginx here' "$TMP/ngx-many.out")" 5
 expect_eq "  all on the window" "$(stats "$TMP/ngx.stats")" "connect=5 accept=5"
 
+# wrk: 20 concurrent keep-alive connections (epoll, non-blocking) for 2 s.
+wrk_rate() {
+	new_stats "$TMP/wrk.stats" # the client's; nginx writes to ngx.stats
+	new_stats "$TMP/ngx.stats"
+	HETERONET_STATS=$TMP/wrk.stats "$HP" exec web --pu host "$1" -- \
+		wrk -t1 -c20 -d2 http://127.0.0.1:8180/index.html >"$TMP/wrk.out" 2>&1
+	awk '/Requests\/sec/ {print $2}' "$TMP/wrk.out"
+}
+wrk_accel=$(wrk_rate --accel)
+expect_match "wrk -> nginx preloaded: requests served, no errors" "$(cat "$TMP/wrk.out")" \
+	"[0-9]+ requests in"
+expect_eq "  no socket errors or non-2xx answers" \
+	"$(grep -cE 'Socket errors|Non-2xx' "$TMP/wrk.out")" 0
+# (nginx closes a keep-alive connection after 1000 requests; wrk opens another)
+c=$(grep -c 'role=connect window' "$TMP/wrk.stats")
+a=$(grep -c 'role=accept window' "$TMP/ngx.stats")
+expect_eq "  every connection (at least 20) on the window at both ends ($c/$a)" \
+	"$((c >= 20 && c == a)) $(cat "$TMP/wrk.stats" "$TMP/ngx.stats" | grep -c ' tcp ')" "1 0"
+wrk_plain=$(wrk_rate --no-accel)
+expect_eq "wrk --no-accel: nothing on the window" "$(stats "$TMP/wrk.stats")" "connect=0 accept=0"
+echo "wrk -> nginx (20 connections, /index.html): preloaded $wrk_accel req/s, --no-accel $wrk_plain req/s"
+expect_eq "no nginx worker crashed" "$(grep -c 'exited on signal' "$TMP/nginx-error.log")" 0
+
 # Same half: no window between two processes of dpu0; plain TCP, and it works.
 new_stats "$TMP/same.stats"
 out=$(HETERONET_STATS=$TMP/same.stats "$HP" exec web --pu dpu0 -- curl -sf http://127.0.0.1:8180/index.html)
