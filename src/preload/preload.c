@@ -53,6 +53,9 @@
 #define PS_MSG_BLOCK 0x40000000 /* internal: wait for room even on a non-blocking socket */
 
 static struct {
+	int (*socket)(int, int, int);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
 	int (*connect)(int, const struct sockaddr *, socklen_t);
 	int (*listen)(int, int);
 	int (*accept)(int, struct sockaddr *, socklen_t *);
@@ -102,6 +105,9 @@ static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
 static void resolve_real(void)
 {
 #define R(name) real.name = dlsym(RTLD_NEXT, #name)
+	R(socket);
+	R(close_range);
+	R(closefrom);
 	R(connect);
 	R(listen);
 	R(accept);
@@ -152,6 +158,8 @@ __attribute__((constructor)) static void preload_init(void)
 	if (!real.connect)
 		resolve_real();
 }
+
+static void forget_listener(int fd);
 #define REAL(name) (real.name ? real.name : (resolve_real(), real.name))
 
 static inline ssize_t ret(ssize_t r)
@@ -294,6 +302,28 @@ static bool is_inet_stream(int fd)
 
 /* --- connection set-up ------------------------------------------------------ */
 
+/*
+ * A descriptor number the kernel hands out anew cannot be one of ours: if
+ * the table still says so, the old one was closed behind our back (by libc
+ * internally, or a raw syscall). Forget it.
+ */
+static void fresh_fd(int fd)
+{
+	if (fd < 0 || fd >= PS_FD_MAX || !fdtab || in_shim)
+		return;
+	if (fdtab[fd])
+		untrack(fd);
+	forget_listener(fd);
+}
+
+EXPORT int socket(int domain, int type, int proto)
+{
+	int r = REAL(socket)(domain, type, proto);
+
+	fresh_fd(r);
+	return r;
+}
+
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct psock *ps;
@@ -372,6 +402,7 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	int r = REAL(accept)(fd, addr, len);
 
+	fresh_fd(r);
 	if (r >= 0)
 		accepted(fd, r);
 	return r;
@@ -381,6 +412,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	int r = REAL(accept4)(fd, addr, len, flags);
 
+	fresh_fd(r);
 	if (r >= 0)
 		accepted(fd, r);
 	return r;
@@ -694,6 +726,36 @@ EXPORT int close(int fd)
 		untrack(fd);
 	forget_listener(fd);
 	return REAL(close)(fd);
+}
+
+static void forget_range(unsigned int first, unsigned int last)
+{
+	int hi = fd_high;
+
+	if (!fdtab || in_shim)
+		return;
+	for (unsigned int fd = first; fd <= last && (int)fd <= hi && fd < PS_FD_MAX; fd++) {
+		if (fdtab[fd])
+			untrack((int)fd);
+		forget_listener((int)fd);
+	}
+}
+
+EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!REAL(close_range))
+		return ret(-ENOSYS);
+	if (!(flags & CLOSE_RANGE_CLOEXEC))
+		forget_range(first, last);
+	return real.close_range(first, last, flags);
+}
+
+EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0)
+		forget_range((unsigned int)lowfd, ~0u);
+	if (REAL(closefrom))
+		real.closefrom(lowfd);
 }
 
 EXPORT int shutdown(int fd, int how)
