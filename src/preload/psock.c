@@ -41,7 +41,7 @@ static void fetch_window(void)
 	req = json_pack("{s:s, s:s}", "op", "window-fd", "pod", pod);
 	if (!req)
 		return;
-	r = hp_ctl_call_fd(sock, req, &resp, &fd, 5000);
+	r = hp_ctl_call_fd(sock, req, &resp, &fd, 2000); /* a dead agent: plain TCP soon */
 	json_decref(req);
 	if (r >= 0 && json_is_true(json_object_get(resp, "ok")) && fd >= 0) {
 		json_int_t side = json_integer_value(json_object_get(resp, "side"));

@@ -170,6 +170,47 @@ expect_match "static client -> accelerated server works" "$out" "hello from web"
 out=$("$HP" exec web --pu host --no-accel -- curl -sf http://127.0.0.1:8180/index.html)
 expect_eq "--no-accel client -> accelerated nginx works" "$out" "nginx here"
 
+# --- the peer's process dies: a reader blocked on the window sees EOF -------
+cat >"$TMP/die-srv.py" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8192)); s.listen()
+open(sys.argv[1], "w").close()
+c, _ = s.accept()
+c.sendall(b"x")
+time.sleep(60)
+EOF
+cat >"$TMP/die-cli.py" <<'EOF'
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", 8192))
+c.recv(1)
+open(sys.argv[1], "w").close()
+try:
+    r = c.recv(10)  # blocks until the server's process is killed
+    what = "eof" if r == b"" else "data"
+except ConnectionResetError:
+    what = "reset"
+print(what, "%.0f" % ((time.monotonic() - float(open(sys.argv[2]).read())) * 1000))
+EOF
+new_stats "$TMP/die.stats"
+HETERONET_STATS=$TMP/die.stats start_bg "$TMP/die-srv.log" "$HP" exec web --pu dpu0 -- $PY "$TMP/die-srv.py" "$TMP/r-die"
+die_srv=${STARTED_PIDS[-1]}
+wait_for "$TMP/r-die"
+wait_routed web host 8192
+HETERONET_STATS=$TMP/die.stats "$HP" exec web --pu host -- $PY "$TMP/die-cli.py" "$TMP/r-cli" "$TMP/t-kill" \
+	>"$TMP/die-cli.log" 2>&1 &
+cli=$!
+wait_for "$TMP/r-cli"
+sleep 0.3 # the client is asleep in recv() now
+$PY -c 'import time; print(time.monotonic())' >"$TMP/t-kill"
+kill -KILL "$die_srv"
+wait "$cli"
+read -r what ms <"$TMP/die-cli.log"
+expect_eq "server killed: the blocked reader sees EOF" "$what" "eof"
+expect_eq "  within 100 ms ($ms ms)" "$((ms < 100))" 1
+expect_eq "  the connection was on the window" "$(stats "$TMP/die.stats")" "connect=1 accept=1"
+
 # --- iperf3: throughput preloaded vs --no-accel (reported, not judged) ------
 # iperf3 MODE PORT: prints received bits/s
 iperf() {
