@@ -100,6 +100,7 @@ static __thread int in_shim __attribute__((tls_model("initial-exec")));
 static struct psock **fdtab; /* per process (copied by fork, as descriptors are) */
 static uint8_t *listeners;   /* fd -> we marked this listener capable */
 static int fd_high = -1;
+static pid_t table_pid; /* the process the table belongs to (0: no table yet) */
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void resolve_real(void)
@@ -151,12 +152,21 @@ static void resolve_real(void)
 		real.fcntl64 = real.fcntl;
 }
 
+/* Every fork() (ours, or libc's own as in daemon()) gives the child its own
+ * copy of the table; vfork() and posix_spawn() run no fork handlers. */
+static void forked_child(void)
+{
+	if (table_pid)
+		table_pid = getpid();
+}
+
 /* Resolved before main() (dlsym only: no network, no agent); and on demand
  * for calls made by other constructors that run before ours. */
 __attribute__((constructor)) static void preload_init(void)
 {
 	if (!real.connect)
 		resolve_real();
+	pthread_atfork(NULL, NULL, forked_child);
 }
 
 static void forget_listener(int fd);
@@ -191,6 +201,7 @@ static bool table_ready(void)
 
 		if (p != MAP_FAILED && l != MAP_FAILED) {
 			listeners = l;
+			table_pid = getpid();
 			__atomic_store_n(&fdtab, p, __ATOMIC_RELEASE);
 		} else {
 			if (p != MAP_FAILED)
@@ -201,6 +212,15 @@ static bool table_ready(void)
 	}
 	pthread_mutex_unlock(&tab_lock);
 	return fdtab != NULL;
+}
+
+/*
+ * A vfork() child (posix_spawn, Python's subprocess) shares our memory until
+ * it execs: what it closes or dups before the exec must not touch our table.
+ */
+static bool foreign_process(void)
+{
+	return table_pid && getpid() != table_pid;
 }
 
 static void track(int fd, struct psock *ps)
@@ -220,7 +240,7 @@ static void untrack(int fd)
 {
 	struct psock *ps;
 
-	if (fd < 0 || fd >= PS_FD_MAX || !fdtab)
+	if (fd < 0 || fd >= PS_FD_MAX || !fdtab || foreign_process())
 		return;
 	pthread_mutex_lock(&tab_lock);
 	ps = fdtab[fd];
@@ -239,7 +259,7 @@ static void track_dup(int oldfd, int newfd)
 {
 	struct psock *ps = lookup(oldfd);
 
-	if (!ps || newfd < 0 || newfd >= PS_FD_MAX)
+	if (!ps || newfd < 0 || newfd >= PS_FD_MAX || foreign_process())
 		return;
 	in_shim++;
 	ps_hold(ps);
@@ -716,7 +736,7 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 
 static void forget_listener(int fd)
 {
-	if (listeners && fd >= 0 && fd < PS_FD_MAX)
+	if (listeners && fd >= 0 && fd < PS_FD_MAX && !foreign_process())
 		listeners[fd] = 0;
 }
 
@@ -732,7 +752,7 @@ static void forget_range(unsigned int first, unsigned int last)
 {
 	int hi = fd_high;
 
-	if (!fdtab || in_shim)
+	if (!fdtab || in_shim || foreign_process())
 		return;
 	for (unsigned int fd = first; fd <= last && (int)fd <= hi && fd < PS_FD_MAX; fd++) {
 		if (fdtab[fd])
@@ -858,7 +878,8 @@ EXPORT int dup(int fd)
 
 static void dup_listener(int oldfd, int newfd)
 {
-	if (listeners && oldfd >= 0 && oldfd < PS_FD_MAX && newfd >= 0 && newfd < PS_FD_MAX)
+	if (listeners && oldfd >= 0 && oldfd < PS_FD_MAX && newfd >= 0 && newfd < PS_FD_MAX &&
+	    !foreign_process())
 		listeners[newfd] = listeners[oldfd];
 }
 
@@ -975,7 +996,7 @@ static void before_exec(void)
 {
 	int hi = fd_high;
 
-	if (!fdtab || in_shim)
+	if (!fdtab || in_shim || foreign_process())
 		return;
 	for (int i = 0; i <= hi; i++) {
 		int fl;

@@ -211,6 +211,42 @@ expect_eq "server killed: the blocked reader sees EOF" "$what" "eof"
 expect_eq "  within 100 ms ($ms ms)" "$((ms < 100))" 1
 expect_eq "  the connection was on the window" "$(stats "$TMP/die.stats")" "connect=1 accept=1"
 
+# --- a server that spawns subprocesses (vfork + close_range + exec in the
+# child, which shares the server's memory) keeps its connection -----------
+cat >"$TMP/spawn-srv.py" <<'EOF'
+import socket, subprocess, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 8193)); s.listen()
+open(sys.argv[1], "w").close()
+c, _ = s.accept()
+c.recv(1)
+subprocess.run(["/bin/true"], check=True)
+subprocess.run("exit 0", shell=True, check=True)
+c.sendall(b"spawned")
+print(c.recv(10).decode(), flush=True)
+c.sendall(b"bye")
+c.close()
+EOF
+cat >"$TMP/spawn-cli.py" <<'EOF'
+import socket
+c = socket.create_connection(("127.0.0.1", 8193))
+c.sendall(b"a")
+r = c.recv(20)
+c.sendall(b"back")
+print(r.decode(), c.recv(20).decode())
+EOF
+new_stats "$TMP/spawn.stats"
+HETERONET_STATS=$TMP/spawn.stats start_bg "$TMP/spawn-srv.log" "$HP" exec web --pu dpu0 -- \
+	$PY "$TMP/spawn-srv.py" "$TMP/r-spawn"
+wait_for "$TMP/r-spawn"
+wait_routed web host 8193
+out=$(HETERONET_STATS=$TMP/spawn.stats timeout 20 "$HP" exec web --pu host -- $PY "$TMP/spawn-cli.py")
+expect_eq "a server spawning subprocesses keeps its connection" "$out" "spawned bye"
+wait_exit "${STARTED_PIDS[-1]}"
+expect_eq "  it read what came after" "$(cat "$TMP/spawn-srv.log")" "back"
+expect_eq "  on the window" "$(stats "$TMP/spawn.stats")" "connect=1 accept=1"
+
 # --- iperf3: throughput preloaded vs --no-accel (reported, not judged) ------
 # iperf3 MODE PORT: prints received bits/s
 iperf() {
