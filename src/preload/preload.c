@@ -94,11 +94,20 @@ static struct {
 	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
 } real;
 
 static __thread int in_shim __attribute__((tls_model("initial-exec")));
 static struct psock **fdtab; /* per process (copied by fork, as descriptors are) */
 static uint8_t *listeners;   /* fd -> we marked this listener capable */
+/* The last epoll registration of each untracked descriptor, so that a socket
+ * registered before connect() can be converted once we track it. */
+struct shadow {
+	int epfd_plus1;
+	uint32_t events;
+	epoll_data_t data;
+};
+static struct shadow *shadows;
 static int fd_high = -1;
 static pid_t table_pid; /* the process the table belongs to (0: no table yet) */
 static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -147,6 +156,7 @@ static void resolve_real(void)
 	R(pselect);
 	R(epoll_ctl);
 	R(epoll_pwait);
+	R(epoll_pwait2);
 #undef R
 	if (!real.fcntl64)
 		real.fcntl64 = real.fcntl;
@@ -198,9 +208,12 @@ static bool table_ready(void)
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		void *l = mmap(NULL, PS_FD_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *sh = mmap(NULL, sizeof(*shadows) * PS_FD_MAX, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (p != MAP_FAILED && l != MAP_FAILED) {
+		if (p != MAP_FAILED && l != MAP_FAILED && sh != MAP_FAILED) {
 			listeners = l;
+			shadows = sh;
 			table_pid = getpid();
 			__atomic_store_n(&fdtab, p, __ATOMIC_RELEASE);
 		} else {
@@ -208,6 +221,8 @@ static bool table_ready(void)
 				munmap(p, sizeof(*fdtab) * PS_FD_MAX);
 			if (l != MAP_FAILED)
 				munmap(l, PS_FD_MAX);
+			if (sh != MAP_FAILED)
+				munmap(sh, sizeof(*shadows) * PS_FD_MAX);
 		}
 	}
 	pthread_mutex_unlock(&tab_lock);
@@ -234,6 +249,7 @@ static void track(int fd, struct psock *ps)
 
 static void epoll_forget_fd(int fd);
 static void dup_listener(int oldfd, int newfd);
+static void adopt_registration(int fd, struct psock *ps);
 
 /* The descriptor goes away in this process (close, dup2 over it, exec). */
 static void untrack(int fd)
@@ -375,6 +391,7 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	if (!ps)
 		return REAL(connect)(fd, addr, len);
 	track(fd, ps);
+	adopt_registration(fd, ps);
 	r = REAL(connect)(fd, addr, len);
 	e = errno;
 	if (r == 0) {
@@ -736,8 +753,10 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 
 static void forget_listener(int fd)
 {
-	if (listeners && fd >= 0 && fd < PS_FD_MAX && !foreign_process())
+	if (listeners && fd >= 0 && fd < PS_FD_MAX && !foreign_process()) {
 		listeners[fd] = 0;
+		shadows[fd].epfd_plus1 = 0;
+	}
 }
 
 EXPORT int close(int fd)
@@ -1364,6 +1383,21 @@ static struct epreg *regs;
 static size_t nregs, capregs;
 static unsigned ep_round;
 
+/* Room for one more registration; caller holds ep_lock. */
+static bool reg_room(void)
+{
+	if (nregs == capregs) {
+		size_t cap = capregs ? capregs * 2 : 64;
+		struct epreg *nr = realloc(regs, cap * sizeof(*nr));
+
+		if (!nr)
+			return false;
+		regs = nr;
+		capregs = cap;
+	}
+	return true;
+}
+
 static struct epreg *find_reg(int epfd, int fd)
 {
 	for (size_t i = 0; i < nregs; i++)
@@ -1416,20 +1450,40 @@ static void restore_reg(struct epreg *r)
 	drop_reg(r);
 }
 
+/* This process may get a window (heteropod exec said where to ask). */
+static bool accel_env(void)
+{
+	static int v = -1;
+
+	if (v < 0)
+		v = secure_getenv("HETERONET_AGENT") != NULL;
+	return v;
+}
+
 EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 {
 	struct psock *ps = lookup(fd);
 	struct epreg *r;
 	int rc;
 
+	if (!fdtab && !in_shim && accel_env())
+		table_ready(); /* so that a registration before connect() is remembered */
+
 	if (!ps || ps_state(ps) == PS_TCP) {
-		if (op == EPOLL_CTL_DEL && fdtab && !in_shim) {
+		rc = REAL(epoll_ctl)(epfd, op, fd, ev);
+		if (rc < 0 || in_shim || !fdtab || fd < 0 || fd >= PS_FD_MAX || foreign_process())
+			return rc;
+		if (op == EPOLL_CTL_DEL) {
 			pthread_mutex_lock(&ep_lock);
 			if ((r = find_reg(epfd, fd)))
 				drop_reg(r);
 			pthread_mutex_unlock(&ep_lock);
+			if (shadows[fd].epfd_plus1 == epfd + 1)
+				shadows[fd].epfd_plus1 = 0;
+		} else if (!ps && ev && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD)) {
+			shadows[fd] = (struct shadow){ epfd + 1, ev->events, ev->data };
 		}
-		return REAL(epoll_ctl)(epfd, op, fd, ev);
+		return rc;
 	}
 	pthread_mutex_lock(&ep_lock);
 	r = find_reg(epfd, fd);
@@ -1445,16 +1499,9 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			break;
 		}
 		if (!r) {
-			if (nregs == capregs) {
-				size_t cap = capregs ? capregs * 2 : 64;
-				struct epreg *nr = realloc(regs, cap * sizeof(*nr));
-
-				if (!nr) {
-					rc = ret(-ENOMEM);
-					break;
-				}
-				regs = nr;
-				capregs = cap;
+			if (!reg_room()) {
+				rc = ret(-ENOMEM);
+				break;
 			}
 			r = &regs[nregs];
 			*r = (struct epreg){ .epfd = epfd, .fd = fd, .ps = ps };
@@ -1477,6 +1524,27 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	}
 	pthread_mutex_unlock(&ep_lock);
 	return rc;
+}
+
+/* A socket the application registered before connect(): take its registration over. */
+static void adopt_registration(int fd, struct psock *ps)
+{
+	struct shadow sh;
+	struct epreg *r;
+
+	if (!shadows || fd < 0 || fd >= PS_FD_MAX || !shadows[fd].epfd_plus1)
+		return;
+	sh = shadows[fd];
+	shadows[fd].epfd_plus1 = 0;
+	pthread_mutex_lock(&ep_lock);
+	if (!find_reg(sh.epfd_plus1 - 1, fd) && reg_room()) {
+		r = &regs[nregs];
+		*r = (struct epreg){ .epfd = sh.epfd_plus1 - 1, .fd = fd, .ps = ps,
+				     .events = sh.events, .data = sh.data };
+		if (kernel_mod(r, EPOLL_CTL_MOD) == 0)
+			nregs++;
+	}
+	pthread_mutex_unlock(&ep_lock);
 }
 
 /* What to report for a registration now (level or edge), and note it. */
@@ -1637,4 +1705,15 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
 	if (!epfd_tracked(epfd))
 		return REAL(epoll_pwait)(epfd, evs, max, timeout, sigmask);
 	return epoll_core(epfd, evs, max, timeout, sigmask);
+}
+
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,
+			const sigset_t *sigmask)
+{
+	if (!epfd_tracked(epfd)) {
+		if (!REAL(epoll_pwait2))
+			return ret(-ENOSYS);
+		return real.epoll_pwait2(epfd, evs, max, ts, sigmask);
+	}
+	return epoll_core(epfd, evs, max, ts_ms(ts), sigmask);
 }

@@ -148,13 +148,16 @@ static void fill_pattern(char *buf, size_t n, unsigned seed)
 
 static struct sockaddr_in server_addr;
 
-static int client_connect(bool nonblock)
+/* Connect (registered with epoll instance ep first, if ep >= 0) and name the scenario. */
+static int client_connect_ep(bool nonblock, int ep, struct epoll_event *ev)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	char id = (char)scenario;
 
 	if (fd < 0)
 		die("socket");
+	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, ev) < 0)
+		die("epoll_ctl before connect");
 	if (connect(fd, (struct sockaddr *)&server_addr, sizeof(server_addr)) < 0) {
 		if (!nonblock || errno != EINPROGRESS)
 			die("connect");
@@ -176,6 +179,11 @@ static int client_connect(bool nonblock)
 	if (write(fd, &id, 1) != 1)
 		die("write id");
 	return fd;
+}
+
+static int client_connect(bool nonblock)
+{
+	return client_connect_ep(nonblock, -1, NULL);
 }
 
 static volatile sig_atomic_t sigpipes;
@@ -314,12 +322,12 @@ static void client_scenario(int s)
 		say("server done: %zu bytes", drain_eof(fd, &sum));
 		close(fd);
 		break;
-	case 6: { /* epoll on the client: EPOLLOUT, EPOLLIN after partial reads, EPOLLRDHUP */
-		fd = client_connect(true);
+	case 6: { /* epoll on the client (registered before connect()): EPOLLOUT, EPOLLIN after
+		   * partial reads, EPOLLRDHUP */
 		int ep = epoll_create1(EPOLL_CLOEXEC);
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.u64 = 42 }, out[4];
 
-		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		fd = client_connect_ep(true, ep, &ev);
 		int n = epoll_wait(ep, out, 4, 1000);
 
 		say("epoll idle: n=%d OUT=%d IN=%d data=%llu", n, !!(out[0].events & EPOLLOUT),

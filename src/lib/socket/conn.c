@@ -248,9 +248,15 @@ ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
 		if (n != -EAGAIN)
 			return n;
 		if (dontwait) {
-			/* Arm the doorbell so the fd turns readable with the next data. */
-			if (hn_chan_prepare_sleep_rx(&c->end))
-				hn_conn_drain(c);
+			/* Arm the doorbell so the fd turns readable with the next data:
+			 * swallow the old doorbells first, then announce, so that a
+			 * doorbell rung for data after the announcement stays queued
+			 * (the other order could swallow it, leaving data in the ring
+			 * and a socket that never turns readable). */
+			if (hn_conn_drain(c) <= 0 && hn_chan_readable(&c->end) == 0)
+				return 0; /* the peer's socket is gone: EOF */
+			if (!hn_chan_prepare_sleep_rx(&c->end))
+				continue; /* data or EOF came meanwhile */
 			return -EAGAIN;
 		}
 		int r = hn_conn_wait(c, true);
