@@ -835,9 +835,9 @@ EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (req == FIONREAD && (ps = data_sock(fd, false)) && ps != PENDING) {
+	if (req == FIONREAD && (ps = data_sock(fd, false))) {
 		in_shim++;
-		*(int *)arg = (int)ps_readable(ps);
+		*(int *)arg = ps == PENDING ? 0 : (int)ps_readable(ps); /* not the offer's bytes */
 		in_shim--;
 		return 0;
 	}
@@ -1645,6 +1645,8 @@ static int epoll_core(int epfd, struct epoll_event *evs, int max, int timeout,
 			n = synth_all(epfd, evs, max);
 		}
 		pthread_mutex_unlock(&ep_lock);
+		if (n == max)
+			return n; /* full: the kernel's events wait for the next call */
 		m = REAL(epoll_pwait)(epfd, evs + n, max - n, n ? 0 : t, sigmask);
 		if (m < 0)
 			return n ? n : -1;

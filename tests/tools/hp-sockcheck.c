@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netfilter_ipv4.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -716,6 +717,11 @@ static void server_scenario(int s)
 			l = sizeof(a);
 			getsockname(fd, (struct sockaddr *)&a, &l);
 			say("getsockname: %s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+			l = sizeof(a);
+			if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &a, &l) == 0)
+				say("SO_ORIGINAL_DST: %s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+			else
+				say("SO_ORIGINAL_DST: %s", strerror(errno));
 		}
 		write_full(fd, "ok", 2);
 		msleep(100);
