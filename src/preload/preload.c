@@ -91,10 +91,12 @@ static struct {
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
+		       const sigset_t *);
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
-	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *, const sigset_t *);
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+			    const sigset_t *);
 } real;
 
 static __thread int in_shim __attribute__((tls_model("initial-exec")));
@@ -207,7 +209,8 @@ static bool table_ready(void)
 		void *p = mmap(NULL, sizeof(*fdtab) * PS_FD_MAX, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		void *l = mmap(NULL, PS_FD_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *l = mmap(NULL, PS_FD_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
 		void *sh = mmap(NULL, sizeof(*shadows) * PS_FD_MAX, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -303,7 +306,7 @@ static struct psock *data_sock(int fd, bool want_block)
 
 		in_shim++;
 		if (st == PS_CONNECTING && block) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
 
 			while (REAL(ppoll)(&p, 1, NULL, NULL) < 0 && errno == EINTR)
 				;
@@ -381,8 +384,9 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return r;
 	}
 	in_shim++;
-	ps = is_inet_stream(fd) && !app_capable(fd) && table_ready() ? ps_new(fd, PS_CONNECTING, true)
-								       : NULL;
+	ps = is_inet_stream(fd) && !app_capable(fd) && table_ready()
+		 ? ps_new(fd, PS_CONNECTING, true)
+		 : NULL;
 	if (ps && !ps_mark_capable(fd)) {
 		ps_release(ps, fd); /* not in a pod half */
 		ps = NULL;
@@ -600,7 +604,8 @@ static ssize_t send_iov(struct psock *ps, const struct iovec *iov, int cnt, int 
 
 		if (!iov[i].iov_len)
 			continue;
-		n = ps_send(ps, iov[i].iov_base, iov[i].iov_len, done ? flags | MSG_NOSIGNAL : flags);
+		n = ps_send(ps, iov[i].iov_base, iov[i].iov_len,
+			    done ? flags | MSG_NOSIGNAL : flags);
 		if (n < 0 && done)
 			break;
 		if (n < 0) {
@@ -722,10 +727,12 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 	in_shim++;
 	if (pin) {
 		/* Peek, write what the pipe takes, then consume exactly that. */
-		n = ps_recv(pin, buf, want, MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
+		n = ps_recv(pin, buf, want,
+			    MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
 		w = n;
 		if (n > 0) {
-			w = off_out ? pwrite(out, buf, (size_t)n, *off_out) : REAL(write)(out, buf, (size_t)n);
+			w = off_out ? pwrite(out, buf, (size_t)n, *off_out)
+				    : REAL(write)(out, buf, (size_t)n);
 			if (w < 0)
 				w = -errno;
 			if (w > 0) {
@@ -1060,13 +1067,13 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 #define ARGS_MAX 4096
 /* The execl family: collect the arguments, then as execv*. */
-#define COLLECT(first, ap, argv)                                                   \
-	do {                                                                       \
-		int _n = 0;                                                        \
-		argv[_n++] = (char *)(first);                                      \
-		while (_n < ARGS_MAX - 1 && (argv[_n] = va_arg(ap, char *)) != NULL) \
-			_n++;                                                      \
-		argv[_n] = NULL;                                                   \
+#define COLLECT(first, ap, argv)                                                                   \
+	do {                                                                                       \
+		int _n = 0;                                                                        \
+		argv[_n++] = (char *)(first);                                                      \
+		while (_n < ARGS_MAX - 1 && (argv[_n] = va_arg(ap, char *)) != NULL)               \
+			_n++;                                                                      \
+		argv[_n] = NULL;                                                                   \
 	} while (0)
 
 EXPORT int execl(const char *path, const char *arg, ...)
@@ -1176,13 +1183,14 @@ static int poll_core(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_
 		}
 		for (nfds_t i = 0; i < n; i++) {
 			k[i].fd = fds[i].fd;
-			k[i].events = ps[i] ? ps_kernel_events(ps[i], fds[i].events) : fds[i].events;
+			k[i].events =
+			    ps[i] ? ps_kernel_events(ps[i], fds[i].events) : fds[i].events;
 			k[i].revents = 0;
 			if (ps[i] && !k[i].events)
 				k[i].fd = -1; /* nothing for the kernel to watch */
 		}
-		struct timespec ts = { .tv_sec = (count ? 0 : t) / 1000,
-				       .tv_nsec = (long)((count ? 0 : t) % 1000) * 1000000 };
+		struct timespec ts = {.tv_sec = (count ? 0 : t) / 1000,
+				      .tv_nsec = (long)((count ? 0 : t) % 1000) * 1000000};
 		r = REAL(ppoll)(k, n, count || t >= 0 ? &ts : NULL, sigmask);
 		if (r < 0) {
 			r = count ? count : -errno;
@@ -1196,9 +1204,10 @@ static int poll_core(struct pollfd *fds, nfds_t n, int timeout_ms, const sigset_
 			} else if (k[i].revents) {
 				ps_kernel_event(ps[i], fds[i].fd, k[i].revents);
 				switch (ps_state(ps[i])) {
-				case PS_TCP: /* decided: plain TCP */
+				case PS_TCP:	    /* decided: plain TCP */
 				case PS_CONNECTING: /* failed to connect: the kernel's answer */
-					fds[i].revents = k[i].revents & (fds[i].events | POLLERR | POLLHUP);
+					fds[i].revents =
+					    k[i].revents & (fds[i].events | POLLERR | POLLHUP);
 					break;
 				case PS_ACCEPTING:
 					break;
@@ -1287,7 +1296,7 @@ static int select_core(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, int timeout
 			   (ex && FD_ISSET(fd, ex) ? POLLPRI : 0);
 
 		if (ev)
-			p[n++] = (struct pollfd){ .fd = fd, .events = ev };
+			p[n++] = (struct pollfd){.fd = fd, .events = ev};
 	}
 	r = poll_core(p, (nfds_t)n, timeout_ms, sigmask);
 	if (r >= 0) {
@@ -1319,7 +1328,8 @@ static bool any_tracked_set(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
 	if (!fdtab || in_shim)
 		return false;
 	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
-		if (((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) || (ex && FD_ISSET(fd, ex))) &&
+		if (((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) ||
+		     (ex && FD_ISSET(fd, ex))) &&
 		    lookup(fd))
 			return true;
 	return false;
@@ -1372,7 +1382,7 @@ struct epreg {
 	struct psock *ps;
 	uint32_t events; /* the application's */
 	epoll_data_t data;
-	uint32_t kevents; /* what the kernel watches now */
+	uint32_t kevents;	       /* what the kernel watches now */
 	uint32_t last_prod, last_full; /* edge-triggered bookkeeping */
 	bool in_seen, out_seen, hup_seen, disabled;
 	unsigned round;
@@ -1432,8 +1442,7 @@ static uint32_t kernel_events(struct epreg *r)
 
 static int kernel_mod(struct epreg *r, int op)
 {
-	struct epoll_event ev = { .events = kernel_events(r),
-				  .data.u64 = EP_TAG | (uint32_t)r->fd };
+	struct epoll_event ev = {.events = kernel_events(r), .data.u64 = EP_TAG | (uint32_t)r->fd};
 
 	r->kevents = ev.events;
 	return REAL(epoll_ctl)(r->epfd, op, r->fd, &ev);
@@ -1442,7 +1451,7 @@ static int kernel_mod(struct epreg *r, int op)
 /* The socket turned out plain TCP: give the kernel the application's registration. */
 static void restore_reg(struct epreg *r)
 {
-	struct epoll_event ev = { .events = r->events, .data = r->data };
+	struct epoll_event ev = {.events = r->events, .data = r->data};
 
 	if (r->disabled)
 		ev.events &= ~(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI);
@@ -1481,7 +1490,7 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 			if (shadows[fd].epfd_plus1 == epfd + 1)
 				shadows[fd].epfd_plus1 = 0;
 		} else if (!ps && ev && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD)) {
-			shadows[fd] = (struct shadow){ epfd + 1, ev->events, ev->data };
+			shadows[fd] = (struct shadow){epfd + 1, ev->events, ev->data};
 		}
 		return rc;
 	}
@@ -1504,7 +1513,7 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 				break;
 			}
 			r = &regs[nregs];
-			*r = (struct epreg){ .epfd = epfd, .fd = fd, .ps = ps };
+			*r = (struct epreg){.epfd = epfd, .fd = fd, .ps = ps};
 		}
 		r->events = ev->events;
 		r->data = ev->data;
@@ -1539,8 +1548,11 @@ static void adopt_registration(int fd, struct psock *ps)
 	pthread_mutex_lock(&ep_lock);
 	if (!find_reg(sh.epfd_plus1 - 1, fd) && reg_room()) {
 		r = &regs[nregs];
-		*r = (struct epreg){ .epfd = sh.epfd_plus1 - 1, .fd = fd, .ps = ps,
-				     .events = sh.events, .data = sh.data };
+		*r = (struct epreg){.epfd = sh.epfd_plus1 - 1,
+				    .fd = fd,
+				    .ps = ps,
+				    .events = sh.events,
+				    .data = sh.data};
 		if (kernel_mod(r, EPOLL_CTL_MOD) == 0)
 			nregs++;
 	}
@@ -1604,7 +1616,7 @@ static int synth_all(int epfd, struct epoll_event *evs, int max)
 			continue;
 		}
 		if ((ev = synth_epoll(r)))
-			evs[n++] = (struct epoll_event){ .events = ev, .data = r->data };
+			evs[n++] = (struct epoll_event){.events = ev, .data = r->data};
 		i++;
 	}
 	return n;
@@ -1641,7 +1653,9 @@ static int epoll_core(int epfd, struct epoll_event *evs, int max, int timeout,
 		if (!n) {
 			for (size_t i = 0; i < nregs; i++)
 				if (regs[i].epfd == epfd && !regs[i].disabled)
-					ps_arm(regs[i].ps, (short)(regs[i].events & (EPOLLIN | EPOLLOUT | EPOLLRDHUP)));
+					ps_arm(regs[i].ps,
+					       (short)(regs[i].events &
+						       (EPOLLIN | EPOLLOUT | EPOLLRDHUP)));
 			n = synth_all(epfd, evs, max);
 		}
 		pthread_mutex_unlock(&ep_lock);
@@ -1669,12 +1683,12 @@ static int epoll_core(int epfd, struct epoll_event *evs, int max, int timeout,
 			switch (ps_state(r->ps)) {
 			case PS_TCP:
 				ev = e.events & (r->events | EPOLLERR | EPOLLHUP);
-				evs[k] = (struct epoll_event){ .events = ev, .data = r->data };
+				evs[k] = (struct epoll_event){.events = ev, .data = r->data};
 				restore_reg(r);
 				break;
 			case PS_CONNECTING:
 				ev = e.events & (r->events | EPOLLERR | EPOLLHUP);
-				evs[k] = (struct epoll_event){ .events = ev, .data = r->data };
+				evs[k] = (struct epoll_event){.events = ev, .data = r->data};
 				break;
 			case PS_ACCEPTING:
 				break;
@@ -1682,7 +1696,7 @@ static int epoll_core(int epfd, struct epoll_event *evs, int max, int timeout,
 				if (kernel_events(r) != r->kevents)
 					kernel_mod(r, EPOLL_CTL_MOD);
 				ev = synth_epoll(r);
-				evs[k] = (struct epoll_event){ .events = ev, .data = r->data };
+				evs[k] = (struct epoll_event){.events = ev, .data = r->data};
 			}
 			if (ev)
 				k++;

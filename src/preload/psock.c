@@ -264,7 +264,7 @@ static int peer_in_this_half(int fd)
 	struct {
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 r;
-	} req = { 0 };
+	} req = {0};
 	char buf[1024];
 	int nl, r = -EIO;
 	ssize_t n;
@@ -365,7 +365,7 @@ static enum ps_state read_offer(struct psock *ps, int fd, bool wait)
 			ps_stats(ps, fd, "tcp eof-before-offer");
 			return PS_TCP;
 		}
-		if (n > 0 && memcmp(&h, &(uint32_t){ HN_HELLO_MAGIC },
+		if (n > 0 && memcmp(&h, &(uint32_t){HN_HELLO_MAGIC},
 				    (size_t)n < sizeof(uint32_t) ? (size_t)n : sizeof(uint32_t))) {
 			ps_stats(ps, fd, "tcp no-offer");
 			return PS_TCP;
@@ -374,7 +374,7 @@ static enum ps_state read_offer(struct psock *ps, int fd, bool wait)
 			return PS_TCP; /* the kernel will tell the application */
 		if (!wait)
 			return PS_ACCEPTING;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 
 		poll(&p, 1, n > 0 ? 1 : -1);
 	}
@@ -448,7 +448,7 @@ ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags)
 			/* The window is out of pages for now: others give theirs back
 			 * when they go idle. */
 			hn_win_sweep(ps->conn.end.win);
-			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 		}
 		pthread_mutex_unlock(&ps->lock);
 	}

@@ -33,7 +33,7 @@
 #include <sys/types.h>
 
 enum ps_state {
-	PS_TCP,        /* plain TCP: every call goes to the kernel */
+	PS_TCP,	       /* plain TCP: every call goes to the kernel */
 	PS_CONNECTING, /* non-blocking connect() in progress; no offer sent yet */
 	PS_ACCEPTING,  /* accepted from a capable peer; its offer is not read yet */
 	PS_WINDOW,     /* data flows through the channel; TCP carries doorbells */
@@ -54,8 +54,8 @@ struct psock {
 	_Atomic uint32_t flags;
 	_Atomic uint32_t tx_full; /* bumped when a write finds no room (edge-triggered EPOLLOUT) */
 	bool connector;
-	int app_nodelay; /* TCP_NODELAY as the application set it (doorbells need it on) */
-	pthread_mutex_t lock;    /* state changes, holders, the producer side */
+	int app_nodelay;	 /* TCP_NODELAY as the application set it (doorbells need it on) */
+	pthread_mutex_t lock;	 /* state changes, holders, the producer side */
 	pthread_mutex_t rx_lock; /* the consumer side */
 	/* Which processes hold descriptors for it, and how many. */
 	struct {

@@ -62,7 +62,7 @@ static void die(const char *what)
 
 static void msleep(int ms)
 {
-	nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000 }, NULL);
+	nanosleep(&(struct timespec){ms / 1000, (long)(ms % 1000) * 1000000}, NULL);
 }
 
 static const char *err_name(int e)
@@ -103,7 +103,7 @@ static void write_full(int fd, const void *buf, size_t n)
 		ssize_t r = write(fd, (const char *)buf + off, n - off);
 
 		if (r < 0 && errno == EAGAIN) {
-			struct pollfd p = { fd, POLLOUT, 0 };
+			struct pollfd p = {fd, POLLOUT, 0};
 
 			poll(&p, 1, -1);
 			continue;
@@ -163,7 +163,7 @@ static int client_connect_ep(bool nonblock, int ep, struct epoll_event *ev)
 		if (!nonblock || errno != EINPROGRESS)
 			die("connect");
 		say("connect: EINPROGRESS");
-		struct pollfd p = { fd, POLLOUT, 0 };
+		struct pollfd p = {fd, POLLOUT, 0};
 		int err = -1;
 		socklen_t l = sizeof(err);
 
@@ -173,7 +173,7 @@ static int client_connect_ep(bool nonblock, int ep, struct epoll_event *ev)
 		say("connect: SO_ERROR=%d", err);
 	}
 	if (nonblock) {
-		struct pollfd p = { fd, POLLOUT, 0 };
+		struct pollfd p = {fd, POLLOUT, 0};
 
 		poll(&p, 1, 5000);
 	}
@@ -220,7 +220,7 @@ static void client_scenario(int s)
 	scenario = s;
 	switch (s) {
 	case 1: { /* MSG_WAITALL, MSG_PEEK, FIONREAD, readv, MSG_DONTWAIT */
-		struct iovec iov[2] = { { "hello ", 6 }, { "wor", 3 } };
+		struct iovec iov[2] = {{"hello ", 6}, {"wor", 3}};
 
 		fd = client_connect(false);
 		writev(fd, iov, 2);
@@ -251,7 +251,7 @@ static void client_scenario(int s)
 		fd = client_connect(false);
 		r = read(fd, buf, 1);
 		say("peer closed: read %zd", r);
-		struct pollfd p = { fd, POLLIN | POLLRDHUP, 0 };
+		struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
 
 		poll(&p, 1, 1000);
 		say("poll after peer close: %s%s", p.revents & POLLIN ? "IN " : "",
@@ -273,9 +273,11 @@ static void client_scenario(int s)
 		close(fd);
 		break;
 	}
-	case 4: { /* dup, fork (child writes and exits), exec with CLOEXEC, dup2/dup3, F_DUPFD_CLOEXEC */
+	case 4: { /* dup, fork (child writes and exits), exec with CLOEXEC, dup2/dup3,
+		     F_DUPFD_CLOEXEC */
 		fd = client_connect(false);
-		int d = dup(fd), d2 = fcntl(fd, F_DUPFD_CLOEXEC, 100), d3 = dup3(fd, 120, O_CLOEXEC);
+		int d = dup(fd), d2 = fcntl(fd, F_DUPFD_CLOEXEC, 100),
+		    d3 = dup3(fd, 120, O_CLOEXEC);
 		pid_t pid = fork();
 
 		if (pid == 0) {
@@ -302,7 +304,8 @@ static void client_scenario(int s)
 		{
 			size_t got = 0;
 
-			while (got < sizeof(buf) - 1 && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+			while (got < sizeof(buf) - 1 &&
+			       (r = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 				got += (size_t)r;
 			buf[got] = 0;
 		}
@@ -326,7 +329,8 @@ static void client_scenario(int s)
 	case 6: { /* epoll on the client (registered before connect()): EPOLLOUT, EPOLLIN after
 		   * partial reads, EPOLLRDHUP */
 		int ep = epoll_create1(EPOLL_CLOEXEC);
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.u64 = 42 }, out[4];
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP, .data.u64 = 42},
+				   out[4];
 
 		fd = client_connect_ep(true, ep, &ev);
 		int n = epoll_wait(ep, out, 4, 1000);
@@ -366,12 +370,15 @@ static void client_scenario(int s)
 				if (r <= 0)
 					break;
 				while (r > 0) {
-					ssize_t m = read(pfd[0], buf, (size_t)r < sizeof(buf) ? (size_t)r : sizeof(buf));
+					ssize_t m =
+					    read(pfd[0], buf,
+						 (size_t)r < sizeof(buf) ? (size_t)r : sizeof(buf));
 
 					if (m <= 0)
 						die("pipe read");
 					for (ssize_t i = 0; i < m; i++)
-						if ((unsigned char)buf[i] != (unsigned char)(((total + i) * 7 + 3) & 0xff))
+						if ((unsigned char)buf[i] !=
+						    (unsigned char)(((total + i) * 7 + 3) & 0xff))
 							die("splice data");
 					total += (size_t)m;
 					r -= m;
@@ -388,7 +395,7 @@ static void client_scenario(int s)
 		close(fd);
 		fd = client_connect(false);
 		pthread_t t[2];
-		struct writer w[2] = { { fd, 'a' }, { fd, 'b' } };
+		struct writer w[2] = {{fd, 'a'}, {fd, 'b'}};
 
 		for (int i = 0; i < 2; i++)
 			pthread_create(&t[i], NULL, thread_writer, &w[i]);
@@ -440,7 +447,7 @@ static int listener;
 
 static int server_accept(bool nonblock)
 {
-	struct pollfd p = { listener, POLLIN, 0 };
+	struct pollfd p = {listener, POLLIN, 0};
 	char id;
 	int fd;
 
@@ -456,7 +463,7 @@ static int server_accept(bool nonblock)
 		if (r < 0 && errno != EAGAIN)
 			die("read id");
 		if (r < 0) {
-			struct pollfd q = { fd, POLLIN, 0 };
+			struct pollfd q = {fd, POLLIN, 0};
 
 			poll(&q, 1, 5000);
 			r = read(fd, &id, 1);
@@ -483,7 +490,7 @@ static void server_scenario(int s)
 		say("recv MSG_WAITALL 11: %zd '%.*s'", r, (int)(r > 0 ? r : 0), buf);
 		write_full(fd, "go", 2);
 		{
-			struct pollfd p = { fd, POLLIN, 0 };
+			struct pollfd p = {fd, POLLIN, 0};
 
 			poll(&p, 1, 5000);
 		}
@@ -498,7 +505,7 @@ static void server_scenario(int s)
 		say("read 3: '%.3s'", buf);
 		{
 			char a[2], b[100];
-			struct iovec iov[2] = { { a, 2 }, { b, 100 } };
+			struct iovec iov[2] = {{a, 2}, {b, 100}};
 
 			r = readv(fd, iov, 2);
 			say("readv: %zd '%.2s' '%.5s'", r, a, b);
@@ -511,7 +518,7 @@ static void server_scenario(int s)
 		fd = server_accept(false);
 		unsigned long sum;
 		size_t got = drain_eof(fd, &sum);
-		struct pollfd p = { fd, POLLIN | POLLRDHUP | POLLOUT, 0 };
+		struct pollfd p = {fd, POLLIN | POLLRDHUP | POLLOUT, 0};
 
 		say("read until EOF: %zu bytes", got);
 		poll(&p, 1, 0);
@@ -558,7 +565,7 @@ static void server_scenario(int s)
 	case 5: {
 		fd = server_accept(true);
 		int ep = epoll_create1(EPOLL_CLOEXEC);
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd }, out[4];
+		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd}, out[4];
 
 		/* Level-triggered: a partial read leaves data, and epoll must say so. */
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
@@ -592,12 +599,12 @@ static void server_scenario(int s)
 		/* poll and select after a partial read. */
 		msleep(50);
 		r = read(fd, buf, 1);
-		struct pollfd p = { fd, POLLIN, 0 };
+		struct pollfd p = {fd, POLLIN, 0};
 
 		n = poll(&p, 1, 1000);
 		say("poll after partial read: %d IN=%d", n, !!(p.revents & POLLIN));
 		fd_set rs;
-		struct timeval tv = { 1, 0 };
+		struct timeval tv = {1, 0};
 
 		FD_ZERO(&rs);
 		FD_SET(fd, &rs);
@@ -607,7 +614,7 @@ static void server_scenario(int s)
 		say("read rest: %zd", r);
 		FD_ZERO(&rs);
 		FD_SET(fd, &rs);
-		tv = (struct timeval){ 0, 200000 };
+		tv = (struct timeval){0, 200000};
 		n = select(fd + 1, &rs, NULL, NULL, &tv);
 		say("select drained: %d", n);
 		write_full(fd, "ok", 2);
@@ -649,7 +656,8 @@ static void server_scenario(int s)
 				die("sendfile");
 			sent += (size_t)r;
 		}
-		say("sendfile from position: %zu, position now %lld", sent, (long long)lseek(f, 0, SEEK_CUR));
+		say("sendfile from position: %zu, position now %lld", sent,
+		    (long long)lseek(f, 0, SEEK_CUR));
 		int pfd[2];
 
 		if (pipe(pfd) < 0)
@@ -719,7 +727,8 @@ static void server_scenario(int s)
 			say("getsockname: %s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
 			l = sizeof(a);
 			if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &a, &l) == 0)
-				say("SO_ORIGINAL_DST: %s:%d", inet_ntoa(a.sin_addr), ntohs(a.sin_port));
+				say("SO_ORIGINAL_DST: %s:%d", inet_ntoa(a.sin_addr),
+				    ntohs(a.sin_port));
 			else
 				say("SO_ORIGINAL_DST: %s", strerror(errno));
 		}
@@ -733,14 +742,16 @@ static void server_scenario(int s)
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "server")) {
-		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[2])),
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons((uint16_t)atoi(argv[2])),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		int one = 1;
 
 		side = "server";
 		listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(listener, 16) < 0)
+		if (bind(listener, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(listener, 16) < 0)
 			die("listen");
 		if (argc >= 5 && !strcmp(argv[3], "--ready"))
 			close(open(argv[4], O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
