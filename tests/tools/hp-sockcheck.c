@@ -705,7 +705,7 @@ static void server_scenario(int s)
 			if (got < sizeof(rec))
 				break;
 			recs++;
-					}
+		}
 		snprintf(buf, sizeof(buf), "%zu bytes %zu records", total, recs);
 		write_full(fd, buf, strlen(buf));
 		say("two threads: %s", buf);
