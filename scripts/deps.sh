@@ -16,7 +16,7 @@ pkgs=(
 	# the emulated node and hetero-netns
 	iproute2 iptables util-linux procps
 	# real programs the tests and the demo drive
-	curl python3 python3-yaml socat jq wrk nginx-light busybox-static
+	curl python3 python3-yaml socat jq wrk nginx-light busybox-static iperf3
 	# real container engines and CNI plugins (HeteroK8s)
 	podman runc crun conmon containernetworking-plugins
 )

@@ -16,12 +16,73 @@
 #include <jansson.h>
 #include <sched.h>
 
+#include <libgen.h>
+
+/* Whether pods get hetero-socket (the interposer) unless told otherwise. */
+#define ACCEL_DEFAULT true
+#define PRELOAD_LIB "libheteropod-preload.so"
+
 static void exec_usage(FILE *f)
 {
-	fprintf(f, "Usage: heteropod [--node NAME] exec POD --pu host|dpuN [--no-accel] -- CMD [ARGS...]\n\n"
+	fprintf(f, "Usage: heteropod [--node NAME] exec POD --pu host|dpuN [--accel|--no-accel] -- CMD [ARGS...]\n\n"
 		   "Runs CMD in one half of POD: its PU's partition, network namespace and\n"
-		   "hostname. It learns where to ask for the pod's window (HETERONET_AGENT,\n"
-		   "HETERONET_POD); --no-accel leaves that out.\n");
+		   "hostname. If the pod has a window, CMD's TCP connections to the pod's\n"
+		   "other half use it (hetero-socket: " PRELOAD_LIB " is preloaded and\n"
+		   "learns where to ask for the window from HETERONET_AGENT, HETERONET_POD);\n"
+		   "--no-accel leaves all that out (plain TCP), --accel asks for it%s.\n",
+		ACCEL_DEFAULT ? " (the default)" : "");
+}
+
+/* LD_PRELOAD without the interposer (a --no-accel run from inside an accelerated one). */
+static void strip_preload(void)
+{
+	const char *old = getenv("LD_PRELOAD");
+	_cleanup_free_ char *copy = NULL, *out = NULL;
+	char *tok, *save = NULL;
+	size_t n = 0;
+
+	if (!old || !strstr(old, PRELOAD_LIB))
+		return;
+	copy = strdup(old);
+	out = calloc(1, strlen(old) + 1);
+	if (!copy || !out)
+		return;
+	for (tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
+		if (strstr(tok, PRELOAD_LIB))
+			continue;
+		n += sprintf(out + n, "%s%s", n ? ":" : "", tok);
+	}
+	if (n)
+		setenv("LD_PRELOAD", out, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+/* Preload the interposer (it sits beside this binary), before what is there. */
+static void inject_preload(void)
+{
+	char exe[PATH_MAX], lib[PATH_MAX + 64];
+	const char *old = getenv("LD_PRELOAD");
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	snprintf(lib, sizeof(lib), "%s/%s", dirname(exe), PRELOAD_LIB);
+	if (access(lib, R_OK) < 0) {
+		log_warn("%s not found: connections stay on the kernel path", lib);
+		return;
+	}
+	if (old && strstr(old, lib))
+		return;
+	if (old && *old) {
+		_cleanup_free_ char *v = hp_sprintf("%s:%s", lib, old);
+
+		if (v)
+			setenv("LD_PRELOAD", v, 1);
+	} else {
+		setenv("LD_PRELOAD", lib, 1);
+	}
 }
 
 int cmd_exec(struct cli *cli, int argc, char **argv)
@@ -31,7 +92,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	struct hp_node n;
 	char sock[PATH_MAX];
 	json_t *req, *resp = NULL;
-	bool accel = true;
+	bool accel = ACCEL_DEFAULT;
 	int i, r, idx;
 
 	for (i = 1; i < argc; i++) {
@@ -47,6 +108,8 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 			pu = argv[i] + 5;
 		} else if (!strcmp(argv[i], "--no-accel")) {
 			accel = false;
+		} else if (!strcmp(argv[i], "--accel")) {
+			accel = true;
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("exec: unknown option '%s'", argv[i]);
 		} else if (!pod) {
@@ -91,9 +154,11 @@ int cmd_exec(struct cli *cli, int argc, char **argv)
 	/* Where hetero-socket asks for the pod's window (the agent checks who asks). */
 	unsetenv("HETERONET_AGENT");
 	unsetenv("HETERONET_POD");
+	strip_preload();
 	if (accel && json_is_true(json_object_get(resp, "window"))) {
 		setenv("HETERONET_AGENT", sock, 1);
 		setenv("HETERONET_POD", pod, 1);
+		inject_preload();
 	}
 	r = hp_cgroup_attach(&n.cg, pu, json_string_value(json_object_get(resp, "group")), getpid());
 	if (r >= 0)

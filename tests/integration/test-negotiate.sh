@@ -6,6 +6,9 @@
 # dynamic and static binaries; the wire never sees the option, nor can it
 # forge it; SO_ORIGINAL_DST still crosses the halves.
 source "$(dirname "$0")/lib.sh"
+# The probes mark their sockets themselves, and plain ones must stay plain:
+# every process runs without the interposer (--no-accel), which would mark
+# its sockets (tests/integration/test-preload.sh covers it).
 
 # Prints one line per SYN / SYN-ACK seen on any interface of its network
 # namespace: "IF SYN|SYNACK SRC:SP>DST:DP hp=none|FLAGS" (FLAGS = the flags
@@ -77,10 +80,10 @@ EOF
 ip=$("$HP" pod list --json | jq -r '.pods[] | select(.name=="neg") | .ip')
 
 # Capable and plain servers on each half, static and dynamic.
-start_bg "$TMP/d-cap.log" "$HP" exec neg --pu dpu0 -- "$PROBE_STATIC" listen 7101 --capable --count 100 --ready "$TMP/r1"
-start_bg "$TMP/d-plain.log" "$HP" exec neg --pu dpu0 -- "$PROBE" listen 7102 --count 100 --ready "$TMP/r2"
-start_bg "$TMP/h-cap.log" "$HP" exec neg --pu host -- "$PROBE" listen 7201 --capable --count 100 --ready "$TMP/r3"
-start_bg "$TMP/h-plain.log" "$HP" exec neg --pu host -- "$PROBE_STATIC" listen 7202 --count 100 --ready "$TMP/r4"
+start_bg "$TMP/d-cap.log" "$HP" exec neg --no-accel --pu dpu0 -- "$PROBE_STATIC" listen 7101 --capable --count 100 --ready "$TMP/r1"
+start_bg "$TMP/d-plain.log" "$HP" exec neg --no-accel --pu dpu0 -- "$PROBE" listen 7102 --count 100 --ready "$TMP/r2"
+start_bg "$TMP/h-cap.log" "$HP" exec neg --no-accel --pu host -- "$PROBE" listen 7201 --capable --count 100 --ready "$TMP/r3"
+start_bg "$TMP/h-plain.log" "$HP" exec neg --no-accel --pu host -- "$PROBE_STATIC" listen 7202 --count 100 --ready "$TMP/r4"
 for r in r1 r2 r3 r4; do wait_for "$TMP/$r"; done
 for p in 7101 7102; do wait_routed neg host $p; done
 for p in 7201 7202; do wait_routed neg dpu0 $p; done
@@ -92,7 +95,7 @@ check() {
 	local pu=$1 port=$2 log=$3 flag=$4 want=$5 dest=${6:-127.0.0.1} probe out srv
 	for probe in "$PROBE" "$PROBE_STATIC"; do
 		local what="$(basename "$probe") ${flag:-plain} on $pu -> $(basename "$log" .log) $dest:$port"
-		out=$("$HP" exec neg --pu "$pu" -- "$probe" connect "$dest:$port" $flag)
+		out=$("$HP" exec neg --no-accel --pu "$pu" -- "$probe" connect "$dest:$port" $flag)
 		expect_match "$what: client peer_capable=$want" "$out" \
 			"^connected local=[0-9.:]+ peer=$dest:$port peer_capable=$want
 hello from neg"
@@ -113,14 +116,14 @@ check host 7101 d-cap.log --capable 1 "$ip"
 check dpu0 7201 h-cap.log --capable 1 "$ip"
 
 # Within one half (over lo) the same SYN / SYN-ACK exchange runs.
-out=$("$HP" exec neg --pu dpu0 -- "$PROBE" connect 127.0.0.1:7101 --capable)
+out=$("$HP" exec neg --no-accel --pu dpu0 -- "$PROBE" connect 127.0.0.1:7101 --capable)
 expect_match "same half (dpu0), both capable" "$out" "peer_capable=1"
 expect_match "  server agrees" "$(tail -1 "$TMP/d-cap.log")" "peer_capable=1$"
 
 # --- SO_ORIGINAL_DST across NAT and halves, with negotiation ---------------
-expect_status "REDIRECT in the host half" 0 "$HP" exec neg --pu host -- \
+expect_status "REDIRECT in the host half" 0 "$HP" exec neg --no-accel --pu host -- \
 	iptables -t nat -A OUTPUT -p tcp -d 203.0.113.7 --dport 80 -j REDIRECT --to-ports 7101
-out=$("$HP" exec neg --pu host -- "$PROBE_STATIC" connect 203.0.113.7:80 --capable)
+out=$("$HP" exec neg --no-accel --pu host -- "$PROBE_STATIC" connect 203.0.113.7:80 --capable)
 expect_match "capable app -> 203.0.113.7:80, redirected to dpu0's capable 7101" "$out" \
 	"peer=203\.0\.113\.7:80 peer_capable=1"
 expect_match "  server: SO_ORIGINAL_DST = the app's destination, peer_capable=1" \
@@ -138,10 +141,10 @@ except OSError as e:
     print("errno", e.errno)
 print("peer", s.getsockopt(socket.SOL_TCP, 0x4851))
 EOF
-out=$("$HP" exec neg --pu host -- $PY "$TMP/late.py")
+out=$("$HP" exec neg --no-accel --pu host -- $PY "$TMP/late.py")
 expect_eq "HNETNS_SO_CAPABLE after connect: EINVAL, still 0" "$out" "errno 22
 peer 0"
-out=$("$HP" exec neg --pu host -- $PY -c '
+out=$("$HP" exec neg --no-accel --pu host -- $PY -c '
 import socket
 s = socket.socket()
 s.setsockopt(socket.SOL_TCP, 0x4850, 1)
@@ -150,7 +153,7 @@ expect_eq "HNETNS_SO_CAPABLE reads back; unconnected socket: peer 0" "$out" "1 0
 
 # --- TCP Fast Open: the SYN-ACK's cookie leaves no room, so both ends say 0 --
 for pu in host dpu0; do
-	"$HP" exec neg --pu $pu -- sysctl -qw net.ipv4.tcp_fastopen=3 || fail "tcp_fastopen on $pu"
+	"$HP" exec neg --no-accel --pu $pu -- sysctl -qw net.ipv4.tcp_fastopen=3 || fail "tcp_fastopen on $pu"
 done
 cat >"$TMP/tfo-srv.py" <<'EOF'
 import socket, sys
@@ -177,11 +180,11 @@ s.send(b"hi")
 s.recv(10)
 print("client", s.getsockopt(socket.SOL_TCP, 0x4851))
 EOF
-start_bg "$TMP/tfo.log" "$HP" exec neg --pu dpu0 -- $PY "$TMP/tfo-srv.py" "$TMP/r8"
+start_bg "$TMP/tfo.log" "$HP" exec neg --no-accel --pu dpu0 -- $PY "$TMP/tfo-srv.py" "$TMP/r8"
 wait_for "$TMP/r8"
 wait_routed neg host 7301
 # The first connection asks for a cookie, the second brings it (data in the SYN).
-out=$("$HP" exec neg --pu host -- $PY "$TMP/tfo-cli.py"; "$HP" exec neg --pu host -- $PY "$TMP/tfo-cli.py")
+out=$("$HP" exec neg --no-accel --pu host -- $PY "$TMP/tfo-cli.py"; "$HP" exec neg --no-accel --pu host -- $PY "$TMP/tfo-cli.py")
 expect_eq "Fast Open, capable pair: the clients say 0" "$out" "client 0
 client 0"
 retry 20 test "$(grep -c server "$TMP/tfo.log")" = 2
@@ -191,7 +194,7 @@ server 0"
 # --- the wire: never sees the option, cannot forge it -----------------------
 start_bg "$TMP/wire-srv.log" "$HP" client -- "$PROBE" listen 9000 --count 10 --ready "$TMP/r5"
 start_bg "$TMP/wire-sniff.log" "$HP" client -- $PY "$TMP/sniff.py" "$TMP/stop" "$TMP/r6"
-start_bg "$TMP/half-sniff.log" "$HP" exec neg --pu dpu0 -- $PY "$TMP/sniff.py" "$TMP/stop" "$TMP/r7"
+start_bg "$TMP/half-sniff.log" "$HP" exec neg --no-accel --pu dpu0 -- $PY "$TMP/sniff.py" "$TMP/stop" "$TMP/r7"
 for r in r5 r6 r7; do wait_for "$TMP/$r"; done
 sleep 0.3 # AF_PACKET is bound once the ready file exists; let queued noise pass
 
@@ -202,13 +205,13 @@ out=$("$HP" client -- "$PROBE_STATIC" connect "$ip:7201")
 expect_match "wire -> host's capable listener: peer_capable=0" "$out" "peer_capable=0"
 expect_match "  server: peer_capable=0" "$(tail -1 "$TMP/h-cap.log")" "peer_capable=0$"
 strip_pkts() {
-	"$HP" exec neg --pu dpu0 -- iptables -t mangle -L HETEROPOD-PRE -v -x -n |
+	"$HP" exec neg --no-accel --pu dpu0 -- iptables -t mangle -L HETEROPOD-PRE -v -x -n |
 		awk '/TCPOPTSTRIP/ { print $1 }'
 }
 before=$(strip_pkts)
 for probe in "$PROBE" "$PROBE_STATIC"; do
 	for pu in host dpu0; do
-		out=$("$HP" exec neg --pu $pu -- "$probe" connect 198.18.1.2:9000 --capable)
+		out=$("$HP" exec neg --no-accel --pu $pu -- "$probe" connect 198.18.1.2:9000 --capable)
 		expect_match "capable $(basename "$probe") on $pu -> wire server: peer_capable=0" "$out" \
 			"peer=198\.18\.1\.2:9000 peer_capable=0"
 	done
@@ -219,7 +222,7 @@ expect_eq "  each SYN-ACK from the wire passed the strip rule" "$(($(strip_pkts)
 out=$("$HP" client -- $PY "$TMP/forge.py" "$ip" 7101)
 expect_match "forged SYN sent" "$out" "^forged "
 # Positive control: a capable pair across the halves, seen inside the tunnel.
-out=$("$HP" exec neg --pu host -- "$PROBE" connect 127.0.0.1:7101 --capable)
+out=$("$HP" exec neg --no-accel --pu host -- "$PROBE" connect 127.0.0.1:7101 --capable)
 expect_match "capable pair while sniffing" "$out" "peer_capable=1"
 sleep 0.5
 touch "$TMP/stop"

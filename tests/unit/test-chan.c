@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -223,6 +224,25 @@ static void test_conn(void)
 	close(srv.fd);
 }
 
+/* A declined offer: the acceptor learns it, and the bytes after it are the application's. */
+static void test_decline(void)
+{
+	struct hn_conn c;
+	char buf[8] = "";
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(hn_conn_decline(sv[0]) == 0);
+	CHECK(write(sv[0], "plain", 5) == 5);
+	CHECK(hn_conn_upgrade_accept(sv[1], &dpu, &c) == -ENOLINK);
+	CHECK(read(sv[1], buf, sizeof(buf)) == 5 && !memcmp(buf, "plain", 5));
+	/* Not an offer at all. */
+	CHECK(write(sv[0], "0123456789abcdef", 16) == 16);
+	CHECK(hn_conn_upgrade_accept(sv[1], &dpu, &c) == -EPROTO);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	setup();
@@ -231,6 +251,7 @@ int main(void)
 	test_stream();
 	test_hostile();
 	test_conn();
+	test_decline();
 	hn_win_sweep(&host);
 	hn_win_sweep(&dpu);
 	CHECK(hn_pages_in_use(&host, 0) == 0);

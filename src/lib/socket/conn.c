@@ -6,12 +6,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-struct hello {
-	uint32_t magic;
-	uint32_t slot;
-	uint64_t nonce;
-};
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -54,7 +48,7 @@ static void conn_init(struct hn_conn *c, int fd)
 
 int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 {
-	struct hello h = { .magic = HN_HELLO_MAGIC };
+	struct hn_hello h = { .magic = HN_HELLO_MAGIC };
 	int r, slot;
 
 	memset(ret, 0, sizeof(*ret));
@@ -78,7 +72,7 @@ int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret)
 
 int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 {
-	struct hello h;
+	struct hn_hello h;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -87,6 +81,8 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 		return r ? r : -ECONNRESET;
 	if (h.magic != HN_HELLO_MAGIC)
 		return -EPROTO;
+	if (h.slot == HN_HELLO_DECLINE)
+		return -ENOLINK;
 	r = hn_chan_accept(w, h.slot, h.nonce, &ret->end);
 	if (r < 0)
 		return r;
@@ -95,6 +91,14 @@ int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret)
 		hn_win_sweep(w);
 	conn_init(ret, fd);
 	return 0;
+}
+
+int hn_conn_decline(int fd)
+{
+	struct hn_hello h = { .magic = HN_HELLO_MAGIC, .slot = HN_HELLO_DECLINE };
+	int r = hn_full_io(fd, &h, sizeof(h), true);
+
+	return r <= 0 ? (r ? r : -ECONNRESET) : 0;
 }
 
 static void doorbell(struct hn_conn *c)
@@ -106,7 +110,7 @@ static void doorbell(struct hn_conn *c)
 }
 
 /* Swallow doorbells. Returns -ECONNRESET/0 when the TCP side is gone. */
-static int drain_doorbells(struct hn_conn *c)
+int hn_conn_drain(struct hn_conn *c)
 {
 	char buf[256];
 
@@ -161,7 +165,7 @@ static bool tcp_gone(struct hn_conn *c)
 }
 
 /* Wait until we can read (rx) or write, or the peer is gone. Spin, then sleep. */
-static int wait_for(struct hn_conn *c, bool rx)
+int hn_conn_wait(struct hn_conn *c, bool rx)
 {
 	uint64_t start = now_ns(), deadline = start + (c->busy_poll ? UINT64_MAX / 2 : c->spin_ns);
 	unsigned spins = 0;
@@ -191,9 +195,9 @@ static int wait_for(struct hn_conn *c, bool rx)
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 
 		slept = true;
-		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+		if (poll(&p, 1, c->sleep_ms ? c->sleep_ms : -1) < 0 && errno != EINTR)
 			return -errno;
-		r = drain_doorbells(c);
+		r = hn_conn_drain(c);
 		if (r <= 0) {
 			/* TCP is gone: what is still in the ring can be read. */
 			if (rx && hn_chan_readable(&c->end) > 0)
@@ -223,7 +227,7 @@ ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwa
 			return done ? (ssize_t)done : n;
 		if (dontwait)
 			return done ? (ssize_t)done : -EAGAIN;
-		int r = wait_for(c, false);
+		int r = hn_conn_wait(c, false);
 
 		if (r < 0)
 			return done ? (ssize_t)done : r;
@@ -244,12 +248,18 @@ ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
 		if (n != -EAGAIN)
 			return n;
 		if (dontwait) {
-			/* Arm the doorbell so the fd turns readable with the next data. */
-			if (hn_chan_prepare_sleep_rx(&c->end))
-				drain_doorbells(c);
+			/* Arm the doorbell so the fd turns readable with the next data:
+			 * swallow the old doorbells first, then announce, so that a
+			 * doorbell rung for data after the announcement stays queued
+			 * (the other order could swallow it, leaving data in the ring
+			 * and a socket that never turns readable). */
+			if (hn_conn_drain(c) <= 0 && hn_chan_readable(&c->end) == 0)
+				return 0; /* the peer's socket is gone: EOF */
+			if (!hn_chan_prepare_sleep_rx(&c->end))
+				continue; /* data or EOF came meanwhile */
 			return -EAGAIN;
 		}
-		int r = wait_for(c, true);
+		int r = hn_conn_wait(c, true);
 
 		if (r < 0)
 			return r == -ECONNRESET && hn_chan_readable(&c->end) == 0 ? 0 : r;

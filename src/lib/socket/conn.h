@@ -23,15 +23,24 @@
 #include <sys/types.h>
 
 #define HN_HELLO_MAGIC 0x31534e48u /* "HNS1" */
+#define HN_HELLO_DECLINE 0xffffffffu /* slot of an offer that says "stay on TCP" */
 #define HN_SPIN_MAX_NS 50000u      /* never spin longer than this per wait */
 #define HN_SPIN_MIN_NS 1000u       /* the budget a slow peer decays to */
 #define HN_PROBE_EVERY 64u         /* sleeps between two full-budget probes */
 #define HN_DRAIN_WAIT_NS 100000u   /* before sleeping, wait this long for the peer to drain us */
 
+/* The offer the connecting side sends first (host byte order: both PUs agree). */
+struct hn_hello {
+	uint32_t magic;
+	uint32_t slot; /* HN_HELLO_DECLINE: no channel, the connection stays TCP */
+	uint64_t nonce;
+};
+
 struct hn_conn {
 	struct hn_end end;
 	int fd;
 	bool busy_poll;
+	int sleep_ms;         /* longest single sleep (0: until woken); a safety net */
 	uint32_t spin_ns;     /* adaptive budget */
 	/* counters */
 	uint64_t sleeps, doorbells_sent;
@@ -42,8 +51,14 @@ int hn_full_io(int fd, void *buf, size_t len, bool out);
 
 /* Upgrade a connected TCP socket (we connected: we open the channel). */
 int hn_conn_upgrade_connect(int fd, struct hn_win *w, struct hn_conn *ret);
-/* Upgrade an accepted TCP socket (the peer sends its offer). */
+/* Upgrade an accepted TCP socket (the peer sends its offer); -ENOLINK if it declined. */
 int hn_conn_upgrade_accept(int fd, struct hn_win *w, struct hn_conn *ret);
+/* Tell the accepting side (which expects an offer) that this connection stays TCP. */
+int hn_conn_decline(int fd);
+/* Wait until a read (rx) or a write would not block: 0, or -ECONNRESET when the peer is gone. */
+int hn_conn_wait(struct hn_conn *c, bool rx);
+/* Swallow doorbells: 1, or 0 / -errno when the TCP side is gone. */
+int hn_conn_drain(struct hn_conn *c);
 
 /* Blocking unless dontwait: bytes, 0 = EOF, or -errno (-EAGAIN, -EPIPE, -ECONNRESET). */
 ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwait);
