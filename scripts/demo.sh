@@ -55,13 +55,15 @@ to_us() {
 		else if (v ~ /s$/) print n * 1e6; else print n }'
 }
 
-# run MODE PROXY_PU: play the mesh pod with the proxy on PROXY_PU, load it
-# from the wire, and record its figures in $WORK/MODE.
+# run MODE PROXY_PU ACCEL: play the mesh pod with the proxy on PROXY_PU and
+# hetero-socket on or off, load it from the wire, record its figures in
+# $WORK/MODE.
 run() {
-	local mode=$1 proxy_pu=$2 yaml=$WORK/mesh-$2.yaml ip out h0 h1 d0 d1
-	sed "s/\"istio-proxy\": \"dpu0\"/\"istio-proxy\": \"$proxy_pu\"/" \
+	local mode=$1 proxy_pu=$2 accel=$3 yaml=$WORK/mesh-$1.yaml ip out h0 h1 d0 d1
+	sed -e "s/\"istio-proxy\": \"dpu0\"/\"istio-proxy\": \"$proxy_pu\"/" \
+		-e "s|^\(    heteropod.io/placement:.*\)|\1\n    heteropod.io/accel: \"$accel\"|" \
 		"$SRC/examples/mesh-pod.yaml" >"$yaml"
-	say "   $mode: istio-init on dpu0, istio-proxy on $proxy_pu, app on host"
+	say "   $mode: istio-init on dpu0, istio-proxy on $proxy_pu, app on host; hetero-socket $([ "$accel" = true ] && echo on || echo off)"
 	H play "$yaml" 2>&1 | sed 's/^/   /' || return 1
 	playing=$yaml
 	ip=$(H pod list --json | jq -r '.pods[] | select(.name=="mesh") | .ip')
@@ -74,14 +76,17 @@ run() {
 		awk '/^HTTP|^X-HeteroPod-Proxy/ { gsub("\r", ""); printf "%s; ", $0 }'
 	cat "$WORK/body"
 	H client -- wrk -t1 -c4 -d1s "http://$ip:8080/" >/dev/null 2>&1 # warm up
+	# Latency: one connection, one request at a time.
+	lat=$(H client -- wrk -t1 -c1 -d"${SECONDS_PER_RUN}s" --latency "http://$ip:8080/")
+	# Throughput and CPU: four connections.
 	h0=$(cpu_ns host) d0=$(cpu_ns dpu0)
-	out=$(H client -- wrk -t1 -c4 -d"${SECONDS_PER_RUN}s" --latency "http://$ip:8080/")
+	out=$(H client -- wrk -t1 -c4 -d"${SECONDS_PER_RUN}s" "http://$ip:8080/")
 	h1=$(cpu_ns host) d1=$(cpu_ns dpu0)
-	echo "$out" | awk -v mode="$mode" -v hns=$((h1 - h0)) -v dns=$((d1 - d0)) \
-		-v secs="$SECONDS_PER_RUN" '
+	{ echo "$lat" | sed 's/^/LAT /'; echo "$out"; } |
+		awk -v mode="$mode" -v hns=$((h1 - h0)) -v dns=$((d1 - d0)) -v secs="$SECONDS_PER_RUN" '
 		function us(v) { n = v + 0; if (v ~ /us$/) return n; if (v ~ /ms$/) return n * 1000; return n * 1e6 }
-		/^ +50%/ { p50 = us($2) } /^ +99%/ { p99 = us($2) }
-		/^Requests\/sec/ { rps = $2 } /requests in/ { n = $1 }
+		/^LAT +50%/ { p50 = us($3) } /^LAT +99%/ { p99 = us($3) }
+		/^Requests\/sec/ { rps = $2 } /^ +[0-9]+ requests in/ { n = $1 }
 		END { printf "%s\t%.0f\t%.0f\t%.0f\t%.3f\t%.1f\t%.3f\n", mode, rps, p50, p99,
 			hns / 1e9 / secs, n ? hns / 1e3 / n : 0, dns / 1e9 / secs }' >"$WORK/$mode"
 	H play "$yaml" --down >/dev/null 2>&1
@@ -89,21 +94,34 @@ run() {
 }
 
 say "3. The mesh pod (examples/mesh-pod.yaml), played by podman with heteropod-runtime,"
-echo "   each placement measured with wrk from the wire for ${SECONDS_PER_RUN}s (4 connections):"
-run co-located host || exit 1
-run offloaded dpu0 || exit 1
+echo "   each placement loaded with wrk from the wire: ${SECONDS_PER_RUN}s on 1 connection (latency),"
+echo "   then ${SECONDS_PER_RUN}s on 4 connections (throughput, CPU):"
+run co-located host false || exit 1
+run kernel-path dpu0 false || exit 1
+if [ -e "$BUILD/libheteropod-preload.so" ]; then
+	run hetero-socket dpu0 true || exit 1
+else
+	echo "   (hetero-socket: $BUILD/libheteropod-preload.so is not built; skipped)"
+fi
 
-say "4. Side by side (host CPU = the host PU's cgroups; the DPU's cores are its own):"
-printf '   %-12s %9s %9s %9s %10s %12s %9s\n' placement req/s "p50 µs" "p99 µs" "host cores" "host µs/req" "dpu cores"
-for m in co-located offloaded; do
+say "4. Side by side (latency at 1 connection; req/s and CPU at 4; host CPU = the host PU's cgroups):"
+printf '   %-13s %9s %9s %9s %10s %12s %9s\n' placement req/s "p50 µs" "p99 µs" "host cores" "host µs/req" "dpu cores"
+for m in co-located kernel-path hetero-socket; do
+	[ -e "$WORK/$m" ] || continue
 	IFS=$'\t' read -r mode rps p50 p99 hc hus dc <"$WORK/$m"
-	printf '   %-12s %9s %9s %9s %10s %12s %9s\n' "$mode" "$rps" "$p50" "$p99" "$hc" "$hus" "$dc"
+	printf '   %-13s %9s %9s %9s %10s %12s %9s\n' "$mode" "$rps" "$p50" "$p99" "$hc" "$hus" "$dc"
 done
-IFS=$'\t' read -r _ _ c50 _ _ chus _ <"$WORK/co-located"
-IFS=$'\t' read -r _ _ o50 _ _ ohus _ <"$WORK/offloaded"
-awk -v c50="$c50" -v o50="$o50" -v chus="$chus" -v ohus="$ohus" 'BEGIN {
-	printf "\n   Offloading the proxy: host CPU per request %.2fx of co-located, p50 latency %.2fx.\n",
-		ohus / chus, o50 / c50 }'
-echo "   Over the kernel path every request crosses the PU link twice (VXLAN over the"
-echo "   emulated link); hetero-socket is the shared-memory path meant to remove that cost."
+IFS=$'\t' read -r _ crps c50 c99 _ chus _ <"$WORK/co-located"
+echo
+for m in kernel-path hetero-socket; do
+	[ -e "$WORK/$m" ] || continue
+	IFS=$'\t' read -r _ rps p50 p99 _ hus _ <"$WORK/$m"
+	awk -v m="$m" -v c50="$c50" -v p50="$p50" -v c99="$c99" -v p99="$p99" -v chus="$chus" \
+		-v hus="$hus" -v crps="$crps" -v rps="$rps" 'BEGIN {
+		printf "   offloaded over %-13s vs co-located: host CPU/request %.2fx, p50 %.2fx, p99 %.2fx, req/s %.2fx\n",
+			m ":", hus / chus, p50 / c50, p99 / c99, rps / crps }'
+done
+echo "   Over the kernel path each request crosses the PU link twice (VXLAN over the"
+echo "   emulated link); with hetero-socket the proxy and the app talk through the"
+echo "   pod's shared-memory window instead."
 say "Done: one pod, its proxy on the DPU, its application on the host, one pod IP and localhost."

@@ -588,6 +588,29 @@ static int cmd_dpu(int argc, char **argv, struct dpu_ctr *d)
 		    d->id, d->pu);
 }
 
+/*
+ * runc exec --process FILE: the engine's process.json asks for the same
+ * resource limits as the container's spec did; lower them the same way.
+ */
+static void clamp_exec_process(int argc, char **argv)
+{
+	const char *file = NULL;
+	json_t *proc, *wrap;
+
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "--process") || !strcmp(argv[i], "-p")) && i + 1 < argc)
+			file = argv[i + 1];
+		else if (!strncmp(argv[i], "--process=", 10))
+			file = argv[i] + 10;
+	}
+	if (!file || !(proc = json_load_file(file, 0, NULL)))
+		return;
+	wrap = json_pack("{s:o}", "process", proc);
+	if (hp_spec_clamp_rlimits(wrap) > 0 && json_dump_file(proc, file, JSON_COMPACT) < 0)
+		fail(0, "exec: cannot rewrite %s", file);
+	json_decref(wrap);
+}
+
 int main(int argc, char **argv)
 {
 	struct dpu_ctr d;
@@ -633,5 +656,7 @@ int main(int argc, char **argv)
 	id = strcmp(argv[0], "features") ? last_id(argc, argv, NULL) : NULL;
 	if (id && record_load(id, &d) == 1)
 		return cmd_dpu(argc, argv, &d);
+	if (!strcmp(argv[0], "exec"))
+		clamp_exec_process(argc, argv);
 	return exec_runc(argv);
 }
