@@ -145,7 +145,16 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	base = strdup(file);
 	if (!base)
 		return EXIT_FAIL;
-	snprintf(played, sizeof(played), "%s/%s", dir, basename(base));
+	{
+		/* Two files of one name in different folders are two plays. */
+		_cleanup_free_ char *abs = realpath(file, NULL);
+		const char *key = abs ? abs : file;
+		uint32_t h = 2166136261u; /* FNV-1a */
+
+		for (const char *p = key; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		snprintf(played, sizeof(played), "%s/%08x-%s", dir, h, basename(base));
+	}
 	r = write_network(cli->node, dir, self_dir, conf, sizeof(conf), netname, sizeof(netname));
 	if (r < 0) {
 		log_err("cannot write podman's configuration in %s: %s", dir, strerror(-r));

@@ -28,6 +28,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -40,6 +44,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 static const char *globals[32];
 static unsigned n_globals;
 static bool systemd_cgroup;
+static const char *log_file, *log_format; /* --log, --log-format: where engines look */
 
 /* A DPU container's record, for the commands after create. */
 struct dpu_ctr {
@@ -49,6 +54,7 @@ struct dpu_ctr {
 	char pu[16];
 	char bundle[PATH_MAX];
 	pid_t standin;
+	unsigned long long standin_start; /* its start time (/proc stat field 22) */
 	bool started;
 };
 
@@ -68,13 +74,34 @@ static void usage(FILE *f)
 static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(int code, const char *fmt, ...)
 {
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
-	fputs("heteropod-runtime: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "heteropod-runtime: %s\n", msg ? msg : fmt);
+	/* containerd reports the last error of --log (JSON), as runc writes it. */
+	if (log_file && msg) {
+		FILE *f = fopen(log_file, "ae");
+		char when[64];
+		time_t now = time(NULL);
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+		if (f && log_format && !strcmp(log_format, "json")) {
+			json_t *j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+			_cleanup_free_ char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+			if (line)
+				fprintf(f, "%s\n", line);
+			json_decref(j);
+		} else if (f) {
+			fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", when, msg);
+		}
+		if (f)
+			fclose(f);
+	}
 	return code;
 }
 
@@ -165,9 +192,10 @@ static void record_path(const char *id, char *buf, size_t n)
 static int record_save(const struct dpu_ctr *d)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b}", "id", d->id, "node", d->node,
-			      "pod", d->pod, "pu", d->pu, "bundle", d->bundle, "standin",
-			      (int)d->standin, "started", d->started);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:b}", "id", d->id, "node",
+			      d->node, "pod", d->pod, "pu", d->pu, "bundle", d->bundle, "standin",
+			      (int)d->standin, "standin_start", (json_int_t)d->standin_start,
+			      "started", d->started);
 	int r;
 
 	record_path(d->id, path, sizeof(path));
@@ -207,22 +235,42 @@ static int record_load(const char *id, struct dpu_ctr *d)
 	snprintf(d->pu, sizeof(d->pu), "%s", pu);
 	snprintf(d->bundle, sizeof(d->bundle), "%s", bundle);
 	d->standin = standin;
+	d->standin_start = (unsigned long long)json_integer_value(json_object_get(j, "standin_start"));
 	d->started = started;
 	json_decref(j);
 	return 1;
 }
 
-static bool pid_running(pid_t pid)
+/* Field 22 of /proc/pid/stat (start time), 0 if there is no such process. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *stat = NULL;
+	const char *p;
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || hp_read_file(path, &stat) < 0 || !(p = strrchr(stat, ')')))
+		return 0;
+	/* after ") ": state(3) ... starttime(22) */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &t) != 1)
+		return 0;
+	return t;
+}
+
+/* Is the stand-in still alive, and the same process (pids are reused)? */
+static bool standin_running(const struct dpu_ctr *d)
 {
 	char path[64];
 	_cleanup_free_ char *stat = NULL;
 	const char *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || hp_read_file(path, &stat) < 0)
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->standin);
+	if (d->standin <= 0 || hp_read_file(path, &stat) < 0 || !(p = strrchr(stat, ')')) ||
+	    p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return false;
-	p = strrchr(stat, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return !d->standin_start || start_time(d->standin) == d->standin_start;
 }
 
 static json_t *ctr_request(const struct dpu_ctr *d, const char *op)
@@ -251,15 +299,44 @@ static void write_all(int fd, const char *buf, size_t n)
  * The stand-in's life: relay the DPU container's output to our stdout and
  * stderr (the engine's), then end as the container ended.
  */
-static _Noreturn void standin_relay(struct hp_conn *c)
+static _Noreturn void standin_relay(struct hp_conn *c, const struct dpu_ctr *d)
 {
+	static const int relayed[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t mask;
 	json_t *msg;
-	int r;
+	int r, sfd;
 
-	signal(SIGPIPE, SIG_IGN);
+	/* Signals sent to the stand-in itself (not through `kill`) are the
+	 * container's: they go to it. */
+	sigemptyset(&mask);
+	for (size_t i = 0; i < ARRAY_SIZE(relayed); i++)
+		sigaddset(&mask, relayed[i]);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	for (;;) {
+		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+
+		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			_exit(255);
+		if (sfd >= 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				json_t *req = ctr_request(d, "ctr-kill");
+
+				char sig[16];
+
+				snprintf(sig, sizeof(sig), "%u", si.ssi_signo);
+				json_object_set_new(req, "signal", json_string(sig));
+				json_decref(agent_call(d->node, req));
+			}
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		r = hp_conn_fill(c);
-		if (r == 0 || (r < 0 && r != -EAGAIN && r != -EINTR)) {
+		if (r == -EAGAIN || r == -EINTR)
+			continue;
+		if (r == 0 || r < 0) {
 			fail(0, "lost the host agent: the DPU container's fate is unknown");
 			_exit(255);
 		}
@@ -281,7 +358,9 @@ static _Noreturn void standin_relay(struct hp_conn *c)
 
 				if (sig > 0 && sig < NSIG) {
 					/* End the way the container did, so the engine
-					 * reports the same (e.g. 137 for SIGKILL). */
+					 * reports the same (e.g. 137 for SIGKILL), without
+					 * a core of the stand-in on the host. */
+					setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 					signal(sig, SIG_DFL);
 					sigset_t set;
 
@@ -326,6 +405,7 @@ static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const
 		int fd;
 
 		close(pfd[0]);
+		signal(SIGPIPE, SIG_IGN); /* the runtime may die before reading the verdict */
 		json_object_set(req, "spec", spec);
 		json_object_set_new(req, "bundle", json_string(bundle));
 		/* The DPU agent mounts its own socket and interposer. */
@@ -340,6 +420,8 @@ static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const
 		}
 		hp_conn_init(&c, fd);
 		if (hp_conn_send(&c, req) < 0 || hp_conn_recv(&c, &resp, AGENT_TIMEOUT_MS) < 0) {
+			/* The DPU may still finish creating it: take it back. */
+			json_decref(agent_call(ref->node, ctr_request(&d, "ctr-delete")));
 			dprintf(pfd[1], "the host agent of node %s did not answer", ref->node);
 			_exit(EXIT_FAIL);
 		}
@@ -350,14 +432,17 @@ static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const
 		}
 		json_decref(req);
 		json_decref(resp);
-		dprintf(pfd[1], "ok");
+		if (dprintf(pfd[1], "ok") < 0) {
+			json_decref(agent_call(ref->node, ctr_request(&d, "ctr-delete")));
+			_exit(EXIT_FAIL);
+		}
 		close(pfd[1]);
 		/* The engine's stdin is not the container's: it has none here. */
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		if (null >= 0)
 			dup2(null, 0);
-		standin_relay(&c);
+		standin_relay(&c, &d);
 	}
 	close(pfd[1]);
 	n = read(pfd[0], verdict, sizeof(verdict) - 1);
@@ -368,6 +453,7 @@ static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const
 		return fail(EXIT_FAIL, "%s", verdict[0] ? verdict : "the stand-in died");
 	}
 	d.standin = pid;
+	d.standin_start = start_time(pid);
 	snprintf(verdict, sizeof(verdict), "%d", (int)pid);
 	if (record_save(&d) < 0 || (pid_file && hp_write_file_create(pid_file, verdict) < 0)) {
 		kill(pid, SIGKILL);
@@ -412,8 +498,19 @@ static int cmd_create(int argc, char **argv)
 		return fail(EXIT_USAGE, "create: bundle %s: %s", bundle, strerror(errno));
 	snprintf(config, sizeof(config), "%s/config.json", abs_bundle);
 	spec = json_load_file(config, 0, NULL);
-	if (!json_is_object(spec))
-		return fail(EXIT_USAGE, "create: %s is not a JSON OCI spec", config);
+	if (!json_is_object(spec)) {
+		/* jansson refuses integers above INT64_MAX (an "unlimited" rlimit
+		 * is UINT64_MAX): a spec that says nothing of HeteroPod goes to
+		 * runc as it is. */
+		_cleanup_free_ char *raw = NULL;
+
+		if (hp_read_file(config, &raw) < 0)
+			return fail(EXIT_USAGE, "create: cannot read %s", config);
+		if (strstr(raw, HP_ANN_PLACEMENT) || strstr(raw, HP_ENV_PU))
+			return fail(EXIT_USAGE, "create: %s cannot be read as JSON (integers above 2^63?)",
+				    config);
+		return exec_runc(argv);
+	}
 
 	r = hp_spec_placement(spec, pu, sizeof(pu), &err);
 	if (r < 0)
@@ -440,6 +537,10 @@ static int cmd_create(int argc, char **argv)
 			return fail(EXIT_USAGE,
 				    "container '%s' is placed on %s, but pod %s spans host and %s",
 				    name, pu, ref.pod, ref.dpu);
+		if (json_is_true(json_object_get(json_object_get(spec, "process"), "terminal")))
+			return fail(EXIT_USAGE,
+				    "container '%s' on %s: a terminal (tty) for a DPU container is not supported",
+				    name, pu);
 		return create_on_dpu(id, spec, abs_bundle, pid_file, &ref, pu);
 	}
 
@@ -517,7 +618,7 @@ static int cmd_state(struct dpu_ctr *d)
 	json_t *out;
 	pid_t pid = d->standin;
 
-	if (!pid_running(d->standin)) {
+	if (!standin_running(d)) {
 		status = "stopped";
 		pid = 0;
 	} else {
@@ -561,7 +662,7 @@ static int cmd_dpu(int argc, char **argv, struct dpu_ctr *d)
 			sig = argv[at + 1];
 		json_object_set_new(req, "signal", json_string(sig));
 		json_object_set_new(req, "all", json_boolean(all));
-		if (!pid_running(d->standin))
+		if (!standin_running(d))
 			return fail(EXIT_FAIL, "container %s is not running", d->id);
 		resp = agent_call(d->node, req);
 		json_decref(resp);
@@ -574,11 +675,11 @@ static int cmd_dpu(int argc, char **argv, struct dpu_ctr *d)
 		for (int i = 1; i < argc; i++)
 			if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
 				force = true;
-		if (pid_running(d->standin) && d->started && !force)
+		if (standin_running(d) && d->started && !force)
 			return fail(EXIT_FAIL, "container %s is running: stop it or use --force", d->id);
 		/* The agent may already have dropped it (its pod went away): fine. */
 		json_decref(agent_call(d->node, ctr_request(d, "ctr-delete")));
-		if (pid_running(d->standin))
+		if (standin_running(d))
 			kill(d->standin, SIGKILL);
 		record_path(d->id, path, sizeof(path));
 		unlink(path);
@@ -636,6 +737,10 @@ int main(int argc, char **argv)
 			return fail(EXIT_USAGE, "too many global options");
 		if (!strcmp(a, "--systemd-cgroup"))
 			systemd_cgroup = true;
+		if (!strcmp(a, "--log") && i + 1 < argc)
+			log_file = argv[i + 1];
+		else if (!strcmp(a, "--log-format") && i + 1 < argc)
+			log_format = argv[i + 1];
 		globals[n_globals++] = a;
 		/* Options with a separate value. */
 		if ((!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format") ||
@@ -656,7 +761,13 @@ int main(int argc, char **argv)
 	id = strcmp(argv[0], "features") ? last_id(argc, argv, NULL) : NULL;
 	if (id && record_load(id, &d) == 1)
 		return cmd_dpu(argc, argv, &d);
-	if (!strcmp(argv[0], "exec"))
+	if (!strcmp(argv[0], "exec")) {
+		/* exec ID CMD...: the id is a positional argument, not the last. */
+		for (i = 1; i < argc; i++)
+			if (argv[i][0] != '-' && record_load(argv[i], &d) == 1)
+				return fail(EXIT_FAIL, "exec: %s runs on %s; entering a DPU container is not supported",
+					    d.id, d.pu);
 		clamp_exec_process(argc, argv);
+	}
 	return exec_runc(argv);
 }

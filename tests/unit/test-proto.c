@@ -65,7 +65,7 @@ static void test_oversized(void)
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
 	hp_conn_init(&rx, sv[1]);
 	memset(chunk, 'x', sizeof(chunk));
-	for (int i = 0; i < 64 && r >= 0; i++) {
+	for (int i = 0; i < 2 * HP_PROTO_MAX_LINE / (int)sizeof(chunk) + 8 && r >= 0; i++) {
 		if (write(sv[0], chunk, sizeof(chunk)) < 0)
 			break;
 		r = hp_conn_fill(&rx);

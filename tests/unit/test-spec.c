@@ -256,6 +256,27 @@ static void test_play_yaml(void)
 	free(out);
 	json_decref(pods);
 
+	/* "env:" with no value becomes the list, not a second key; a changed
+	 * placement wins over the HETEROPOD_PU a first play wrote. */
+	{
+		const char *y = "kind: Pod\nmetadata:\n  name: p\n  annotations:\n"
+				"    heteropod.io/placement: '{\"a\": \"host\"}'\n"
+				"spec:\n  containers:\n  - name: a\n    env:\n"
+				"    - {name: HETEROPOD_CONTAINER, value: a}\n"
+				"    - {name: HETEROPOD_PU, value: dpu0}\n"
+				"  - name: b\n    image: x\n    env:\n";
+		char *o = NULL;
+		json_t *p = NULL;
+		const char *at;
+
+		CHECK(hp_play_prepare("e.yaml", y, strlen(y), &o, &p, &err) == 0);
+		at = o ? strstr(o, "name: b") : NULL;
+		CHECK(at && strstr(at, "env:") && !strstr(strstr(at, "env:") + 4, "env:"));
+		CHECK(o && !strstr(o, "value: dpu0"));
+		free(o);
+		json_decref(p);
+	}
+
 	/* What podman cannot play, or cannot be read, is refused with a line. */
 	const char *bad = "kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{image: x}]\n";
 

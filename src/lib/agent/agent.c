@@ -32,7 +32,7 @@
 #include <time.h>
 
 #define MAX_PODS 1024
-#define MAX_CLIENTS 64
+#define MAX_CLIENTS 512 /* the CLI, CNI calls, and one per DPU container's stand-in */
 #define POD_CGROUP_LEVEL 3 /* heteropod.<node>/<pu>/pod.<name> */
 #define PEER_TIMEOUT_MS 20000
 
@@ -89,6 +89,8 @@ struct agent {
 	struct hp_ctrs ctrs;    /* containers this PU's agent runs (DPU) */
 	struct ctr_route {      /* host: whose stand-in gets a DPU container's output */
 		char id[129];
+		char pod[HP_POD_NAME_MAX + 1];
+		unsigned dpu;
 		int client;     /* index in clients, -1 when gone */
 	} routes[HP_MAX_CTRS];
 	unsigned next_id;
@@ -176,6 +178,32 @@ static int epoll_add(struct agent *a, int fd, uint64_t tag)
 	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
+static void close_client(struct agent *a, unsigned idx);
+
+/*
+ * Host: forget the routes of DPU containers (of pod, or on dpu when pod is
+ * NULL). With notify, their stand-ins hear that the container is gone
+ * (status 255): after the PU link broke nothing else would tell them.
+ */
+static void routes_drop(struct agent *a, const char *pod, int dpu, bool notify)
+{
+	for (unsigned i = 0; i < HP_MAX_CTRS; i++) {
+		struct ctr_route *rt = &a->routes[i];
+
+		if (!rt->id[0] || (pod && strcmp(rt->pod, pod)) || (dpu >= 0 && rt->dpu != (unsigned)dpu))
+			continue;
+		if (notify && rt->client >= 0 && a->clients[rt->client].fd >= 0) {
+			json_t *m = json_pack("{s:s, s:s, s:i, s:i}", "op", "ctr-exit", "id", rt->id,
+					      "status", 255, "signal", 0);
+
+			if (hp_conn_send(&a->clients[rt->client], m) < 0)
+				close_client(a, (unsigned)rt->client);
+			json_decref(m);
+		}
+		memset(rt, 0, sizeof(*rt));
+	}
+}
+
 static void peer_down(struct agent *a, struct peer *p)
 {
 	if (p->conn.fd < 0)
@@ -183,6 +211,8 @@ static void peer_down(struct agent *a, struct peer *p)
 	log_warn("PU link peer %s is gone", a->is_host ? a->node.cfg.dpu[p->dpu].name : "host");
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, p->conn.fd, NULL);
 	hp_conn_close(&p->conn);
+	if (a->is_host)
+		routes_drop(a, NULL, (int)p->dpu, true);
 }
 
 /* ---- pod halves --------------------------------------------------------- */
@@ -214,6 +244,8 @@ static void ctr_remove_pod(struct agent *a, const char *pod);
 static void half_down(struct agent *a, struct pod_entry *e)
 {
 	ctr_remove_pod(a, e->pod.name);
+	if (a->is_host)
+		routes_drop(a, e->pod.name, -1, true);
 	for (size_t i = 0; i < e->n_remote; i++)
 		hp_hnetns_set_remote_port(a->bpf, e->pod.id, e->remote[i].proto, e->remote[i].port,
 					  false);
@@ -363,7 +395,7 @@ static void peer_dispatch(struct agent *a, struct peer *p, json_t *msg)
 		json_t *resp = handle_peer_request(a, msg);
 
 		if (resp) {
-			json_object_set(resp, "op", json_string("reply"));
+			json_object_set_new(resp, "op", json_string("reply"));
 			json_object_set(resp, "seq", json_object_get(msg, "seq"));
 			if (hp_conn_send(&p->conn, resp) < 0)
 				peer_down(a, p);
@@ -653,8 +685,12 @@ static json_t *peer_ctr_create(struct agent *a, json_t *msg, const char *id)
 		return reply_err(1, "%s", err.msg);
 	/* On a hybrid hierarchy runc only manages the v1 controllers: the
 	 * hetero-netns hooks hang off the pod's v2 group. */
-	if (a->node.cg.mode == HP_CGROUP_V1)
-		hp_cgroup_attach_v2(&a->node.cg, a->pu, group, c->pid);
+	if (a->node.cg.mode == HP_CGROUP_V1 &&
+	    (r = hp_cgroup_attach_v2(&a->node.cg, a->pu, group, c->pid)) < 0) {
+		hp_ctr_delete(&a->ctrs, c);
+		return reply_err(1, "cannot put container %.12s in pod %s's cgroup: %s", id, pod,
+				 strerror(-r));
+	}
 	epoll_add(a, c->out[0], EV_CTR + 2 * (uint64_t)(c - a->ctrs.c));
 	epoll_add(a, c->out[1], EV_CTR + 2 * (uint64_t)(c - a->ctrs.c) + 1);
 	log_info("container %.12s of pod %s created on %s (pid %d)", id, pod, a->pu, (int)c->pid);
@@ -714,8 +750,11 @@ static void ctr_forward(struct agent *a, json_t *msg)
 	const char *id = json_string_value(json_object_get(msg, "id"));
 	struct ctr_route *rt = id ? route_find(a, id) : NULL;
 
-	if (rt && rt->client >= 0 && a->clients[rt->client].fd >= 0)
-		hp_conn_send(&a->clients[rt->client], msg);
+	/* A stand-in that cannot keep up (or a half-written line) is cut off:
+	 * it then ends its container's life for the engine (status 255). */
+	if (rt && rt->client >= 0 && a->clients[rt->client].fd >= 0 &&
+	    hp_conn_send(&a->clients[rt->client], msg) < 0)
+		close_client(a, (unsigned)rt->client);
 }
 
 /* Host: a container request from the runtime, relayed to the pod's DPU. */
@@ -728,12 +767,25 @@ static json_t *ctl_ctr(struct agent *a, struct hp_conn *cl, const char *op, json
 	json_t *msg, *reply = NULL;
 	int r;
 
+	struct ctr_route *rt = NULL;
+
 	if (!a->is_host)
 		return reply_err(2, "containers are requested through the host agent");
 	if (!id || !hp_ctr_id_valid(id))
 		return reply_err(2, "%s: invalid container id", op);
+	if (!strcmp(op, "ctr-delete") && (rt = route_find(a, id)))
+		memset(rt, 0, sizeof(*rt)); /* even when its pod is gone already */
 	if (!e)
 		return reply_err(2, "unknown pod '%s'", pod ? pod : "");
+	if (!strcmp(op, "ctr-create")) {
+		rt = route_find(a, id);
+		for (unsigned i = 0; i < HP_MAX_CTRS && !rt; i++)
+			if (!a->routes[i].id[0])
+				rt = &a->routes[i];
+		if (!rt)
+			return reply_err(1, "too many containers on the DPUs of node %s",
+					 a->node.cfg.name);
+	}
 	if (!pu || hp_node_pu_index(&a->node.cfg, pu) != (int)e->pod.dpu + 1)
 		return reply_err(2, "pod %s spans host and %s; it has no half on '%s'", pod,
 				 a->node.cfg.dpu[e->pod.dpu].name, pu ? pu : "");
@@ -747,20 +799,10 @@ static json_t *ctl_ctr(struct agent *a, struct hp_conn *cl, const char *op, json
 	json_object_del(reply, "op");
 	json_object_del(reply, "seq");
 	if (!strcmp(op, "ctr-create") && json_is_true(json_object_get(reply, "ok"))) {
-		struct ctr_route *rt = route_find(a, id);
-
-		for (unsigned i = 0; i < HP_MAX_CTRS && !rt; i++)
-			if (!a->routes[i].id[0])
-				rt = &a->routes[i];
-		if (rt) {
-			snprintf(rt->id, sizeof(rt->id), "%s", id);
-			rt->client = (int)(cl - a->clients);
-		}
-	} else if (!strcmp(op, "ctr-delete")) {
-		struct ctr_route *rt = route_find(a, id);
-
-		if (rt)
-			memset(rt, 0, sizeof(*rt));
+		snprintf(rt->id, sizeof(rt->id), "%s", id);
+		snprintf(rt->pod, sizeof(rt->pod), "%s", pod);
+		rt->dpu = e->pod.dpu;
+		rt->client = (int)(cl - a->clients);
 	}
 	return reply;
 }
@@ -1404,13 +1446,21 @@ static void client_event(struct agent *a, unsigned idx)
 			hp_conn_send(c, resp);
 		json_decref(resp);
 	}
-	if (r <= 0 && r != -EAGAIN) {
-		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		hp_conn_close(c);
-		for (unsigned i = 0; i < HP_MAX_CTRS; i++)
-			if (a->routes[i].id[0] && a->routes[i].client == (int)idx)
-				a->routes[i].client = -1;
-	}
+	if (r <= 0 && r != -EAGAIN)
+		close_client(a, idx);
+}
+
+static void close_client(struct agent *a, unsigned idx)
+{
+	struct hp_conn *c = &a->clients[idx];
+
+	if (c->fd < 0)
+		return;
+	epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	hp_conn_close(c);
+	for (unsigned i = 0; i < HP_MAX_CTRS; i++)
+		if (a->routes[i].id[0] && a->routes[i].client == (int)idx)
+			a->routes[i].client = -1;
 }
 
 /* ---- setup and loop ------------------------------------------------------ */

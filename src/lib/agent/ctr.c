@@ -330,9 +330,18 @@ void hp_ctrs_remove_orphans(struct hp_ctrs *t)
 			continue;
 		log_info("container %.12s: removing what a previous agent left", id);
 		runc(t, args, &o);
-		o = hp_sprintf("%s/%s/config.json", t->base, id);
+		free(steal_ptr(o));
+		static const char *const files[] = { "config.json", "pid" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+			_cleanup_free_ char *path = hp_sprintf("%s/%s/%s", t->base, id, files[i]);
+
+			if (path)
+				unlink(path);
+		}
+		o = hp_sprintf("%s/%s", t->base, id);
 		if (o)
-			unlink(o);
+			rmdir(o);
 	}
 }
 

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#define HP_PROTO_MAX_LINE (64 * 1024)
+#define HP_PROTO_MAX_LINE (1024 * 1024) /* an OCI spec rides in ctr-create */
 
 struct hp_conn {
 	int fd;

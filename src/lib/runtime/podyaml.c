@@ -52,7 +52,8 @@ static int add_env(yaml_document_t *d, int env, const char *name, const char *va
 static int tag_container(yaml_document_t *d, int c, json_t *placement)
 {
 	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, c, "name")));
-	int env = hp_yaml_get(d, c, "env"), k;
+	int env = hp_yaml_get(d, c, "env"), pu_item = 0;
+	bool has_name = false;
 	const char *pu;
 	yaml_node_t *en;
 
@@ -60,12 +61,24 @@ static int tag_container(yaml_document_t *d, int c, json_t *placement)
 		return -EINVAL;
 	en = hp_yaml_node(d, env);
 	if (!hp_yaml_is_seq(en)) {
+		int k = 0;
+
 		if (en && !hp_yaml_is_null(en))
 			return -EINVAL;
 		env = yaml_document_add_sequence(d, NULL, YAML_BLOCK_SEQUENCE_STYLE);
-		k = add_str(d, "env");
-		if (!env || !k || !yaml_document_append_mapping_pair(d, c, k, env))
+		if (!env)
 			return -ENOMEM;
+		if (en) {
+			/* "env:" with no value: it gets the list (no second key). */
+			yaml_node_t *cn = hp_yaml_node(d, c);
+
+			for (yaml_node_pair_t *pr = cn->data.mapping.pairs.start;
+			     pr < cn->data.mapping.pairs.top; pr++)
+				if (!strcmp(hp_yaml_str(hp_yaml_node(d, pr->key)) ?: "", "env"))
+					pr->value = env;
+		} else if (!(k = add_str(d, "env")) || !yaml_document_append_mapping_pair(d, c, k, env)) {
+			return -ENOMEM;
+		}
 		en = hp_yaml_node(d, env);
 	}
 	for (yaml_node_item_t *it = en->data.sequence.items.start; it < en->data.sequence.items.top;
@@ -73,13 +86,30 @@ static int tag_container(yaml_document_t *d, int c, json_t *placement)
 		const char *n = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
 
 		if (n && !strcmp(n, HP_ENV_CONTAINER))
-			return 0; /* already said (a second play of our own output) */
+			has_name = true; /* a second play of our own output */
+		else if (n && !strcmp(n, HP_ENV_PU))
+			pu_item = *it;
 	}
-	if (add_env(d, env, HP_ENV_CONTAINER, name) < 0)
+	if (!has_name && add_env(d, env, HP_ENV_CONTAINER, name) < 0)
 		return -ENOMEM;
 	pu = json_string_value(json_object_get(placement, name));
-	if (pu && add_env(d, env, HP_ENV_PU, pu) < 0)
+	if (pu_item) {
+		/* The placement may have changed since: it is what counts. */
+		yaml_node_t *v = hp_yaml_node(d, hp_yaml_get(d, pu_item, "value"));
+		yaml_char_t *nv = (yaml_char_t *)strdup(pu ? pu : "host");
+
+		if (!nv)
+			return -ENOMEM;
+		if (!v || v->type != YAML_SCALAR_NODE) {
+			free(nv);
+			return -EINVAL;
+		}
+		free(v->data.scalar.value);
+		v->data.scalar.value = nv;
+		v->data.scalar.length = strlen((char *)nv);
+	} else if (pu && add_env(d, env, HP_ENV_PU, pu) < 0) {
 		return -ENOMEM;
+	}
 	return 0;
 }
 
