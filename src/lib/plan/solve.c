@@ -557,15 +557,29 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 
 /*
  * Branch and bound can only prune against an incumbent, and GLPK's own
- * rounding heuristic cannot repair the millicore rows below. So when every
- * pod that may move is a configuration pod, the callback builds placements
- * itself from the LP solution of a node: each pod takes its configuration
- * with the largest LP value; resources over capacity are repaired by the
- * cheapest downgrades; then single moves (one pod to another configuration)
- * and pairs of moves (one pod up, another down, found by sorting moves on
- * the CPU they add to a DPU) are applied while they improve the objective.
- * Every placement it hands over is rechecked from scratch against the rows.
+ * rounding heuristic cannot satisfy the millicore rows. So when every pod that
+ * may move is a configuration pod, the callback builds placements itself from
+ * the LP solution of a node: each pod takes its configuration with the
+ * largest LP value; resources over capacity are repaired by the cheapest
+ * downgrades; then, while the objective improves: sweeps of single moves (one
+ * pod to another configuration), the best pair of moves (found by sorting on
+ * the CPU they add to a DPU), and a dynamic program that fills each DPU to
+ * the millicore with at most one move per pod (heur_fill). At the root a few
+ * random kicks follow (iterated local search). Every placement is rechecked
+ * from scratch against the rows before GLPK sees it.
  */
+#define FILL_W 1024    /* heur_fill: millicores either way */
+#define HEUR_KICKS 20  /* kicks of the iterated local search, at the root */
+#define HEUR_FAILS 3   /* failed runs in a row before ... */
+#define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
+
+struct keyed {
+	double key;
+	unsigned m;
+};
+struct heur;
+static void heur_set(struct heur *h, const int *choice);
+
 struct heur {
 	struct lp *lp;
 	const struct hp_plan_problem *p;
@@ -579,13 +593,18 @@ struct heur {
 	unsigned npu, nres;
 	bool cfg_only;           /* every pod with columns chooses a configuration */
 	bool given;
+	unsigned ncalls, fails;
 	double cap[NRES];
 	int *choice;             /* per pod: its configuration, -1 */
 	double use[NRES];
 	struct hmove *moves;
 	unsigned n_moves;
-	unsigned *order, *pre1, *pre2;
+	struct keyed *order;
+	unsigned *pre1, *pre2;
 	uint64_t rng;
+	double *fill_dp;          /* heur_fill: two rows of the table */
+	int *fill_pick, *fill_delta, *fill_save;
+	unsigned *fill_row;
 };
 
 struct hmove {
@@ -642,10 +661,16 @@ static int heur_collect_moves(struct heur *h)
 		for (unsigned k = h->pcs[i].first; k < h->pcs[i].first + h->pcs[i].n; k++)
 			n += h->cfgs[k].col != 0 && h->cfg_pod[i];
 	h->moves = calloc(n ? n : 1, sizeof(*h->moves));
-	h->order = calloc(n ? n : 1, sizeof(unsigned));
+	h->order = calloc(n ? n : 1, sizeof(*h->order));
 	h->pre1 = calloc(n ? n : 1, sizeof(unsigned));
 	h->pre2 = calloc(n ? n : 1, sizeof(unsigned));
-	if (!h->moves || !h->order || !h->pre1 || !h->pre2)
+	h->fill_dp = calloc(2 * (2 * FILL_W + 1), sizeof(double));
+	h->fill_pick = calloc((size_t)(p->n_pods ? p->n_pods : 1) * (2 * FILL_W + 1), sizeof(int));
+	h->fill_delta = calloc(n ? n : 1, sizeof(int));
+	h->fill_save = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
+	h->fill_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+	if (!h->moves || !h->order || !h->pre1 || !h->pre2 || !h->fill_dp || !h->fill_pick ||
+	    !h->fill_delta || !h->fill_save || !h->fill_row)
 		return -ENOMEM;
 	for (unsigned i = 0; i < p->n_pods; i++)
 		for (unsigned k = h->pcs[i].first; k < h->pcs[i].first + h->pcs[i].n; k++)
@@ -654,33 +679,35 @@ static int heur_collect_moves(struct heur *h)
 	return 0;
 }
 
-/* Best single improving move; false when there is none. */
+/* Sweep the pods, each to its best configuration that fits; false if none moved. */
 static bool heur_one(struct heur *h)
 {
-	double best = 1e-9;
-	int bi = -1;
+	bool moved = false;
 
-	for (unsigned m = 0; m < h->n_moves; m++) {
-		const struct hmove *mv = &h->moves[m];
-		const struct cfg *a = &h->cfgs[h->choice[mv->pod]], *b = &h->cfgs[mv->to];
+	for (unsigned m = 0; m < h->n_moves;) {
+		unsigned pod = h->moves[m].pod;
+		double best = 1e-9;
+		int bk = -1;
 
-		if (b->gain - a->gain > best && heur_fits_move(h, h->use, a, b)) {
-			best = b->gain - a->gain;
-			bi = (int)m;
+		for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
+			const struct cfg *a = &h->cfgs[h->choice[pod]], *b = &h->cfgs[h->moves[m].to];
+
+			if (b->gain - a->gain > best && heur_fits_move(h, h->use, a, b)) {
+				best = b->gain - a->gain;
+				bk = h->moves[m].to;
+			}
+		}
+		if (bk >= 0) {
+			heur_apply(h, pod, bk);
+			moved = true;
 		}
 	}
-	if (bi < 0)
-		return false;
-	heur_apply(h, h->moves[bi].pod, h->moves[bi].to);
-	return true;
+	return moved;
 }
 
-static struct heur *sort_heur;
-
-static int cmp_move_key(const void *a, const void *b)
+static int cmp_keyed(const void *a, const void *b)
 {
-	double x = sort_heur->moves[*(const unsigned *)a].key;
-	double y = sort_heur->moves[*(const unsigned *)b].key;
+	double x = ((const struct keyed *)a)->key, y = ((const struct keyed *)b)->key;
 
 	return x < y ? -1 : x > y;
 }
@@ -704,12 +731,11 @@ static bool heur_two(struct heur *h)
 
 			mv->key = h->cfgs[mv->to].use[r] - h->cfgs[h->choice[mv->pod]].use[r];
 			mv->dgain = h->cfgs[mv->to].gain - h->cfgs[h->choice[mv->pod]].gain;
-			h->order[m] = m;
+			h->order[m] = (struct keyed){ mv->key, m };
 		}
-		sort_heur = h;
-		qsort(h->order, n, sizeof(unsigned), cmp_move_key);
+		qsort(h->order, n, sizeof(*h->order), cmp_keyed);
 		for (unsigned j = 0; j < n; j++) {
-			unsigned m = h->order[j];
+			unsigned m = h->order[j].m;
 			unsigned b1 = j ? h->pre1[j - 1] : m, b2 = j ? h->pre2[j - 1] : UINT32_MAX;
 
 			if (!j) {
@@ -738,7 +764,7 @@ static bool heur_two(struct heur *h)
 			while (lo < hi) { /* first index with key > t */
 				unsigned mid = (lo + hi) / 2;
 
-				if (h->moves[h->order[mid]].key <= t)
+				if (h->order[mid].key <= t)
 					lo = mid + 1;
 				else
 					hi = mid;
@@ -772,6 +798,94 @@ static bool heur_two(struct heur *h)
 		return false;
 	heur_apply(h, h->moves[bu].pod, h->moves[bu].to);
 	heur_apply(h, h->moves[bv].pod, h->moves[bv].to);
+	return true;
+}
+
+/*
+ * Fill a DPU to the millicore: at most one move per pod, chosen by dynamic
+ * programming over the change of the DPU's CPU in steps of one host
+ * millicore (rounded up, so that what fits the table fits the DPU) within
+ * FILL_W steps either way, maximising the gain. Moves that add CPU to another
+ * DPU are left out; the result is checked against every resource and undone
+ * if it does not fit.
+ */
+static bool heur_fill(struct heur *h, unsigned d)
+{
+	const struct hp_plan_problem *p = h->p;
+	const unsigned S = 2 * FILL_W + 1, r = 3 * d;
+	double speed = p->pu[d].speed, slack = h->cap[r] - h->use[r], lim_d;
+	double *dp = h->fill_dp, *nd = h->fill_dp + S;
+	int lim, best_j = -1;
+	unsigned row = 0;
+	double best = 1e-9;
+
+	lim_d = floor(slack * speed * 1000 + 1e-6);
+	lim = lim_d > FILL_W ? FILL_W : lim_d < 0 ? 0 : (int)lim_d;
+	for (unsigned j = 0; j < S; j++)
+		dp[j] = -INFINITY;
+	dp[FILL_W] = 0;
+	for (unsigned m = 0; m < h->n_moves;) {
+		unsigned pod = h->moves[m].pod, first = m;
+		const struct cfg *a = &h->cfgs[h->choice[pod]];
+		int *pick = h->fill_pick + (size_t)row * S;
+		bool any = false;
+
+		for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
+			const struct cfg *b = &h->cfgs[h->moves[m].to];
+			double dl = (b->use[r] - a->use[r]) * speed * 1000;
+			bool other = false;
+
+			h->fill_delta[m] = INT32_MAX;
+			if (b == a || fabs(dl) > FILL_W)
+				continue;
+			for (unsigned e = 1; e < h->npu && !other; e++)
+				other = e != d && b->use[3 * e] > a->use[3 * e];
+			if (other)
+				continue;
+			h->fill_delta[m] = (int)ceil(dl - 1e-6);
+			any = true;
+		}
+		if (!any)
+			continue;
+		memcpy(nd, dp, S * sizeof(double));
+		memset(pick, 0, S * sizeof(int));
+		for (unsigned k = first; k < m; k++) {
+			int dl = h->fill_delta[k];
+			double g = h->cfgs[h->moves[k].to].gain - a->gain;
+
+			if (dl == INT32_MAX)
+				continue;
+			for (int j = dl < 0 ? -dl : 0; j < (int)S && j + dl < (int)S; j++) {
+				if (dp[j] == -INFINITY || dp[j] + g <= nd[j + dl])
+					continue;
+				nd[j + dl] = dp[j] + g;
+				pick[j + dl] = (int)k + 1;
+			}
+		}
+		memcpy(dp, nd, S * sizeof(double));
+		h->fill_row[row++] = first;
+	}
+	for (int j = 0; j <= FILL_W + lim; j++)
+		if (dp[j] > best) {
+			best = dp[j];
+			best_j = j;
+		}
+	if (best_j < 0)
+		return false;
+	memcpy(h->fill_save, h->choice, p->n_pods * sizeof(int));
+	for (unsigned k = row, j = (unsigned)best_j; k-- > 0;) {
+		int m = h->fill_pick[(size_t)k * S + j];
+
+		if (!m)
+			continue;
+		m--;
+		j -= h->fill_delta[m];
+		heur_apply(h, h->moves[m].pod, h->moves[m].to);
+	}
+	if (!heur_fits(h, h->use)) {
+		heur_set(h, h->fill_save);
+		return false;
+	}
 	return true;
 }
 
@@ -833,10 +947,11 @@ static bool heur_repair(struct heur *h)
 }
 
 /* Single and paired moves while they improve. */
+static double heur_gain(const struct heur *h);
 static void heur_local(struct heur *h)
 {
 	for (unsigned pass = 0; pass < 64; pass++) {
-		for (unsigned it = 0; it < h->p->n_pods && heur_one(h); it++)
+		for (unsigned it = 0; it < 64 && heur_one(h); it++)
 			;
 		if (!heur_two(h))
 			break;
@@ -875,7 +990,7 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 	_cleanup_free_ int *best = malloc(p->n_pods * sizeof(int));
 	double best_gain = heur_gain(h);
 	double bound = glp_ios_node_bound(tree, glp_ios_curr_node(tree));
-	unsigned kicks = 20;
+	unsigned kicks = HEUR_KICKS;
 
 	if (!best)
 		return;
@@ -903,7 +1018,7 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 }
 
 /* Build a placement from the node's LP solution and hand it to GLPK. */
-static void heur_run(struct heur *h, glp_tree *tree)
+static bool heur_run(struct heur *h, glp_tree *tree)
 {
 	const struct hp_plan_problem *p = h->p;
 	glp_prob *mp = glp_ios_get_prob(tree);
@@ -912,7 +1027,7 @@ static void heur_run(struct heur *h, glp_tree *tree)
 	double use[NRES] = { 0 };
 
 	if (!x)
-		return;
+		return false;
 	memset(h->use, 0, sizeof(h->use));
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct podcfg *pc = &h->pcs[i];
@@ -936,9 +1051,19 @@ static void heur_run(struct heur *h, glp_tree *tree)
 				h->use[r] += h->cfgs[h->choice[i]].use[r];
 	}
 	if (!heur_repair(h))
-		return;
+		return false;
 	heur_local(h);
-	heur_kicks(h, tree);
+	for (unsigned it = 0; it < 8; it++) {
+		bool better = false;
+
+		for (unsigned d = 1; d < h->npu; d++)
+			better |= heur_fill(h, d);
+		if (!better)
+			break;
+		heur_local(h);
+	}
+	if (h->ncalls == 1)
+		heur_kicks(h, tree); /* at the root only: they cost more than a node */
 	/* Recheck from scratch, in the LP's own terms, before GLPK sees it. */
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct cfg *c;
@@ -951,12 +1076,12 @@ static void heur_run(struct heur *h, glp_tree *tree)
 			use[r] += c->use[r];
 	}
 	if (!heur_fits(h, use))
-		return;
+		return false;
 	for (int k = 1; k <= lp->nz; k++)
 		for (unsigned d = 1; h->int_row && d < h->npu; d++)
 			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
 				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
-	glp_ios_heur_sol(tree, x);
+	return glp_ios_heur_sol(tree, x) == 0;
 }
 
 /* The greedy placement, as GLPK's column values. */
@@ -1019,8 +1144,20 @@ static void milp_callback(glp_tree *tree, void *info)
 	if (!h->given && h->upu)
 		heur_greedy(h, tree);
 	h->given = true;
-	if (h->cfg_only && h->choice)
-		heur_run(h, tree);
+	if (!h->cfg_only || !h->choice)
+		return;
+	/*
+	 * Once the heuristic has failed HEUR_FAILS times in a row, the incumbent
+	 * is likely optimal and what is left is the proof: run it on every
+	 * HEUR_PERIOD-th node only.
+	 */
+	h->ncalls++;
+	if (h->fails >= HEUR_FAILS && h->ncalls % HEUR_PERIOD)
+		return;
+	if (heur_run(h, tree))
+		h->fails = 0;
+	else
+		h->fails++;
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
@@ -1217,10 +1354,15 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	if (r < 0)
 		goto out;
 	heur.cfgs = cfgs;
+	/*
+	 * Capacities with half the tolerance hp_plan_evaluate grants (GLPK's
+	 * 1e-7): a DPU filled to the last millicore can exceed its cores by a
+	 * rounding error, and the placement still counts as feasible.
+	 */
 	for (unsigned d = 1; d < npu; d++) {
-		heur.cap[3 * d] = p->pu[d].cores;
-		heur.cap[3 * d + 1] = p->pu[d].memory;
-		heur.cap[3 * d + 2] = p->pu[d].link_bw;
+		heur.cap[3 * d] = p->pu[d].cores + 0.5e-7 * fmax(1.0, p->pu[d].cores);
+		heur.cap[3 * d + 1] = p->pu[d].memory + 0.5e-7 * fmax(1.0, p->pu[d].memory);
+		heur.cap[3 * d + 2] = p->pu[d].link_bw + 0.5e-7 * fmax(1.0, p->pu[d].link_bw);
 	}
 	for (unsigned u = 0; u < s->n; u++)
 		if ((s->u[u].allowed & dpus) && !ucfg[u])
@@ -1370,6 +1512,11 @@ out:
 	free(heur.order);
 	free(heur.pre1);
 	free(heur.pre2);
+	free(heur.fill_dp);
+	free(heur.fill_pick);
+	free(heur.fill_delta);
+	free(heur.fill_save);
+	free(heur.fill_row);
 	glp_delete_prob(lp.prob);
 	free(lp.ia);
 	free(lp.ja);
