@@ -664,14 +664,20 @@ static int heur_collect_moves(struct heur *h)
 	h->order = calloc(n ? n : 1, sizeof(*h->order));
 	h->pre1 = calloc(n ? n : 1, sizeof(unsigned));
 	h->pre2 = calloc(n ? n : 1, sizeof(unsigned));
-	h->fill_dp = calloc(2 * (2 * FILL_W + 1), sizeof(double));
-	h->fill_pick = calloc((size_t)(p->n_pods ? p->n_pods : 1) * (2 * FILL_W + 1), sizeof(int));
-	h->fill_delta = calloc(n ? n : 1, sizeof(int));
-	h->fill_save = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
-	h->fill_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
-	if (!h->moves || !h->order || !h->pre1 || !h->pre2 || !h->fill_dp || !h->fill_pick ||
-	    !h->fill_delta || !h->fill_save || !h->fill_row)
+	if (!h->moves || !h->order || !h->pre1 || !h->pre2)
 		return -ENOMEM;
+	/* heur_fill's table: 6 MiB at 2000 containers; none past 256 MiB */
+	if ((size_t)p->n_pods * (2 * FILL_W + 1) <= (64u << 20)) {
+		h->fill_dp = calloc(2 * (2 * FILL_W + 1), sizeof(double));
+		h->fill_pick = calloc((size_t)(p->n_pods ? p->n_pods : 1) * (2 * FILL_W + 1),
+				      sizeof(int));
+		h->fill_delta = calloc(n ? n : 1, sizeof(int));
+		h->fill_save = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
+		h->fill_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+		if (!h->fill_dp || !h->fill_pick || !h->fill_delta || !h->fill_save ||
+		    !h->fill_row)
+			return -ENOMEM;
+	}
 	for (unsigned i = 0; i < p->n_pods; i++)
 		for (unsigned k = h->pcs[i].first; k < h->pcs[i].first + h->pcs[i].n; k++)
 			if (h->cfgs[k].col && h->cfg_pod[i])
@@ -819,6 +825,8 @@ static bool heur_fill(struct heur *h, unsigned d)
 	unsigned row = 0;
 	double best = 1e-9;
 
+	if (!h->fill_pick)
+		return false;
 	lim_d = floor(slack * speed * 1000 + 1e-6);
 	lim = lim_d > FILL_W ? FILL_W : lim_d < 0 ? 0 : (int)lim_d;
 	for (unsigned j = 0; j < S; j++)
