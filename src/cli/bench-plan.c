@@ -35,7 +35,8 @@ static json_t *bench_size(unsigned n, unsigned dpus, unsigned seeds, double time
 		return NULL;
 	for (unsigned i = 0; i < seeds; i++) {
 		struct hp_plan_gen g = { .containers = n, .dpus = dpus, .move_apps = true,
-					 .restrictions = true, .latency = true, .tightness = 0.4 };
+					 .restrictions = true, .latency = true, .tightness = 0.4,
+					 .feasible = true };
 		struct hp_plan_problem p;
 		struct hp_plan_result r = { 0 }, gr = { 0 };
 		struct hp_error err = { "" };

@@ -121,6 +121,15 @@ int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uin
 		}
 		if (g->restrictions && p->n_ctr - first >= 2 && chance(&s, 10))
 			hp_plan_colocate(p, first + (init ? 1 : 0), p->n_ctr - 1);
+		/*
+		 * A pod whose pins to a DPU force crossings makes the whole node
+		 * infeasible; in large instances some pod almost always does. Real
+		 * users would not write one, so keep its budget off when asked.
+		 */
+		if (g->feasible && p->pods[pod].latency_budget_us >= 0)
+			for (unsigned c = first; c < p->n_ctr; c++)
+				if (!(p->ctr[c].allowed & 1))
+					p->pods[pod].latency_budget_us = -1;
 	}
 	/* Capacity: a share of the movable demand, split over the DPUs. */
 	for (unsigned d = 1; d <= dpus; d++) {

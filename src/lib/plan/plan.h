@@ -181,6 +181,7 @@ struct hp_plan_gen {
 	bool restrictions;    /* pins, blocked containers, arch limits, groups */
 	bool latency;         /* per-pod latency budgets */
 	double tightness;     /* DPU cores / movable demand (e.g. 0.4) */
+	bool feasible;        /* no pod whose DPU pins break its own latency budget */
 };
 int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uint64_t seed);
 

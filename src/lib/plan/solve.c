@@ -19,7 +19,24 @@
  *        pod:   sum lat[e] s[e] <= budget
  *
  * h, z and s are continuous: they only ever cost objective or capacity, so an
- * optimum sets them to the absolute differences, which are 0 or 1.
+ * optimum sets them to the absolute differences, which are 0 or 1. Small pods
+ * choose among their placements instead (see "configurations" below).
+ *
+ * Millicore rows. With the CPU of every unit a whole number of millicores m[u]
+ * (Kubernetes quantities are), each DPU d gets an integer column
+ *
+ *   n[d] = sum_u m[u] x[u,d] / g      (g: the gcd of all m[u])
+ *
+ * which is integral in every integer solution, so the rows change nothing in
+ * the set of placements; they are there to be branched on. Without them the
+ * instances are subset-sum problems for the LP: moving a container frees
+ * r*cpu host cores and takes r*cpu/speed DPU cores, the same ratio for every
+ * container, so the LP fills each DPU to the last fraction of a core, its
+ * bound stays a fraction of a millicore above the best placement however
+ * deep the tree, and GLPK could not close a 1e-5 relative gap in minutes.
+ * Branching on n[d] first (n[d] <= floor, n[d] >= ceil) moves the bound to
+ * a whole number of millicores in one step; with an incumbent at that bound,
+ * both children are pruned at once.
  */
 #include "plan/plan.h"
 #include "util/util.h"
@@ -288,7 +305,7 @@ struct lp {
 	double *ar;
 	int nz, cap;
 	/* column kinds, to give the incumbent's auxiliary values */
-	int *kind; /* 0: x, 1: h, 2: z, 3: s */
+	int *kind; /* 0: x, 1: h, 2: z, 3: s, 4: configuration, 5: millicore count */
 	unsigned *ku, *kd;
 	int ncols, capcols;
 };
@@ -363,60 +380,6 @@ static int lp_row(struct lp *lp, int type, double lb, double ub)
 	return row;
 }
 
-struct podcfg;
-
-struct heur {
-	struct lp *lp;
-	const struct units *s;
-	const int *upu; /* greedy incumbent, NULL if none */
-	const struct podcfg *pcs;
-	bool given;
-};
-
-static int heur_cfg(const struct podcfg *pcs, unsigned pod);
-
-static void milp_callback(glp_tree *tree, void *info)
-{
-	struct heur *h = info;
-	const struct units *s = h->s;
-	struct lp *lp = h->lp;
-	_cleanup_free_ double *x = NULL;
-
-	if (glp_ios_reason(tree) != GLP_IHEUR || h->given || !h->upu)
-		return;
-	h->given = true;
-	x = calloc(lp->ncols + 1, sizeof(double));
-	if (!x)
-		return;
-	for (int col = 1; col <= lp->ncols; col++) {
-		unsigned u = lp->ku[col], d = lp->kd[col];
-		int pa, pb;
-
-		switch (lp->kind[col]) {
-		case 0:
-			x[col] = h->upu[u] == (int)d;
-			break;
-		case 1: /* h: edge u crosses the host boundary */
-			pa = h->upu[s->e[u].u];
-			pb = h->upu[s->e[u].v];
-			x[col] = (pa == HP_PLAN_HOST) != (pb == HP_PLAN_HOST);
-			break;
-		case 2:
-			pa = h->upu[s->e[u].u];
-			pb = h->upu[s->e[u].v];
-			x[col] = (pa == (int)d) != (pb == (int)d);
-			break;
-		case 3:
-			x[col] = h->upu[s->e[u].u] != h->upu[s->e[u].v];
-			break;
-		case 4: /* configuration d of pod u */
-			x[col] = heur_cfg(h->pcs, u) == (int)d;
-			break;
-		}
-	}
-	glp_ios_heur_sol(tree, x);
-}
-
 static int add_absdiff(struct lp *lp, int col, const int *xa, const int *xb, unsigned n_pus,
 		       unsigned dmask)
 {
@@ -466,11 +429,6 @@ struct cfg {
 	bool dead;
 	int col;
 };
-
-static int heur_cfg(const struct podcfg *pcs, unsigned pod)
-{
-	return pcs[pod].greedy;
-}
 
 /* Gain and resource use of a pod placement; false if it breaks the latency budget. */
 static bool cfg_eval(const struct hp_plan_problem *p, const struct units *s,
@@ -595,6 +553,622 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 	return 0;
 }
 
+/* ---- the incumbent heuristic ------------------------------------------------ */
+
+/*
+ * Branch and bound can only prune against an incumbent, and GLPK's own
+ * rounding heuristic cannot satisfy the millicore rows. So when every pod that
+ * may move is a configuration pod, the callback builds placements itself from
+ * the LP solution of a node: each pod takes its configuration with the
+ * largest LP value; resources over capacity are repaired by the cheapest
+ * downgrades; then, while the objective improves: sweeps of single moves (one
+ * pod to another configuration), the best pair of moves (found by sorting on
+ * the CPU they add to a DPU), and a dynamic program that fills each DPU to
+ * the millicore with at most one move per pod (heur_fill). At the root a few
+ * random kicks follow (iterated local search). Every placement is rechecked
+ * from scratch against the rows before GLPK sees it.
+ */
+#define FILL_W 1024    /* heur_fill: millicores either way */
+#define HEUR_KICKS 20  /* kicks of the iterated local search, at the root */
+#define HEUR_FAILS 3   /* failed runs in a row before ... */
+#define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
+
+struct keyed {
+	double key;
+	unsigned m;
+};
+struct heur;
+static void heur_set(struct heur *h, const int *choice);
+
+struct heur {
+	struct lp *lp;
+	const struct hp_plan_problem *p;
+	const struct units *s;
+	const int *upu;          /* greedy incumbent, NULL if none */
+	const struct podcfg *pcs;
+	const struct cfg *cfgs;
+	const bool *cfg_pod;
+	const int *int_row;      /* per DPU: the row defining its millicore count, 0 */
+	const int *int_col;      /* its integer column */
+	unsigned npu, nres;
+	bool cfg_only;           /* every pod with columns chooses a configuration */
+	bool given;
+	unsigned ncalls, fails;
+	double cap[NRES];
+	int *choice;             /* per pod: its configuration, -1 */
+	double use[NRES];
+	struct hmove *moves;
+	unsigned n_moves;
+	struct keyed *order;
+	unsigned *pre1, *pre2;
+	uint64_t rng;
+	double *fill_dp;          /* heur_fill: two rows of the table */
+	int *fill_pick, *fill_delta, *fill_save;
+	unsigned *fill_row;
+};
+
+struct hmove {
+	unsigned pod;
+	int to;
+	double dgain;
+	double key;
+};
+
+static bool heur_fits(const struct heur *h, const double *use)
+{
+	for (unsigned r = 3; r < h->nres; r++)
+		if (use[r] > h->cap[r])
+			return false;
+	return true;
+}
+
+/* Would the pod's resources fit after moving from configuration a to b? */
+static bool heur_fits_move(const struct heur *h, const double *use, const struct cfg *a,
+			   const struct cfg *b)
+{
+	for (unsigned r = 3; r < h->nres; r++)
+		if (use[r] - a->use[r] + b->use[r] > h->cap[r])
+			return false;
+	return true;
+}
+
+static void heur_apply(struct heur *h, unsigned pod, int to)
+{
+	const struct cfg *a = &h->cfgs[h->choice[pod]], *b = &h->cfgs[to];
+
+	for (unsigned r = 3; r < h->nres; r++)
+		h->use[r] += b->use[r] - a->use[r];
+	h->choice[pod] = to;
+}
+
+/* splitmix64, for the kicks: the same on every run */
+static uint64_t heur_rand(uint64_t *st)
+{
+	uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Every configuration of every pod is a move (the current one does nothing). */
+static int heur_collect_moves(struct heur *h)
+{
+	const struct hp_plan_problem *p = h->p;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < p->n_pods; i++)
+		for (unsigned k = h->pcs[i].first; k < h->pcs[i].first + h->pcs[i].n; k++)
+			n += h->cfgs[k].col != 0 && h->cfg_pod[i];
+	h->moves = calloc(n ? n : 1, sizeof(*h->moves));
+	h->order = calloc(n ? n : 1, sizeof(*h->order));
+	h->pre1 = calloc(n ? n : 1, sizeof(unsigned));
+	h->pre2 = calloc(n ? n : 1, sizeof(unsigned));
+	if (!h->moves || !h->order || !h->pre1 || !h->pre2)
+		return -ENOMEM;
+	/* heur_fill's table: 6 MiB at 2000 containers; none past 256 MiB */
+	if ((size_t)p->n_pods * (2 * FILL_W + 1) <= (64u << 20)) {
+		h->fill_dp = calloc(2 * (2 * FILL_W + 1), sizeof(double));
+		h->fill_pick = calloc((size_t)(p->n_pods ? p->n_pods : 1) * (2 * FILL_W + 1),
+				      sizeof(int));
+		h->fill_delta = calloc(n ? n : 1, sizeof(int));
+		h->fill_save = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
+		h->fill_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+		if (!h->fill_dp || !h->fill_pick || !h->fill_delta || !h->fill_save ||
+		    !h->fill_row)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->n_pods; i++)
+		for (unsigned k = h->pcs[i].first; k < h->pcs[i].first + h->pcs[i].n; k++)
+			if (h->cfgs[k].col && h->cfg_pod[i])
+				h->moves[h->n_moves++] = (struct hmove){ .pod = i, .to = (int)k };
+	return 0;
+}
+
+/* Sweep the pods, each to its best configuration that fits; false if none moved. */
+static bool heur_one(struct heur *h)
+{
+	bool moved = false;
+
+	for (unsigned m = 0; m < h->n_moves;) {
+		unsigned pod = h->moves[m].pod;
+		double best = 1e-9;
+		int bk = -1;
+
+		for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
+			const struct cfg *a = &h->cfgs[h->choice[pod]], *b = &h->cfgs[h->moves[m].to];
+
+			if (b->gain - a->gain > best && heur_fits_move(h, h->use, a, b)) {
+				best = b->gain - a->gain;
+				bk = h->moves[m].to;
+			}
+		}
+		if (bk >= 0) {
+			heur_apply(h, pod, bk);
+			moved = true;
+		}
+	}
+	return moved;
+}
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	double x = ((const struct keyed *)a)->key, y = ((const struct keyed *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Best improving pair of moves of two pods, looked up per DPU: moves sorted
+ * by the CPU they add to it, with the best gain of every prefix (and the best
+ * from another pod), so each move finds the best partner that leaves room.
+ */
+static bool heur_two(struct heur *h)
+{
+	double best = 1e-9;
+	int bu = -1, bv = -1;
+
+	for (unsigned d = 1; d < h->npu; d++) {
+		unsigned r = 3 * d, n = h->n_moves;
+		double slack = h->cap[r] - h->use[r];
+
+		for (unsigned m = 0; m < n; m++) {
+			struct hmove *mv = &h->moves[m];
+
+			mv->key = h->cfgs[mv->to].use[r] - h->cfgs[h->choice[mv->pod]].use[r];
+			mv->dgain = h->cfgs[mv->to].gain - h->cfgs[h->choice[mv->pod]].gain;
+			h->order[m] = (struct keyed){ mv->key, m };
+		}
+		qsort(h->order, n, sizeof(*h->order), cmp_keyed);
+		for (unsigned j = 0; j < n; j++) {
+			unsigned m = h->order[j].m;
+			unsigned b1 = j ? h->pre1[j - 1] : m, b2 = j ? h->pre2[j - 1] : UINT32_MAX;
+
+			if (!j) {
+				h->pre1[j] = m;
+				h->pre2[j] = UINT32_MAX;
+				continue;
+			}
+			if (h->moves[m].dgain > h->moves[b1].dgain) {
+				if (h->moves[m].pod != h->moves[b1].pod)
+					b2 = b1;
+				b1 = m;
+			} else if (h->moves[m].pod != h->moves[b1].pod &&
+				   (b2 == UINT32_MAX || h->moves[m].dgain > h->moves[b2].dgain)) {
+				b2 = m;
+			}
+			h->pre1[j] = b1;
+			h->pre2[j] = b2;
+		}
+		for (unsigned m = 0; m < n; m++) {
+			const struct hmove *u = &h->moves[m];
+			double t = slack - u->key;
+			unsigned lo = 0, hi = n, c;
+
+			if (u->dgain <= 0)
+				continue;
+			while (lo < hi) { /* first index with key > t */
+				unsigned mid = (lo + hi) / 2;
+
+				if (h->order[mid].key <= t)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (!lo)
+				continue;
+			c = h->pre1[lo - 1];
+			if (h->moves[c].pod == u->pod)
+				c = h->pre2[lo - 1];
+			if (c == UINT32_MAX || u->dgain + h->moves[c].dgain <= best)
+				continue;
+			{
+				const struct hmove *v = &h->moves[c];
+				double use[NRES];
+
+				memcpy(use, h->use, sizeof(use));
+				for (unsigned q = 3; q < h->nres; q++)
+					use[q] += h->cfgs[u->to].use[q] -
+						  h->cfgs[h->choice[u->pod]].use[q] +
+						  h->cfgs[v->to].use[q] -
+						  h->cfgs[h->choice[v->pod]].use[q];
+				if (!heur_fits(h, use))
+					continue;
+				best = u->dgain + v->dgain;
+				bu = (int)m;
+				bv = (int)c;
+			}
+		}
+	}
+	if (bu < 0)
+		return false;
+	heur_apply(h, h->moves[bu].pod, h->moves[bu].to);
+	heur_apply(h, h->moves[bv].pod, h->moves[bv].to);
+	return true;
+}
+
+/*
+ * Fill a DPU to the millicore: at most one move per pod, chosen by dynamic
+ * programming over the change of the DPU's CPU in steps of one host
+ * millicore (rounded up, so that what fits the table fits the DPU) within
+ * FILL_W steps either way, maximising the gain. Moves that add CPU to another
+ * DPU are left out; the result is checked against every resource and undone
+ * if it does not fit.
+ */
+static bool heur_fill(struct heur *h, unsigned d)
+{
+	const struct hp_plan_problem *p = h->p;
+	const unsigned S = 2 * FILL_W + 1, r = 3 * d;
+	double speed = p->pu[d].speed, slack = h->cap[r] - h->use[r], lim_d;
+	double *dp = h->fill_dp, *nd = h->fill_dp + S;
+	int lim, best_j = -1;
+	unsigned row = 0;
+	double best = 1e-9;
+
+	if (!h->fill_pick)
+		return false;
+	lim_d = floor(slack * speed * 1000 + 1e-6);
+	lim = lim_d > FILL_W ? FILL_W : lim_d < 0 ? 0 : (int)lim_d;
+	for (unsigned j = 0; j < S; j++)
+		dp[j] = -INFINITY;
+	dp[FILL_W] = 0;
+	for (unsigned m = 0; m < h->n_moves;) {
+		unsigned pod = h->moves[m].pod, first = m;
+		const struct cfg *a = &h->cfgs[h->choice[pod]];
+		int *pick = h->fill_pick + (size_t)row * S;
+		bool any = false;
+
+		for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
+			const struct cfg *b = &h->cfgs[h->moves[m].to];
+			double dl = (b->use[r] - a->use[r]) * speed * 1000;
+			bool other = false;
+
+			h->fill_delta[m] = INT32_MAX;
+			if (b == a || fabs(dl) > FILL_W)
+				continue;
+			for (unsigned e = 1; e < h->npu && !other; e++)
+				other = e != d && b->use[3 * e] > a->use[3 * e];
+			if (other)
+				continue;
+			h->fill_delta[m] = (int)ceil(dl - 1e-6);
+			any = true;
+		}
+		if (!any)
+			continue;
+		memcpy(nd, dp, S * sizeof(double));
+		memset(pick, 0, S * sizeof(int));
+		for (unsigned k = first; k < m; k++) {
+			int dl = h->fill_delta[k];
+			double g = h->cfgs[h->moves[k].to].gain - a->gain;
+
+			if (dl == INT32_MAX)
+				continue;
+			for (int j = dl < 0 ? -dl : 0; j < (int)S && j + dl < (int)S; j++) {
+				if (dp[j] == -INFINITY || dp[j] + g <= nd[j + dl])
+					continue;
+				nd[j + dl] = dp[j] + g;
+				pick[j + dl] = (int)k + 1;
+			}
+		}
+		memcpy(dp, nd, S * sizeof(double));
+		h->fill_row[row++] = first;
+	}
+	for (int j = 0; j <= FILL_W + lim; j++)
+		if (dp[j] > best) {
+			best = dp[j];
+			best_j = j;
+		}
+	if (best_j < 0)
+		return false;
+	memcpy(h->fill_save, h->choice, p->n_pods * sizeof(int));
+	for (unsigned k = row, j = (unsigned)best_j; k-- > 0;) {
+		int m = h->fill_pick[(size_t)k * S + j];
+
+		if (!m)
+			continue;
+		m--;
+		j -= h->fill_delta[m];
+		heur_apply(h, h->moves[m].pod, h->moves[m].to);
+	}
+	if (!heur_fits(h, h->use)) {
+		heur_set(h, h->fill_save);
+		return false;
+	}
+	return true;
+}
+
+/* Resources over capacity: the cheapest downgrade per unit freed, until it fits. */
+static bool heur_repair(struct heur *h)
+{
+	const struct hp_plan_problem *p = h->p;
+
+	for (unsigned iter = 0; iter < 4 * p->n_pods + 16; iter++) {
+		double worst = 0, excess, best = INFINITY;
+		unsigned r = 0;
+		int bp = -1, bk = -1;
+
+		for (unsigned q = 3; q < h->nres; q++) {
+			double e = (h->use[q] - h->cap[q]) / fmax(h->cap[q], 1e-9);
+
+			if (h->use[q] > h->cap[q] && e > worst) {
+				worst = e;
+				r = q;
+			}
+		}
+		if (!r)
+			return true;
+		excess = h->use[r] - h->cap[r];
+		for (unsigned i = 0; i < p->n_pods; i++) {
+			const struct podcfg *pc = &h->pcs[i];
+			const struct cfg *a;
+
+			if (h->choice[i] < 0)
+				continue;
+			a = &h->cfgs[h->choice[i]];
+			for (unsigned k = pc->first; k < pc->first + pc->n; k++) {
+				const struct cfg *b = &h->cfgs[k];
+				double freed = a->use[r] - b->use[r], score;
+				bool worse = false;
+
+				if (!b->col || freed <= 0)
+					continue;
+				/* never add to a resource over capacity, nor push one over */
+				for (unsigned q = 3; q < h->nres && !worse; q++)
+					worse = b->use[q] > a->use[q] &&
+						(h->use[q] > h->cap[q] ||
+						 h->use[q] - a->use[q] + b->use[q] > h->cap[q]);
+				if (worse)
+					continue;
+				score = (a->gain - b->gain) / fmin(freed, excess);
+				if (score < best) {
+					best = score;
+					bp = (int)i;
+					bk = (int)k;
+				}
+			}
+		}
+		if (bp < 0)
+			return false;
+		heur_apply(h, (unsigned)bp, bk);
+	}
+	return false;
+}
+
+/* Single and paired moves while they improve. */
+static double heur_gain(const struct heur *h);
+static void heur_local(struct heur *h)
+{
+	for (unsigned pass = 0; pass < 64; pass++) {
+		for (unsigned it = 0; it < 64 && heur_one(h); it++)
+			;
+		if (!heur_two(h))
+			break;
+	}
+}
+
+static double heur_gain(const struct heur *h)
+{
+	double g = 0;
+
+	for (unsigned i = 0; i < h->p->n_pods; i++)
+		if (h->choice[i] >= 0)
+			g += h->cfgs[h->choice[i]].gain;
+	return g;
+}
+
+static void heur_set(struct heur *h, const int *choice)
+{
+	memcpy(h->choice, choice, h->p->n_pods * sizeof(int));
+	memset(h->use, 0, sizeof(h->use));
+	for (unsigned i = 0; i < h->p->n_pods; i++)
+		if (h->choice[i] >= 0)
+			for (unsigned r = 3; r < h->nres; r++)
+				h->use[r] += h->cfgs[h->choice[i]].use[r];
+}
+
+/*
+ * Iterated local search: a local optimum of single and paired moves often
+ * leaves a few millicores of a DPU unused that three or more moves would
+ * fill. Kick a few random pods to other configurations that fit, search
+ * again, keep the better placement; stop at the node's bound.
+ */
+static void heur_kicks(struct heur *h, glp_tree *tree)
+{
+	const struct hp_plan_problem *p = h->p;
+	_cleanup_free_ int *best = malloc(p->n_pods * sizeof(int));
+	double best_gain = heur_gain(h);
+	double bound = glp_ios_node_bound(tree, glp_ios_curr_node(tree));
+	unsigned kicks = HEUR_KICKS;
+
+	if (!best)
+		return;
+	memcpy(best, h->choice, p->n_pods * sizeof(int));
+	for (unsigned k = 0; k < kicks && best_gain < bound - 1e-9 * (1 + fabs(bound)); k++) {
+		double g;
+
+		for (unsigned j = 0; j < 3 && h->n_moves; j++) {
+			const struct hmove *mv = &h->moves[heur_rand(&h->rng) % h->n_moves];
+
+			if (h->choice[mv->pod] != mv->to &&
+			    heur_fits_move(h, h->use, &h->cfgs[h->choice[mv->pod]], &h->cfgs[mv->to]))
+				heur_apply(h, mv->pod, mv->to);
+		}
+		heur_local(h);
+		g = heur_gain(h);
+		if (g > best_gain + 1e-9) {
+			best_gain = g;
+			memcpy(best, h->choice, p->n_pods * sizeof(int));
+		} else {
+			heur_set(h, best);
+		}
+	}
+	heur_set(h, best);
+}
+
+/* Build a placement from the node's LP solution and hand it to GLPK. */
+static bool heur_run(struct heur *h, glp_tree *tree)
+{
+	const struct hp_plan_problem *p = h->p;
+	glp_prob *mp = glp_ios_get_prob(tree);
+	struct lp *lp = h->lp;
+	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
+	double use[NRES] = { 0 };
+
+	if (!x)
+		return false;
+	memset(h->use, 0, sizeof(h->use));
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct podcfg *pc = &h->pcs[i];
+		double bv = -1;
+
+		h->choice[i] = -1;
+		for (unsigned k = pc->first; k < pc->first + pc->n; k++) {
+			const struct cfg *c = &h->cfgs[k];
+			double v;
+
+			if (!c->col)
+				continue;
+			v = glp_get_col_prim(mp, c->col);
+			if (v > bv + 1e-9 || (v > bv - 1e-9 && c->gain > h->cfgs[h->choice[i]].gain)) {
+				bv = v;
+				h->choice[i] = (int)k;
+			}
+		}
+		if (h->choice[i] >= 0)
+			for (unsigned r = 3; r < h->nres; r++)
+				h->use[r] += h->cfgs[h->choice[i]].use[r];
+	}
+	if (!heur_repair(h))
+		return false;
+	heur_local(h);
+	for (unsigned it = 0; it < 8; it++) {
+		bool better = false;
+
+		for (unsigned d = 1; d < h->npu; d++)
+			better |= heur_fill(h, d);
+		if (!better)
+			break;
+		heur_local(h);
+	}
+	if (h->ncalls == 1)
+		heur_kicks(h, tree); /* at the root only: they cost more than a node */
+	/* Recheck from scratch, in the LP's own terms, before GLPK sees it. */
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct cfg *c;
+
+		if (h->choice[i] < 0)
+			continue;
+		c = &h->cfgs[h->choice[i]];
+		x[c->col] = 1;
+		for (unsigned r = 3; r < h->nres; r++)
+			use[r] += c->use[r];
+	}
+	if (!heur_fits(h, use))
+		return false;
+	for (int k = 1; k <= lp->nz; k++)
+		for (unsigned d = 1; h->int_row && d < h->npu; d++)
+			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
+				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
+	return glp_ios_heur_sol(tree, x) == 0;
+}
+
+/* The greedy placement, as GLPK's column values. */
+static void heur_greedy(struct heur *h, glp_tree *tree)
+{
+	const struct units *s = h->s;
+	struct lp *lp = h->lp;
+	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
+
+	if (!x)
+		return;
+	for (int col = 1; col <= lp->ncols; col++) {
+		unsigned u = lp->ku[col], d = lp->kd[col];
+		int pa, pb;
+
+		switch (lp->kind[col]) {
+		case 0:
+			x[col] = h->upu[u] == (int)d;
+			break;
+		case 1: /* h: edge u crosses the host boundary */
+			pa = h->upu[s->e[u].u];
+			pb = h->upu[s->e[u].v];
+			x[col] = (pa == HP_PLAN_HOST) != (pb == HP_PLAN_HOST);
+			break;
+		case 2:
+			pa = h->upu[s->e[u].u];
+			pb = h->upu[s->e[u].v];
+			x[col] = (pa == (int)d) != (pb == (int)d);
+			break;
+		case 3:
+			x[col] = h->upu[s->e[u].u] != h->upu[s->e[u].v];
+			break;
+		case 4: /* configuration d of pod u */
+			x[col] = h->pcs[u].greedy == (int)d;
+			break;
+		}
+	}
+	for (int k = 1; k <= lp->nz; k++)
+		for (unsigned d = 1; h->int_row && d < h->npu; d++)
+			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
+				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
+	glp_ios_heur_sol(tree, x);
+}
+
+static void milp_callback(glp_tree *tree, void *info)
+{
+	struct heur *h = info;
+
+	/*
+	 * One DPU: branch on its millicore count first. With several, GLPK's own
+	 * choice did better (forcing it lost 2 of 5 20-container instances with
+	 * 2 DPUs and 3 of 5 with 3 to the 2 s limit; larger ones were no better).
+	 */
+	if (glp_ios_reason(tree) == GLP_IBRANCH && h->int_row && h->npu == 2) {
+		if (glp_ios_can_branch(tree, h->int_col[1]))
+			glp_ios_branch_upon(tree, h->int_col[1], GLP_DN_BRNCH);
+		return;
+	}
+	if (glp_ios_reason(tree) != GLP_IHEUR)
+		return;
+	if (!h->given && h->upu)
+		heur_greedy(h, tree);
+	h->given = true;
+	if (!h->cfg_only || !h->choice)
+		return;
+	/*
+	 * Once the heuristic has failed HEUR_FAILS times in a row, the incumbent
+	 * is likely optimal and what is left is the proof: run it on every
+	 * HEUR_PERIOD-th node only.
+	 */
+	h->ncalls++;
+	if (h->fails >= HEUR_FAILS && h->ncalls % HEUR_PERIOD)
+		return;
+	if (heur_run(h, tree))
+		h->fails = 0;
+	else
+		h->fails++;
+}
+
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		      const int *greedy, struct hp_plan_result *res, struct hp_error *err)
 {
@@ -604,6 +1178,10 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	_cleanup_free_ int *mem_row = calloc(npu, sizeof(int));
 	_cleanup_free_ int *link_row = calloc(npu, sizeof(int));
 	_cleanup_free_ int *lat_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
+	_cleanup_free_ int *int_row = calloc(npu, sizeof(int));
+	_cleanup_free_ int *int_col = calloc(npu, sizeof(int));
+	_cleanup_free_ long long *ucpu = calloc(s->n ? s->n : 1, sizeof(long long));
+	long long qg = 0;
 	struct lp lp = { 0 };
 	_cleanup_free_ struct podcfg *pcs = calloc(p->n_pods ? p->n_pods : 1, sizeof(*pcs));
 	_cleanup_free_ unsigned *eidx = calloc(s->n_e ? s->n_e : 1, sizeof(unsigned));
@@ -613,7 +1191,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	_cleanup_free_ int *pool = NULL;
 	unsigned ncfg = 0, capcfg = 0;
 	size_t pool_n = 0, pool_cap = 0;
-	struct heur heur = { .lp = &lp, .s = s, .upu = greedy, .pcs = pcs };
+	struct heur heur = { .lp = &lp, .p = p, .s = s, .upu = greedy, .pcs = pcs, .npu = npu,
+			     .nres = 3 * npu, .cfg_only = true };
 	glp_smcp smcp;
 	glp_iocp iocp;
 	int r = 0, ret, status;
@@ -644,6 +1223,48 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	for (unsigned i = 0; i < p->n_pods; i++)
 		if (p->pods[i].latency_budget_us >= 0)
 			lat_row[i] = lp_row(&lp, GLP_UP, 0.0, p->pods[i].latency_budget_us);
+	/*
+	 * The millicore rows (header comment): only when every unit's CPU is a
+	 * whole number of millicores, as Kubernetes quantities are; in units of
+	 * their greatest common divisor, so that branching steps are as coarse
+	 * as the data allows.
+	 */
+	for (unsigned u = 0; u < s->n && qg >= 0; u++) {
+		double mc = s->u[u].cpu * 1000;
+		long long a = qg, b;
+
+		if (!(mc >= 0 && mc < 1e12) || fabs(mc - round(mc)) > 1e-6) {
+			qg = -1; /* not on the millicore grid */
+			break;
+		}
+		ucpu[u] = b = llround(mc);
+		while (b) {
+			long long t = a % b;
+
+			a = b;
+			b = t;
+		}
+		qg = a;
+	}
+	if (qg > 0) {
+		for (unsigned u = 0; u < s->n; u++)
+			ucpu[u] /= qg;
+		for (unsigned d = 1; d < npu && r >= 0; d++) {
+			int_row[d] = lp_row(&lp, GLP_FX, 0.0, 0.0);
+			int_col[d] = lp_col(&lp, 5, 0, d, 0.0, false);
+			if (int_col[d] < 0) {
+				r = int_col[d];
+				break;
+			}
+			glp_set_col_kind(lp.prob, int_col[d], GLP_IV);
+			glp_set_col_bnds(lp.prob, int_col[d], GLP_LO, 0.0, 0.0);
+			r = lp_nz(&lp, int_row[d], int_col[d], -1.0);
+		}
+		if (r < 0)
+			goto out;
+		heur.int_row = int_row;
+		heur.int_col = int_col;
+	}
 
 	/* Pods small enough are given as a choice among their placements. */
 	for (unsigned u = 0; u < s->n; u++) {
@@ -710,6 +1331,15 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 				break;
 			}
 			r = lp_nz(&lp, one, c->col, 1.0);
+			for (unsigned d = 1; heur.int_row && d < npu && r >= 0; d++) {
+				long long a = 0;
+
+				for (unsigned j = 0; j < pc->un; j++)
+					if (c->upu[j] == (int)d)
+						a += ucpu[pc->ufirst + j];
+				if (a)
+					r = lp_nz(&lp, int_row[d], c->col, (double)a);
+			}
 			for (unsigned d = 1; d < npu && r >= 0; d++)
 				if ((r = lp_nz(&lp, cpu_row[d], c->col, c->use[3 * d])) < 0 ||
 				    (r = lp_nz(&lp, mem_row[d], c->col, c->use[3 * d + 1])) < 0 ||
@@ -732,6 +1362,26 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	if (r < 0)
 		goto out;
+	heur.cfgs = cfgs;
+	/*
+	 * Capacities with half the tolerance hp_plan_evaluate grants (GLPK's
+	 * 1e-7): a DPU filled to the last millicore can exceed its cores by a
+	 * rounding error, and the placement still counts as feasible.
+	 */
+	for (unsigned d = 1; d < npu; d++) {
+		heur.cap[3 * d] = p->pu[d].cores + 0.5e-7 * fmax(1.0, p->pu[d].cores);
+		heur.cap[3 * d + 1] = p->pu[d].memory + 0.5e-7 * fmax(1.0, p->pu[d].memory);
+		heur.cap[3 * d + 2] = p->pu[d].link_bw + 0.5e-7 * fmax(1.0, p->pu[d].link_bw);
+	}
+	for (unsigned u = 0; u < s->n; u++)
+		if ((s->u[u].allowed & dpus) && !ucfg[u])
+			heur.cfg_only = false;
+	heur.cfg_pod = cfg_pod;
+	if (heur.cfg_only && (!(heur.choice = calloc(p->n_pods ? p->n_pods : 1, sizeof(int))) ||
+			      heur_collect_moves(&heur) < 0)) {
+		r = -ENOMEM;
+		goto out;
+	}
 
 	for (unsigned u = 0; u < s->n && r >= 0; u++) {
 		const struct unit *un = &s->u[u];
@@ -752,6 +1402,9 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 				break;
 			}
 			xcol[u * npu + d] = col;
+			if (heur.int_row && ucpu[u] &&
+			    (r = lp_nz(&lp, int_row[d], col, (double)ucpu[u])) < 0)
+				break;
 			if ((r = lp_nz(&lp, one, col, 1.0)) < 0 ||
 			    (r = lp_nz(&lp, cpu_row[d], col, un->cpu / p->pu[d].speed)) < 0 ||
 			    (r = lp_nz(&lp, mem_row[d], col, un->mem)) < 0)
@@ -864,6 +1517,16 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	r = 0;
 out:
+	free(heur.choice);
+	free(heur.moves);
+	free(heur.order);
+	free(heur.pre1);
+	free(heur.pre2);
+	free(heur.fill_dp);
+	free(heur.fill_pick);
+	free(heur.fill_delta);
+	free(heur.fill_save);
+	free(heur.fill_row);
 	glp_delete_prob(lp.prob);
 	free(lp.ia);
 	free(lp.ja);
