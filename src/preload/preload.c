@@ -43,6 +43,7 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -659,17 +660,15 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return send_iov(ps, msg->msg_iov, (int)msg->msg_iovlen, flags);
 }
 
-/* Copying fallbacks: file -> socket (nginx's static files), pipe <-> socket. */
-EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+/*
+ * The copying paths (HETERONET_ZEROCOPY=0): through a 64 KiB bounce buffer,
+ * two copies per byte. Kept to measure the zero-copy paths against.
+ */
+static ssize_t sendfile_copy(struct psock *ps, int in, off_t *off, size_t count)
 {
-	struct psock *ps = data_sock(out, true);
 	char *buf;
 	ssize_t done = 0;
 
-	if (!ps)
-		return REAL(sendfile)(out, in, off, count);
-	if (ps == PENDING)
-		return ret(-EAGAIN);
 	buf = malloc(COPY_CHUNK);
 	if (!buf)
 		return ret(-ENOMEM);
@@ -703,24 +702,14 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	free(buf);
 	return ret(done);
 }
-EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
-{
-	return sendfile(out, in, (off_t *)off, count);
-}
 
-EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
-		      unsigned int flags)
+static ssize_t splice_copy(struct psock *pin, int in, loff_t *off_in, struct psock *pout, int out,
+			   loff_t *off_out, size_t len, unsigned int flags)
 {
-	struct psock *pin = data_sock(in, !(flags & SPLICE_F_NONBLOCK));
-	struct psock *pout = pin ? NULL : data_sock(out, !(flags & SPLICE_F_NONBLOCK));
 	size_t want = len < COPY_CHUNK ? len : COPY_CHUNK;
 	char *buf;
 	ssize_t n, w;
 
-	if (!pin && !pout)
-		return REAL(splice)(in, off_in, out, off_out, len, flags);
-	if (pin == PENDING || pout == PENDING)
-		return ret(-EAGAIN);
 	buf = malloc(want ? want : 1);
 	if (!buf)
 		return ret(-ENOMEM);
@@ -754,6 +743,152 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 	in_shim--;
 	free(buf);
 	return ret(w);
+}
+
+/*
+ * Zero-copy paths (the default): a file or pipe is read straight into the
+ * ring's free space (preadv/readv), and the ring's readable bytes are
+ * written straight to a file or pipe (pwritev/writev): one copy per byte,
+ * made by the kernel, instead of two. Only what fits is read, so nothing
+ * has to be put back (no lseek, no bytes lost from a pipe).
+ */
+struct fd_io {
+	int fd;
+	bool positioned; /* pread/pwrite at off, else the file position */
+	off_t off;
+};
+
+static ssize_t fill_from_fd(void *arg, const struct iovec *span, int n)
+{
+	struct fd_io *io = arg;
+	ssize_t r = io->positioned ? preadv(io->fd, span, n, io->off) : REAL(readv)(io->fd, span, n);
+
+	if (r < 0)
+		return -errno;
+	io->off += r;
+	return r;
+}
+
+static ssize_t drain_to_fd(void *arg, const struct iovec *span, int n)
+{
+	struct fd_io *io = arg;
+	ssize_t r = io->positioned ? pwritev(io->fd, span, n, io->off) : REAL(writev)(io->fd, span, n);
+
+	if (r < 0)
+		return -errno;
+	io->off += r;
+	return r;
+}
+
+static int zerocopy = -1; /* HETERONET_ZEROCOPY=0 turns the zero-copy paths off */
+
+static bool use_zerocopy(void)
+{
+	if (zerocopy < 0) {
+		const char *v = getenv("HETERONET_ZEROCOPY");
+
+		zerocopy = !(v && !strcmp(v, "0"));
+	}
+	return zerocopy;
+}
+
+/*
+ * A pipe end (as splice() wants one): wait until it is ready before taking a
+ * ring's lock, or, with SPLICE_F_NONBLOCK, say whether it is ready now (the
+ * pipe side of a splice is then non-blocking even on a blocking pipe).
+ * Anything else is always ready.
+ */
+static bool pipe_ready(int fd, short ev, bool nonblock)
+{
+	struct pollfd p = {.fd = fd, .events = ev};
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return true;
+	while ((r = REAL(ppoll)(&p, 1, nonblock ? &(struct timespec){0} : NULL, NULL)) < 0 &&
+	       errno == EINTR)
+		;
+	return r != 0;
+}
+
+EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	struct psock *ps = data_sock(out, true);
+	struct fd_io io = {.fd = in, .positioned = off != NULL, .off = off ? *off : 0};
+	struct stat st;
+	ssize_t n;
+
+	if (!ps)
+		return REAL(sendfile)(out, in, off, count);
+	if (ps == PENDING)
+		return ret(-EAGAIN);
+	if (!use_zerocopy())
+		return sendfile_copy(ps, in, off, count);
+	if (off && *off < 0)
+		return ret(-EINVAL);
+	in_shim++;
+	/* At the end of a file sendfile() says 0 even when the socket is full
+	 * (the kernel reads first); the ring is only looked at for data. */
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off ? *off : lseek(in, 0, SEEK_CUR)) >= st.st_size)
+		n = 0;
+	else
+		n = ps_send_fill(ps, count, fill_from_fd, &io, 0);
+	in_shim--;
+	if (off && n > 0)
+		*off = io.off;
+	return ret(n);
+}
+EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
+{
+	return sendfile(out, in, (off_t *)off, count);
+}
+
+EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+		      unsigned int flags)
+{
+	struct psock *pin = data_sock(in, !(flags & SPLICE_F_NONBLOCK));
+	struct psock *pout = pin ? NULL : data_sock(out, !(flags & SPLICE_F_NONBLOCK));
+	struct fd_io io;
+	ssize_t n;
+
+	if (!pin && !pout)
+		return REAL(splice)(in, off_in, out, off_out, len, flags);
+	if (pin == PENDING || pout == PENDING)
+		return ret(-EAGAIN);
+	if (!use_zerocopy())
+		return splice_copy(pin, in, off_in, pout, out, off_out, len, flags);
+	if ((off_in && *off_in < 0) || (off_out && *off_out < 0))
+		return ret(-EINVAL);
+	in_shim++;
+	if (pin) {
+		int pipe_sz;
+
+		io = (struct fd_io){.fd = out, .positioned = off_out != NULL, .off = off_out ? *off_out : 0};
+		/* Into a pipe: at most what it holds (a splice moves no more), and
+		 * wait for room before holding the ring. */
+		pipe_sz = fcntl(out, F_GETPIPE_SZ);
+		if (pipe_sz > 0 && len > (size_t)pipe_sz)
+			len = (size_t)pipe_sz;
+		if (!pipe_ready(out, POLLOUT, flags & SPLICE_F_NONBLOCK))
+			n = -EAGAIN;
+		else
+			n = ps_recv_drain(pin, len, drain_to_fd, &io,
+				  flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0);
+		if (off_out && n > 0)
+			*off_out = io.off;
+	} else {
+		io = (struct fd_io){.fd = in, .positioned = off_in != NULL, .off = off_in ? *off_in : 0};
+		if (!pipe_ready(in, POLLIN, flags & SPLICE_F_NONBLOCK))
+			n = -EAGAIN;
+		else
+			n = ps_send_fill(pout, len, fill_from_fd, &io, 0);
+		if (off_in && n > 0)
+			*off_in = io.off;
+	}
+	in_shim--;
+	return ret(n);
 }
 
 /* --- descriptors -------------------------------------------------------------- */

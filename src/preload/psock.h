@@ -99,6 +99,10 @@ static inline enum ps_state ps_state(struct psock *ps)
 /* Data, on PS_WINDOW sockets: bytes, or -errno (as the libc call would set). */
 ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags);
 ssize_t ps_recv(struct psock *ps, void *buf, size_t len, int flags);
+/* Zero-copy: a source writes straight into the ring, a sink takes straight
+ * from it (conn.h); flags and results as ps_send / ps_recv. */
+ssize_t ps_send_fill(struct psock *ps, size_t len, hn_fill_fn fill, void *arg, int flags);
+ssize_t ps_recv_drain(struct psock *ps, size_t len, hn_drain_fn drain, void *arg, int flags);
 ssize_t ps_readable(struct psock *ps); /* FIONREAD */
 void ps_shutdown(struct psock *ps, int how);
 
