@@ -206,13 +206,16 @@ ssize_t hn_chan_write_reserve(struct hn_end *e, size_t want, struct iovec span[2
 	}
 	size = e->tx_pages * HN_PAGE_SIZE;
 	space = size - (prod - cons);
+	/* Full: grow when it is next empty. A buffer that cannot grow any more
+	 * takes new bytes as soon as there is room (waiting for the ring to
+	 * empty would stop the producer while the consumer drains). */
 	if (space == 0) {
-		e->tx_grow = true;
+		e->tx_grow = e->tx_pages < HN_MAX_BUF_PAGES;
 		return -EAGAIN;
 	}
 	if (want > space) {
 		want = space;
-		e->tx_grow = true;
+		e->tx_grow = e->tx_pages < HN_MAX_BUF_PAGES;
 	}
 	data = hn_page_addr(e->win, e->tx_side, e->tx_page, e->tx_pages);
 	off = prod & (size - 1);
