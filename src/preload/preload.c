@@ -50,7 +50,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define PS_FD_MAX 65536
-#define COPY_CHUNK 65536
+#define COPY_CHUNK (1u << 20) /* sendfile/splice buffer: the largest ring buffer */
 #define PS_MSG_BLOCK 0x40000000 /* internal: wait for room even on a non-blocking socket */
 
 static struct {
@@ -661,35 +661,109 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /*
- * The copying paths (HETERONET_ZEROCOPY=0): through a 64 KiB bounce buffer,
- * two copies per byte. Kept to measure the zero-copy paths against.
+ * splice() on the window (and sendfile() with HETERONET_ZEROCOPY=0) copy
+ * through a per-thread buffer as large as the largest ring (COPY_CHUNK):
+ * pipe -> buffer -> ring, ring -> buffer -> pipe. On a non-blocking socket
+ * no more is read than the ring has room for, so a short write leaves
+ * nothing to put back. (Zero-copy splice was measured: no gain,
+ * docs/hetero-socket.md.)
  */
+static pthread_key_t bounce_key;
+static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
+
+static void bounce_key_init(void)
+{
+	pthread_key_create(&bounce_key, free);
+}
+
+static char *bounce_buf(void)
+{
+	char *b;
+
+	pthread_once(&bounce_once, bounce_key_init);
+	b = pthread_getspecific(bounce_key);
+	if (!b) {
+		/* Page-aligned, a page more than a chunk: see file_buf(). */
+		if (posix_memalign((void **)&b, 4096, COPY_CHUNK + 4096) != 0)
+			b = NULL;
+		if (b && pthread_setspecific(bounce_key, b) != 0) {
+			free(b);
+			b = NULL;
+		}
+	}
+	return b;
+}
+
+/*
+ * Where in the buffer to read file bytes from offset off: at the same place
+ * in a page as in the file. The kernel's copy (rep movsb) is several times
+ * slower when source and destination are differently aligned (measured:
+ * nginx's sendfile ran at a third of the speed); the copy into the ring is
+ * glibc's memcpy, which does not care.
+ */
+static char *file_buf(char *b, off_t off)
+{
+	return b + (off & 4095);
+}
+
+/* A pipe end with SPLICE_F_NONBLOCK: is it ready now? Anything else: yes. */
+static bool pipe_ready_now(int fd, short ev)
+{
+	struct pollfd p = {.fd = fd, .events = ev};
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return true;
+	return REAL(ppoll)(&p, 1, &(struct timespec){0}, NULL) != 0;
+}
+
+/*
+ * How much of want a send may take without blocking: want for a blocking
+ * socket, else the ring's room (0: full, the caller says EAGAIN).
+ */
+static size_t send_room(struct psock *ps, size_t want)
+{
+	ssize_t room;
+
+	if (!(atomic_load(&ps->flags) & PSF_NONBLOCK))
+		return want;
+	room = ps_tx_room(ps, want);
+	if (room == -EAGAIN || room == -ENOBUFS)
+		return 0;
+	/* Other errors (EPIPE, ECONNRESET): the send reports them. */
+	return room > 0 && (size_t)room < want ? (size_t)room : want;
+}
+
+/* The copying sendfile (HETERONET_ZEROCOPY=0): file -> buffer -> ring. */
 static ssize_t sendfile_copy(struct psock *ps, int in, off_t *off, size_t count)
 {
-	char *buf;
+	char *buf = bounce_buf();
 	ssize_t done = 0;
 
-	buf = malloc(COPY_CHUNK);
 	if (!buf)
-		return ret(-ENOMEM);
-	in_shim++;
+		return -ENOMEM;
 	while ((size_t)done < count) {
-		size_t want = count - done < COPY_CHUNK ? count - done : COPY_CHUNK;
-		ssize_t n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want), w;
+		size_t want = send_room(ps, count - done < COPY_CHUNK ? count - done : COPY_CHUNK);
+		off_t pos;
+		ssize_t n, w;
+		char *p;
 
-		if (n <= 0) {
-			if (n < 0 && !done)
-				done = -errno;
-			break;
+		if (!want) {
+			ps_note_full(ps);
+			return done ? done : -EAGAIN;
 		}
-		w = ps_send(ps, buf, (size_t)n, 0);
+		pos = off ? *off : lseek(in, 0, SEEK_CUR);
+		p = file_buf(buf, pos < 0 ? 0 : pos);
+		n = off ? pread(in, p, want, *off) : REAL(read)(in, p, want);
+		if (n <= 0)
+			return done ? done : n < 0 ? -errno : 0;
+		w = ps_send(ps, p, (size_t)n, 0);
 		if (w < 0) {
 			if (!off)
 				lseek(in, -n, SEEK_CUR);
-			if (!done)
-				done = w;
-			break;
+			return done ? done : w;
 		}
+		/* Short only if another writer took the room meanwhile. */
 		if (off)
 			*off += w;
 		else if (w < n)
@@ -698,90 +772,30 @@ static ssize_t sendfile_copy(struct psock *ps, int in, off_t *off, size_t count)
 		if (w < n)
 			break;
 	}
-	in_shim--;
-	free(buf);
-	return ret(done);
+	return done;
 }
 
-static ssize_t splice_copy(struct psock *pin, int in, loff_t *off_in, struct psock *pout, int out,
-			   loff_t *off_out, size_t len, unsigned int flags)
-{
-	size_t want = len < COPY_CHUNK ? len : COPY_CHUNK;
-	char *buf;
-	ssize_t n, w;
-
-	buf = malloc(want ? want : 1);
-	if (!buf)
-		return ret(-ENOMEM);
-	in_shim++;
-	if (pin) {
-		/* Peek, write what the pipe takes, then consume exactly that. */
-		n = ps_recv(pin, buf, want,
-			    MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
-		w = n;
-		if (n > 0) {
-			w = off_out ? pwrite(out, buf, (size_t)n, *off_out)
-				    : REAL(write)(out, buf, (size_t)n);
-			if (w < 0)
-				w = -errno;
-			if (w > 0) {
-				ps_recv(pin, buf, (size_t)w, MSG_DONTWAIT);
-				if (off_out)
-					*off_out += w;
-			}
-		}
-	} else {
-		n = off_in ? pread(in, buf, want, *off_in) : REAL(read)(in, buf, want);
-		w = n < 0 ? -errno : n;
-		if (n > 0) {
-			/* What left the pipe must reach the socket. */
-			w = ps_send(pout, buf, (size_t)n, PS_MSG_BLOCK);
-			if (w > 0 && off_in)
-				*off_in += w;
-		}
-	}
-	in_shim--;
-	free(buf);
-	return ret(w);
-}
-
-/*
- * Zero-copy paths (the default): a file or pipe is read straight into the
- * ring's free space (preadv/readv), and the ring's readable bytes are
- * written straight to a file or pipe (pwritev/writev): one copy per byte,
- * made by the kernel, instead of two. Only what fits is read, so nothing
- * has to be put back (no lseek, no bytes lost from a pipe).
- */
-struct fd_io {
+/* The zero-copy source: read the file straight into the ring's free space. */
+struct fd_src {
 	int fd;
-	bool positioned; /* pread/pwrite at off, else the file position */
-	off_t off;
+	off_t *off; /* pread at *off (and move it), else the file position */
 };
 
 static ssize_t fill_from_fd(void *arg, const struct iovec *span, int n)
 {
-	struct fd_io *io = arg;
-	ssize_t r = io->positioned ? preadv(io->fd, span, n, io->off) : REAL(readv)(io->fd, span, n);
+	struct fd_src *src = arg;
+	ssize_t r = src->off ? preadv(src->fd, span, n, *src->off) : REAL(readv)(src->fd, span, n);
 
 	if (r < 0)
 		return -errno;
-	io->off += r;
+	if (src->off)
+		*src->off += r;
 	return r;
 }
 
-static ssize_t drain_to_fd(void *arg, const struct iovec *span, int n)
-{
-	struct fd_io *io = arg;
-	ssize_t r = io->positioned ? pwritev(io->fd, span, n, io->off) : REAL(writev)(io->fd, span, n);
+static int zerocopy = -1;
 
-	if (r < 0)
-		return -errno;
-	io->off += r;
-	return r;
-}
-
-static int zerocopy = -1; /* HETERONET_ZEROCOPY=0 turns the zero-copy paths off */
-
+/* HETERONET_ZEROCOPY=0 selects the copying sendfile (to measure one against the other). */
 static bool use_zerocopy(void)
 {
 	if (zerocopy < 0) {
@@ -793,29 +807,15 @@ static bool use_zerocopy(void)
 }
 
 /*
- * A pipe end (as splice() wants one): wait until it is ready before taking a
- * ring's lock, or, with SPLICE_F_NONBLOCK, say whether it is ready now (the
- * pipe side of a splice is then non-blocking even on a blocking pipe).
- * Anything else is always ready.
+ * sendfile() on the window reads the file straight into the ring's free
+ * space (preadv): one copy per byte, where file -> buffer -> ring makes two.
+ * Measured with nginx (docs/hetero-socket.md, "Large transfers"). Only
+ * what fits is read, so a short write leaves nothing to put back.
  */
-static bool pipe_ready(int fd, short ev, bool nonblock)
-{
-	struct pollfd p = {.fd = fd, .events = ev};
-	struct stat st;
-	int r;
-
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-		return true;
-	while ((r = REAL(ppoll)(&p, 1, nonblock ? &(struct timespec){0} : NULL, NULL)) < 0 &&
-	       errno == EINTR)
-		;
-	return r != 0;
-}
-
 EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
 	struct psock *ps = data_sock(out, true);
-	struct fd_io io = {.fd = in, .positioned = off != NULL, .off = off ? *off : 0};
+	struct fd_src src = {.fd = in, .off = off};
 	struct stat st;
 	ssize_t n;
 
@@ -823,21 +823,19 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 		return REAL(sendfile)(out, in, off, count);
 	if (ps == PENDING)
 		return ret(-EAGAIN);
-	if (!use_zerocopy())
-		return sendfile_copy(ps, in, off, count);
 	if (off && *off < 0)
 		return ret(-EINVAL);
 	in_shim++;
-	/* At the end of a file sendfile() says 0 even when the socket is full
-	 * (the kernel reads first); the ring is only looked at for data. */
+	/* At the end of the file sendfile() says 0, even when the socket is full
+	 * (the kernel reads first); the ring is looked at only for data. */
 	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (off ? *off : lseek(in, 0, SEEK_CUR)) >= st.st_size)
 		n = 0;
+	else if (use_zerocopy())
+		n = ps_send_fill(ps, count, fill_from_fd, &src, 0);
 	else
-		n = ps_send_fill(ps, count, fill_from_fd, &io, 0);
+		n = sendfile_copy(ps, in, off, count);
 	in_shim--;
-	if (off && n > 0)
-		*off = io.off;
 	return ret(n);
 }
 EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
@@ -845,50 +843,79 @@ EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
 	return sendfile(out, in, (off_t *)off, count);
 }
 
+/* A drain callback that only consumes: the bytes were already copied out by a peek. */
+static ssize_t skip_bytes(void *arg, const struct iovec *span, int n)
+{
+	size_t want = *(size_t *)arg, have = span[0].iov_len + (n > 1 ? span[1].iov_len : 0);
+
+	return (ssize_t)(want < have ? want : have);
+}
+
 EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
 		      unsigned int flags)
 {
 	struct psock *pin = data_sock(in, !(flags & SPLICE_F_NONBLOCK));
 	struct psock *pout = pin ? NULL : data_sock(out, !(flags & SPLICE_F_NONBLOCK));
-	struct fd_io io;
-	ssize_t n;
+	size_t want = len < COPY_CHUNK ? len : COPY_CHUNK;
+	char *buf;
+	ssize_t n, w;
 
 	if (!pin && !pout)
 		return REAL(splice)(in, off_in, out, off_out, len, flags);
 	if (pin == PENDING || pout == PENDING)
 		return ret(-EAGAIN);
-	if (!use_zerocopy())
-		return splice_copy(pin, in, off_in, pout, out, off_out, len, flags);
 	if ((off_in && *off_in < 0) || (off_out && *off_out < 0))
 		return ret(-EINVAL);
+	buf = bounce_buf();
+	if (!buf)
+		return ret(-ENOMEM);
 	in_shim++;
 	if (pin) {
-		int pipe_sz;
+		/* Peek, write what the pipe takes, then consume exactly that. No
+		 * more than the pipe holds: a splice moves no more either. */
+		int pipe_sz = fcntl(out, F_GETPIPE_SZ);
 
-		io = (struct fd_io){.fd = out, .positioned = off_out != NULL, .off = off_out ? *off_out : 0};
-		/* Into a pipe: at most what it holds (a splice moves no more), and
-		 * wait for room before holding the ring. */
-		pipe_sz = fcntl(out, F_GETPIPE_SZ);
-		if (pipe_sz > 0 && len > (size_t)pipe_sz)
-			len = (size_t)pipe_sz;
-		if (!pipe_ready(out, POLLOUT, flags & SPLICE_F_NONBLOCK))
+		if (pipe_sz > 0 && want > (size_t)pipe_sz)
+			want = (size_t)pipe_sz;
+		if ((flags & SPLICE_F_NONBLOCK) && !pipe_ready_now(out, POLLOUT))
 			n = -EAGAIN;
 		else
-			n = ps_recv_drain(pin, len, drain_to_fd, &io,
-				  flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0);
-		if (off_out && n > 0)
-			*off_out = io.off;
+			n = ps_recv(pin, buf, want,
+				    MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
+		w = n;
+		if (n > 0) {
+			w = off_out ? pwrite(out, buf, (size_t)n, *off_out)
+				    : REAL(write)(out, buf, (size_t)n);
+			if (w < 0)
+				w = -errno;
+			if (w > 0) {
+				size_t k = (size_t)w;
+
+				ps_recv_drain(pin, k, skip_bytes, &k, MSG_DONTWAIT);
+				if (off_out)
+					*off_out += w;
+			}
+		}
 	} else {
-		io = (struct fd_io){.fd = in, .positioned = off_in != NULL, .off = off_in ? *off_in : 0};
-		if (!pipe_ready(in, POLLIN, flags & SPLICE_F_NONBLOCK))
-			n = -EAGAIN;
-		else
-			n = ps_send_fill(pout, len, fill_from_fd, &io, 0);
-		if (off_in && n > 0)
-			*off_in = io.off;
+		/* No more than the ring takes now (non-blocking socket): what
+		 * left the pipe must reach the socket. */
+		want = send_room(pout, want);
+		if (!want || ((flags & SPLICE_F_NONBLOCK) && !pipe_ready_now(in, POLLIN))) {
+			if (!want)
+				ps_note_full(pout);
+			w = -EAGAIN;
+		} else {
+			n = off_in ? pread(in, buf, want, *off_in) : REAL(read)(in, buf, want);
+			w = n < 0 ? -errno : n;
+			if (n > 0) {
+				w = ps_send(pout, buf, (size_t)n, PS_MSG_BLOCK);
+				if (w > 0 && off_in)
+					*off_in += w;
+			}
+		}
 	}
 	in_shim--;
-	return ret(n);
+	return ret(w);
 }
 
 /* --- descriptors -------------------------------------------------------------- */

@@ -478,6 +478,24 @@ ssize_t ps_send_fill(struct psock *ps, size_t len, hn_fill_fn fill, void *arg, i
 	return send_any(ps, NULL, len, fill, arg, flags);
 }
 
+ssize_t ps_tx_room(struct psock *ps, size_t want)
+{
+	struct iovec span[2];
+	ssize_t n;
+
+	if (ps_state(ps) == PS_BROKEN)
+		return -ECONNRESET;
+	ps_lock(&ps->lock);
+	n = hn_chan_write_reserve(&ps->conn.end, want, span); /* nothing committed */
+	pthread_mutex_unlock(&ps->lock);
+	return n;
+}
+
+void ps_note_full(struct psock *ps)
+{
+	atomic_fetch_add(&ps->tx_full, 1);
+}
+
 ssize_t ps_recv_drain(struct psock *ps, size_t len, hn_drain_fn drain, void *arg, int flags)
 {
 	ssize_t n;

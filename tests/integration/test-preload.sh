@@ -31,7 +31,7 @@ wait_exit() {
 
 # --- TCP semantics: plain TCP and the window must look the same -------------
 # sockcheck MODE TAG: server on dpu0, client on the host, both in MODE.
-# ZC=0 in the environment: the copying sendfile/splice paths (HETERONET_ZEROCOPY=0).
+# ZC=0 in the environment: the copying sendfile (HETERONET_ZEROCOPY=0).
 sockcheck() {
 	local mode=$1 tag=$2 port=$3
 	rm -f "$TMP/sc-ready"
@@ -50,7 +50,7 @@ ZC=0 sockcheck --accel copy 9101
 for s in client server; do
 	expect_eq "hp-sockcheck $s: the window behaves as plain TCP" \
 		"$(diff "$TMP/sc-$s-plain.log" "$TMP/sc-$s-window.log" && echo same)" "same"
-	expect_eq "hp-sockcheck $s: so do the copying sendfile/splice paths" \
+	expect_eq "hp-sockcheck $s: so does the copying sendfile (HETERONET_ZEROCOPY=0)" \
 		"$(diff "$TMP/sc-$s-plain.log" "$TMP/sc-$s-copy.log" && echo same)" "same"
 done
 all=$(cat "$TMP/sc-client-plain.log" "$TMP/sc-server-plain.log")
