@@ -661,7 +661,7 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 /*
- * splice() on the window (and sendfile() with HETERONET_ZEROCOPY=0) copy
+ * splice() on the window (and sendfile() but on non-blocking sockets) copy
  * through a per-thread buffer as large as the largest ring (COPY_CHUNK):
  * pipe -> buffer -> ring, ring -> buffer -> pipe. On a non-blocking socket
  * no more is read than the ring has room for, so a short write leaves
@@ -734,7 +734,7 @@ static size_t send_room(struct psock *ps, size_t want)
 	return room > 0 && (size_t)room < want ? (size_t)room : want;
 }
 
-/* The copying sendfile (HETERONET_ZEROCOPY=0): file -> buffer -> ring. */
+/* The copying sendfile (blocking sockets, or HETERONET_ZEROCOPY=0): file -> buffer -> ring. */
 static ssize_t sendfile_copy(struct psock *ps, int in, off_t *off, size_t count)
 {
 	char *buf = bounce_buf();
@@ -795,7 +795,7 @@ static ssize_t fill_from_fd(void *arg, const struct iovec *span, int n)
 
 static int zerocopy = -1;
 
-/* HETERONET_ZEROCOPY=0 selects the copying sendfile (to measure one against the other). */
+/* HETERONET_ZEROCOPY=0: the copying sendfile everywhere (to measure one against the other). */
 static bool use_zerocopy(void)
 {
 	if (zerocopy < 0) {
@@ -807,10 +807,13 @@ static bool use_zerocopy(void)
 }
 
 /*
- * sendfile() on the window reads the file straight into the ring's free
- * space (preadv): one copy per byte, where file -> buffer -> ring makes two.
- * Measured with nginx (docs/hetero-socket.md, "Large transfers"). Only
- * what fits is read, so a short write leaves nothing to put back.
+ * sendfile() on a non-blocking socket (nginx and other event-driven
+ * servers) reads the file straight into the ring's free space (preadv):
+ * one copy per byte, where file -> buffer -> ring makes two. Only what fits
+ * is read, so a short write leaves nothing to put back. A blocking caller
+ * copies through the 1 MiB buffer instead: reading the next megabyte there
+ * while the peer drains the ring overlaps the two, which pays more than the
+ * copy costs. Both measured: docs/hetero-socket.md, "Large transfers".
  */
 EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
@@ -831,7 +834,7 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (off ? *off : lseek(in, 0, SEEK_CUR)) >= st.st_size)
 		n = 0;
-	else if (use_zerocopy())
+	else if (use_zerocopy() && (atomic_load(&ps->flags) & PSF_NONBLOCK))
 		n = ps_send_fill(ps, count, fill_from_fd, &src, 0);
 	else
 		n = sendfile_copy(ps, in, off, count);
