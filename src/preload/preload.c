@@ -665,8 +665,8 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  * through a per-thread buffer as large as the largest ring (COPY_CHUNK):
  * pipe -> buffer -> ring, ring -> buffer -> pipe. On a non-blocking socket
  * no more is read than the ring has room for, so a short write leaves
- * nothing to put back. (Zero-copy splice was measured: no gain,
- * docs/hetero-socket.md.)
+ * nothing to put back. (Writing straight from the ring into the pipe was
+ * measured no faster: docs/hetero-socket.md, "Large transfers".)
  */
 static pthread_key_t bounce_key;
 static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
