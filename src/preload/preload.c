@@ -50,7 +50,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define PS_FD_MAX 65536
-#define COPY_CHUNK (1u << 20) /* sendfile/splice buffer: the largest ring buffer */
+#define COPY_CHUNK (1u << 20)	/* sendfile/splice buffer: the largest ring buffer */
 #define PS_MSG_BLOCK 0x40000000 /* internal: wait for room even on a non-blocking socket */
 
 static struct {

@@ -174,7 +174,8 @@ static void check_pat(const char *buf, size_t n, uint64_t *at, unsigned seed, co
 {
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)buf[i] != pat(*at + i, seed)) {
-			fprintf(stderr, "%s: byte %llu differs\n", what, (unsigned long long)(*at + i));
+			fprintf(stderr, "%s: byte %llu differs\n", what,
+				(unsigned long long)(*at + i));
 			die(what);
 		}
 	*at += n;
@@ -518,7 +519,8 @@ static void client_scenario(int s)
 			if (r <= 0)
 				die("splice socket->pipe");
 			for (ssize_t left = r; left > 0;) {
-				ssize_t m = read(pfd[0], b, (size_t)left < (1u << 20) ? (size_t)left : 1u << 20);
+				ssize_t m = read(
+				    pfd[0], b, (size_t)left < (1u << 20) ? (size_t)left : 1u << 20);
 
 				if (m <= 0)
 					die("pipe read");
@@ -541,7 +543,8 @@ static void client_scenario(int s)
 			check_pat(b, (size_t)r, &at, 11, "tail data");
 			total += (size_t)r;
 		}
-		say("received %zu bytes from the server's file, pattern ok, then EOF: %zd", total, r);
+		say("received %zu bytes from the server's file, pattern ok, then EOF: %zd", total,
+		    r);
 		/* client -> server: a 16 MiB file from offset 777 on a non-blocking
 		 * socket, then 1 MiB through a non-blocking pipe. */
 		int f = pattern_file(LARGE_FILE, 13);
@@ -575,7 +578,8 @@ static void client_scenario(int s)
 				total += (size_t)r;
 		}
 		say("splice pipe->socket: %zu", total);
-		shutdown(fd, SHUT_WR); /* the server checks what it got (and has shut down its side) */
+		/* The server checks what it got (and has shut down its side). */
+		shutdown(fd, SHUT_WR);
 		close(f);
 		close(pfd[0]);
 		close(pfd[1]);
@@ -896,13 +900,15 @@ static void server_scenario(int s)
 		set_nonblock(fd, false);
 		lseek(f, LARGE_FILE - 1000, SEEK_SET);
 		r = sendfile(fd, f, NULL, 5000); /* short: the file ends */
-		say("sendfile past the end: %zd, position now %lld", r, (long long)lseek(f, 0, SEEK_CUR));
+		say("sendfile past the end: %zd, position now %lld", r,
+		    (long long)lseek(f, 0, SEEK_CUR));
 		shutdown(fd, SHUT_WR);
 		while (total < (16u << 20)) {
 			r = read(fd, b, 1u << 20);
 			if (r <= 0)
 				die("large read");
-			size_t k = (size_t)r < (16u << 20) - total ? (size_t)r : (16u << 20) - total;
+			size_t k =
+			    (size_t)r < (16u << 20) - total ? (size_t)r : (16u << 20) - total;
 
 			check_pat(b, k, &at, 13, "sendfile data");
 			total += k;

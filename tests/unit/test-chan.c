@@ -348,8 +348,8 @@ static void test_conn_zerocopy(void)
 {
 	static char pat[200000], got[200000];
 	struct hn_conn c, d;
-	struct src src = { .data = pat, .len = sizeof(pat) };
-	struct sink sink = { .buf = got };
+	struct src src = {.data = pat, .len = sizeof(pat)};
+	struct sink sink = {.buf = got};
 	int sv[2];
 	ssize_t n;
 
@@ -368,8 +368,8 @@ static void test_conn_zerocopy(void)
 	src.fail = 0;
 	/* Stream it all: non-blocking fills and drains of odd sizes. */
 	while (sink.pos < sizeof(pat)) {
-		n = hn_conn_send_fill(&c, src.len - src.pos < 70000 ? src.len - src.pos : 70000, src_fill,
-				      &src, true);
+		n = hn_conn_send_fill(&c, src.len - src.pos < 70000 ? src.len - src.pos : 70000,
+				      src_fill, &src, true);
 		CHECK(n > 0 || n == -EAGAIN || src.pos == src.len);
 		sink.max = 33333;
 		n = hn_conn_recv_drain(&d, 50000, sink_drain, &sink, true);
@@ -385,12 +385,12 @@ static void test_conn_zerocopy(void)
 	}
 	CHECK(sink.pos == sizeof(pat) && !memcmp(got, pat, sizeof(pat)));
 	/* A short source (its end) stops a blocking fill without waiting. */
-	src = (struct src){ .data = pat, .len = 10 };
+	src = (struct src){.data = pat, .len = 10};
 	CHECK(hn_conn_send_fill(&c, 1000, src_fill, &src, false) == 10);
 	CHECK(hn_conn_send_fill(&c, 1000, src_fill, &src, false) == 0);
 	/* EOF through a drain. */
 	hn_conn_shutdown_wr(&c);
-	sink = (struct sink){ .buf = got, .max = 100 };
+	sink = (struct sink){.buf = got, .max = 100};
 	CHECK(hn_conn_recv_drain(&d, 100, sink_drain, &sink, false) == 10 && !memcmp(got, pat, 10));
 	CHECK(hn_conn_recv_drain(&d, 100, sink_drain, &sink, false) == 0);
 	hn_conn_close(&c);

@@ -220,8 +220,8 @@ ssize_t hn_chan_write_reserve(struct hn_end *e, size_t want, struct iovec span[2
 	data = hn_page_addr(e->win, e->tx_side, e->tx_page, e->tx_pages);
 	off = prod & (size - 1);
 	first = size - off < want ? size - off : (uint32_t)want;
-	span[0] = (struct iovec){ data + off, first };
-	span[1] = (struct iovec){ data, want - first };
+	span[0] = (struct iovec){data + off, first};
+	span[1] = (struct iovec){data, want - first};
 	return (ssize_t)want;
 }
 
@@ -291,8 +291,8 @@ ssize_t hn_chan_read_view(struct hn_end *e, size_t len, struct iovec span[2])
 		len = avail;
 	off = cons & (size - 1);
 	first = size - off < len ? size - off : (uint32_t)len;
-	span[0] = (struct iovec){ data + off, first };
-	span[1] = (struct iovec){ data, len - first };
+	span[0] = (struct iovec){data + off, first};
+	span[1] = (struct iovec){data, len - first};
 	return (ssize_t)len;
 }
 
