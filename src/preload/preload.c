@@ -43,13 +43,14 @@
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
 #define PS_FD_MAX 65536
-#define COPY_CHUNK 65536
+#define COPY_CHUNK (1u << 20)	/* sendfile/splice buffer: the largest ring buffer */
 #define PS_MSG_BLOCK 0x40000000 /* internal: wait for room even on a non-blocking socket */
 
 static struct {
@@ -659,38 +660,110 @@ EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	return send_iov(ps, msg->msg_iov, (int)msg->msg_iovlen, flags);
 }
 
-/* Copying fallbacks: file -> socket (nginx's static files), pipe <-> socket. */
-EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+/*
+ * splice() on the window (and sendfile() but on non-blocking sockets) copy
+ * through a per-thread buffer as large as the largest ring (COPY_CHUNK):
+ * pipe -> buffer -> ring, ring -> buffer -> pipe. On a non-blocking socket
+ * no more is read than the ring has room for, so a short write leaves
+ * nothing to put back. (Writing straight from the ring into the pipe was
+ * measured no faster: docs/hetero-socket.md, "Large transfers".)
+ */
+static pthread_key_t bounce_key;
+static pthread_once_t bounce_once = PTHREAD_ONCE_INIT;
+
+static void bounce_key_init(void)
 {
-	struct psock *ps = data_sock(out, true);
-	char *buf;
+	pthread_key_create(&bounce_key, free);
+}
+
+static char *bounce_buf(void)
+{
+	char *b;
+
+	pthread_once(&bounce_once, bounce_key_init);
+	b = pthread_getspecific(bounce_key);
+	if (!b) {
+		/* Page-aligned, a page more than a chunk: see file_buf(). */
+		if (posix_memalign((void **)&b, 4096, COPY_CHUNK + 4096) != 0)
+			b = NULL;
+		if (b && pthread_setspecific(bounce_key, b) != 0) {
+			free(b);
+			b = NULL;
+		}
+	}
+	return b;
+}
+
+/*
+ * Where in the buffer to read file bytes from offset off: at the same place
+ * in a page as in the file. The kernel's copy (rep movsb) is several times
+ * slower when source and destination are differently aligned (measured:
+ * nginx's sendfile ran at a third of the speed); the copy into the ring is
+ * glibc's memcpy, which does not care.
+ */
+static char *file_buf(char *b, off_t off)
+{
+	return b + (off & 4095);
+}
+
+/* A pipe end with SPLICE_F_NONBLOCK: is it ready now? Anything else: yes. */
+static bool pipe_ready_now(int fd, short ev)
+{
+	struct pollfd p = {.fd = fd, .events = ev};
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+		return true;
+	return REAL(ppoll)(&p, 1, &(struct timespec){0}, NULL) != 0;
+}
+
+/*
+ * How much of want a send may take without blocking: want for a blocking
+ * socket, else the ring's room (0: full, the caller says EAGAIN).
+ */
+static size_t send_room(struct psock *ps, size_t want)
+{
+	ssize_t room;
+
+	if (!(atomic_load(&ps->flags) & PSF_NONBLOCK))
+		return want;
+	room = ps_tx_room(ps, want);
+	if (room == -EAGAIN || room == -ENOBUFS)
+		return 0;
+	/* Other errors (EPIPE, ECONNRESET): the send reports them. */
+	return room > 0 && (size_t)room < want ? (size_t)room : want;
+}
+
+/* The copying sendfile (blocking sockets, or HETERONET_ZEROCOPY=0): file -> buffer -> ring. */
+static ssize_t sendfile_copy(struct psock *ps, int in, off_t *off, size_t count)
+{
+	char *buf = bounce_buf();
 	ssize_t done = 0;
 
-	if (!ps)
-		return REAL(sendfile)(out, in, off, count);
-	if (ps == PENDING)
-		return ret(-EAGAIN);
-	buf = malloc(COPY_CHUNK);
 	if (!buf)
-		return ret(-ENOMEM);
-	in_shim++;
+		return -ENOMEM;
 	while ((size_t)done < count) {
-		size_t want = count - done < COPY_CHUNK ? count - done : COPY_CHUNK;
-		ssize_t n = off ? pread(in, buf, want, *off) : REAL(read)(in, buf, want), w;
+		size_t want = send_room(ps, count - done < COPY_CHUNK ? count - done : COPY_CHUNK);
+		off_t pos;
+		ssize_t n, w;
+		char *p;
 
-		if (n <= 0) {
-			if (n < 0 && !done)
-				done = -errno;
-			break;
+		if (!want) {
+			ps_note_full(ps);
+			return done ? done : -EAGAIN;
 		}
-		w = ps_send(ps, buf, (size_t)n, 0);
+		pos = off ? *off : lseek(in, 0, SEEK_CUR);
+		p = file_buf(buf, pos < 0 ? 0 : pos);
+		n = off ? pread(in, p, want, *off) : REAL(read)(in, p, want);
+		if (n <= 0)
+			return done ? done : n < 0 ? -errno : 0;
+		w = ps_send(ps, p, (size_t)n, 0);
 		if (w < 0) {
 			if (!off)
 				lseek(in, -n, SEEK_CUR);
-			if (!done)
-				done = w;
-			break;
+			return done ? done : w;
 		}
+		/* Short only if another writer took the room meanwhile. */
 		if (off)
 			*off += w;
 		else if (w < n)
@@ -699,13 +772,86 @@ EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 		if (w < n)
 			break;
 	}
+	return done;
+}
+
+/* The zero-copy source: read the file straight into the ring's free space. */
+struct fd_src {
+	int fd;
+	off_t *off; /* pread at *off (and move it), else the file position */
+};
+
+static ssize_t fill_from_fd(void *arg, const struct iovec *span, int n)
+{
+	struct fd_src *src = arg;
+	ssize_t r = src->off ? preadv(src->fd, span, n, *src->off) : REAL(readv)(src->fd, span, n);
+
+	if (r < 0)
+		return -errno;
+	if (src->off)
+		*src->off += r;
+	return r;
+}
+
+static int zerocopy = -1;
+
+/* HETERONET_ZEROCOPY=0: the copying sendfile everywhere (to measure one against the other). */
+static bool use_zerocopy(void)
+{
+	if (zerocopy < 0) {
+		const char *v = getenv("HETERONET_ZEROCOPY");
+
+		zerocopy = !(v && !strcmp(v, "0"));
+	}
+	return zerocopy;
+}
+
+/*
+ * sendfile() on a non-blocking socket (nginx and other event-driven
+ * servers) reads the file straight into the ring's free space (preadv):
+ * one copy per byte, where file -> buffer -> ring makes two. Only what fits
+ * is read, so a short write leaves nothing to put back. A blocking caller
+ * copies through the 1 MiB buffer instead: reading the next megabyte there
+ * while the peer drains the ring overlaps the two, which pays more than the
+ * copy costs. Both measured: docs/hetero-socket.md, "Large transfers".
+ */
+EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	struct psock *ps = data_sock(out, true);
+	struct fd_src src = {.fd = in, .off = off};
+	struct stat st;
+	ssize_t n;
+
+	if (!ps)
+		return REAL(sendfile)(out, in, off, count);
+	if (ps == PENDING)
+		return ret(-EAGAIN);
+	if (off && *off < 0)
+		return ret(-EINVAL);
+	in_shim++;
+	/* At the end of the file sendfile() says 0, even when the socket is full
+	 * (the kernel reads first); the ring is looked at only for data. */
+	if (fstat(in, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off ? *off : lseek(in, 0, SEEK_CUR)) >= st.st_size)
+		n = 0;
+	else if (use_zerocopy() && (atomic_load(&ps->flags) & PSF_NONBLOCK))
+		n = ps_send_fill(ps, count, fill_from_fd, &src, 0);
+	else
+		n = sendfile_copy(ps, in, off, count);
 	in_shim--;
-	free(buf);
-	return ret(done);
+	return ret(n);
 }
 EXPORT ssize_t sendfile64(int out, int in, off64_t *off, size_t count)
 {
 	return sendfile(out, in, (off_t *)off, count);
+}
+
+/* A drain callback that only consumes: the bytes were already copied out by a peek. */
+static ssize_t skip_bytes(void *arg, const struct iovec *span, int n)
+{
+	size_t want = *(size_t *)arg, have = span[0].iov_len + (n > 1 ? span[1].iov_len : 0);
+
+	return (ssize_t)(want < have ? want : have);
 }
 
 EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
@@ -721,14 +867,24 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 		return REAL(splice)(in, off_in, out, off_out, len, flags);
 	if (pin == PENDING || pout == PENDING)
 		return ret(-EAGAIN);
-	buf = malloc(want ? want : 1);
+	if ((off_in && *off_in < 0) || (off_out && *off_out < 0))
+		return ret(-EINVAL);
+	buf = bounce_buf();
 	if (!buf)
 		return ret(-ENOMEM);
 	in_shim++;
 	if (pin) {
-		/* Peek, write what the pipe takes, then consume exactly that. */
-		n = ps_recv(pin, buf, want,
-			    MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
+		/* Peek, write what the pipe takes, then consume exactly that. No
+		 * more than the pipe holds: a splice moves no more either. */
+		int pipe_sz = fcntl(out, F_GETPIPE_SZ);
+
+		if (pipe_sz > 0 && want > (size_t)pipe_sz)
+			want = (size_t)pipe_sz;
+		if ((flags & SPLICE_F_NONBLOCK) && !pipe_ready_now(out, POLLOUT))
+			n = -EAGAIN;
+		else
+			n = ps_recv(pin, buf, want,
+				    MSG_PEEK | (flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0));
 		w = n;
 		if (n > 0) {
 			w = off_out ? pwrite(out, buf, (size_t)n, *off_out)
@@ -736,23 +892,32 @@ EXPORT ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out, size_t l
 			if (w < 0)
 				w = -errno;
 			if (w > 0) {
-				ps_recv(pin, buf, (size_t)w, MSG_DONTWAIT);
+				size_t k = (size_t)w;
+
+				ps_recv_drain(pin, k, skip_bytes, &k, MSG_DONTWAIT);
 				if (off_out)
 					*off_out += w;
 			}
 		}
 	} else {
-		n = off_in ? pread(in, buf, want, *off_in) : REAL(read)(in, buf, want);
-		w = n < 0 ? -errno : n;
-		if (n > 0) {
-			/* What left the pipe must reach the socket. */
-			w = ps_send(pout, buf, (size_t)n, PS_MSG_BLOCK);
-			if (w > 0 && off_in)
-				*off_in += w;
+		/* No more than the ring takes now (non-blocking socket): what
+		 * left the pipe must reach the socket. */
+		want = send_room(pout, want);
+		if (!want || ((flags & SPLICE_F_NONBLOCK) && !pipe_ready_now(in, POLLIN))) {
+			if (!want)
+				ps_note_full(pout);
+			w = -EAGAIN;
+		} else {
+			n = off_in ? pread(in, buf, want, *off_in) : REAL(read)(in, buf, want);
+			w = n < 0 ? -errno : n;
+			if (n > 0) {
+				w = ps_send(pout, buf, (size_t)n, PS_MSG_BLOCK);
+				if (w > 0 && off_in)
+					*off_in += w;
+			}
 		}
 	}
 	in_shim--;
-	free(buf);
 	return ret(w);
 }
 

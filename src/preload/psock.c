@@ -430,7 +430,9 @@ static bool nonblock(struct psock *ps, int flags)
 	return (flags & MSG_DONTWAIT) || (atomic_load(&ps->flags) & PSF_NONBLOCK);
 }
 
-ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags)
+/* buf, or (fill != NULL) a zero-copy source that writes into the ring itself. */
+static ssize_t send_any(struct psock *ps, const void *buf, size_t len, hn_fill_fn fill, void *arg,
+			int flags)
 {
 	bool dontwait = nonblock(ps, flags);
 	ssize_t n;
@@ -442,7 +444,8 @@ ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags)
 	} else {
 		ps_lock(&ps->lock);
 		for (;;) {
-			n = hn_conn_send(&ps->conn, buf, len, dontwait);
+			n = fill ? hn_conn_send_fill(&ps->conn, len, fill, arg, dontwait)
+				 : hn_conn_send(&ps->conn, buf, len, dontwait);
 			if (n != -ENOBUFS || dontwait)
 				break;
 			/* The window is out of pages for now: others give theirs back
@@ -454,12 +457,62 @@ ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags)
 	}
 	if (n == -ENOBUFS)
 		n = -EAGAIN;
-	if (n == -EAGAIN)
+	/* A short non-blocking write also found the ring full (or its source
+	 * ran dry: a spurious edge costs an application one more try). */
+	if (n == -EAGAIN || (n >= 0 && (size_t)n < len && dontwait))
 		atomic_fetch_add(&ps->tx_full, 1);
 	if (n > 0)
 		atomic_fetch_add_explicit(&ps->tx_bytes, (uint64_t)n, memory_order_relaxed);
 	if (n == -EPIPE && !(flags & MSG_NOSIGNAL))
 		raise(SIGPIPE);
+	return n;
+}
+
+ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags)
+{
+	return send_any(ps, buf, len, NULL, NULL, flags);
+}
+
+ssize_t ps_send_fill(struct psock *ps, size_t len, hn_fill_fn fill, void *arg, int flags)
+{
+	return send_any(ps, NULL, len, fill, arg, flags);
+}
+
+ssize_t ps_tx_room(struct psock *ps, size_t want)
+{
+	struct iovec span[2];
+	ssize_t n;
+
+	if (ps_state(ps) == PS_BROKEN)
+		return -ECONNRESET;
+	ps_lock(&ps->lock);
+	n = hn_chan_write_reserve(&ps->conn.end, want, span); /* nothing committed */
+	pthread_mutex_unlock(&ps->lock);
+	return n;
+}
+
+void ps_note_full(struct psock *ps)
+{
+	atomic_fetch_add(&ps->tx_full, 1);
+}
+
+ssize_t ps_recv_drain(struct psock *ps, size_t len, hn_drain_fn drain, void *arg, int flags)
+{
+	ssize_t n;
+
+	if (ps_state(ps) == PS_BROKEN)
+		return -ECONNRESET;
+	if (atomic_load(&ps->flags) & PSF_RD_SHUT)
+		return 0;
+	if (len == 0)
+		return 0;
+	ps_lock(&ps->rx_lock);
+	n = hn_conn_recv_drain(&ps->conn, len, drain, arg, nonblock(ps, flags));
+	pthread_mutex_unlock(&ps->rx_lock);
+	if (n > 0)
+		atomic_fetch_add_explicit(&ps->rx_bytes, (uint64_t)n, memory_order_relaxed);
+	if (n == -EAGAIN && (atomic_load(&ps->flags) & PSF_TCP_EOF) && ps_readable(ps) == 0)
+		return 0; /* the peer's process is gone and the ring is empty */
 	return n;
 }
 

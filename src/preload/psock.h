@@ -99,6 +99,16 @@ static inline enum ps_state ps_state(struct psock *ps)
 /* Data, on PS_WINDOW sockets: bytes, or -errno (as the libc call would set). */
 ssize_t ps_send(struct psock *ps, const void *buf, size_t len, int flags);
 ssize_t ps_recv(struct psock *ps, void *buf, size_t len, int flags);
+/* Zero-copy send: fill writes the bytes straight into the ring (conn.h:
+ * hn_conn_send_fill); flags and results as ps_send. */
+ssize_t ps_send_fill(struct psock *ps, size_t len, hn_fill_fn fill, void *arg, int flags);
+/* Room for up to want bytes in the ring now (> 0), or -errno as a send would say. */
+ssize_t ps_tx_room(struct psock *ps, size_t want);
+/* A non-blocking send found no room (edge-triggered EPOLLOUT). */
+void ps_note_full(struct psock *ps);
+/* A sink takes bytes from the ring (conn.h: hn_conn_recv_drain); flags and
+ * results as ps_recv. */
+ssize_t ps_recv_drain(struct psock *ps, size_t len, hn_drain_fn drain, void *arg, int flags);
 ssize_t ps_readable(struct psock *ps); /* FIONREAD */
 void ps_shutdown(struct psock *ps, int how);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static struct hn_win me, peer;
@@ -48,7 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memcpy(&v, data + off + 1, 4);
 		off += 5;
-		switch (op % 8) {
+		struct iovec sp[2];
+		ssize_t n;
+
+		switch (op % 10) {
 		case 0: atomic_store(&b.tx->prod, v); break;       /* peer's producer index */
 		case 1: atomic_store(&b.tx->buf, v); break;        /* peer's buffer descriptor */
 		case 2: atomic_store(&b.tx->pflags, v); break;
@@ -57,6 +61,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: (void)hn_chan_read(&a, buf, v % sizeof(buf), v & 1); break;
 		case 6: (void)hn_chan_write(&a, data, (v % 64) < size ? v % 64 : size); break;
 		case 7: (void)hn_chan_write(&b, data, (v % 300) < size ? v % 300 : size); break;
+		case 8: /* zero-copy read: touch every byte of the view, consume a part */
+			n = hn_chan_read_view(&a, v % 5000 + 1, sp);
+			if (n > 0) {
+				size_t k0 = sp[0].iov_len < sizeof(buf) ? sp[0].iov_len : sizeof(buf);
+				size_t k1 = sp[1].iov_len < sizeof(buf) ? sp[1].iov_len : sizeof(buf);
+
+				memcpy(buf, sp[0].iov_base, k0);
+				memcpy(buf, sp[1].iov_base, k1);
+				memcpy(buf, (char *)sp[0].iov_base + sp[0].iov_len - k0, k0);
+				memcpy(buf, (char *)sp[1].iov_base + sp[1].iov_len - k1, k1);
+				hn_chan_read_consume(&a, (size_t)n - (v >> 16) % ((size_t)n + 1));
+			}
+			break;
+		case 9: /* zero-copy write: fill the ends of the spans, commit a part */
+			n = hn_chan_write_reserve(&a, v % 5000 + 1, sp);
+			if (n > 0) {
+				memset(sp[0].iov_base, 0xa5, sp[0].iov_len);
+				memset(sp[1].iov_base, 0x5a, sp[1].iov_len);
+				hn_chan_write_commit(&a, (size_t)n - (v >> 16) % ((size_t)n + 1));
+			}
+			break;
 		}
 		(void)hn_chan_readable(&a);
 		(void)hn_chan_rx_ready(&a);

@@ -16,6 +16,20 @@ for mode in hetero-socket kernel-bypass kernel-path loopback; do
 	expect_eq "$mode has no error" "$(jq -r ".modes[\"$mode\"].error // \"none\"" "$TMP/bench.json")" none
 done
 pass "every mode reports every figure"
+# Large transfers: copying vs zero-copy, for hetero-socket and kernel-path.
+for mode in hetero-socket kernel-path; do
+	rows="sendfile_1m sendfile_16m"
+	[ "$mode" = hetero-socket ] && rows="$rows recv_to_file_1m recv_to_file_16m"
+	for row in $rows; do
+		for key in copy_gbytes_s copy1m_gbytes_s zc_gbytes_s copy_cpu_s_per_gb \
+			copy1m_cpu_s_per_gb zc_cpu_s_per_gb gbytes_s_ratio cpu_ratio; do
+			t=$(jq -r ".modes[\"$mode\"].large.$row.$key | type" "$TMP/bench.json")
+			[ "$t" = number ] || fail "$mode.large.$row.$key is $t"
+		done
+	done
+done
+pass "large transfers: every variant reported"
+expect_status "bench xpu --large-runs 0 is refused" 2 "$HP" bench xpu --large-runs 0
 expect_eq "ratios against the three baselines" "$(jq -r '.ratios | keys | join(",")' "$TMP/bench.json")" \
 	"kernel-bypass,kernel-path,loopback"
 expect_eq "every oversubscribed request was answered" \

@@ -31,27 +31,31 @@ wait_exit() {
 
 # --- TCP semantics: plain TCP and the window must look the same -------------
 # sockcheck MODE TAG: server on dpu0, client on the host, both in MODE.
+# ZC=0 in the environment: the copying sendfile (HETERONET_ZEROCOPY=0).
 sockcheck() {
 	local mode=$1 tag=$2 port=$3
 	rm -f "$TMP/sc-ready"
 	new_stats "$TMP/sc-$tag.stats"
-	HETERONET_STATS=$TMP/sc-$tag.stats start_bg "$TMP/sc-server-$tag.log" \
+	HETERONET_ZEROCOPY=${ZC:-1} HETERONET_STATS=$TMP/sc-$tag.stats start_bg "$TMP/sc-server-$tag.log" \
 		"$HP" exec web --pu dpu0 "$mode" -- "$SC" server "$port" --ready "$TMP/sc-ready"
 	wait_for "$TMP/sc-ready"
 	wait_routed web host "$port"
-	HETERONET_STATS=$TMP/sc-$tag.stats timeout 120 "$HP" exec web --pu host "$mode" -- \
+	HETERONET_ZEROCOPY=${ZC:-1} HETERONET_STATS=$TMP/sc-$tag.stats timeout 120 "$HP" exec web --pu host "$mode" -- \
 		"$SC" client "127.0.0.1:$port" >"$TMP/sc-client-$tag.log" 2>&1
 	wait_exit "${STARTED_PIDS[-1]}"
 }
 sockcheck --no-accel plain 9101
 sockcheck --accel window 9101
+ZC=0 sockcheck --accel copy 9101
 for s in client server; do
 	expect_eq "hp-sockcheck $s: the window behaves as plain TCP" \
 		"$(diff "$TMP/sc-$s-plain.log" "$TMP/sc-$s-window.log" && echo same)" "same"
+	expect_eq "hp-sockcheck $s: so does the copying sendfile (HETERONET_ZEROCOPY=0)" \
+		"$(diff "$TMP/sc-$s-plain.log" "$TMP/sc-$s-copy.log" && echo same)" "same"
 done
 all=$(cat "$TMP/sc-client-plain.log" "$TMP/sc-server-plain.log")
-expect_eq "hp-sockcheck: every scenario ran (9 per side, no FATAL)" \
-	"$(grep -o '^[a-z]* [0-9]' <<<"$all" | sort -u | wc -l) $(grep -c FATAL <<<"$all")" "18 0"
+expect_eq "hp-sockcheck: every scenario ran (10 per side, no FATAL)" \
+	"$(grep -o '^[a-z]* [0-9]*' <<<"$all" | sort -u | wc -l) $(grep -c FATAL <<<"$all")" "20 0"
 expect_match "  level-triggered epoll after a partial read" "$all" "LT after partial read: n=1 IN=1"
 expect_match "  edge-triggered: no event for what is left" "$all" "ET after partial read, nothing new: n=0"
 expect_match "  poll and select after a partial read" "$all" "poll after partial read: 1 IN=1.*
@@ -61,8 +65,12 @@ expect_match "  EPIPE and SIGPIPE" "$all" "write: -1 EPIPE, SIGPIPE 1"
 expect_match "  fork, dup, dup2, dup3, F_DUPFD_CLOEXEC, exec" "$all" \
 	"child read: child;parent;dup3;dup2;"
 expect_eq "hp-sockcheck plain: nothing preloaded" "$(stats "$TMP/sc-plain.stats")" "connect=0 accept=0"
-expect_eq "hp-sockcheck accel: all 10 connections on the window, both ends" \
-	"$(stats "$TMP/sc-window.stats")" "connect=10 accept=10"
+expect_match "  large sendfile/splice both ways, offsets, EOF" "$all" \
+	"received 24118248 bytes from the server's file, pattern ok, then EOF: 0"
+for tag in window copy; do
+	expect_eq "hp-sockcheck $tag: all 11 connections on the window, both ends" \
+		"$(stats "$TMP/sc-$tag.stats")" "connect=11 accept=11"
+done
 
 # --- python3 http.server <-> curl, both directions --------------------------
 echo "hello from the pod" >"$TMP/index.html"

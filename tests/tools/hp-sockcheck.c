@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N_SCENARIOS 9
+#define N_SCENARIOS 10
 #define BIG (1 << 20)
 
 static const char *side = "?";
@@ -144,6 +145,69 @@ static void fill_pattern(char *buf, size_t n, unsigned seed)
 	for (size_t i = 0; i < n; i++)
 		buf[i] = (char)((i * 7 + seed) & 0xff);
 }
+
+/* Large transfers (scenario 10): a byte per file offset, not periodic. */
+static unsigned char pat(uint64_t i, unsigned seed)
+{
+	return (unsigned char)(((i + seed) * 0x9E3779B97F4A7C15ull) >> 56);
+}
+
+/* An unlinked temporary file of n pattern bytes. */
+static int pattern_file(size_t n, unsigned seed)
+{
+	char path[] = "/tmp/hp-sockcheck-XXXXXX";
+	int f = mkstemp(path);
+	char *b = malloc(n);
+
+	if (f < 0 || !b)
+		die("pattern_file");
+	unlink(path);
+	for (size_t i = 0; i < n; i++)
+		b[i] = (char)pat(i, seed);
+	write_full(f, b, n);
+	free(b);
+	return f;
+}
+
+/* Check n received bytes against the file's bytes from offset *at on. */
+static void check_pat(const char *buf, size_t n, uint64_t *at, unsigned seed, const char *what)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] != pat(*at + i, seed)) {
+			fprintf(stderr, "%s: byte %llu differs\n", what,
+				(unsigned long long)(*at + i));
+			die(what);
+		}
+	*at += n;
+}
+
+/* sendfile() all of [*off, *off + count) on a maybe non-blocking socket;
+ * checks that the offset moves by exactly what each call reports. */
+static size_t sendfile_all(int fd, int f, off_t *off, size_t count)
+{
+	size_t done = 0;
+
+	while (done < count) {
+		off_t before = off ? *off : lseek(f, 0, SEEK_CUR);
+		ssize_t r = sendfile(fd, f, off, count - done);
+
+		if (r < 0 && errno == EAGAIN) {
+			struct pollfd p = {fd, POLLOUT, 0};
+
+			poll(&p, 1, -1);
+			continue;
+		}
+		if (r <= 0)
+			die("sendfile_all");
+		if ((off ? *off : lseek(f, 0, SEEK_CUR)) != before + r)
+			die("sendfile offset");
+		done += (size_t)r;
+	}
+	return done;
+}
+
+#define LARGE_FILE (24u << 20)
+#define LARGE_OFF 12345u
 
 /* ---------------------------------------------------------------- client -- */
 
@@ -435,6 +499,91 @@ static void client_scenario(int s)
 
 		read_full(fd, c, 2);
 		say("server: %.2s", c);
+		close(fd);
+		break;
+	}
+	case 10: { /* large transfers: sendfile/splice both ways, offsets, EOF */
+		fd = client_connect(false);
+		int pfd[2];
+		uint64_t at = LARGE_OFF;
+		size_t total = 0;
+		char *b = malloc(1 << 20);
+
+		/* server -> client: 20 MiB from offset LARGE_OFF, the next 3 MiB
+		 * (non-blocking), the last 1000 bytes; spliced through a pipe for
+		 * the first 8 MiB, read() after. */
+		if (pipe(pfd) < 0 || !b)
+			die("pipe");
+		while (total < (8u << 20)) {
+			r = splice(fd, NULL, pfd[1], NULL, (8u << 20) - total, 0);
+			if (r <= 0)
+				die("splice socket->pipe");
+			for (ssize_t left = r; left > 0;) {
+				ssize_t m = read(
+				    pfd[0], b, (size_t)left < (1u << 20) ? (size_t)left : 1u << 20);
+
+				if (m <= 0)
+					die("pipe read");
+				check_pat(b, (size_t)m, &at, 11, "splice data");
+				left -= m;
+			}
+			total += (size_t)r;
+		}
+		while (total < (23u << 20)) {
+			size_t want = (23u << 20) - total;
+
+			r = read(fd, b, want < (1u << 20) ? want : 1u << 20);
+			if (r <= 0)
+				die("large read");
+			check_pat(b, (size_t)r, &at, 11, "large data");
+			total += (size_t)r;
+		}
+		at = LARGE_FILE - 1000;
+		while ((r = read(fd, b, 1u << 20)) > 0) {
+			check_pat(b, (size_t)r, &at, 11, "tail data");
+			total += (size_t)r;
+		}
+		say("received %zu bytes from the server's file, pattern ok, then EOF: %zd", total,
+		    r);
+		/* client -> server: a 16 MiB file from offset 777 on a non-blocking
+		 * socket, then 1 MiB through a non-blocking pipe. */
+		int f = pattern_file(LARGE_FILE, 13);
+		off_t off = 777;
+
+		set_nonblock(fd, true);
+		total = sendfile_all(fd, f, &off, 16u << 20);
+		say("sendfile non-blocking: %zu, offset now %lld", total, (long long)off);
+		off = LARGE_FILE;
+		say("sendfile at the end of the file: %zd", sendfile(fd, f, &off, 100));
+		set_nonblock(fd, false);
+		fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+		r = splice(pfd[0], NULL, fd, NULL, 4096, SPLICE_F_NONBLOCK);
+		say("splice from an empty pipe: %zd %s", r, r < 0 ? err_name(errno) : "");
+		total = 0;
+		for (size_t put = 0; total < (1u << 20);) {
+			if (put < (1u << 20) && put - total < 65536) {
+				size_t n = 16384;
+				char *c = malloc(n);
+
+				for (size_t i = 0; i < n; i++)
+					c[i] = (char)pat(put + i, 17);
+				write_full(pfd[1], c, n);
+				free(c);
+				put += n;
+			}
+			r = splice(pfd[0], NULL, fd, NULL, 1u << 20, SPLICE_F_NONBLOCK);
+			if (r < 0 && errno != EAGAIN)
+				die("splice pipe->socket");
+			if (r > 0)
+				total += (size_t)r;
+		}
+		say("splice pipe->socket: %zu", total);
+		/* The server checks what it got (and has shut down its side). */
+		shutdown(fd, SHUT_WR);
+		close(f);
+		close(pfd[0]);
+		close(pfd[1]);
+		free(b);
 		close(fd);
 		break;
 	}
@@ -734,6 +883,52 @@ static void server_scenario(int s)
 		msleep(100);
 		close(fd);
 		break;
+	case 10: {
+		fd = server_accept(false);
+		int f = pattern_file(LARGE_FILE, 11);
+		off_t off = LARGE_OFF;
+		char *b = malloc(1 << 20);
+		uint64_t at = 777;
+		size_t total = 0;
+
+		r = sendfile(fd, f, &off, 20u << 20); /* blocking: all of it */
+		say("sendfile 20 MiB: %zd, offset now %lld", r, (long long)off);
+		set_nonblock(fd, true);
+		total = sendfile_all(fd, f, &off, 3u << 20);
+		say("sendfile non-blocking: %zu, offset now %lld", total, (long long)off);
+		total = 0;
+		set_nonblock(fd, false);
+		lseek(f, LARGE_FILE - 1000, SEEK_SET);
+		r = sendfile(fd, f, NULL, 5000); /* short: the file ends */
+		say("sendfile past the end: %zd, position now %lld", r,
+		    (long long)lseek(f, 0, SEEK_CUR));
+		shutdown(fd, SHUT_WR);
+		while (total < (16u << 20)) {
+			r = read(fd, b, 1u << 20);
+			if (r <= 0)
+				die("large read");
+			size_t k =
+			    (size_t)r < (16u << 20) - total ? (size_t)r : (16u << 20) - total;
+
+			check_pat(b, k, &at, 13, "sendfile data");
+			total += k;
+			if (k < (size_t)r) { /* the pipe's bytes follow the file's */
+				at = 0;
+				check_pat(b + k, (size_t)r - k, &at, 17, "pipe data");
+				total += (size_t)r - k;
+			}
+		}
+		at = total - (16u << 20);
+		while ((r = read(fd, b, 1u << 20)) > 0) {
+			check_pat(b, (size_t)r, &at, 17, "pipe data");
+			total += (size_t)r;
+		}
+		say("received %zu bytes, pattern ok, then EOF: %zd", total, r);
+		free(b);
+		close(f);
+		close(fd);
+		break;
+	}
 	}
 }
 

@@ -243,15 +243,173 @@ static void test_decline(void)
 	close(sv[1]);
 }
 
+/* Zero-copy: reserve/commit and view/consume, across the wrap, partial. */
+static void test_zerocopy(void)
+{
+	static char pat[8192], got[8192];
+	struct hn_end a, b;
+	struct iovec sp[2];
+	uint64_t nonce;
+	int slot = hn_chan_open(&host, &a, &nonce);
+
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (char)(i * 13 + (i >> 8));
+	CHECK(hn_chan_read_view(&b, 100, sp) == -EAGAIN);
+	/* Move the indices to 3000 in the 4 KiB buffer, so the room wraps. */
+	CHECK(hn_chan_write(&a, pat, 3000) == 3000);
+	CHECK(hn_chan_read(&b, got, 3000, false) == 3000);
+	CHECK(a.tx_pages == 1);
+	CHECK(hn_chan_write_reserve(&a, 10000, sp) == 4096);
+	CHECK(sp[0].iov_len == 1096 && sp[1].iov_len == 3000);
+	memcpy(sp[0].iov_base, pat, 1096);
+	memcpy(sp[1].iov_base, pat + 1096, 3000);
+	CHECK(hn_chan_readable(&b) == 0); /* nothing is visible before the commit */
+	hn_chan_write_commit(&a, 4000);	  /* a prefix of what was reserved */
+	CHECK(hn_chan_readable(&b) == 4000);
+	CHECK(hn_chan_read_view(&b, 5000, sp) == 4000);
+	CHECK(sp[0].iov_len == 1096 && sp[1].iov_len == 2904);
+	CHECK(!memcmp(sp[0].iov_base, pat, 1096) && !memcmp(sp[1].iov_base, pat + 1096, 2904));
+	CHECK(hn_chan_read_view(&b, 50, sp) == 50 && sp[1].iov_len == 0); /* capped by len */
+	hn_chan_read_consume(&b, 100);
+	CHECK(hn_chan_readable(&b) == 3900);
+	CHECK(hn_chan_read(&b, got, sizeof(got), false) == 3900 && !memcmp(got, pat + 100, 3900));
+	/* Full: no room to reserve. */
+	CHECK(hn_chan_write(&a, pat, 4096) > 0);
+	while (hn_chan_write_reserve(&a, 1, sp) > 0)
+		hn_chan_write_commit(&a, 1);
+	CHECK(hn_chan_write_reserve(&a, 1, sp) == -EAGAIN);
+	CHECK(hn_chan_read(&b, got, sizeof(got), false) > 0);
+	/* EOF after the data, then the reader gone: EPIPE. */
+	hn_chan_shutdown_wr(&a);
+	while (hn_chan_read(&b, got, sizeof(got), false) > 0)
+		;
+	CHECK(hn_chan_read_view(&b, 100, sp) == 0);
+	hn_chan_close(&b);
+	CHECK(hn_chan_write_reserve(&a, 1, sp) == -EPIPE);
+	hn_chan_close(&a);
+	/* A peer claiming more than its buffer: the view refuses. */
+	slot = hn_chan_open(&host, &a, &nonce);
+	CHECK(hn_chan_accept(&dpu, (uint32_t)slot, nonce, &b) == 0);
+	CHECK(hn_chan_write(&a, "ok", 2) == 2);
+	atomic_store(&a.tx->prod, 1u << 30);
+	CHECK(hn_chan_read_view(&b, 100, sp) == -ECONNRESET);
+	hn_chan_close(&b);
+	hn_chan_close(&a);
+	while (hn_win_sweep(&host) + hn_win_sweep(&dpu))
+		;
+}
+
+/* Callbacks for the connection-level zero-copy calls. */
+struct src {
+	const char *data;
+	size_t len, pos;
+	int fail; /* return this (-errno) instead */
+};
+
+static ssize_t src_fill(void *arg, const struct iovec *sp, int n)
+{
+	struct src *s = arg;
+	size_t done = 0;
+
+	if (s->fail)
+		return s->fail;
+	for (int i = 0; i < n && s->pos < s->len; i++) {
+		size_t k = sp[i].iov_len < s->len - s->pos ? sp[i].iov_len : s->len - s->pos;
+
+		memcpy(sp[i].iov_base, s->data + s->pos, k);
+		s->pos += k;
+		done += k;
+	}
+	return (ssize_t)done;
+}
+
+struct sink {
+	char *buf;
+	size_t pos, max; /* take at most max per call (0: nothing) */
+};
+
+static ssize_t sink_drain(void *arg, const struct iovec *sp, int n)
+{
+	struct sink *s = arg;
+	size_t done = 0;
+
+	for (int i = 0; i < n && done < s->max; i++) {
+		size_t k = sp[i].iov_len < s->max - done ? sp[i].iov_len : s->max - done;
+
+		memcpy(s->buf + s->pos, sp[i].iov_base, k);
+		s->pos += k;
+		done += k;
+	}
+	return (ssize_t)done;
+}
+
+static void test_conn_zerocopy(void)
+{
+	static char pat[200000], got[200000];
+	struct hn_conn c, d;
+	struct src src = {.data = pat, .len = sizeof(pat)};
+	struct sink sink = {.buf = got};
+	int sv[2];
+	ssize_t n;
+
+	for (size_t i = 0; i < sizeof(pat); i++)
+		pat[i] = (char)(i * 31 + (i >> 10));
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(hn_conn_upgrade_connect(sv[0], &host, &c) == 0);
+	CHECK(hn_conn_upgrade_accept(sv[1], &dpu, &d) == 0);
+	/* Nothing there: a drain says EAGAIN and the sink is not called. */
+	sink.max = 100;
+	CHECK(hn_conn_recv_drain(&d, 100, sink_drain, &sink, true) == -EAGAIN && sink.pos == 0);
+	/* A failing source: its error, nothing published. */
+	src.fail = -EIO;
+	CHECK(hn_conn_send_fill(&c, 1000, src_fill, &src, true) == -EIO);
+	CHECK(hn_chan_readable(&d.end) == 0);
+	src.fail = 0;
+	/* Stream it all: non-blocking fills and drains of odd sizes. */
+	while (sink.pos < sizeof(pat)) {
+		n = hn_conn_send_fill(&c, src.len - src.pos < 70000 ? src.len - src.pos : 70000,
+				      src_fill, &src, true);
+		CHECK(n > 0 || n == -EAGAIN || src.pos == src.len);
+		sink.max = 33333;
+		n = hn_conn_recv_drain(&d, 50000, sink_drain, &sink, true);
+		CHECK(n > 0 || n == -EAGAIN);
+		/* A sink that takes nothing consumes nothing. */
+		sink.max = 0;
+		if (hn_chan_readable(&d.end) > 0) {
+			ssize_t before = hn_chan_readable(&d.end);
+
+			CHECK(hn_conn_recv_drain(&d, 50000, sink_drain, &sink, true) == -EAGAIN);
+			CHECK(hn_chan_readable(&d.end) == before);
+		}
+	}
+	CHECK(sink.pos == sizeof(pat) && !memcmp(got, pat, sizeof(pat)));
+	/* A short source (its end) stops a blocking fill without waiting. */
+	src = (struct src){.data = pat, .len = 10};
+	CHECK(hn_conn_send_fill(&c, 1000, src_fill, &src, false) == 10);
+	CHECK(hn_conn_send_fill(&c, 1000, src_fill, &src, false) == 0);
+	/* EOF through a drain. */
+	hn_conn_shutdown_wr(&c);
+	sink = (struct sink){.buf = got, .max = 100};
+	CHECK(hn_conn_recv_drain(&d, 100, sink_drain, &sink, false) == 10 && !memcmp(got, pat, 10));
+	CHECK(hn_conn_recv_drain(&d, 100, sink_drain, &sink, false) == 0);
+	hn_conn_close(&c);
+	hn_conn_close(&d);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	setup();
 	test_pages();
 	test_basic();
 	test_stream();
+	test_zerocopy();
 	test_hostile();
 	test_conn();
 	test_decline();
+	test_conn_zerocopy();
 	hn_win_sweep(&host);
 	hn_win_sweep(&dpu);
 	CHECK(hn_pages_in_use(&host, 0) == 0);

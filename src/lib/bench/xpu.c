@@ -10,14 +10,30 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #define MSG 64
 #define CHUNK (64 * 1024)
 
 /* What a client asks of a fresh connection (first byte, over TCP). */
-enum { CMD_PINGPONG = 'P', CMD_STREAM = 'S', CMD_CONNECT = 'C' };
+enum { CMD_PINGPONG = 'P', CMD_STREAM = 'S', CMD_CONNECT = 'C', CMD_FILE = 'F' };
+
+/*
+ * Large transfers (CMD_FILE, then one byte over TCP: what the server does
+ * with the bytes). The copying variants are what the interposer did before
+ * it had zero-copy paths (and still does with HETERONET_ZEROCOPY=0): a
+ * 64 KiB bounce buffer between the file and the ring.
+ */
+enum { SINK_DISCARD = 'd', SINK_FILE_COPY = 'c', SINK_FILE_COPY_BIG = 'C', SINK_FILE_ZC = 'z' };
+#define LARGE_FILE (64u << 20) /* the file sent from / written to (a memfd: page cache) */
+#define BOUNCE (64 * 1024)     /* the copying paths' buffer (COPY_CHUNK of the interposer) */
+#define BOUNCE_BIG (1u << 20)  /* a copying path with the ring's largest size, to tell apart
+				  what fewer, larger calls give from what one copy less gives */
+#define RECV_BUF (1u << 20)    /* what a discarding receiver reads per call */
 
 static const char *const mode_names[] = { "kernel-path", "loopback", "hetero-socket",
 					  "kernel-bypass" };
@@ -73,8 +89,81 @@ static void xclose(struct xconn *c)
 
 struct session {
 	struct xconn c;
-	char cmd;
+	char cmd, sink;
 };
+
+/* Where received bytes go in a file (a drain callback for hn_conn_recv_drain). */
+struct file_pos {
+	int fd;
+	uint64_t pos;
+};
+
+static ssize_t drain_file(void *arg, const struct iovec *span, int n)
+{
+	struct file_pos *f = arg;
+	ssize_t r = pwritev(f->fd, span, n, (off_t)(f->pos % LARGE_FILE));
+
+	return r < 0 ? -errno : r;
+}
+
+static ssize_t fill_file(void *arg, const struct iovec *span, int n)
+{
+	struct file_pos *f = arg;
+	ssize_t r = preadv(f->fd, span, n, (off_t)f->pos);
+
+	if (r < 0)
+		return -errno;
+	f->pos += (uint64_t)r;
+	return r;
+}
+
+/* Receive until EOF, the bytes going where s->sink says; returns the count. */
+static uint64_t file_sink(struct session *s)
+{
+	struct file_pos f = { .fd = -1 };
+	size_t bufsz = s->sink == SINK_FILE_COPY ? BOUNCE : RECV_BUF;
+	char *buf = NULL;
+	uint64_t total = 0;
+
+	/* The 1 MiB copying sink receives each byte at the same place in a page
+	 * as it goes in the file: the kernel's copy is much slower between
+	 * differently aligned buffers (see large_send). The 64 KiB one is the
+	 * interposer's old malloc'd buffer, as it was. */
+	if (s->sink == SINK_FILE_COPY_BIG) {
+		if (posix_memalign((void **)&buf, 4096, RECV_BUF + 4096) != 0)
+			buf = NULL;
+	} else {
+		buf = malloc(bufsz);
+	}
+
+	if (s->sink != SINK_DISCARD)
+		f.fd = memfd_create("xpu-sink", MFD_CLOEXEC);
+	if (!buf || (s->sink != SINK_DISCARD && f.fd < 0))
+		goto out;
+	for (;;) {
+		ssize_t n;
+
+		if (s->sink == SINK_FILE_ZC && s->c.chan) {
+			n = hn_conn_recv_drain(&s->c.hc, RECV_BUF, drain_file, &f, false);
+		} else {
+			char *p = s->sink == SINK_FILE_COPY_BIG ? buf + (f.pos & 4095) : buf;
+
+			n = s->c.chan ? hn_conn_recv(&s->c.hc, p, bufsz, false)
+				      : recv(s->c.fd, p, bufsz, 0);
+			if (n > 0 && f.fd >= 0 && pwrite(f.fd, p, (size_t)n, (off_t)(f.pos % LARGE_FILE)) != n)
+				n = -EIO;
+		}
+		if (n <= 0)
+			break;
+		f.pos += (uint64_t)n;
+		total += (uint64_t)n;
+	}
+out:
+	if (f.fd >= 0)
+		close(f.fd);
+	free(buf);
+	return total;
+}
 
 static int upgrade(struct xconn *c, struct hn_win *w, enum xpu_mode mode, bool accept_side)
 {
@@ -110,6 +199,9 @@ static void *session_run(void *arg)
 				break;
 			total += n;
 		}
+		xio(&s->c, &total, sizeof(total), true);
+	} else if (s->cmd == CMD_FILE) {
+		total = file_sink(s);
 		xio(&s->c, &total, sizeof(total), true);
 	}
 	xclose(&s->c);
@@ -147,7 +239,9 @@ int xpu_serve(enum xpu_mode mode, uint16_t port, const char *window, unsigned si
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		s = calloc(1, sizeof(*s));
 		s->c.fd = fd;
-		if (hn_full_io(fd, &s->cmd, 1, false) != 1 || upgrade(&s->c, &win, mode, true) < 0) {
+		if (hn_full_io(fd, &s->cmd, 1, false) != 1 ||
+		    (s->cmd == CMD_FILE && hn_full_io(fd, &s->sink, 1, false) != 1) ||
+		    upgrade(&s->c, &win, mode, true) < 0) {
 			close(fd);
 			free(s);
 			continue;
@@ -178,7 +272,15 @@ struct client {
 	bool have_win;
 };
 
+static int xconnect_sub(struct client *cl, char cmd, char sub, struct xconn *c);
+
 static int xconnect(struct client *cl, char cmd, struct xconn *c)
+{
+	return xconnect_sub(cl, cmd, 0, c);
+}
+
+/* Connect, name the session (cmd, and sub if not 0), upgrade if the mode says so. */
+static int xconnect_sub(struct client *cl, char cmd, char sub, struct xconn *c)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(cl->port) };
 	int one = 1, r;
@@ -194,7 +296,9 @@ static int xconnect(struct client *cl, char cmd, struct xconn *c)
 		return r;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	r = hn_full_io(c->fd, &cmd, 1, true) == 1 ? 0 : -EIO;
+	char hdr[2] = { cmd, sub };
+
+	r = hn_full_io(c->fd, hdr, sub ? 2 : 1, true) == 1 ? 0 : -EIO;
 	if (r >= 0)
 		r = upgrade(c, &cl->win, cl->mode, false);
 	if (r < 0)
@@ -488,6 +592,240 @@ static int phase_idle(struct client *cl, const struct xpu_params *p, struct cpu_
 	return r;
 }
 
+/* --- large transfers: copying vs zero-copy paths ------------------------------- */
+
+enum { SRC_MEM, SRC_COPY, SRC_COPY_BIG, SRC_ZC };
+
+/* Send msg bytes of the file from f->pos on (wrapping), as the strategy says. */
+/* The copying paths' buffers, and the file's bytes in memory. */
+struct large_bufs {
+	char *small; /* malloc(BOUNCE): the interposer's old buffer, as it was */
+	char *big;   /* page-aligned BOUNCE_BIG + a page */
+	char *mem;
+};
+
+static int large_send(struct xconn *c, int src, struct file_pos *f, const struct large_bufs *b,
+		      size_t msg)
+{
+	size_t done = 0;
+
+	while (done < msg) {
+		size_t want = msg - done;
+		ssize_t n;
+
+		if (f->pos >= LARGE_FILE)
+			f->pos = 0;
+		if (want > LARGE_FILE - f->pos)
+			want = LARGE_FILE - f->pos;
+		if (src == SRC_MEM) {
+			if (xio(c, b->mem + f->pos, want, true) != 1)
+				return -EIO;
+			n = (ssize_t)want;
+			f->pos += want;
+		} else if (src == SRC_COPY || src == SRC_COPY_BIG) {
+			/* The copying sendfile: file -> bounce buffer -> ring/socket.
+			 * The big buffer takes each byte at its place in a page in
+			 * the file: the kernel's copy (rep movsb) runs several times
+			 * slower between differently aligned buffers (nginx's
+			 * sendfile through the interposer: 0.9 vs 2.5 GB/s). */
+			size_t bsz = src == SRC_COPY ? BOUNCE : BOUNCE_BIG;
+			char *p = src == SRC_COPY ? b->small : b->big + (f->pos & 4095);
+
+			if (want > bsz)
+				want = bsz;
+			n = pread(f->fd, p, want, (off_t)f->pos);
+			if (n <= 0 || xio(c, p, (size_t)n, true) != 1)
+				return -EIO;
+			f->pos += (uint64_t)n;
+		} else if (c->chan) {
+			/* Zero-copy: file -> ring (preadv into the free space). */
+			n = hn_conn_send_fill(&c->hc, want, fill_file, f, false);
+		} else {
+			/* The kernel's own sendfile on TCP. */
+			off_t off = (off_t)f->pos;
+
+			n = sendfile(c->fd, f->fd, &off, want);
+			if (n > 0)
+				f->pos = (uint64_t)off;
+		}
+		if (n <= 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+struct large_run {
+	double gbytes_s, cpu_s_per_gb;
+};
+
+/* One timed transfer: stream msg-sized messages for secs, then check the count. */
+static int large_once(struct client *cl, const struct xpu_params *p, struct cpu_meter *m, int src,
+		      char sink, size_t msg, int file, const struct large_bufs *b,
+		      struct large_run *out)
+{
+	struct file_pos f = { .fd = file };
+	uint64_t sent = 0, got = 0, start, stop;
+	double wall, cpu;
+	struct xconn c;
+	int r = xconnect_sub(cl, CMD_FILE, sink, &c);
+
+	if (r < 0)
+		return r;
+	cpu_start(m);
+	start = now_ns();
+	stop = start + (uint64_t)(p->large_seconds * 1e9);
+	do {
+		r = large_send(&c, src, &f, b, msg);
+		sent += msg;
+	} while (r == 0 && now_ns() < stop);
+	if (r == 0) {
+		if (c.chan)
+			hn_conn_shutdown_wr(&c.hc);
+		else
+			shutdown(c.fd, SHUT_WR);
+		r = xio(&c, &got, sizeof(got), false) == 1 && got == sent ? 0 : -EIO;
+	}
+	cpu = cpu_stop(m, &wall);
+	xclose(&c);
+	if (r < 0)
+		return r;
+	out->gbytes_s = sent / wall / 1e9;
+	out->cpu_s_per_gb = cpu / (sent / 1e9);
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static json_t *runs_json(const double *v, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_real(v[i]));
+	return a;
+}
+
+/*
+ * One comparison: the copying path with the interposer's 64 KiB bounce
+ * buffer ("copy", what it did before), the copying path with a 1 MiB bounce
+ * buffer ("copy1m": as few calls as the zero-copy path, one copy more) and
+ * the zero-copy path ("zc"). Runs interleaved so that noise from the rest of
+ * the machine hits all alike; medians, and each run's figure.
+ */
+static int large_compare(struct client *cl, const struct xpu_params *p, struct cpu_meter *m,
+			 const char *name, const int src[3], const char sink[3], size_t msg, int file,
+			 const struct large_bufs *b, json_t *out)
+{
+	static const char *const tag[3] = { "copy", "copy1m", "zc" };
+	double g[3][16], c[3][16], med_g[3], med_c[3];
+	unsigned n = p->large_runs < 16 ? p->large_runs : 16;
+	json_t *o = json_object();
+	char key[64];
+
+	if (!n)
+		n = 1;
+	for (unsigned i = 0; i < n; i++) {
+		for (int z = 0; z < 3; z++) {
+			struct large_run lr;
+			int r = large_once(cl, p, m, src[z], sink[z], msg, file, b, &lr);
+
+			if (r < 0) {
+				json_decref(o);
+				return r;
+			}
+			g[z][i] = lr.gbytes_s;
+			c[z][i] = lr.cpu_s_per_gb;
+		}
+	}
+	json_object_set_new(o, "message_bytes", json_integer((json_int_t)msg));
+	for (int z = 0; z < 3; z++) {
+		snprintf(key, sizeof(key), "%s_gbytes_s_runs", tag[z]);
+		json_object_set_new(o, key, runs_json(g[z], n));
+		snprintf(key, sizeof(key), "%s_cpu_s_per_gb_runs", tag[z]);
+		json_object_set_new(o, key, runs_json(c[z], n));
+		med_g[z] = median(g[z], n);
+		med_c[z] = median(c[z], n);
+		snprintf(key, sizeof(key), "%s_gbytes_s", tag[z]);
+		json_object_set_new(o, key, json_real(med_g[z]));
+		snprintf(key, sizeof(key), "%s_cpu_s_per_gb", tag[z]);
+		json_object_set_new(o, key, json_real(med_c[z]));
+	}
+	/* > 1: zero-copy is better (against the old path, and against copy1m). */
+	json_object_set_new(o, "gbytes_s_ratio", json_real(med_g[0] > 0 ? med_g[2] / med_g[0] : NAN));
+	json_object_set_new(o, "cpu_ratio", json_real(med_c[2] > 0 ? med_c[0] / med_c[2] : NAN));
+	json_object_set_new(o, "gbytes_s_ratio_vs_copy1m",
+			    json_real(med_g[1] > 0 ? med_g[2] / med_g[1] : NAN));
+	json_object_set_new(o, "cpu_ratio_vs_copy1m", json_real(med_c[2] > 0 ? med_c[1] / med_c[2] : NAN));
+	json_object_set_new(out, name, o);
+	return 0;
+}
+
+static int phase_large(struct client *cl, const struct xpu_params *p, struct cpu_meter *m,
+		       json_t *out)
+{
+	static const size_t sizes[] = { 1u << 20, 16u << 20 };
+	int file = memfd_create("xpu-file", MFD_CLOEXEC), r = 0;
+	struct large_bufs b = { .small = malloc(BOUNCE), .mem = malloc(LARGE_FILE) };
+	json_t *large = json_object();
+
+	if (posix_memalign((void **)&b.big, 4096, BOUNCE_BIG + 4096) != 0)
+		b.big = NULL;
+	if (file < 0 || !b.small || !b.big || !b.mem) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < LARGE_FILE; i++)
+		b.mem[i] = (char)(i * 7 + (i >> 12));
+	if (pwrite(file, b.mem, LARGE_FILE, 0) != (ssize_t)LARGE_FILE) {
+		r = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sizes) && r >= 0; i++) {
+		char name[32];
+		unsigned mib = (unsigned)(sizes[i] >> 20);
+
+		/* Sender: file -> connection; the receiver reads into a buffer. */
+		snprintf(name, sizeof(name), "sendfile_%um", mib);
+		r = large_compare(cl, p, m, name, (const int[3]){ SRC_COPY, SRC_COPY_BIG, SRC_ZC },
+				  (const char[3]){ SINK_DISCARD, SINK_DISCARD, SINK_DISCARD }, sizes[i],
+				  file, &b, large);
+		/* Receiver: connection -> file (what splice() to a file or pipe does). */
+		if (r >= 0 && cl->have_win) {
+			snprintf(name, sizeof(name), "recv_to_file_%um", mib);
+			r = large_compare(cl, p, m, name, (const int[3]){ SRC_MEM, SRC_MEM, SRC_MEM },
+					  (const char[3]){ SINK_FILE_COPY, SINK_FILE_COPY_BIG, SINK_FILE_ZC },
+					  sizes[i], file, &b, large);
+		}
+	}
+	if (r >= 0) {
+		json_object_set(out, "large", large);
+		json_t *v = json_object_get(json_object_get(large, "sendfile_16m"), "zc_gbytes_s");
+
+		if (v)
+			json_object_set(out, "large_sendfile_gbytes_s", v);
+	}
+out:
+	json_decref(large);
+	if (file >= 0)
+		close(file);
+	free(b.small);
+	free(b.big);
+	free(b.mem);
+	return r;
+}
+
 json_t *xpu_measure(enum xpu_mode mode, uint16_t port, const char *window, unsigned side,
 		    const struct xpu_params *p, uint64_t (*cpu_ns)(void *), void *cpu_data)
 {
@@ -512,11 +850,17 @@ json_t *xpu_measure(enum xpu_mode mode, uint16_t port, const char *window, unsig
 				failed = name;                                      \
 		}                                                                   \
 	} while (0)
-	PHASE("ping-pong", phase_rtt(&cl, p, &m, out));
-	PHASE("stream", phase_stream(&cl, p, out));
-	PHASE("connection setup", phase_connect(&cl, p, out));
-	PHASE("oversubscribed", phase_oversub(&cl, p, &m, out));
-	PHASE("idle", phase_idle(&cl, p, &m, out));
+	if (!p->large_only) {
+		PHASE("ping-pong", phase_rtt(&cl, p, &m, out));
+		PHASE("stream", phase_stream(&cl, p, out));
+		PHASE("connection setup", phase_connect(&cl, p, out));
+		PHASE("oversubscribed", phase_oversub(&cl, p, &m, out));
+		PHASE("idle", phase_idle(&cl, p, &m, out));
+	}
+	/* Large transfers: hetero-socket's copying vs zero-copy paths, and the
+	 * kernel path's pread+send vs sendfile() for reference. */
+	if (p->large_runs && (mode == XPU_HETERO_SOCKET || mode == XPU_KERNEL_PATH))
+		PHASE("large transfers", phase_large(&cl, p, &m, out));
 #undef PHASE
 	if (failed)
 		json_object_set_new(out, "error", json_sprintf("%s phase failed", failed));

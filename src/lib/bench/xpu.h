@@ -36,6 +36,9 @@ struct xpu_params {
 	double oversub_seconds;
 	unsigned idle_conns;
 	double idle_seconds;
+	unsigned large_runs;       /* large transfers: runs of each path (0: skip the phase) */
+	double large_seconds;      /* length of one run */
+	bool large_only;           /* only the large-transfer phase */
 };
 
 /* Serve one mode on port (all addresses) until killed; window for channel modes. */

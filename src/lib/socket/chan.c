@@ -180,7 +180,7 @@ static int tx_ensure(struct hn_end *e, size_t want)
 	return 0;
 }
 
-ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len)
+ssize_t hn_chan_write_reserve(struct hn_end *e, size_t want, struct iovec span[2])
 {
 	uint32_t prod, cons, size, space, off, first;
 	uint8_t *data;
@@ -190,7 +190,7 @@ ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len)
 		return -ECONNRESET;
 	if (atomic_load_explicit(&e->tx->cflags, memory_order_acquire) & HN_CLOSED_RD)
 		return -EPIPE;
-	if (len == 0)
+	if (want == 0)
 		return 0;
 	prod = atomic_load_explicit(&e->tx->prod, memory_order_relaxed);
 	cons = atomic_load_explicit(&e->tx->cons, memory_order_acquire); /* the peer's */
@@ -200,27 +200,49 @@ ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len)
 	}
 	if (prod == cons) {
 		/* Empty: the only moment the buffer may change (grow, or re-get after idle). */
-		r = tx_ensure(e, len);
+		r = tx_ensure(e, want);
 		if (r < 0)
 			return r == -ENOSPC ? -ENOBUFS : r;
 	}
 	size = e->tx_pages * HN_PAGE_SIZE;
 	space = size - (prod - cons);
+	/* Full: grow when it is next empty. A buffer that cannot grow any more
+	 * takes new bytes as soon as there is room (waiting for the ring to
+	 * empty would stop the producer while the consumer drains). */
 	if (space == 0) {
-		e->tx_grow = true;
+		e->tx_grow = e->tx_pages < HN_MAX_BUF_PAGES;
 		return -EAGAIN;
 	}
-	if (len > space) {
-		len = space;
-		e->tx_grow = true;
+	if (want > space) {
+		want = space;
+		e->tx_grow = e->tx_pages < HN_MAX_BUF_PAGES;
 	}
 	data = hn_page_addr(e->win, e->tx_side, e->tx_page, e->tx_pages);
 	off = prod & (size - 1);
-	first = size - off < len ? size - off : (uint32_t)len;
-	memcpy(data + off, buf, first);
-	memcpy(data, (const uint8_t *)buf + first, len - first);
-	atomic_store_explicit(&e->tx->prod, prod + (uint32_t)len, memory_order_release);
-	return (ssize_t)len;
+	first = size - off < want ? size - off : (uint32_t)want;
+	span[0] = (struct iovec){data + off, first};
+	span[1] = (struct iovec){data, want - first};
+	return (ssize_t)want;
+}
+
+void hn_chan_write_commit(struct hn_end *e, size_t n)
+{
+	uint32_t prod = atomic_load_explicit(&e->tx->prod, memory_order_relaxed);
+
+	atomic_store_explicit(&e->tx->prod, prod + (uint32_t)n, memory_order_release);
+}
+
+ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len)
+{
+	struct iovec span[2];
+	ssize_t n = hn_chan_write_reserve(e, len, span);
+
+	if (n <= 0)
+		return n;
+	memcpy(span[0].iov_base, buf, span[0].iov_len);
+	memcpy(span[1].iov_base, (const uint8_t *)buf + span[0].iov_len, span[1].iov_len);
+	hn_chan_write_commit(e, (size_t)n);
+	return n;
 }
 
 /* Validate the reader's view; -EBADMSG on nonsense, 0 with avail/data set. */
@@ -245,7 +267,7 @@ static int rx_view(struct hn_end *e, uint32_t *cons, uint32_t *avail, uint8_t **
 	return 0;
 }
 
-ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek)
+ssize_t hn_chan_read_view(struct hn_end *e, size_t len, struct iovec span[2])
 {
 	uint32_t cons, avail, size = 0, off, first;
 	uint8_t *data = NULL;
@@ -261,7 +283,7 @@ ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek)
 			/* Data published before SHUT_WR is visible: re-check once. */
 			if (atomic_load_explicit(&e->rx->prod, memory_order_acquire) == cons)
 				return 0;
-			return hn_chan_read(e, buf, len, peek);
+			return hn_chan_read_view(e, len, span);
 		}
 		return -EAGAIN;
 	}
@@ -269,11 +291,31 @@ ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek)
 		len = avail;
 	off = cons & (size - 1);
 	first = size - off < len ? size - off : (uint32_t)len;
-	memcpy(buf, data + off, first);
-	memcpy((uint8_t *)buf + first, data, len - first);
-	if (!peek)
-		atomic_store_explicit(&e->rx->cons, cons + (uint32_t)len, memory_order_release);
+	span[0] = (struct iovec){data + off, first};
+	span[1] = (struct iovec){data, len - first};
 	return (ssize_t)len;
+}
+
+void hn_chan_read_consume(struct hn_end *e, size_t n)
+{
+	uint32_t cons = atomic_load_explicit(&e->rx->cons, memory_order_relaxed);
+
+	atomic_store_explicit(&e->rx->cons, cons + (uint32_t)n, memory_order_release);
+}
+
+ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek)
+{
+	struct iovec span[2];
+	ssize_t n;
+
+	n = hn_chan_read_view(e, len, span);
+	if (n <= 0)
+		return n;
+	memcpy(buf, span[0].iov_base, span[0].iov_len);
+	memcpy((uint8_t *)buf + span[0].iov_len, span[1].iov_base, span[1].iov_len);
+	if (!peek)
+		hn_chan_read_consume(e, (size_t)n);
+	return n;
 }
 
 ssize_t hn_chan_readable(struct hn_end *e)

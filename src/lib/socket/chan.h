@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* Buffer descriptor: page << 8 | BUSY | (log2(npages) + 1); 0 = no buffer. */
 #define HN_BUF_BUSY 0x80u
@@ -100,6 +101,27 @@ void hn_chan_close(struct hn_end *e);
  * gone, -ENOBUFS when the window has no pages left.
  */
 ssize_t hn_chan_write(struct hn_end *e, const void *buf, size_t len);
+/*
+ * Zero-copy producer: the free space for up to want bytes, as one or two
+ * spans of the ring (span[1] is empty unless the room wraps). Returns their
+ * total length (> 0) or the errors of hn_chan_write. The caller fills a
+ * prefix of the spans (e.g. preadv() from a file straight into the ring) and
+ * publishes it with hn_chan_write_commit(n), n <= the reserved length;
+ * nothing is visible to the peer before the commit. hn_chan_write is
+ * reserve + memcpy + commit.
+ */
+ssize_t hn_chan_write_reserve(struct hn_end *e, size_t want, struct iovec span[2]);
+void hn_chan_write_commit(struct hn_end *e, size_t n);
+/*
+ * Zero-copy consumer: up to len readable bytes as one or two spans of the
+ * peer's buffer (> 0), 0 at EOF, -EAGAIN when empty, -ECONNRESET when
+ * corrupt. The bytes stay in the ring until hn_chan_read_consume(n), n <= the
+ * length returned: the caller may write() them straight to a file or pipe.
+ * They are the peer's memory: it may scribble over them (it can only spoil
+ * its own data), never move them outside its half of the pool.
+ */
+ssize_t hn_chan_read_view(struct hn_end *e, size_t len, struct iovec span[2]);
+void hn_chan_read_consume(struct hn_end *e, size_t n);
 /* Copy out up to len bytes (peek: leave them). 0 = EOF, -EAGAIN = empty, -EBADMSG = corrupt. */
 ssize_t hn_chan_read(struct hn_end *e, void *buf, size_t len, bool peek);
 /* Bytes ready to read (FIONREAD); -EBADMSG if corrupt. */

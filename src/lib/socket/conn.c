@@ -235,10 +235,74 @@ ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwa
 	return (ssize_t)done;
 }
 
+ssize_t hn_conn_send_fill(struct hn_conn *c, size_t len, hn_fill_fn fill, void *arg, bool dontwait)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		struct iovec span[2];
+		ssize_t room = hn_chan_write_reserve(&c->end, len - done, span), n;
+
+		if (room == -EAGAIN) {
+			if (dontwait)
+				return done ? (ssize_t)done : -EAGAIN;
+			int r = hn_conn_wait(c, false);
+
+			if (r < 0)
+				return done ? (ssize_t)done : r;
+			continue;
+		}
+		if (room <= 0)
+			return done ? (ssize_t)done : room;
+		/* The source writes straight into the ring: nothing is published
+		 * before the commit, so a failing source leaves no trace. */
+		n = fill(arg, span, span[1].iov_len ? 2 : 1);
+		if (n > room)
+			n = -EIO;
+		if (n < 0)
+			return done ? (ssize_t)done : n;
+		if (n > 0) {
+			hn_chan_write_commit(&c->end, (size_t)n);
+			done += (size_t)n;
+			if (!c->busy_poll && hn_chan_need_wake_rx(&c->end))
+				doorbell(c);
+		}
+		if (n < room)
+			break; /* the source has no more for now */
+	}
+	return (ssize_t)done;
+}
+
+/*
+ * The ring is empty: wait (or arm the doorbell and say -EAGAIN when
+ * dontwait). 1 = look again, 0 = EOF, < 0 = error.
+ */
+static int rx_empty(struct hn_conn *c, bool dontwait)
+{
+	if (dontwait) {
+		/* Arm the doorbell so the fd turns readable with the next data:
+		 * swallow the old doorbells first, then announce, so that a
+		 * doorbell rung for data after the announcement stays queued
+		 * (the other order could swallow it, leaving data in the ring
+		 * and a socket that never turns readable). */
+		if (hn_conn_drain(c) <= 0 && hn_chan_readable(&c->end) == 0)
+			return 0; /* the peer's socket is gone: EOF */
+		if (!hn_chan_prepare_sleep_rx(&c->end))
+			return 1; /* data or EOF came meanwhile */
+		return -EAGAIN;
+	}
+	int r = hn_conn_wait(c, true);
+
+	if (r < 0)
+		return r == -ECONNRESET && hn_chan_readable(&c->end) == 0 ? 0 : r;
+	return 1;
+}
+
 ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
 {
 	for (;;) {
 		ssize_t n = hn_chan_read(&c->end, buf, len, false);
+		int r;
 
 		if (n > 0) {
 			if (!c->busy_poll && hn_chan_need_wake_tx(&c->end))
@@ -247,22 +311,38 @@ ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait)
 		}
 		if (n != -EAGAIN)
 			return n;
-		if (dontwait) {
-			/* Arm the doorbell so the fd turns readable with the next data:
-			 * swallow the old doorbells first, then announce, so that a
-			 * doorbell rung for data after the announcement stays queued
-			 * (the other order could swallow it, leaving data in the ring
-			 * and a socket that never turns readable). */
-			if (hn_conn_drain(c) <= 0 && hn_chan_readable(&c->end) == 0)
-				return 0; /* the peer's socket is gone: EOF */
-			if (!hn_chan_prepare_sleep_rx(&c->end))
-				continue; /* data or EOF came meanwhile */
-			return -EAGAIN;
-		}
-		int r = hn_conn_wait(c, true);
+		r = rx_empty(c, dontwait);
+		if (r <= 0)
+			return r;
+	}
+}
 
-		if (r < 0)
-			return r == -ECONNRESET && hn_chan_readable(&c->end) == 0 ? 0 : r;
+ssize_t hn_conn_recv_drain(struct hn_conn *c, size_t len, hn_drain_fn drain, void *arg,
+			   bool dontwait)
+{
+	for (;;) {
+		struct iovec span[2];
+		ssize_t avail = hn_chan_read_view(&c->end, len, span), n;
+		int r;
+
+		if (avail > 0) {
+			/* The sink reads straight from the ring; only what it took
+			 * is consumed. */
+			n = drain(arg, span, span[1].iov_len ? 2 : 1);
+			if (n > avail)
+				n = -EIO;
+			if (n <= 0)
+				return n ? n : -EAGAIN;
+			hn_chan_read_consume(&c->end, (size_t)n);
+			if (!c->busy_poll && hn_chan_need_wake_tx(&c->end))
+				doorbell(c);
+			return n;
+		}
+		if (avail != -EAGAIN)
+			return avail;
+		r = rx_empty(c, dontwait);
+		if (r <= 0)
+			return r;
 	}
 }
 

@@ -63,6 +63,22 @@ int hn_conn_drain(struct hn_conn *c);
 /* Blocking unless dontwait: bytes, 0 = EOF, or -errno (-EAGAIN, -EPIPE, -ECONNRESET). */
 ssize_t hn_conn_send(struct hn_conn *c, const void *buf, size_t len, bool dontwait);
 ssize_t hn_conn_recv(struct hn_conn *c, void *buf, size_t len, bool dontwait);
+/*
+ * Zero-copy variants for large transfers. A fill callback writes up to the
+ * spans' total length of the source straight into the ring's free space
+ * (preadv() from a file, readv() from a pipe) and returns the bytes it wrote
+ * (0: the source has no more) or -errno; a drain callback writes from the
+ * ring's readable spans straight to a sink (pwritev/writev to a file or
+ * pipe) and returns the bytes it took (> 0) or -errno.
+ * send_fill: loops until len bytes or a short fill; bytes, or -errno if none.
+ * recv_drain: one batch of up to len bytes, like a recv(): bytes, 0 = EOF,
+ * -errno (a sink that took nothing: its error, or -EAGAIN for 0).
+ */
+typedef ssize_t (*hn_fill_fn)(void *arg, const struct iovec *span, int n);
+typedef ssize_t (*hn_drain_fn)(void *arg, const struct iovec *span, int n);
+ssize_t hn_conn_send_fill(struct hn_conn *c, size_t len, hn_fill_fn fill, void *arg, bool dontwait);
+ssize_t hn_conn_recv_drain(struct hn_conn *c, size_t len, hn_drain_fn drain, void *arg,
+			   bool dontwait);
 /* shutdown(SHUT_WR): the peer reads EOF after our data. */
 void hn_conn_shutdown_wr(struct hn_conn *c);
 void hn_conn_close(struct hn_conn *c); /* closes the channel, not the fd */
