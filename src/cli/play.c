@@ -22,14 +22,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: heteropod [--node NAME] play FILE [--down] [--no-plan] [--plan-node FILE]\n\n"
-		   "Runs the Pods and Deployments of FILE with podman on the node, each container\n"
-		   "on the PU its pod's heteropod.io/placement annotation gives it. Pods without\n"
-		   "that annotation are planned first (heteropod plan --annotate).\n\n"
-		   "  --down            stop and remove what 'play FILE' started\n"
-		   "  --no-plan         do not plan: containers without a placement run on the host\n"
-		   "  --plan-node FILE  node description for the planner (heteropod plan --node)\n"
-		   "  --json            print the pods and their placements as JSON\n");
+	fprintf(
+	    f,
+	    "Usage: heteropod [--node NAME] play FILE [--down] [--no-plan] [--plan-node FILE]\n\n"
+	    "Runs the Pods and Deployments of FILE with podman on the node, each container\n"
+	    "on the PU its pod's heteropod.io/placement annotation gives it. Pods without\n"
+	    "that annotation are planned first (heteropod plan --annotate).\n\n"
+	    "  --down            stop and remove what 'play FILE' started\n"
+	    "  --no-plan         do not plan: containers without a placement run on the host\n"
+	    "  --plan-node FILE  node description for the planner (heteropod plan --node)\n"
+	    "  --json            print the pods and their placements as JSON\n");
 }
 
 /* Where play keeps what it made for a file: the node's state directory. */
@@ -43,8 +45,8 @@ static void play_dir(const char *node, char *buf, size_t n)
  * podman's configuration for this node: the CNI backend, our plugins next
  * to the reference ones, and one network whose pods are HeteroPods.
  */
-static int write_network(const char *node, const char *dir, const char *plugin_dir,
-			 char *conf, size_t n, char *netname, size_t nn)
+static int write_network(const char *node, const char *dir, const char *plugin_dir, char *conf,
+			 size_t n, char *netname, size_t nn)
 {
 	char cni_dir[PATH_MAX];
 	_cleanup_free_ char *containers_conf = NULL, *conflist = NULL, *path = NULL;
@@ -60,26 +62,28 @@ static int write_network(const char *node, const char *dir, const char *plugin_d
 	r = hp_mkdir_p(cni_dir, 0755);
 	if (r < 0)
 		return r;
-	containers_conf = hp_sprintf("# Written by heteropod play for node %s.\n"
-				     "[network]\n"
-				     "network_backend = \"cni\"\n"
-				     "cni_plugin_dirs = [\"%s\", \"/usr/lib/cni\", \"/opt/cni/bin\"]\n"
-				     "network_config_dir = \"%s\"\n",
-				     node, plugin_dir, cni_dir);
+	containers_conf =
+	    hp_sprintf("# Written by heteropod play for node %s.\n"
+		       "[network]\n"
+		       "network_backend = \"cni\"\n"
+		       "cni_plugin_dirs = [\"%s\", \"/usr/lib/cni\", \"/opt/cni/bin\"]\n"
+		       "network_config_dir = \"%s\"\n",
+		       node, plugin_dir, cni_dir);
 	conflist = hp_sprintf(
-		"{\n"
-		"  \"cniVersion\": \"1.0.0\",\n"
-		"  \"name\": \"%s\",\n"
-		"  \"plugins\": [\n"
-		"    {\"type\": \"bridge\", \"bridge\": \"hpbr%u\", \"isGateway\": true, \"ipMasq\": false,\n"
-		"     \"hairpinMode\": true,\n"
-		"     \"ipam\": {\"type\": \"host-local\", \"routes\": [{\"dst\": \"0.0.0.0/0\"}],\n"
-		"              \"ranges\": [[{\"subnet\": \"10.89.%u.0/24\"}]],\n"
-		"              \"dataDir\": \"%s/ipam\"}},\n"
-		"    {\"type\": \"heteronet\", \"node\": \"%s\"}\n"
-		"  ]\n"
-		"}\n",
-		netname, h % 10000, h % 250 + 1, dir, node);
+	    "{\n"
+	    "  \"cniVersion\": \"1.0.0\",\n"
+	    "  \"name\": \"%s\",\n"
+	    "  \"plugins\": [\n"
+	    "    {\"type\": \"bridge\", \"bridge\": \"hpbr%u\", \"isGateway\": true, \"ipMasq\": "
+	    "false,\n"
+	    "     \"hairpinMode\": true,\n"
+	    "     \"ipam\": {\"type\": \"host-local\", \"routes\": [{\"dst\": \"0.0.0.0/0\"}],\n"
+	    "              \"ranges\": [[{\"subnet\": \"10.89.%u.0/24\"}]],\n"
+	    "              \"dataDir\": \"%s/ipam\"}},\n"
+	    "    {\"type\": \"heteronet\", \"node\": \"%s\"}\n"
+	    "  ]\n"
+	    "}\n",
+	    netname, h % 10000, h % 250 + 1, dir, node);
 	path = hp_sprintf("%s/%s.conflist", cni_dir, netname);
 	if (!containers_conf || !conflist || !path)
 		return -ENOMEM;
@@ -92,7 +96,7 @@ static int write_network(const char *node, const char *dir, const char *plugin_d
 static int run_podman(const char *conf, char **argv)
 {
 	setenv("CONTAINERS_CONF", conf, 1);
-	return hp_run(argv, &(struct hp_run_opts){ .quiet = false });
+	return hp_run(argv, &(struct hp_run_opts){.quiet = false});
 }
 
 int cmd_play(struct cli *cli, int argc, char **argv)
@@ -100,9 +104,9 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	const char *file = NULL, *plan_node = NULL;
 	bool down = false, plan = true, json = false;
 	char dir[PATH_MAX], conf[PATH_MAX], netname[96], runtime[PATH_MAX], self_dir[PATH_MAX],
-		played[PATH_MAX];
+	    played[PATH_MAX];
 	_cleanup_free_ char *text = NULL, *planned = NULL, *out = NULL, *base = NULL;
-	struct hp_error err = { "" };
+	struct hp_error err = {""};
 	struct hp_node n;
 	json_t *pods = NULL;
 	size_t i;
@@ -162,7 +166,7 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	}
 
 	if (down) {
-		char *args[] = { "podman", "kube", "down", played, NULL };
+		char *args[] = {"podman", "kube", "down", played, NULL};
 
 		if (access(played, F_OK) < 0) {
 			log_err("nothing played from %s on node %s", file, cli->node);
@@ -192,7 +196,7 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	/* Plan the pods that do not say where their containers go. */
 	if (plan && !strstr(text, "heteropod.io/placement")) {
 		char self[PATH_MAX];
-		char *pargs[] = { self, "plan", "--annotate", "-", NULL, NULL, NULL };
+		char *pargs[] = {self, "plan", "--annotate", "-", NULL, NULL, NULL};
 		_cleanup_free_ char *perr = NULL;
 
 		snprintf(self, sizeof(self), "%s/heteropod", self_dir);
@@ -201,8 +205,8 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 			pargs[5] = (char *)plan_node;
 		}
 		fprintf(stderr, "heteropod: planning %s...\n", file);
-		r = hp_run(pargs, &(struct hp_run_opts){ .input = text, .ret_output = &planned,
-							 .ret_errout = &perr });
+		r = hp_run(pargs, &(struct hp_run_opts){
+				      .input = text, .ret_output = &planned, .ret_errout = &perr});
 		if (r != 0) {
 			log_err("planning %s failed: %s", file, perr ? perr : "");
 			return r == EXIT_USAGE ? EXIT_USAGE : EXIT_FAIL;
@@ -219,11 +223,13 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 		json_t *p = json_array_get(pods, i), *v;
 		const char *k;
 
-		json_object_foreach(json_object_get(p, "placement"), k, v) {
+		json_object_foreach(json_object_get(p, "placement"), k, v)
+		{
 			const char *pu = json_string_value(v);
 
 			if (!pu || !hp_pu_name_valid(pu) || hp_node_pu_index(&n.cfg, pu) < 0) {
-				log_err("%s: %s places container '%s' on '%s', which node %s does not have (host, dpu0..dpu%u)",
+				log_err("%s: %s places container '%s' on '%s', which node %s does "
+					"not have (host, dpu0..dpu%u)",
 					file, json_string_value(json_object_get(p, "workload")), k,
 					pu ? pu : "?", cli->node, n.cfg.n_dpus - 1);
 				json_decref(pods);
@@ -244,23 +250,23 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 		const char *k;
 		json_t *v;
 
-		fprintf(stderr, "heteropod: %s (pod %s):", json_string_value(json_object_get(p, "workload")),
+		fprintf(stderr, "heteropod: %s (pod %s):",
+			json_string_value(json_object_get(p, "workload")),
 			json_string_value(json_object_get(p, "pod")));
 		if (!json_object_size(pl))
 			fprintf(stderr, " every container on the host");
-		json_object_foreach(pl, k, v)
-			fprintf(stderr, " %s->%s", k, json_string_value(v));
+		json_object_foreach(pl, k, v) fprintf(stderr, " %s->%s", k, json_string_value(v));
 		fputc('\n', stderr);
 		if (json_object_get(p, "note"))
 			fprintf(stderr, "heteropod:   note: %s\n",
 				json_string_value(json_object_get(p, "note")));
 	}
 	{
-		char *args[] = { "podman", "kube", "play", "--runtime", runtime, "--network", netname,
-				 played, NULL };
+		char *args[] = {"podman",    "kube",  "play", "--runtime", runtime,
+				"--network", netname, played, NULL};
 
-		fprintf(stderr, "heteropod: playing %s on node %s (podman, CNI network %s)...\n", file,
-			cli->node, netname);
+		fprintf(stderr, "heteropod: playing %s on node %s (podman, CNI network %s)...\n",
+			file, cli->node, netname);
 		r = run_podman(conf, args);
 	}
 	if (json) {
@@ -270,7 +276,7 @@ int cmd_play(struct cli *cli, int argc, char **argv)
 	json_decref(pods);
 	if (r != 0) {
 		/* Nothing half-created: take down whatever did start. */
-		char *args[] = { "podman", "kube", "down", played, NULL };
+		char *args[] = {"podman", "kube", "down", played, NULL};
 
 		log_err("podman could not play %s; removing what started", file);
 		run_podman(conf, args);

@@ -33,7 +33,7 @@ static json_t *run_json(char **argv)
 {
 	_cleanup_free_ char *out = NULL, *errout = NULL;
 
-	if (hp_run(argv, &(struct hp_run_opts){ .ret_output = &out, .ret_errout = &errout }) != 0) {
+	if (hp_run(argv, &(struct hp_run_opts){.ret_output = &out, .ret_errout = &errout}) != 0) {
 		log_err("%s: %s", argv[0], errout ? errout : "failed");
 		return NULL;
 	}
@@ -69,7 +69,8 @@ static void observe(json_t *seen, json_t *stats, const char *pu, bool first)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(json_object_get(stats, "sockets"), i, s) {
+	json_array_foreach(json_object_get(stats, "sockets"), i, s)
+	{
 		const char *l = json_string_value(json_object_get(s, "local"));
 		const char *p = json_string_value(json_object_get(s, "peer"));
 		json_int_t rx = json_integer_value(json_object_get(s, "bytes_received"));
@@ -104,12 +105,11 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 {
 	const char *pod = NULL, *workload = NULL, *out_file = NULL;
 	double seconds = 10;
-	struct hp_pod_ref ref = { .window = false };
-	struct hp_error err = { "" };
+	struct hp_pod_ref ref = {.window = false};
+	struct hp_error err = {""};
 	struct hp_node n;
-	json_t *inspect = NULL, *names = json_object(), *t0[2] = { 0 }, *t1[2] = { 0 }, *edges,
-	       *seen = json_object(),
-	       *ctrs, *prof = NULL;
+	json_t *inspect = NULL, *names = json_object(), *t0[2] = {0}, *t1[2] = {0}, *edges,
+	       *seen = json_object(), *ctrs, *prof = NULL;
 	char infra_ns[64], dpu_pu[16];
 	double speed = 1;
 	int rc = EXIT_FAIL;
@@ -145,7 +145,7 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 
 	/* The pod's containers, as podman knows them. */
 	{
-		char *args[] = { "podman", "pod", "inspect", (char *)pod, NULL };
+		char *args[] = {"podman", "pod", "inspect", (char *)pod, NULL};
 
 		inspect = run_json(args);
 		if (json_is_array(inspect)) { /* newer podman: a list */
@@ -162,11 +162,11 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 	}
 	{
 		const char *infra = json_string_value(json_object_get(inspect, "InfraContainerID"));
-		char *args[] = { "podman", "inspect", "-f", "{{.State.Pid}}", (char *)infra, NULL };
+		char *args[] = {"podman", "inspect", "-f", "{{.State.Pid}}", (char *)infra, NULL};
 		_cleanup_free_ char *pid = NULL;
 
 		if (!infra ||
-		    hp_run(args, &(struct hp_run_opts){ .ret_output = &pid, .quiet = true }) != 0 ||
+		    hp_run(args, &(struct hp_run_opts){.ret_output = &pid, .quiet = true}) != 0 ||
 		    atoi(pid ? pid : "0") <= 0) {
 			log_err("pod %s is not running (no infra container)", pod);
 			goto out;
@@ -174,7 +174,8 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		snprintf(infra_ns, sizeof(infra_ns), "/proc/%d/ns/net", atoi(pid));
 	}
 	if (hp_pod_of_netns(infra_ns, &ref) <= 0) {
-		log_err("pod %s is not a HeteroPod (no node's agent knows its network namespace)", pod);
+		log_err("pod %s is not a HeteroPod (no node's agent knows its network namespace)",
+			pod);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -189,14 +190,18 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		size_t i, plen = strlen(pod);
 		json_t *c;
 
-		json_array_foreach(json_object_get(inspect, "Containers"), i, c) {
+		json_array_foreach(json_object_get(inspect, "Containers"), i, c)
+		{
 			const char *id = json_string_value(json_object_get(c, "Id"));
 			const char *name = json_string_value(json_object_get(c, "Name"));
 			char id12[16];
 
 			if (!id || !name ||
-			    !strcmp(id, json_string_value(json_object_get(inspect, "InfraContainerID")) ?: ""))
-				continue; /* the pod's infra container is podman's, not the workload's */
+			    !strcmp(id,
+				    json_string_value(json_object_get(inspect, "InfraContainerID"))
+					?: ""))
+				continue; /* the pod's infra container is podman's, not the
+					     workload's */
 			if (!strncmp(name, pod, plen) && name[plen] == '-')
 				name += plen + 1;
 			snprintf(id12, sizeof(id12), "%.12s", id);
@@ -204,7 +209,8 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		}
 	}
 
-	fprintf(stderr, "heteropod: measuring pod %s (HeteroPod %s on node %s, host + %s) for %g s...\n",
+	fprintf(stderr,
+		"heteropod: measuring pod %s (HeteroPod %s on node %s, host + %s) for %g s...\n",
 		pod, ref.pod, ref.node, dpu_pu, seconds);
 	struct timespec a, b;
 
@@ -220,12 +226,14 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		double left;
 
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		left = seconds - ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+		left = seconds -
+		       ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 		if (left <= 0 && t1[0])
 			break;
 		if (left > 0)
-			nanosleep(&(struct timespec){ .tv_nsec = (long)((left < 0.1 ? left : 0.1) * 1e9) },
-				  NULL);
+			nanosleep(
+			    &(struct timespec){.tv_nsec = (long)((left < 0.1 ? left : 0.1) * 1e9)},
+			    NULL);
 		json_decref(t1[0]);
 		json_decref(t1[1]);
 		t1[0] = stats(&ref, "host");
@@ -243,7 +251,8 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		const char *id;
 		json_t *c;
 
-		json_object_foreach(json_object_get(t1[side], "containers"), id, c) {
+		json_object_foreach(json_object_get(t1[side], "containers"), id, c)
+		{
 			json_t *c0 = json_object_get(json_object_get(t0[side], "containers"), id);
 			const char *name = json_string_value(json_object_get(names, id));
 			double ns = (double)(json_integer_value(json_object_get(c, "cpu_ns")) -
@@ -252,10 +261,10 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 
 			if (!name)
 				continue; /* not one of this podman pod's */
-			json_object_set_new(ctrs, name,
-					    json_pack("{s:f, s:I}", "cpu",
-						      (double)(long)(cores * 1e4 + 0.5) / 1e4, "memory",
-						      json_integer_value(json_object_get(c, "memory"))));
+			json_object_set_new(
+			    ctrs, name,
+			    json_pack("{s:f, s:I}", "cpu", (double)(long)(cores * 1e4 + 0.5) / 1e4,
+				      "memory", json_integer_value(json_object_get(c, "memory"))));
 			fprintf(stderr, "heteropod:   %-20s on %-5s %.4f host cores, %lld bytes\n",
 				name, side ? dpu_pu : "host", cores,
 				(long long)json_integer_value(json_object_get(c, "memory")));
@@ -269,7 +278,8 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		const char *key;
 		json_t *e;
 
-		json_object_foreach(seen, key, e) {
+		json_object_foreach(seen, key, e)
+		{
 			const char *l = json_string_value(json_object_get(e, "local"));
 			const char *p = json_string_value(json_object_get(e, "peer"));
 			_cleanup_free_ char *okey = hp_sprintf("%s|%s", p, l);
@@ -291,12 +301,14 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 						 "crossingsPerRequest", 2);
 				json_object_set_new(edges, ekey, edge);
 			}
-			json_object_set_new(edge, "msgs",
-					    json_integer(json_integer_value(json_object_get(edge, "msgs")) +
-							 delta(e, "segs", "segs0") + delta(o, "segs", "segs0")));
-			json_object_set_new(edge, "bytes",
-					    json_integer(json_integer_value(json_object_get(edge, "bytes")) +
-							 delta(e, "rx", "rx0") + delta(o, "rx", "rx0")));
+			json_object_set_new(
+			    edge, "msgs",
+			    json_integer(json_integer_value(json_object_get(edge, "msgs")) +
+					 delta(e, "segs", "segs0") + delta(o, "segs", "segs0")));
+			json_object_set_new(
+			    edge, "bytes",
+			    json_integer(json_integer_value(json_object_get(edge, "bytes")) +
+					 delta(e, "rx", "rx0") + delta(o, "rx", "rx0")));
 		}
 	}
 	{
@@ -304,11 +316,15 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		const char *k;
 		_cleanup_free_ char *wl = workload ? strdup(workload) : hp_sprintf("Pod/%s", pod);
 
-		json_object_foreach(edges, k, e) {
-			json_object_set_new(e, "msgsPerSec",
-					    json_real((double)json_integer_value(json_object_get(e, "msgs")) / dt));
-			json_object_set_new(e, "bytesPerSec",
-					    json_real((double)json_integer_value(json_object_get(e, "bytes")) / dt));
+		json_object_foreach(edges, k, e)
+		{
+			json_object_set_new(
+			    e, "msgsPerSec",
+			    json_real((double)json_integer_value(json_object_get(e, "msgs")) / dt));
+			json_object_set_new(
+			    e, "bytesPerSec",
+			    json_real((double)json_integer_value(json_object_get(e, "bytes")) /
+				      dt));
 			json_object_del(e, "msgs");
 			json_object_del(e, "bytes");
 			json_array_append(traffic, e);
@@ -316,11 +332,13 @@ int cmd_profile(struct cli *cli, int argc, char **argv)
 		json_decref(edges);
 		prof = json_pack("{s:i, s:{s:{s:o, s:o}}}", "version", 1, "pods", wl ? wl : "",
 				 "containers", ctrs, "traffic", traffic);
-		fprintf(stderr, "heteropod: measured %s for %.2f s: %zu containers, %zu connections between them\n",
+		fprintf(stderr,
+			"heteropod: measured %s for %.2f s: %zu containers, %zu connections "
+			"between them\n",
 			wl ? wl : "", dt, json_object_size(ctrs), json_array_size(traffic));
 	}
-	if (out_file ? json_dump_file(prof, out_file, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0 :
-		       json_dumpf(prof, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0) {
+	if (out_file ? json_dump_file(prof, out_file, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0
+		     : json_dumpf(prof, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) < 0) {
 		log_err("cannot write the profile");
 		goto out;
 	}

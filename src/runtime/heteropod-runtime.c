@@ -90,7 +90,8 @@ static int fail(int code, const char *fmt, ...)
 
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 		if (f && log_format && !strcmp(log_format, "json")) {
-			json_t *j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+			json_t *j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg,
+					      "time", when);
 			_cleanup_free_ char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 			if (line)
@@ -192,10 +193,10 @@ static void record_path(const char *id, char *buf, size_t n)
 static int record_save(const struct dpu_ctr *d)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:b}", "id", d->id, "node",
-			      d->node, "pod", d->pod, "pu", d->pu, "bundle", d->bundle, "standin",
-			      (int)d->standin, "standin_start", (json_int_t)d->standin_start,
-			      "started", d->started);
+	json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:b}", "id", d->id, "node", d->node,
+		      "pod", d->pod, "pu", d->pu, "bundle", d->bundle, "standin", (int)d->standin,
+		      "standin_start", (json_int_t)d->standin_start, "started", d->started);
 	int r;
 
 	record_path(d->id, path, sizeof(path));
@@ -235,7 +236,8 @@ static int record_load(const char *id, struct dpu_ctr *d)
 	snprintf(d->pu, sizeof(d->pu), "%s", pu);
 	snprintf(d->bundle, sizeof(d->bundle), "%s", bundle);
 	d->standin = standin;
-	d->standin_start = (unsigned long long)json_integer_value(json_object_get(j, "standin_start"));
+	d->standin_start =
+	    (unsigned long long)json_integer_value(json_object_get(j, "standin_start"));
 	d->started = started;
 	json_decref(j);
 	return 1;
@@ -253,8 +255,10 @@ static unsigned long long start_time(pid_t pid)
 	if (pid <= 0 || hp_read_file(path, &stat) < 0 || !(p = strrchr(stat, ')')))
 		return 0;
 	/* after ") ": state(3) ... starttime(22) */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &t) != 1)
+	if (sscanf(
+		p + 2,
+		"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		&t) != 1)
 		return 0;
 	return t;
 }
@@ -301,7 +305,7 @@ static void write_all(int fd, const char *buf, size_t n)
  */
 static _Noreturn void standin_relay(struct hp_conn *c, const struct dpu_ctr *d)
 {
-	static const int relayed[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	static const int relayed[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 	sigset_t mask;
 	json_t *msg;
 	int r, sfd;
@@ -314,7 +318,8 @@ static _Noreturn void standin_relay(struct hp_conn *c, const struct dpu_ctr *d)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = c->fd, .events = POLLIN }, { .fd = sfd, .events = POLLIN } };
+		struct pollfd pfd[2] = {{.fd = c->fd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
 
 		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			_exit(255);
@@ -348,19 +353,21 @@ static _Noreturn void standin_relay(struct hp_conn *c, const struct dpu_ctr *d)
 				int fd = (int)json_integer_value(json_object_get(msg, "fd"));
 				size_t len = data ? strlen(data) : 0;
 				_cleanup_free_ char *buf = malloc(len / 4 * 3 + 4);
-				ssize_t n = buf && data ? hp_unbase64(data, buf, len / 4 * 3 + 4) : -1;
+				ssize_t n =
+				    buf && data ? hp_unbase64(data, buf, len / 4 * 3 + 4) : -1;
 
 				if (n > 0 && (fd == 1 || fd == 2))
 					write_all(fd, buf, (size_t)n);
 			} else if (!strcmp(op, "ctr-exit")) {
 				int sig = (int)json_integer_value(json_object_get(msg, "signal"));
-				int status = (int)json_integer_value(json_object_get(msg, "status"));
+				int status =
+				    (int)json_integer_value(json_object_get(msg, "status"));
 
 				if (sig > 0 && sig < NSIG) {
 					/* End the way the container did, so the engine
 					 * reports the same (e.g. 137 for SIGKILL), without
 					 * a core of the stand-in on the host. */
-					setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+					setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
 					signal(sig, SIG_DFL);
 					sigset_t set;
 
@@ -380,7 +387,7 @@ static _Noreturn void standin_relay(struct hp_conn *c, const struct dpu_ctr *d)
 static int create_on_dpu(const char *id, json_t *spec, const char *bundle, const char *pid_file,
 			 const struct hp_pod_ref *ref, const char *pu)
 {
-	struct dpu_ctr d = { .standin = 0 };
+	struct dpu_ctr d = {.standin = 0};
 	int pfd[2];
 	pid_t pid;
 	char verdict[1024] = "";
@@ -469,8 +476,8 @@ static int cmd_create(int argc, char **argv)
 {
 	const char *bundle = ".", *pid_file = NULL, *id = NULL;
 	char config[PATH_MAX], pu[16], abs_bundle[PATH_MAX];
-	struct hp_error err = { "" };
-	struct hp_pod_ref ref = { .window = false };
+	struct hp_error err = {""};
+	struct hp_pod_ref ref = {.window = false};
 	const char *netns;
 	json_t *spec;
 	int in_pod = 0, r;
@@ -507,7 +514,8 @@ static int cmd_create(int argc, char **argv)
 		if (hp_read_file(config, &raw) < 0)
 			return fail(EXIT_USAGE, "create: cannot read %s", config);
 		if (strstr(raw, HP_ANN_PLACEMENT) || strstr(raw, HP_ENV_PU))
-			return fail(EXIT_USAGE, "create: %s cannot be read as JSON (integers above 2^63?)",
+			return fail(EXIT_USAGE,
+				    "create: %s cannot be read as JSON (integers above 2^63?)",
 				    config);
 		return exec_runc(argv);
 	}
@@ -529,17 +537,19 @@ static int cmd_create(int argc, char **argv)
 		const char *name = hp_spec_container_name(spec);
 
 		if (!in_pod)
-			return fail(EXIT_USAGE,
-				    "container '%s' is placed on %s, but its pod is not a HeteroPod "
-				    "(no HeteroPod node has a pod in its network namespace)",
-				    name, pu);
+			return fail(
+			    EXIT_USAGE,
+			    "container '%s' is placed on %s, but its pod is not a HeteroPod "
+			    "(no HeteroPod node has a pod in its network namespace)",
+			    name, pu);
 		if (strcmp(pu, ref.dpu))
 			return fail(EXIT_USAGE,
 				    "container '%s' is placed on %s, but pod %s spans host and %s",
 				    name, pu, ref.pod, ref.dpu);
 		if (json_is_true(json_object_get(json_object_get(spec, "process"), "terminal")))
 			return fail(EXIT_USAGE,
-				    "container '%s' on %s: a terminal (tty) for a DPU container is not supported",
+				    "container '%s' on %s: a terminal (tty) for a DPU container is "
+				    "not supported",
 				    name, pu);
 		return create_on_dpu(id, spec, abs_bundle, pid_file, &ref, pu);
 	}
@@ -555,8 +565,8 @@ static int cmd_create(int argc, char **argv)
 		}
 	}
 	if (in_pod && !systemd_cgroup) {
-		_cleanup_free_ char *cg = hp_sprintf("/heteropod.%s/host/pod.%s/ctr-%.12s", ref.node,
-						     ref.pod, id);
+		_cleanup_free_ char *cg =
+		    hp_sprintf("/heteropod.%s/host/pod.%s/ctr-%.12s", ref.node, ref.pod, id);
 
 		if (!cg || hp_spec_set_cgroups_path(spec, cg) < 0)
 			return fail(EXIT_FAIL, "create: cannot set the cgroup of %s", id);
@@ -676,7 +686,8 @@ static int cmd_dpu(int argc, char **argv, struct dpu_ctr *d)
 			if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
 				force = true;
 		if (standin_running(d) && d->started && !force)
-			return fail(EXIT_FAIL, "container %s is running: stop it or use --force", d->id);
+			return fail(EXIT_FAIL, "container %s is running: stop it or use --force",
+				    d->id);
 		/* The agent may already have dropped it (its pod went away): fine. */
 		json_decref(agent_call(d->node, ctr_request(d, "ctr-delete")));
 		if (standin_running(d))
@@ -729,7 +740,7 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
 			printf("heteropod-runtime version %s\n", HP_VERSION);
 			fflush(stdout);
-			char *args[] = { "--version", NULL };
+			char *args[] = {"--version", NULL};
 
 			return run_runc(args);
 		}
@@ -765,7 +776,9 @@ int main(int argc, char **argv)
 		/* exec ID CMD...: the id is a positional argument, not the last. */
 		for (i = 1; i < argc; i++)
 			if (argv[i][0] != '-' && record_load(argv[i], &d) == 1)
-				return fail(EXIT_FAIL, "exec: %s runs on %s; entering a DPU container is not supported",
+				return fail(EXIT_FAIL,
+					    "exec: %s runs on %s; entering a DPU container is not "
+					    "supported",
 					    d.id, d.pu);
 		clamp_exec_process(argc, argv);
 	}

@@ -30,7 +30,7 @@ static json_t *spec_with(const char *placement, const char *ann_name, const char
 
 static void test_placement(void)
 {
-	struct hp_error err = { "" };
+	struct hp_error err = {""};
 	char pu[16];
 	json_t *s;
 
@@ -106,8 +106,8 @@ static void test_edits(void)
 	CHECK(json_array_size(json_object_get(json_object_get(s, "linux"), "namespaces")) == 3);
 
 	CHECK(hp_spec_setenv(s, "A", "1") == 0 && hp_spec_setenv(s, "A", "2") == 0);
-	CHECK_STR(json_string_value(json_array_get(
-			  json_object_get(json_object_get(s, "process"), "env"), 1)),
+	CHECK_STR(json_string_value(
+		      json_array_get(json_object_get(json_object_get(s, "process"), "env"), 1)),
 		  "A=2");
 	CHECK(hp_spec_set_cgroups_path(s, "/a/b") == 0);
 	CHECK(hp_spec_add_bind(s, "/src", "/dst", true) == 0);
@@ -123,7 +123,8 @@ static void test_edits(void)
 				      (json_int_t)cur.rlim_max + 1000));
 	CHECK(hp_spec_clamp_rlimits(s) == (cur.rlim_max == RLIM_INFINITY ? 0 : 1));
 	if (cur.rlim_max != RLIM_INFINITY) {
-		json_t *rl = json_array_get(json_object_get(json_object_get(s, "process"), "rlimits"), 0);
+		json_t *rl =
+		    json_array_get(json_object_get(json_object_get(s, "process"), "rlimits"), 0);
 
 		CHECK(json_integer_value(json_object_get(rl, "hard")) == (json_int_t)cur.rlim_max);
 		CHECK(json_integer_value(json_object_get(rl, "soft")) == (json_int_t)cur.rlim_max);
@@ -148,18 +149,20 @@ static void test_accel(void)
 	CHECK(hp_spec_accelerate(s, "/opt/hp/libheteropod-preload.so", "/run/heteropod/n/host.sock",
 				 "web") == 0);
 	mounts = json_object_get(s, "mounts");
-	json_array_foreach(mounts, i, m) {
+	json_array_foreach(mounts, i, m)
+	{
 		const char *dst = json_string_value(json_object_get(m, "destination"));
 
 		lib |= !strcmp(dst, HP_ACCEL_DIR "/libheteropod-preload.so");
 		sock |= !strcmp(dst, HP_ACCEL_DIR "/agent.sock");
-		jansson |= !strncmp(dst, HP_ACCEL_DIR "/libjansson", strlen(HP_ACCEL_DIR "/libjansson"));
+		jansson |=
+		    !strncmp(dst, HP_ACCEL_DIR "/libjansson", strlen(HP_ACCEL_DIR "/libjansson"));
 	}
 	CHECK(lib && sock && jansson);
 	env = NULL;
-	json_array_foreach(json_object_get(json_object_get(s, "process"), "env"), i, m)
-		if (!strncmp(json_string_value(m), "LD_PRELOAD=", 11))
-			env = json_string_value(m);
+	json_array_foreach(json_object_get(json_object_get(s, "process"), "env"), i,
+			   m) if (!strncmp(json_string_value(m), "LD_PRELOAD=", 11)) env =
+	    json_string_value(m);
 	/* The interposer comes first, what the image preloads stays. */
 	CHECK_STR(env, "LD_PRELOAD=" HP_ACCEL_DIR "/libheteropod-preload.so:/usr/lib/other.so");
 	json_decref(s);
@@ -176,7 +179,7 @@ static void test_accel(void)
 
 static void test_base64(void)
 {
-	const unsigned char data[] = { 0, 1, 2, 250, 255, '\n', 'x' };
+	const unsigned char data[] = {0, 1, 2, 250, 255, '\n', 'x'};
 	char *b = hp_base64(data, sizeof(data));
 	unsigned char back[16];
 
@@ -219,7 +222,7 @@ static void test_play_yaml(void)
 			   "  template:\n"
 			   "    spec:\n"
 			   "      containers: [{name: c, image: z}]\n";
-	struct hp_error err = { "" };
+	struct hp_error err = {""};
 	char *out = NULL;
 	json_t *pods = NULL;
 
@@ -240,7 +243,7 @@ static void test_play_yaml(void)
 	CHECK_STR(json_string_value(json_object_get(json_array_get(pods, 0), "pod")), "web");
 	CHECK_STR(json_string_value(json_object_get(json_array_get(pods, 1), "pod")), "dep-pod-0");
 	CHECK_STR(json_string_value(json_object_get(
-			  json_object_get(json_array_get(pods, 0), "placement"), "proxy")),
+		      json_object_get(json_array_get(pods, 0), "placement"), "proxy")),
 		  "dpu0");
 
 	/* Our own output plays again to the same text (the env is not doubled). */
@@ -282,7 +285,8 @@ static void test_play_yaml(void)
 
 	CHECK(hp_play_prepare("b.yaml", bad, strlen(bad), &out, &pods, &err) == -EINVAL);
 	CHECK_CONTAINS(err.msg, "b.yaml:");
-	const char *job = "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers: [{name: c}]\n";
+	const char *job = "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      "
+			  "containers: [{name: c}]\n";
 
 	CHECK(hp_play_prepare("j.yaml", job, strlen(job), &out, &pods, &err) == -EINVAL);
 	CHECK_CONTAINS(err.msg, "Job");
@@ -292,7 +296,8 @@ static void test_play_yaml(void)
 	const char *broken = "kind: Pod\n  metadata: [\n";
 
 	CHECK(hp_play_prepare("x.yaml", broken, strlen(broken), &out, &pods, &err) < 0);
-	const char *badann = "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/placement: 'nope'\nspec:\n  containers: [{name: c}]\n";
+	const char *badann = "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    "
+			     "heteropod.io/placement: 'nope'\nspec:\n  containers: [{name: c}]\n";
 
 	CHECK(hp_play_prepare("a.yaml", badann, strlen(badann), &out, &pods, &err) == -EINVAL);
 	CHECK_CONTAINS(err.msg, "heteropod.io/placement");

@@ -764,10 +764,9 @@ static json_t *ctl_ctr(struct agent *a, struct hp_conn *cl, const char *op, json
 	const char *pod = json_string_value(json_object_get(req, "pod"));
 	const char *pu = json_string_value(json_object_get(req, "pu"));
 	struct pod_entry *e = pod ? pod_by_name(a, pod) : NULL;
+	struct ctr_route *rt = NULL;
 	json_t *msg, *reply = NULL;
 	int r;
-
-	struct ctr_route *rt = NULL;
 
 	if (!a->is_host)
 		return reply_err(2, "containers are requested through the host agent");

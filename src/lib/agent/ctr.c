@@ -91,7 +91,7 @@ static void runc_error(struct hp_error *err, const char *what, const char *out)
 /* Run `runc --root R ARGS...` capturing its output. */
 static int runc(struct hp_ctrs *t, char *const args[], char **ret_out)
 {
-	char *argv[16] = { "runc", "--root", t->runc_root };
+	char *argv[16] = {"runc", "--root", t->runc_root};
 	unsigned n = 3;
 	char path[] = "/tmp/hp-runc-XXXXXX";
 	_cleanup_close_ int fd = mkstemp(path);
@@ -155,7 +155,7 @@ int hp_ctr_create(struct hp_ctrs *t, const char *id, const char *pod, json_t *sp
 		  struct hp_error *err)
 {
 	struct hp_ctr *c = NULL;
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, r;
+	int out[2] = {-1, -1}, errp[2] = {-1, -1}, r;
 	_cleanup_free_ char *config = NULL, *pidtext = NULL, *runc_out = NULL;
 	char pidfile[PATH_MAX + 16];
 
@@ -194,8 +194,8 @@ int hp_ctr_create(struct hp_ctrs *t, const char *id, const char *pod, json_t *sp
 		goto fail;
 	}
 	{
-		char *argv[] = { "runc", "--root", t->runc_root, "create", "--bundle", c->dir,
-				 "--pid-file", pidfile, (char *)id, NULL };
+		char *argv[] = {"runc", "--root",     t->runc_root, "create",	"--bundle",
+				c->dir, "--pid-file", pidfile,	    (char *)id, NULL};
 
 		r = spawn_wait(argv, out[1], errp[1]);
 	}
@@ -238,7 +238,7 @@ fail:
 			close(errp[i]);
 	}
 	{
-		char *args[] = { "delete", "--force", (char *)id, NULL };
+		char *args[] = {"delete", "--force", (char *)id, NULL};
 
 		runc(t, args, &runc_out);
 	}
@@ -253,7 +253,7 @@ fail:
 
 int hp_ctr_start(struct hp_ctrs *t, struct hp_ctr *c, struct hp_error *err)
 {
-	char *args[] = { "start", c->id, NULL };
+	char *args[] = {"start", c->id, NULL};
 	_cleanup_free_ char *out = NULL;
 	int r = runc(t, args, &out);
 
@@ -267,8 +267,8 @@ int hp_ctr_start(struct hp_ctrs *t, struct hp_ctr *c, struct hp_error *err)
 int hp_ctr_kill(struct hp_ctrs *t, struct hp_ctr *c, const char *sig, bool all,
 		struct hp_error *err)
 {
-	char *with_all[] = { "kill", "--all", c->id, (char *)sig, NULL };
-	char *one[] = { "kill", c->id, (char *)sig, NULL };
+	char *with_all[] = {"kill", "--all", c->id, (char *)sig, NULL};
+	char *one[] = {"kill", c->id, (char *)sig, NULL};
 	_cleanup_free_ char *out = NULL;
 	int r;
 
@@ -284,7 +284,7 @@ int hp_ctr_kill(struct hp_ctrs *t, struct hp_ctr *c, const char *sig, bool all,
 
 int hp_ctr_state(struct hp_ctrs *t, struct hp_ctr *c, json_t **ret, struct hp_error *err)
 {
-	char *args[] = { "state", c->id, NULL };
+	char *args[] = {"state", c->id, NULL};
 	_cleanup_free_ char *out = NULL;
 	int r = runc(t, args, &out);
 
@@ -297,9 +297,9 @@ int hp_ctr_state(struct hp_ctrs *t, struct hp_ctr *c, json_t **ret, struct hp_er
 
 void hp_ctr_delete(struct hp_ctrs *t, struct hp_ctr *c)
 {
-	char *args[] = { "delete", "--force", c->id, NULL };
+	char *args[] = {"delete", "--force", c->id, NULL};
 	_cleanup_free_ char *out = NULL, *config = hp_sprintf("%s/config.json", c->dir),
-			       *pid = hp_sprintf("%s/pid", c->dir);
+			    *pid = hp_sprintf("%s/pid", c->dir);
 
 	if (runc(t, args, &out) != 0)
 		log_warn("container %s: runc delete: %s", c->id, out ? out : "failed");
@@ -317,13 +317,13 @@ void hp_ctr_delete(struct hp_ctrs *t, struct hp_ctr *c)
 
 void hp_ctrs_remove_orphans(struct hp_ctrs *t)
 {
-	char *list[] = { "list", "-q", NULL };
+	char *list[] = {"list", "-q", NULL};
 	_cleanup_free_ char *out = NULL;
 
 	if (access(t->runc_root, F_OK) < 0 || runc(t, list, &out) != 0 || !out)
 		return;
 	for (char *id = strtok(out, "\n"); id; id = strtok(NULL, "\n")) {
-		char *args[] = { "delete", "--force", id, NULL };
+		char *args[] = {"delete", "--force", id, NULL};
 		_cleanup_free_ char *o = NULL;
 
 		if (!hp_ctr_id_valid(id))
@@ -331,7 +331,7 @@ void hp_ctrs_remove_orphans(struct hp_ctrs *t)
 		log_info("container %.12s: removing what a previous agent left", id);
 		runc(t, args, &o);
 		free(steal_ptr(o));
-		static const char *const files[] = { "config.json", "pid" };
+		static const char *const files[] = {"config.json", "pid"};
 
 		for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 			_cleanup_free_ char *path = hp_sprintf("%s/%s/%s", t->base, id, files[i]);

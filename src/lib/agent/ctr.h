@@ -23,16 +23,16 @@ struct hp_ctr {
 	bool used;
 	char id[129];
 	char pod[HP_POD_NAME_MAX + 1];
-	pid_t pid;    /* the container's first process, once created */
-	int out[2];   /* read ends of its stdout and stderr; -1 once closed */
+	pid_t pid;  /* the container's first process, once created */
+	int out[2]; /* read ends of its stdout and stderr; -1 once closed */
 	bool exited;
-	int status;   /* wait status, once exited */
+	int status; /* wait status, once exited */
 	char dir[PATH_MAX];
 };
 
 struct hp_ctrs {
 	char runc_root[PATH_MAX]; /* runc --root, this PU's own */
-	char base[PATH_MAX];      /* where each container's bundle config lives */
+	char base[PATH_MAX];	  /* where each container's bundle config lives */
 	struct hp_ctr c[HP_MAX_CTRS];
 };
 

@@ -45,4 +45,3 @@ int hp_pod_of_netns(const char *path, struct hp_pod_ref *ref)
 	globfree(&g);
 	return found;
 }
-

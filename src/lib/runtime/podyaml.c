@@ -76,7 +76,8 @@ static int tag_container(yaml_document_t *d, int c, json_t *placement)
 			     pr < cn->data.mapping.pairs.top; pr++)
 				if (!strcmp(hp_yaml_str(hp_yaml_node(d, pr->key)) ?: "", "env"))
 					pr->value = env;
-		} else if (!(k = add_str(d, "env")) || !yaml_document_append_mapping_pair(d, c, k, env)) {
+		} else if (!(k = add_str(d, "env")) ||
+			   !yaml_document_append_mapping_pair(d, c, k, env)) {
 			return -ENOMEM;
 		}
 		en = hp_yaml_node(d, env);
@@ -128,7 +129,8 @@ static int init_restart_workaround(yaml_document_t *d, int spec)
 	yaml_node_t *pn = hp_yaml_node(d, pol);
 	const char *v = hp_yaml_str(pn);
 
-	if (!hp_yaml_is_seq(inits) || inits->data.sequence.items.top == inits->data.sequence.items.start)
+	if (!hp_yaml_is_seq(inits) ||
+	    inits->data.sequence.items.top == inits->data.sequence.items.start)
 		return 0;
 	if (pn && (!v || strcmp(v, "Always")))
 		return 0;
@@ -156,7 +158,9 @@ static int init_restart_workaround(yaml_document_t *d, int spec)
 static int *seq_items(yaml_document_t *d, int seq, size_t *count)
 {
 	yaml_node_t *n = hp_yaml_node(d, seq);
-	size_t k = hp_yaml_is_seq(n) ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start) : 0;
+	size_t k = hp_yaml_is_seq(n)
+		       ? (size_t)(n->data.sequence.items.top - n->data.sequence.items.start)
+		       : 0;
 	int *ids = calloc(k + 1, sizeof(int));
 
 	if (ids && k)
@@ -177,7 +181,7 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
 	int meta = hp_yaml_get(d, obj, "metadata"), tmpl, spec;
 	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, meta, "name")));
-	static const char *const lists[] = { "initContainers", "containers" };
+	static const char *const lists[] = {"initContainers", "containers"};
 	json_t *placement = NULL;
 
 	if (!kind)
@@ -206,13 +210,15 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 	}
 	{
 		int ann = hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "annotations");
-		const char *text = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, HP_ANN_PLACEMENT)));
+		const char *text =
+		    hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, HP_ANN_PLACEMENT)));
 		json_error_t jerr;
 
 		if (text) {
 			placement = json_loads(text, 0, &jerr);
 			if (!json_is_object(placement)) {
-				hp_error_set(err, "%s:%u: %s/%s: annotation %s is not a JSON object: %s",
+				hp_error_set(err,
+					     "%s:%u: %s/%s: annotation %s is not a JSON object: %s",
 					     file, hp_yaml_line(hp_yaml_node(d, ann)), kind, name,
 					     HP_ANN_PLACEMENT, jerr.text);
 				json_decref(placement);
@@ -238,13 +244,17 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 		for (size_t i = 0; i < n; i++) {
 			if (tag_container(d, items[i], placement) < 0) {
 				json_decref(placement);
-				hp_error_set(err, "%s:%u: %s/%s: a container without a name or with an env that is not a list",
-					     file, hp_yaml_line(hp_yaml_node(d, items[i])), kind, name);
+				hp_error_set(err,
+					     "%s:%u: %s/%s: a container without a name or with an "
+					     "env that is not a list",
+					     file, hp_yaml_line(hp_yaml_node(d, items[i])), kind,
+					     name);
 				return -EINVAL;
 			}
 		}
 	}
-	_cleanup_free_ char *workload = hp_sprintf("%s/%s", kind, name), *pod = pod_name(kind, name);
+	_cleanup_free_ char *workload = hp_sprintf("%s/%s", kind, name),
+			    *pod = pod_name(kind, name);
 
 	int changed = init_restart_workaround(d, spec);
 	json_t *pj = json_pack("{s:s, s:s, s:o}", "workload", workload ?: "", "pod", pod ?: "",
@@ -255,9 +265,10 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 		return -ENOMEM;
 	}
 	if (changed)
-		json_object_set_new(pj, "note",
-				    json_string("restartPolicy Always -> OnFailure: podman 4.3 would restart "
-						"finished init containers (podman issue 16343)"));
+		json_object_set_new(
+		    pj, "note",
+		    json_string("restartPolicy Always -> OnFailure: podman 4.3 would restart "
+				"finished init containers (podman issue 16343)"));
 	json_array_append_new(pods, pj);
 	return 0;
 }
@@ -265,8 +276,8 @@ static int do_object(yaml_document_t *d, int obj, const char *file, json_t *pods
 int hp_play_prepare(const char *file, const char *text, size_t len, char **ret_text,
 		    json_t **ret_pods, struct hp_error *err)
 {
-	struct hp_plan_manifests m = { 0 };
-	struct buf out = { 0 };
+	struct hp_plan_manifests m = {0};
+	struct buf out = {0};
 	json_t *pods = json_array();
 	int r;
 

@@ -11,7 +11,8 @@ static const char *env_lookup(json_t *spec, const char *name)
 	size_t i, len = strlen(name);
 	json_t *v;
 
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		if (s && !strncmp(s, name, len) && s[len] == '=')
@@ -22,8 +23,8 @@ static const char *env_lookup(json_t *spec, const char *name)
 
 const char *hp_spec_container_name(json_t *spec)
 {
-	static const char *const keys[] = { "io.kubernetes.cri.container-name",
-					    "io.kubernetes.container.name" };
+	static const char *const keys[] = {"io.kubernetes.cri.container-name",
+					   "io.kubernetes.container.name"};
 	json_t *ann = json_object_get(spec, "annotations");
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -50,7 +51,7 @@ bool hp_pu_name_valid(const char *s)
 int hp_spec_placement(json_t *spec, char *pu, size_t n, struct hp_error *err)
 {
 	const char *text = json_string_value(
-		json_object_get(json_object_get(spec, "annotations"), HP_ANN_PLACEMENT));
+	    json_object_get(json_object_get(spec, "annotations"), HP_ANN_PLACEMENT));
 	const char *name = hp_spec_container_name(spec), *key;
 	json_t *map, *v;
 	json_error_t jerr;
@@ -63,7 +64,8 @@ int hp_spec_placement(json_t *spec, char *pu, size_t n, struct hp_error *err)
 		if (!env)
 			return 0;
 		if (!hp_pu_name_valid(env)) {
-			hp_error_set(err, "%s=%s is not a PU (host, dpu0, dpu1, ...)", HP_ENV_PU, env);
+			hp_error_set(err, "%s=%s is not a PU (host, dpu0, dpu1, ...)", HP_ENV_PU,
+				     env);
 			return -EINVAL;
 		}
 		snprintf(pu, n, "%s", env);
@@ -76,11 +78,14 @@ int hp_spec_placement(json_t *spec, char *pu, size_t n, struct hp_error *err)
 		json_decref(map);
 		return -EINVAL;
 	}
-	json_object_foreach(map, key, v) {
+	json_object_foreach(map, key, v)
+	{
 		const char *want = json_string_value(v);
 
 		if (!want || !hp_pu_name_valid(want)) {
-			hp_error_set(err, "annotation %s: container '%s' placed on '%s', which is not a PU (host, dpu0, dpu1, ...)",
+			hp_error_set(err,
+				     "annotation %s: container '%s' placed on '%s', which is not a "
+				     "PU (host, dpu0, dpu1, ...)",
 				     HP_ANN_PLACEMENT, key, want ? want : "(not a string)");
 			r = -EINVAL;
 			goto out;
@@ -89,9 +94,11 @@ int hp_spec_placement(json_t *spec, char *pu, size_t n, struct hp_error *err)
 			snprintf(pu, n, "%s", want);
 	}
 	if (!name && json_object_size(map) > 0) {
-		hp_error_set(err, "annotation %s places containers, but this container's name is unknown "
-				  "(no CRI container-name annotation and no %s variable)",
-			     HP_ANN_PLACEMENT, HP_ENV_CONTAINER);
+		hp_error_set(
+		    err,
+		    "annotation %s places containers, but this container's name is unknown "
+		    "(no CRI container-name annotation and no %s variable)",
+		    HP_ANN_PLACEMENT, HP_ENV_CONTAINER);
 		r = -EINVAL;
 	}
 out:
@@ -109,9 +116,10 @@ const char *hp_spec_ns_path(json_t *spec, const char *type)
 	size_t i;
 	json_t *ns;
 
-	json_array_foreach(namespaces(spec), i, ns)
-		if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "", type))
-			return json_string_value(json_object_get(ns, "path"));
+	json_array_foreach(
+	    namespaces(spec), i,
+	    ns) if (!strcmp(json_string_value(json_object_get(ns, "type")) ?: "",
+			    type)) return json_string_value(json_object_get(ns, "path"));
 	return NULL;
 }
 
@@ -122,7 +130,8 @@ int hp_spec_set_ns(json_t *spec, const char *type, const char *path)
 
 	if (!json_is_array(arr))
 		return -EINVAL;
-	json_array_foreach(arr, i, ns) {
+	json_array_foreach(arr, i, ns)
+	{
 		if (strcmp(json_string_value(json_object_get(ns, "type")) ?: "", type))
 			continue;
 		if (path)
@@ -142,14 +151,22 @@ static int rlimit_resource(const char *name)
 		const char *name;
 		int res;
 	} map[] = {
-		{ "RLIMIT_NOFILE", RLIMIT_NOFILE }, { "RLIMIT_NPROC", RLIMIT_NPROC },
-		{ "RLIMIT_CORE", RLIMIT_CORE },     { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-		{ "RLIMIT_STACK", RLIMIT_STACK },   { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-		{ "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-		{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-		{ "RLIMIT_DATA", RLIMIT_DATA },     { "RLIMIT_AS", RLIMIT_AS },
-		{ "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-		{ "RLIMIT_RSS", RLIMIT_RSS },       { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+	    {"RLIMIT_NPROC", RLIMIT_NPROC},
+	    {"RLIMIT_CORE", RLIMIT_CORE},
+	    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+	    {"RLIMIT_STACK", RLIMIT_STACK},
+	    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+	    {"RLIMIT_NICE", RLIMIT_NICE},
+	    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+	    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+	    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+	    {"RLIMIT_DATA", RLIMIT_DATA},
+	    {"RLIMIT_AS", RLIMIT_AS},
+	    {"RLIMIT_CPU", RLIMIT_CPU},
+	    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+	    {"RLIMIT_RSS", RLIMIT_RSS},
+	    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
@@ -164,7 +181,8 @@ int hp_spec_clamp_rlimits(json_t *spec)
 	size_t i;
 	int lowered = 0;
 
-	json_array_foreach(arr, i, rl) {
+	json_array_foreach(arr, i, rl)
+	{
 		int res = rlimit_resource(json_string_value(json_object_get(rl, "type")) ?: "");
 		json_int_t hard = json_integer_value(json_object_get(rl, "hard"));
 		json_int_t soft = json_integer_value(json_object_get(rl, "soft"));
@@ -207,7 +225,8 @@ int hp_spec_setenv(json_t *spec, const char *name, const char *value)
 		env = json_array();
 		json_object_set_new(proc, "env", env);
 	}
-	json_array_foreach(env, i, v) {
+	json_array_foreach(env, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		if (s && !strncmp(s, name, len) && s[len] == '=')
@@ -227,15 +246,15 @@ int hp_spec_add_bind(json_t *spec, const char *src, const char *dst, bool ro)
 	return json_array_append_new(mounts,
 				     json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination", dst,
 					       "type", "bind", "source", src, "options", "rbind",
-					       ro ? "ro" : "rw", "nosuid")) ?
-		       -ENOMEM :
-		       0;
+					       ro ? "ro" : "rw", "nosuid"))
+		   ? -ENOMEM
+		   : 0;
 }
 
 bool hp_spec_accel_wanted(json_t *spec)
 {
-	const char *a = json_string_value(
-		json_object_get(json_object_get(spec, "annotations"), HP_ANN_ACCEL));
+	const char *a =
+	    json_string_value(json_object_get(json_object_get(spec, "annotations"), HP_ANN_ACCEL));
 	const char *e = env_lookup(spec, HP_ENV_ACCEL);
 
 	if (a && (!strcmp(a, "false") || !strcmp(a, "0")))
@@ -264,7 +283,8 @@ int hp_spec_accelerate(json_t *spec, const char *preload_lib, const char *agent_
 	if (r >= 0 && dladdr((void *)json_object, &info) && info.dli_fname) {
 		_cleanup_free_ char *real = realpath(info.dli_fname, NULL);
 		const char *base = strrchr(info.dli_fname, '/');
-		_cleanup_free_ char *dst = hp_sprintf(HP_ACCEL_DIR "/%s", base ? base + 1 : "libjansson.so.4");
+		_cleanup_free_ char *dst =
+		    hp_sprintf(HP_ACCEL_DIR "/%s", base ? base + 1 : "libjansson.so.4");
 
 		if (real && dst)
 			r = hp_spec_add_bind(spec, real, dst, true);

@@ -66,18 +66,18 @@ int hp_half_stats(const struct hp_node *n, unsigned pu_index, const char *pod, j
 		snprintf(sub, sizeof(sub), "%s/%s", group, *k);
 		hp_cgroup_cpu_usage(&n->cg, pu, sub, &cpu);
 		hp_cgroup_memory_usage(&n->cg, pu, sub, &mem);
-		json_object_set_new(ctrs, *k + 4,
-				    json_pack("{s:I, s:I}", "cpu_ns", (json_int_t)cpu, "memory",
-					      (json_int_t)mem));
+		json_object_set_new(
+		    ctrs, *k + 4,
+		    json_pack("{s:I, s:I}", "cpu_ns", (json_int_t)cpu, "memory", (json_int_t)mem));
 	}
 	hp_strv_free(kids);
 
 	hp_half_netns(n, pod, pu_index, half, sizeof(half));
 	{
-		char *argv[] = { "ip", "netns", "exec", half, "ss", "-tinpHO", "state", "established",
-				 NULL };
+		char *argv[] = {"ip",	   "netns", "exec",	   half, "ss",
+				"-tinpHO", "state", "established", NULL};
 
-		r = hp_run(argv, &(struct hp_run_opts){ .ret_output = &out, .quiet = true });
+		r = hp_run(argv, &(struct hp_run_opts){.ret_output = &out, .quiet = true});
 	}
 	for (char *line = out, *nl; r == 0 && line && *line; line = nl ? nl + 1 : NULL) {
 		json_t *s;
