@@ -49,6 +49,13 @@ expect_match "its stderr too" "$logs" "to-stderr"
 expect_match "it runs in dpu0's partition, in the pod's group" "$logs" "cpuset:/heteropod\.$NODE/dpu0/pod\.$POD/ctr-"
 expect_match "and in the pod's DPU half (hpx0 tunnel, eth0 with the pod IP)" "$logs" "hpx0"
 expect_match "with the pod IP" "$logs" "inet $ip/32"
+# The stand-in only relays: it sleeps while the container is quiet.
+standin=$(podman inspect -f '{{.State.Pid}}' "$NODE-proxy")
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+t0=$(ticks "$standin")
+sleep 1
+t1=$(ticks "$standin")
+if [ $((t1 - t0)) -le 5 ]; then pass "the stand-in uses no CPU while its container is quiet ($((t1 - t0)) ticks in 1 s)"; else fail "the stand-in used $((t1 - t0)) ticks in 1 s"; fi
 app_cg=$(cat /proc/$(podman inspect -f '{{.State.Pid}}' "$NODE-app")/cgroup)
 expect_match "the host container runs in the host PU's partition" "$app_cg" "cpuset:/heteropod\.$NODE/host/pod\.$POD/ctr-"
 expect_match "under the pod's v2 group (the hetero-netns hooks)" "$app_cg" "0::/heteropod\.$NODE/host/pod\.$POD"
