@@ -1169,6 +1169,249 @@ static void milp_callback(glp_tree *tree, void *info)
 		h->fails++;
 }
 
+/* ---- the reachability cut on the millicore columns ------------------------ */
+
+/*
+ * Every integer solution puts on each DPU d a whole number n[d] of millicore
+ * quanta, a sum of what each pod's chosen configuration (or each free unit)
+ * puts there, and n[d] <= C[d], the DPU's cores in quanta (crossing CPU only
+ * adds to a DPU's load). A subset-sum dynamic program over those items gives
+ * the pairs (or, with more than two DPUs or when the table is too large, the
+ * totals) that are reachable; an unreachable pair needs no exclusion in
+ * branch and bound, so
+ *
+ *   sum_d n[d] <= T    T: the largest reachable total
+ *   n[d] <= R[d]       R[d]: the largest reachable count on d (two DPUs)
+ *
+ * are valid inequalities. The LP of a DPU pair filled to the last millicore
+ * otherwise sits on a bound no placement reaches, and proving that by
+ * branching is exponential (docs/planner.md). The sets computed are supersets
+ * of what is reachable (budgets, memory and links are ignored), which keeps
+ * the inequalities valid.
+ */
+#define CUT_BITS_2D (1ull << 27) /* 16 MiB per table, two tables */
+#define CUT_BITS_1D (1ull << 26)
+
+struct mitems {
+	long long *v;     /* vectors of ndpu entries */
+	unsigned *first;  /* per item: its first vector; first[n] = total */
+	unsigned n, nv, capv, ndpu;
+};
+
+static int mitems_add(struct mitems *it, const long long *a)
+{
+	/* Skip a duplicate within the current item. */
+	for (unsigned k = it->first[it->n]; k < it->nv; k++)
+		if (!memcmp(it->v + (size_t)k * it->ndpu, a, it->ndpu * sizeof(long long)))
+			return 0;
+	if (it->nv == it->capv) {
+		unsigned nc = it->capv ? it->capv * 2 : 1024;
+		long long *nv = reallocarray(it->v, (size_t)nc * it->ndpu, sizeof(long long));
+
+		if (!nv)
+			return -ENOMEM;
+		it->v = nv;
+		it->capv = nc;
+	}
+	memcpy(it->v + (size_t)it->nv++ * it->ndpu, a, it->ndpu * sizeof(long long));
+	return 0;
+}
+
+/* dst |= src << s (bits), over n words */
+static void bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n, size_t s)
+{
+	size_t w = s / 64, b = s % 64;
+
+	for (size_t i = n; i-- > w;) {
+		uint64_t x = src[i - w] << b;
+
+		if (b && i > w)
+			x |= src[i - w - 1] >> (64 - b);
+		dst[i] |= x;
+	}
+}
+
+/* Highest set bit <= lim in n words, -1 if none. */
+static long long bits_top(const uint64_t *a, size_t n, long long lim)
+{
+	for (long long i = lim; i >= 0;) {
+		uint64_t w = a[i / 64];
+
+		if ((size_t)(i / 64) >= n)
+			return -1;
+		if (i % 64 != 63)
+			w &= (2ull << (i % 64)) - 1;
+		if (w)
+			return (i / 64) * 64 + 63 - __builtin_clzll(w);
+		i = (i / 64) * 64 - 1;
+	}
+	return -1;
+}
+
+/*
+ * T and R[d] for the items, -1 each when the tables would be too large.
+ * cap[d]: C[d] for d = 0..ndpu-1.
+ */
+static int mcut_compute(const struct mitems *it, const long long *cap, long long *ret_total,
+			long long *ret_r)
+{
+	unsigned nd = it->ndpu;
+	long long sum = 0;
+
+	*ret_total = -1;
+	for (unsigned d = 0; d < nd; d++)
+		ret_r[d] = -1;
+	if (nd == 2 && (unsigned long long)(cap[0] + 1) * (cap[1] + 1) <= CUT_BITS_2D) {
+		size_t W = (size_t)(cap[1] + 64) / 64, rows = (size_t)cap[0] + 1;
+		_cleanup_free_ uint64_t *a = calloc(rows * W, sizeof(uint64_t));
+		_cleanup_free_ uint64_t *b = calloc(rows * W, sizeof(uint64_t));
+		long long best = -1;
+
+		if (!a || !b)
+			return -ENOMEM;
+		a[0] = 1;
+		for (unsigned i = 0; i < it->n; i++) {
+			memset(b, 0, rows * W * sizeof(uint64_t));
+			for (unsigned k = it->first[i]; k < it->first[i + 1]; k++) {
+				const long long *v = it->v + (size_t)k * nd;
+
+				if (v[0] > cap[0] || v[1] > cap[1])
+					continue;
+				for (size_t r = 0; r + v[0] < rows; r++)
+					bits_or_shift(b + (r + v[0]) * W, a + r * W, W, v[1]);
+			}
+			{
+				uint64_t *t_ = a;
+
+				a = b;
+				b = t_;
+			}
+		}
+		for (size_t r = 0; r < rows; r++) {
+			long long t = bits_top(a + r * W, W, cap[1]);
+
+			if (t < 0)
+				continue;
+			best = (long long)r + t > best ? (long long)r + t : best;
+			ret_r[0] = (long long)r;
+			ret_r[1] = t > ret_r[1] ? t : ret_r[1];
+		}
+		*ret_total = best;
+		return 0;
+	}
+	for (unsigned d = 0; d < nd; d++)
+		sum += cap[d];
+	if ((unsigned long long)sum + 1 <= CUT_BITS_1D) {
+		size_t W = (size_t)(sum + 64) / 64;
+		_cleanup_free_ uint64_t *a = calloc(W, sizeof(uint64_t));
+		_cleanup_free_ uint64_t *b = calloc(W, sizeof(uint64_t));
+
+		if (!a || !b)
+			return -ENOMEM;
+		a[0] = 1;
+		for (unsigned i = 0; i < it->n; i++) {
+			long long seen[64];
+			unsigned ns = 0;
+
+			memset(b, 0, W * sizeof(uint64_t));
+			for (unsigned k = it->first[i]; k < it->first[i + 1]; k++) {
+				const long long *v = it->v + (size_t)k * nd;
+				long long t = 0;
+				bool over = false, dup = false;
+
+				for (unsigned d = 0; d < nd; d++) {
+					t += v[d];
+					over |= v[d] > cap[d];
+				}
+				for (unsigned j = 0; j < ns && !dup; j++)
+					dup = seen[j] == t;
+				if (over || dup || t > sum)
+					continue;
+				if (ns < 64)
+					seen[ns++] = t;
+				bits_or_shift(b, a, W, (size_t)t);
+			}
+			{
+				uint64_t *t_ = a;
+
+				a = b;
+				b = t_;
+			}
+		}
+		*ret_total = bits_top(a, W, sum);
+		if (nd == 1)
+			ret_r[0] = *ret_total;
+	}
+	return 0;
+}
+
+/* Add the reachability cut (above) on the millicore columns int_col[1..]. */
+static int add_mcut(struct lp *lp, const struct hp_plan_problem *p, const struct units *s,
+		    const struct podcfg *pcs, const struct cfg *cfgs, const bool *cfg_pod,
+		    const bool *ucfg, const long long *ucpu, long long qg, const int *int_col)
+{
+	unsigned npu = p->n_pus, nd = npu - 1;
+	struct mitems it = { .ndpu = nd };
+	long long cap[HP_PLAN_MAX_PUS], r[HP_PLAN_MAX_PUS], a[HP_PLAN_MAX_PUS], total = -1, sum = 0;
+	int ret = 0;
+
+	it.first = calloc((size_t)p->n_pods + s->n + 1, sizeof(unsigned));
+	if (!it.first)
+		return -ENOMEM;
+	for (unsigned d = 1; d < npu; d++) {
+		double q = p->pu[d].cores * p->pu[d].speed * 1000 / (double)qg;
+
+		cap[d - 1] = (long long)floor(q * (1 + 1e-6) + 0.01);
+		sum += cap[d - 1];
+	}
+	for (unsigned i = 0; i < p->n_pods && ret >= 0; i++) {
+		const struct podcfg *pc = &pcs[i];
+
+		if (!cfg_pod[i])
+			continue;
+		for (unsigned k = pc->first; k < pc->first + pc->n && ret >= 0; k++) {
+			if (!cfgs[k].col)
+				continue;
+			memset(a, 0, sizeof(a));
+			for (unsigned j = 0; j < pc->un; j++)
+				if (cfgs[k].upu[j] != HP_PLAN_HOST)
+					a[cfgs[k].upu[j] - 1] += ucpu[pc->ufirst + j];
+			ret = mitems_add(&it, a);
+		}
+		it.first[++it.n] = it.nv;
+	}
+	for (unsigned u = 0; u < s->n && ret >= 0; u++) {
+		if (!(s->u[u].allowed & ((1u << npu) - 2)) || ucfg[u])
+			continue;
+		memset(a, 0, sizeof(a));
+		if (s->u[u].allowed & 1)
+			ret = mitems_add(&it, a);
+		for (unsigned d = 1; d < npu && ret >= 0; d++) {
+			if (!(s->u[u].allowed & (1u << d)))
+				continue;
+			memset(a, 0, sizeof(a));
+			a[d - 1] = ucpu[u];
+			ret = mitems_add(&it, a);
+		}
+		it.first[++it.n] = it.nv;
+	}
+	if (ret >= 0)
+		ret = mcut_compute(&it, cap, &total, r);
+	if (ret >= 0 && total >= 0 && total < sum && nd > 1) {
+		int row = lp_row(lp, GLP_UP, 0.0, (double)total);
+
+		for (unsigned d = 1; d < npu && ret >= 0; d++)
+			ret = lp_nz(lp, row, int_col[d], 1.0);
+	}
+	for (unsigned d = 1; ret >= 0 && d < npu; d++)
+		if (r[d - 1] >= 0 && r[d - 1] < cap[d - 1])
+			glp_set_col_bnds(lp->prob, int_col[d], r[d - 1] ? GLP_DB : GLP_FX, 0.0,
+					 (double)r[d - 1]);
+	free(it.v);
+	free(it.first);
+	return ret;
+}
+
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		      const int *greedy, struct hp_plan_result *res, struct hp_error *err)
 {
@@ -1454,6 +1697,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 				break;
 		}
 	}
+	if (r >= 0 && heur.int_row)
+		r = add_mcut(&lp, p, s, pcs, cfgs, cfg_pod, ucfg, ucpu, qg, int_col);
 	if (r < 0)
 		goto out;
 	glp_load_matrix(lp.prob, lp.nz, lp.ia, lp.ja, lp.ar);
