@@ -120,6 +120,47 @@ static void test_large(void)
 	}
 }
 
+/*
+ * On a time limit the reported bound must still be a bound: never below the
+ * optimum found by exhaustive search. Two and three DPUs, a 1-5 ms limit so
+ * that some searches stop with nodes open.
+ */
+static void test_bound(void)
+{
+	unsigned stopped = 0, total = 0;
+
+	for (unsigned i = 0; i < 120; i++) {
+		struct hp_plan_gen g = { .dpus = 2 + i % 2, .move_apps = true,
+					 .restrictions = i % 3 != 0, .latency = i % 2 == 0,
+					 .tightness = 0.3 + (i % 4) * 0.1 };
+		struct hp_plan_problem p;
+		struct hp_plan_result milp = { 0 }, exh = { 0 };
+		struct hp_error err = { "" };
+
+		g.containers = g.dpus == 2 ? 11 : 9;
+		if (hp_plan_generate(&p, &g, 5000 + i) < 0) {
+			CHECKF(0, "generate failed");
+			return;
+		}
+		p.params.time_limit_s = 0.001 * (1 + i % 5);
+		if (hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err) == 0 &&
+		    hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err) == 0) {
+			total++;
+			stopped += !milp.optimal;
+			CHECKF(milp.bound >= exh.objective - 1e-9 * fmax(1.0, exh.objective),
+			       "seed %u: bound %.12f below the optimum %.12f", 5000 + i, milp.bound,
+			       exh.objective);
+			CHECKF(milp.bound >= milp.objective, "seed %u: bound below the objective",
+			       5000 + i);
+		}
+		hp_plan_result_free(&milp);
+		hp_plan_result_free(&exh);
+		hp_plan_problem_free(&p);
+	}
+	printf("bound: %u instances, %u stopped by the time limit\n", total,
+	       stopped);
+}
+
 static void test_evaluate(void)
 {
 	struct hp_plan_problem p;
@@ -163,6 +204,7 @@ int main(void)
 {
 	test_evaluate();
 	test_exhaustive();
+	test_bound();
 	test_large();
 	hp_plan_solver_cleanup();
 	return check_done("test-plan-solver");
