@@ -220,6 +220,16 @@ expect_eq "GC kept the valid attachment and removed the stale one" \
 	"$("$HP" pod list --json | jq -c '[.pods[].attachment.container]')" "[\"c1-$NODE\"]"
 expect_eq "the stale pod's namespace keeps its eth0" "$(ip -n "$NS2" -o link show eth0 | wc -l)" 1
 expect_eq "  and lost our tunnel" "$(ip -n "$NS2" -o link show hpx0 2>/dev/null | wc -l)" 0
+
+# A host agent that dies takes its pods with it; the next one (node up) gives
+# adopted namespaces back as the primary plugin left them.
+kill -9 "$(cat "/run/heteropod/$NODE/host.pid")"
+expect_status "node up after the host agent died" 0 "$HP" node up
+expect_eq "the new host agent gave the namespace back" \
+	"$(ip -n "$NS1" -o link show hpx0 2>/dev/null | wc -l):$(ip -n "$NS1" rule | awk '{print $1}' | tr -d '\n')" "0:0:32766:32767:"
+expect_eq "  and its port range" "$(ip netns exec "$NS1" sysctl -n net.ipv4.ip_local_port_range)" "$orig_range"
+expect_status "DEL after the agent died" 0 cni DEL c1-$NODE /run/netns/$NS1 "$TMP/hn1-11.json"
+expect_status "ADD once more" 0 cni ADD c1-$NODE /run/netns/$NS1 "$TMP/hn1-11.json"
 expect_status "DEL of the kept one" 0 cni DEL c1-$NODE /run/netns/$NS1 "$TMP/hn1-11.json"
 bridge DEL c1-$NODE /run/netns/$NS1 >/dev/null || fail "bridge DEL 1"
 bridge DEL c2-$NODE /run/netns/$NS2 >/dev/null || fail "bridge DEL 2"
