@@ -11,23 +11,22 @@
 #include "cli.h"
 #include "node/node.h"
 #include "node/ns.h"
+#include "runtime/spec.h"
 #include "util/util.h"
 
 #include <jansson.h>
 #include <sched.h>
 
-#include <libgen.h>
 
 /* Whether pods get hetero-socket (the interposer) unless told otherwise. */
 #define ACCEL_DEFAULT true
-#define PRELOAD_LIB "libheteropod-preload.so"
 
 static void exec_usage(FILE *f)
 {
 	fprintf(f, "Usage: heteropod [--node NAME] exec POD --pu host|dpuN [--accel|--no-accel] -- CMD [ARGS...]\n\n"
 		   "Runs CMD in one half of POD: its PU's partition, network namespace and\n"
 		   "hostname. If the pod has a window, CMD's TCP connections to the pod's\n"
-		   "other half use it (hetero-socket: " PRELOAD_LIB " is preloaded and\n"
+		   "other half use it (hetero-socket: " HP_PRELOAD_LIB " is preloaded and\n"
 		   "learns where to ask for the window from HETERONET_AGENT, HETERONET_POD);\n"
 		   "--no-accel leaves all that out (plain TCP), --accel asks for it%s.\n",
 		ACCEL_DEFAULT ? " (the default)" : "");
@@ -41,14 +40,14 @@ static void strip_preload(void)
 	char *tok, *save = NULL;
 	size_t n = 0;
 
-	if (!old || !strstr(old, PRELOAD_LIB))
+	if (!old || !strstr(old, HP_PRELOAD_LIB))
 		return;
 	copy = strdup(old);
 	out = calloc(1, strlen(old) + 1);
 	if (!copy || !out)
 		return;
 	for (tok = strtok_r(copy, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save)) {
-		if (strstr(tok, PRELOAD_LIB))
+		if (strstr(tok, HP_PRELOAD_LIB))
 			continue;
 		n += sprintf(out + n, "%s%s", n ? ":" : "", tok);
 	}
@@ -61,14 +60,11 @@ static void strip_preload(void)
 /* Preload the interposer (it sits beside this binary), before what is there. */
 static void inject_preload(void)
 {
-	char exe[PATH_MAX], lib[PATH_MAX + 64];
+	char lib[PATH_MAX];
 	const char *old = getenv("LD_PRELOAD");
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (n <= 0)
+	if (hp_exe_sibling(HP_PRELOAD_LIB, lib, sizeof(lib)) < 0)
 		return;
-	exe[n] = '\0';
-	snprintf(lib, sizeof(lib), "%s/%s", dirname(exe), PRELOAD_LIB);
 	if (access(lib, R_OK) < 0) {
 		log_warn("%s not found: connections stay on the kernel path", lib);
 		return;

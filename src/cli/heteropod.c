@@ -4,7 +4,6 @@
 #include "util/util.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 
 static const struct {
@@ -49,13 +48,10 @@ int cli_usage_error(const char *fmt, ...)
 
 int cli_sibling(const char *name, char *buf, size_t n)
 {
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int r = hp_exe_sibling(name, buf, n);
 
-	if (len < 0)
-		return -errno;
-	self[len] = '\0';
-	snprintf(buf, n, "%s/%s", dirname(self), name);
+	if (r < 0)
+		return r;
 	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }
 

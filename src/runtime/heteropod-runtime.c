@@ -106,26 +106,6 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
-#define PRELOAD_LIB "libheteropod-preload.so"
-
-/* A file installed beside this program: 0 and its path, or -ENOENT. */
-static int sibling(const char *name, char *buf, size_t n)
-{
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (len <= 0)
-		return -ENOENT;
-	self[len] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return -ENOENT;
-	*slash = '\0';
-	snprintf(buf, n, "%s/%s", self, name);
-	return access(buf, R_OK) == 0 ? 0 : -ENOENT;
-}
-
 /* exec runc with the global flags and args; returns only on failure. */
 static int exec_runc(char **args)
 {
@@ -266,15 +246,8 @@ static unsigned long long start_time(pid_t pid)
 /* Is the stand-in still alive, and the same process (pids are reused)? */
 static bool standin_running(const struct dpu_ctr *d)
 {
-	char path[64];
-	_cleanup_free_ char *stat = NULL;
-	const char *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->standin);
-	if (d->standin <= 0 || hp_read_file(path, &stat) < 0 || !(p = strrchr(stat, ')')) ||
-	    p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
-		return false;
-	return !d->standin_start || start_time(d->standin) == d->standin_start;
+	return hp_pid_alive(d->standin) &&
+	       (!d->standin_start || start_time(d->standin) == d->standin_start);
 }
 
 static json_t *ctr_request(const struct dpu_ctr *d, const char *op)
@@ -558,7 +531,8 @@ static int cmd_create(int argc, char **argv)
 	if (in_pod && ref.window && hp_spec_accel_wanted(spec)) {
 		char lib[PATH_MAX], sock[PATH_MAX];
 
-		if (sibling(PRELOAD_LIB, lib, sizeof(lib)) == 0) {
+		if (hp_exe_sibling(HP_PRELOAD_LIB, lib, sizeof(lib)) == 0 &&
+		    access(lib, R_OK) == 0) {
 			hp_node_agent_sock(ref.node, "host", sock, sizeof(sock));
 			if (hp_spec_accelerate(spec, lib, sock, ref.pod) < 0)
 				return fail(EXIT_FAIL, "create: cannot give %s hetero-socket", id);

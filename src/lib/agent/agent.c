@@ -658,19 +658,12 @@ static json_t *peer_ctr_create(struct agent *a, json_t *msg, const char *id)
 		return reply_err(2, "ctr-create needs an absolute bundle path and a spec");
 	/* hetero-socket: this PU's own agent socket and interposer (beside us). */
 	if (json_is_true(json_object_get(msg, "accel")) && e->has_win) {
-		char self[PATH_MAX], lib[PATH_MAX + 32], sock[PATH_MAX];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		char *slash;
+		char lib[PATH_MAX], sock[PATH_MAX];
 
-		self[n > 0 ? n : 0] = '\0';
-		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(lib, sizeof(lib), "%s/libheteropod-preload.so", self);
-			hp_node_agent_sock(a->node.cfg.name, a->pu, sock, sizeof(sock));
-			if (access(lib, R_OK) == 0 && hp_spec_accelerate(spec, lib, sock, pod) < 0)
-				return reply_err(1, "cannot give container %.12s hetero-socket", id);
-		}
+		hp_node_agent_sock(a->node.cfg.name, a->pu, sock, sizeof(sock));
+		if (hp_exe_sibling(HP_PRELOAD_LIB, lib, sizeof(lib)) == 0 && access(lib, R_OK) == 0 &&
+		    hp_spec_accelerate(spec, lib, sock, pod) < 0)
+			return reply_err(1, "cannot give container %.12s hetero-socket", id);
 	}
 	hp_half_netns(&a->node, pod, a->pu_index, half, sizeof(half));
 	snprintf(netns, sizeof(netns), "/run/netns/%s", half);

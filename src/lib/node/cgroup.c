@@ -267,9 +267,7 @@ int hp_cgroup_attach(const struct hp_cgroups *cg, const char *pu, const char *gr
 				return r;
 		}
 	}
-	if (path_of(cg, cg->v2_root, NULL, pu, group, dir, sizeof(dir)) < 0)
-		return -ENAMETOOLONG;
-	return cg_write(cg, dir, "cgroup.procs", val);
+	return hp_cgroup_attach_v2(cg, pu, group, pid);
 }
 
 int hp_cgroup_attach_v2(const struct hp_cgroups *cg, const char *pu, const char *group, pid_t pid)

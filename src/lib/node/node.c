@@ -113,18 +113,6 @@ static void pidfile_path(const struct hp_node *n, const char *pu, char *buf, siz
 }
 
 /* Alive and not a zombie (an agent's parent, init here, may be slow to reap it). */
-static bool pid_alive(pid_t pid)
-{
-	_cleanup_free_ char *stat = NULL;
-	char path[64], *paren;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (hp_read_file(path, &stat) < 0)
-		return false;
-	paren = strrchr(stat, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
-}
-
 /* A pid is our agent only if it is alive and its cmdline says so. */
 static bool pid_is_agent(pid_t pid, const char *node)
 {
@@ -132,7 +120,7 @@ static bool pid_is_agent(pid_t pid, const char *node)
 	char path[64];
 	int len;
 
-	if (pid <= 0 || !pid_alive(pid))
+	if (pid <= 0 || !hp_pid_alive(pid))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	len = hp_read_file(path, &cmd);
@@ -252,9 +240,9 @@ static void stop_agent(const char *state_dir, const char *node, const char *pu)
 		return;
 	/* SIGTERM lets the agent take its halves down cleanly. */
 	kill(pid, SIGTERM);
-	for (int i = 0; i < 500 && pid_alive(pid); i++)
+	for (int i = 0; i < 500 && hp_pid_alive(pid); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
-	if (pid_alive(pid))
+	if (hp_pid_alive(pid))
 		kill(pid, SIGKILL);
 }
 

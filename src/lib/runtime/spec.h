@@ -70,6 +70,7 @@ int hp_spec_add_bind(json_t *spec, const char *src, const char *dst, bool ro);
 #define HP_ANN_ACCEL "heteropod.io/accel"
 #define HP_ENV_ACCEL "HETEROPOD_ACCEL"
 #define HP_ACCEL_DIR "/run/heteropod-accel"
+#define HP_PRELOAD_LIB "libheteropod-preload.so" /* installed beside the binaries */
 bool hp_spec_accel_wanted(json_t *spec);
 int hp_spec_accelerate(json_t *spec, const char *preload_lib, const char *agent_sock,
 		       const char *pod);

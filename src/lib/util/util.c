@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <sys/stat.h>
 
@@ -103,6 +104,34 @@ int hp_read_file(const char *path, char **ret_buf)
 	buf[len] = '\0';
 	*ret_buf = steal_ptr(buf);
 	return (int)len;
+}
+
+int hp_exe_sibling(const char *name, char *buf, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (len <= 0)
+		return -errno;
+	self[len] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	return snprintf(buf, n, "%s/%s", self, name) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+bool hp_pid_alive(pid_t pid)
+{
+	_cleanup_free_ char *stat = NULL;
+	char path[64], *paren;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || hp_read_file(path, &stat) < 0)
+		return false;
+	paren = strrchr(stat, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 int hp_mkdir_p(const char *path, mode_t mode)

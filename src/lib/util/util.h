@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,12 @@ int hp_write_file(const char *path, const char *value);
 int hp_write_file_create(const char *path, const char *value);
 /* Read a whole (small) file into a NUL-terminated buffer. */
 int hp_read_file(const char *path, char **ret_buf);
+
+/* The path of NAME beside this program's executable (it may not exist). */
+int hp_exe_sibling(const char *name, char *buf, size_t n);
+
+/* Is pid a live process (not a zombie)? */
+bool hp_pid_alive(pid_t pid);
 
 /* mkdir -p; existing directories are fine. */
 int hp_mkdir_p(const char *path, mode_t mode);
