@@ -38,10 +38,12 @@
  * a whole number of millicores in one step; with an incumbent at that bound,
  * both children are pruned at once.
  */
+#include "plan/group.h"
 #include "plan/plan.h"
 #include "util/util.h"
 
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <time.h>
 
@@ -572,6 +574,8 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define HEUR_KICKS 20  /* kicks of the iterated local search, at the root */
 #define HEUR_FAILS 3   /* failed runs in a row before ... */
 #define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
+#define GROUP_LEAVES (1ul << 20) /* group bound: choices looked at, at most */
+#define GROUP_TRIES 16          /* its choices the heuristic tries to build */
 
 struct keyed {
 	double key;
@@ -606,6 +610,15 @@ struct heur {
 	int *fill_pick, *fill_delta, *fill_save;
 	unsigned *fill_row;
 	double best_bound;        /* GLPK's global bound at the last callback */
+	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
+	unsigned *grp_cfg;        /* its options' configurations */
+	long long *ccount;        /* per configuration and DPU: its millicore steps */
+	unsigned *grp_best;       /* the group bound's choice, per pod */
+	unsigned grp_tries;
+	double grp_z;             /* the root LP's value, from its duals */
+	double grp_inc;           /* the incumbent it last ran against */
+	double grp_bound;         /* the bound it gave */
+	bool grp_proven;          /* it proved the incumbent optimal */
 };
 
 struct hmove {
@@ -1027,16 +1040,12 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 }
 
 /* Build a placement from the node's LP solution and hand it to GLPK. */
+static bool heur_submit(struct heur *h, glp_tree *tree);
 static bool heur_run(struct heur *h, glp_tree *tree)
 {
 	const struct hp_plan_problem *p = h->p;
 	glp_prob *mp = glp_ios_get_prob(tree);
-	struct lp *lp = h->lp;
-	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
-	double use[NRES] = { 0 };
 
-	if (!x)
-		return false;
 	memset(h->use, 0, sizeof(h->use));
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct podcfg *pc = &h->pcs[i];
@@ -1073,7 +1082,19 @@ static bool heur_run(struct heur *h, glp_tree *tree)
 	}
 	if (h->ncalls == 1)
 		heur_kicks(h, tree); /* at the root only: they cost more than a node */
-	/* Recheck from scratch, in the LP's own terms, before GLPK sees it. */
+	return heur_submit(h, tree);
+}
+
+/* Hand the heuristic's placement to GLPK, rechecked from scratch in the LP's own terms. */
+static bool heur_submit(struct heur *h, glp_tree *tree)
+{
+	const struct hp_plan_problem *p = h->p;
+	struct lp *lp = h->lp;
+	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
+	double use[NRES] = { 0 };
+
+	if (!x)
+		return false;
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct cfg *c;
 
@@ -1135,6 +1156,365 @@ static void heur_greedy(struct heur *h, glp_tree *tree)
 	glp_ios_heur_sol(tree, x);
 }
 
+/* ---- the group bound ---------------------------------------------------------- */
+
+/*
+ * With two or more DPUs the LP fills every DPU to the last fraction of a
+ * millicore with crossing costs (µs per message, ns per byte), which
+ * branching on the millicore counts cannot move: a 20 s search left the
+ * bound of a 2000-container instance unmoved, 0.17 millicores above the best
+ * placement. This bound accounts for that fraction (Gomory's group
+ * relaxation). For any duals y (>= 0 on the <= rows) and the reduced costs
+ * d = c - A'y they give, every x that meets the equality rows has
+ *
+ *   c'x = sum_r y_r b_r - sum_r y_r s_r + sum_j d_j x_j,   s_r >= 0 its slack.
+ *
+ * Drop the slack of every row but the DPU CPU rows: what is left is an upper
+ * bound. A CPU row's load is a whole number n_d of millicore steps (q_d in
+ * the row's units) plus the crossing costs f_d of the chosen configurations,
+ * so its slack is at least (b_d - f_d) mod q_d, not 0 as in the LP. Per pod,
+ * one configuration contributes d_k (and d of the millicore column times its
+ * coefficient), so the bound is
+ *
+ *   sum_r y_r b_r + sum_i max_k v_k - min_choice [sum_i loss(k_i) + sum_d y_d rho_d]
+ *
+ * with loss(k) = max v - v_k >= 0. Only choices below the incumbent's gap
+ * matter, and below it almost every pod has one way to load the CPU rows
+ * (group.c). With GLPK's duals the first two terms are the LP bound, and the
+ * last is what integrality adds; d is recomputed from y here, so the bound
+ * holds whatever rounding went into GLPK's values.
+ */
+/* What configuration k puts on DPU d's CPU row beyond whole millicore steps. */
+static double cfg_fine(const struct heur *h, unsigned k, unsigned d)
+{
+	return h->cfgs[k].use[3 * d] - (double)h->ccount[(size_t)k * h->npu + d] * h->grp.q[d];
+}
+
+static bool cfg_same_fine(const struct heur *h, unsigned a, unsigned b)
+{
+	for (unsigned d = 1; d < h->npu; d++)
+		if (fabs(cfg_fine(h, a, d) - cfg_fine(h, b, d)) > 1e-12 * (1 + fabs(cfg_fine(h, a, d))))
+			return false;
+	return true;
+}
+
+static int cmp_loss(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static int group_build(struct heur *h, const int *cpu_row, const long long *ucpu, long long qg,
+		       unsigned n_cfg)
+{
+	const struct hp_plan_problem *p = h->p;
+	glp_prob *P = h->lp->prob;
+	struct hp_group *g = &h->grp;
+	int rows = glp_get_num_rows(P), cols = glp_get_num_cols(P);
+	_cleanup_free_ double *y = calloc(rows + 1, sizeof(double));
+	_cleanup_free_ double *d = calloc(cols + 1, sizeof(double));
+	_cleanup_free_ int *ind = calloc(rows + 1, sizeof(int));
+	_cleanup_free_ double *val = calloc(rows + 1, sizeof(double));
+	_cleanup_free_ struct keyed *order = NULL;
+	double z = 0;
+	unsigned n_opts = 0, most = 1;
+
+	if (!y || !d || !ind || !val)
+		return -ENOMEM;
+	if (!h->cfg_only || qg <= 0 || !h->int_row)
+		return 0;
+	for (int r = 1; r <= rows; r++) {
+		int type = glp_get_row_type(P, r);
+
+		if (type != GLP_FX && type != GLP_UP)
+			return 0;
+		y[r] = glp_get_row_dual(P, r);
+		if (type == GLP_UP && y[r] < 0)
+			y[r] = 0;
+		z += y[r] * glp_get_row_ub(P, r);
+	}
+	for (int c = 1; c <= cols; c++) {
+		int len;
+
+		if (h->lp->kind[c] != 4 && h->lp->kind[c] != 5)
+			return 0; /* a unit outside the configurations */
+		d[c] = glp_get_obj_coef(P, c);
+		len = glp_get_mat_col(P, c, ind, val);
+		for (int k = 1; k <= len; k++)
+			d[c] -= val[k] * y[ind[k]];
+	}
+
+	h->ccount = calloc((size_t)(n_cfg ? n_cfg : 1) * h->npu, sizeof(long long));
+	if (!h->ccount)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct podcfg *pc = &h->pcs[i];
+
+		for (unsigned k = pc->first; h->cfg_pod[i] && k < pc->first + pc->n; k++)
+			for (unsigned u = 0; u < pc->un; u++)
+				if (h->cfgs[k].upu[u] != HP_PLAN_HOST)
+					h->ccount[(size_t)k * h->npu + h->cfgs[k].upu[u]] +=
+						ucpu[pc->ufirst + u];
+	}
+	g->n_rows = h->npu - 1;
+	for (unsigned dd = 1; dd < h->npu; dd++) {
+		g->b[dd] = glp_get_row_ub(P, cpu_row[dd]);
+		g->q[dd] = (double)qg * 1e-3 / p->pu[dd].speed;
+		g->tol[dd] = 1e-7 * fmax(1.0, g->b[dd]); /* as hp_plan_evaluate grants */
+		h->cap[3 * dd] = g->b[dd] + g->tol[dd] - 1e-12 * fmax(1.0, g->b[dd]);
+		g->y[dd] = y[cpu_row[dd]];
+	}
+	g->n_pods = p->n_pods;
+	g->first = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+	g->n = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct podcfg *pc = &h->pcs[i];
+
+		if (h->cfg_pod[i] && pc->n > most)
+			most = pc->n;
+		if (h->cfg_pod[i])
+			n_opts += pc->n;
+	}
+	g->opts = calloc(n_opts ? n_opts : 1, sizeof(*g->opts));
+	h->grp_cfg = calloc(n_opts ? n_opts : 1, sizeof(unsigned));
+	h->grp_best = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+	order = calloc(most, sizeof(*order));
+	if (!g->first || !g->n || !g->opts || !h->grp_cfg || !h->grp_best || !order)
+		return -ENOMEM;
+	n_opts = 0;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct podcfg *pc = &h->pcs[i];
+		double vmax = -HUGE_VAL;
+		unsigned m = 0;
+
+		g->first[i] = n_opts;
+		if (!h->cfg_pod[i])
+			continue;
+		for (unsigned k = pc->first; k < pc->first + pc->n; k++) {
+			const struct cfg *c = &h->cfgs[k];
+			double v;
+
+			if (!c->col)
+				continue;
+			v = d[c->col];
+			for (unsigned dd = 1; dd < h->npu; dd++)
+				v += d[h->int_col[dd]] * (double)h->ccount[(size_t)k * h->npu + dd];
+			order[m].key = v;
+			order[m++].m = k;
+			vmax = fmax(vmax, v);
+		}
+		for (unsigned j = 0; j < m; j++)
+			order[j].key = vmax - order[j].key;
+		qsort(order, m, sizeof(*order), cmp_loss);
+		for (unsigned j = 0; j < m; j++) {
+			struct hp_group_opt *o = &g->opts[n_opts];
+
+			o->loss = order[j].key;
+			for (unsigned dd = 1; dd < h->npu; dd++)
+				o->f[dd] = cfg_fine(h, order[j].m, dd);
+			h->grp_cfg[n_opts++] = order[j].m;
+		}
+		g->n[i] = m;
+		if (m)
+			z += vmax;
+	}
+	g->n_opts = n_opts;
+	h->grp_z = z;
+	return 0;
+}
+
+/* Does moving from configuration a to b change nothing but DPU d's step count? */
+static bool cfg_moves_only(const struct heur *h, unsigned a, unsigned b, unsigned d)
+{
+	for (unsigned e = 1; e < h->npu; e++)
+		if (e != d && h->ccount[(size_t)b * h->npu + e] != h->ccount[(size_t)a * h->npu + e])
+			return false;
+	return cfg_same_fine(h, a, b);
+}
+
+/*
+ * Bring DPU d to exactly the most millicore steps its crossing costs leave
+ * room for, using only moves that change nothing but its step count (not
+ * the crossing costs, not another DPU). Far from the target, whole moves
+ * first; then dynamic programming over the change within FILL_W steps either
+ * way, at most one move per pod, best gain. The pods that can only add come
+ * first, so that a move taking up to 2 FILL_W away can follow them.
+ */
+static bool heur_exact(struct heur *h, unsigned d)
+{
+	const struct hp_plan_problem *p = h->p;
+	const unsigned S = 2 * FILL_W + 1;
+	double *dp = h->fill_dp, *nd = h->fill_dp + S, f = 0;
+	long long n = 0, target;
+	unsigned row = 0;
+	int j;
+
+	for (unsigned i = 0; i < p->n_pods; i++)
+		if (h->choice[i] >= 0) {
+			f += cfg_fine(h, (unsigned)h->choice[i], d);
+			n += h->ccount[(size_t)h->choice[i] * h->npu + d];
+		}
+	target = (long long)floor((h->cap[3 * d] - f) / h->grp.q[d]);
+	if (target < 0)
+		return false;
+	for (unsigned m = 0; m < h->n_moves && llabs(target - n) > FILL_W / 2; m++) {
+		unsigned a = (unsigned)h->choice[h->moves[m].pod], b = (unsigned)h->moves[m].to;
+		long long dl = h->ccount[(size_t)b * h->npu + d] - h->ccount[(size_t)a * h->npu + d];
+
+		if (!dl || (dl > 0) != (target > n) || llabs(dl) > llabs(target - n) - FILL_W / 4 ||
+		    !cfg_moves_only(h, a, b, d))
+			continue;
+		heur_apply(h, h->moves[m].pod, h->moves[m].to);
+		n += dl;
+	}
+	if (llabs(target - n) > FILL_W)
+		return false;
+	if (target == n)
+		return true;
+	for (unsigned k = 0; k < S; k++)
+		dp[k] = -INFINITY;
+	dp[FILL_W] = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned m = 0; m < h->n_moves;) {
+			unsigned pod = h->moves[m].pod, first = m, a = (unsigned)h->choice[pod];
+			int *pick = h->fill_pick + (size_t)row * S;
+			bool any = false, down = false;
+
+			for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
+				unsigned b = (unsigned)h->moves[m].to;
+				long long dl = h->ccount[(size_t)b * h->npu + d] -
+					       h->ccount[(size_t)a * h->npu + d];
+
+				h->fill_delta[m] = INT32_MAX;
+				if (!dl || llabs(dl) > 2 * FILL_W || !cfg_moves_only(h, a, b, d))
+					continue;
+				h->fill_delta[m] = (int)dl;
+				any = true;
+				down |= dl < 0;
+			}
+			if (!any || down != (pass == 1))
+				continue;
+			memcpy(nd, dp, S * sizeof(double));
+			memset(pick, 0, S * sizeof(int));
+			for (unsigned k = first; k < m; k++) {
+				int dl = h->fill_delta[k];
+				double g = h->cfgs[h->moves[k].to].gain - h->cfgs[a].gain;
+
+				if (dl == INT32_MAX)
+					continue;
+				for (int i = dl < 0 ? -dl : 0; i < (int)S && i + dl < (int)S; i++) {
+					if (dp[i] == -INFINITY || dp[i] + g <= nd[i + dl])
+						continue;
+					nd[i + dl] = dp[i] + g;
+					pick[i + dl] = (int)k + 1;
+				}
+			}
+			memcpy(dp, nd, S * sizeof(double));
+			h->fill_row[row++] = first;
+		}
+	}
+	j = FILL_W + (int)(target - n);
+	if (dp[j] == -INFINITY)
+		return false;
+	for (unsigned k = row; k-- > 0;) {
+		int m = h->fill_pick[(size_t)k * S + j];
+
+		if (!m)
+			continue;
+		m--;
+		j -= h->fill_delta[m];
+		heur_apply(h, h->moves[m].pod, h->moves[m].to);
+	}
+	return true;
+}
+
+/*
+ * Realise the group bound's choice (best: an option per pod): from the
+ * incumbent, each pod whose crossing costs on the DPUs differ from its
+ * chosen option takes that option, then every DPU is filled to exactly the
+ * millicore steps left (heur_exact).
+ */
+static bool heur_group(struct heur *h, glp_tree *tree, const unsigned *best, double limit)
+{
+	const struct hp_plan_problem *p = h->p;
+	glp_prob *P = glp_ios_get_prob(tree);
+	_cleanup_free_ int *choice = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int));
+
+	if (!choice || !h->fill_pick)
+		return false;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct podcfg *pc = &h->pcs[i];
+
+		choice[i] = -1;
+		for (unsigned k = pc->first; h->cfg_pod[i] && k < pc->first + pc->n; k++)
+			if (h->cfgs[k].col && glp_mip_col_val(P, h->cfgs[k].col) > 0.5)
+				choice[i] = (int)k;
+		if (h->grp.n[i]) {
+			unsigned want = h->grp_cfg[best[i]], at = (unsigned)choice[i];
+			long long moved = LLONG_MAX;
+
+			if (choice[i] >= 0 && cfg_same_fine(h, at, want))
+				continue;
+			/* Of the options loading the DPUs as chosen, the nearest to the incumbent's. */
+			for (unsigned o = h->grp.first[i]; o < h->grp.first[i] + h->grp.n[i]; o++) {
+				unsigned k = h->grp_cfg[o];
+				long long dist = 0;
+
+				if (h->grp.opts[o].loss >= limit)
+					break;
+				if (!cfg_same_fine(h, k, want))
+					continue;
+				for (unsigned d = 1; choice[i] >= 0 && d < h->npu; d++)
+					dist += llabs(h->ccount[(size_t)k * h->npu + d] -
+						      h->ccount[(size_t)at * h->npu + d]);
+				if (dist < moved) {
+					moved = dist;
+					choice[i] = (int)k;
+				}
+			}
+		}
+	}
+	heur_set(h, choice);
+	for (unsigned d = 1; d < h->npu; d++)
+		if (!heur_exact(h, d))
+			return false;
+	return heur_fits(h, h->use) && heur_submit(h, tree);
+}
+
+/*
+ * Run the group bound against a better incumbent; when nothing below it is
+ * possible, the incumbent is optimal and the search can stop.
+ */
+static void group_check(struct heur *h, glp_tree *tree)
+{
+	glp_prob *P = glp_ios_get_prob(tree);
+	double inc, gap, m;
+
+	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS)
+		return;
+	inc = glp_mip_obj_val(P);
+	if (inc <= h->grp_inc)
+		return;
+	h->grp_inc = inc;
+	/* An incumbent within rounding (1e-9 relative) of the bound is optimal. */
+	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
+	if (gap <= 0)
+		return; /* GLPK's own bound closes it */
+	m = hp_group_min(&h->grp, gap, GROUP_LEAVES, h->grp_best);
+	if (m < 0)
+		return;
+	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+	if (m >= gap) {
+		h->grp_proven = true;
+		glp_ios_terminate(tree);
+		return;
+	}
+	/* Something below: try to build it; a better incumbent runs the check again. */
+	if (h->grp_tries++ < GROUP_TRIES && heur_group(h, tree, h->grp_best, gap))
+		group_check(h, tree);
+}
+
 static void milp_callback(glp_tree *tree, void *info)
 {
 	struct heur *h = info;
@@ -1143,6 +1523,9 @@ static void milp_callback(glp_tree *tree, void *info)
 	/* The bound only falls as the search goes on: what is reported on a time limit. */
 	if (best)
 		h->best_bound = fmin(h->best_bound, glp_ios_node_bound(tree, best));
+	group_check(h, tree);
+	if (h->grp_proven)
+		return;
 
 	/*
 	 * One DPU: branch on its millicore count first. With several, GLPK's own
@@ -1478,6 +1861,9 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
+	heur.grp_bound = HUGE_VAL;
+	if ((r = group_build(&heur, cpu_row, ucpu, qg, ncfg)) < 0)
+		goto out;
 
 	glp_init_iocp(&iocp);
 	iocp.msg_lev = GLP_MSG_OFF;
@@ -1509,13 +1895,13 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		goto out;
 	}
 	/* GLP_OPT with a gap accepted is "optimal within the gap", not proven. */
-	res->optimal = status == GLP_OPT && ret == 0 && p->params.mip_gap == 0;
+	res->optimal = (status == GLP_OPT && ret == 0 && p->params.mip_gap == 0) || heur.grp_proven;
 	if (status == GLP_OPT && ret == 0 && !res->optimal)
 		res->status = "optimal within the accepted gap";
 	if (res->optimal)
 		res->bound = glp_mip_obj_val(lp.prob);
 	else
-		res->bound = fmax(heur.best_bound, glp_mip_obj_val(lp.prob));
+		res->bound = fmax(fmin(heur.best_bound, heur.grp_bound), glp_mip_obj_val(lp.prob));
 	for (unsigned u = 0; u < s->n; u++) {
 		upu[u] = HP_PLAN_HOST;
 		for (unsigned d = 1; d < npu; d++)
@@ -1543,6 +1929,12 @@ out:
 	free(heur.fill_delta);
 	free(heur.fill_save);
 	free(heur.fill_row);
+	free(heur.grp.first);
+	free(heur.grp.n);
+	free(heur.grp.opts);
+	free(heur.grp_cfg);
+	free(heur.grp_best);
+	free(heur.ccount);
 	glp_delete_prob(lp.prob);
 	free(lp.ia);
 	free(lp.ja);
