@@ -15,6 +15,9 @@ static bool same(double a, double b)
 	return fabs(a - b) <= 1e-9 * fmax(1.0, fabs(a));
 }
 
+/* How the exact solver's answers were proven: branch and bound, group bound, packing bound. */
+static unsigned proofs[3];
+
 static void compare(const struct hp_plan_gen *g, uint64_t seed, unsigned *matched,
 		    unsigned *infeasible)
 {
@@ -40,6 +43,10 @@ static void compare(const struct hp_plan_gen *g, uint64_t seed, unsigned *matche
 		      "seed %llu (%u containers, %u DPUs): milp %.12f exhaustive %.12f",
 		      (unsigned long long)seed, p.n_ctr, p.n_pus - 1, milp.objective, exh.objective);
 		*matched += same(milp.objective, exh.objective);
+		if (milp.proof)
+			proofs[!strcmp(milp.proof, "group bound")	? 1
+			       : !strcmp(milp.proof, "packing bound") ? 2
+								      : 0]++;
 		if (rg == 0)
 			CHECKF(gr.objective <= milp.objective + 1e-9,
 			      "seed %llu: greedy %.12f beats milp %.12f", (unsigned long long)seed,
@@ -79,6 +86,33 @@ static void test_exhaustive(void)
 }
 
 /*
+ * The benchmark's families (the DPUs sized to the movable demand, pins,
+ * budgets) on two and three DPUs, small enough for exhaustive search: here
+ * the group and packing bounds, not branch and bound, prove most answers, so
+ * this is where a wrong bound would show as an objective below the optimum.
+ */
+static void test_packing(void)
+{
+	unsigned matched = 0, infeasible = 0, total = 0;
+
+	memset(proofs, 0, sizeof(proofs));
+	for (unsigned i = 0; i < 240; i++) {
+		struct hp_plan_gen g = { .dpus = 2 + i % 2, .move_apps = true,
+					 .restrictions = i % 4 != 0, .latency = i % 3 != 0,
+					 .tightness = 0.3 + (i % 5) * 0.1, .feasible = true };
+
+		g.containers = (g.dpus == 2 ? 6 : 5) + (i / 2) % (g.dpus == 2 ? 6 : 5);
+		compare(&g, 9000 + i, &matched, &infeasible);
+		total++;
+	}
+	printf("packing: %u/%u instances matched exactly (%u infeasible in both); proven by branch "
+	       "and bound %u, group bound %u, packing bound %u\n",
+	       matched, total, infeasible, proofs[0], proofs[1], proofs[2]);
+	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	CHECKF(proofs[2] > 0, "the packing bound was not exercised");
+}
+
+/*
  * The issue's size: 2000 containers on a node with one DPU, the benchmark's
  * instances (bench plan, the same seeds). Proven optimal is what is asserted;
  * the time limit is generous so that a loaded machine cannot fail the test,
@@ -86,8 +120,9 @@ static void test_exhaustive(void)
  */
 static void test_large(void)
 {
-	for (unsigned i = 0; i < 3; i++) {
-		struct hp_plan_gen g = { .containers = 2000, .dpus = 1, .move_apps = true,
+	for (unsigned i = 0; i < 6; i++) {
+		unsigned dpus = i < 3 ? 1 : i < 5 ? 2 : 3, seed = i < 3 ? i : i - (i < 5 ? 3 : 5);
+		struct hp_plan_gen g = { .containers = 2000, .dpus = dpus, .move_apps = true,
 					 .restrictions = true, .latency = true, .tightness = 0.4,
 					 .feasible = true };
 		struct hp_plan_problem p;
@@ -95,23 +130,24 @@ static void test_large(void)
 		struct hp_error err = { "" };
 		int rm, rg;
 
-		if (hp_plan_generate(&p, &g, 7919ull * g.containers + i) < 0) {
+		if (hp_plan_generate(&p, &g, 7919ull * g.containers + seed) < 0) {
 			CHECKF(0, "generate failed");
 			return;
 		}
 		p.params.time_limit_s = 60;
 		rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
-		CHECKF(rm == 0, "2000 containers, seed %u: %s", i, err.msg);
+		CHECKF(rm == 0, "2000 containers, %u DPUs, seed %u: %s", dpus, seed, err.msg);
 		rg = hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err);
 		if (rm == 0) {
-			printf("large: %u containers, %u pods: %s, objective %.6f, %.0f ms "
-			       "(greedy %.6f)\n",
-			       p.n_ctr, p.n_pods, milp.status, milp.objective, milp.solve_ms,
+			printf("large: %u containers, %u pods, %u DPU%s: %s by %s, objective %.6f, "
+			       "%.0f ms (greedy %.6f)\n",
+			       p.n_ctr, p.n_pods, dpus, dpus > 1 ? "s" : "", milp.status,
+			       milp.proof ? milp.proof : "-", milp.objective, milp.solve_ms,
 			       rg == 0 ? gr.objective : NAN);
-			CHECKF(milp.optimal, "2000 containers, seed %u: not proven optimal in 60 s "
-			       "(%.6f, bound %.6f)", i, milp.objective, milp.bound);
+			CHECKF(milp.optimal, "2000 containers, %u DPUs, seed %u: not proven optimal in "
+			       "60 s (%.6f, bound %.6f)", dpus, seed, milp.objective, milp.bound);
 			CHECKF(rg != 0 || gr.objective <= milp.objective + 1e-9,
-			       "seed %u: greedy %.9f beats milp %.9f", i, gr.objective,
+			       "seed %u: greedy %.9f beats milp %.9f", seed, gr.objective,
 			       milp.objective);
 		}
 		hp_plan_result_free(&milp);
@@ -204,6 +240,7 @@ int main(void)
 {
 	test_evaluate();
 	test_exhaustive();
+	test_packing();
 	test_bound();
 	test_large();
 	hp_plan_solver_cleanup();

@@ -8,27 +8,30 @@
 #define HP_PLAN_GROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "plan/plan.h"
 
 /*
  * One choice of a pod: how far its LP reduced value is below the pod's best
- * (loss >= 0), and the part of its load on each DPU CPU row that is not a
- * whole number of grid steps (crossing costs), in the row's units.
+ * (loss >= 0), and its load on each DPU CPU row: m whole grid steps plus f
+ * (crossing costs), in the row's units.
  */
 struct hp_group_opt {
 	double loss;
+	long long m[HP_PLAN_MAX_PUS];
 	double f[HP_PLAN_MAX_PUS];
 };
 
 struct hp_group {
-	unsigned n_rows;               /* DPU CPU rows, indexed 1..n_rows */
-	double b[HP_PLAN_MAX_PUS];     /* capacity */
-	double q[HP_PLAN_MAX_PUS];     /* grid step of the rest of the load (> 0) */
-	double tol[HP_PLAN_MAX_PUS];   /* how far a placement may exceed b */
-	double y[HP_PLAN_MAX_PUS];     /* the row's dual value (>= 0) */
+	unsigned n_rows;	     /* DPU CPU rows, indexed 1..n_rows */
+	double b[HP_PLAN_MAX_PUS];   /* capacity */
+	double q[HP_PLAN_MAX_PUS];   /* grid step of the rest of the load (> 0) */
+	double tol[HP_PLAN_MAX_PUS]; /* how far a placement may exceed b */
+	double y[HP_PLAN_MAX_PUS];   /* the row's dual value (>= 0) */
 	unsigned n_pods;
-	unsigned *first, *n;           /* each pod's options in opts[], by ascending loss */
+	unsigned *first, *n; /* each pod's options in opts[], by ascending loss */
 	struct hp_group_opt *opts;
 	unsigned n_opts;
 };
@@ -40,12 +43,67 @@ struct hp_group {
  *   min  sum_i loss(k_i) + sum_r y_r rho_r,
  *   rho_r = ((b_r + tol_r - sum_i f_r(k_i)) mod q_r) - tol_r
  *
- * searched only below limit. Returns the minimum, or limit when every choice
- * costs at least that; a negative number (-E2BIG) when more than max_leaves
- * choices had to be looked at, -ENOMEM on allocation failure. best (n_pods
- * entries, may be NULL) receives the index into opts[] chosen for each pod.
+ * searched only below limit. Sets *ret to the minimum, or to limit when every
+ * choice costs at least that, and returns 0; -E2BIG when more than
+ * max_leaves choices had to be looked at, -ENOMEM. best (n_pods entries, may
+ * be NULL) receives the index into opts[] chosen for each pod.
  */
-double hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves,
-		    unsigned *best);
+int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, unsigned *best,
+		 double *ret);
+
+/*
+ * The same with the rows' slack exact instead of modulo the grid: the least
+ *
+ *   sum_i loss(k_i) + sum_r y_r (b_r - q_r m_r - f_r),   q_r m_r + f_r <= b_r + tol_r,
+ *
+ * a packing of the pods into the DPUs' CPU, searched depth first below limit
+ * and pruned by what the remaining pods can still add to each row. Meant for
+ * instances with few pods, where whole pods, not millicores, leave the DPUs
+ * short. lower is a known lower bound (hp_group_min's): reaching it ends the
+ * search. Returns as hp_group_min, except that after max_nodes nodes it
+ * returns -E2BIG with *ret and best set to the best choice found so far
+ * (*ret = limit if none).
+ */
+int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long max_nodes,
+		      unsigned *best, double *ret);
+
+/* dst |= src << s, over n words, bits past n words dropped */
+static inline void hp_bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n, long long s)
+{
+	size_t w = (size_t)(s >> 6);
+	unsigned b = (unsigned)(s & 63);
+
+	for (size_t i = n; i-- > w;) {
+		uint64_t v = src[i - w] << b;
+
+		if (b && i - w > 0)
+			v |= src[i - w - 1] >> (64 - b);
+		dst[i] |= v;
+	}
+}
+
+/* The largest set bit at or below x, -1 if none. */
+static inline long long hp_bits_max_le(const uint64_t *bits, size_t n, long long x)
+{
+	long long w;
+	uint64_t v;
+
+	if (x < 0)
+		return -1;
+	w = x >> 6;
+	if ((size_t)w >= n) {
+		w = (long long)n - 1;
+		v = bits[w];
+	} else {
+		v = bits[w] & ((x & 63) == 63 ? ~0ull : (2ull << (x & 63)) - 1);
+	}
+	for (;;) {
+		if (v)
+			return w * 64 + 63 - __builtin_clzll(v);
+		if (--w < 0)
+			return -1;
+		v = bits[w];
+	}
+}
 
 #endif

@@ -149,6 +149,7 @@ struct hp_plan_result {
 	double solve_ms;
 	double bound;            /* best bound known (MILP), = objective when optimal */
 	const char *status;      /* "optimal", "feasible (time limit)", ... */
+	const char *proof;       /* when optimal: "branch and bound", "group bound", ... */
 };
 void hp_plan_result_free(struct hp_plan_result *r);
 

@@ -69,6 +69,8 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 	hp_plan_evaluate(p, r->pu, &ev);
 	json_object_set_new(o, "optimal", json_boolean(r->optimal));
 	json_object_set_new(o, "status", json_string(r->status ? r->status : ""));
+	if (r->optimal && r->proof)
+		json_object_set_new(o, "proof", json_string(r->proof));
 	json_object_set_new(o, "objective", json_real(r->objective));
 	json_object_set_new(o, "host_cores_freed", json_real(r->host_cores_freed));
 	json_object_set_new(o, "bound", json_real(r->bound));
@@ -147,8 +149,9 @@ void hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_
 	hp_plan_evaluate(p, r->pu, &ev);
 	fprintf(f, "\n%u containers in %u pods: %u offloaded, %u stay on the host.\n", p->n_ctr,
 		p->n_pods, moved, stay);
-	fprintf(f, "Host cores freed: %.3f (%s, %.1f ms", r->host_cores_freed,
+	fprintf(f, "Host cores freed: %.3f (%s%s%s, %.1f ms", r->host_cores_freed,
 		r->optimal ? "proven optimal" : r->status ? r->status : "not proven optimal",
+		r->optimal && r->proof ? " by " : "", r->optimal && r->proof ? r->proof : "",
 		r->solve_ms);
 	if (!r->optimal && r->bound > r->objective)
 		fprintf(f, ", bound %.3f", r->bound);

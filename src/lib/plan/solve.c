@@ -37,6 +37,12 @@
  * Branching on n[d] first (n[d] <= floor, n[d] >= ceil) moves the bound to
  * a whole number of millicores in one step; with an incumbent at that bound,
  * both children are pruned at once.
+ *
+ * With several DPUs that is not enough: crossing costs fill the last
+ * fraction of a millicore, and on small instances whole pods leave the DPUs
+ * short. The group and packing bounds (group_build, group_check, group.c)
+ * bound what that costs from the root LP's duals, the heuristics build what
+ * they point at, and an incumbent that reaches them ends the search.
  */
 #include "plan/group.h"
 #include "plan/plan.h"
@@ -576,6 +582,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
 #define GROUP_LEAVES (1ul << 20) /* group bound: choices looked at, at most */
 #define GROUP_TRIES 16          /* its choices the heuristic tries to build */
+#define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
 
 struct keyed {
 	double key;
@@ -615,10 +622,12 @@ struct heur {
 	long long *ccount;        /* per configuration and DPU: its millicore steps */
 	unsigned *grp_best;       /* the group bound's choice, per pod */
 	unsigned grp_tries;
+	unsigned long pack_nodes;
+	double deadline;          /* now_ms() at the time limit */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
 	double grp_bound;         /* the bound it gave */
-	bool grp_proven;          /* it proved the incumbent optimal */
+	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
 };
 
 struct hmove {
@@ -1311,8 +1320,10 @@ static int group_build(struct heur *h, const int *cpu_row, const long long *ucpu
 			struct hp_group_opt *o = &g->opts[n_opts];
 
 			o->loss = order[j].key;
-			for (unsigned dd = 1; dd < h->npu; dd++)
+			for (unsigned dd = 1; dd < h->npu; dd++) {
+				o->m[dd] = h->ccount[(size_t)order[j].m * h->npu + dd];
 				o->f[dd] = cfg_fine(h, order[j].m, dd);
+			}
 			h->grp_cfg[n_opts++] = order[j].m;
 		}
 		g->n[i] = m;
@@ -1483,15 +1494,171 @@ static bool heur_group(struct heur *h, glp_tree *tree, const unsigned *best, dou
 }
 
 /*
+ * Realise the group bound's choice by packing the DPUs one after another:
+ * each pod keeps the crossing costs and loss of its chosen option, and may
+ * take any option that has them. For DPU 1, a subset sum over the pods
+ * (bitsets, one layer per pod) says whether its exact millicore target can
+ * be met, and a random walk back through the layers picks one way; DPU 2
+ * then packs from the options left, and so on. A failure further on starts
+ * over with another random way, FILL_TRIES times.
+ */
+#define FILL_TRIES 64
+#define FILL_MAX_WORDS (8ul << 20) /* 64 MiB of layers at most */
+
+static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best)
+{
+	const struct hp_plan_problem *p = h->p;
+	const struct hp_group *g = &h->grp;
+	unsigned np = p->n_pods ? p->n_pods : 1;
+	_cleanup_free_ unsigned *ok = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
+	_cleanup_free_ unsigned *okn = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *first = calloc(np, sizeof(unsigned));
+	_cleanup_free_ long long *pick = calloc((size_t)np * HP_PLAN_MAX_PUS, sizeof(long long));
+	_cleanup_free_ int *choice = calloc(np, sizeof(int));
+	_cleanup_free_ uint64_t *layers = NULL;
+	long long target[HP_PLAN_MAX_PUS];
+	size_t words = 0;
+	unsigned n_ok = 0;
+
+	if (!ok || !okn || !first || !pick || !choice)
+		return false;
+	/* Each pod's options: the chosen one's crossing costs, no more loss. */
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		double f = 0;
+
+		for (unsigned i = 0; i < p->n_pods; i++)
+			if (g->n[i])
+				f += g->opts[best[i]].f[r];
+		target[r] = (long long)floor((h->cap[3 * r] - f) / g->q[r]);
+		if (target[r] < 0)
+			return false;
+		if ((size_t)target[r] / 64 + 1 > words)
+			words = (size_t)target[r] / 64 + 1;
+	}
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct hp_group_opt *want = &g->opts[best[i]];
+
+		first[i] = n_ok;
+		for (unsigned o = g->first[i]; g->n[i] && o < g->first[i] + g->n[i]; o++) {
+			bool same = g->opts[o].loss <= want->loss + 1e-12;
+
+			for (unsigned r = 1; r <= g->n_rows && same; r++)
+				same = fabs(g->opts[o].f[r] - want->f[r]) <= 1e-12 * (1 + fabs(want->f[r]));
+			if (same)
+				ok[n_ok++] = o;
+		}
+		okn[i] = n_ok - first[i];
+	}
+	if ((size_t)(p->n_pods + 1) * words > FILL_MAX_WORDS)
+		return false;
+	layers = calloc((size_t)(p->n_pods + 1) * words, sizeof(uint64_t));
+	if (!layers)
+		return false;
+	for (unsigned t = 0; t < FILL_TRIES && now_ms() < h->deadline; t++) {
+		bool done = true;
+
+		for (unsigned r = 1; r <= g->n_rows && done; r++) {
+			size_t w = (size_t)target[r] / 64 + 1;
+			long long need = target[r];
+
+			/* layer i + 1: the sums the first i + 1 pods can reach on row r */
+			memset(layers, 0, w * sizeof(uint64_t));
+			layers[0] = 1;
+			for (unsigned i = 0; i < p->n_pods; i++) {
+				uint64_t *cur = layers + (size_t)(i + 1) * w;
+
+				memset(cur, 0, w * sizeof(uint64_t));
+				if (!okn[i]) {
+					memcpy(cur, cur - w, w * sizeof(uint64_t));
+					continue;
+				}
+				for (unsigned j = 0; j < okn[i]; j++) {
+					const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
+					bool fits = true;
+
+					for (unsigned e = 1; e < r && fits; e++)
+						fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
+					if (fits && o->m[r] <= target[r])
+						hp_bits_or_shift(cur, cur - w, w, o->m[r]);
+				}
+			}
+			if (!(layers[(size_t)p->n_pods * w + need / 64] >> (need % 64) & 1)) {
+				if (r == 1)
+					return false; /* the same every time */
+				done = false;
+				break;
+			}
+			/* A random way back. */
+			for (unsigned i = p->n_pods; i-- > 0;) {
+				const uint64_t *prev = layers + (size_t)i * w;
+				long long cand[CFG_MAX];
+				unsigned nc = 0;
+
+				for (unsigned j = 0; j < okn[i]; j++) {
+					const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
+					long long rest = need - o->m[r];
+					bool fits = rest >= 0;
+
+					for (unsigned e = 1; e < r && fits; e++)
+						fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
+					if (fits && (prev[rest / 64] >> (rest % 64) & 1))
+						cand[nc++] = o->m[r];
+				}
+				if (!okn[i])
+					continue;
+				if (!nc)
+					return false; /* cannot happen: the layer said it was reachable */
+				pick[(size_t)i * HP_PLAN_MAX_PUS + r] = cand[heur_rand(&h->rng) % nc];
+				need -= pick[(size_t)i * HP_PLAN_MAX_PUS + r];
+			}
+		}
+		if (!done)
+			continue;
+		for (unsigned i = 0; i < p->n_pods; i++) {
+			choice[i] = -1;
+			for (unsigned j = 0; j < okn[i] && choice[i] < 0; j++) {
+				const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
+				bool fits = true;
+
+				for (unsigned e = 1; e <= g->n_rows && fits; e++)
+					fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
+				if (fits)
+					choice[i] = (int)h->grp_cfg[ok[first[i] + j]];
+			}
+		}
+		heur_set(h, choice);
+		if (heur_fits(h, h->use))
+			return heur_submit(h, tree);
+	}
+	return false;
+}
+
+/* The packing bound's choice (best: an option per pod), as it is. */
+static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
+{
+	const struct hp_plan_problem *p = h->p;
+	_cleanup_free_ int *choice = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int));
+
+	if (!choice)
+		return false;
+	for (unsigned i = 0; i < p->n_pods; i++)
+		choice[i] = h->grp.n[i] ? (int)h->grp_cfg[best[i]] : -1;
+	heur_set(h, choice);
+	return heur_fits(h, h->use) && heur_submit(h, tree);
+}
+
+/*
  * Run the group bound against a better incumbent; when nothing below it is
  * possible, the incumbent is optimal and the search can stop.
  */
 static void group_check(struct heur *h, glp_tree *tree)
 {
 	glp_prob *P = glp_ios_get_prob(tree);
-	double inc, gap, m;
+	double inc, gap, m, lower;
+	int r;
 
-	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS)
+	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS ||
+	    now_ms() >= h->deadline)
 		return;
 	inc = glp_mip_obj_val(P);
 	if (inc <= h->grp_inc)
@@ -1501,18 +1668,38 @@ static void group_check(struct heur *h, glp_tree *tree)
 	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
-	m = hp_group_min(&h->grp, gap, GROUP_LEAVES, h->grp_best);
-	if (m < 0)
+	if (hp_group_min(&h->grp, gap, GROUP_LEAVES, h->grp_best, &m) < 0)
 		return;
 	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
 	if (m >= gap) {
-		h->grp_proven = true;
+		h->grp_proven = "group bound";
 		glp_ios_terminate(tree);
 		return;
 	}
 	/* Something below: try to build it; a better incumbent runs the check again. */
-	if (h->grp_tries++ < GROUP_TRIES && heur_group(h, tree, h->grp_best, gap))
+	if (h->grp_tries++ < GROUP_TRIES &&
+	    (heur_pack_exact(h, tree, h->grp_best) || heur_group(h, tree, h->grp_best, gap))) {
 		group_check(h, tree);
+		return;
+	}
+	/* Few pods: whole pods, not millicores, may leave the DPUs short. */
+	if (h->pack_nodes >= PACK_NODES_TOTAL || now_ms() >= h->deadline)
+		return;
+	lower = m;
+	r = hp_group_pack_min(&h->grp, gap, lower, PACK_NODES_TOTAL - h->pack_nodes, h->grp_best,
+			      &m);
+	if (r == -E2BIG)
+		h->pack_nodes = PACK_NODES_TOTAL; /* keep what it found, search no more */
+	else if (r < 0)
+		return;
+	else
+		h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+	if (r == 0 && m >= gap) {
+		h->grp_proven = "packing bound";
+		glp_ios_terminate(tree);
+	} else if (m < gap && heur_pack(h, tree, h->grp_best)) {
+		group_check(h, tree);
+	}
 }
 
 static void milp_callback(glp_tree *tree, void *info)
@@ -1598,6 +1785,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		for (unsigned u = 0; u < s->n; u++)
 			upu[u] = HP_PLAN_HOST;
 		res->optimal = true;
+		res->proof = "nothing may move";
 		return 0;
 	}
 
@@ -1861,6 +2049,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
+	heur.deadline = now_ms() + p->params.time_limit_s * 1e3;
 	heur.grp_bound = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, ucpu, qg, ncfg)) < 0)
 		goto out;
@@ -1896,6 +2085,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	/* GLP_OPT with a gap accepted is "optimal within the gap", not proven. */
 	res->optimal = (status == GLP_OPT && ret == 0 && p->params.mip_gap == 0) || heur.grp_proven;
+	if (res->optimal)
+		res->proof = heur.grp_proven ? heur.grp_proven : "branch and bound";
 	if (status == GLP_OPT && ret == 0 && !res->optimal)
 		res->status = "optimal within the accepted gap";
 	if (res->optimal)
@@ -1989,6 +2180,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	case HP_PLAN_EXHAUSTIVE:
 		r = solve_exhaustive(p, &s, upu, err);
 		res.optimal = r >= 0;
+		res.proof = "exhaustive search";
 		break;
 	case HP_PLAN_MILP:
 		/* The greedy answer seeds branch and bound with an incumbent. */

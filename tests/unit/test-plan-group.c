@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The group and packing bounds' searches (src/lib/plan/group.c) against
+ * enumerating every choice, on random small problems: the same minimum below
+ * the limit, a choice that attains it, and the group bound never above the
+ * packing bound (its slack is the packing's, modulo the grid), which is what
+ * makes the group bound valid wherever the packing bound is (test-plan-solver
+ * checks the packing bound against exhaustive search of whole placements).
+ */
+#include "check.h"
+#include "plan/group.h"
+#include "util/util.h"
+
+#include <math.h>
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double unit(uint64_t *s)
+{
+	return (double)(rnd(s) >> 11) / 9007199254740992.0;
+}
+
+/* Both objectives of one choice (pick: an option per pod); pack is INFINITY if it does not fit. */
+static void value(const struct hp_group *g, const unsigned *pick, double *grp, double *pack)
+{
+	double loss = 0, m[HP_PLAN_MAX_PUS] = {0}, f[HP_PLAN_MAX_PUS] = {0};
+
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		const struct hp_group_opt *o = &g->opts[pick[i]];
+
+		loss += o->loss;
+		for (unsigned r = 1; r <= g->n_rows; r++) {
+			m[r] += (double)o->m[r];
+			f[r] += o->f[r];
+		}
+	}
+	*grp = *pack = loss;
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		double rho = fmod(g->b[r] + g->tol[r] - f[r], g->q[r]);
+		double load = m[r] * g->q[r] + f[r];
+
+		if (rho < 0)
+			rho += g->q[r];
+		*grp += g->y[r] * (rho - g->tol[r]);
+		if (load > g->b[r] + g->tol[r])
+			*pack = INFINITY;
+		else
+			*pack += g->y[r] * (g->b[r] - load);
+	}
+}
+
+static bool close_to(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * (1 + fabs(b));
+}
+
+static void one(uint64_t seed, unsigned *below)
+{
+	uint64_t s = seed;
+	struct hp_group g = {.n_rows = 1 + rnd(&s) % 3, .n_pods = 1 + rnd(&s) % 6};
+	unsigned first[6], n[6], pick[6] = {0}, best[6];
+	struct hp_group_opt opts[6 * 4];
+	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
+	int r;
+
+	for (unsigned q = 1; q <= g.n_rows; q++) {
+		g.q[q] = 1.0 / (2 + rnd(&s) % 8);
+		g.b[q] = 1 + 6 * unit(&s);
+		g.tol[q] = 1e-7 * fmax(1.0, g.b[q]);
+		g.y[q] = rnd(&s) % 5 ? 0.1 + 2 * unit(&s) : 0;
+	}
+	g.first = first;
+	g.n = n;
+	g.opts = opts;
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		first[i] = g.n_opts;
+		n[i] = 1 + rnd(&s) % 4;
+		for (unsigned k = 0; k < n[i]; k++) {
+			struct hp_group_opt *o = &opts[g.n_opts++];
+
+			memset(o, 0, sizeof(*o));
+			/* ascending loss, the first 0, ties likely */
+			o->loss = k == 0 ? 0 : o[-1].loss + (rnd(&s) % 3 ? 0.05 * unit(&s) : 0);
+			for (unsigned q = 1; q <= g.n_rows; q++) {
+				o->m[q] = (long long)(rnd(&s) % 6);
+				o->f[q] = rnd(&s) % 3 ? 0 : 0.3 * unit(&s);
+			}
+		}
+	}
+	/* every choice */
+	for (;;) {
+		unsigned i;
+		double vg, vp;
+
+		for (i = 0; i < g.n_pods; i++)
+			best[i] = first[i] + pick[i];
+		value(&g, best, &vg, &vp);
+		min_grp = fmin(min_grp, vg);
+		min_pack = fmin(min_pack, vp);
+		for (i = 0; i < g.n_pods && ++pick[i] == n[i]; i++)
+			pick[i] = 0;
+		if (i == g.n_pods)
+			break;
+	}
+	CHECKF(min_grp <= min_pack + 1e-9, "seed %llu: group %.12f above packing %.12f",
+	       (unsigned long long)seed, min_grp, min_pack);
+	for (unsigned t = 0; t < 3; t++) {
+		limit = t == 0 ? 1e9 : t == 1 ? min_pack + 1e-6 : min_grp + 0.01 * unit(&s);
+		r = hp_group_min(&g, limit, 1ul << 20, best, &got);
+		CHECKF(r == 0, "seed %llu: hp_group_min %d", (unsigned long long)seed, r);
+		if (min_grp < limit) {
+			double vg, vp;
+
+			CHECKF(close_to(got, min_grp), "seed %llu: group %.12f, every choice %.12f",
+			       (unsigned long long)seed, got, min_grp);
+			value(&g, best, &vg, &vp);
+			CHECKF(close_to(vg, got),
+			       "seed %llu: group's choice is worth %.12f, not %.12f",
+			       (unsigned long long)seed, vg, got);
+			(*below)++;
+		} else {
+			CHECKF(got == limit, "seed %llu: group %.12f below the limit %.12f",
+			       (unsigned long long)seed, got, limit);
+		}
+		if (!isfinite(min_pack))
+			continue;
+		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, 1ul << 20, best,
+				      &got);
+		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+		if (min_pack < limit) {
+			double vg, vp;
+
+			CHECKF(close_to(got, min_pack),
+			       "seed %llu: packing %.12f, every choice %.12f",
+			       (unsigned long long)seed, got, min_pack);
+			value(&g, best, &vg, &vp);
+			CHECKF(close_to(vp, got),
+			       "seed %llu: packing's choice is worth %.12f, not %.12f",
+			       (unsigned long long)seed, vp, got);
+		} else {
+			CHECKF(got == limit, "seed %llu: packing %.12f below the limit %.12f",
+			       (unsigned long long)seed, got, limit);
+		}
+	}
+}
+
+int main(void)
+{
+	unsigned below = 0;
+
+	for (uint64_t seed = 1; seed <= 2000; seed++)
+		one(seed, &below);
+	printf("group: 2000 problems, %u searches with a choice below the limit\n", below);
+	CHECK(below > 1000);
+	return check_done("test-plan-group");
+}
