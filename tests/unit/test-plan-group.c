@@ -68,6 +68,7 @@ static void one(uint64_t seed, unsigned *below)
 	unsigned first[6], n[6], pick[6] = {0}, best[6];
 	struct hp_group_opt opts[6 * 4];
 	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
+	unsigned long budget;
 	int r;
 
 	for (unsigned q = 1; q <= g.n_rows; q++) {
@@ -131,7 +132,8 @@ static void one(uint64_t seed, unsigned *below)
 		}
 		if (!isfinite(min_pack))
 			continue;
-		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, 1ul << 20, best,
+		budget = 1ul << 20;
+		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &budget, best,
 				      &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 		if (min_pack < limit) {

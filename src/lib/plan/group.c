@@ -299,7 +299,7 @@ static bool same_load(const struct hp_group *g, const struct hp_group_opt *a,
 	return same_f(g, a, b);
 }
 
-int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long max_nodes,
+int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,
 		      unsigned *best, double *ret)
 {
 	unsigned np = g->n_pods ? g->n_pods : 1;
@@ -315,7 +315,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 			 .v = v,
 			 .best = limit,
 			 .floor = lower + 1e-12,
-			 .max_nodes = max_nodes,
+			 .max_nodes = *budget,
 			 .cur = cur,
 			 .best_choice = bc};
 	size_t used = 0;
@@ -441,6 +441,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 	s.fmin = fmin_t;
 	s.fmax = fmax_t;
 	r = pack_dfs(&s, 0, base_loss, base_m, base_f);
+	*budget -= s.nodes < *budget ? s.nodes : *budget;
 	if (r < 0 && r != -E2BIG)
 		return r;
 	if (best && s.best < limit)

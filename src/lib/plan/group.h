@@ -60,11 +60,12 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
  * and pruned by what the remaining pods can still add to each row. Meant for
  * instances with few pods, where whole pods, not millicores, leave the DPUs
  * short. lower is a known lower bound (hp_group_min's): reaching it ends the
- * search. Returns as hp_group_min, except that after max_nodes nodes it
+ * search. *budget is the most nodes it may visit and is reduced by those it
+ * did. Returns as hp_group_min, except that when the budget runs out it
  * returns -E2BIG with *ret and best set to the best choice found so far
  * (*ret = limit if none).
  */
-int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long max_nodes,
+int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,
 		      unsigned *best, double *ret);
 
 /* dst |= src << s, over n words, bits past n words dropped */

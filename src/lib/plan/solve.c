@@ -622,7 +622,7 @@ struct heur {
 	long long *ccount;        /* per configuration and DPU: its millicore steps */
 	unsigned *grp_best;       /* the group bound's choice, per pod */
 	unsigned grp_tries;
-	unsigned long pack_nodes;
+	unsigned long pack_budget; /* nodes the packing bound may still search */
 	double deadline;          /* now_ms() at the time limit */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
@@ -1683,16 +1683,13 @@ static void group_check(struct heur *h, glp_tree *tree)
 		return;
 	}
 	/* Few pods: whole pods, not millicores, may leave the DPUs short. */
-	if (h->pack_nodes >= PACK_NODES_TOTAL || now_ms() >= h->deadline)
+	if (!h->pack_budget || now_ms() >= h->deadline)
 		return;
 	lower = m;
-	r = hp_group_pack_min(&h->grp, gap, lower, PACK_NODES_TOTAL - h->pack_nodes, h->grp_best,
-			      &m);
-	if (r == -E2BIG)
-		h->pack_nodes = PACK_NODES_TOTAL; /* keep what it found, search no more */
-	else if (r < 0)
+	r = hp_group_pack_min(&h->grp, gap, lower, &h->pack_budget, h->grp_best, &m);
+	if (r < 0 && r != -E2BIG) /* out of budget (-E2BIG), it still gives what it found */
 		return;
-	else
+	if (r == 0)
 		h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
 	if (r == 0 && m >= gap) {
 		h->grp_proven = "packing bound";
@@ -2050,6 +2047,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
 	heur.deadline = now_ms() + p->params.time_limit_s * 1e3;
+	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, ucpu, qg, ncfg)) < 0)
 		goto out;
