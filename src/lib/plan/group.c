@@ -27,8 +27,8 @@ struct search {
 	double floor_res;	     /* the least the rows can add: sum of -y tol */
 };
 
-static bool same_f(const struct hp_group *g, const struct hp_group_opt *a,
-		   const struct hp_group_opt *b)
+bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
+		     const struct hp_group_opt *b)
 {
 	for (unsigned r = 1; r <= g->n_rows; r++)
 		if (fabs(a->f[r] - b->f[r]) > 1e-12 * (1 + fabs(a->f[r])))
@@ -120,7 +120,7 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 			if (g->opts[k].loss >= limit)
 				break;
 			for (unsigned j = 0; j < p->n && !dup; j++)
-				dup = same_f(g, &g->opts[p->opt[j]], &g->opts[k]);
+				dup = hp_group_same_f(g, &g->opts[p->opt[j]], &g->opts[k]);
 			if (!dup)
 				p->opt[p->n++] = k;
 		}
@@ -296,7 +296,7 @@ static bool same_load(const struct hp_group *g, const struct hp_group_opt *a,
 	for (unsigned r = 1; r <= g->n_rows; r++)
 		if (a->m[r] != b->m[r])
 			return false;
-	return same_f(g, a, b);
+	return hp_group_same_f(g, a, b);
 }
 
 int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,

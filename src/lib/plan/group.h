@@ -36,6 +36,10 @@ struct hp_group {
 	unsigned n_opts;
 };
 
+/* Do two options put the same crossing costs on every row (to rounding)? */
+bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
+		     const struct hp_group_opt *b);
+
 /*
  * The least loss of a choice of one option per pod, plus for every row y
  * times its slack, which is at least what the grid leaves:

@@ -615,7 +615,6 @@ struct heur {
 	uint64_t rng;
 	double *fill_dp;          /* heur_fill: two rows of the table */
 	int *fill_pick, *fill_delta, *fill_save;
-	unsigned *fill_row;
 	double best_bound;        /* GLPK's global bound at the last callback */
 	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
 	unsigned *grp_cfg;        /* its options' configurations */
@@ -696,9 +695,7 @@ static int heur_collect_moves(struct heur *h)
 				      sizeof(int));
 		h->fill_delta = calloc(n ? n : 1, sizeof(int));
 		h->fill_save = calloc(p->n_pods ? p->n_pods : 1, sizeof(int));
-		h->fill_row = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
-		if (!h->fill_dp || !h->fill_pick || !h->fill_delta || !h->fill_save ||
-		    !h->fill_row)
+		if (!h->fill_dp || !h->fill_pick || !h->fill_delta || !h->fill_save)
 			return -ENOMEM;
 	}
 	for (unsigned i = 0; i < p->n_pods; i++)
@@ -831,6 +828,51 @@ static bool heur_two(struct heur *h)
 }
 
 /*
+ * The fill tables (heur_fill, heur_exact): dp[j] is the best gain of a change
+ * of j - FILL_W steps. One row adds a pod's moves first..m-1 (fill_delta:
+ * their steps, INT32_MAX for none) at most once; pick records which move.
+ */
+static void fill_add_row(struct heur *h, unsigned first, unsigned m, double from_gain, unsigned row)
+{
+	const unsigned S = 2 * FILL_W + 1;
+	double *dp = h->fill_dp, *nd = h->fill_dp + S;
+	int *pick = h->fill_pick + (size_t)row * S;
+
+	memcpy(nd, dp, S * sizeof(double));
+	memset(pick, 0, S * sizeof(int));
+	for (unsigned k = first; k < m; k++) {
+		int dl = h->fill_delta[k];
+		double g = h->cfgs[h->moves[k].to].gain - from_gain;
+
+		if (dl == INT32_MAX)
+			continue;
+		for (int j = dl < 0 ? -dl : 0; j < (int)S && j + dl < (int)S; j++) {
+			if (dp[j] == -INFINITY || dp[j] + g <= nd[j + dl])
+				continue;
+			nd[j + dl] = dp[j] + g;
+			pick[j + dl] = (int)k + 1;
+		}
+	}
+	memcpy(dp, nd, S * sizeof(double));
+}
+
+/* Apply the moves the rows picked to reach entry j. */
+static void fill_apply(struct heur *h, unsigned rows, unsigned j)
+{
+	const unsigned S = 2 * FILL_W + 1;
+
+	for (unsigned k = rows; k-- > 0;) {
+		int m = h->fill_pick[(size_t)k * S + j];
+
+		if (!m)
+			continue;
+		m--;
+		j -= h->fill_delta[m];
+		heur_apply(h, h->moves[m].pod, h->moves[m].to);
+	}
+}
+
+/*
  * Fill a DPU to the millicore: at most one move per pod, chosen by dynamic
  * programming over the change of the DPU's CPU in steps of one host
  * millicore (rounded up, so that what fits the table fits the DPU) within
@@ -843,7 +885,7 @@ static bool heur_fill(struct heur *h, unsigned d)
 	const struct hp_plan_problem *p = h->p;
 	const unsigned S = 2 * FILL_W + 1, r = 3 * d;
 	double speed = p->pu[d].speed, slack = h->cap[r] - h->use[r], lim_d;
-	double *dp = h->fill_dp, *nd = h->fill_dp + S;
+	double *dp = h->fill_dp;
 	int lim, best_j = -1;
 	unsigned row = 0;
 	double best = 1e-9;
@@ -858,7 +900,6 @@ static bool heur_fill(struct heur *h, unsigned d)
 	for (unsigned m = 0; m < h->n_moves;) {
 		unsigned pod = h->moves[m].pod, first = m;
 		const struct cfg *a = &h->cfgs[h->choice[pod]];
-		int *pick = h->fill_pick + (size_t)row * S;
 		bool any = false;
 
 		for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
@@ -878,23 +919,7 @@ static bool heur_fill(struct heur *h, unsigned d)
 		}
 		if (!any)
 			continue;
-		memcpy(nd, dp, S * sizeof(double));
-		memset(pick, 0, S * sizeof(int));
-		for (unsigned k = first; k < m; k++) {
-			int dl = h->fill_delta[k];
-			double g = h->cfgs[h->moves[k].to].gain - a->gain;
-
-			if (dl == INT32_MAX)
-				continue;
-			for (int j = dl < 0 ? -dl : 0; j < (int)S && j + dl < (int)S; j++) {
-				if (dp[j] == -INFINITY || dp[j] + g <= nd[j + dl])
-					continue;
-				nd[j + dl] = dp[j] + g;
-				pick[j + dl] = (int)k + 1;
-			}
-		}
-		memcpy(dp, nd, S * sizeof(double));
-		h->fill_row[row++] = first;
+		fill_add_row(h, first, m, a->gain, row++);
 	}
 	for (int j = 0; j <= FILL_W + lim; j++)
 		if (dp[j] > best) {
@@ -904,15 +929,7 @@ static bool heur_fill(struct heur *h, unsigned d)
 	if (best_j < 0)
 		return false;
 	memcpy(h->fill_save, h->choice, p->n_pods * sizeof(int));
-	for (unsigned k = row, j = (unsigned)best_j; k-- > 0;) {
-		int m = h->fill_pick[(size_t)k * S + j];
-
-		if (!m)
-			continue;
-		m--;
-		j -= h->fill_delta[m];
-		heur_apply(h, h->moves[m].pod, h->moves[m].to);
-	}
+	fill_apply(h, row, (unsigned)best_j);
 	if (!heur_fits(h, h->use)) {
 		heur_set(h, h->fill_save);
 		return false;
@@ -1214,8 +1231,7 @@ static int cmp_loss(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static int group_build(struct heur *h, const int *cpu_row, const long long *ucpu, long long qg,
-		       unsigned n_cfg)
+static int group_build(struct heur *h, const int *cpu_row, long long qg)
 {
 	const struct hp_plan_problem *p = h->p;
 	glp_prob *P = h->lp->prob;
@@ -1254,18 +1270,6 @@ static int group_build(struct heur *h, const int *cpu_row, const long long *ucpu
 			d[c] -= val[k] * y[ind[k]];
 	}
 
-	h->ccount = calloc((size_t)(n_cfg ? n_cfg : 1) * h->npu, sizeof(long long));
-	if (!h->ccount)
-		return -ENOMEM;
-	for (unsigned i = 0; i < p->n_pods; i++) {
-		const struct podcfg *pc = &h->pcs[i];
-
-		for (unsigned k = pc->first; h->cfg_pod[i] && k < pc->first + pc->n; k++)
-			for (unsigned u = 0; u < pc->un; u++)
-				if (h->cfgs[k].upu[u] != HP_PLAN_HOST)
-					h->ccount[(size_t)k * h->npu + h->cfgs[k].upu[u]] +=
-						ucpu[pc->ufirst + u];
-	}
 	g->n_rows = h->npu - 1;
 	for (unsigned dd = 1; dd < h->npu; dd++) {
 		g->b[dd] = glp_get_row_ub(P, cpu_row[dd]);
@@ -1356,7 +1360,7 @@ static bool heur_exact(struct heur *h, unsigned d)
 {
 	const struct hp_plan_problem *p = h->p;
 	const unsigned S = 2 * FILL_W + 1;
-	double *dp = h->fill_dp, *nd = h->fill_dp + S, f = 0;
+	double *dp = h->fill_dp, f = 0;
 	long long n = 0, target;
 	unsigned row = 0;
 	int j;
@@ -1389,7 +1393,6 @@ static bool heur_exact(struct heur *h, unsigned d)
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned m = 0; m < h->n_moves;) {
 			unsigned pod = h->moves[m].pod, first = m, a = (unsigned)h->choice[pod];
-			int *pick = h->fill_pick + (size_t)row * S;
 			bool any = false, down = false;
 
 			for (; m < h->n_moves && h->moves[m].pod == pod; m++) {
@@ -1406,37 +1409,13 @@ static bool heur_exact(struct heur *h, unsigned d)
 			}
 			if (!any || down != (pass == 1))
 				continue;
-			memcpy(nd, dp, S * sizeof(double));
-			memset(pick, 0, S * sizeof(int));
-			for (unsigned k = first; k < m; k++) {
-				int dl = h->fill_delta[k];
-				double g = h->cfgs[h->moves[k].to].gain - h->cfgs[a].gain;
-
-				if (dl == INT32_MAX)
-					continue;
-				for (int i = dl < 0 ? -dl : 0; i < (int)S && i + dl < (int)S; i++) {
-					if (dp[i] == -INFINITY || dp[i] + g <= nd[i + dl])
-						continue;
-					nd[i + dl] = dp[i] + g;
-					pick[i + dl] = (int)k + 1;
-				}
-			}
-			memcpy(dp, nd, S * sizeof(double));
-			h->fill_row[row++] = first;
+			fill_add_row(h, first, m, h->cfgs[a].gain, row++);
 		}
 	}
 	j = FILL_W + (int)(target - n);
-	if (dp[j] == -INFINITY)
+	if (h->fill_dp[j] == -INFINITY)
 		return false;
-	for (unsigned k = row; k-- > 0;) {
-		int m = h->fill_pick[(size_t)k * S + j];
-
-		if (!m)
-			continue;
-		m--;
-		j -= h->fill_delta[m];
-		heur_apply(h, h->moves[m].pod, h->moves[m].to);
-	}
+	fill_apply(h, row, (unsigned)j);
 	return true;
 }
 
@@ -1540,11 +1519,8 @@ static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best
 
 		first[i] = n_ok;
 		for (unsigned o = g->first[i]; g->n[i] && o < g->first[i] + g->n[i]; o++) {
-			bool same = g->opts[o].loss <= want->loss + 1e-12;
-
-			for (unsigned r = 1; r <= g->n_rows && same; r++)
-				same = fabs(g->opts[o].f[r] - want->f[r]) <= 1e-12 * (1 + fabs(want->f[r]));
-			if (same)
+			if (g->opts[o].loss <= want->loss + 1e-12 &&
+			    hp_group_same_f(g, want, &g->opts[o]))
 				ok[n_ok++] = o;
 		}
 		okn[i] = n_ok - first[i];
@@ -1886,6 +1862,12 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	for (unsigned k = 0; k < ncfg; k++)
 		cfgs[k].upu = pool + (uintptr_t)cfgs[k].upu;
+	/* Each configuration's millicore steps per DPU, for the millicore rows and the bounds. */
+	if (heur.int_row && !(heur.ccount = calloc((size_t)(ncfg ? ncfg : 1) * npu,
+						  sizeof(long long)))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (unsigned i = 0; i < p->n_pods && r >= 0; i++) {
 		struct podcfg *pc = &pcs[i];
 		int one;
@@ -1905,15 +1887,13 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 				break;
 			}
 			r = lp_nz(&lp, one, c->col, 1.0);
-			for (unsigned d = 1; heur.int_row && d < npu && r >= 0; d++) {
-				long long a = 0;
-
-				for (unsigned j = 0; j < pc->un; j++)
-					if (c->upu[j] == (int)d)
-						a += ucpu[pc->ufirst + j];
-				if (a)
-					r = lp_nz(&lp, int_row[d], c->col, (double)a);
-			}
+			for (unsigned j = 0; heur.ccount && j < pc->un; j++)
+				if (c->upu[j] != HP_PLAN_HOST)
+					heur.ccount[(size_t)k * npu + c->upu[j]] += ucpu[pc->ufirst + j];
+			for (unsigned d = 1; heur.ccount && d < npu && r >= 0; d++)
+				if (heur.ccount[(size_t)k * npu + d])
+					r = lp_nz(&lp, int_row[d], c->col,
+						  (double)heur.ccount[(size_t)k * npu + d]);
 			for (unsigned d = 1; d < npu && r >= 0; d++)
 				if ((r = lp_nz(&lp, cpu_row[d], c->col, c->use[3 * d])) < 0 ||
 				    (r = lp_nz(&lp, mem_row[d], c->col, c->use[3 * d + 1])) < 0 ||
@@ -2049,7 +2029,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.deadline = now_ms() + p->params.time_limit_s * 1e3;
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
-	if ((r = group_build(&heur, cpu_row, ucpu, qg, ncfg)) < 0)
+	if ((r = group_build(&heur, cpu_row, qg)) < 0)
 		goto out;
 
 	glp_init_iocp(&iocp);
@@ -2117,7 +2097,6 @@ out:
 	free(heur.fill_pick);
 	free(heur.fill_delta);
 	free(heur.fill_save);
-	free(heur.fill_row);
 	free(heur.grp.first);
 	free(heur.grp.n);
 	free(heur.grp.opts);
