@@ -3,7 +3,8 @@
  * The group and packing bounds' searches (src/lib/plan/group.c) against
  * enumerating every choice, on random small problems: the same minimum below
  * the limit, a choice that attains it, and the group bound never above the
- * packing bound (its slack is the packing's, modulo the grid), which is what
+ * packing bound (its slack is the packing's, modulo the grid, and it leaves
+ * the other capacities out), which is what
  * makes the group bound valid wherever the packing bound is (test-plan-solver
  * checks the packing bound against exhaustive search of whole placements).
  */
@@ -27,10 +28,14 @@ static double unit(uint64_t *s)
 	return (double)(rnd(s) >> 11) / 9007199254740992.0;
 }
 
-/* Both objectives of one choice (pick: an option per pod); pack is INFINITY if it does not fit. */
+/*
+ * Both objectives of one choice (pick: an option per pod); pack is INFINITY
+ * if it does not fit. The group bound leaves the other capacities out.
+ */
 static void value(const struct hp_group *g, const unsigned *pick, double *grp, double *pack)
 {
 	double loss = 0, m[HP_PLAN_MAX_PUS] = {0}, f[HP_PLAN_MAX_PUS] = {0};
+	double u[HP_GROUP_MAX_RES] = {0};
 
 	for (unsigned i = 0; i < g->n_pods; i++) {
 		const struct hp_group_opt *o = &g->opts[pick[i]];
@@ -40,8 +45,16 @@ static void value(const struct hp_group *g, const unsigned *pick, double *grp, d
 			m[r] += (double)o->m[r];
 			f[r] += o->f[r];
 		}
+		for (unsigned j = 0; j < g->n_res; j++)
+			u[j] += g->res[pick[i] * g->n_res + j];
 	}
 	*grp = *pack = loss;
+	for (unsigned j = 0; j < g->n_res; j++) {
+		if (u[j] > g->res_b[j] + g->res_tol[j])
+			*pack = INFINITY;
+		else
+			*pack += g->res_y[j] * (g->res_b[j] - u[j]);
+	}
 	for (unsigned r = 1; r <= g->n_rows; r++) {
 		double rho = fmod(g->b[r] + g->tol[r] - f[r], g->q[r]);
 		double load = m[r] * g->q[r] + f[r];
@@ -64,9 +77,11 @@ static bool close_to(double a, double b)
 static void one(uint64_t seed, unsigned *below)
 {
 	uint64_t s = seed;
-	struct hp_group g = {.n_rows = 1 + rnd(&s) % 3, .n_pods = 1 + rnd(&s) % 6};
+	struct hp_group g = {
+	    .n_rows = 1 + rnd(&s) % 3, .n_pods = 1 + rnd(&s) % 6, .n_res = rnd(&s) % 3};
 	unsigned first[6], n[6], pick[6] = {0}, best[6];
 	struct hp_group_opt opts[6 * 4];
+	double res[6 * 4 * 2];
 	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
 	unsigned long budget;
 	int r;
@@ -77,9 +92,16 @@ static void one(uint64_t seed, unsigned *below)
 		g.tol[q] = 1e-7 * fmax(1.0, g.b[q]);
 		g.y[q] = rnd(&s) % 5 ? 0.1 + 2 * unit(&s) : 0;
 	}
+	/* other capacities: often not binding, sometimes tight, sometimes priced */
+	for (unsigned j = 0; j < g.n_res; j++) {
+		g.res_b[j] = 2 + 8 * unit(&s);
+		g.res_tol[j] = 1e-7 * fmax(1.0, g.res_b[j]);
+		g.res_y[j] = rnd(&s) % 3 ? 0 : 0.5 * unit(&s);
+	}
 	g.first = first;
 	g.n = n;
 	g.opts = opts;
+	g.res = res;
 	for (unsigned i = 0; i < g.n_pods; i++) {
 		first[i] = g.n_opts;
 		n[i] = 1 + rnd(&s) % 4;
@@ -93,6 +115,8 @@ static void one(uint64_t seed, unsigned *below)
 				o->m[q] = (long long)(rnd(&s) % 6);
 				o->f[q] = rnd(&s) % 3 ? 0 : 0.3 * unit(&s);
 			}
+			for (unsigned j = 0; j < g.n_res; j++)
+				res[(g.n_opts - 1) * g.n_res + j] = rnd(&s) % 2 ? 0 : 3 * unit(&s);
 		}
 	}
 	/* every choice */

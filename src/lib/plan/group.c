@@ -179,15 +179,17 @@ struct pack {
 	unsigned order[HP_PLAN_MAX_PUS]; /* rows by what a grid step is worth, most first */
 	double *fmin, *fmax;		 /* per table and row: what the remaining pods add */
 	double best, floor;
+	double res_floor; /* the least the other capacities add: sum of -res_y res_tol */
 	unsigned long nodes, max_nodes;
 	unsigned *cur, *best_choice;
 };
 
-static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m, const double *f)
+static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m, const double *f,
+		    const double *u)
 {
 	const struct hp_group *g = s->g;
 	const uint64_t *tab = s->reach + (size_t)k * s->stride;
-	double lb = loss;
+	double lb = loss + s->res_floor;
 
 	if (s->best <= s->floor)
 		return 1; /* nothing can be better */
@@ -243,6 +245,8 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 				return 0;
 			v += g->y[r] * (g->b[r] - load);
 		}
+		for (unsigned j = 0; j < g->n_res; j++)
+			v += g->res_y[j] * (g->res_b[j] - u[j]);
 		if (v < s->best) {
 			s->best = v;
 			memcpy(s->best_choice, s->cur, s->n_v * sizeof(unsigned));
@@ -251,8 +255,10 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	}
 	for (unsigned j = 0; j < s->v[k].n; j++) {
 		const struct popt *o = &s->v[k].opt[j];
+		const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
 		long long nm[HP_PLAN_MAX_PUS];
-		double nf[HP_PLAN_MAX_PUS];
+		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
+		bool fits = true;
 		int r;
 
 		if (loss + o->loss >= s->best)
@@ -261,8 +267,14 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 			nm[q] = m[q] + o->o->m[q];
 			nf[q] = f[q] + o->o->f[q];
 		}
+		for (unsigned q = 0; q < g->n_res; q++) {
+			nu[q] = u[q] + ou[q];
+			fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
+		}
+		if (!fits)
+			continue; /* what is used only grows */
 		s->cur[k] = j;
-		r = pack_dfs(s, k + 1, loss + o->loss, nm, nf);
+		r = pack_dfs(s, k + 1, loss + o->loss, nm, nf, nu);
 		if (r)
 			return r;
 	}
@@ -290,13 +302,17 @@ static int cmp_ppod(const void *a, const void *b)
 	return x->size > y->size ? -1 : x->size < y->size;
 }
 
-static bool same_load(const struct hp_group *g, const struct hp_group_opt *a,
-		      const struct hp_group_opt *b)
+static bool same_load(const struct hp_group *g, unsigned a, unsigned b)
 {
+	const struct hp_group_opt *x = &g->opts[a], *y = &g->opts[b];
+
 	for (unsigned r = 1; r <= g->n_rows; r++)
-		if (a->m[r] != b->m[r])
+		if (x->m[r] != y->m[r])
 			return false;
-	return hp_group_same_f(g, a, b);
+	for (unsigned j = 0; j < g->n_res; j++)
+		if (g->res[(size_t)a * g->n_res + j] != g->res[(size_t)b * g->n_res + j])
+			return false;
+	return hp_group_same_f(g, x, y);
 }
 
 int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,
@@ -310,7 +326,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 	_cleanup_free_ uint64_t *reach = NULL;
 	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL;
 	long long base_m[HP_PLAN_MAX_PUS] = {0};
-	double base_f[HP_PLAN_MAX_PUS] = {0}, base_loss = 0;
+	double base_f[HP_PLAN_MAX_PUS] = {0}, base_u[HP_GROUP_MAX_RES] = {0}, base_loss = 0;
 	struct pack s = {.g = g,
 			 .v = v,
 			 .best = limit,
@@ -366,8 +382,11 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 				fits &= o->m[q] <= s.cap[q];
 				size += o->m[q];
 			}
+			for (unsigned j = 0; j < g->n_res; j++)
+				fits &=
+				    g->res[(size_t)k * g->n_res + j] <= g->res_b[j] + g->res_tol[j];
 			for (unsigned j = 0; j < p->n && !dup && fits; j++)
-				dup = same_load(g, p->opt[j].o, o);
+				dup = same_load(g, p->opt[j].idx, k);
 			if (dup || !fits)
 				continue;
 			p->opt[p->n++] = (struct popt){.loss = o->loss, .o = o, .idx = k};
@@ -386,6 +405,8 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 				base_m[q] += p->opt[0].o->m[q];
 				base_f[q] += p->opt[0].o->f[q];
 			}
+			for (unsigned q = 0; q < g->n_res; q++)
+				base_u[q] += g->res[(size_t)p->opt[0].idx * g->n_res + q];
 			if (best)
 				best[i] = p->opt[0].idx;
 			continue;
@@ -440,7 +461,14 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 	s.reach = reach;
 	s.fmin = fmin_t;
 	s.fmax = fmax_t;
-	r = pack_dfs(&s, 0, base_loss, base_m, base_f);
+	for (unsigned q = 0; q < g->n_res; q++) {
+		if (base_u[q] > g->res_b[q] + g->res_tol[q]) {
+			*ret = limit; /* the pods with one way already overfill it */
+			return 0;
+		}
+		s.res_floor -= g->res_y[q] * g->res_tol[q];
+	}
+	r = pack_dfs(&s, 0, base_loss, base_m, base_f, base_u);
 	*budget -= s.nodes < *budget ? s.nodes : *budget;
 	if (r < 0 && r != -E2BIG)
 		return r;

@@ -24,6 +24,8 @@ struct hp_group_opt {
 	double f[HP_PLAN_MAX_PUS];
 };
 
+#define HP_GROUP_MAX_RES (2 * HP_PLAN_MAX_PUS)
+
 struct hp_group {
 	unsigned n_rows;	     /* DPU CPU rows, indexed 1..n_rows */
 	double b[HP_PLAN_MAX_PUS];   /* capacity */
@@ -34,6 +36,13 @@ struct hp_group {
 	unsigned *first, *n; /* each pod's options in opts[], by ascending loss */
 	struct hp_group_opt *opts;
 	unsigned n_opts;
+	/*
+	 * Other capacities (the DPUs' memory and link), for the packing search
+	 * only: option k uses res[k * n_res + j] >= 0 of capacity j.
+	 */
+	unsigned n_res;
+	double res_b[HP_GROUP_MAX_RES], res_tol[HP_GROUP_MAX_RES], res_y[HP_GROUP_MAX_RES];
+	const double *res;
 };
 
 /* Do two options put the same crossing costs on every row (to rounding)? */
@@ -56,12 +65,14 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 		 double *ret);
 
 /*
- * The same with the rows' slack exact instead of modulo the grid: the least
+ * The same with the rows' slack exact instead of modulo the grid, and the
+ * other capacities too: the least
  *
- *   sum_i loss(k_i) + sum_r y_r (b_r - q_r m_r - f_r),   q_r m_r + f_r <= b_r + tol_r,
+ *   sum_i loss(k_i) + sum_r y_r (b_r - q_r m_r - f_r) + sum_j res_y_j (res_b_j - u_j),
+ *   q_r m_r + f_r <= b_r + tol_r,   u_j <= res_b_j + res_tol_j,
  *
- * a packing of the pods into the DPUs' CPU, searched depth first below limit
- * and pruned by what the remaining pods can still add to each row. Meant for
+ * a packing of the pods into the DPUs, searched depth first below limit and
+ * pruned by what the remaining pods can still add to each row. Meant for
  * instances with few pods, where whole pods, not millicores, leave the DPUs
  * short. lower is a known lower bound (hp_group_min's): reaching it ends the
  * search. *budget is the most nodes it may visit and is reduced by those it

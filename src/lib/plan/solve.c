@@ -582,6 +582,11 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
 #define GROUP_LEAVES (1ul << 20) /* group bound: choices looked at, at most */
 #define GROUP_TRIES 16          /* its choices the heuristic tries to build */
+#define LNS_PODS 12             /* pods free in a neighbourhood, at first */
+#define LNS_NODES (1ul << 16)   /* the packing search's nodes in one neighbourhood */
+#define LNS_FAILS 16            /* neighbourhoods in a row without a better placement */
+#define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
+#define PACK_ROUNDS 7 /* the packing search's limits: 1/64 of the way to the gap, 1/32, ... */
 #define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
 
 struct keyed {
@@ -604,6 +609,7 @@ struct heur {
 	unsigned npu, nres;
 	bool cfg_only;           /* every pod with columns chooses a configuration */
 	bool given;
+	bool quick;              /* group_check: the group bound and its heuristics only */
 	unsigned ncalls, fails;
 	double cap[NRES];
 	int *choice;             /* per pod: its configuration, -1 */
@@ -618,14 +624,17 @@ struct heur {
 	double best_bound;        /* GLPK's global bound at the last callback */
 	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
 	unsigned *grp_cfg;        /* its options' configurations */
+	double *grp_res;          /* their memory and link use, grp.res */
 	long long *ccount;        /* per configuration and DPU: its millicore steps */
 	unsigned *grp_best;       /* the group bound's choice, per pod */
 	unsigned grp_tries;
 	unsigned long pack_budget; /* nodes the packing bound may still search */
+	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
 	double deadline;          /* now_ms() at the time limit */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
 	double grp_bound;         /* the bound it gave */
+	double pack_lb;           /* no placement has a smaller penalty (packing search) */
 	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
 };
 
@@ -1231,7 +1240,8 @@ static int cmp_loss(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static int group_build(struct heur *h, const int *cpu_row, long long qg)
+static int group_build(struct heur *h, const int *cpu_row, const int *mem_row,
+		       const int *link_row, long long qg)
 {
 	const struct hp_plan_problem *p = h->p;
 	glp_prob *P = h->lp->prob;
@@ -1277,7 +1287,16 @@ static int group_build(struct heur *h, const int *cpu_row, long long qg)
 		g->tol[dd] = 1e-7 * fmax(1.0, g->b[dd]); /* as hp_plan_evaluate grants */
 		h->cap[3 * dd] = g->b[dd] + g->tol[dd] - 1e-12 * fmax(1.0, g->b[dd]);
 		g->y[dd] = y[cpu_row[dd]];
+		for (unsigned j = 0; j < 2; j++) {
+			unsigned k = 2 * (dd - 1) + j;
+			int row = j ? link_row[dd] : mem_row[dd];
+
+			g->res_b[k] = glp_get_row_ub(P, row);
+			g->res_tol[k] = h->cap[3 * dd + 1 + j] - g->res_b[k]; /* heur_fits' */
+			g->res_y[k] = y[row];
+		}
 	}
+	g->n_res = 2 * (h->npu - 1);
 	g->n_pods = p->n_pods;
 	g->first = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
 	g->n = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
@@ -1292,8 +1311,11 @@ static int group_build(struct heur *h, const int *cpu_row, long long qg)
 	g->opts = calloc(n_opts ? n_opts : 1, sizeof(*g->opts));
 	h->grp_cfg = calloc(n_opts ? n_opts : 1, sizeof(unsigned));
 	h->grp_best = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
+	h->grp_res = calloc((size_t)(n_opts ? n_opts : 1) * g->n_res, sizeof(double));
+	g->res = h->grp_res;
 	order = calloc(most, sizeof(*order));
-	if (!g->first || !g->n || !g->opts || !h->grp_cfg || !h->grp_best || !order)
+	if (!g->first || !g->n || !g->opts || !h->grp_cfg || !h->grp_best || !h->grp_res ||
+	    !order)
 		return -ENOMEM;
 	n_opts = 0;
 	for (unsigned i = 0; i < p->n_pods; i++) {
@@ -1325,8 +1347,13 @@ static int group_build(struct heur *h, const int *cpu_row, long long qg)
 
 			o->loss = order[j].key;
 			for (unsigned dd = 1; dd < h->npu; dd++) {
+				const double *use = h->cfgs[order[j].m].use;
+
 				o->m[dd] = h->ccount[(size_t)order[j].m * h->npu + dd];
 				o->f[dd] = cfg_fine(h, order[j].m, dd);
+				h->grp_res[(size_t)n_opts * g->n_res + 2 * (dd - 1)] = use[3 * dd + 1];
+				h->grp_res[(size_t)n_opts * g->n_res + 2 * (dd - 1) + 1] =
+				    use[3 * dd + 2];
 			}
 			h->grp_cfg[n_opts++] = order[j].m;
 		}
@@ -1624,14 +1651,126 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 }
 
 /*
+ * Large neighbourhood search: the packing search over a few pods at a time,
+ * the rest held where the incumbent has them. Each better placement it finds
+ * becomes the incumbent at once. Returns whether it found one.
+ */
+static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
+{
+	const struct hp_group *g = &h->grp;
+	glp_prob *P = glp_ios_get_prob(tree);
+	unsigned np = g->n_pods ? g->n_pods : 1, n_free = 0, k = LNS_PODS;
+	_cleanup_free_ unsigned *inc = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *first = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *n = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *cand = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *best = calloc(np, sizeof(unsigned));
+	struct hp_group sub = *g;
+	bool found = false;
+
+	if (!inc || !first || !n || !cand || !best)
+		return false;
+	/* The incumbent's option of each pod. */
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		inc[i] = g->first[i];
+		for (unsigned o = g->first[i]; o < g->first[i] + g->n[i]; o++)
+			if (glp_mip_col_val(P, h->cfgs[h->grp_cfg[o]].col) > 0.5)
+				inc[i] = o;
+		if (g->n[i] > 1)
+			cand[n_free++] = i;
+	}
+	sub.first = first;
+	sub.n = n;
+	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && now_ms() < h->deadline;) {
+		unsigned long given = h->lns_budget < LNS_NODES ? h->lns_budget : LNS_NODES;
+		unsigned long budget = given;
+		double m;
+		int r;
+
+		for (unsigned i = 0; i < g->n_pods; i++) {
+			first[i] = inc[i];
+			n[i] = g->n[i] ? 1 : 0;
+		}
+		/* k pods at random are free (a partial Fisher-Yates shuffle) */
+		for (unsigned j = 0; j < k && j < n_free; j++) {
+			unsigned t = j + (unsigned)(heur_rand(&h->rng) % (n_free - j)), i = cand[t];
+
+			cand[t] = cand[j];
+			cand[j] = i;
+			first[i] = g->first[i];
+			n[i] = g->n[i];
+		}
+		r = hp_group_pack_min(&sub, gap, lower, &budget, best, &m);
+		h->lns_budget -= given - budget;
+		if (r < 0 && r != -E2BIG)
+			return found;
+		if (r == 0 && k >= n_free) {
+			/* Every pod was free: the search was the packing bound's, exact. */
+			h->pack_lb = fmax(h->pack_lb, m);
+			h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+			return (m < gap && heur_pack(h, tree, best)) || found;
+		}
+		/* the neighbourhood's size follows how hard its search was */
+		if (r == 0 && k < n_free)
+			k++;
+		else if (r < 0 && k > 2)
+			k--;
+		if (m < gap && heur_pack(h, tree, best)) {
+			memcpy(inc, best, g->n_pods * sizeof(unsigned));
+			gap = m;
+			found = true;
+			fails = 0;
+		} else {
+			fails++;
+		}
+	}
+	return found;
+}
+
+/*
+ * The packing search, exact for the whole model (group.h), below limits that
+ * double up to gap: a small limit prunes its search hard, and the
+ * least it finds below a limit is the optimum. Returns true when nothing is
+ * below gap: the incumbent is optimal.
+ */
+static void group_check(struct heur *h, glp_tree *tree);
+static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
+{
+	double base = fmax(lower, h->pack_lb), m;
+
+	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+		double limit = round ? base + (gap - base) / (1u << round) : gap;
+		int r;
+
+		if (!h->pack_budget || now_ms() >= h->deadline)
+			return false;
+		r = hp_group_pack_min(&h->grp, limit, lower, &h->pack_budget, h->grp_best, &m);
+		if (r < 0 && r != -E2BIG)
+			return false;
+		if (r == 0) {
+			h->pack_lb = fmax(h->pack_lb, m); /* nothing below m (m = limit: none) */
+			h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+		}
+		if (m < limit) {
+			/* out of budget (-E2BIG), it still gives the best it found */
+			if (heur_pack(h, tree, h->grp_best))
+				group_check(h, tree);
+			return false;
+		}
+		if (r < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
  * Run the group bound against a better incumbent; when nothing below it is
  * possible, the incumbent is optimal and the search can stop.
  */
 static void group_check(struct heur *h, glp_tree *tree)
 {
 	glp_prob *P = glp_ios_get_prob(tree);
-	double inc, gap, m, lower;
-	int r;
+	double inc, gap, m;
 
 	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS ||
 	    now_ms() >= h->deadline)
@@ -1644,6 +1783,11 @@ static void group_check(struct heur *h, glp_tree *tree)
 	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
+	if (h->pack_lb >= gap) {
+		h->grp_proven = "packing bound";
+		glp_ios_terminate(tree);
+		return;
+	}
 	if (hp_group_min(&h->grp, gap, GROUP_LEAVES, h->grp_best, &m) < 0)
 		return;
 	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
@@ -1658,20 +1802,16 @@ static void group_check(struct heur *h, glp_tree *tree)
 		group_check(h, tree);
 		return;
 	}
+	if (h->quick)
+		return;
+	if (pack_lns(h, tree, gap, m)) {
+		group_check(h, tree);
+		return;
+	}
 	/* Few pods: whole pods, not millicores, may leave the DPUs short. */
-	if (!h->pack_budget || now_ms() >= h->deadline)
-		return;
-	lower = m;
-	r = hp_group_pack_min(&h->grp, gap, lower, &h->pack_budget, h->grp_best, &m);
-	if (r < 0 && r != -E2BIG) /* out of budget (-E2BIG), it still gives what it found */
-		return;
-	if (r == 0)
-		h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
-	if (r == 0 && m >= gap) {
+	if (pack_check(h, tree, gap, m)) {
 		h->grp_proven = "packing bound";
 		glp_ios_terminate(tree);
-	} else if (m < gap && heur_pack(h, tree, h->grp_best)) {
-		group_check(h, tree);
 	}
 }
 
@@ -1699,10 +1839,18 @@ static void milp_callback(glp_tree *tree, void *info)
 	}
 	if (glp_ios_reason(tree) != GLP_IHEUR)
 		return;
-	if (!h->given && h->upu)
+	if (!h->given && h->upu) {
 		heur_greedy(h, tree);
+		/*
+		 * The group bound may build and prove the optimum from it right
+		 * away; the searches wait for the heuristic's better incumbent.
+		 */
+		h->quick = true;
+		group_check(h, tree);
+		h->quick = false;
+	}
 	h->given = true;
-	if (!h->cfg_only || !h->choice)
+	if (!h->cfg_only || !h->choice || h->grp_proven)
 		return;
 	/*
 	 * Once the heuristic has failed HEUR_FAILS times in a row, the incumbent
@@ -1716,6 +1864,7 @@ static void milp_callback(glp_tree *tree, void *info)
 		h->fails = 0;
 	else
 		h->fails++;
+	group_check(h, tree);
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
@@ -2011,7 +2160,12 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	if (r < 0)
 		goto out;
 	glp_load_matrix(lp.prob, lp.nz, lp.ia, lp.ja, lp.ar);
-	glp_scale_prob(lp.prob, GLP_SF_AUTO);
+	/*
+	 * Equilibration only: GLPK's automatic choice adds geometric-mean
+	 * passes that took 150-250 ms of a 2000-container three-DPU model and
+	 * slowed its root LP too.
+	 */
+	glp_scale_prob(lp.prob, GLP_SF_EQ);
 
 	glp_init_smcp(&smcp);
 	smcp.msg_lev = GLP_MSG_OFF;
@@ -2028,8 +2182,9 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.best_bound = res->bound;
 	heur.deadline = now_ms() + p->params.time_limit_s * 1e3;
 	heur.pack_budget = PACK_NODES_TOTAL;
+	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
-	if ((r = group_build(&heur, cpu_row, qg)) < 0)
+	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
 		goto out;
 
 	glp_init_iocp(&iocp);
@@ -2040,12 +2195,11 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	iocp.cov_cuts = GLP_ON;
 	iocp.mip_gap = p->params.mip_gap;
 	/*
-	 * Several DPUs: pseudocost branching (10 instances of 500 containers with
-	 * two DPUs: 9 proven within 2 s against 7 with GLPK's default; the same
-	 * at 20-200 and 1000-2000). One DPU branches on its millicore count.
+	 * GLPK's default branching. Its pseudocost branching did no better once
+	 * the group and packing bounds were in (20 instances per size, 20-2000
+	 * containers, two and three DPUs), and GLPK 5.0 can fail an assertion in
+	 * it (glpios09.c, "dx != 0.0"), aborting the process.
 	 */
-	if (npu > 2)
-		iocp.br_tech = GLP_BR_PCH;
 	iocp.cb_func = milp_callback;
 	iocp.cb_info = &heur;
 	ret = glp_intopt(lp.prob, &iocp);
@@ -2101,6 +2255,7 @@ out:
 	free(heur.grp.n);
 	free(heur.grp.opts);
 	free(heur.grp_cfg);
+	free(heur.grp_res);
 	free(heur.grp_best);
 	free(heur.ccount);
 	glp_delete_prob(lp.prob);
