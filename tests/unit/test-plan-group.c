@@ -83,7 +83,7 @@ static void one(uint64_t seed, unsigned *below)
 	struct hp_group_opt opts[6 * 4];
 	double res[6 * 4 * 2];
 	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
-	unsigned long budget;
+	struct hp_pack_limits lim;
 	int r;
 
 	for (unsigned q = 1; q <= g.n_rows; q++) {
@@ -156,9 +156,8 @@ static void one(uint64_t seed, unsigned *below)
 		}
 		if (!isfinite(min_pack))
 			continue;
-		budget = 1ul << 20;
-		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &budget, best,
-				      &got);
+		lim = (struct hp_pack_limits){.nodes = 1ul << 20, .fill = t != 1};
+		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 		if (min_pack < limit) {
 			double vg, vp;

@@ -153,6 +153,8 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 /* ---- the packing bound ------------------------------------------------------- */
 
 #define PACK_MAX_WORDS (4ul << 20) /* reachability tables: 32 MiB at most */
+#define PACK_MAX_LOSS (2ul << 20)  /* least-loss tables: 16 MiB at most ... */
+#define PACK_MAX_WORK (64ul << 20) /* ... and 64 Mi steps to fill them */
 
 struct popt {
 	double loss;
@@ -178,11 +180,55 @@ struct pack {
 	long long cap[HP_PLAN_MAX_PUS];	 /* grid steps that fit a row */
 	unsigned order[HP_PLAN_MAX_PUS]; /* rows by what a grid step is worth, most first */
 	double *fmin, *fmax;		 /* per table and row: what the remaining pods add */
+	/*
+	 * Per table and row, for each sum of grid steps the remaining pods can
+	 * add to the row: the least loss they take to add it (NULL if too big).
+	 */
+	double *lmin;
+	size_t loff[HP_PLAN_MAX_PUS], lstride;
 	double best, floor;
 	double res_floor; /* the least the other capacities add: sum of -res_y res_tol */
 	unsigned long nodes, max_nodes;
+	double stop_ms; /* 0: no time limit */
 	unsigned *cur, *best_choice;
 };
+
+/*
+ * What filling a row costs: row r ends with at least the penalty
+ * y_r max(-tol_r, a_r - q_r x) and the remaining pods lose at least lmin(x)
+ * for the x they add to it, whatever they add to the other rows, which end
+ * with at least what their largest sums (add) leave. False when, for some
+ * row, no x gets the total below the best.
+ */
+static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const double *a,
+			    const long long *add)
+{
+	const struct hp_group *g = s->g;
+	double pen[HP_PLAN_MAX_PUS], sum = 0;
+
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		pen[r] = g->y[r] * fmax(-g->tol[r], a[r] - (double)add[r] * g->q[r]);
+		sum += pen[r];
+	}
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		const double *l = s->lmin + (size_t)k * s->lstride + s->loff[r];
+		double t = s->best - loss - s->res_floor - (sum - pen[r]);
+		bool ok = false;
+
+		if (g->y[r] <= 0)
+			continue;
+		for (long long x = add[r]; x >= 0 && !ok; x--) {
+			double p = g->y[r] * fmax(-g->tol[r], a[r] - (double)x * g->q[r]);
+
+			if (p >= t)
+				break; /* less fill only leaves more slack */
+			ok = l[x] + p < t;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
 
 static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m, const double *f,
 		    const double *u)
@@ -195,6 +241,8 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 		return 1; /* nothing can be better */
 	if (++s->nodes > s->max_nodes)
 		return -E2BIG;
+	if (s->stop_ms && !(s->nodes & 0xffff) && hp_now_ms() >= s->stop_ms)
+		return -E2BIG;
 	/*
 	 * The least slack the rows can end with. Row r keeps at least
 	 * a_r - q_r x_r (and no less than -tol_r) if the remaining pods add x_r
@@ -205,21 +253,22 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	 */
 	{
 		double a[HP_PLAN_MAX_PUS], use[HP_PLAN_MAX_PUS], rest;
-		long long total = 0, left;
+		long long add[HP_PLAN_MAX_PUS], total = 0, left;
 
 		for (unsigned r = 1; r <= g->n_rows; r++) {
 			double lo = s->fmin[k * HP_PLAN_MAX_PUS + r];
 			double hi = s->fmax[k * HP_PLAN_MAX_PUS + r];
 			long long room =
 			    (long long)floor((g->b[r] + g->tol[r] - f[r] - lo) / g->q[r]) - m[r];
-			long long add = hp_bits_max_le(tab + s->off[r], s->words[r], room);
+			long long add_r = hp_bits_max_le(tab + s->off[r], s->words[r], room);
 
-			if (add < 0)
+			if (add_r < 0)
 				return 0; /* nothing that is left fits */
+			add[r] = add_r;
 			a[r] = g->b[r] - (double)m[r] * g->q[r] - f[r] - hi;
 			/* more than this takes the row to -tol: no use to the adversary */
-			use[r] = fmin((double)add, fmax(0.0, (a[r] + g->tol[r]) / g->q[r]));
-			total += add;
+			use[r] = fmin((double)add[r], fmax(0.0, (a[r] + g->tol[r]) / g->q[r]));
+			total += add[r];
 		}
 		left = hp_bits_max_le(tab + s->off[0], s->words[0], total);
 		if (left < 0)
@@ -232,6 +281,8 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 			lb += g->y[r] * fmax(-g->tol[r], a[r] - x * g->q[r]);
 			rest -= x;
 		}
+		if (lb < s->best && s->lmin && !pack_fill_bound(s, k, loss, a, add))
+			return 0;
 	}
 	if (lb >= s->best)
 		return 0;
@@ -281,6 +332,40 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	return 0;
 }
 
+/* pack.lmin: from the last table (nothing left: 0 at 0) back to the first */
+static void pack_loss_tables(struct pack *s, double *lmin)
+{
+	const struct hp_group *g = s->g;
+
+	for (size_t i = 0; i < (size_t)(s->n_v + 1) * s->lstride; i++)
+		lmin[i] = HUGE_VAL;
+	for (unsigned q = 1; q <= g->n_rows; q++)
+		lmin[(size_t)s->n_v * s->lstride + s->loff[q]] = 0;
+	for (unsigned k = s->n_v; k-- > 0;) {
+		const struct ppod *p = &s->v[k];
+
+		for (unsigned q = 1; q <= g->n_rows; q++) {
+			const double *next = lmin + (size_t)(k + 1) * s->lstride + s->loff[q];
+			double *cur = lmin + (size_t)k * s->lstride + s->loff[q];
+
+			for (unsigned j = 0; j < p->n; j++) {
+				long long d = p->opt[j].o->m[q];
+				double l = p->opt[j].loss;
+				bool seen = false;
+
+				/* by ascending loss: the first with this d is the least */
+				for (unsigned i = 0; i < j && !seen; i++)
+					seen = p->opt[i].o->m[q] == d;
+				if (seen || d > s->cap[q])
+					continue;
+				for (long long x = 0; x + d <= s->cap[q]; x++)
+					if (next[x] + l < cur[x + d])
+						cur[x + d] = next[x] + l;
+			}
+		}
+	}
+}
+
 static int cmp_popt(const void *a, const void *b)
 {
 	const struct popt *x = a, *y = b;
@@ -315,8 +400,8 @@ static bool same_load(const struct hp_group *g, unsigned a, unsigned b)
 	return hp_group_same_f(g, x, y);
 }
 
-int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,
-		      unsigned *best, double *ret)
+int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
+		      struct hp_pack_limits *lim, unsigned *best, double *ret)
 {
 	unsigned np = g->n_pods ? g->n_pods : 1;
 	_cleanup_free_ struct ppod *v = calloc(np, sizeof(*v));
@@ -324,17 +409,18 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 	_cleanup_free_ unsigned *cur = calloc(np, sizeof(unsigned));
 	_cleanup_free_ unsigned *bc = calloc(np, sizeof(unsigned));
 	_cleanup_free_ uint64_t *reach = NULL;
-	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL;
+	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL;
 	long long base_m[HP_PLAN_MAX_PUS] = {0};
 	double base_f[HP_PLAN_MAX_PUS] = {0}, base_u[HP_GROUP_MAX_RES] = {0}, base_loss = 0;
 	struct pack s = {.g = g,
 			 .v = v,
 			 .best = limit,
 			 .floor = lower + 1e-12,
-			 .max_nodes = *budget,
+			 .max_nodes = lim->nodes,
+			 .stop_ms = lim->stop_ms,
 			 .cur = cur,
 			 .best_choice = bc};
-	size_t used = 0;
+	size_t used = 0, work = 0;
 	int r;
 
 	if (!v || !pool || !cur || !bc)
@@ -415,6 +501,13 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 		used += p->n;
 		s.n_v++;
 	}
+	for (unsigned q = 0; q < g->n_res; q++) {
+		if (base_u[q] > g->res_b[q] + g->res_tol[q]) {
+			*ret = limit; /* the pods with one way already overfill it */
+			return 0;
+		}
+		s.res_floor -= g->res_y[q] * g->res_tol[q];
+	}
 	qsort(v, s.n_v, sizeof(*v), cmp_ppod);
 	if ((size_t)(s.n_v + 1) * s.stride > PACK_MAX_WORDS)
 		return -E2BIG;
@@ -458,18 +551,22 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsi
 			    fmax_t[(k + 1) * HP_PLAN_MAX_PUS + q] + hi;
 		}
 	}
+	for (unsigned q = 1; q <= g->n_rows; q++) {
+		s.loff[q] = s.lstride;
+		s.lstride += (size_t)s.cap[q] + 1;
+	}
+	for (unsigned k = 0; k < s.n_v; k++)
+		work += (size_t)v[k].n * s.lstride;
+	if (lim->fill && (size_t)(s.n_v + 1) * s.lstride <= PACK_MAX_LOSS &&
+	    work <= PACK_MAX_WORK &&
+	    (lmin = malloc((size_t)(s.n_v + 1) * s.lstride * sizeof(double))))
+		pack_loss_tables(&s, lmin);
+	s.lmin = lmin;
 	s.reach = reach;
 	s.fmin = fmin_t;
 	s.fmax = fmax_t;
-	for (unsigned q = 0; q < g->n_res; q++) {
-		if (base_u[q] > g->res_b[q] + g->res_tol[q]) {
-			*ret = limit; /* the pods with one way already overfill it */
-			return 0;
-		}
-		s.res_floor -= g->res_y[q] * g->res_tol[q];
-	}
 	r = pack_dfs(&s, 0, base_loss, base_m, base_f, base_u);
-	*budget -= s.nodes < *budget ? s.nodes : *budget;
+	lim->nodes -= s.nodes < lim->nodes ? s.nodes : lim->nodes;
 	if (r < 0 && r != -E2BIG)
 		return r;
 	if (best && s.best < limit)

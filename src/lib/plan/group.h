@@ -64,6 +64,13 @@ bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
 int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, unsigned *best,
 		 double *ret);
 
+/* How far the packing search may go. */
+struct hp_pack_limits {
+	unsigned long nodes; /* the most nodes it may visit; reduced by those it did */
+	double stop_ms;	     /* CLOCK_MONOTONIC time, in ms, at which it stops (0: none) */
+	bool fill;	     /* also bound what filling each row costs (pack_fill_bound) */
+};
+
 /*
  * The same with the rows' slack exact instead of modulo the grid, and the
  * other capacities too: the least
@@ -75,13 +82,12 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
  * pruned by what the remaining pods can still add to each row. Meant for
  * instances with few pods, where whole pods, not millicores, leave the DPUs
  * short. lower is a known lower bound (hp_group_min's): reaching it ends the
- * search. *budget is the most nodes it may visit and is reduced by those it
- * did. Returns as hp_group_min, except that when the budget runs out it
- * returns -E2BIG with *ret and best set to the best choice found so far
- * (*ret = limit if none).
+ * search. Returns as hp_group_min, except that when lim runs out (nodes or
+ * time) it returns -E2BIG with *ret and best set to the best choice found so
+ * far (*ret = limit if none).
  */
-int hp_group_pack_min(const struct hp_group *g, double limit, double lower, unsigned long *budget,
-		      unsigned *best, double *ret);
+int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
+		      struct hp_pack_limits *lim, unsigned *best, double *ret);
 
 /* dst |= src << s, over n words, bits past n words dropped */
 static inline void hp_bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n, long long s)

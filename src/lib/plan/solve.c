@@ -167,14 +167,6 @@ static void expand(const struct hp_plan_problem *p, const struct units *s, const
 		pu[c] = upu[s->of[c]];
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* ---- greedy ---------------------------------------------------------------- */
 
 struct greedy_key {
@@ -630,7 +622,7 @@ struct heur {
 	unsigned grp_tries;
 	unsigned long pack_budget; /* nodes the packing bound may still search */
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
-	double deadline;          /* now_ms() at the time limit */
+	double deadline;          /* hp_now_ms() at the time limit */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
 	double grp_bound;         /* the bound it gave */
@@ -1557,7 +1549,7 @@ static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best
 	layers = calloc((size_t)(p->n_pods + 1) * words, sizeof(uint64_t));
 	if (!layers)
 		return false;
-	for (unsigned t = 0; t < FILL_TRIES && now_ms() < h->deadline; t++) {
+	for (unsigned t = 0; t < FILL_TRIES && hp_now_ms() < h->deadline; t++) {
 		bool done = true;
 
 		for (unsigned r = 1; r <= g->n_rows && done; r++) {
@@ -1681,9 +1673,9 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	}
 	sub.first = first;
 	sub.n = n;
-	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && now_ms() < h->deadline;) {
+	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && hp_now_ms() < h->deadline;) {
 		unsigned long given = h->lns_budget < LNS_NODES ? h->lns_budget : LNS_NODES;
-		unsigned long budget = given;
+		struct hp_pack_limits lim = {.nodes = given, .stop_ms = h->deadline};
 		double m;
 		int r;
 
@@ -1700,8 +1692,8 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 			first[i] = g->first[i];
 			n[i] = g->n[i];
 		}
-		r = hp_group_pack_min(&sub, gap, lower, &budget, best, &m);
-		h->lns_budget -= given - budget;
+		r = hp_group_pack_min(&sub, gap, lower, &lim, best, &m);
+		h->lns_budget -= given - lim.nodes;
 		if (r < 0 && r != -E2BIG)
 			return found;
 		if (r == 0 && k >= n_free) {
@@ -1742,9 +1734,12 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 		double limit = round ? base + (gap - base) / (1u << round) : gap;
 		int r;
 
-		if (!h->pack_budget || now_ms() >= h->deadline)
+		if (!h->pack_budget || hp_now_ms() >= h->deadline)
 			return false;
-		r = hp_group_pack_min(&h->grp, limit, lower, &h->pack_budget, h->grp_best, &m);
+		struct hp_pack_limits lim = {
+		    .nodes = h->pack_budget, .stop_ms = h->deadline, .fill = true};
+		r = hp_group_pack_min(&h->grp, limit, lower, &lim, h->grp_best, &m);
+		h->pack_budget = lim.nodes;
 		if (r < 0 && r != -E2BIG)
 			return false;
 		if (r == 0) {
@@ -1773,7 +1768,7 @@ static void group_check(struct heur *h, glp_tree *tree)
 	double inc, gap, m;
 
 	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS ||
-	    now_ms() >= h->deadline)
+	    hp_now_ms() >= h->deadline)
 		return;
 	inc = glp_mip_obj_val(P);
 	if (inc <= h->grp_inc)
@@ -2180,7 +2175,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
-	heur.deadline = now_ms() + p->params.time_limit_s * 1e3;
+	heur.deadline = hp_now_ms() + p->params.time_limit_s * 1e3;
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
@@ -2288,7 +2283,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	struct hp_plan_result res = { 0 };
 	struct hp_plan_eval ev;
 	struct units s;
-	double t0 = now_ms();
+	double t0 = hp_now_ms();
 	int r;
 
 	if (p->n_pus < 1 || p->n_pus > HP_PLAN_MAX_PUS) {
@@ -2339,7 +2334,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	if (!res.status)
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
-	res.solve_ms = now_ms() - t0;
+	res.solve_ms = hp_now_ms() - t0;
 	res.pu = steal_ptr(pu);
 	*ret = res;
 	r = 0;
