@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The group and packing bounds' searches (src/lib/plan/group.c) against
- * enumerating every choice, on random small problems: the same minimum below
- * the limit, a choice that attains it, and the group bound never above the
- * packing bound (its slack is the packing's, modulo the grid, and it leaves
- * the other capacities out), which is what
- * makes the group bound valid wherever the packing bound is (test-plan-solver
- * checks the packing bound against exhaustive search of whole placements).
+ * enumerating every choice, on random small problems (some with memory and
+ * link capacities, the packing search with and without its fill-cost bound):
+ * the same minimum below the limit, a choice that attains it, and the group
+ * bound never above the packing bound (its slack is the packing's, modulo the
+ * grid, and it leaves the other capacities out), which is what makes the
+ * group bound valid wherever the packing bound is (test-plan-solver checks
+ * the packing bound against exhaustive search of whole placements).
  */
 #include "check.h"
 #include "plan/group.h"
