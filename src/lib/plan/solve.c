@@ -601,7 +601,6 @@ struct heur {
 	unsigned npu, nres;
 	bool cfg_only;           /* every pod with columns chooses a configuration */
 	bool given;
-	bool quick;              /* group_check: the group bound and its heuristics only */
 	unsigned ncalls, fails;
 	double cap[NRES];
 	int *choice;             /* per pod: its configuration, -1 */
@@ -1642,6 +1641,13 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 	return heur_fits(h, h->use) && heur_submit(h, tree);
 }
 
+/* The packing search, run whole, found no placement with a smaller penalty than m. */
+static void pack_proved(struct heur *h, double m)
+{
+	h->pack_lb = fmax(h->pack_lb, m);
+	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+}
+
 /*
  * Large neighbourhood search: the packing search over a few pods at a time,
  * the rest held where the incumbent has them. Each better placement it finds
@@ -1698,8 +1704,7 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 			return found;
 		if (r == 0 && k >= n_free) {
 			/* Every pod was free: the search was the packing bound's, exact. */
-			h->pack_lb = fmax(h->pack_lb, m);
-			h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+			pack_proved(h, m);
 			return (m < gap && heur_pack(h, tree, best)) || found;
 		}
 		/* the neighbourhood's size follows how hard its search was */
@@ -1725,31 +1730,29 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
  * least it finds below a limit is the optimum. Returns true when nothing is
  * below gap: the incumbent is optimal.
  */
-static void group_check(struct heur *h, glp_tree *tree);
+static void group_check(struct heur *h, glp_tree *tree, bool quick);
 static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {
 	double base = fmax(lower, h->pack_lb), m;
 
 	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
 		double limit = round ? base + (gap - base) / (1u << round) : gap;
+		struct hp_pack_limits lim = {
+		    .nodes = h->pack_budget, .stop_ms = h->deadline, .fill = true};
 		int r;
 
 		if (!h->pack_budget || hp_now_ms() >= h->deadline)
 			return false;
-		struct hp_pack_limits lim = {
-		    .nodes = h->pack_budget, .stop_ms = h->deadline, .fill = true};
 		r = hp_group_pack_min(&h->grp, limit, lower, &lim, h->grp_best, &m);
 		h->pack_budget = lim.nodes;
 		if (r < 0 && r != -E2BIG)
 			return false;
-		if (r == 0) {
-			h->pack_lb = fmax(h->pack_lb, m); /* nothing below m (m = limit: none) */
-			h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
-		}
+		if (r == 0)
+			pack_proved(h, m); /* m = limit: nothing below it */
 		if (m < limit) {
 			/* out of budget (-E2BIG), it still gives the best it found */
 			if (heur_pack(h, tree, h->grp_best))
-				group_check(h, tree);
+				group_check(h, tree, false);
 			return false;
 		}
 		if (r < 0)
@@ -1760,9 +1763,10 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 
 /*
  * Run the group bound against a better incumbent; when nothing below it is
- * possible, the incumbent is optimal and the search can stop.
+ * possible, the incumbent is optimal and the search can stop. quick: the
+ * group bound and its heuristics only, not the packing searches.
  */
-static void group_check(struct heur *h, glp_tree *tree)
+static void group_check(struct heur *h, glp_tree *tree, bool quick)
 {
 	glp_prob *P = glp_ios_get_prob(tree);
 	double inc, gap, m;
@@ -1794,13 +1798,13 @@ static void group_check(struct heur *h, glp_tree *tree)
 	/* Something below: try to build it; a better incumbent runs the check again. */
 	if (h->grp_tries++ < GROUP_TRIES &&
 	    (heur_pack_exact(h, tree, h->grp_best) || heur_group(h, tree, h->grp_best, gap))) {
-		group_check(h, tree);
+		group_check(h, tree, quick);
 		return;
 	}
-	if (h->quick)
+	if (quick)
 		return;
 	if (pack_lns(h, tree, gap, m)) {
-		group_check(h, tree);
+		group_check(h, tree, false);
 		return;
 	}
 	/* Few pods: whole pods, not millicores, may leave the DPUs short. */
@@ -1818,7 +1822,7 @@ static void milp_callback(glp_tree *tree, void *info)
 	/* The bound only falls as the search goes on: what is reported on a time limit. */
 	if (best)
 		h->best_bound = fmin(h->best_bound, glp_ios_node_bound(tree, best));
-	group_check(h, tree);
+	group_check(h, tree, false);
 	if (h->grp_proven)
 		return;
 
@@ -1840,9 +1844,7 @@ static void milp_callback(glp_tree *tree, void *info)
 		 * The group bound may build and prove the optimum from it right
 		 * away; the searches wait for the heuristic's better incumbent.
 		 */
-		h->quick = true;
-		group_check(h, tree);
-		h->quick = false;
+		group_check(h, tree, true);
 	}
 	h->given = true;
 	if (!h->cfg_only || !h->choice || h->grp_proven)
@@ -1859,7 +1861,7 @@ static void milp_callback(glp_tree *tree, void *info)
 		h->fails = 0;
 	else
 		h->fails++;
-	group_check(h, tree);
+	group_check(h, tree, false);
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
