@@ -1777,7 +1777,8 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	inc = glp_mip_obj_val(P);
 	if (inc <= h->grp_inc)
 		return;
-	h->grp_inc = inc;
+	if (!quick)
+		h->grp_inc = inc; /* a quick check leaves the searches to run on it */
 	/* An incumbent within rounding (1e-9 relative) of the bound is optimal. */
 	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
 	if (gap <= 0)
