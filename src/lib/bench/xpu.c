@@ -43,14 +43,6 @@ const char *xpu_mode_name(enum xpu_mode m)
 	return m < XPU_NMODES ? mode_names[m] : "?";
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* --- one transport interface over TCP or a channel --------------------- */
 
 struct xconn {
@@ -331,7 +323,7 @@ struct cpu_meter {
 
 static void cpu_start(struct cpu_meter *m)
 {
-	m->t0 = now_ns();
+	m->t0 = hp_now_ns();
 	m->c0 = m->fn(m->data);
 }
 
@@ -340,7 +332,7 @@ static double cpu_stop(struct cpu_meter *m, double *wall)
 {
 	uint64_t c = m->fn(m->data);
 
-	*wall = (now_ns() - m->t0) / 1e9;
+	*wall = (hp_now_ns() - m->t0) / 1e9;
 	return (c - m->c0) / 1e9;
 }
 
@@ -363,16 +355,16 @@ static int phase_rtt(struct client *cl, const struct xpu_params *p, struct cpu_m
 	/* Latency from the first rtt_iters round trips; CPU over at least
 	 * cpu_seconds of them (cgroup CPU time advances in scheduler ticks). */
 	cpu_start(m);
-	uint64_t stop = now_ns() + (uint64_t)(p->cpu_seconds * 1e9);
+	uint64_t stop = hp_now_ns() + (uint64_t)(p->cpu_seconds * 1e9);
 	unsigned long n = 0;
 
-	for (; n < p->rtt_iters || now_ns() < stop; n++) {
-		uint64_t t = now_ns();
+	for (; n < p->rtt_iters || hp_now_ns() < stop; n++) {
+		uint64_t t = hp_now_ns();
 
 		if (xio(&c, buf, MSG, true) != 1 || xio(&c, buf, MSG, false) != 1)
 			goto broken;
 		if (n < p->rtt_iters)
-			lat[n] = now_ns() - t;
+			lat[n] = hp_now_ns() - t;
 	}
 	cpu = cpu_stop(m, &wall);
 	json_object_set_new(out, "cpu_s_per_m_rtt", json_real(cpu / n * 1e6));
@@ -397,9 +389,9 @@ static int phase_stream(struct client *cl, const struct xpu_params *p, json_t *o
 
 	if (r < 0)
 		return r;
-	start = now_ns();
+	start = hp_now_ns();
 	stop = start + (uint64_t)(p->stream_seconds * 1e9);
-	while (now_ns() < stop) {
+	while (hp_now_ns() < stop) {
 		if (xio(&c, chunk, sizeof(chunk), true) != 1) {
 			xclose(&c);
 			return -EIO;
@@ -412,7 +404,7 @@ static int phase_stream(struct client *cl, const struct xpu_params *p, json_t *o
 	else
 		shutdown(c.fd, SHUT_WR);
 	r = xio(&c, &got, sizeof(got), false);
-	end = now_ns();
+	end = hp_now_ns();
 	xclose(&c);
 	if (r != 1 || got != sent)
 		return -EIO;
@@ -423,7 +415,7 @@ static int phase_stream(struct client *cl, const struct xpu_params *p, json_t *o
 static int phase_connect(struct client *cl, const struct xpu_params *p, json_t *out)
 {
 	char buf[MSG] = "hi";
-	uint64_t start = now_ns();
+	uint64_t start = hp_now_ns();
 
 	for (unsigned i = 0; i < p->connects; i++) {
 		struct xconn c;
@@ -440,7 +432,7 @@ static int phase_connect(struct client *cl, const struct xpu_params *p, json_t *
 			hn_win_sweep(&cl->win);
 	}
 	json_object_set_new(out, "connects_per_s",
-			    json_real(p->connects / ((now_ns() - start) / 1e9)));
+			    json_real(p->connects / ((hp_now_ns() - start) / 1e9)));
 	return 0;
 }
 
@@ -467,7 +459,7 @@ static void *oversub_run(void *arg)
 		uint64_t due = o->t0 + i * period;
 
 		if (spin) {
-			while (now_ns() < due)
+			while (hp_now_ns() < due)
 				;
 		} else {
 			struct timespec ts = { .tv_sec = due / 1000000000ull, .tv_nsec = due % 1000000000ull };
@@ -478,7 +470,7 @@ static void *oversub_run(void *arg)
 			o->err = -EIO;
 			break;
 		}
-		o->lat[o->n++] = now_ns() - due;
+		o->lat[o->n++] = hp_now_ns() - due;
 	}
 	return NULL;
 }
@@ -511,7 +503,7 @@ static int phase_oversub(struct client *cl, const struct xpu_params *p, struct c
 	cpu_start(m);
 	for (unsigned i = 0; i < n; i++) {
 		/* Spread the connections' phases over one period. */
-		o[i].t0 = now_ns() + 20000000ull + i * (1000000000ull / p->oversub_rate) / n;
+		o[i].t0 = hp_now_ns() + 20000000ull + i * (1000000000ull / p->oversub_rate) / n;
 		pthread_create(&t[i], NULL, oversub_run, &o[i]);
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -673,12 +665,12 @@ static int large_once(struct client *cl, const struct xpu_params *p, struct cpu_
 	if (r < 0)
 		return r;
 	cpu_start(m);
-	start = now_ns();
+	start = hp_now_ns();
 	stop = start + (uint64_t)(p->large_seconds * 1e9);
 	do {
 		r = large_send(&c, src, &f, b, msg);
 		sent += msg;
-	} while (r == 0 && now_ns() < stop);
+	} while (r == 0 && hp_now_ns() < stop);
 	if (r == 0) {
 		if (c.chan)
 			hn_conn_shutdown_wr(&c.hc);

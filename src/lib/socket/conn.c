@@ -6,14 +6,6 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -167,13 +159,13 @@ static bool tcp_gone(struct hn_conn *c)
 /* Wait until we can read (rx) or write, or the peer is gone. Spin, then sleep. */
 int hn_conn_wait(struct hn_conn *c, bool rx)
 {
-	uint64_t start = now_ns(), deadline = start + (c->busy_poll ? UINT64_MAX / 2 : c->spin_ns);
+	uint64_t start = hp_now_ns(), deadline = start + (c->busy_poll ? UINT64_MAX / 2 : c->spin_ns);
 	unsigned spins = 0;
 	bool slept = false;
 	int r;
 
 	while (!ready(c, rx)) {
-		if (now_ns() < deadline) {
+		if (hp_now_ns() < deadline) {
 			/* A busy poller never sleeps, so it looks for a dead peer itself. */
 			if (c->busy_poll && ++spins % 4096 == 0 && tcp_gone(c))
 				return -ECONNRESET;
@@ -184,9 +176,9 @@ int hn_conn_wait(struct hn_conn *c, bool rx)
 		 * peer usually reads our last message at once: wait a moment for
 		 * that, so an idle connection holds no buffer. */
 		if (rx) {
-			uint64_t until = now_ns() + HN_DRAIN_WAIT_NS;
+			uint64_t until = hp_now_ns() + HN_DRAIN_WAIT_NS;
 
-			while (!hn_chan_release_idle(&c->end) && c->end.tx_pages && now_ns() < until &&
+			while (!hn_chan_release_idle(&c->end) && c->end.tx_pages && hp_now_ns() < until &&
 			       !ready(c, rx))
 				cpu_relax();
 		}
@@ -206,7 +198,7 @@ int hn_conn_wait(struct hn_conn *c, bool rx)
 		}
 	}
 	if (!c->busy_poll)
-		adapt(c, now_ns() - start, slept);
+		adapt(c, hp_now_ns() - start, slept);
 	return 0;
 }
 

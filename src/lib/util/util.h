@@ -39,7 +39,15 @@ static inline void fclosep(FILE **f)
 #define _cleanup_close_ __attribute__((cleanup(closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
 
-/* CLOCK_MONOTONIC in milliseconds */
+/* CLOCK_MONOTONIC in nanoseconds, and in milliseconds */
+static inline uint64_t hp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static inline double hp_now_ms(void)
 {
 	struct timespec ts;
