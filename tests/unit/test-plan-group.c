@@ -85,6 +85,8 @@ static void one(uint64_t seed, unsigned *below)
 	double res[6 * 4 * 2];
 	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
 	struct hp_pack_limits lim;
+	/* half without crossing costs but in a few pods: the row by row search */
+	bool pure = rnd(&s) % 2;
 	int r;
 
 	for (unsigned q = 1; q <= g.n_rows; q++) {
@@ -98,12 +100,15 @@ static void one(uint64_t seed, unsigned *below)
 		g.res_b[j] = 2 + 8 * unit(&s);
 		g.res_tol[j] = 1e-7 * fmax(1.0, g.res_b[j]);
 		g.res_y[j] = rnd(&s) % 3 ? 0 : 0.5 * unit(&s);
+		g.res_row[j] = rnd(&s) % (g.n_rows + 1);
 	}
 	g.first = first;
 	g.n = n;
 	g.opts = opts;
 	g.res = res;
 	for (unsigned i = 0; i < g.n_pods; i++) {
+		bool crosses = !pure || rnd(&s) % 4 == 0;
+
 		first[i] = g.n_opts;
 		n[i] = 1 + rnd(&s) % 4;
 		for (unsigned k = 0; k < n[i]; k++) {
@@ -114,7 +119,7 @@ static void one(uint64_t seed, unsigned *below)
 			o->loss = k == 0 ? 0 : o[-1].loss + (rnd(&s) % 3 ? 0.05 * unit(&s) : 0);
 			for (unsigned q = 1; q <= g.n_rows; q++) {
 				o->m[q] = (long long)(rnd(&s) % 6);
-				o->f[q] = rnd(&s) % 3 ? 0 : 0.3 * unit(&s);
+				o->f[q] = !crosses || rnd(&s) % 3 ? 0 : 0.3 * unit(&s);
 			}
 			for (unsigned j = 0; j < g.n_res; j++)
 				res[(g.n_opts - 1) * g.n_res + j] = rnd(&s) % 2 ? 0 : 3 * unit(&s);
@@ -157,7 +162,9 @@ static void one(uint64_t seed, unsigned *below)
 		}
 		if (!isfinite(min_pack))
 			continue;
-		lim = (struct hp_pack_limits){.nodes = 1ul << 20, .fill = t != 1};
+		/* turns of a few nodes: both ways of pack_run take part */
+		lim = (struct hp_pack_limits){
+		    .nodes = 1ul << 20, .fill = t != 1, .turn = t == 2 ? 1 + seed % 16 : 0};
 		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 		if (min_pack < limit) {

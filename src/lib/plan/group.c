@@ -9,6 +9,7 @@
 #include "util/util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 
 struct vpod {
@@ -152,9 +153,16 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 
 /* ---- the packing bound ------------------------------------------------------- */
 
+/* What an option adds to a row: grid steps and crossing costs. */
+struct rsum {
+	long long m;
+	double f;
+};
+
 #define PACK_MAX_WORDS (4ul << 20) /* reachability tables: 32 MiB at most */
 #define PACK_MAX_LOSS (2ul << 20)  /* least-loss tables: 16 MiB at most ... */
 #define PACK_MAX_WORK (64ul << 20) /* ... and 64 Mi steps to fill them */
+#define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 
 struct popt {
 	double loss;
@@ -167,6 +175,7 @@ struct ppod {
 	struct popt *opt;
 	unsigned n;
 	long long size; /* largest total of grid steps, for the order */
+	bool crosses;	/* has an option with crossing costs, for the order */
 };
 
 struct pack {
@@ -186,9 +195,35 @@ struct pack {
 	 */
 	double *lmin;
 	size_t loff[HP_PLAN_MAX_PUS], lstride;
+	/*
+	 * Per table and capacity j tied to a row (res_row) that the pods could
+	 * overfill, for each sum they can add to the row: the least of j they
+	 * use to add it (NULL if none or too big).
+	 */
+	double *umin;
+	size_t uoff[HP_GROUP_MAX_RES], ustride;
+	bool utab[HP_GROUP_MAX_RES];
 	double best, floor;
 	double res_floor; /* the least the other capacities add: sum of -res_y res_tol */
-	unsigned long nodes, max_nodes;
+	/*
+	 * Row by row (pack_rows), from pod k0 on, where no option adds crossing
+	 * costs: what each pod may still choose (gone: 0, or the mark of the
+	 * choice that took the option away), its least loss and use of each
+	 * capacity among those, the reachability tables of each level, and
+	 * what the pods before k0 chose.
+	 */
+	unsigned k0;
+	struct popt *pool;
+	unsigned *gone;
+	double *plo, *pumin;
+	uint64_t *rtab, *scratch;
+	unsigned *act, n_act[HP_PLAN_MAX_PUS]; /* per level: the pods with a choice left */
+	struct rsum *sums;		       /* per level and pod: its distinct loads */
+	double *sf;	/* per level and suffix of act: least and most crossing costs */
+	unsigned max_n; /* the most options of a pod */
+	long long pre_m[HP_PLAN_MAX_PUS];
+	double pre_f[HP_PLAN_MAX_PUS], pre_u[HP_GROUP_MAX_RES], pre_loss;
+	unsigned long nodes, max_nodes, turn;
 	double stop_ms; /* 0: no time limit */
 	unsigned *cur, *best_choice;
 };
@@ -211,15 +246,30 @@ static inline long long floor_ll(double x)
 	return i - (i > x);
 }
 
+/* Can the remaining pods add x to row r within what is left of its capacities (umin)? */
+static bool pack_fill_fits(const struct pack *s, unsigned k, unsigned r, long long x,
+			   const double *u)
+{
+	const struct hp_group *g = s->g;
+
+	for (unsigned j = 0; j < g->n_res; j++)
+		if (s->utab[j] && g->res_row[j] == r &&
+		    s->umin[(size_t)k * s->ustride + s->uoff[j] + (size_t)x] + u[j] >
+			g->res_b[j] + g->res_tol[j])
+			return false;
+	return true;
+}
+
 /*
  * What filling a row costs: row r ends with at least the penalty
  * y_r max(-tol_r, a_r - q_r x) and the remaining pods lose at least lmin(x)
- * for the x they add to it, whatever they add to the other rows, which end
- * with at least what their largest sums (add) leave. False when, for some
- * row, no x gets the total below the best.
+ * for the x they add to it, and use at least umin(x) of its DPU's other
+ * capacities, whatever they add to the other rows, which end with at least
+ * what their largest sums (add) leave. False when, for some row, no x that
+ * fits gets the total below the best.
  */
 static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const double *a,
-			    const long long *add)
+			    const long long *add, const double *u)
 {
 	const struct hp_group *g = s->g;
 	double pen[HP_PLAN_MAX_PUS], sum = 0;
@@ -229,8 +279,9 @@ static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const
 		sum += pen[r];
 	}
 	for (unsigned r = 1; r <= g->n_rows; r++) {
-		const double *l = s->lmin + (size_t)k * s->lstride + s->loff[r];
+		const double *l = s->lmin ? s->lmin + (size_t)k * s->lstride + s->loff[r] : NULL;
 		double t = s->best - loss - s->res_floor - (sum - pen[r]);
+		double a0 = a[r] + s->fmax[k * HP_PLAN_MAX_PUS + r];
 		bool ok = false;
 
 		if (g->y[r] <= 0)
@@ -240,12 +291,398 @@ static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const
 
 			if (p >= t)
 				break; /* less fill only leaves more slack */
-			ok = l[x] + p < t;
+			if (l)
+				p = max_d(p, l[x] + g->y[r] * max_d(-g->tol[r],
+								    a0 - (double)x * g->q[r]));
+			ok = p < t && (!s->umin || pack_fill_fits(s, k, r, x, u));
 		}
 		if (!ok)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * What an option costs in a least-cost table for row q: its loss less what
+ * its crossing costs fill of the row (res < 0), or its use of res.
+ */
+static double pack_cost(const struct pack *s, const struct popt *o, unsigned q, int res)
+{
+	if (res < 0)
+		return o->loss - s->g->y[q] * o->o->f[q];
+	return s->g->res[(size_t)o->idx * s->g->n_res + (unsigned)res];
+}
+
+/* Every pod has chosen: the penalty, exact. */
+static void pack_leaf(struct pack *s, double loss, const long long *m, const double *f,
+		      const double *u)
+{
+	const struct hp_group *g = s->g;
+	double v = loss;
+
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		double load = (double)m[r] * g->q[r] + f[r];
+
+		if (load > g->b[r] + g->tol[r])
+			return;
+		v += g->y[r] * (g->b[r] - load);
+	}
+	for (unsigned j = 0; j < g->n_res; j++)
+		v += g->res_y[j] * (g->res_b[j] - u[j]);
+	if (v < s->best) {
+		s->best = v;
+		memcpy(s->best_choice, s->cur, s->n_v * sizeof(unsigned));
+	}
+}
+
+/* One more node: 1 when nothing can be better, -E2BIG when out of nodes or time. */
+static int pack_count(struct pack *s)
+{
+	if (s->best <= s->floor)
+		return 1; /* nothing can be better */
+	if (++s->nodes > s->max_nodes)
+		return -E2BIG;
+	if (s->stop_ms && !(s->nodes & 0xffff) && hp_now_ms() >= s->stop_ms)
+		return -E2BIG;
+	return 0;
+}
+
+/* ---- row by row -------------------------------------------------------------- */
+
+/*
+ * From pod k0 on, the search fills the DPUs one after another (bin
+ * completion): every pod chooses what it adds to one row (grid steps and
+ * crossing costs), which narrows its options, and only when the row is
+ * decided does the next start, with reachability tables of what the pods
+ * have left. The per-pod search checks each row on its own against every pod
+ * still undecided; when each row can be filled but not all of them together,
+ * it cannot see that before the last pods, and row by row it is seen where
+ * the rows meet: on seed 11 of the benchmark's 100 containers with three
+ * DPUs, 26 nodes instead of 1.39 G.
+ */
+
+static uint64_t *rows_tab(const struct pack *s, unsigned depth, unsigned k)
+{
+	return s->rtab + ((size_t)depth * (s->n_v + 1) + k) * s->stride;
+}
+
+static bool same_f(double a, double b)
+{
+	return fabs(a - b) <= 1e-12 * (1 + fabs(a));
+}
+
+static bool row_gone(const struct pack *s, unsigned k, unsigned j)
+{
+	return s->gone[s->v[k].opt + j - s->pool] != 0;
+}
+
+/* The most grid steps row r takes with crossing costs of at least flo and m steps. */
+static long long rows_room(const struct pack *s, unsigned r, long long m, double flo)
+{
+	const struct hp_group *g = s->g;
+
+	return floor_ll((g->b[r] + g->tol[r] - flo) / g->q[r]) - m;
+}
+
+/* Row r's least penalty with m grid steps and crossing costs of at most fhi. */
+static double rows_pen(const struct pack *s, unsigned r, long long m, double fhi)
+{
+	const struct hp_group *g = s->g;
+
+	return g->y[r] * max_d(-g->tol[r], g->b[r] - (double)m * g->q[r] - fhi);
+}
+
+/* Every row is decided: the pods choose among the options left, exactly. */
+static int rows_finish(struct pack *s, unsigned k, double loss, const long long *m, const double *f,
+		       const double *u)
+{
+	const struct hp_group *g = s->g;
+	int ret;
+
+	if ((ret = pack_count(s)))
+		return ret;
+	if (loss + s->res_floor >= s->best)
+		return 0;
+	if (k == s->n_v) {
+		pack_leaf(s, loss, m, f, u);
+		return 0;
+	}
+	for (unsigned j = 0; j < s->v[k].n; j++) {
+		const struct popt *o = &s->v[k].opt[j];
+		const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
+		long long nm[HP_PLAN_MAX_PUS];
+		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
+		bool fits = true;
+
+		if (row_gone(s, k, j))
+			continue;
+		if (loss + o->loss >= s->best)
+			break;
+		for (unsigned q = 1; q <= g->n_rows; q++) {
+			nm[q] = m[q] + o->o->m[q];
+			nf[q] = f[q] + o->o->f[q];
+		}
+		for (unsigned q = 0; q < g->n_res; q++) {
+			nu[q] = u[q] + ou[q];
+			fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
+		}
+		if (!fits)
+			continue;
+		s->cur[k] = j;
+		if ((ret = rows_finish(s, k + 1, loss + o->loss, nm, nf, nu)))
+			return ret;
+	}
+	return 0;
+}
+
+static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss, const long long *m,
+		     const double *f, const double *u, double done);
+
+/*
+ * The distinct loads (grid steps, crossing costs) pod k's options left add
+ * to row r, in their order (by ascending loss), into d; returns how many.
+ */
+static unsigned rows_sums(const struct pack *s, unsigned k, unsigned r, struct rsum *d)
+{
+	const struct ppod *p = &s->v[k];
+	unsigned n = 0;
+
+	for (unsigned j = 0; j < p->n; j++) {
+		const struct hp_group_opt *o = p->opt[j].o;
+		bool seen = false;
+
+		if (row_gone(s, k, j))
+			continue;
+		for (unsigned t = 0; t < n && !seen; t++)
+			seen = d[t].m == o->m[r] && same_f(d[t].f, o->f[r]);
+		if (!seen)
+			d[n++] = (struct rsum){.m = o->m[r], .f = o->f[r]};
+	}
+	return n;
+}
+
+/*
+ * Fill row r at level depth: the j-th pod that still has a choice for it
+ * chooses what it adds. m and f are what the rows have so far, loss and u
+ * the least the pods' remaining options can lose and use, done the penalty
+ * of the rows already decided, later the least of the rows still to come.
+ */
+static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, unsigned j,
+		     double loss, const long long *m, const double *f, const double *u, double done,
+		     double later)
+{
+	const struct hp_group *g = s->g;
+	const double *sf = s->sf + (size_t)depth * 2 * (s->n_v + 1);
+	double flo = f[r] + sf[2 * j], fhi = f[r] + sf[2 * j + 1];
+	long long x =
+	    hp_bits_max_le(rows_tab(s, depth, j), s->words[r], rows_room(s, r, m[r], flo));
+	struct rsum *d;
+	unsigned i, n, mark;
+	int ret;
+
+	if ((ret = pack_count(s)))
+		return ret;
+	if (x < 0 || loss + s->res_floor + done + later + rows_pen(s, r, m[r] + x, fhi) >= s->best)
+		return 0;
+	if (j == s->n_act[depth])
+		return rows_next(s, depth + 1, todo, loss, m, f, u,
+				 done + rows_pen(s, r, m[r], f[r]));
+	i = s->act[depth * s->n_v + j];
+	d = s->sums + ((size_t)depth * (s->n_v + 1) + j) * s->max_n;
+	n = rows_sums(s, i, r, d);
+	mark = depth * (s->n_v + 1) + j + 1;
+	for (unsigned c = 0; c < n && !ret; c++) {
+		const struct ppod *p = &s->v[i];
+		double lo = HUGE_VAL, umin[HP_GROUP_MAX_RES], nu[HP_GROUP_MAX_RES];
+		double *plo = &s->plo[i], *pu = s->pumin + (size_t)i * g->n_res;
+		bool fits = true;
+
+		for (unsigned q = 0; q < g->n_res; q++)
+			umin[q] = HUGE_VAL;
+		/* keep only the options that load the row with d[c] */
+		for (unsigned t = 0; t < p->n; t++) {
+			const struct hp_group_opt *o = p->opt[t].o;
+			unsigned *gone = &s->gone[p->opt + t - s->pool];
+
+			if (*gone)
+				continue;
+			if (o->m[r] != d[c].m || !same_f(o->f[r], d[c].f)) {
+				*gone = mark;
+				continue;
+			}
+			lo = min_d(lo, p->opt[t].loss);
+			for (unsigned q = 0; q < g->n_res; q++)
+				umin[q] = min_d(umin[q], pack_cost(s, &p->opt[t], r, (int)q));
+		}
+		for (unsigned q = 0; q < g->n_res; q++) {
+			nu[q] = u[q] - pu[q] + umin[q];
+			fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
+		}
+		if (fits) {
+			double old_lo = *plo, old_u[HP_GROUP_MAX_RES], nf[HP_PLAN_MAX_PUS];
+			long long nm[HP_PLAN_MAX_PUS];
+
+			memcpy(nm, m, sizeof(nm));
+			memcpy(nf, f, sizeof(nf));
+			nm[r] += d[c].m;
+			nf[r] += d[c].f;
+			memcpy(old_u, pu, g->n_res * sizeof(double));
+			*plo = lo;
+			memcpy(pu, umin, g->n_res * sizeof(double));
+			ret = rows_fill(s, depth, r, todo, j + 1, loss - old_lo + lo, nm, nf, nu,
+					done, later);
+			*plo = old_lo;
+			memcpy(pu, old_u, g->n_res * sizeof(double));
+		}
+		for (unsigned t = 0; t < p->n; t++)
+			if (s->gone[p->opt + t - s->pool] == mark)
+				s->gone[p->opt + t - s->pool] = 0;
+	}
+	return ret;
+}
+
+/*
+ * What the pods from k0 on can still add to row r: those left one way add
+ * *bm steps and *bf crossing costs, the others a sum in the bitset
+ * returned and crossing costs between *flo and *fhi. With into (level
+ * depth), the others are listed in act and every suffix of them gets its
+ * table and crossing cost range; without, only the whole set, in scratch.
+ */
+static const uint64_t *rows_reach(struct pack *s, unsigned r, unsigned depth, bool into,
+				  long long *bm, double *bf, double *flo, double *fhi)
+{
+	/* the last level's space is scratch */
+	unsigned level = into ? depth : s->g->n_rows, *act = s->act + level * s->n_v, na = 0;
+	struct rsum *d = s->sums + (size_t)s->g->n_rows * (s->n_v + 1) * s->max_n;
+	double *sf = s->sf + (size_t)level * 2 * (s->n_v + 1);
+	uint64_t *cur = s->scratch, *next = s->scratch + s->stride;
+	size_t w = s->words[r];
+
+	*bm = 0;
+	*bf = 0;
+	for (unsigned k = s->k0; k < s->n_v; k++) {
+		if (rows_sums(s, k, r, d) == 1) {
+			*bm += d[0].m;
+			*bf += d[0].f;
+		} else {
+			act[na++] = k;
+		}
+	}
+	if (into) {
+		s->n_act[depth] = na;
+		next = rows_tab(s, depth, na);
+	}
+	memset(next, 0, w * sizeof(uint64_t));
+	next[0] = 1;
+	sf[2 * na] = sf[2 * na + 1] = 0;
+	for (unsigned j = na; j-- > 0;) {
+		unsigned n = rows_sums(s, act[j], r, d);
+		double lo = HUGE_VAL, hi = -HUGE_VAL;
+
+		if (into)
+			cur = rows_tab(s, depth, j);
+		memset(cur, 0, w * sizeof(uint64_t));
+		for (unsigned c = 0; c < n; c++) {
+			if (d[c].m <= s->cap[r])
+				hp_bits_or_shift(cur, next, w, d[c].m);
+			lo = min_d(lo, d[c].f);
+			hi = max_d(hi, d[c].f);
+		}
+		if ((s->cap[r] & 63) != 63)
+			cur[w - 1] &= (2ull << (s->cap[r] & 63)) - 1;
+		sf[2 * j] = sf[2 * j + 2] + lo;
+		sf[2 * j + 1] = sf[2 * j + 3] + hi;
+		if (into) {
+			next = cur;
+		} else {
+			uint64_t *t = cur;
+
+			cur = next;
+			next = t;
+		}
+	}
+	*flo = sf[0];
+	*fhi = sf[1];
+	return next;
+}
+
+/*
+ * Level depth: the rows in todo are still open. Bound them all by what the
+ * pods can still add to each, and fill the one with least room.
+ */
+static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss, const long long *m,
+		     const double *f, const double *u, double done)
+{
+	const struct hp_group *g = s->g;
+	long long least = LLONG_MAX, nm[HP_PLAN_MAX_PUS];
+	double pen = 0, sum = 0, nf[HP_PLAN_MAX_PUS];
+	unsigned pick = 0;
+
+	if (!todo) {
+		/* the exact tallies again, from what the pods before k0 chose */
+		return rows_finish(s, s->k0, s->pre_loss, s->pre_m, s->pre_f, s->pre_u);
+	}
+	for (unsigned r = 1; r <= g->n_rows; r++)
+		if ((todo & (1u << r)) && rows_room(s, r, m[r], f[r]) < least) {
+			least = rows_room(s, r, m[r], f[r]);
+			pick = r;
+		}
+	memcpy(nm, m, sizeof(nm));
+	memcpy(nf, f, sizeof(nf));
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		const uint64_t *reach;
+		long long bm, x;
+		double bf, flo, fhi, p;
+
+		if (!(todo & (1u << r)))
+			continue;
+		reach = rows_reach(s, r, depth, r == pick, &bm, &bf, &flo, &fhi);
+		x = hp_bits_max_le(reach, s->words[r], rows_room(s, r, m[r] + bm, f[r] + bf + flo));
+		if (x < 0)
+			return 0;
+		p = rows_pen(s, r, m[r] + bm + x, f[r] + bf + fhi);
+		sum += p;
+		if (r == pick) {
+			pen = p;
+			nm[r] += bm;
+			nf[r] += bf;
+		}
+		if (loss + s->res_floor + done + sum >= s->best)
+			return 0;
+	}
+	return rows_fill(s, depth, pick, todo & ~(1u << pick), 0, loss, nm, nf, u, done, sum - pen);
+}
+
+/* Pods from k0 on, row by row; m, f, u, loss: what the pods before chose. */
+static int pack_rows(struct pack *s, double loss, const long long *m, const double *f,
+		     const double *u)
+{
+	const struct hp_group *g = s->g;
+	double uu[HP_GROUP_MAX_RES];
+	unsigned todo = 0;
+
+	memcpy(s->pre_m, m, sizeof(s->pre_m));
+	memcpy(s->pre_f, f, sizeof(s->pre_f));
+	memcpy(s->pre_u, u, g->n_res * sizeof(double));
+	s->pre_loss = loss;
+	memcpy(uu, u, g->n_res * sizeof(double));
+	for (unsigned k = s->k0; k < s->n_v; k++) {
+		const struct ppod *p = &s->v[k];
+
+		s->plo[k] = p->opt[0].loss; /* by ascending loss */
+		loss += s->plo[k];
+		for (unsigned q = 0; q < g->n_res; q++) {
+			double lo = HUGE_VAL;
+
+			for (unsigned j = 0; j < p->n; j++)
+				lo = min_d(lo, pack_cost(s, &p->opt[j], 1, (int)q));
+			s->pumin[(size_t)k * g->n_res + q] = lo;
+			uu[q] += lo;
+		}
+	}
+	for (unsigned r = 1; r <= g->n_rows; r++)
+		todo |= 1u << r;
+	return rows_next(s, 0, todo, loss, m, f, uu, 0);
 }
 
 static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m, const double *f,
@@ -254,13 +691,10 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	const struct hp_group *g = s->g;
 	const uint64_t *tab = s->reach + (size_t)k * s->stride;
 	double lb = loss + s->res_floor;
+	int ret;
 
-	if (s->best <= s->floor)
-		return 1; /* nothing can be better */
-	if (++s->nodes > s->max_nodes)
-		return -E2BIG;
-	if (s->stop_ms && !(s->nodes & 0xffff) && hp_now_ms() >= s->stop_ms)
-		return -E2BIG;
+	if ((ret = pack_count(s)))
+		return ret;
 	/*
 	 * The least slack the rows can end with. Row r keeps at least
 	 * a_r - q_r x_r (and no less than -tol_r) if the remaining pods add x_r
@@ -299,29 +733,17 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 			lb += g->y[r] * max_d(-g->tol[r], a[r] - x * g->q[r]);
 			rest -= x;
 		}
-		if (lb < s->best && s->lmin && !pack_fill_bound(s, k, loss, a, add))
+		if (lb < s->best && (s->lmin || s->umin) && !pack_fill_bound(s, k, loss, a, add, u))
 			return 0;
 	}
 	if (lb >= s->best)
 		return 0;
 	if (k == s->n_v) {
-		double v = loss;
-
-		for (unsigned r = 1; r <= g->n_rows; r++) {
-			double load = (double)m[r] * g->q[r] + f[r];
-
-			if (load > g->b[r] + g->tol[r])
-				return 0;
-			v += g->y[r] * (g->b[r] - load);
-		}
-		for (unsigned j = 0; j < g->n_res; j++)
-			v += g->res_y[j] * (g->res_b[j] - u[j]);
-		if (v < s->best) {
-			s->best = v;
-			memcpy(s->best_choice, s->cur, s->n_v * sizeof(unsigned));
-		}
+		pack_leaf(s, loss, m, f, u);
 		return 0;
 	}
+	if (k == s->k0 && s->rtab)
+		return pack_rows(s, loss, m, f, u);
 	for (unsigned j = 0; j < s->v[k].n; j++) {
 		const struct popt *o = &s->v[k].opt[j];
 		const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
@@ -350,37 +772,115 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	return 0;
 }
 
-/* pack.lmin: from the last table (nothing left: 0 at 0) back to the first */
-static void pack_loss_tables(struct pack *s, double *lmin)
+/*
+ * A least-cost table for row q, at off in tables of stride entries: from the
+ * last (nothing left: 0 at 0) back to the first, the least cost at which the
+ * pods from k on add each sum of grid steps to the row.
+ */
+static void pack_least(const struct pack *s, double *tab, size_t stride, size_t off, unsigned q,
+		       int res)
 {
-	const struct hp_group *g = s->g;
-
-	for (size_t i = 0; i < (size_t)(s->n_v + 1) * s->lstride; i++)
-		lmin[i] = HUGE_VAL;
-	for (unsigned q = 1; q <= g->n_rows; q++)
-		lmin[(size_t)s->n_v * s->lstride + s->loff[q]] = 0;
+	for (unsigned k = 0; k <= s->n_v; k++)
+		for (long long x = 0; x <= s->cap[q]; x++)
+			tab[(size_t)k * stride + off + (size_t)x] = HUGE_VAL;
+	tab[(size_t)s->n_v * stride + off] = 0;
 	for (unsigned k = s->n_v; k-- > 0;) {
 		const struct ppod *p = &s->v[k];
+		const double *next = tab + (size_t)(k + 1) * stride + off;
+		double *cur = tab + (size_t)k * stride + off;
 
-		for (unsigned q = 1; q <= g->n_rows; q++) {
-			const double *next = lmin + (size_t)(k + 1) * s->lstride + s->loff[q];
-			double *cur = lmin + (size_t)k * s->lstride + s->loff[q];
+		for (unsigned j = 0; j < p->n; j++) {
+			long long d = p->opt[j].o->m[q];
+			double c = pack_cost(s, &p->opt[j], q, res);
+			bool seen = false;
 
-			for (unsigned j = 0; j < p->n; j++) {
-				long long d = p->opt[j].o->m[q];
-				double l = p->opt[j].loss;
-				bool seen = false;
-
-				/* by ascending loss: the first with this d is the least */
-				for (unsigned i = 0; i < j && !seen; i++)
-					seen = p->opt[i].o->m[q] == d;
-				if (seen || d > s->cap[q])
-					continue;
-				for (long long x = 0; x + d <= s->cap[q]; x++)
-					if (next[x] + l < cur[x + d])
-						cur[x + d] = next[x] + l;
-			}
+			for (unsigned i = 0; i < j && !seen; i++)
+				seen =
+				    p->opt[i].o->m[q] == d && pack_cost(s, &p->opt[i], q, res) <= c;
+			if (seen || d > s->cap[q])
+				continue;
+			for (long long x = 0; x + d <= s->cap[q]; x++)
+				if (next[x] + c < cur[x + d])
+					cur[x + d] = next[x] + c;
 		}
+	}
+}
+
+/*
+ * pack.umin, for the capacities tied to a row that the pods could overfill
+ * (base: what the pods with one option use), within PACK_MAX_LOSS entries
+ * and PACK_MAX_WORK steps; none (NULL) is fine too.
+ */
+static double *pack_use_tables(struct pack *s, const double *base)
+{
+	const struct hp_group *g = s->g;
+	size_t work = 0;
+
+	double *tab;
+
+	s->ustride = 0;
+	for (unsigned j = 0; j < g->n_res; j++) {
+		unsigned q = g->res_row[j];
+		double most = base[j];
+
+		s->utab[j] = false;
+		if (q < 1 || q > g->n_rows)
+			continue;
+		for (unsigned k = 0; k < s->n_v; k++) {
+			double hi = 0;
+
+			for (unsigned i = 0; i < s->v[k].n; i++)
+				hi = max_d(hi, pack_cost(s, &s->v[k].opt[i], q, (int)j));
+			most += hi;
+		}
+		if (most <= g->res_b[j] + g->res_tol[j])
+			continue; /* no choice overfills it */
+		s->utab[j] = true;
+		s->uoff[j] = s->ustride;
+		s->ustride += (size_t)s->cap[q] + 1;
+		for (unsigned k = 0; k < s->n_v; k++)
+			work += (size_t)s->v[k].n * ((size_t)s->cap[q] + 1);
+	}
+	if (!s->ustride || (size_t)(s->n_v + 1) * s->ustride > PACK_MAX_LOSS ||
+	    work > PACK_MAX_WORK)
+		return NULL;
+	tab = malloc((size_t)(s->n_v + 1) * s->ustride * sizeof(double));
+	for (unsigned j = 0; j < g->n_res && tab; j++)
+		if (s->utab[j])
+			pack_least(s, tab, s->ustride, s->uoff[j], g->res_row[j], (int)j);
+	return tab;
+}
+
+/*
+ * Run the search. With several rows there are two ways, both exact: pod by
+ * pod over the pods with crossing costs (they come first) and row by row
+ * over the rest, or row by row over all of them. Which is faster varies by
+ * instance (10^4 times either way), so they take turns, with budgets that
+ * grow 4 times a turn, each starting from the best the others found.
+ */
+static int pack_run(struct pack *s, double loss, const long long *m, const double *f,
+		    const double *u)
+{
+	unsigned long total = s->max_nodes, budget = s->turn ? s->turn : PACK_TURN;
+	unsigned cross = 0;
+	int r;
+
+	while (cross < s->n_v && s->v[cross].crosses)
+		cross++;
+	if (!s->rtab || !cross) {
+		s->k0 = s->rtab ? 0 : s->n_v;
+		return pack_dfs(s, 0, loss, m, f, u);
+	}
+	for (unsigned turn = 0;; turn++) {
+		unsigned long left = s->nodes < total ? total - s->nodes : 0;
+
+		s->k0 = turn % 2 ? 0 : cross;
+		s->max_nodes = s->nodes + (left < budget ? left : budget);
+		r = pack_dfs(s, 0, loss, m, f, u);
+		if (r != -E2BIG || left <= budget || (s->stop_ms && hp_now_ms() >= s->stop_ms))
+			return r;
+		if (turn % 2)
+			budget *= 4;
 	}
 }
 
@@ -402,6 +902,8 @@ static int cmp_ppod(const void *a, const void *b)
 {
 	const struct ppod *x = a, *y = b;
 
+	if (x->crosses != y->crosses)
+		return x->crosses ? -1 : 1;
 	return x->size > y->size ? -1 : x->size < y->size;
 }
 
@@ -427,7 +929,12 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ unsigned *cur = calloc(np, sizeof(unsigned));
 	_cleanup_free_ unsigned *bc = calloc(np, sizeof(unsigned));
 	_cleanup_free_ uint64_t *reach = NULL;
-	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL;
+	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL, *umin = NULL;
+	_cleanup_free_ double *plo = NULL, *pumin = NULL;
+	_cleanup_free_ unsigned *gone = NULL, *act = NULL;
+	_cleanup_free_ uint64_t *rtab = NULL, *scratch = NULL;
+	_cleanup_free_ struct rsum *sums = NULL;
+	_cleanup_free_ double *sf = NULL;
 	long long base_m[HP_PLAN_MAX_PUS] = {0};
 	double base_f[HP_PLAN_MAX_PUS] = {0}, base_u[HP_GROUP_MAX_RES] = {0}, base_loss = 0;
 	struct pack s = {.g = g,
@@ -435,6 +942,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 			 .best = limit,
 			 .floor = lower + 1e-12,
 			 .max_nodes = lim->nodes,
+			 .turn = lim->turn,
 			 .stop_ms = lim->stop_ms,
 			 .cur = cur,
 			 .best_choice = bc};
@@ -475,6 +983,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		p->opt = pool + used;
 		p->n = 0;
 		p->size = 0;
+		p->crosses = false;
 		for (unsigned k = g->first[i]; k < g->first[i] + g->n[i]; k++) {
 			const struct hp_group_opt *o = &g->opts[k];
 			bool dup = false, fits = true;
@@ -496,6 +1005,8 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 			p->opt[p->n++] = (struct popt){.loss = o->loss, .o = o, .idx = k};
 			if (size > p->size)
 				p->size = size;
+			for (unsigned q = 1; q <= g->n_rows; q++)
+				p->crosses |= fabs(o->f[q]) > 1e-6 * g->q[q];
 		}
 		if (best)
 			best[i] = g->first[i];
@@ -578,12 +1089,41 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	if (lim->fill && (size_t)(s.n_v + 1) * s.lstride <= PACK_MAX_LOSS &&
 	    work <= PACK_MAX_WORK &&
 	    (lmin = malloc((size_t)(s.n_v + 1) * s.lstride * sizeof(double))))
-		pack_loss_tables(&s, lmin);
+		for (unsigned q = 1; q <= g->n_rows; q++)
+			pack_least(&s, lmin, s.lstride, s.loff[q], q, -1);
 	s.lmin = lmin;
+	if (lim->fill)
+		umin = pack_use_tables(&s, base_u);
+	s.umin = umin;
 	s.reach = reach;
+	/* Row by row from the first pod without crossing costs (they come last). */
+	if (g->n_rows >= 2 && (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS) {
+		s.pool = pool;
+		gone = calloc(used ? used : 1, sizeof(unsigned));
+		plo = calloc(s.n_v, sizeof(double));
+		pumin = calloc((size_t)s.n_v * (g->n_res ? g->n_res : 1), sizeof(double));
+		rtab = malloc((size_t)g->n_rows * (s.n_v + 1) * s.stride * sizeof(uint64_t));
+		s.max_n = 1;
+		for (unsigned k = 0; k < s.n_v; k++)
+			s.max_n = v[k].n > s.max_n ? v[k].n : s.max_n;
+		act = calloc((size_t)(g->n_rows + 1) * s.n_v, sizeof(unsigned));
+		sums = calloc((size_t)(g->n_rows + 1) * (s.n_v + 1) * s.max_n, sizeof(*sums));
+		sf = calloc((size_t)(g->n_rows + 1) * 2 * (s.n_v + 1), sizeof(double));
+		scratch = calloc(2 * s.stride, sizeof(uint64_t));
+		if (!gone || !plo || !pumin || !rtab || !act || !sums || !scratch || !sf)
+			return -ENOMEM;
+		s.sf = sf;
+		s.act = act;
+		s.sums = sums;
+		s.scratch = scratch;
+		s.gone = gone;
+		s.plo = plo;
+		s.pumin = pumin;
+		s.rtab = rtab;
+	}
 	s.fmin = fmin_t;
 	s.fmax = fmax_t;
-	r = pack_dfs(&s, 0, base_loss, base_m, base_f, base_u);
+	r = pack_run(&s, base_loss, base_m, base_f, base_u);
 	lim->nodes -= s.nodes < lim->nodes ? s.nodes : lim->nodes;
 	if (r < 0 && r != -E2BIG)
 		return r;

@@ -42,6 +42,11 @@ struct hp_group {
 	 */
 	unsigned n_res;
 	double res_b[HP_GROUP_MAX_RES], res_tol[HP_GROUP_MAX_RES], res_y[HP_GROUP_MAX_RES];
+	/*
+	 * The row whose DPU capacity j belongs to (0: none): what the pods add
+	 * to that row and what they use of j go together (pack_fill_bound).
+	 */
+	unsigned res_row[HP_GROUP_MAX_RES];
 	const double *res;
 };
 
@@ -69,6 +74,7 @@ struct hp_pack_limits {
 	unsigned long nodes; /* the most nodes it may visit; reduced by those it did */
 	double stop_ms;	     /* CLOCK_MONOTONIC time, in ms, at which it stops (0: none) */
 	bool fill;	     /* also bound what filling each row costs (pack_fill_bound) */
+	unsigned long turn;  /* nodes of the first turn each way (pack_run); 0: the default */
 };
 
 /*
@@ -79,9 +85,9 @@ struct hp_pack_limits {
  *   q_r m_r + f_r <= b_r + tol_r,   u_j <= res_b_j + res_tol_j,
  *
  * a packing of the pods into the DPUs, searched depth first below limit and
- * pruned by what the remaining pods can still add to each row. Meant for
- * instances with few pods, where whole pods, not millicores, leave the DPUs
- * short. lower is a known lower bound (hp_group_min's): reaching it ends the
+ * pruned by what the remaining pods can still add to each row; with several
+ * rows, also row by row (each DPU filled in turn). Meant for instances with
+ * few pods, where whole pods, not millicores, leave the DPUs short. lower is a known lower bound (hp_group_min's): reaching it ends the
  * search. Returns as hp_group_min, except that when lim runs out (nodes or
  * time) it returns -E2BIG with *ret and best set to the best choice found so
  * far (*ret = limit if none).

@@ -1285,6 +1285,7 @@ static int group_build(struct heur *h, const int *cpu_row, const int *mem_row,
 			g->res_b[k] = glp_get_row_ub(P, row);
 			g->res_tol[k] = h->cap[3 * dd + 1 + j] - g->res_b[k]; /* heur_fits' */
 			g->res_y[k] = y[row];
+			g->res_row[k] = dd;
 		}
 	}
 	g->n_res = 2 * (h->npu - 1);
