@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"  --params FILE      crossing-cost parameters (JSON, docs/plan-params.json)\n"
 		"  --move-apps        application containers may move too when it pays\n"
 		"  --greedy           use the greedy heuristic instead of the exact solver\n"
-		"  --time-limit SEC   stop the exact solver after SEC seconds (default 10)\n"
+		"  --time-limit SEC   stop the exact solver SEC seconds after it starts (default 10)\n"
 		"  --json             machine-readable output\n"
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
 		"                     FILE... in place ('-' reads stdin, writes stdout)\n"

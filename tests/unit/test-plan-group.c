@@ -144,7 +144,7 @@ static void one(uint64_t seed, unsigned *below)
 	       (unsigned long long)seed, min_grp, min_pack);
 	for (unsigned t = 0; t < 3; t++) {
 		limit = t == 0 ? 1e9 : t == 1 ? min_pack + 1e-6 : min_grp + 0.01 * unit(&s);
-		r = hp_group_min(&g, limit, 1ul << 20, best, &got);
+		r = hp_group_min(&g, limit, 1ul << 20, 0, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_min %d", (unsigned long long)seed, r);
 		if (min_grp < limit) {
 			double vg, vp;

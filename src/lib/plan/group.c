@@ -23,7 +23,8 @@ struct search {
 	struct vpod *v;
 	unsigned n_v;
 	double best;
-	unsigned long leaves, max_leaves;
+	unsigned long leaves, max_leaves, nodes;
+	double stop_ms;		     /* 0: no time limit */
 	unsigned *cur, *best_choice; /* per varying pod: index into its opt[] */
 	double floor_res;	     /* the least the rows can add: sum of -y tol */
 };
@@ -62,6 +63,8 @@ static int dfs(struct search *s, unsigned i, double loss, const double *f)
 
 	if (loss + s->floor_res >= s->best)
 		return 0;
+	if (s->stop_ms && !(++s->nodes & 0xffff) && hp_now_ms() >= s->stop_ms)
+		return -E2BIG;
 	if (i == s->n_v) {
 		double v = loss + residue(g, f);
 
@@ -90,16 +93,21 @@ static int dfs(struct search *s, unsigned i, double loss, const double *f)
 	return 0;
 }
 
-int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, unsigned *best,
-		 double *ret)
+int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, double stop_ms,
+		 unsigned *best, double *ret)
 {
 	_cleanup_free_ struct vpod *v = calloc(g->n_pods ? g->n_pods : 1, sizeof(*v));
 	_cleanup_free_ unsigned *pool = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
 	_cleanup_free_ unsigned *cur = calloc(g->n_pods ? g->n_pods : 1, sizeof(unsigned));
 	_cleanup_free_ unsigned *bc = calloc(g->n_pods ? g->n_pods : 1, sizeof(unsigned));
 	double base[HP_PLAN_MAX_PUS] = {0}, base_loss = 0;
-	struct search s = {
-	    .g = g, .v = v, .best = limit, .max_leaves = max_leaves, .cur = cur, .best_choice = bc};
+	struct search s = {.g = g,
+			   .v = v,
+			   .best = limit,
+			   .max_leaves = max_leaves,
+			   .stop_ms = stop_ms,
+			   .cur = cur,
+			   .best_choice = bc};
 	size_t used = 0;
 	int r;
 
@@ -191,7 +199,8 @@ struct pack {
 	double *fmin, *fmax;		 /* per table and row: what the remaining pods add */
 	/*
 	 * Per table and row, for each sum of grid steps the remaining pods can
-	 * add to the row: the least loss they take to add it (NULL if too big).
+	 * add to the row: the least of their loss less y_r times the crossing
+	 * costs they add to it (pack_cost) they take to add it (NULL if too big).
 	 */
 	double *lmin;
 	size_t loff[HP_PLAN_MAX_PUS], lstride;
@@ -261,12 +270,14 @@ static bool pack_fill_fits(const struct pack *s, unsigned k, unsigned r, long lo
 }
 
 /*
- * What filling a row costs: row r ends with at least the penalty
- * y_r max(-tol_r, a_r - q_r x) and the remaining pods lose at least lmin(x)
- * for the x they add to it, and use at least umin(x) of its DPU's other
- * capacities, whatever they add to the other rows, which end with at least
- * what their largest sums (add) leave. False when, for some row, no x that
- * fits gets the total below the best.
+ * What filling a row costs: if the remaining pods add x grid steps to row r,
+ * it ends with at least the penalty y_r max(-tol_r, a_r - q_r x) (a_r: with
+ * their largest crossing costs), and their loss and the row's penalty
+ * together are at least lmin(x) + y_r max(-tol_r, a0_r - q_r x) (a0_r:
+ * without their crossing costs, which lmin counts with the choices that
+ * add them); they use at least umin(x) of its DPU's other capacities. The
+ * other rows end with at least what the largest sums (add) leave. False
+ * when, for some row, no x that fits gets the total below the best.
  */
 static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const double *a,
 			    const long long *add, const double *u)

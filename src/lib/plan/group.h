@@ -63,11 +63,12 @@ bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
  *
  * searched only below limit. Sets *ret to the minimum, or to limit when every
  * choice costs at least that, and returns 0; -E2BIG when more than
- * max_leaves choices had to be looked at, -ENOMEM. best (n_pods entries, may
- * be NULL) receives the index into opts[] chosen for each pod.
+ * max_leaves choices had to be looked at or the search reached stop_ms
+ * (CLOCK_MONOTONIC, in ms; 0: none), -ENOMEM. best (n_pods entries, may be
+ * NULL) receives the index into opts[] chosen for each pod.
  */
-int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, unsigned *best,
-		 double *ret);
+int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, double stop_ms,
+		 unsigned *best, double *ret);
 
 /* How far the packing search may go. */
 struct hp_pack_limits {
@@ -87,8 +88,8 @@ struct hp_pack_limits {
  * a packing of the pods into the DPUs, searched depth first below limit and
  * pruned by what the remaining pods can still add to each row; with several
  * rows, also row by row (each DPU filled in turn). Meant for instances with
- * few pods, where whole pods, not millicores, leave the DPUs short. lower is a known lower bound (hp_group_min's): reaching it ends the
- * search. Returns as hp_group_min, except that when lim runs out (nodes or
+ * few pods, where whole pods, not millicores, leave the DPUs short. lower is
+ * a known lower bound (hp_group_min's): reaching it ends the search. Returns as hp_group_min, except that when lim runs out (nodes or
  * time) it returns -E2BIG with *ret and best set to the best choice found so
  * far (*ret = limit if none).
  */

@@ -1789,7 +1789,7 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 		glp_ios_terminate(tree);
 		return;
 	}
-	if (hp_group_min(&h->grp, gap, GROUP_LEAVES, h->grp_best, &m) < 0)
+	if (hp_group_min(&h->grp, gap, GROUP_LEAVES, h->deadline, h->grp_best, &m) < 0)
 		return;
 	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
 	if (m >= gap) {
@@ -1867,7 +1867,8 @@ static void milp_callback(glp_tree *tree, void *info)
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
-		      const int *greedy, struct hp_plan_result *res, struct hp_error *err)
+		      const int *greedy, double t0, struct hp_plan_result *res,
+		      struct hp_error *err)
 {
 	unsigned npu = p->n_pus, dpus = ((1u << npu) - 1) & ~1u;
 	_cleanup_free_ int *xcol = calloc((size_t)(s->n ? s->n : 1) * npu, sizeof(int));
@@ -2186,7 +2187,13 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
-	heur.deadline = hp_now_ms() + p->params.time_limit_s * 1e3;
+	/*
+	 * The time limit counts from the start of the solve. When building the
+	 * model and the root LP took it all, branch and bound still gets a tenth
+	 * of it, to take the greedy seed and the bounds' first look.
+	 */
+	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3,
+			     hp_now_ms() + p->params.time_limit_s * 1e2);
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
@@ -2196,7 +2203,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	glp_init_iocp(&iocp);
 	iocp.msg_lev = GLP_MSG_OFF;
 	iocp.presolve = GLP_OFF;
-	iocp.tm_lim = (int)fmin(p->params.time_limit_s * 1e3, 1e9);
+	iocp.tm_lim = (int)fmin(fmax(heur.deadline - hp_now_ms(), 1), 1e9);
 	iocp.mir_cuts = GLP_ON;
 	iocp.cov_cuts = GLP_ON;
 	iocp.mip_gap = p->params.mip_gap;
@@ -2323,7 +2330,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	case HP_PLAN_MILP:
 		/* The greedy answer seeds branch and bound with an incumbent. */
 		r = solve_greedy(p, &s, greedy, NULL);
-		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, &res, err);
+		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, t0, &res, err);
 		break;
 	default:
 		r = -EINVAL;
