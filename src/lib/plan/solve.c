@@ -2217,6 +2217,13 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	iocp.cb_info = &heur;
 	ret = glp_intopt(lp.prob, &iocp);
 	status = glp_mip_status(lp.prob);
+	if (status != GLP_OPT && status != GLP_FEAS && status != GLP_NOFEAS && greedy) {
+		/* Stopped before it took any placement: the greedy one is feasible. */
+		memcpy(upu, greedy, s->n * sizeof(int));
+		res->bound = fmin(heur.best_bound, heur.grp_bound);
+		r = 0;
+		goto out;
+	}
 	if (status != GLP_OPT && status != GLP_FEAS) {
 		if (status == GLP_NOFEAS) {
 			hp_error_set(err, "no placement satisfies every constraint");
