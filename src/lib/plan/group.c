@@ -324,6 +324,28 @@ static double pack_cost(const struct pack *s, const struct popt *o, unsigned q, 
 	return s->g->res[(size_t)o->idx * s->g->n_res + (unsigned)res];
 }
 
+/*
+ * The loads m, f, u plus option o's, into nm, nf, nu; false when a capacity
+ * other than the rows overflows (what is used only grows).
+ */
+static bool pack_add(const struct pack *s, const struct popt *o, const long long *m,
+		     const double *f, const double *u, long long *nm, double *nf, double *nu)
+{
+	const struct hp_group *g = s->g;
+	const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
+	bool fits = true;
+
+	for (unsigned q = 1; q <= g->n_rows; q++) {
+		nm[q] = m[q] + o->o->m[q];
+		nf[q] = f[q] + o->o->f[q];
+	}
+	for (unsigned q = 0; q < g->n_res; q++) {
+		nu[q] = u[q] + ou[q];
+		fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
+	}
+	return fits;
+}
+
 /* Every pod has chosen: the penalty, exact. */
 static void pack_leaf(struct pack *s, double loss, const long long *m, const double *f,
 		      const double *u)
@@ -407,7 +429,6 @@ static double rows_pen(const struct pack *s, unsigned r, long long m, double fhi
 static int rows_finish(struct pack *s, unsigned k, double loss, const long long *m, const double *f,
 		       const double *u)
 {
-	const struct hp_group *g = s->g;
 	int ret;
 
 	if ((ret = pack_count(s)))
@@ -420,24 +441,14 @@ static int rows_finish(struct pack *s, unsigned k, double loss, const long long 
 	}
 	for (unsigned j = 0; j < s->v[k].n; j++) {
 		const struct popt *o = &s->v[k].opt[j];
-		const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
 		long long nm[HP_PLAN_MAX_PUS];
 		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
-		bool fits = true;
 
 		if (row_gone(s, k, j))
 			continue;
 		if (loss + o->loss >= s->best)
 			break;
-		for (unsigned q = 1; q <= g->n_rows; q++) {
-			nm[q] = m[q] + o->o->m[q];
-			nf[q] = f[q] + o->o->f[q];
-		}
-		for (unsigned q = 0; q < g->n_res; q++) {
-			nu[q] = u[q] + ou[q];
-			fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
-		}
-		if (!fits)
+		if (!pack_add(s, o, m, f, u, nm, nf, nu))
 			continue;
 		s->cur[k] = j;
 		if ((ret = rows_finish(s, k + 1, loss + o->loss, nm, nf, nu)))
@@ -757,24 +768,14 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 		return pack_rows(s, loss, m, f, u);
 	for (unsigned j = 0; j < s->v[k].n; j++) {
 		const struct popt *o = &s->v[k].opt[j];
-		const double *ou = g->n_res ? g->res + (size_t)o->idx * g->n_res : NULL;
 		long long nm[HP_PLAN_MAX_PUS];
 		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
-		bool fits = true;
 		int r;
 
 		if (loss + o->loss >= s->best)
 			break; /* by ascending loss */
-		for (unsigned q = 1; q <= g->n_rows; q++) {
-			nm[q] = m[q] + o->o->m[q];
-			nf[q] = f[q] + o->o->f[q];
-		}
-		for (unsigned q = 0; q < g->n_res; q++) {
-			nu[q] = u[q] + ou[q];
-			fits &= nu[q] <= g->res_b[q] + g->res_tol[q];
-		}
-		if (!fits)
-			continue; /* what is used only grows */
+		if (!pack_add(s, o, m, f, u, nm, nf, nu))
+			continue;
 		s->cur[k] = j;
 		r = pack_dfs(s, k + 1, loss + o->loss, nm, nf, nu);
 		if (r)
