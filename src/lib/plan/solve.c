@@ -1043,7 +1043,9 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 	if (!best)
 		return;
 	memcpy(best, h->choice, p->n_pods * sizeof(int));
-	for (unsigned k = 0; k < kicks && best_gain < bound - 1e-9 * (1 + fabs(bound)); k++) {
+	for (unsigned k = 0; k < kicks && best_gain < bound - 1e-9 * (1 + fabs(bound)) &&
+			     hp_now_ms() < h->deadline;
+	     k++) {
 		double g;
 
 		for (unsigned j = 0; j < 3 && h->n_moves; j++) {
@@ -1097,7 +1099,7 @@ static bool heur_run(struct heur *h, glp_tree *tree)
 	if (!heur_repair(h))
 		return false;
 	heur_local(h);
-	for (unsigned it = 0; it < 8; it++) {
+	for (unsigned it = 0; it < 8 && hp_now_ms() < h->deadline; it++) {
 		bool better = false;
 
 		for (unsigned d = 1; d < h->npu; d++)
