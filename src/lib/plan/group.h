@@ -89,9 +89,10 @@ struct hp_pack_limits {
  * pruned by what the remaining pods can still add to each row; with several
  * rows, also row by row (each DPU filled in turn). Meant for instances with
  * few pods, where whole pods, not millicores, leave the DPUs short. lower is
- * a known lower bound (hp_group_min's): reaching it ends the search. Returns as hp_group_min, except that when lim runs out (nodes or
- * time) it returns -E2BIG with *ret and best set to the best choice found so
- * far (*ret = limit if none).
+ * a known lower bound (hp_group_min's): reaching it ends the search. Returns
+ * as hp_group_min, except that when lim runs out (nodes or time) it returns
+ * -E2BIG with *ret and best set to the best choice found so far (*ret =
+ * limit if none).
  */
 int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);
