@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The group bound's search (group.h). Almost every pod's options below the
- * limit put the same crossing costs on the DPUs (usually none), so they add
- * a constant; the few pods whose options differ there are enumerated depth
- * first, pruned by the loss so far.
+ * The group bound's and the packing bound's searches (group.h).
+ *
+ * Group bound: almost every pod's options below the limit put the same
+ * crossing costs on the DPUs (usually none), so they add a constant; the few
+ * pods whose options differ there are enumerated depth first, pruned by the
+ * loss so far.
+ *
+ * Packing bound: pod by pod (pack_dfs) and row by row (rows_*), taking turns
+ * (pack_run).
  */
 #include "plan/group.h"
 #include "util/util.h"
