@@ -34,11 +34,17 @@ struct search {
 	double floor_res;	     /* the least the rows can add: sum of -y tol */
 };
 
+/* Two crossing costs equal to rounding. */
+static bool same_f(double a, double b)
+{
+	return fabs(a - b) <= 1e-12 * (1 + fabs(a));
+}
+
 bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
 		     const struct hp_group_opt *b)
 {
 	for (unsigned r = 1; r <= g->n_rows; r++)
-		if (fabs(a->f[r] - b->f[r]) > 1e-12 * (1 + fabs(a->f[r])))
+		if (!same_f(a->f[r], b->f[r]))
 			return false;
 	return true;
 }
@@ -173,7 +179,7 @@ struct rsum {
 };
 
 #define PACK_MAX_WORDS (4ul << 20) /* reachability tables: 32 MiB at most */
-#define PACK_MAX_LOSS (2ul << 20)  /* least-loss tables: 16 MiB at most ... */
+#define PACK_MAX_LOSS (2ul << 20)  /* least-loss and least-use tables: 16 MiB at most ... */
 #define PACK_MAX_WORK (64ul << 20) /* ... and 64 Mi steps to fill them */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 
@@ -404,18 +410,13 @@ static uint64_t *rows_tab(const struct pack *s, unsigned depth, unsigned k)
 	return s->rtab + ((size_t)depth * (s->n_v + 1) + k) * s->stride;
 }
 
-static bool same_f(double a, double b)
-{
-	return fabs(a - b) <= 1e-12 * (1 + fabs(a));
-}
-
 static bool row_gone(const struct pack *s, unsigned k, unsigned j)
 {
 	return s->gone[s->v[k].opt + j - s->pool] != 0;
 }
 
 /* The most grid steps row r takes with crossing costs of at least flo and m steps. */
-static long long rows_room(const struct pack *s, unsigned r, long long m, double flo)
+static long long row_room(const struct pack *s, unsigned r, long long m, double flo)
 {
 	const struct hp_group *g = s->g;
 
@@ -423,7 +424,7 @@ static long long rows_room(const struct pack *s, unsigned r, long long m, double
 }
 
 /* Row r's least penalty with m grid steps and crossing costs of at most fhi. */
-static double rows_pen(const struct pack *s, unsigned r, long long m, double fhi)
+static double row_pen(const struct pack *s, unsigned r, long long m, double fhi)
 {
 	const struct hp_group *g = s->g;
 
@@ -501,19 +502,18 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	const struct hp_group *g = s->g;
 	const double *sf = s->sf + (size_t)depth * 2 * (s->n_v + 1);
 	double flo = f[r] + sf[2 * j], fhi = f[r] + sf[2 * j + 1];
-	long long x =
-	    hp_bits_max_le(rows_tab(s, depth, j), s->words[r], rows_room(s, r, m[r], flo));
+	long long x = hp_bits_max_le(rows_tab(s, depth, j), s->words[r], row_room(s, r, m[r], flo));
 	struct rsum *d;
 	unsigned i, n, mark;
 	int ret;
 
 	if ((ret = pack_count(s)))
 		return ret;
-	if (x < 0 || loss + s->res_floor + done + later + rows_pen(s, r, m[r] + x, fhi) >= s->best)
+	if (x < 0 || loss + s->res_floor + done + later + row_pen(s, r, m[r] + x, fhi) >= s->best)
 		return 0;
 	if (j == s->n_act[depth])
 		return rows_next(s, depth + 1, todo, loss, m, f, u,
-				 done + rows_pen(s, r, m[r], f[r]));
+				 done + row_pen(s, r, m[r], f[r]));
 	i = s->act[depth * s->n_v + j];
 	d = s->sums + ((size_t)depth * (s->n_v + 1) + j) * s->max_n;
 	n = rows_sums(s, i, r, d);
@@ -615,8 +615,7 @@ static const uint64_t *rows_reach(struct pack *s, unsigned r, unsigned depth, bo
 			lo = min_d(lo, d[c].f);
 			hi = max_d(hi, d[c].f);
 		}
-		if ((s->cap[r] & 63) != 63)
-			cur[w - 1] &= (2ull << (s->cap[r] & 63)) - 1;
+		hp_bits_clip(cur, w, s->cap[r]);
 		sf[2 * j] = sf[2 * j + 2] + lo;
 		sf[2 * j + 1] = sf[2 * j + 3] + hi;
 		if (into) {
@@ -650,8 +649,8 @@ static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss,
 		return rows_finish(s, s->k0, s->pre_loss, s->pre_m, s->pre_f, s->pre_u);
 	}
 	for (unsigned r = 1; r <= g->n_rows; r++)
-		if ((todo & (1u << r)) && rows_room(s, r, m[r], f[r]) < least) {
-			least = rows_room(s, r, m[r], f[r]);
+		if ((todo & (1u << r)) && row_room(s, r, m[r], f[r]) < least) {
+			least = row_room(s, r, m[r], f[r]);
 			pick = r;
 		}
 	memcpy(nm, m, sizeof(nm));
@@ -664,10 +663,10 @@ static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss,
 		if (!(todo & (1u << r)))
 			continue;
 		reach = rows_reach(s, r, depth, r == pick, &bm, &bf, &flo, &fhi);
-		x = hp_bits_max_le(reach, s->words[r], rows_room(s, r, m[r] + bm, f[r] + bf + flo));
+		x = hp_bits_max_le(reach, s->words[r], row_room(s, r, m[r] + bm, f[r] + bf + flo));
 		if (x < 0)
 			return 0;
-		p = rows_pen(s, r, m[r] + bm + x, f[r] + bf + fhi);
+		p = row_pen(s, r, m[r] + bm + x, f[r] + bf + fhi);
 		sum += p;
 		if (r == pick) {
 			pen = p;
@@ -737,9 +736,8 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 		for (unsigned r = 1; r <= g->n_rows; r++) {
 			double lo = s->fmin[k * HP_PLAN_MAX_PUS + r];
 			double hi = s->fmax[k * HP_PLAN_MAX_PUS + r];
-			long long room =
-			    floor_ll((g->b[r] + g->tol[r] - f[r] - lo) / g->q[r]) - m[r];
-			long long add_r = hp_bits_max_le(tab + s->off[r], s->words[r], room);
+			long long add_r = hp_bits_max_le(tab + s->off[r], s->words[r],
+							 row_room(s, r, m[r], f[r] + lo));
 
 			if (add_r < 0)
 				return 0; /* nothing that is left fits */
@@ -1076,8 +1074,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 				t += v[k].opt[j].o->m[q];
 			hp_bits_or_shift(tab + s.off[0], next + s.off[0], s.words[0], t);
 		}
-		if ((s.cap[0] & 63) != 63)
-			tab[s.off[0] + s.words[0] - 1] &= (2ull << (s.cap[0] & 63)) - 1;
+		hp_bits_clip(tab + s.off[0], s.words[0], s.cap[0]);
 		for (unsigned q = 1; q <= g->n_rows; q++) {
 			double lo = HUGE_VAL, hi = -HUGE_VAL;
 
@@ -1089,8 +1086,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 				lo = fmin(lo, o->f[q]);
 				hi = fmax(hi, o->f[q]);
 			}
-			if ((s.cap[q] & 63) != 63) /* sums past the capacity never fit */
-				tab[s.off[q] + s.words[q] - 1] &= (2ull << (s.cap[q] & 63)) - 1;
+			hp_bits_clip(tab + s.off[q], s.words[q], s.cap[q]);
 			fmin_t[k * HP_PLAN_MAX_PUS + q] =
 			    fmin_t[(k + 1) * HP_PLAN_MAX_PUS + q] + lo;
 			fmax_t[k * HP_PLAN_MAX_PUS + q] =
@@ -1113,20 +1109,25 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		umin = pack_use_tables(&s, base_u);
 	s.umin = umin;
 	s.reach = reach;
-	/* Row by row from the first pod without crossing costs (they come last). */
-	if (g->n_rows >= 2 && (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS) {
+	/*
+	 * The row-by-row search's space (pack_run says from which pod on it
+	 * runs); all but gone are written before they are read. With one pod
+	 * that has a choice there is nothing to search row by row.
+	 */
+	if (g->n_rows >= 2 && s.n_v >= 2 &&
+	    (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS) {
 		s.pool = pool;
-		gone = calloc(used ? used : 1, sizeof(unsigned));
-		plo = calloc(s.n_v, sizeof(double));
-		pumin = calloc((size_t)s.n_v * (g->n_res ? g->n_res : 1), sizeof(double));
+		gone = calloc(used, sizeof(unsigned));
+		plo = malloc(s.n_v * sizeof(double));
+		pumin = malloc((size_t)s.n_v * (g->n_res ? g->n_res : 1) * sizeof(double));
 		rtab = malloc((size_t)g->n_rows * (s.n_v + 1) * s.stride * sizeof(uint64_t));
 		s.max_n = 1;
 		for (unsigned k = 0; k < s.n_v; k++)
 			s.max_n = v[k].n > s.max_n ? v[k].n : s.max_n;
-		act = calloc((size_t)(g->n_rows + 1) * s.n_v, sizeof(unsigned));
-		sums = calloc((size_t)(g->n_rows + 1) * (s.n_v + 1) * s.max_n, sizeof(*sums));
-		sf = calloc((size_t)(g->n_rows + 1) * 2 * (s.n_v + 1), sizeof(double));
-		scratch = calloc(2 * s.stride, sizeof(uint64_t));
+		act = malloc((size_t)(g->n_rows + 1) * s.n_v * sizeof(unsigned));
+		sums = malloc((size_t)(g->n_rows + 1) * (s.n_v + 1) * s.max_n * sizeof(*sums));
+		sf = malloc((size_t)(g->n_rows + 1) * 2 * (s.n_v + 1) * sizeof(double));
+		scratch = malloc(2 * s.stride * sizeof(uint64_t));
 		if (!gone || !plo || !pumin || !rtab || !act || !sums || !scratch || !sf)
 			return -ENOMEM;
 		s.sf = sf;

@@ -112,6 +112,13 @@ static inline void hp_bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n
 	}
 }
 
+/* Clear the bits past max, a sum that never fits, in the last of n words. */
+static inline void hp_bits_clip(uint64_t *bits, size_t n, long long max)
+{
+	if ((max & 63) != 63)
+		bits[n - 1] &= (2ull << (max & 63)) - 1;
+}
+
 /* The largest set bit at or below x, -1 if none. */
 static inline long long hp_bits_max_le(const uint64_t *bits, size_t n, long long x)
 {
