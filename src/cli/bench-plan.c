@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * heteropod bench plan [--json] [--seeds N] [--time-limit S] [--sizes LIST] [--manifests DIR]
+ * heteropod bench plan [--json] [--seeds N] [--dpus N] [--memory F] [--time-limit S]
+ *                      [--sizes LIST] [--manifests DIR]
  *
  * Solve time and optimality of the exact planner on random instances of
  * growing size, and the greedy heuristic's gap on the real manifests.
@@ -24,8 +25,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static json_t *bench_size(unsigned n, unsigned dpus, unsigned seeds, double time_limit,
-			  bool json)
+static json_t *bench_size(unsigned n, unsigned dpus, double memory, unsigned seeds,
+			  double time_limit, bool json)
 {
 	_cleanup_free_ double *ms = calloc(seeds, sizeof(double));
 	unsigned solved = 0, optimal = 0, infeasible = 0, containers = 0;
@@ -36,7 +37,7 @@ static json_t *bench_size(unsigned n, unsigned dpus, unsigned seeds, double time
 	for (unsigned i = 0; i < seeds; i++) {
 		struct hp_plan_gen g = { .containers = n, .dpus = dpus, .move_apps = true,
 					 .restrictions = true, .latency = true, .tightness = 0.4,
-					 .feasible = true };
+					 .feasible = true, .memory = memory };
 		struct hp_plan_problem p;
 		struct hp_plan_result r = { 0 }, gr = { 0 };
 		struct hp_error err = { "" };
@@ -65,8 +66,9 @@ static json_t *bench_size(unsigned n, unsigned dpus, unsigned seeds, double time
 		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%\n", containers, dpus,
 		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
 		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap);
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "containers", containers,
-			 "dpus", dpus, "instances", solved, "proven_optimal", optimal,
+	return json_pack("{s:i, s:i, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "containers",
+			 containers,
+			 "dpus", dpus, "memory", memory, "instances", solved, "proven_optimal", optimal,
 			 "infeasible", infeasible, "median_ms", solved ? ms[solved / 2] : 0.0,
 			 "max_ms", solved ? ms[solved - 1] : 0.0, "max_rel_gap", worst_gap,
 			 "greedy_max_gap", greedy_gap);
@@ -169,6 +171,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		{ "time-limit", required_argument, NULL, 't' },
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "dpus", required_argument, NULL, 'd' },
+		{ "memory", required_argument, NULL, 'M' },
 		{ "manifests", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -177,7 +180,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	char dir[PATH_MAX];
 	bool json = false;
 	uint64_t seeds = 5, dpus = 1;
-	double time_limit = 10;
+	double time_limit = 10, memory = 1.5;
 	json_t *out, *arr;
 	int c, fail = 0;
 
@@ -194,6 +197,11 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			if (hp_parse_u64(optarg, &dpus) < 0 || !dpus || dpus > 8)
 				return cli_usage_error("bench plan: --dpus 1..8");
 			break;
+		case 'M':
+			if (hp_parse_double(optarg, &memory) < 0 || memory <= 0 || memory > 100)
+				return cli_usage_error("bench plan: --memory: a share above 0, "
+						       "up to 100");
+			break;
 		case 't':
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("bench plan: --time-limit SECONDS");
@@ -202,7 +210,11 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'h':
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
-			       "[--time-limit S] [--sizes 10,100,...] [--manifests DIR]\n");
+			       "[--memory F] [--time-limit S] [--sizes 10,100,...] "
+			       "[--manifests DIR]\n"
+			       "  --memory F  each DPU gets F times its share of the movable CPU as\n"
+			       "              its share of the movable memory [1.5: CPU binds; "
+			       "0.5: memory does]\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -211,8 +223,9 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	arr = json_array();
 	if (!json)
 		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
+		       "DPU memory %.2g times its share of the movable demand\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
-		       (unsigned long long)seeds, time_limit, "CONTAINERS", "DPUS", "SOLVED",
+		       (unsigned long long)seeds, time_limit, memory, "CONTAINERS", "DPUS", "SOLVED",
 		       "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
 	for (char *save = NULL, *tok = strtok_r(sizes, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -220,8 +233,8 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 
 		if (hp_parse_u64(tok, &n) < 0 || !n || n > 100000)
 			return cli_usage_error("bench plan: --sizes: a list of numbers");
-		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, (unsigned)seeds,
-						      time_limit, json));
+		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, memory,
+						      (unsigned)seeds, time_limit, json));
 		fflush(stdout);
 	}
 	json_object_set_new(out, "random", arr);

@@ -236,9 +236,45 @@ static void test_evaluate(void)
 	hp_plan_problem_free(&p);
 }
 
+/*
+ * Memory short: the container that comes first by gain per core takes all of
+ * the DPU's memory; by gain per share of cores and memory the other two fit.
+ */
+static void test_greedy_memory(void)
+{
+	static const double cpu[] = { 0.6, 0.45, 0.45 }, gib[] = { 1, 0.4, 0.4 };
+	struct hp_plan_problem p;
+	struct hp_plan_result gr = { 0 }, ex = { 0 };
+	struct hp_error err = { "" };
+
+	hp_plan_problem_init(&p);
+	p.n_pus = 2;
+	strcpy(p.pu[1].name, "dpu0");
+	p.pu[1].cores = 1;
+	p.pu[1].speed = 1;
+	p.pu[1].memory = HP_PLAN_GIB;
+	p.pu[1].link_bw = 1e9;
+	for (unsigned i = 0; i < 3; i++) {
+		int pod = hp_plan_add_pod(&p, i == 0 ? "Pod/a" : i == 1 ? "Pod/b" : "Pod/c", 1);
+
+		hp_plan_add_container(&p, (unsigned)pod, "agent", NULL);
+		p.ctr[i].cpu = cpu[i];
+		p.ctr[i].memory = gib[i] * HP_PLAN_GIB;
+	}
+	CHECKF(hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) == 0, "greedy: %s", err.msg);
+	CHECKF(hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &ex, &err) == 0, "exhaustive: %s", err.msg);
+	CHECKF(same(ex.objective, 0.9), "exhaustive %f, not 0.9", ex.objective);
+	CHECKF(same(gr.objective, ex.objective), "greedy %f, exhaustive %f", gr.objective,
+	       ex.objective);
+	hp_plan_result_free(&gr);
+	hp_plan_result_free(&ex);
+	hp_plan_problem_free(&p);
+}
+
 int main(void)
 {
 	test_evaluate();
+	test_greedy_memory();
 	test_exhaustive();
 	test_packing();
 	test_bound();

@@ -131,12 +131,17 @@ int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uin
 				if (!(p->ctr[c].allowed & 1))
 					p->pods[pod].latency_budget_us = -1;
 	}
-	/* Capacity: a share of the movable demand, split over the DPUs. */
+	/*
+	 * Capacity: a share of the movable demand, split over the DPUs; memory
+	 * and link 1.5 times that share, so that CPU is what binds, unless
+	 * memory is asked to be shorter.
+	 */
 	for (unsigned d = 1; d <= dpus; d++) {
 		double share = g->tightness / dpus * pick(&s, 70, 130) / 100.0;
+		double mem = g->memory > 0 ? g->memory : 1.5;
 
 		p->pu[d].cores = ceil(demand_cpu * share / p->pu[d].speed * 10) / 10;
-		p->pu[d].memory = ceil(demand_mem * (share * 1.5) / 1048576.0) * 1048576.0;
+		p->pu[d].memory = ceil(demand_mem * (share * mem) / 1048576.0) * 1048576.0;
 		p->pu[d].link_bw = ceil(demand_bytes * (share * 1.5) / 1e3) * 1e3;
 	}
 	/* Pinned groups must stay satisfiable for solvers to compare. */

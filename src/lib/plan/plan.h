@@ -183,6 +183,7 @@ struct hp_plan_gen {
 	bool latency;         /* per-pod latency budgets */
 	double tightness;     /* DPU cores / movable demand (e.g. 0.4) */
 	bool feasible;        /* no pod whose DPU pins break its own latency budget */
+	double memory;        /* DPU memory / its share of the movable memory [0: 1.5] */
 };
 int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uint64_t seed);
 
