@@ -350,6 +350,69 @@ struct lp {
 	int ncols, capcols;
 };
 
+/*
+ * Equilibration scaling, the factors glp_scale_prob(GLP_SF_EQ) sets, worked
+ * out from the model's own arrays (no zeros, no duplicates) in four passes:
+ * the rows or the columns, whichever have the wider range of |a_ij|, are
+ * divided by their largest element first, then the others by theirs. GLPK
+ * walks its linked lists ten times for it, with a cache miss on most
+ * elements: 326 ms of a 2000-container four-DPU model (466,000 elements),
+ * where this takes a few.
+ */
+static int lp_scale(struct lp *lp)
+{
+	int m = glp_get_num_rows(lp->prob), n = glp_get_num_cols(lp->prob);
+	_cleanup_free_ double *rlo = malloc((m + 1) * sizeof(double));
+	_cleanup_free_ double *rhi = malloc((m + 1) * sizeof(double));
+	_cleanup_free_ double *clo = malloc((n + 1) * sizeof(double));
+	_cleanup_free_ double *chi = malloc((n + 1) * sizeof(double));
+	double rratio = 1, cratio = 1;
+	bool rows_first;
+
+	if (!rlo || !rhi || !clo || !chi)
+		return -ENOMEM;
+	/* an empty row or column counts as 1, as in GLPK */
+	for (int i = 0; i <= m; i++)
+		rlo[i] = HUGE_VAL, rhi[i] = 0;
+	for (int j = 0; j <= n; j++)
+		clo[j] = HUGE_VAL, chi[j] = 0;
+	for (int k = 1; k <= lp->nz; k++) {
+		double a = fabs(lp->ar[k]);
+
+		rlo[lp->ia[k]] = fmin(rlo[lp->ia[k]], a);
+		rhi[lp->ia[k]] = fmax(rhi[lp->ia[k]], a);
+		clo[lp->ja[k]] = fmin(clo[lp->ja[k]], a);
+		chi[lp->ja[k]] = fmax(chi[lp->ja[k]], a);
+	}
+	for (int i = 1; i <= m; i++)
+		if (rhi[i] > 0)
+			rratio = fmax(rratio, rhi[i] / rlo[i]);
+	for (int j = 1; j <= n; j++)
+		if (chi[j] > 0)
+			cratio = fmax(cratio, chi[j] / clo[j]);
+	rows_first = !(rratio > cratio);
+	/* the first: 1 / its largest element; then the others' largest, scaled */
+	for (int i = 1; i <= m; i++)
+		rlo[i] = rows_first && rhi[i] > 0 ? 1 / rhi[i] : 1;
+	for (int j = 1; j <= n; j++)
+		clo[j] = !rows_first && chi[j] > 0 ? 1 / chi[j] : 1;
+	for (int i = 0; i <= m; i++)
+		rhi[i] = 0;
+	for (int j = 0; j <= n; j++)
+		chi[j] = 0;
+	for (int k = 1; k <= lp->nz; k++) {
+		double a = fabs(lp->ar[k]) * rlo[lp->ia[k]] * clo[lp->ja[k]];
+
+		rhi[lp->ia[k]] = fmax(rhi[lp->ia[k]], a);
+		chi[lp->ja[k]] = fmax(chi[lp->ja[k]], a);
+	}
+	for (int i = 1; i <= m; i++)
+		glp_set_rii(lp->prob, i, !rows_first && rhi[i] > 0 ? rlo[i] / rhi[i] : rlo[i]);
+	for (int j = 1; j <= n; j++)
+		glp_set_sjj(lp->prob, j, rows_first && chi[j] > 0 ? clo[j] / chi[j] : clo[j]);
+	return 0;
+}
+
 static int lp_nz(struct lp *lp, int row, int col, double v)
 {
 	if (v == 0)
@@ -2207,7 +2270,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	 * passes that took 150-250 ms of a 2000-container three-DPU model and
 	 * slowed its root LP too.
 	 */
-	glp_scale_prob(lp.prob, GLP_SF_EQ);
+	if ((r = lp_scale(&lp)) < 0)
+		goto out;
 
 	/*
 	 * GLPK's advanced starting basis (a triangular one from the matrix)
