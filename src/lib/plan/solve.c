@@ -1906,6 +1906,7 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 {
 	glp_prob *P = glp_ios_get_prob(tree);
 	double inc, gap, m;
+	int r;
 
 	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS ||
 	    hp_now_ms() >= h->deadline)
@@ -1924,16 +1925,22 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 		glp_ios_terminate(tree);
 		return;
 	}
-	if (hp_group_min(&h->grp, gap, GROUP_LEAVES, h->deadline, h->grp_best, &m) < 0)
+	r = hp_group_min(&h->grp, gap, GROUP_LEAVES, h->deadline, h->grp_best, &m);
+	if (r < 0 && r != -E2BIG)
 		return;
-	h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
-	if (m >= gap) {
-		h->grp_proven = "group bound";
-		glp_ios_terminate(tree);
-		return;
+	if (r < 0) {
+		/* Too many choices below the gap: no bound, nothing to build. */
+		m = -HUGE_VAL;
+	} else {
+		h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
+		if (m >= gap) {
+			h->grp_proven = "group bound";
+			glp_ios_terminate(tree);
+			return;
+		}
 	}
 	/* Something below: try to build it; a better incumbent runs the check again. */
-	if (h->grp_tries++ < GROUP_TRIES &&
+	if (r == 0 && h->grp_tries++ < GROUP_TRIES &&
 	    (heur_pack_exact(h, tree, h->grp_best) || heur_group(h, tree, h->grp_best, gap))) {
 		group_check(h, tree, quick);
 		return;
@@ -2340,8 +2347,11 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	iocp.msg_lev = GLP_MSG_OFF;
 	iocp.presolve = GLP_OFF;
 	iocp.tm_lim = (int)fmin(fmax(heur.deadline - hp_now_ms(), 1), 1e9);
-	iocp.mir_cuts = GLP_ON;
-	iocp.cov_cuts = GLP_ON;
+	/*
+	 * No MIR or cover cuts: the bounds above do their work, and setting them
+	 * up cost 150 ms of a 2000-container four-DPU model before the first
+	 * node (the same instances proven without them, 1-4 DPUs).
+	 */
 	iocp.mip_gap = p->params.mip_gap;
 	/*
 	 * GLPK's default branching. Its pseudocost branching did no better once
