@@ -386,8 +386,8 @@ struct lp {
  * the rows or the columns, whichever have the wider range of |a_ij|, are
  * divided by their largest element first, then the others by theirs. GLPK
  * walks its linked lists ten times for it, with a cache miss on most
- * elements: 326 ms of a 2000-container four-DPU model (466,000 elements),
- * where this takes a few.
+ * elements: 350 ms of a 2000-container four-DPU model (466,000 elements),
+ * where this takes 11 ms, setting the factors included.
  */
 static int lp_scale(struct lp *lp)
 {
