@@ -95,4 +95,18 @@ assert o["optimal"] and len(o["pus"]) == 3, o["pus"]
 p = [x for x in o["placements"] if x["container"] == "istio-proxy"]
 assert all(x["pu"] in ("dpu0", "dpu1") for x in p), p
 PY
+
+# bench plan: DPUs short of memory, and a bad share (no manifests)
+mkdir "$tmp/none"
+"$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q -- "--memory" "$tmp/err"' "bench plan --memory 0 exits 2 naming it"
+"$HP" bench plan --json --memory 0.5 --seeds 2 --sizes 20 --time-limit 2 --manifests "$tmp/none" >"$tmp/bench.json"
+check '[ $? -eq 0 ]' "bench plan --memory 0.5"
+python3 - "$tmp/bench.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+r = o["random"]
+assert len(r) == 1 and r[0]["memory"] == 0.5 and r[0]["instances"] + r[0]["infeasible"] == 2, r
+PY
 exit $fail
