@@ -66,9 +66,9 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, unsigned see
 		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%\n", containers, dpus,
 		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
 		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap);
-	return json_pack("{s:i, s:i, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f}", "containers",
-			 containers,
-			 "dpus", dpus, "memory", memory, "instances", solved, "proven_optimal", optimal,
+	return json_pack("{s:i, s:i, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f}",
+			 "containers", containers, "dpus", dpus, "memory", memory,
+			 "instances", solved, "proven_optimal", optimal,
 			 "infeasible", infeasible, "median_ms", solved ? ms[solved / 2] : 0.0,
 			 "max_ms", solved ? ms[solved - 1] : 0.0, "max_rel_gap", worst_gap,
 			 "greedy_max_gap", greedy_gap);
@@ -223,7 +223,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	arr = json_array();
 	if (!json)
 		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
-		       "DPU memory %.2g times its share of the movable demand\n"
+		       "Each DPU's share of the movable memory: %.2g times its share of the CPU\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
 		       (unsigned long long)seeds, time_limit, memory, "CONTAINERS", "DPUS", "SOLVED",
 		       "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
