@@ -210,11 +210,12 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'h':
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
-			       "[--memory F] [--time-limit S] [--sizes 10,100,...] "
+			       "[--memory F] [--time-limit S]\n"
+			       "                            [--sizes 10,100,...] "
 			       "[--manifests DIR]\n"
-			       "  --memory F  each DPU gets F times its share of the movable CPU as\n"
-			       "              its share of the movable memory [1.5: CPU binds; "
-			       "0.5: memory does]\n");
+			       "  --memory F  random instances: each DPU gets F times its share\n"
+			       "              of the movable CPU as its share of the movable\n"
+			       "              memory [1.5: CPU binds; 0.5: memory does]\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -223,10 +224,10 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	arr = json_array();
 	if (!json)
 		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
-		       "Each DPU's share of the movable memory: %.2g times its share of the CPU\n"
+		       "Each DPU's share of the movable memory: %.2g times its CPU share\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
-		       (unsigned long long)seeds, time_limit, memory, "CONTAINERS", "DPUS", "SOLVED",
-		       "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
+		       (unsigned long long)seeds, time_limit, memory, "CONTAINERS", "DPUS",
+		       "SOLVED", "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
 	for (char *save = NULL, *tok = strtok_r(sizes, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		uint64_t n;

@@ -237,8 +237,9 @@ static void test_evaluate(void)
 }
 
 /*
- * Memory short: the container that comes first by gain per core takes all of
- * the DPU's memory; by gain per share of cores and memory the other two fit.
+ * Memory short: by gain per core the three tie and the first (by order)
+ * takes all of the DPU's memory; by gain per share of cores and memory the
+ * other two come first and both fit.
  */
 static void test_greedy_memory(void)
 {

@@ -30,7 +30,7 @@ int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uin
 	static const char *const infra[] = { "istio-proxy", "linkerd-proxy", "queue-proxy",
 					     "daprd", "fluent-bit", "otel-collector" };
 	uint64_t s = seed;
-	double demand_cpu = 0, demand_mem = 0, demand_bytes = 0;
+	double demand_cpu = 0, demand_mem = 0, demand_bytes = 0, mem;
 	unsigned dpus = g->dpus < 1 ? 1 : g->dpus > HP_PLAN_MAX_PUS - 1 ? HP_PLAN_MAX_PUS - 1 : g->dpus;
 
 	hp_plan_problem_init(p);
@@ -132,13 +132,13 @@ int hp_plan_generate(struct hp_plan_problem *p, const struct hp_plan_gen *g, uin
 					p->pods[pod].latency_budget_us = -1;
 	}
 	/*
-	 * Capacity: a share of the movable demand, split over the DPUs; memory
-	 * and link 1.5 times that share, so that CPU is what binds, unless
-	 * memory is asked to be shorter.
+	 * Capacity: a share of the movable demand, split over the DPUs; link
+	 * 1.5 times that share and memory g->memory times it (1.5 by default),
+	 * so that CPU is what binds unless memory is made short.
 	 */
+	mem = g->memory > 0 ? g->memory : 1.5;
 	for (unsigned d = 1; d <= dpus; d++) {
 		double share = g->tightness / dpus * pick(&s, 70, 130) / 100.0;
-		double mem = g->memory > 0 ? g->memory : 1.5;
 
 		p->pu[d].cores = ceil(demand_cpu * share / p->pu[d].speed * 10) / 10;
 		p->pu[d].memory = ceil(demand_mem * (share * mem) / 1048576.0) * 1048576.0;

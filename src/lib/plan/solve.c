@@ -227,7 +227,7 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 	expand(p, s, upu, pu);
 	hp_plan_evaluate(p, pu, &ev);
 	for (unsigned d = 1; d < p->n_pus; d++)
-		if (ev.dpu_mem[d] >= 0.9 * p->pu[d].memory)
+		if (p->pu[d].memory > 0 && ev.dpu_mem[d] >= 0.9 * p->pu[d].memory)
 			return true;
 	for (unsigned u = 0; u < s->n; u++) {
 		if (upu[u] != HP_PLAN_HOST)
@@ -382,12 +382,12 @@ struct lp {
 
 /*
  * Equilibration scaling, the factors glp_scale_prob(GLP_SF_EQ) sets, worked
- * out from the model's own arrays (no zeros, no duplicates) in four passes:
- * the rows or the columns, whichever have the wider range of |a_ij|, are
- * divided by their largest element first, then the others by theirs. GLPK
- * walks its linked lists ten times for it, with a cache miss on most
- * elements: 350 ms of a 2000-container four-DPU model (466,000 elements),
- * where this takes 11 ms, setting the factors included.
+ * out from the model's own arrays (no zeros, no duplicates) in two passes
+ * over them: the rows, unless their range of |a_ij| is wider than the
+ * columns', are divided by their largest element first, then the others by
+ * theirs, scaled. GLPK walks its linked lists ten times for it, with a
+ * cache miss on most elements: 350 ms of a 2000-container four-DPU model
+ * (466,000 elements), where this takes 11 ms, setting the factors included.
  */
 static int lp_scale(struct lp *lp)
 {
@@ -420,8 +420,8 @@ static int lp_scale(struct lp *lp)
 	for (int j = 1; j <= n; j++)
 		if (chi[j] > 0)
 			cratio = fmax(cratio, chi[j] / clo[j]);
-	rows_first = !(rratio > cratio);
-	/* the first: 1 / its largest element; then the others' largest, scaled */
+	rows_first = !(rratio > cratio); /* as GLPK: rows first unless their range is wider */
+	/* rlo, clo now hold the first factors: 1 / the largest element, or 1 */
 	for (int i = 1; i <= m; i++)
 		rlo[i] = rows_first && rhi[i] > 0 ? 1 / rhi[i] : 1;
 	for (int j = 1; j <= n; j++)
@@ -1929,7 +1929,10 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	if (r < 0 && r != -E2BIG)
 		return;
 	if (r < 0) {
-		/* Too many choices below the gap: no bound, nothing to build. */
+		/*
+		 * Out of choices or time: no bound, nothing to build. The packing
+		 * searches start from pack_lb (>= 0) instead.
+		 */
 		m = -HUGE_VAL;
 	} else {
 		h->grp_bound = fmin(h->grp_bound, h->grp_z - m);
@@ -2502,6 +2505,8 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	res.host_cores_freed = ev.host_cores_freed;
 	if (m != HP_PLAN_MILP || res.optimal)
 		res.bound = ev.objective;
+	else if (res.bound < ev.objective)
+		res.bound = ev.objective; /* GLPK's sum and the evaluator's: last digits */
 	if (!res.status)
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
