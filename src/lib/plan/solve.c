@@ -2390,10 +2390,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		res->proof = heur.grp_proven ? heur.grp_proven : "branch and bound";
 	if (status == GLP_OPT && ret == 0 && !res->optimal)
 		res->status = "optimal within the accepted gap";
-	if (res->optimal)
-		res->bound = glp_mip_obj_val(lp.prob);
-	else
-		res->bound = fmax(fmin(heur.best_bound, heur.grp_bound), glp_mip_obj_val(lp.prob));
+	res->bound = fmin(heur.best_bound, heur.grp_bound); /* hp_plan_solve settles it */
 	for (unsigned u = 0; u < s->n; u++) {
 		upu[u] = HP_PLAN_HOST;
 		for (unsigned d = 1; d < npu; d++)
@@ -2503,10 +2500,12 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	}
 	res.objective = ev.objective;
 	res.host_cores_freed = ev.host_cores_freed;
-	if (m != HP_PLAN_MILP || res.optimal)
+	/*
+	 * A bound below the placement found is GLPK's sums and the evaluator's
+	 * apart in the last digits.
+	 */
+	if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)
 		res.bound = ev.objective;
-	else if (res.bound < ev.objective)
-		res.bound = ev.objective; /* GLPK's sum and the evaluator's: last digits */
 	if (!res.status)
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
