@@ -386,7 +386,7 @@ static int pack_count(struct pack *s)
 		return 1; /* nothing can be better */
 	if (++s->nodes > s->max_nodes)
 		return -E2BIG;
-	if (s->stop_ms && !(s->nodes & 0xffff) && hp_now_ms() >= s->stop_ms)
+	if (s->stop_ms && !(s->nodes & 0xfff) && hp_now_ms() >= s->stop_ms)
 		return -E2BIG;
 	return 0;
 }

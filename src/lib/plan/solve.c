@@ -707,6 +707,8 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
 #define GROUP_LEAVES (1ul << 20) /* group bound: choices looked at, at most */
 #define GROUP_TRIES 16          /* its choices the heuristic tries to build */
+#define GROUP_PRICES 12         /* group_fill: doublings of memory's price, at most */
+#define GROUP_BISECT 8          /* ... then halvings of the interval it is in */
 #define LNS_PODS 12             /* pods free in a neighbourhood, at first */
 #define LNS_NODES (1ul << 16)   /* the packing search's nodes in one neighbourhood */
 #define LNS_FAILS 16            /* neighbourhoods in a row without a better placement */
@@ -744,6 +746,7 @@ struct heur {
 	unsigned *pre1, *pre2;
 	uint64_t rng;
 	double *fill_dp;          /* heur_fill: two rows of the table */
+	double fill_price[HP_PLAN_MAX_PUS]; /* ... what memory costs in it, per byte and DPU */
 	int *fill_pick, *fill_delta, *fill_save;
 	double best_bound;        /* GLPK's global bound at the last callback */
 	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
@@ -962,10 +965,12 @@ static bool heur_two(struct heur *h)
 
 /*
  * The fill tables (heur_fill, heur_exact): dp[j] is the best gain of a change
- * of j - FILL_W steps. One row adds a pod's moves first..m-1 (fill_delta:
- * their steps, INT32_MAX for none) at most once; pick records which move.
+ * of j - FILL_W steps, less fill_price times the memory it adds on each DPU.
+ * One row adds a pod's moves first..m-1 (fill_delta: their steps, INT32_MAX
+ * for none) at most once; pick records which move.
  */
-static void fill_add_row(struct heur *h, unsigned first, unsigned m, double from_gain, unsigned row)
+static void fill_add_row(struct heur *h, unsigned first, unsigned m, const struct cfg *from,
+			 unsigned row)
 {
 	const unsigned S = 2 * FILL_W + 1;
 	double *dp = h->fill_dp, *nd = h->fill_dp + S;
@@ -974,8 +979,12 @@ static void fill_add_row(struct heur *h, unsigned first, unsigned m, double from
 	memcpy(nd, dp, S * sizeof(double));
 	memset(pick, 0, S * sizeof(int));
 	for (unsigned k = first; k < m; k++) {
+		const struct cfg *to = &h->cfgs[h->moves[k].to];
 		int dl = h->fill_delta[k];
-		double g = h->cfgs[h->moves[k].to].gain - from_gain;
+		double g = to->gain - from->gain;
+
+		for (unsigned d = 1; d < h->npu; d++)
+			g -= h->fill_price[d] * (to->use[3 * d + 1] - from->use[3 * d + 1]);
 
 		if (dl == INT32_MAX)
 			continue;
@@ -1052,7 +1061,7 @@ static bool heur_fill(struct heur *h, unsigned d)
 		}
 		if (!any)
 			continue;
-		fill_add_row(h, first, m, a->gain, row++);
+		fill_add_row(h, first, m, a, row++);
 	}
 	for (int j = 0; j <= FILL_W + lim; j++)
 		if (dp[j] > best) {
@@ -1563,7 +1572,7 @@ static bool heur_exact(struct heur *h, unsigned d)
 			}
 			if (!any || down != (pass == 1))
 				continue;
-			fill_add_row(h, first, m, h->cfgs[a].gain, row++);
+			fill_add_row(h, first, m, &h->cfgs[a], row++);
 		}
 	}
 	j = FILL_W + (int)(target - n);
@@ -1574,10 +1583,95 @@ static bool heur_exact(struct heur *h, unsigned d)
 }
 
 /*
+ * From choice, fill every DPU to exactly its millicore steps (heur_exact),
+ * memory priced at scale times 1/64 of what it would cost were it as short
+ * as the DPU's CPU (at least the memory row's dual), per byte. Returns 1 if
+ * the placement fits, 0 if it does not, -1 if a DPU cannot be filled; *over:
+ * the memory it puts on the DPUs past their capacity.
+ */
+static int group_fill_at(struct heur *h, const int *choice, double scale, double *over)
+{
+	*over = 0;
+	for (unsigned d = 1; d < h->npu; d++) {
+		unsigned j = 2 * (d - 1);
+		double base = h->grp.res_y[j];
+
+		if (h->grp.res_b[j] > 0)
+			base = fmax(base, h->grp.y[d] * h->grp.b[d] / (h->grp.res_b[j] * 64));
+		h->fill_price[d] = scale * base;
+	}
+	heur_set(h, choice);
+	for (unsigned d = 1; d < h->npu; d++) {
+		if (!heur_exact(h, d)) {
+			memset(h->fill_price, 0, sizeof(h->fill_price));
+			return -1;
+		}
+	}
+	memset(h->fill_price, 0, sizeof(h->fill_price));
+	for (unsigned d = 1; d < h->npu; d++)
+		*over += fmax(0, h->use[3 * d + 1] - h->cap[3 * d + 1]);
+	return heur_fits(h, h->use);
+}
+
+/*
+ * The fills of group_fill_at, memory free first. When memory does not fit,
+ * its price doubles until it does, or until the memory over capacity stops
+ * falling; then the interval between the last price that did not fit and
+ * the first that did is halved GROUP_BISECT times, keeping the best
+ * placement that fits: the lowest price that fits leaves the least memory
+ * unused.
+ */
+static bool group_fill(struct heur *h, glp_tree *tree, const int *choice)
+{
+	const struct hp_plan_problem *p = h->p;
+	_cleanup_free_ int *keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int));
+	double lo = 0, hi = -1, best = -HUGE_VAL, over, last;
+	int r;
+
+	if (!keep)
+		return false;
+	r = group_fill_at(h, choice, 0, &last);
+	if (r > 0)
+		return heur_submit(h, tree);
+	if (r < 0 || last <= 0)
+		return false; /* not for want of memory */
+	for (unsigned t = 0; t < GROUP_PRICES && hi < 0 && hp_now_ms() < h->deadline; t++) {
+		r = group_fill_at(h, choice, ldexp(1, (int)t), &over);
+		if (r < 0 || (r == 0 && over >= last))
+			return false;
+		if (r == 0) {
+			lo = ldexp(1, (int)t);
+			last = over;
+			continue;
+		}
+		hi = ldexp(1, (int)t);
+		best = heur_gain(h);
+		memcpy(keep, h->choice, p->n_pods * sizeof(int));
+	}
+	if (hi < 0)
+		return false;
+	for (unsigned t = 0; t < GROUP_BISECT && hp_now_ms() < h->deadline; t++) {
+		double mid = lo > 0 ? sqrt(lo * hi) : hi / 2;
+
+		if (group_fill_at(h, choice, mid, &over) <= 0) {
+			lo = mid;
+			continue;
+		}
+		hi = mid;
+		if (heur_gain(h) > best) {
+			best = heur_gain(h);
+			memcpy(keep, h->choice, p->n_pods * sizeof(int));
+		}
+	}
+	heur_set(h, keep);
+	return heur_submit(h, tree);
+}
+
+/*
  * Realise the group bound's choice (best: an option per pod): from the
  * incumbent, each pod whose crossing costs on the DPUs differ from its
  * chosen option takes that option, then every DPU is filled to exactly the
- * millicore steps left (heur_exact).
+ * millicore steps left (group_fill).
  */
 static bool heur_group(struct heur *h, glp_tree *tree, const unsigned *best, double limit)
 {
@@ -1619,55 +1713,286 @@ static bool heur_group(struct heur *h, glp_tree *tree, const unsigned *best, dou
 			}
 		}
 	}
-	heur_set(h, choice);
-	for (unsigned d = 1; d < h->npu; d++)
-		if (!heur_exact(h, d))
-			return false;
-	return heur_fits(h, h->use) && heur_submit(h, tree);
+	return group_fill(h, tree, choice);
 }
 
 /*
  * Realise the group bound's choice by packing the DPUs one after another:
- * each pod keeps the crossing costs and loss of its chosen option, and may
- * take any option that has them. For DPU 1, a subset sum over the pods
- * (bitsets, one layer per pod) says whether its exact millicore target can
- * be met, and a random walk back through the layers picks one way; DPU 2
- * then packs from the options left, and so on. A failure further on starts
- * over with another random way, FILL_TRIES times.
+ * each pod keeps the crossing costs of its chosen option, and may take any
+ * option that has them at no more loss. For DPU 1, a subset sum over the
+ * pods (bitsets, one layer per pod) says whether its exact millicore target
+ * can be met, and a walk back through the layers picks one way; DPU 2 then
+ * packs from the options left, and so on. A failure further on starts over
+ * with another way, FILL_TRIES times.
+ *
+ * Memory: the pods are laid out by the memory per step of what they can
+ * add, heaviest first, so that the walk back meets the leanest first. Each
+ * takes, of its options that leave the rest reachable, the one with the
+ * least memory less lambda times its steps, lambda being the memory per
+ * step at which the leanest fill the target (varied by up to 20% from pod to
+ * pod, and around that from try to try; every fourth try walks at random).
+ * With one DPU short of memory (2000 containers, --memory 0.5), random walks
+ * had put twice the DPU's memory on it, try after try.
+ *
+ * When the layers of a target would exceed FILL_MAX_WORDS, the leanest pods
+ * take their steps greedily, by the same rule, until what is left of the
+ * target fits the layers of the pods left.
  */
 #define FILL_TRIES 64
-#define FILL_MAX_WORDS (8ul << 20) /* 64 MiB of layers at most */
+#define FILL_MAX_WORDS (1ul << 20) /* 8 MiB per table of layers */
+
+struct fill {
+	const struct heur *h;
+	const unsigned *ok, *first, *okn; /* each pod's options: ok[first[i] + j], j < okn[i] */
+	long long *pick;                  /* per pod and DPU: the steps it takes */
+	long long target[HP_PLAN_MAX_PUS];
+	double lambda[HP_PLAN_MAX_PUS];   /* memory per step at which the DPU fills */
+	unsigned *order[HP_PLAN_MAX_PUS]; /* per DPU, the pods: leanest in memory last */
+	long long *lo;                    /* per pod: its fewest steps on the DPU being filled */
+	/* what the greedy start leaves: the first n_left pods, need steps past their lo */
+	unsigned n_left;
+	long long need;
+};
+
+/* Option o's memory on DPU d (group_build lays out memory, link per DPU). */
+static double grp_mem(const struct heur *h, unsigned o, unsigned d)
+{
+	return h->grp.res[(size_t)o * h->grp.n_res + 2 * (d - 1)];
+}
+
+/* Does option o of pod i take the steps picked on the DPUs before d? */
+static bool fill_agrees(const struct fill *f, unsigned i, unsigned o, unsigned d)
+{
+	for (unsigned e = 1; e < d; e++)
+		if (f->h->grp.opts[o].m[e] != f->pick[(size_t)i * HP_PLAN_MAX_PUS + e])
+			return false;
+	return true;
+}
+
+/*
+ * Of pod i's options that agree with the DPUs before d and take at most need
+ * steps past its fewest on d (and, with layers, leave the rest reachable by
+ * the pods before it), the one with the least memory less lambda times its
+ * steps, lambda varied by up to 20%; at random if lambda < 0. Its steps, -1
+ * if none.
+ */
+static long long fill_take(const struct fill *f, unsigned i, unsigned d, long long need,
+			   const uint64_t *prev, double lambda, uint64_t *rng)
+{
+	const struct hp_group *g = &f->h->grp;
+	double least = HUGE_VAL;
+	long long at = -1;
+
+	for (unsigned j = 0; j < f->okn[i]; j++) {
+		unsigned o = f->ok[f->first[i] + j];
+		long long rest = need - (g->opts[o].m[d] - f->lo[i]);
+		double u = (double)(heur_rand(rng) >> 11) * 0x1p-53, key;
+
+		if (rest < 0 || !fill_agrees(f, i, o, d) ||
+		    (prev && !(prev[(size_t)rest / 64] >> (rest % 64) & 1)))
+			continue;
+		key = lambda < 0 ? u
+				 : grp_mem(f->h, o, d) -
+				       lambda * (0.8 + 0.4 * u) * (double)g->opts[o].m[d];
+		if (key < least) {
+			least = key;
+			at = g->opts[o].m[d];
+		}
+	}
+	return at;
+}
+
+/*
+ * The greedy start on DPU d: every pod takes its fewest steps, then the
+ * leanest take more until what is left of the target fits max_need
+ * (f->n_left, f->need). False if the fewest steps are already too many.
+ */
+static bool fill_greedy(struct fill *f, unsigned d, long long max_need, double lambda,
+			uint64_t *rng)
+{
+	const struct hp_group *g = &f->h->grp;
+
+	f->need = f->target[d];
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		f->lo[i] = f->okn[i] ? LLONG_MAX : 0;
+		for (unsigned j = 0; j < f->okn[i]; j++) {
+			unsigned o = f->ok[f->first[i] + j];
+
+			if (fill_agrees(f, i, o, d) && g->opts[o].m[d] < f->lo[i])
+				f->lo[i] = g->opts[o].m[d];
+		}
+		if (f->lo[i] == LLONG_MAX)
+			return false; /* no option agrees with the DPUs before */
+		f->need -= f->lo[i];
+	}
+	if (f->need < 0)
+		return false;
+	for (f->n_left = g->n_pods; f->n_left > 0 && f->need > max_need; f->n_left--) {
+		unsigned i = f->order[d][f->n_left - 1];
+		long long at = f->okn[i] ? fill_take(f, i, d, f->need, NULL, lambda, rng) : 0;
+
+		f->pick[(size_t)i * HP_PLAN_MAX_PUS + d] = at; /* >= lo[i]: lo[i] fits */
+		f->need -= at - f->lo[i];
+	}
+	return true;
+}
+
+/*
+ * Layer l + 1 (w words each): the sums on DPU d's row, past their fewest
+ * steps, the first l + 1 pods reach.
+ */
+static void fill_layers(const struct fill *f, unsigned d, uint64_t *layers, size_t w)
+{
+	const struct hp_group *g = &f->h->grp;
+
+	memset(layers, 0, w * sizeof(uint64_t));
+	layers[0] = 1;
+	for (unsigned l = 0; l < f->n_left; l++) {
+		unsigned i = f->order[d][l];
+		uint64_t *cur = layers + (size_t)(l + 1) * w;
+
+		if (!f->okn[i]) {
+			memcpy(cur, cur - w, w * sizeof(uint64_t));
+			continue;
+		}
+		memset(cur, 0, w * sizeof(uint64_t));
+		for (unsigned j = 0; j < f->okn[i]; j++) {
+			unsigned o = f->ok[f->first[i] + j];
+
+			if (fill_agrees(f, i, o, d) && g->opts[o].m[d] - f->lo[i] <= f->need)
+				hp_bits_or_shift(cur, cur - w, w, g->opts[o].m[d] - f->lo[i]);
+		}
+	}
+}
+
+/* Walk back from what is left of DPU d's target; false if it cannot be met. */
+static bool fill_walk(struct fill *f, unsigned d, const uint64_t *layers, size_t w, double lambda,
+		      uint64_t *rng)
+{
+	long long need = f->need;
+
+	if (!(layers[(size_t)f->n_left * w + (size_t)need / 64] >> (need % 64) & 1))
+		return false;
+	for (unsigned l = f->n_left; l-- > 0;) {
+		unsigned i = f->order[d][l];
+		long long at;
+
+		if (!f->okn[i])
+			continue;
+		at = fill_take(f, i, d, need, layers + (size_t)l * w, lambda, rng);
+		if (at < 0)
+			return false; /* cannot happen: the layer said it was reachable */
+		f->pick[(size_t)i * HP_PLAN_MAX_PUS + d] = at;
+		need -= at - f->lo[i];
+	}
+	return true;
+}
+
+/*
+ * Lay out the pods for DPU d: past each pod's leanest option in memory, the
+ * memory per step of the next, heaviest first. lambda: the memory per step
+ * at which the target fills, leanest first (a fractional knapsack's
+ * critical ratio).
+ */
+static int fill_order(struct fill *f, unsigned d)
+{
+	const struct hp_group *g = &f->h->grp;
+	_cleanup_free_ struct keyed *by = calloc(g->n_pods ? g->n_pods : 1, sizeof(*by));
+	_cleanup_free_ long long *more = calloc(g->n_pods ? g->n_pods : 1, sizeof(*more));
+	long long need = f->target[d];
+
+	if (!by || !more)
+		return -ENOMEM;
+	f->lambda[d] = 0;
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		unsigned lean = f->okn[i] ? f->ok[f->first[i]] : 0;
+
+		by[i].m = i;
+		by[i].key = -HUGE_VAL; /* nothing more to add: first */
+		if (!f->okn[i])
+			continue;
+		for (unsigned j = 1; j < f->okn[i]; j++) {
+			unsigned o = f->ok[f->first[i] + j];
+
+			if (grp_mem(f->h, o, d) < grp_mem(f->h, lean, d) ||
+			    (grp_mem(f->h, o, d) == grp_mem(f->h, lean, d) &&
+			     g->opts[o].m[d] > g->opts[lean].m[d]))
+				lean = o;
+		}
+		need -= g->opts[lean].m[d];
+		for (unsigned j = 0; j < f->okn[i]; j++) {
+			unsigned o = f->ok[f->first[i] + j];
+			long long dm = g->opts[o].m[d] - g->opts[lean].m[d];
+			double per;
+
+			if (dm <= 0)
+				continue;
+			per = (grp_mem(f->h, o, d) - grp_mem(f->h, lean, d)) / (double)dm;
+			if (by[i].key == -HUGE_VAL || per < -by[i].key) {
+				by[i].key = -per;
+				more[i] = dm;
+			}
+		}
+	}
+	qsort(by, g->n_pods, sizeof(*by), cmp_keyed);
+	for (unsigned l = g->n_pods; l-- > 0 && need > 0 && by[l].key > -HUGE_VAL;) {
+		f->lambda[d] = -by[l].key;
+		need -= more[by[l].m];
+	}
+	for (unsigned l = 0; l < g->n_pods; l++)
+		f->order[d][l] = by[l].m;
+	return 0;
+}
+
+/* Fill DPU d: the greedy start, then the layers and a walk back. */
+static bool fill_row(struct fill *f, unsigned d, uint64_t *layers, long long max_need,
+		     double lambda, uint64_t *rng)
+{
+	size_t w;
+
+	if (!fill_greedy(f, d, max_need, lambda < 0 ? f->lambda[d] : lambda, rng))
+		return false;
+	w = (size_t)f->need / 64 + 1;
+	fill_layers(f, d, layers, w);
+	return fill_walk(f, d, layers, w, lambda, rng);
+}
 
 static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best)
 {
 	const struct hp_plan_problem *p = h->p;
 	const struct hp_group *g = &h->grp;
 	unsigned np = p->n_pods ? p->n_pods : 1;
+	/* the most steps a table of layers can hold */
+	long long max_need = (long long)(FILL_MAX_WORDS / (np + 1)) * 64 - 1, need1;
 	_cleanup_free_ unsigned *ok = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
 	_cleanup_free_ unsigned *okn = calloc(np, sizeof(unsigned));
 	_cleanup_free_ unsigned *first = calloc(np, sizeof(unsigned));
 	_cleanup_free_ long long *pick = calloc((size_t)np * HP_PLAN_MAX_PUS, sizeof(long long));
+	_cleanup_free_ long long *pick1 = calloc(np, sizeof(long long));
+	_cleanup_free_ long long *lo1 = calloc(np, sizeof(long long));
+	_cleanup_free_ long long *lo = calloc(np, sizeof(long long));
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
-	_cleanup_free_ uint64_t *layers = NULL;
-	long long target[HP_PLAN_MAX_PUS];
-	size_t words = 0;
-	unsigned n_ok = 0;
+	_cleanup_free_ unsigned *orders = calloc((size_t)np * g->n_rows, sizeof(unsigned));
+	_cleanup_free_ uint64_t *layers1 = NULL, *layers = NULL;
+	struct fill f = {.h = h, .ok = ok, .first = first, .okn = okn, .pick = pick, .lo = lo1};
+	long long most = 0;
+	unsigned n_ok = 0, left1;
 
-	if (!ok || !okn || !first || !pick || !choice)
+	if (!ok || !okn || !first || !pick || !pick1 || !lo1 || !lo || !choice || !orders ||
+	    max_need < 64)
 		return false;
-	/* Each pod's options: the chosen one's crossing costs, no more loss. */
 	for (unsigned r = 1; r <= g->n_rows; r++) {
-		double f = 0;
+		double fine = 0;
 
 		for (unsigned i = 0; i < p->n_pods; i++)
 			if (g->n[i])
-				f += g->opts[best[i]].f[r];
-		target[r] = (long long)floor((h->cap[3 * r] - f) / g->q[r]);
-		if (target[r] < 0)
+				fine += g->opts[best[i]].f[r];
+		f.target[r] = (long long)floor((h->cap[3 * r] - fine) / g->q[r]);
+		if (f.target[r] < 0)
 			return false;
-		if ((size_t)target[r] / 64 + 1 > words)
-			words = (size_t)target[r] / 64 + 1;
+		most = f.target[r] > most ? f.target[r] : most;
 	}
+	/* Each pod's options: the chosen one's crossing costs, no more loss. */
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct hp_group_opt *want = &g->opts[best[i]];
 
@@ -1679,81 +2004,71 @@ static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best
 		}
 		okn[i] = n_ok - first[i];
 	}
-	if ((size_t)(p->n_pods + 1) * words > FILL_MAX_WORDS)
-		return false;
-	layers = calloc((size_t)(p->n_pods + 1) * words, sizeof(uint64_t));
+	for (unsigned r = 1; r <= g->n_rows; r++) {
+		f.order[r] = orders + (size_t)np * (r - 1);
+		if (fill_order(&f, r) < 0)
+			return false;
+	}
+	most = most < max_need ? most : max_need;
+	layers = calloc((size_t)(p->n_pods + 1) * ((size_t)most / 64 + 1), sizeof(uint64_t));
 	if (!layers)
 		return false;
+	/*
+	 * DPU 1's greedy start and layers depend on nothing chosen: made once,
+	 * kept apart when there are more DPUs. Its tries vary the walk only.
+	 */
+	if (!fill_greedy(&f, 1, max_need, f.lambda[1], &h->rng))
+		return false;
+	need1 = f.need;
+	left1 = f.n_left;
+	for (unsigned l = left1; l < p->n_pods; l++)
+		pick1[f.order[1][l]] = pick[(size_t)f.order[1][l] * HP_PLAN_MAX_PUS + 1];
+	if (g->n_rows > 1) {
+		layers1 = layers;
+		layers = calloc((size_t)(p->n_pods + 1) * ((size_t)most / 64 + 1),
+				sizeof(uint64_t));
+		if (!layers)
+			return false;
+	}
+	fill_layers(&f, 1, layers1 ? layers1 : layers, (size_t)need1 / 64 + 1);
 	for (unsigned t = 0; t < FILL_TRIES && hp_now_ms() < h->deadline; t++) {
-		bool done = true;
+		/* lambda: 1, 1.05, 0.95, 1.1, 0.9, ... times the DPU's (exp(0.05 s)) */
+		unsigned k = t - t / 4;
+		double s = (double)((k + 1) / 2) * (k % 2 ? 1 : -1);
+		bool done;
 
-		for (unsigned r = 1; r <= g->n_rows && done; r++) {
-			size_t w = (size_t)target[r] / 64 + 1;
-			long long need = target[r];
-
-			/* layer i + 1: the sums the first i + 1 pods can reach on row r */
-			memset(layers, 0, w * sizeof(uint64_t));
-			layers[0] = 1;
-			for (unsigned i = 0; i < p->n_pods; i++) {
-				uint64_t *cur = layers + (size_t)(i + 1) * w;
-
-				memset(cur, 0, w * sizeof(uint64_t));
-				if (!okn[i]) {
-					memcpy(cur, cur - w, w * sizeof(uint64_t));
-					continue;
-				}
-				for (unsigned j = 0; j < okn[i]; j++) {
-					const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
-					bool fits = true;
-
-					for (unsigned e = 1; e < r && fits; e++)
-						fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
-					if (fits && o->m[r] <= target[r])
-						hp_bits_or_shift(cur, cur - w, w, o->m[r]);
-				}
-			}
-			if (!(layers[(size_t)p->n_pods * w + need / 64] >> (need % 64) & 1)) {
-				if (r == 1)
-					return false; /* the same every time */
-				done = false;
-				break;
-			}
-			/* A random way back. */
-			for (unsigned i = p->n_pods; i-- > 0;) {
-				const uint64_t *prev = layers + (size_t)i * w;
-				long long cand[CFG_MAX];
-				unsigned nc = 0;
-
-				for (unsigned j = 0; j < okn[i]; j++) {
-					const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
-					long long rest = need - o->m[r];
-					bool fits = rest >= 0;
-
-					for (unsigned e = 1; e < r && fits; e++)
-						fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
-					if (fits && (prev[rest / 64] >> (rest % 64) & 1))
-						cand[nc++] = o->m[r];
-				}
-				if (!okn[i])
-					continue;
-				if (!nc)
-					return false; /* cannot happen: the layer said it was reachable */
-				pick[(size_t)i * HP_PLAN_MAX_PUS + r] = cand[heur_rand(&h->rng) % nc];
-				need -= pick[(size_t)i * HP_PLAN_MAX_PUS + r];
-			}
-		}
+		f.need = need1;
+		f.n_left = left1;
+		f.lo = lo1;
+		for (unsigned l = left1; l < p->n_pods; l++)
+			pick[(size_t)f.order[1][l] * HP_PLAN_MAX_PUS + 1] = pick1[f.order[1][l]];
+		done = fill_walk(&f, 1, layers1 ? layers1 : layers, (size_t)need1 / 64 + 1,
+				 t % 4 == 3 ? -1 : f.lambda[1] * exp(0.05 * s), &h->rng);
+		if (!done)
+			return false; /* the same every time */
+		f.lo = lo;
+		for (unsigned r = 2; r <= g->n_rows && done; r++)
+			done = fill_row(&f, r, layers, max_need,
+					t % 4 == 3 ? -1 : f.lambda[r] * exp(0.05 * s), &h->rng);
 		if (!done)
 			continue;
+		/* Of the options taking the steps picked, the leanest in memory. */
 		for (unsigned i = 0; i < p->n_pods; i++) {
-			choice[i] = -1;
-			for (unsigned j = 0; j < okn[i] && choice[i] < 0; j++) {
-				const struct hp_group_opt *o = &g->opts[ok[first[i] + j]];
-				bool fits = true;
+			double least = HUGE_VAL;
 
-				for (unsigned e = 1; e <= g->n_rows && fits; e++)
-					fits = o->m[e] == pick[(size_t)i * HP_PLAN_MAX_PUS + e];
-				if (fits)
-					choice[i] = (int)h->grp_cfg[ok[first[i] + j]];
+			choice[i] = -1;
+			for (unsigned j = 0; j < okn[i]; j++) {
+				unsigned o = ok[first[i] + j];
+				double mem = 0;
+
+				if (!fill_agrees(&f, i, o, g->n_rows + 1))
+					continue;
+				for (unsigned r = 1; r <= g->n_rows; r++)
+					mem += grp_mem(h, o, r);
+				if (mem < least) {
+					least = mem;
+					choice[i] = (int)h->grp_cfg[o];
+				}
 			}
 		}
 		heur_set(h, choice);
