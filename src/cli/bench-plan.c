@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * heteropod bench plan [--json] [--seeds N] [--dpus N] [--memory F] [--time-limit S]
- *                      [--sizes LIST] [--manifests DIR]
+ * heteropod bench plan [--json] [--seeds N] [--dpus N] [--memory F] [--sidecars-only]
+ *                      [--time-limit S] [--sizes LIST] [--manifests DIR]
  *
  * Solve time and optimality of the exact planner on random instances of
  * growing size, and the greedy heuristic's gap on the real manifests.
@@ -25,8 +25,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static json_t *bench_size(unsigned n, unsigned dpus, double memory, unsigned seeds,
-			  double time_limit, bool json)
+static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_apps,
+			  unsigned seeds, double time_limit, bool json)
 {
 	_cleanup_free_ double *ms = calloc(seeds, sizeof(double));
 	unsigned solved = 0, optimal = 0, infeasible = 0, containers = 0;
@@ -35,7 +35,7 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, unsigned see
 	if (!ms)
 		return NULL;
 	for (unsigned i = 0; i < seeds; i++) {
-		struct hp_plan_gen g = { .containers = n, .dpus = dpus, .move_apps = true,
+		struct hp_plan_gen g = { .containers = n, .dpus = dpus, .move_apps = move_apps,
 					 .restrictions = true, .latency = true, .tightness = 0.4,
 					 .feasible = true, .memory = memory };
 		struct hp_plan_problem p;
@@ -66,9 +66,9 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, unsigned see
 		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%\n", containers, dpus,
 		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
 		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap);
-	return json_pack("{s:i, s:i, s:f, s:i, s:i, s:i, s:f, s:f, s:f, s:f}",
+	return json_pack("{s:i, s:i, s:f, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f}",
 			 "containers", containers, "dpus", dpus, "memory", memory,
-			 "instances", solved, "proven_optimal", optimal,
+			 "apps_move", move_apps, "instances", solved, "proven_optimal", optimal,
 			 "infeasible", infeasible, "median_ms", solved ? ms[solved / 2] : 0.0,
 			 "max_ms", solved ? ms[solved - 1] : 0.0, "max_rel_gap", worst_gap,
 			 "greedy_max_gap", greedy_gap);
@@ -172,13 +172,14 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "dpus", required_argument, NULL, 'd' },
 		{ "memory", required_argument, NULL, 'M' },
+		{ "sidecars-only", no_argument, NULL, 'S' },
 		{ "manifests", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	char sizes[256] = "10,20,50,100,200,500,1000,2000,5000";
 	char dir[PATH_MAX];
-	bool json = false;
+	bool json = false, move_apps = true;
 	uint64_t seeds = 5, dpus = 1;
 	double time_limit = 10, memory = 1.5;
 	json_t *out, *arr;
@@ -206,16 +207,20 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("bench plan: --time-limit SECONDS");
 			break;
+		case 'S': move_apps = false; break;
 		case 'z': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'h':
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
-			       "[--memory F] [--time-limit S]\n"
-			       "                            [--sizes 10,100,...] "
+			       "[--memory F] [--sidecars-only]\n"
+			       "                            [--time-limit S] [--sizes 10,100,...] "
 			       "[--manifests DIR]\n"
-			       "  --memory F  random instances: each DPU gets F times its share\n"
-			       "              of the movable CPU as its share of the movable\n"
-			       "              memory [1.5: CPU binds; 0.5: memory does]\n");
+			       "  --memory F       random instances: each DPU gets F times its\n"
+			       "                   share of the movable CPU as its share of the\n"
+			       "                   movable memory [1.5: CPU binds; 0.5: memory does]\n"
+			       "  --sidecars-only  random instances: applications stay on the host,\n"
+			       "                   as heteropod plan has them without --move-apps\n"
+			       "                   [default: they may move]\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -225,8 +230,11 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	if (!json)
 		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
 		       "Each DPU's share of the movable memory: %.2g times its CPU share\n"
+		       "%s\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
-		       (unsigned long long)seeds, time_limit, memory, "CONTAINERS", "DPUS",
+		       (unsigned long long)seeds, time_limit, memory,
+		       move_apps ? "Applications may move" : "Only sidecars move",
+		       "CONTAINERS", "DPUS",
 		       "SOLVED", "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
 	for (char *save = NULL, *tok = strtok_r(sizes, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -234,7 +242,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 
 		if (hp_parse_u64(tok, &n) < 0 || !n || n > 100000)
 			return cli_usage_error("bench plan: --sizes: a list of numbers");
-		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, memory,
+		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, memory, move_apps,
 						      (unsigned)seeds, time_limit, json));
 		fflush(stdout);
 	}

@@ -108,5 +108,15 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 r = o["random"]
 assert len(r) == 1 and r[0]["memory"] == 0.5 and r[0]["instances"] + r[0]["infeasible"] == 2, r
+assert r[0]["apps_move"] is True, r
+PY
+# bench plan --sidecars-only: applications stay on the host
+"$HP" bench plan --json --sidecars-only --dpus 2 --seeds 2 --sizes 30 --time-limit 2 --manifests "$tmp/none" >"$tmp/side.json"
+check '[ $? -eq 0 ]' "bench plan --sidecars-only"
+python3 - "$tmp/side.json" <<'PY' || fail=1
+import json, sys
+r = json.load(open(sys.argv[1]))["random"]
+assert len(r) == 1 and r[0]["apps_move"] is False and r[0]["dpus"] == 2, r
+assert r[0]["instances"] + r[0]["infeasible"] == 2, r
 PY
 exit $fail

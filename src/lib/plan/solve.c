@@ -715,6 +715,9 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
 #define PACK_ROUNDS 7 /* the packing search's limits: 1/64 of the way to the gap, 1/32, ... */
 #define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
+#define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
+#define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
+#define SPLIT_ROUNDS 1000             /* ... first by local search (sur_place) */
 
 struct keyed {
 	double key;
@@ -750,6 +753,8 @@ struct heur {
 	int *fill_pick, *fill_delta, *fill_save;
 	double best_bound;        /* GLPK's global bound at the last callback */
 	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
+	double *sur_res;          /* the surrogate bound's options' memory and link */
+	unsigned *sur_from;       /* ... and which of grp's each one is */
 	unsigned *grp_cfg;        /* its options' configurations */
 	double *grp_res;          /* their memory and link use, grp.res */
 	long long *ccount;        /* per configuration and DPU: its millicore steps */
@@ -763,6 +768,11 @@ struct heur {
 	double grp_bound;         /* the bound it gave */
 	double pack_lb;           /* no placement has a smaller penalty (packing search) */
 	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
+	struct hp_group sur;      /* the surrogate bound (sur_build), n_rows 0 if none */
+	double sur_z;             /* its LP value */
+	double sur_lb;            /* no packing of it has a smaller penalty */
+	bool sur_exact;           /* ... and sur_lb is its least (the search finished) */
+	unsigned long sur_budget; /* nodes its search may still visit */
 };
 
 struct hmove {
@@ -2181,6 +2191,452 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
  * least it finds below a limit is the optimum. Returns true when nothing is
  * below gap: the incumbent is optimal.
  */
+/*
+ * The surrogate bound (several DPUs): the DPUs' CPU rows added up, each
+ * weighted by its speed so that a millicore step counts the same on every
+ * DPU, make one knapsack of their capacity in host cores; memory and link
+ * stay per DPU. Every placement fits it, so the least penalty of its
+ * packings bounds the model's, as the packing bound does with every row.
+ * With many pods small beside the DPUs, the best packing of the sum can
+ * usually be split among the DPUs (the multiple knapsack's surrogate
+ * relaxation), and a single row is what the packing search proves fast: one
+ * DPU, sidecars only (every move pays crossing costs), 2000 containers, in
+ * 40-80 ms. Its dual y_s is the one minimising its Lagrangian value z_s
+ * (convex in y_s; golden section), the other rows keep the root LP's.
+ *
+ * With duals y for the rows, each option's reduced value changes by
+ * sum_d (y_d - y_s speed_d) load_d when the CPU rows are priced by y_s: e
+ * below, relative to the pod's best under y, and z_s = z - sum_d y_d b_d +
+ * y_s sum_d speed_d b_d + sum_pods max e.
+ */
+static double sur_e(const struct heur *h, unsigned o, double ys)
+{
+	const struct hp_group *g = &h->grp;
+	double e = -g->opts[o].loss;
+
+	for (unsigned d = 1; d <= g->n_rows; d++)
+		e += (g->y[d] - ys * h->p->pu[d].speed) *
+		     (g->q[d] * (double)g->opts[o].m[d] + g->opts[o].f[d]);
+	for (unsigned j = 0; j < g->n_res; j++)
+		e += (g->res_y[j] - h->sur.res_y[j % 2]) * g->res[(size_t)o * g->n_res + j];
+	return e;
+}
+
+static double sur_value(const struct heur *h, double ys)
+{
+	const struct hp_group *g = &h->grp;
+	double z = h->grp_z;
+
+	for (unsigned d = 1; d <= g->n_rows; d++)
+		z += (ys * h->p->pu[d].speed - g->y[d]) * g->b[d];
+	for (unsigned j = 0; j < g->n_res; j++)
+		z += (h->sur.res_y[j % 2] - g->res_y[j]) * g->res_b[j];
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		double best = -HUGE_VAL;
+
+		for (unsigned o = g->first[i]; o < g->first[i] + g->n[i]; o++)
+			best = fmax(best, sur_e(h, o, ys));
+		if (g->n[i])
+			z += best;
+	}
+	return z;
+}
+
+static int sur_build(struct heur *h)
+{
+	const struct hp_group *g = &h->grp;
+	struct hp_group *sg = &h->sur;
+	const double phi = (sqrt(5) - 1) / 2;
+	double lo = 0, hi = 0, ys;
+	unsigned most = 1;
+	_cleanup_free_ struct keyed *order = NULL;
+
+	/* memory and link summed over the DPUs, priced at their least dual */
+	sg->n_res = 2;
+	for (unsigned j = 0; j < 2; j++) {
+		sg->res_b[j] = sg->res_tol[j] = 0;
+		sg->res_y[j] = HUGE_VAL;
+		sg->res_row[j] = 0;
+	}
+	for (unsigned j = 0; j < g->n_res; j++) {
+		sg->res_b[j % 2] += g->res_b[j];
+		sg->res_tol[j % 2] += g->res_tol[j];
+		sg->res_y[j % 2] = fmin(sg->res_y[j % 2], g->res_y[j]);
+	}
+	for (unsigned d = 1; d <= g->n_rows; d++)
+		hi = fmax(hi, 2 * g->y[d] / h->p->pu[d].speed);
+	for (unsigned it = 0; it < 40; it++) { /* to 4e-9 of the interval */
+		double a = hi - phi * (hi - lo), b = lo + phi * (hi - lo);
+
+		if (sur_value(h, a) <= sur_value(h, b))
+			hi = b;
+		else
+			lo = a;
+	}
+	ys = (lo + hi) / 2;
+	sg->n_rows = 1;
+	sg->b[1] = sg->tol[1] = 0;
+	for (unsigned d = 1; d <= g->n_rows; d++) {
+		sg->b[1] += h->p->pu[d].speed * g->b[d];
+		sg->tol[1] += h->p->pu[d].speed * g->tol[d];
+	}
+	sg->q[1] = g->q[1] * h->p->pu[1].speed; /* the millicore grid, in host cores */
+	sg->y[1] = ys;
+	sg->n_pods = g->n_pods;
+	sg->first = g->first;
+	sg->n = g->n;
+	sg->n_opts = g->n_opts;
+	for (unsigned i = 0; i < g->n_pods; i++)
+		most = g->n[i] > most ? g->n[i] : most;
+	sg->opts = calloc(g->n_opts ? g->n_opts : 1, sizeof(*sg->opts));
+	h->sur_res = calloc((size_t)(g->n_opts ? g->n_opts : 1) * 2, sizeof(double));
+	h->sur_from = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
+	sg->res = h->sur_res;
+	order = calloc(most, sizeof(*order));
+	if (!sg->opts || !h->sur_res || !h->sur_from || !order)
+		return -ENOMEM;
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		double best = -HUGE_VAL;
+
+		for (unsigned k = 0; k < g->n[i]; k++) {
+			order[k].m = g->first[i] + k;
+			order[k].key = -sur_e(h, g->first[i] + k, ys);
+			best = fmax(best, -order[k].key);
+		}
+		for (unsigned k = 0; k < g->n[i]; k++)
+			order[k].key += best; /* the loss: how far below the pod's best */
+		qsort(order, g->n[i], sizeof(*order), cmp_loss);
+		for (unsigned k = 0; k < g->n[i]; k++) {
+			const struct hp_group_opt *o = &g->opts[order[k].m];
+			struct hp_group_opt *to = &sg->opts[g->first[i] + k];
+
+			to->loss = fmax(order[k].key, 0);
+			h->sur_from[g->first[i] + k] = order[k].m;
+			for (unsigned d = 1; d <= g->n_rows; d++) {
+				to->m[1] += o->m[d];
+				to->f[1] += h->p->pu[d].speed * o->f[d];
+			}
+			for (unsigned j = 0; j < g->n_res; j++)
+				h->sur_res[(size_t)(g->first[i] + k) * 2 + j % 2] +=
+				    g->res[(size_t)order[k].m * g->n_res + j];
+		}
+	}
+	h->sur_z = sur_value(h, ys);
+	return 0;
+}
+
+/* How far use is over the DPUs' capacities, each relative to its own. */
+static double sur_over(const struct heur *h, const double *use)
+{
+	double over = 0;
+
+	for (unsigned r = 3; r < h->nres; r++)
+		if (use[r] > h->cap[r])
+			over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
+	return over;
+}
+
+/*
+ * Place the pods on the DPUs, each with one of its options sub[first[i]..]
+ * (configurations), so that every DPU fits: largest first, each where it
+ * leaves the DPUs least over capacity, then single moves that lower the
+ * overflow, else the best pair of moves of a pod on a DPU over capacity and
+ * any other, else a random kick, until it is gone (true, h->choice set) or
+ * SPLIT_ROUNDS pass.
+ */
+static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, const int *sub)
+{
+	const struct hp_plan_problem *p = h->p;
+	unsigned np = p->n_pods ? p->n_pods : 1, n_multi = 0;
+	_cleanup_free_ int *choice = calloc(np, sizeof(int));
+	_cleanup_free_ unsigned *multi = calloc(np, sizeof(unsigned));
+	_cleanup_free_ struct keyed *by = calloc(np, sizeof(*by));
+	double use[NRES] = {0}, over;
+
+	if (!choice || !multi || !by)
+		return false;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		choice[i] = h->choice[i];
+		if (!h->grp.n[i])
+			continue;
+		choice[i] = sub[first[i]];
+		if (n[i] > 1) {
+			by[n_multi].m = i;
+			by[n_multi++].key = 0;
+			for (unsigned d = 1; d < h->npu; d++)
+				by[n_multi - 1].key -= h->cfgs[choice[i]].use[3 * d] * p->pu[d].speed;
+		}
+	}
+	qsort(by, n_multi, sizeof(*by), cmp_keyed); /* largest first */
+	for (unsigned k = 0; k < n_multi; k++)
+		multi[k] = by[k].m;
+	/* the pods that have one option, then the others, largest first */
+	for (unsigned i = 0; i < p->n_pods; i++)
+		if (choice[i] >= 0 && !(h->grp.n[i] && n[i] > 1))
+			for (unsigned r = 3; r < h->nres; r++)
+				use[r] += h->cfgs[choice[i]].use[r];
+	for (unsigned k = 0; k < n_multi; k++) {
+		unsigned i = multi[k];
+		double least = HUGE_VAL;
+
+		for (unsigned j = first[i]; j < first[i] + n[i]; j++) {
+			double fill = 0;
+
+			for (unsigned r = 3; r < h->nres; r++)
+				if (h->cfgs[sub[j]].use[r] > 0)
+					fill = fmax(fill, (use[r] + h->cfgs[sub[j]].use[r]) /
+							      fmax(h->cap[r], 1e-9));
+			if (fill < least) {
+				least = fill;
+				choice[i] = sub[j];
+			}
+		}
+		for (unsigned r = 3; r < h->nres; r++)
+			use[r] += h->cfgs[choice[i]].use[r];
+	}
+	over = sur_over(h, use);
+	for (unsigned round = 0;
+	     round < SPLIT_ROUNDS && over > 0 && n_multi && hp_now_ms() < h->deadline; round++) {
+		bool better = false;
+
+		/* single moves */
+		for (unsigned k = 0; k < n_multi && over > 0; k++) {
+			unsigned i = multi[k];
+
+			for (unsigned j = first[i]; j < first[i] + n[i]; j++) {
+				double t[NRES], o;
+
+				if (sub[j] == choice[i])
+					continue;
+				for (unsigned r = 3; r < h->nres; r++)
+					t[r] = use[r] - h->cfgs[choice[i]].use[r] + h->cfgs[sub[j]].use[r];
+				if ((o = sur_over(h, t)) < over - 1e-15) {
+					memcpy(use + 3, t + 3, (h->nres - 3) * sizeof(double));
+					over = o;
+					choice[i] = sub[j];
+					better = true;
+				}
+			}
+		}
+		/*
+		 * pairs: a pod on a DPU over capacity to another of its options,
+		 * and any other pod to another of its, the best pair
+		 */
+		for (unsigned ka = 0; ka < n_multi && over > 0 && !better; ka++) {
+			unsigned a = multi[ka], bb = 0;
+			int ta = -1, tb = -1;
+			double least = over - 1e-15;
+			bool on_over = false;
+
+			for (unsigned r = 3; r < h->nres && !on_over; r++)
+				on_over = h->cfgs[choice[a]].use[r] > 0 && use[r] > h->cap[r];
+			if (!on_over)
+				continue;
+			for (unsigned kb = 0; kb < n_multi; kb++) {
+				unsigned b = multi[kb];
+
+				if (a == b)
+					continue;
+				for (unsigned ja = first[a]; ja < first[a] + n[a]; ja++) {
+					double t0[NRES];
+
+					if (sub[ja] == choice[a])
+						continue;
+					for (unsigned r = 3; r < h->nres; r++)
+						t0[r] = use[r] - h->cfgs[choice[a]].use[r] +
+							h->cfgs[sub[ja]].use[r];
+					for (unsigned jb = first[b]; jb < first[b] + n[b]; jb++) {
+						double t[NRES], o;
+
+						if (sub[jb] == choice[b])
+							continue;
+						for (unsigned r = 3; r < h->nres; r++)
+							t[r] = t0[r] - h->cfgs[choice[b]].use[r] +
+							       h->cfgs[sub[jb]].use[r];
+						if ((o = sur_over(h, t)) < least) {
+							least = o;
+							bb = b;
+							ta = sub[ja];
+							tb = sub[jb];
+						}
+					}
+				}
+			}
+			if (ta < 0)
+				continue;
+			for (unsigned r = 3; r < h->nres; r++)
+				use[r] += h->cfgs[ta].use[r] - h->cfgs[choice[a]].use[r] +
+					  h->cfgs[tb].use[r] - h->cfgs[choice[bb]].use[r];
+			choice[a] = ta;
+			choice[bb] = tb;
+			over = sur_over(h, use);
+			better = true;
+		}
+		if (better)
+			continue;
+		/* a kick: a few pods to another option at random */
+		for (unsigned kick = 0; kick < 3; kick++) {
+			unsigned i = multi[heur_rand(&h->rng) % n_multi];
+			int to = sub[first[i] + heur_rand(&h->rng) % n[i]];
+
+			for (unsigned r = 3; r < h->nres; r++)
+				use[r] += h->cfgs[to].use[r] - h->cfgs[choice[i]].use[r];
+			choice[i] = to;
+		}
+		over = sur_over(h, use);
+	}
+	if (over > 0)
+		return false;
+	heur_set(h, choice);
+	return heur_fits(h, h->use);
+}
+
+/*
+ * Split the surrogate's best packing (sbest, an option of sur per pod)
+ * among the DPUs: each pod may take any of its options that the surrogate
+ * sees as the one chosen (the same steps, crossing costs, memory and link
+ * in sum, and loss), whichever DPUs they use; the packing search over those
+ * alone, exact for the model, looks for a split below limits that double
+ * from the surrogate's least penalty up to gap. A placement it finds
+ * becomes the incumbent.
+ */
+static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, double gap)
+{
+	const struct hp_group *g = &h->grp, *sg = &h->sur;
+	unsigned np = g->n_pods ? g->n_pods : 1, n_opts = 0;
+	_cleanup_free_ unsigned *first = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *n = calloc(np, sizeof(unsigned));
+	_cleanup_free_ unsigned *from = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
+	_cleanup_free_ struct hp_group_opt *opts = calloc(g->n_opts ? g->n_opts : 1, sizeof(*opts));
+	_cleanup_free_ double *res = calloc((size_t)(g->n_opts ? g->n_opts : 1) * g->n_res,
+					    sizeof(double));
+	_cleanup_free_ unsigned *best = calloc(np, sizeof(unsigned));
+	_cleanup_free_ int *choice = calloc(np, sizeof(int));
+	_cleanup_free_ int *cfgs = calloc(g->n_opts ? g->n_opts : 1, sizeof(int));
+	struct hp_pack_limits lim = {.nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
+	struct hp_group sub = *g;
+	double m = HUGE_VAL;
+
+	if (!first || !n || !from || !opts || !res || !best || !choice || !cfgs)
+		return false;
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		const struct hp_group_opt *c = &sg->opts[sbest[i]];
+		const double *cr = sg->res + (size_t)sbest[i] * 2;
+
+		first[i] = n_opts;
+		for (unsigned k = g->first[i]; g->n[i] && k < g->first[i] + g->n[i]; k++) {
+			const struct hp_group_opt *o = &sg->opts[k];
+			const double *orr = sg->res + (size_t)k * 2;
+
+			if (o->m[1] != c->m[1] || fabs(o->f[1] - c->f[1]) > 1e-12 * (1 + fabs(c->f[1])) ||
+			    fabs(o->loss - c->loss) > 1e-12 || orr[0] != cr[0] || orr[1] != cr[1])
+				continue;
+			from[n_opts] = h->sur_from[k];
+			opts[n_opts] = g->opts[from[n_opts]];
+			memcpy(res + (size_t)n_opts * g->n_res, g->res + (size_t)from[n_opts] * g->n_res,
+			       g->n_res * sizeof(double));
+			n_opts++;
+		}
+		n[i] = n_opts - first[i];
+	}
+	/* by ascending loss within each pod, as the search wants */
+	for (unsigned i = 0; i < g->n_pods; i++)
+		for (unsigned a = first[i] + 1; a < first[i] + n[i]; a++)
+			for (unsigned b = a; b > first[i] && opts[b].loss < opts[b - 1].loss; b--) {
+				struct hp_group_opt t = opts[b];
+				unsigned tf = from[b];
+				double tr[HP_GROUP_MAX_RES];
+
+				memcpy(tr, res + (size_t)b * g->n_res, g->n_res * sizeof(double));
+				memcpy(res + (size_t)b * g->n_res, res + (size_t)(b - 1) * g->n_res,
+				       g->n_res * sizeof(double));
+				memcpy(res + (size_t)(b - 1) * g->n_res, tr, g->n_res * sizeof(double));
+				opts[b] = opts[b - 1];
+				opts[b - 1] = t;
+				from[b] = from[b - 1];
+				from[b - 1] = tf;
+			}
+	for (unsigned k = 0; k < n_opts; k++)
+		cfgs[k] = (int)h->grp_cfg[from[k]];
+	if (sur_place(h, first, n, cfgs))
+		return heur_submit(h, tree);
+	sub.first = first;
+	sub.n = n;
+	sub.opts = opts;
+	sub.res = res;
+	sub.n_opts = n_opts;
+	/* below limits that double from the surrogate's least up to gap */
+	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+		double limit = round ? h->sur_lb + (gap - h->sur_lb) / (1u << round) : gap;
+		int r = hp_group_pack_min(&sub, limit, h->sur_lb, &lim, best, &m);
+
+		if (r < 0 && r != -E2BIG)
+			return false;
+		if (m < limit)
+			break; /* found, or the best before the nodes ran out */
+		if (r < 0)
+			return false;
+	}
+	if (m >= gap)
+		return false;
+	for (unsigned i = 0; i < g->n_pods; i++)
+		choice[i] = g->n[i] ? (int)h->grp_cfg[from[best[i]]] : -1;
+	heur_set(h, choice);
+	return heur_fits(h, h->use) && heur_submit(h, tree);
+}
+
+/* Does the surrogate bound, searched to its least, prove inc optimal? */
+static bool sur_proves(const struct heur *h, double inc)
+{
+	return h->sur.n_rows && h->sur_z - inc - 1e-9 * (1 + fabs(inc)) <= h->sur_lb;
+}
+
+/*
+ * Run the surrogate bound against the incumbent inc: 1 when it proves the
+ * incumbent optimal, 2 when splitting its best packing gave a better one,
+ * 0 otherwise.
+ */
+static int sur_check(struct heur *h, glp_tree *tree, double inc)
+{
+	unsigned np = h->grp.n_pods ? h->grp.n_pods : 1;
+	_cleanup_free_ unsigned *best = NULL;
+	struct hp_pack_limits lim = {.stop_ms = h->deadline, .fill = true};
+	double gap, m;
+	int r;
+
+	if (h->grp.n_rows < 2 || !h->sur_budget || hp_now_ms() >= h->deadline)
+		return 0;
+	if (!h->sur.n_rows && sur_build(h) < 0) {
+		h->sur_budget = 0;
+		return 0;
+	}
+	gap = h->sur_z - inc - 1e-9 * (1 + fabs(inc));
+	if (gap <= h->sur_lb)
+		return 1;
+	if (h->sur_exact)
+		return 0;
+	best = calloc(np, sizeof(unsigned));
+	if (!best)
+		return 0;
+	/* below limits that double up to the gap, as pack_check */
+	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+		double base = h->sur_lb, limit = round ? base + (gap - base) / (1u << round) : gap;
+
+		lim.nodes = h->sur_budget;
+		r = hp_group_pack_min(&h->sur, limit, h->sur_lb, &lim, best, &m);
+		h->sur_budget = lim.nodes;
+		if (r < 0)
+			return 0;
+		h->sur_lb = fmax(h->sur_lb, m);
+		h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+		if (m < limit) {
+			h->sur_exact = true; /* the least there is */
+			return sur_split(h, tree, best, h->grp_z - inc - 1e-9 * (1 + fabs(inc))) ? 2 : 0;
+		}
+	}
+	return 1;
+}
+
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
 static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {
@@ -2235,8 +2691,8 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
-	if (h->pack_lb >= gap) {
-		h->grp_proven = "packing bound";
+	if (h->pack_lb >= gap || sur_proves(h, inc)) {
+		h->grp_proven = h->pack_lb >= gap ? "packing bound" : "surrogate bound";
 		glp_ios_terminate(tree);
 		return;
 	}
@@ -2265,6 +2721,15 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	}
 	if (quick)
 		return;
+	switch (sur_check(h, tree, inc)) {
+	case 1:
+		h->grp_proven = "surrogate bound";
+		glp_ios_terminate(tree);
+		return;
+	case 2:
+		group_check(h, tree, false);
+		return;
+	}
 	if (pack_lns(h, tree, gap, m)) {
 		group_check(h, tree, false);
 		return;
@@ -2656,6 +3121,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3,
 			     hp_now_ms() + p->params.time_limit_s * 1e2);
 	heur.pack_budget = PACK_NODES_TOTAL;
+	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.grp_bound = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
@@ -2735,6 +3201,9 @@ out:
 	free(heur.grp.first);
 	free(heur.grp.n);
 	free(heur.grp.opts);
+	free(heur.sur.opts);
+	free(heur.sur_res);
+	free(heur.sur_from);
 	free(heur.grp_cfg);
 	free(heur.grp_res);
 	free(heur.grp_best);
