@@ -1815,7 +1815,8 @@ static long long fill_take(const struct fill *f, unsigned i, unsigned d, long lo
 /*
  * The greedy start on DPU d: every pod takes its fewest steps, then the
  * leanest take more until what is left of the target fits max_need
- * (f->n_left, f->need). False if the fewest steps are already too many.
+ * (f->n_left, f->need). False if the fewest steps are already too many,
+ * or all the pods together too few.
  */
 static bool fill_greedy(struct fill *f, unsigned d, long long max_need, double lambda,
 			uint64_t *rng)
@@ -1844,7 +1845,7 @@ static bool fill_greedy(struct fill *f, unsigned d, long long max_need, double l
 		f->pick[(size_t)i * HP_PLAN_MAX_PUS + d] = at; /* >= lo[i]: lo[i] fits */
 		f->need -= at - f->lo[i];
 	}
-	return true;
+	return f->need <= max_need; /* else the pods cannot reach the target */
 }
 
 /*
@@ -2247,7 +2248,7 @@ static int sur_build(struct heur *h)
 	const struct hp_group *g = &h->grp;
 	struct hp_group *sg = &h->sur;
 	const double phi = (sqrt(5) - 1) / 2;
-	double lo = 0, hi = 0, ys;
+	double lo = 0, hi = 0, a, b, fa, fb, ys;
 	unsigned most = 1;
 	_cleanup_free_ struct keyed *order = NULL;
 
@@ -2265,16 +2266,26 @@ static int sur_build(struct heur *h)
 	}
 	for (unsigned d = 1; d <= g->n_rows; d++)
 		hi = fmax(hi, 2 * g->y[d] / h->p->pu[d].speed);
+	a = hi - phi * (hi - lo);
+	b = lo + phi * (hi - lo);
+	fa = sur_value(h, a);
+	fb = sur_value(h, b);
 	for (unsigned it = 0; it < 40; it++) { /* to 4e-9 of the interval */
-		double a = hi - phi * (hi - lo), b = lo + phi * (hi - lo);
-
-		if (sur_value(h, a) <= sur_value(h, b))
+		if (fa <= fb) {
 			hi = b;
-		else
+			b = a;
+			fb = fa;
+			a = hi - phi * (hi - lo);
+			fa = sur_value(h, a);
+		} else {
 			lo = a;
+			a = b;
+			fa = fb;
+			b = lo + phi * (hi - lo);
+			fb = sur_value(h, b);
+		}
 	}
 	ys = (lo + hi) / 2;
-	sg->n_rows = 1;
 	sg->b[1] = sg->tol[1] = 0;
 	for (unsigned d = 1; d <= g->n_rows; d++) {
 		sg->b[1] += h->p->pu[d].speed * g->b[d];
@@ -2322,6 +2333,14 @@ static int sur_build(struct heur *h)
 		}
 	}
 	h->sur_z = sur_value(h, ys);
+	/*
+	 * Loads may pass the capacities by their tolerances, so a penalty may
+	 * be that much below 0: the least it can be.
+	 */
+	h->sur_lb = -ys * sg->tol[1];
+	for (unsigned j = 0; j < 2; j++)
+		h->sur_lb -= sg->res_y[j] * sg->res_tol[j];
+	sg->n_rows = 1; /* built */
 	return 0;
 }
 
@@ -2422,7 +2441,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		 * pairs: a pod on a DPU over capacity to another of its options,
 		 * and any other pod to another of its, the best pair
 		 */
-		for (unsigned ka = 0; ka < n_multi && over > 0 && !better; ka++) {
+		for (unsigned ka = 0; ka < n_multi && over > 0 && !better && hp_now_ms() < h->deadline;
+		     ka++) {
 			unsigned a = multi[ka], bb = 0;
 			int ta = -1, tb = -1;
 			double least = over - 1e-15;
@@ -2565,10 +2585,14 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	sub.opts = opts;
 	sub.res = res;
 	sub.n_opts = n_opts;
-	/* below limits that double from the surrogate's least up to gap */
+	/*
+	 * below limits that double up to gap from the surrogate's least, as a
+	 * penalty of the model's (its LP value is grp_z, the surrogate's sur_z)
+	 */
 	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
-		double limit = round ? h->sur_lb + (gap - h->sur_lb) / (1u << round) : gap;
-		int r = hp_group_pack_min(&sub, limit, h->sur_lb, &lim, best, &m);
+		double lower = h->sur_lb - (h->sur_z - h->grp_z);
+		double limit = round ? lower + (gap - lower) / (1u << round) : gap;
+		int r = hp_group_pack_min(&sub, limit, lower, &lim, best, &m);
 
 		if (r < 0 && r != -E2BIG)
 			return false;
@@ -2607,7 +2631,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	if (h->grp.n_rows < 2 || !h->sur_budget || hp_now_ms() >= h->deadline)
 		return 0;
 	if (!h->sur.n_rows && sur_build(h) < 0) {
-		h->sur_budget = 0;
+		h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
 		return 0;
 	}
 	gap = h->sur_z - inc - 1e-9 * (1 + fabs(inc));
@@ -2624,11 +2648,15 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 		lim.nodes = h->sur_budget;
 		r = hp_group_pack_min(&h->sur, limit, h->sur_lb, &lim, best, &m);
+		if (r == -E2BIG && lim.nodes == h->sur_budget && hp_now_ms() < h->deadline)
+			lim.nodes = 0; /* its tables too large, not a node searched: never again */
 		h->sur_budget = lim.nodes;
 		if (r < 0)
 			return 0;
 		h->sur_lb = fmax(h->sur_lb, m);
 		h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+		/* the same bound, as a penalty of the model's packings */
+		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 		if (m < limit) {
 			h->sur_exact = true; /* the least there is */
 			return sur_split(h, tree, best, h->grp_z - inc - 1e-9 * (1 + fabs(inc))) ? 2 : 0;
@@ -2691,8 +2719,8 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
-	if (h->pack_lb >= gap || sur_proves(h, inc)) {
-		h->grp_proven = h->pack_lb >= gap ? "packing bound" : "surrogate bound";
+	if (sur_proves(h, inc) || h->pack_lb >= gap) {
+		h->grp_proven = sur_proves(h, inc) ? "surrogate bound" : "packing bound";
 		glp_ios_terminate(tree);
 		return;
 	}
