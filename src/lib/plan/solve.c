@@ -2360,7 +2360,8 @@ static double sur_over(const struct heur *h, const double *use)
  * (configurations), so that every DPU fits: largest first, each where it
  * leaves the DPUs least over capacity, then single moves that lower the
  * overflow, else the best pair of moves of a pod on a DPU over capacity and
- * any other, else a random kick, until it is gone (true, h->choice set) or
+ * any other; at a local optimum, a random kick of the best so far (an
+ * iterated local search), until it is gone (true, h->choice set) or
  * SPLIT_ROUNDS pass.
  */
 static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, const int *sub)
@@ -2370,9 +2371,10 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	_cleanup_free_ unsigned *multi = calloc(np, sizeof(unsigned));
 	_cleanup_free_ struct keyed *by = calloc(np, sizeof(*by));
-	double use[NRES] = {0}, over;
+	_cleanup_free_ int *best = calloc(np, sizeof(int));
+	double use[NRES] = {0}, best_use[NRES], over, best_over = HUGE_VAL;
 
-	if (!choice || !multi || !by)
+	if (!choice || !multi || !by || !best)
 		return false;
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		choice[i] = h->choice[i];
@@ -2494,7 +2496,15 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		}
 		if (better)
 			continue;
-		/* a kick: a few pods to another option at random */
+		/* a local optimum: kick the best so far, a few pods at random */
+		if (over < best_over) {
+			best_over = over;
+			memcpy(best, choice, p->n_pods * sizeof(int));
+			memcpy(best_use, use, sizeof(use));
+		} else {
+			memcpy(choice, best, p->n_pods * sizeof(int));
+			memcpy(use, best_use, sizeof(use));
+		}
 		for (unsigned kick = 0; kick < 3; kick++) {
 			unsigned i = multi[heur_rand(&h->rng) % n_multi];
 			int to = sub[first[i] + heur_rand(&h->rng) % n[i]];
