@@ -2196,19 +2196,24 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
  * The surrogate bound (several DPUs): the DPUs' CPU rows added up, each
  * weighted by its speed so that a millicore step counts the same on every
  * DPU, make one knapsack of their capacity in host cores; memory and link
- * stay per DPU. Every placement fits it, so the least penalty of its
- * packings bounds the model's, as the packing bound does with every row.
+ * are summed over the DPUs too. Every placement fits it, so the least
+ * penalty of its packings bounds the model's, as the packing bound does
+ * with every row.
  * With many pods small beside the DPUs, the best packing of the sum can
  * usually be split among the DPUs (the multiple knapsack's surrogate
  * relaxation), and a single row is what the packing search proves fast: one
  * DPU, sidecars only (every move pays crossing costs), 2000 containers, in
  * 40-80 ms. Its dual y_s is the one minimising its Lagrangian value z_s
- * (convex in y_s; golden section), the other rows keep the root LP's.
+ * (convex in y_s; golden section); the summed memory and link rows are
+ * priced at the least of their DPUs' duals, the other rows keep the root
+ * LP's.
  *
  * With duals y for the rows, each option's reduced value changes by
- * sum_d (y_d - y_s speed_d) load_d when the CPU rows are priced by y_s: e
- * below, relative to the pod's best under y, and z_s = z - sum_d y_d b_d +
- * y_s sum_d speed_d b_d + sum_pods max e.
+ * sum_d (y_d - y_s speed_d) load_d when the CPU rows are priced by y_s
+ * (and by sum_j (y_j - y_kind) use_j for memory and link, res[] holding
+ * memory and link per DPU, kind j % 2): e below, relative to the pod's best
+ * under y, and z_s = z - sum_d y_d b_d + y_s sum_d speed_d b_d + sum_j
+ * (y_kind - y_j) b_j + sum_pods max e.
  */
 static double sur_e(const struct heur *h, unsigned o, double ys)
 {
