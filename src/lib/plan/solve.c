@@ -718,6 +718,8 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
 #define SPLIT_ROUNDS 1000             /* ... first by local search (sur_place) */
+#define SPLIT_MITM 36                 /* ... pods it rebalances two DPUs with */
+#define SPLIT_REBALANCE 64            /* ... at every 64th local optimum */
 
 struct keyed {
 	double key;
@@ -2361,12 +2363,183 @@ static double sur_over(const struct heur *h, const double *use)
 }
 
 /*
+ * Rebalance DPUs d and e exactly: of the pods on one of them that have an
+ * option loading the other instead (and every other DPU the same), the
+ * SPLIT_MITM with the least CPU choose a side so that both fit, meet in the
+ * middle: every choice of each half, its loads on d and e; for each choice
+ * of the first half, of the second half's that still fit d, the one with
+ * the least on e must fit e. True if it found one (choice and use updated;
+ * every resource checked).
+ */
+struct side {
+	double d, e; /* CPU on d and on e */
+	unsigned bits;
+};
+
+static int cmp_side(const void *a, const void *b)
+{
+	double x = ((const struct side *)a)->d, y = ((const struct side *)b)->d;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool same_elsewhere(const struct heur *h, const struct cfg *a, const struct cfg *b,
+			   unsigned d, unsigned e)
+{
+	for (unsigned f = 1; f < h->npu; f++)
+		for (unsigned r = 3 * f; f != d && f != e && r < 3 * f + 3; r++)
+			if (fabs(a->use[r] - b->use[r]) > 1e-12 * (1 + fabs(a->use[r])))
+				return false;
+	return true;
+}
+
+static void sides_of(const struct heur *h, const int *on_d, const int *on_e, unsigned k0,
+		     unsigned k, unsigned d, unsigned e, struct side *out)
+{
+	for (unsigned bits = 0; bits < 1u << k; bits++) {
+		out[bits].d = out[bits].e = 0;
+		out[bits].bits = bits;
+		for (unsigned j = 0; j < k; j++) {
+			const struct cfg *c = &h->cfgs[bits >> j & 1 ? on_d[k0 + j] : on_e[k0 + j]];
+
+			out[bits].d += c->use[3 * d];
+			out[bits].e += c->use[3 * e];
+		}
+	}
+}
+
+static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_multi,
+			  const unsigned *first, const unsigned *n, const int *sub, int *choice,
+			  double *use, unsigned d, unsigned e)
+{
+	unsigned k = 0, pod[SPLIT_MITM], h1, h2;
+	int on_d[SPLIT_MITM], on_e[SPLIT_MITM];
+	double cpu[SPLIT_MITM], base[NRES];
+	_cleanup_free_ struct side *a = NULL, *b = NULL;
+	_cleanup_free_ unsigned *least = NULL;
+
+	for (unsigned x = 0; x < n_multi; x++) {
+		unsigned i = multi[x];
+		const struct cfg *c = &h->cfgs[choice[i]];
+		bool at_d = c->use[3 * d] > 0 && c->use[3 * e] == 0;
+		bool at_e = c->use[3 * e] > 0 && c->use[3 * d] == 0;
+		int other = -1;
+
+		if (!at_d && !at_e)
+			continue;
+		for (unsigned j = first[i]; j < first[i] + n[i] && other < 0; j++) {
+			const struct cfg *o = &h->cfgs[sub[j]];
+
+			if ((at_d ? o->use[3 * e] > 0 && o->use[3 * d] == 0
+				  : o->use[3 * d] > 0 && o->use[3 * e] == 0) &&
+			    same_elsewhere(h, c, o, d, e))
+				other = sub[j];
+		}
+		if (other < 0)
+			continue;
+		/* keep the SPLIT_MITM with the least CPU (insertion, by cpu) */
+		{
+			double load = at_d ? c->use[3 * d] : c->use[3 * e];
+			unsigned at = k < SPLIT_MITM ? k++ : SPLIT_MITM;
+
+			if (at == SPLIT_MITM) {
+				if (load >= cpu[SPLIT_MITM - 1])
+					continue;
+				at = SPLIT_MITM - 1;
+			}
+			for (; at > 0 && cpu[at - 1] > load; at--) {
+				cpu[at] = cpu[at - 1];
+				pod[at] = pod[at - 1];
+				on_d[at] = on_d[at - 1];
+				on_e[at] = on_e[at - 1];
+			}
+			cpu[at] = load;
+			pod[at] = i;
+			on_d[at] = at_d ? choice[i] : other;
+			on_e[at] = at_d ? other : choice[i];
+		}
+	}
+	if (k < 2)
+		return false;
+	memcpy(base, use, sizeof(base));
+	for (unsigned j = 0; j < k; j++)
+		for (unsigned r = 3; r < h->nres; r++)
+			base[r] -= h->cfgs[choice[pod[j]]].use[r];
+	h1 = k / 2;
+	h2 = k - h1;
+	a = calloc(1u << h1, sizeof(*a));
+	b = calloc(1u << h2, sizeof(*b));
+	least = calloc(1u << h2, sizeof(unsigned));
+	if (!a || !b || !least)
+		return false;
+	sides_of(h, on_d, on_e, 0, h1, d, e, a);
+	sides_of(h, on_d, on_e, h1, h2, d, e, b);
+	qsort(b, 1u << h2, sizeof(*b), cmp_side);
+	/* least[t]: of b[0..t], the one with the least CPU on e */
+	for (unsigned t = 0; t < 1u << h2; t++)
+		least[t] = t && b[least[t - 1]].e <= b[t].e ? least[t - 1] : t;
+	for (unsigned x = 0; x < 1u << h1 && hp_now_ms() < h->deadline; x++) {
+		double room = h->cap[3 * d] - base[3 * d] - a[x].d;
+		unsigned lo = 0, hi = 1u << h2; /* b[lo..hi): its d <= room */
+
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+
+			if (b[mid].d <= room)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (!lo || base[3 * e] + a[x].e + b[least[lo - 1]].e > h->cap[3 * e])
+			continue;
+		/* b[least[lo - 1]] fits both DPUs' CPU: check every resource */
+		{
+			const struct side *y = &b[least[lo - 1]];
+			double t_use[NRES];
+			int t_choice[SPLIT_MITM];
+
+			memcpy(t_use, base, sizeof(t_use));
+			for (unsigned j = 0; j < k; j++) {
+				unsigned bit = j < h1 ? a[x].bits >> j & 1 : y->bits >> (j - h1) & 1;
+
+				t_choice[j] = bit ? on_d[j] : on_e[j];
+				for (unsigned r = 3; r < h->nres; r++)
+					t_use[r] += h->cfgs[t_choice[j]].use[r];
+			}
+			if (sur_over(h, t_use) > 0)
+				continue;
+			for (unsigned j = 0; j < k; j++)
+				choice[pod[j]] = t_choice[j];
+			memcpy(use + 3, t_use + 3, (h->nres - 3) * sizeof(double));
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Rebalance each DPU over capacity with each that has room (sur_rebalance)
+ * while any is over; returns what is left over (sur_over).
+ */
+static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
+				const unsigned *first, const unsigned *n, const int *sub,
+				int *choice, double *use)
+{
+	for (unsigned d = 1; d < h->npu; d++)
+		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
+			if (e != d && use[3 * e] < h->cap[3 * e])
+				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e);
+	return sur_over(h, use);
+}
+
+/*
  * Place the pods on the DPUs, each with one of its options sub[first[i]..]
  * (configurations), so that every DPU fits: largest first, each where it
  * leaves the DPUs least over capacity, then single moves that lower the
  * overflow, else the best pair of moves of a pod on a DPU over capacity and
  * any other; at a local optimum, a random kick of the best so far (an
- * iterated local search), until it is gone (true, h->choice set) or
+ * iterated local search), and at some, an exact rebalance of two DPUs
+ * (sur_rebalance_all), until it is gone (true, h->choice set) or
  * SPLIT_ROUNDS pass.
  */
 static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, const int *sub)
@@ -2378,6 +2551,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 	_cleanup_free_ struct keyed *by = calloc(np, sizeof(*by));
 	_cleanup_free_ int *best = calloc(np, sizeof(int));
 	double use[NRES] = {0}, best_use[NRES], over, best_over = HUGE_VAL;
+	unsigned optima = 0;
 
 	if (!choice || !multi || !by || !best)
 		return false;
@@ -2501,12 +2675,23 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		}
 		if (better)
 			continue;
-		/* a local optimum: kick the best so far, a few pods at random */
+		/*
+		 * A local optimum: at the first and every SPLIT_REBALANCE-th,
+		 * rebalance the best so far exactly; then kick it, a few pods at
+		 * random.
+		 */
 		if (over < best_over) {
 			best_over = over;
 			memcpy(best, choice, p->n_pods * sizeof(int));
 			memcpy(best_use, use, sizeof(use));
 		} else {
+			memcpy(choice, best, p->n_pods * sizeof(int));
+			memcpy(use, best_use, sizeof(use));
+		}
+		if (!(optima++ % SPLIT_REBALANCE)) {
+			over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
+			if (over <= 0)
+				break;
 			memcpy(choice, best, p->n_pods * sizeof(int));
 			memcpy(use, best_use, sizeof(use));
 		}
@@ -2519,6 +2704,11 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			choice[i] = to;
 		}
 		over = sur_over(h, use);
+	}
+	if (over > 0 && best_over < HUGE_VAL) {
+		memcpy(choice, best, p->n_pods * sizeof(int));
+		memcpy(use, best_use, sizeof(use));
+		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
 	}
 	if (over > 0)
 		return false;
