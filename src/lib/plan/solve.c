@@ -2365,7 +2365,8 @@ static double sur_over(const struct heur *h, const double *use)
 /*
  * Rebalance DPUs d and e exactly: of the pods on one of them that have an
  * option loading the other instead (and every other DPU the same), the
- * SPLIT_MITM with the least CPU choose a side so that both fit, meet in the
+ * SPLIT_MITM with the least CPU choose a side so that both fit (e with
+ * extra more CPU than its capacity), meet in the
  * middle: every choice of each half, its loads on d and e; for each choice
  * of the first half, of the second half's that still fit d, the one with
  * the least on e must fit e. True if it found one (choice and use updated;
@@ -2410,7 +2411,7 @@ static void sides_of(const struct heur *h, const int *on_d, const int *on_e, uns
 
 static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_multi,
 			  const unsigned *first, const unsigned *n, const int *sub, int *choice,
-			  double *use, unsigned d, unsigned e)
+			  double *use, unsigned d, unsigned e, double extra)
 {
 	unsigned k = 0, pod[SPLIT_MITM], h1, h2;
 	int on_d[SPLIT_MITM], on_e[SPLIT_MITM];
@@ -2490,7 +2491,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 			else
 				hi = mid;
 		}
-		if (!lo || base[3 * e] + a[x].e + b[least[lo - 1]].e > h->cap[3 * e])
+		if (!lo || base[3 * e] + a[x].e + b[least[lo - 1]].e > h->cap[3 * e] + extra)
 			continue;
 		/* b[least[lo - 1]] fits both DPUs' CPU: check every resource */
 		{
@@ -2506,8 +2507,10 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 				for (unsigned r = 3; r < h->nres; r++)
 					t_use[r] += h->cfgs[t_choice[j]].use[r];
 			}
+			t_use[3 * e] -= extra;
 			if (sur_over(h, t_use) > 0)
 				continue;
+			t_use[3 * e] += extra;
 			for (unsigned j = 0; j < k; j++)
 				choice[pod[j]] = t_choice[j];
 			memcpy(use + 3, t_use + 3, (h->nres - 3) * sizeof(double));
@@ -2519,16 +2522,43 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 
 /*
  * Rebalance each DPU over capacity with each that has room (sur_rebalance)
- * while any is over; returns what is left over (sur_over).
+ * while any is over; then, for two over at once, d and e, move d's excess
+ * onto e (up to what a third, f, has room for) and e's onto f. Returns what
+ * is left over (sur_over).
  */
 static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
 				const unsigned *first, const unsigned *n, const int *sub,
 				int *choice, double *use)
 {
+	const struct hp_plan_problem *p = h->p;
+	_cleanup_free_ int *keep = NULL;
+	double kept[NRES];
+
 	for (unsigned d = 1; d < h->npu; d++)
 		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
 			if (e != d && use[3 * e] < h->cap[3 * e])
-				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e);
+				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e, 0);
+	if (sur_over(h, use) <= 0 || h->npu < 4 ||
+	    !(keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int))))
+		return sur_over(h, use);
+	for (unsigned d = 1; d < h->npu; d++)
+		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
+			for (unsigned f = 1; f < h->npu && e != d && use[3 * e] > h->cap[3 * e]; f++) {
+				double extra = (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed /
+					       p->pu[e].speed;
+
+				if (f == d || f == e || extra <= 0)
+					continue;
+				memcpy(keep, choice, p->n_pods * sizeof(int));
+				memcpy(kept, use, sizeof(kept));
+				if (sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e,
+						  extra) &&
+				    sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, e, f,
+						  0))
+					continue;
+				memcpy(choice, keep, p->n_pods * sizeof(int));
+				memcpy(use, kept, sizeof(kept));
+			}
 	return sur_over(h, use);
 }
 
