@@ -2522,13 +2522,13 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 
 /*
  * Rebalance each DPU over capacity with each that has room (sur_rebalance)
- * while any is over; then, for two over at once, d and e, move d's excess
- * onto e (up to what a third, f, has room for) and e's onto f. Returns what
- * is left over (sur_over).
+ * while any is over; then, if chains, for two over at once, d and e, move
+ * d's excess onto e (up to what a third, f, has room for) and e's onto f.
+ * Returns what is left over (sur_over).
  */
 static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
 				const unsigned *first, const unsigned *n, const int *sub,
-				int *choice, double *use)
+				int *choice, double *use, bool chains)
 {
 	const struct hp_plan_problem *p = h->p;
 	_cleanup_free_ int *keep = NULL;
@@ -2538,7 +2538,7 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
 			if (e != d && use[3 * e] < h->cap[3 * e])
 				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e, 0);
-	if (sur_over(h, use) <= 0 || h->npu < 4 ||
+	if (sur_over(h, use) <= 0 || !chains || h->npu < 4 ||
 	    !(keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int))))
 		return sur_over(h, use);
 	for (unsigned d = 1; d < h->npu; d++)
@@ -2570,7 +2570,7 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
  * any other; at a local optimum, a random kick of the best so far (an
  * iterated local search), and at some, an exact rebalance of two DPUs
  * (sur_rebalance_all), until it is gone (true, h->choice set) or
- * SPLIT_ROUNDS pass.
+ * SPLIT_ROUNDS pass; then a last rebalance, chains of three DPUs too.
  */
 static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, const int *sub)
 {
@@ -2719,7 +2719,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			memcpy(use, best_use, sizeof(use));
 		}
 		if (!(optima++ % SPLIT_REBALANCE)) {
-			over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
+			over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use,
+						 false);
 			if (over <= 0)
 				break;
 			memcpy(choice, best, p->n_pods * sizeof(int));
@@ -2738,7 +2739,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 	if (over > 0 && best_over < HUGE_VAL) {
 		memcpy(choice, best, p->n_pods * sizeof(int));
 		memcpy(use, best_use, sizeof(use));
-		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
+		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use, true);
 	}
 	if (over > 0)
 		return false;
