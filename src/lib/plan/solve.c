@@ -707,8 +707,8 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define HEUR_PERIOD 32 /* ... the heuristic runs on every 32nd node only */
 #define GROUP_LEAVES (1ul << 20) /* group bound: choices looked at, at most */
 #define GROUP_TRIES 16          /* its choices the heuristic tries to build */
-#define GROUP_PRICES 12         /* group_fill: doublings of memory's price, at most */
-#define GROUP_BISECT 8          /* ... then halvings of the interval it is in */
+#define GROUP_PRICES 12		/* group_fill: doublings of memory's price, at most */
+#define GROUP_BISECT 8		/* ... then halvings of the interval it is in */
 #define LNS_PODS 12             /* pods free in a neighbourhood, at first */
 #define LNS_NODES (1ul << 16)   /* the packing search's nodes in one neighbourhood */
 #define LNS_FAILS 16            /* neighbourhoods in a row without a better placement */
@@ -717,9 +717,9 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
-#define SPLIT_ROUNDS 1000             /* ... first by local search (sur_place) */
-#define SPLIT_MITM 36                 /* ... pods it rebalances two DPUs with */
-#define SPLIT_REBALANCE 64            /* ... at every 64th local optimum */
+#define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
+#define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
+#define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
 
 struct keyed {
 	double key;
@@ -755,8 +755,8 @@ struct heur {
 	int *fill_pick, *fill_delta, *fill_save;
 	double best_bound;        /* GLPK's global bound at the last callback */
 	struct hp_group grp;      /* the group bound (group_build), n_rows 0 if none */
-	double *sur_res;          /* the surrogate bound's options' memory and link */
-	unsigned *sur_from;       /* ... and which of grp's each one is */
+	double *sur_res;	  /* the surrogate bound's options' memory and link */
+	unsigned *sur_from;	  /* ... and which of grp's each one is */
 	unsigned *grp_cfg;        /* its options' configurations */
 	double *grp_res;          /* their memory and link use, grp.res */
 	long long *ccount;        /* per configuration and DPU: its millicore steps */
@@ -770,10 +770,10 @@ struct heur {
 	double grp_bound;         /* the bound it gave */
 	double pack_lb;           /* no placement has a smaller penalty (packing search) */
 	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
-	struct hp_group sur;      /* the surrogate bound (sur_build), n_rows 0 if none */
-	double sur_z;             /* its LP value */
-	double sur_lb;            /* no packing of it has a smaller penalty */
-	bool sur_exact;           /* ... and sur_lb is its least (the search finished) */
+	struct hp_group sur;	  /* the surrogate bound (sur_build), n_rows 0 if none */
+	double sur_z;		  /* its LP value */
+	double sur_lb;		  /* no packing of it has a smaller penalty */
+	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
 	unsigned long sur_budget; /* nodes its search may still visit */
 };
 
@@ -1756,11 +1756,11 @@ static bool heur_group(struct heur *h, glp_tree *tree, const unsigned *best, dou
 struct fill {
 	const struct heur *h;
 	const unsigned *ok, *first, *okn; /* each pod's options: ok[first[i] + j], j < okn[i] */
-	long long *pick;                  /* per pod and DPU: the steps it takes */
+	long long *pick;		  /* per pod and DPU: the steps it takes */
 	long long target[HP_PLAN_MAX_PUS];
-	double lambda[HP_PLAN_MAX_PUS];   /* memory per step at which the DPU fills */
+	double lambda[HP_PLAN_MAX_PUS];	  /* memory per step at which the DPU fills */
 	unsigned *order[HP_PLAN_MAX_PUS]; /* per DPU, the pods: leanest in memory last */
-	long long *lo;                    /* per pod: its fewest steps on the DPU being filled */
+	long long *lo;			  /* per pod: its fewest steps on the DPU being filled */
 	/* what the greedy start leaves: the first n_left pods, need steps past their lo */
 	unsigned n_left;
 	long long need;
@@ -2038,8 +2038,8 @@ static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best
 		pick1[f.order[1][l]] = pick[(size_t)f.order[1][l] * HP_PLAN_MAX_PUS + 1];
 	if (g->n_rows > 1) {
 		layers1 = layers;
-		layers = calloc((size_t)(p->n_pods + 1) * ((size_t)most / 64 + 1),
-				sizeof(uint64_t));
+		layers =
+		    calloc((size_t)(p->n_pods + 1) * ((size_t)most / 64 + 1), sizeof(uint64_t));
 		if (!layers)
 			return false;
 	}
@@ -2501,7 +2501,8 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 
 			memcpy(t_use, base, sizeof(t_use));
 			for (unsigned j = 0; j < k; j++) {
-				unsigned bit = j < h1 ? a[x].bits >> j & 1 : y->bits >> (j - h1) & 1;
+				unsigned bit =
+				    j < h1 ? a[x].bits >> j & 1 : y->bits >> (j - h1) & 1;
 
 				t_choice[j] = bit ? on_d[j] : on_e[j];
 				for (unsigned r = 3; r < h->nres; r++)
@@ -2537,24 +2538,26 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 	for (unsigned d = 1; d < h->npu; d++)
 		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
 			if (e != d && use[3 * e] < h->cap[3 * e])
-				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e, 0);
+				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e,
+					      0);
 	if (sur_over(h, use) <= 0 || !chains || h->npu < 4 ||
 	    !(keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int))))
 		return sur_over(h, use);
 	for (unsigned d = 1; d < h->npu; d++)
 		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
-			for (unsigned f = 1; f < h->npu && e != d && use[3 * e] > h->cap[3 * e]; f++) {
-				double extra = (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed /
-					       p->pu[e].speed;
+			for (unsigned f = 1; f < h->npu && e != d && use[3 * e] > h->cap[3 * e];
+			     f++) {
+				double extra =
+				    (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed / p->pu[e].speed;
 
 				if (f == d || f == e || extra <= 0)
 					continue;
 				memcpy(keep, choice, p->n_pods * sizeof(int));
 				memcpy(kept, use, sizeof(kept));
-				if (sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e,
-						  extra) &&
-				    sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, e, f,
-						  0))
+				if (sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d,
+						  e, extra) &&
+				    sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, e,
+						  f, 0))
 					continue;
 				memcpy(choice, keep, p->n_pods * sizeof(int));
 				memcpy(use, kept, sizeof(kept));
@@ -2594,7 +2597,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			by[n_multi].m = i;
 			by[n_multi++].key = 0;
 			for (unsigned d = 1; d < h->npu; d++)
-				by[n_multi - 1].key -= h->cfgs[choice[i]].use[3 * d] * p->pu[d].speed;
+				by[n_multi - 1].key -=
+				    h->cfgs[choice[i]].use[3 * d] * p->pu[d].speed;
 		}
 	}
 	qsort(by, n_multi, sizeof(*by), cmp_keyed); /* largest first */
@@ -2639,7 +2643,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 				if (sub[j] == choice[i])
 					continue;
 				for (unsigned r = 3; r < h->nres; r++)
-					t[r] = use[r] - h->cfgs[choice[i]].use[r] + h->cfgs[sub[j]].use[r];
+					t[r] = use[r] - h->cfgs[choice[i]].use[r] +
+					       h->cfgs[sub[j]].use[r];
 				if ((o = sur_over(h, t)) < over - 1e-15) {
 					memcpy(use + 3, t + 3, (h->nres - 3) * sizeof(double));
 					over = o;
@@ -2652,8 +2657,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		 * pairs: a pod on a DPU over capacity to another of its options,
 		 * and any other pod to another of its, the best pair
 		 */
-		for (unsigned ka = 0; ka < n_multi && over > 0 && !better && hp_now_ms() < h->deadline;
-		     ka++) {
+		for (unsigned ka = 0;
+		     ka < n_multi && over > 0 && !better && hp_now_ms() < h->deadline; ka++) {
 			unsigned a = multi[ka], bb = 0;
 			int ta = -1, tb = -1;
 			double least = over - 1e-15;
@@ -2719,8 +2724,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			memcpy(use, best_use, sizeof(use));
 		}
 		if (!(optima++ % SPLIT_REBALANCE)) {
-			over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use,
-						 false);
+			over =
+			    sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use, false);
 			if (over <= 0)
 				break;
 			memcpy(choice, best, p->n_pods * sizeof(int));
@@ -2764,12 +2769,13 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	_cleanup_free_ unsigned *n = calloc(np, sizeof(unsigned));
 	_cleanup_free_ unsigned *from = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
 	_cleanup_free_ struct hp_group_opt *opts = calloc(g->n_opts ? g->n_opts : 1, sizeof(*opts));
-	_cleanup_free_ double *res = calloc((size_t)(g->n_opts ? g->n_opts : 1) * g->n_res,
-					    sizeof(double));
+	_cleanup_free_ double *res =
+	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * g->n_res, sizeof(double));
 	_cleanup_free_ unsigned *best = calloc(np, sizeof(unsigned));
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	_cleanup_free_ int *cfgs = calloc(g->n_opts ? g->n_opts : 1, sizeof(int));
-	struct hp_pack_limits lim = {.nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
+	struct hp_pack_limits lim = {
+	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
 	struct hp_group sub = *g;
 	double m = HUGE_VAL;
 
@@ -2784,13 +2790,14 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 			const struct hp_group_opt *o = &sg->opts[k];
 			const double *orr = sg->res + (size_t)k * 2;
 
-			if (o->m[1] != c->m[1] || fabs(o->f[1] - c->f[1]) > 1e-12 * (1 + fabs(c->f[1])) ||
+			if (o->m[1] != c->m[1] ||
+			    fabs(o->f[1] - c->f[1]) > 1e-12 * (1 + fabs(c->f[1])) ||
 			    fabs(o->loss - c->loss) > 1e-12 || orr[0] != cr[0] || orr[1] != cr[1])
 				continue;
 			from[n_opts] = h->sur_from[k];
 			opts[n_opts] = g->opts[from[n_opts]];
-			memcpy(res + (size_t)n_opts * g->n_res, g->res + (size_t)from[n_opts] * g->n_res,
-			       g->n_res * sizeof(double));
+			memcpy(res + (size_t)n_opts * g->n_res,
+			       g->res + (size_t)from[n_opts] * g->n_res, g->n_res * sizeof(double));
 			n_opts++;
 		}
 		n[i] = n_opts - first[i];
@@ -2806,7 +2813,8 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 				memcpy(tr, res + (size_t)b * g->n_res, g->n_res * sizeof(double));
 				memcpy(res + (size_t)b * g->n_res, res + (size_t)(b - 1) * g->n_res,
 				       g->n_res * sizeof(double));
-				memcpy(res + (size_t)(b - 1) * g->n_res, tr, g->n_res * sizeof(double));
+				memcpy(res + (size_t)(b - 1) * g->n_res, tr,
+				       g->n_res * sizeof(double));
 				opts[b] = opts[b - 1];
 				opts[b - 1] = t;
 				from[b] = from[b - 1];
@@ -2895,7 +2903,9 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 		if (m < limit) {
 			h->sur_exact = true; /* the least there is */
-			return sur_split(h, tree, best, h->grp_z - inc - 1e-9 * (1 + fabs(inc))) ? 2 : 0;
+			return sur_split(h, tree, best, h->grp_z - inc - 1e-9 * (1 + fabs(inc)))
+				   ? 2
+				   : 0;
 		}
 	}
 	return 1;
