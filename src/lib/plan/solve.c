@@ -2351,6 +2351,13 @@ static int sur_build(struct heur *h)
 	return 0;
 }
 
+/* dst: src with configuration to in place of from (dst may be src) */
+static void use_swap(const struct heur *h, double *dst, const double *src, int from, int to)
+{
+	for (unsigned r = 3; r < h->nres; r++)
+		dst[r] = src[r] - h->cfgs[from].use[r] + h->cfgs[to].use[r];
+}
+
 /* How far use is over the DPUs' capacities, each relative to its own. */
 static double sur_over(const struct heur *h, const double *use)
 {
@@ -2642,9 +2649,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 
 				if (sub[j] == choice[i])
 					continue;
-				for (unsigned r = 3; r < h->nres; r++)
-					t[r] = use[r] - h->cfgs[choice[i]].use[r] +
-					       h->cfgs[sub[j]].use[r];
+				use_swap(h, t, use, choice[i], sub[j]);
 				if ((o = sur_over(h, t)) < over - 1e-15) {
 					memcpy(use + 3, t + 3, (h->nres - 3) * sizeof(double));
 					over = o;
@@ -2678,17 +2683,13 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 
 					if (sub[ja] == choice[a])
 						continue;
-					for (unsigned r = 3; r < h->nres; r++)
-						t0[r] = use[r] - h->cfgs[choice[a]].use[r] +
-							h->cfgs[sub[ja]].use[r];
+					use_swap(h, t0, use, choice[a], sub[ja]);
 					for (unsigned jb = first[b]; jb < first[b] + n[b]; jb++) {
 						double t[NRES], o;
 
 						if (sub[jb] == choice[b])
 							continue;
-						for (unsigned r = 3; r < h->nres; r++)
-							t[r] = t0[r] - h->cfgs[choice[b]].use[r] +
-							       h->cfgs[sub[jb]].use[r];
+						use_swap(h, t, t0, choice[b], sub[jb]);
 						if ((o = sur_over(h, t)) < least) {
 							least = o;
 							bb = b;
@@ -2700,9 +2701,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			}
 			if (ta < 0)
 				continue;
-			for (unsigned r = 3; r < h->nres; r++)
-				use[r] += h->cfgs[ta].use[r] - h->cfgs[choice[a]].use[r] +
-					  h->cfgs[tb].use[r] - h->cfgs[choice[bb]].use[r];
+			use_swap(h, use, use, choice[a], ta);
+			use_swap(h, use, use, choice[bb], tb);
 			choice[a] = ta;
 			choice[bb] = tb;
 			over = sur_over(h, use);
@@ -2735,8 +2735,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			unsigned i = multi[heur_rand(&h->rng) % n_multi];
 			int to = sub[first[i] + heur_rand(&h->rng) % n[i]];
 
-			for (unsigned r = 3; r < h->nres; r++)
-				use[r] += h->cfgs[to].use[r] - h->cfgs[choice[i]].use[r];
+			use_swap(h, use, use, choice[i], to);
 			choice[i] = to;
 		}
 		over = sur_over(h, use);
