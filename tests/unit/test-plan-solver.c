@@ -186,6 +186,30 @@ static void test_large(void)
 }
 
 /*
+ * Solve the benchmark's instance of g (its seed i: bench plan's 7919 n + i)
+ * and require it proven optimal within limit seconds; print what it took.
+ */
+static void proven_within(const char *what, const struct hp_plan_gen *g, unsigned i, double limit)
+{
+	struct hp_plan_problem p;
+	struct hp_plan_result r = { 0 };
+	struct hp_error err = { "" };
+
+	if (hp_plan_generate(&p, g, 7919ull * g->containers + i) < 0) {
+		CHECKF(0, "%s: generate failed", what);
+		return;
+	}
+	p.params.time_limit_s = limit;
+	CHECKF(hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) == 0, "%s: %s", what, err.msg);
+	printf("%s: %s by %s, objective %.6f, %.0f ms\n", what, r.status, r.proof ? r.proof : "-",
+	       r.objective, r.solve_ms);
+	CHECKF(r.optimal, "%s: not proven optimal in %.0f s (%.6f, bound %.6f)", what, limit,
+	       r.objective, r.bound);
+	hp_plan_result_free(&r);
+	hp_plan_problem_free(&p);
+}
+
+/*
  * One DPU short of memory (bench plan --memory 0.5, 2000 containers, seed 1):
  * the group bound's choice is built by packing the pods leanest in memory
  * per millicore first (heur_pack_exact). Walking the packing at random put
@@ -197,22 +221,8 @@ static void test_memory_short(void)
 	struct hp_plan_gen g = { .containers = 2000, .dpus = 1, .move_apps = true,
 				 .restrictions = true, .latency = true, .tightness = 0.4,
 				 .feasible = true, .memory = 0.5 };
-	struct hp_plan_problem p;
-	struct hp_plan_result r = { 0 };
-	struct hp_error err = { "" };
 
-	if (hp_plan_generate(&p, &g, 7919ull * g.containers + 1) < 0) {
-		CHECKF(0, "generate failed");
-		return;
-	}
-	p.params.time_limit_s = 5;
-	CHECKF(hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) == 0, "memory short: %s", err.msg);
-	printf("memory short: %s by %s, objective %.6f, %.0f ms\n", r.status,
-	       r.proof ? r.proof : "-", r.objective, r.solve_ms);
-	CHECKF(r.optimal, "memory short: not proven optimal in 5 s (%.6f, bound %.6f)",
-	       r.objective, r.bound);
-	hp_plan_result_free(&r);
-	hp_plan_problem_free(&p);
+	proven_within("memory short", &g, 1, 5);
 }
 
 /*
@@ -342,22 +352,8 @@ static void test_sidecars_large(void)
 	struct hp_plan_gen g = { .containers = 2000, .dpus = 2, .move_apps = false,
 				 .restrictions = true, .latency = true, .tightness = 0.4,
 				 .feasible = true };
-	struct hp_plan_problem p;
-	struct hp_plan_result r = { 0 };
-	struct hp_error err = { "" };
 
-	if (hp_plan_generate(&p, &g, 7919ull * g.containers) < 0) {
-		CHECKF(0, "generate failed");
-		return;
-	}
-	p.params.time_limit_s = 10;
-	CHECKF(hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) == 0, "sidecars only: %s", err.msg);
-	printf("sidecars only, 2000 containers, 2 DPUs: %s by %s, objective %.6f, %.0f ms\n",
-	       r.status, r.proof ? r.proof : "-", r.objective, r.solve_ms);
-	CHECKF(r.optimal, "sidecars only: not proven optimal in 10 s (%.6f, bound %.6f)",
-	       r.objective, r.bound);
-	hp_plan_result_free(&r);
-	hp_plan_problem_free(&p);
+	proven_within("sidecars only, 2000 containers, 2 DPUs", &g, 0, 10);
 }
 
 int main(void)

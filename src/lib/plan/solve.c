@@ -2195,6 +2195,15 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
  * below gap: the incumbent is optimal.
  */
 /*
+ * How far the incumbent inc is below a bound z, less rounding: an incumbent
+ * within 1e-9 relative of the bound is optimal.
+ */
+static double gap_to(double z, double inc)
+{
+	return z - inc - 1e-9 * (1 + fabs(inc));
+}
+
+/*
  * The surrogate bound (several DPUs): the DPUs' CPU rows added up, each
  * weighted by its speed so that a millicore step counts the same on every
  * DPU, make one knapsack of their capacity in host cores; memory and link
@@ -2789,8 +2798,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 			const struct hp_group_opt *o = &sg->opts[k];
 			const double *orr = sg->res + (size_t)k * 2;
 
-			if (o->m[1] != c->m[1] ||
-			    fabs(o->f[1] - c->f[1]) > 1e-12 * (1 + fabs(c->f[1])) ||
+			if (o->m[1] != c->m[1] || !hp_group_same_f(sg, c, o) ||
 			    fabs(o->loss - c->loss) > 1e-12 || orr[0] != cr[0] || orr[1] != cr[1])
 				continue;
 			from[n_opts] = h->sur_from[k];
@@ -2855,7 +2863,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 /* Does the surrogate bound, searched to its least, prove inc optimal? */
 static bool sur_proves(const struct heur *h, double inc)
 {
-	return h->sur.n_rows && h->sur_z - inc - 1e-9 * (1 + fabs(inc)) <= h->sur_lb;
+	return h->sur.n_rows && gap_to(h->sur_z, inc) <= h->sur_lb;
 }
 
 /*
@@ -2877,7 +2885,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
 		return 0;
 	}
-	gap = h->sur_z - inc - 1e-9 * (1 + fabs(inc));
+	gap = gap_to(h->sur_z, inc);
 	if (gap <= h->sur_lb)
 		return 1;
 	if (h->sur_exact)
@@ -2902,9 +2910,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 		if (m < limit) {
 			h->sur_exact = true; /* the least there is */
-			return sur_split(h, tree, best, h->grp_z - inc - 1e-9 * (1 + fabs(inc)))
-				   ? 2
-				   : 0;
+			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
 		}
 	}
 	return 1;
@@ -2960,8 +2966,7 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 		return;
 	if (!quick)
 		h->grp_inc = inc; /* a quick check leaves the searches to run on it */
-	/* An incumbent within rounding (1e-9 relative) of the bound is optimal. */
-	gap = h->grp_z - inc - 1e-9 * (1 + fabs(inc));
+	gap = gap_to(h->grp_z, inc);
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
 	if (sur_proves(h, inc) || h->pack_lb >= gap) {
