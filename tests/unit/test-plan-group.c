@@ -75,7 +75,7 @@ static bool close_to(double a, double b)
 	return fabs(a - b) <= 1e-9 * (1 + fabs(b));
 }
 
-static void one(uint64_t seed, unsigned *below)
+static void one(uint64_t seed, unsigned *below, unsigned *met)
 {
 	uint64_t s = seed;
 	struct hp_group g = {
@@ -181,16 +181,40 @@ static void one(uint64_t seed, unsigned *below)
 			CHECKF(got == limit, "seed %llu: packing %.12f below the limit %.12f",
 			       (unsigned long long)seed, got, limit);
 		}
+		/* the same by meeting in the middle; it declines when nothing is priced */
+		lim = (struct hp_pack_limits){.nodes = 1ul << 20};
+		r = hp_group_meet_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
+		if (r == -E2BIG)
+			continue;
+		CHECKF(r == 0, "seed %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
+		(*met)++;
+		if (min_pack < limit) {
+			double vg, vp;
+
+			CHECKF(close_to(got, min_pack),
+			       "seed %llu: meeting %.12f, every choice %.12f",
+			       (unsigned long long)seed, got, min_pack);
+			value(&g, best, &vg, &vp);
+			CHECKF(close_to(vp, got),
+			       "seed %llu: meeting's choice is worth %.12f, not %.12f",
+			       (unsigned long long)seed, vp, got);
+		} else {
+			CHECKF(got == limit, "seed %llu: meeting %.12f below the limit %.12f",
+			       (unsigned long long)seed, got, limit);
+		}
 	}
 }
 
 int main(void)
 {
-	unsigned below = 0;
+	unsigned below = 0, met = 0;
 
 	for (uint64_t seed = 1; seed <= 2000; seed++)
-		one(seed, &below);
-	printf("group: 2000 problems, %u searches with a choice below the limit\n", below);
+		one(seed, &below, &met);
+	printf("group: 2000 problems, %u searches with a choice below the limit, "
+	       "%u met in the middle\n",
+	       below, met);
 	CHECK(below > 1000);
+	CHECK(met > 1000);
 	return check_done("test-plan-group");
 }

@@ -97,6 +97,18 @@ struct hp_pack_limits {
 int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);
 
+/*
+ * The same least penalty as hp_group_pack_min, by meeting in the middle
+ * (meet.c): every pod at its first option, the changes below the limit of
+ * each half of the pods with others listed, and the two lists joined. For
+ * many pods of which only a few change below the limit (one DPU short of
+ * memory). lim->nodes bounds the changes listed and the pairs looked at;
+ * -E2BIG also when a half lists too many (nothing found then) or no
+ * capacity is priced. Returns as hp_group_pack_min.
+ */
+int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
+		      struct hp_pack_limits *lim, unsigned *best, double *ret);
+
 /* dst |= src << s, over n words, bits past n words dropped */
 static inline void hp_bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n, long long s)
 {

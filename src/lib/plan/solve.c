@@ -716,6 +716,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define PACK_ROUNDS 7 /* the packing search's limits: 1/64 of the way to the gap, 1/32, ... */
 #define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
+#define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 #define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
 #define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
 #define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
@@ -764,6 +765,8 @@ struct heur {
 	unsigned grp_tries;
 	unsigned long pack_budget; /* nodes the packing bound may still search */
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
+	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
+	double meet_fail, sur_meet_fail; /* limits from which its lists overflowed */
 	double deadline;          /* hp_now_ms() at the time limit */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
@@ -2105,6 +2108,44 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 	return heur_fits(h, h->use) && heur_submit(h, tree);
 }
 
+/*
+ * The least penalty of g's packings below limit, as hp_group_pack_min;
+ * nothing is below *proved, which it may raise. Meeting in the middle first,
+ * while its lists fit (*fail: the least limit at which they did not): it
+ * lists many times more changes for a millicore more of limit, so its limits
+ * grow from *proved by a quarter at a time (by 1/64 of the way at least),
+ * each finding nothing raising *proved. Then depth first.
+ */
+static int pack_min(struct heur *h, const struct hp_group *g, double *fail, double *proved,
+		    double limit, struct hp_pack_limits *lim, unsigned *best, double *m)
+{
+	double l = *proved, step = (limit - *proved) / 64;
+
+	while (h->meet_budget && l < limit) {
+		struct hp_pack_limits ml = {.nodes = h->meet_budget, .stop_ms = lim->stop_ms};
+		int r;
+
+		l = fmin(limit, l + fmax(step, l / 4));
+		if (l >= *fail)
+			break;
+		r = hp_group_meet_min(g, l, *proved, &ml, best, m);
+		h->meet_budget = ml.nodes;
+		if (r == -E2BIG) {
+			if (*m >= l)
+				*fail = l; /* else out of work: the budget is spent */
+			break;
+		}
+		if (r < 0 || *m < l)
+			return r; /* the least, nothing below *proved */
+		*proved = l;
+	}
+	if (*proved >= limit || !lim->nodes) {
+		*m = limit;
+		return *proved >= limit ? 0 : -E2BIG;
+	}
+	return hp_group_pack_min(g, limit, *proved, lim, best, m);
+}
+
 /* The packing search, run whole, found no placement with a smaller penalty than m. */
 static void pack_proved(struct heur *h, double m)
 {
@@ -2879,7 +2920,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	double gap, m;
 	int r;
 
-	if (h->grp.n_rows < 2 || !h->sur_budget || hp_now_ms() >= h->deadline)
+	if (h->grp.n_rows < 2 || (!h->sur_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
 		return 0;
 	if (!h->sur.n_rows && sur_build(h) < 0) {
 		h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
@@ -2898,7 +2939,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		double base = h->sur_lb, limit = round ? base + (gap - base) / (1u << round) : gap;
 
 		lim.nodes = h->sur_budget;
-		r = hp_group_pack_min(&h->sur, limit, h->sur_lb, &lim, best, &m);
+		r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
 		if (r == -E2BIG && lim.nodes == h->sur_budget && hp_now_ms() < h->deadline)
 			lim.nodes = 0; /* its tables too large, not a node searched: never again */
 		h->sur_budget = lim.nodes;
@@ -2919,7 +2960,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
 static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {
-	double base = fmax(lower, h->pack_lb), m;
+	double base = fmax(lower, h->pack_lb), proved = base, m;
 
 	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
 		double limit = round ? base + (gap - base) / (1u << round) : gap;
@@ -2927,10 +2968,11 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 		    .nodes = h->pack_budget, .stop_ms = h->deadline, .fill = true};
 		int r;
 
-		if (!h->pack_budget || hp_now_ms() >= h->deadline)
+		if ((!h->pack_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
 			return false;
-		r = hp_group_pack_min(&h->grp, limit, lower, &lim, h->grp_best, &m);
+		r = pack_min(h, &h->grp, &h->meet_fail, &proved, limit, &lim, h->grp_best, &m);
 		h->pack_budget = lim.nodes;
+		pack_proved(h, proved);
 		if (r < 0 && r != -E2BIG)
 			return false;
 		if (r == 0)
@@ -3401,6 +3443,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
+	heur.meet_budget = MEET_WORK_TOTAL;
+	heur.meet_fail = heur.sur_meet_fail = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
 		goto out;
