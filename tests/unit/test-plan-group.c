@@ -205,6 +205,73 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 	}
 }
 
+/*
+ * Larger problems for meeting in the middle, against the packing search:
+ * 12-16 pods, one row and two priced capacities (as one DPU short of
+ * memory), so that its lists are long enough to be sorted and binned.
+ */
+static void large(uint64_t seed, unsigned *found)
+{
+	uint64_t s = seed;
+	struct hp_group g = {.n_rows = 1, .n_pods = 12 + rnd(&s) % 5, .n_res = 2};
+	unsigned first[20], n[20], best[20], pick[20];
+	struct hp_group_opt opts[20 * 4];
+	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want, vg, vp;
+	struct hp_pack_limits lim = {.nodes = 1ul << 26};
+	int r;
+
+	g.q[1] = 0.01;
+	g.y[1] = 1;
+	g.tol[1] = 1e-7;
+	for (unsigned j = 0; j < 2; j++) {
+		g.res_y[j] = 0.05 + 0.2 * unit(&s);
+		g.res_tol[j] = 1e-7;
+		g.res_row[j] = j ? 0 : 1;
+	}
+	g.first = first;
+	g.n = n;
+	g.opts = opts;
+	g.res = res;
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		first[i] = g.n_opts;
+		n[i] = 2 + rnd(&s) % 3;
+		pick[i] = first[i] + rnd(&s) % n[i];
+		for (unsigned k = 0; k < n[i]; k++) {
+			struct hp_group_opt *o = &opts[g.n_opts++];
+
+			memset(o, 0, sizeof(*o));
+			o->loss = k == 0 ? 0 : o[-1].loss + 0.02 * unit(&s);
+			o->m[1] = (long long)(rnd(&s) % 40);
+			o->f[1] = rnd(&s) % 2 ? 0 : 0.01 * unit(&s);
+			for (unsigned j = 0; j < 2; j++)
+				res[(g.n_opts - 1) * 2 + j] = 2 * unit(&s);
+		}
+	}
+	/* capacities a random choice fills, so that some choices fit tightly */
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		load += (double)opts[pick[i]].m[1] * g.q[1] + opts[pick[i]].f[1];
+		for (unsigned j = 0; j < 2; j++)
+			u[j] += res[pick[i] * 2 + j];
+	}
+	g.b[1] = load + 0.02 * unit(&s);
+	for (unsigned j = 0; j < 2; j++)
+		g.res_b[j] = u[j] + 0.1 * unit(&s);
+	limit = 0.05 + 0.1 * unit(&s);
+	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
+	CHECKF(r == 0, "large %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	lim.nodes = 1ul << 26;
+	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
+	CHECKF(close_to(got, want), "large %llu: meeting %.12f, packing %.12f",
+	       (unsigned long long)seed, got, want);
+	if (r == 0 && got < limit) {
+		value(&g, best, &vg, &vp);
+		CHECKF(close_to(vp, got), "large %llu: meeting's choice is worth %.12f, not %.12f",
+		       (unsigned long long)seed, vp, got);
+		(*found)++;
+	}
+}
+
 int main(void)
 {
 	unsigned below = 0, met = 0;
@@ -216,5 +283,11 @@ int main(void)
 	       below, met);
 	CHECK(below > 1000);
 	CHECK(met > 1000);
+	below = 0;
+	for (uint64_t seed = 1; seed <= 200; seed++)
+		large(seed, &below);
+	printf("group: 200 larger problems met in the middle, %u with a choice below the limit\n",
+	       below);
+	CHECK(below > 50);
 	return check_done("test-plan-group");
 }

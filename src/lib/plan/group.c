@@ -922,7 +922,7 @@ static int cmp_ppod(const void *a, const void *b)
 	return x->size > y->size ? -1 : x->size < y->size;
 }
 
-static bool same_load(const struct hp_group *g, unsigned a, unsigned b)
+bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b)
 {
 	const struct hp_group_opt *x = &g->opts[a], *y = &g->opts[b];
 
@@ -1014,7 +1014,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 				fits &=
 				    g->res[(size_t)k * g->n_res + j] <= g->res_b[j] + g->res_tol[j];
 			for (unsigned j = 0; j < p->n && !dup && fits; j++)
-				dup = same_load(g, p->opt[j].idx, k);
+				dup = hp_group_same_load(g, p->opt[j].idx, k);
 			if (dup || !fits)
 				continue;
 			p->opt[p->n++] = (struct popt){.loss = o->loss, .o = o, .idx = k};

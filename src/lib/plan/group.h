@@ -54,6 +54,9 @@ struct hp_group {
 bool hp_group_same_f(const struct hp_group *g, const struct hp_group_opt *a,
 		     const struct hp_group_opt *b);
 
+/* Do options a and b (into opts) load every row and capacity alike, to rounding? */
+bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b);
+
 /*
  * The least loss of a choice of one option per pod, plus for every row y
  * times its slack, which is at least what the grid leaves:

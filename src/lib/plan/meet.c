@@ -29,6 +29,7 @@
 #include <math.h>
 
 #define MEET_MAX_ENTRIES (3ul << 19) /* changes listed per half: 1.5 Mi */
+#define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
 
 /* An option of a pod other than its first: the change to it. */
@@ -158,16 +159,65 @@ static double meet_penalty(const struct meet *s, const double *a, const double *
 	return v;
 }
 
+/*
+ * An entry of the half looked up, in the order of its load on the primary
+ * capacity, with what the join checks first, so that the entries it passes
+ * over are read in order: its loss, and its load on the secondary capacity.
+ */
 struct meet_key {
-	double key;
+	double first; /* its load on the primary */
+	double loss, second;
+	uint32_t key; /* first, quantised (meet_keys): what the keys are sorted by */
 	unsigned e;
 };
 
-static int cmp_meet_key(const void *a, const void *b)
-{
-	const struct meet_key *x = a, *y = b;
+/* The least penalty found: its value, and the entries of either half. */
+struct meet_best {
+	double v, lower; /* reaching lower ends the search */
+	size_t q, l;
+};
 
-	return x->key < y->key ? -1 : x->key > y->key;
+/* A load on the primary, quantised as keys are (in order: at x at least x's). */
+static uint32_t meet_quant(double x, double lo, double scale)
+{
+	double k = (x - lo) * scale;
+
+	if (!(k > 0))
+		return 0;
+	return k >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)k;
+}
+
+/*
+ * Sort keys by key, 11 bits at a time from the least significant (a list
+ * of a million took qsort 100 ms); tmp as large, count MEET_RADIX. Digits
+ * all keys share are skipped.
+ */
+static void meet_sort(struct meet_key *keys, struct meet_key *tmp, size_t *count, size_t n)
+{
+	struct meet_key *from = keys, *to = tmp, *t;
+
+	for (unsigned shift = 0; shift < 32; shift += 11) {
+		size_t sum = 0;
+
+		memset(count, 0, MEET_RADIX * sizeof(size_t));
+		for (size_t i = 0; i < n; i++)
+			count[from[i].key >> shift & (MEET_RADIX - 1)]++;
+		if (count[from[0].key >> shift & (MEET_RADIX - 1)] == n)
+			continue;
+		for (size_t d = 0; d < MEET_RADIX; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[count[from[i].key >> shift & (MEET_RADIX - 1)]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
+	}
+	if (from != keys)
+		memcpy(keys, from, n * sizeof(*keys));
 }
 
 static int cmp_meet_pod(const void *a, const void *b)
@@ -178,14 +228,16 @@ static int cmp_meet_pod(const void *a, const void *b)
 }
 
 /*
- * The capacity to look the other half up by: priced (only a priced slack is
- * bounded below), with the narrowest window for its spread of loads.
+ * The capacities to look the other half up by, in *p and *p2 (-1: none):
+ * priced ones (only a priced slack is bounded below), with the narrowest
+ * windows for their spread of loads. False if none is priced.
  */
-static int meet_primary(const struct meet *s, const struct meet_list *l, double limit)
+static bool meet_primary(const struct meet *s, const struct meet_list *l, double limit, int *p,
+			 int *p2)
 {
-	double best = HUGE_VAL;
-	int p = -1;
+	double best = HUGE_VAL, next = HUGE_VAL;
 
+	*p = *p2 = -1;
 	for (unsigned d = 0; d < s->dims; d++) {
 		double lo = HUGE_VAL, hi = -HUGE_VAL, w;
 
@@ -197,11 +249,43 @@ static int meet_primary(const struct meet *s, const struct meet_list *l, double 
 		}
 		w = (limit + s->spare) / s->y[d] / (hi - lo + s->tol[d]);
 		if (w < best) {
+			next = best;
+			*p2 = *p;
 			best = w;
-			p = (int)d;
+			*p = (int)d;
+		} else if (w < next) {
+			next = w;
+			*p2 = (int)d;
 		}
 	}
-	return p;
+	return *p >= 0;
+}
+
+/*
+ * The keys of l's entries, in their order; their loads on the primary
+ * quantised from *lo by *scale (set here).
+ */
+static void meet_keys(const struct meet *s, const struct meet_list *l, int p, int p2,
+		      struct meet_key *keys, double *lo, double *scale)
+{
+	double hi = -HUGE_VAL;
+
+	*lo = HUGE_VAL;
+	for (size_t e = 0; e < l->n; e++) {
+		*lo = fmin(*lo, l->val[e * s->dims + (unsigned)p]);
+		hi = fmax(hi, l->val[e * s->dims + (unsigned)p]);
+	}
+	*scale = hi > *lo ? ((double)UINT32_MAX - 1) / (hi - *lo) : 0;
+	for (size_t e = 0; e < l->n; e++) {
+		double v = l->val[e * s->dims + (unsigned)p];
+
+		keys[e] =
+		    (struct meet_key){.first = v,
+				      .loss = l->loss[e],
+				      .second = p2 >= 0 ? l->val[e * s->dims + (unsigned)p2] : 0,
+				      .key = meet_quant(v, *lo, *scale),
+				      .e = (unsigned)e};
+	}
 }
 
 /* Walk entry e back to the pods' choices. */
@@ -212,56 +296,152 @@ static void meet_choose(const struct meet *s, const struct meet_list *l, size_t 
 }
 
 /*
- * Join the halves: for each entry of q, the entries of l (sorted by
- * capacity p in keys) whose load there lands in the window.
+ * The half looked up: its entries' keys binned by their load on the
+ * secondary capacity, bins as wide as its window can be, each bin by the
+ * load on the primary. A window then spans two or three bins, and in each,
+ * the entries in the primary's window are mostly in the secondary's too.
  */
-static int meet_join(struct meet *s, const struct meet_list *q, const struct meet_list *l,
-		     const struct meet_key *keys, unsigned p, double *best_v, size_t *bq,
-		     size_t *bl, double lower)
+struct meet_index {
+	struct meet_key *keys;
+	size_t *start; /* per bin, its first key; start[n_bins]: the entries */
+	size_t n_bins;
+	double lo, width;   /* of the bins, on the secondary */
+	double klo, kscale; /* of the keys (meet_keys) */
+};
+
+/*
+ * Bin the n keys (sorted by the primary) by the secondary, keeping that
+ * order in each bin; tmp as large as keys. Without a secondary, one bin.
+ */
+static int meet_bin(struct meet_index *ix, size_t n, double width, struct meet_key *tmp)
 {
-	double others = s->spare - s->y[p] * s->tol[p];
+	double lo = HUGE_VAL, hi = -HUGE_VAL;
 
-	for (size_t e = 0; e < q->n; e++) {
-		const double *qv = q->val + e * s->dims;
-		double room = s->cap[p] - s->base[p] - qv[p];
-		double left = *best_v - s->base_loss - q->loss[e] + others;
-		double lo = room - left / s->y[p], hi = room + s->tol[p];
-		size_t a = 0, b = l->n;
+	for (size_t e = 0; e < n; e++) {
+		lo = fmin(lo, ix->keys[e].second);
+		hi = fmax(hi, ix->keys[e].second);
+	}
+	ix->lo = lo;
+	ix->n_bins = 1;
+	if (isfinite(width) && width > 0 && hi > lo)
+		ix->n_bins = (size_t)fmin((hi - lo) / width, (double)(n / 16)) + 1;
+	ix->width = ix->n_bins > 1 ? (hi - lo) / (double)(ix->n_bins - 1) : HUGE_VAL;
+	ix->start = calloc(ix->n_bins + 1, sizeof(size_t));
+	if (!ix->start)
+		return -ENOMEM;
+	if (ix->n_bins == 1) {
+		ix->start[1] = n;
+		return 0;
+	}
+	for (size_t e = 0; e < n; e++)
+		ix->start[(size_t)((ix->keys[e].second - lo) / ix->width) + 1]++;
+	for (size_t b = 0; b < ix->n_bins; b++)
+		ix->start[b + 1] += ix->start[b];
+	for (size_t e = 0; e < n; e++) /* stable: by the primary in each bin */
+		tmp[ix->start[(size_t)((ix->keys[e].second - lo) / ix->width)]++] = ix->keys[e];
+	memmove(ix->start + 1, ix->start, ix->n_bins * sizeof(size_t));
+	ix->start[0] = 0;
+	memcpy(ix->keys, tmp, n * sizeof(*tmp));
+	return 0;
+}
 
-		if (left <= 0)
+/* What q's entry e looks for in l: the windows, and what l's entry may lose. */
+struct meet_want {
+	size_t e;
+	double lo, hi;	   /* on the primary */
+	uint32_t klo, khi; /* ... as keys */
+	double lo2, hi2;   /* on the secondary */
+	double left;
+};
+
+/* Bin b's entries in w's windows: 1 when one reached lower. */
+static int meet_scan(struct meet *s, const struct meet_list *q, const struct meet_list *l,
+		     const struct meet_index *ix, size_t b, const struct meet_want *w,
+		     struct meet_best *best)
+{
+	const double *qv = q->val + w->e * s->dims;
+	size_t a = ix->start[b], z = ix->start[b + 1];
+
+	while (a < z) { /* the first key >= klo */
+		size_t mid = a + (z - a) / 2;
+
+		if (ix->keys[mid].key < w->klo)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (z = ix->start[b + 1]; a < z && ix->keys[a].key <= w->khi; a++) {
+		const struct meet_key *k = &ix->keys[a];
+		double v;
+
+		if (!meet_count(s))
+			return -E2BIG;
+		if (k->loss >= w->left || k->first < w->lo || k->first > w->hi ||
+		    k->second < w->lo2 || k->second > w->hi2)
 			continue;
-		while (a < b) { /* the first key >= lo */
-			size_t mid = a + (b - a) / 2;
-
-			if (keys[mid].key < lo)
-				a = mid + 1;
-			else
-				b = mid;
+		v = meet_penalty(s, qv, l->val + (size_t)k->e * s->dims, q->loss[w->e] + k->loss);
+		if (v < best->v) {
+			best->v = v;
+			best->q = w->e;
+			best->l = k->e;
+			if (v <= best->lower)
+				return 1;
 		}
-		for (; a < l->n && keys[a].key <= hi; a++) {
-			size_t f = keys[a].e;
-			double v;
+	}
+	return 0;
+}
 
-			if (!meet_count(s))
-				return -E2BIG;
-			if (s->base_loss + q->loss[e] + l->loss[f] >= *best_v + s->spare)
+/*
+ * Join the halves: for each entry of q (qkeys: by their load on capacity p,
+ * taken from the most down, so that the windows move up through l and what
+ * they read is mostly in the cache already), the entries of l (ix) whose
+ * loads on p and p2 land in the windows.
+ */
+static int meet_join(struct meet *s, const struct meet_list *q, const struct meet_key *qkeys,
+		     const struct meet_list *l, const struct meet_index *ix, int p, int p2,
+		     struct meet_best *best)
+{
+	for (size_t i = q->n; i-- > 0;) {
+		const struct meet_key *qk = &qkeys[i];
+		struct meet_want w = {.e = qk->e, .lo2 = -HUGE_VAL, .hi2 = HUGE_VAL};
+		double room = s->cap[p] - s->base[p] - qk->first;
+		size_t b0 = 0, b1 = ix->n_bins - 1;
+
+		/* what the slack of p, p2, and the loss of l's entry may add at most */
+		w.left = best->v + s->spare - s->base_loss - qk->loss;
+		if (w.left <= 0)
+			continue;
+		w.lo = room - (w.left - s->y[p] * s->tol[p]) / s->y[p];
+		w.hi = room + s->tol[p];
+		w.klo = meet_quant(w.lo, ix->klo, ix->kscale);
+		w.khi = meet_quant(w.hi, ix->klo, ix->kscale);
+		if (p2 >= 0) {
+			double room2 = s->cap[p2] - s->base[p2] - qk->second;
+
+			w.lo2 = room2 - (w.left - s->y[p2] * s->tol[p2]) / s->y[p2];
+			w.hi2 = room2 + s->tol[p2];
+		}
+		if (ix->n_bins > 1) {
+			double f0 = floor((w.lo2 - ix->lo) / ix->width),
+			       f1 = floor((w.hi2 - ix->lo) / ix->width);
+
+			if (f1 < 0 || f0 > (double)b1)
 				continue;
-			v = meet_penalty(s, qv, l->val + f * s->dims, q->loss[e] + l->loss[f]);
-			if (v < *best_v) {
-				*best_v = v;
-				*bq = e;
-				*bl = f;
-				if (v <= lower)
-					return 0;
-				left = *best_v - s->base_loss - q->loss[e] + others;
-			}
+			b0 = f0 > 0 ? (size_t)f0 : 0;
+			b1 = f1 < (double)b1 ? (size_t)f1 : b1;
+		}
+		for (size_t b = b0; b <= b1; b++) {
+			int r = meet_scan(s, q, l, ix, b, &w, best);
+
+			if (r)
+				return r < 0 ? r : 0;
 		}
 	}
 	return 0;
 }
 
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
-		      struct hp_pack_limits *lim, unsigned *best, double *ret)
+		      struct hp_pack_limits *lim, unsigned *ret_best, double *ret)
 {
 	unsigned np = g->n_pods ? g->n_pods : 1, dims = g->n_rows + g->n_res;
 	_cleanup_free_ struct meet_pod *v = calloc(np, sizeof(*v));
@@ -269,14 +449,18 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ double *delta =
 	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * dims, sizeof(double));
 	_cleanup_free_ unsigned *half = calloc(np, sizeof(unsigned));
-	_cleanup_free_ struct meet_key *keys = NULL;
+	_cleanup_free_ struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
+	_cleanup_free_ size_t *count = NULL;
+	struct meet_index ix = {0};
 	struct meet_list la = {0}, lb = {0};
 	struct meet s = {
 	    .g = g, .dims = dims, .v = v, .max_work = lim->nodes, .stop_ms = lim->stop_ms};
-	double best_v = limit, lim_loss;
-	size_t used = 0, bq = MEET_ROOT, bl = MEET_ROOT;
+	struct meet_best best = {
+	    .v = limit, .lower = lower + 1e-12, .q = MEET_ROOT, .l = MEET_ROOT};
+	double lim_loss, qlo, qscale;
+	size_t used = 0;
 	unsigned n_a = 0, n_b = 0;
-	int p, r;
+	int p, p2, r;
 
 	if (!v || !alts || !delta || !half)
 		return -ENOMEM;
@@ -315,14 +499,10 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 			}
 			if (g->opts[k].loss - g->opts[pd->base].loss >= lim_loss)
 				break; /* by ascending loss */
-			/* the same loads as a cheaper option: never better */
-			for (unsigned a = 0; a <= pd->n_alt && !dup; a++) {
-				unsigned o = a < pd->n_alt ? pd->alt[a].idx : pd->base;
-
-				dup = true;
-				for (unsigned d = 0; d < dims && dup; d++)
-					dup = meet_load(g, k, d) == meet_load(g, o, d);
-			}
+			/* the same loads as a cheaper option (to rounding): never better */
+			for (unsigned a = 0; a <= pd->n_alt && !dup; a++)
+				dup = hp_group_same_load(g, k,
+							 a < pd->n_alt ? pd->alt[a].idx : pd->base);
 			if (dup)
 				continue;
 			pd->alt[pd->n_alt] = (struct meet_alt){
@@ -336,8 +516,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 			*ret = limit; /* no option of this pod fits below the limit */
 			return 0;
 		}
-		if (best)
-			best[i] = pd->base;
+		if (ret_best)
+			ret_best[i] = pd->base;
 		s.base_loss += g->opts[pd->base].loss;
 		for (unsigned d = 0; d < dims; d++)
 			s.base[d] += meet_load(g, pd->base, d);
@@ -371,32 +551,38 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = meet_list(&s, &la, half, n_a, 0, 0, lim_loss);
 	if (!r)
 		r = meet_list(&s, &lb, half + n_a, n_b, 0, 0, lim_loss);
-	if (!r) {
-		p = meet_primary(&s, &lb, limit);
-		if (p < 0)
-			r = -E2BIG; /* nothing priced: the window is every entry */
-	}
-	if (!r && !(keys = malloc(lb.n * sizeof(*keys))))
+	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
+		r = -E2BIG; /* nothing priced: the window is every entry */
+	if (!r &&
+	    (!(keys = malloc(lb.n * sizeof(*keys))) || !(qkeys = malloc(la.n * sizeof(*qkeys))) ||
+	     !(tmp = malloc((la.n > lb.n ? la.n : lb.n) * sizeof(*tmp))) ||
+	     !(count = malloc(MEET_RADIX * sizeof(size_t)))))
 		r = -ENOMEM;
 	if (!r) {
-		for (size_t e = 0; e < lb.n; e++)
-			keys[e] = (struct meet_key){.key = lb.val[e * dims + (unsigned)p],
-						    .e = (unsigned)e};
-		qsort(keys, lb.n, sizeof(*keys), cmp_meet_key);
-		r = meet_join(&s, &la, &lb, keys, (unsigned)p, &best_v, &bq, &bl, lower + 1e-12);
+		meet_keys(&s, &lb, p, p2, keys, &ix.klo, &ix.kscale);
+		meet_sort(keys, tmp, count, lb.n);
+		ix.keys = keys;
+		r = meet_bin(&ix, lb.n,
+			     p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2] : HUGE_VAL, tmp);
 	}
+	if (!r) {
+		meet_keys(&s, &la, p, p2, qkeys, &qlo, &qscale);
+		meet_sort(qkeys, tmp, count, la.n);
+		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
+	}
+	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
 	if (r < 0 && r != -E2BIG) {
 		meet_list_free(&la);
 		meet_list_free(&lb);
 		return r;
 	}
-	if (best && best_v < limit) {
-		meet_choose(&s, &la, bq, best);
-		meet_choose(&s, &lb, bl, best);
+	if (ret_best && best.v < limit) {
+		meet_choose(&s, &la, best.q, ret_best);
+		meet_choose(&s, &lb, best.l, ret_best);
 	}
 	meet_list_free(&la);
 	meet_list_free(&lb);
-	*ret = best_v;
+	*ret = best.v;
 	return r;
 }
