@@ -2519,7 +2519,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 			on_e[at] = at_d ? other : choice[i];
 		}
 	}
-	if (k < 2)
+	if (k < 2 || hp_now_ms() >= h->deadline)
 		return false;
 	memcpy(base, use, sizeof(base));
 	for (unsigned j = 0; j < k; j++)
@@ -2797,9 +2797,21 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		memcpy(use, best_use, sizeof(use));
 		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use, true);
 	}
-	if (over > 0)
-		return false;
+	if (over > 0 && best_over < over) {
+		memcpy(choice, best, p->n_pods * sizeof(int));
+		over = best_over;
+	}
 	heur_set(h, choice);
+	if (over > 0) {
+		/*
+		 * No split: the least over, mended by the callback heuristic's
+		 * repair and local search, is a placement a few millicores below
+		 * the surrogate's where the others may be cores below it.
+		 */
+		if (heur_repair(h) && hp_now_ms() < h->deadline)
+			heur_local(h);
+		return false;
+	}
 	return heur_fits(h, h->use);
 }
 
@@ -2824,13 +2836,14 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * g->n_res, sizeof(double));
 	_cleanup_free_ unsigned *best = calloc(np, sizeof(unsigned));
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
+	_cleanup_free_ int *mended = calloc(np, sizeof(int));
 	_cleanup_free_ int *cfgs = calloc(g->n_opts ? g->n_opts : 1, sizeof(int));
 	struct hp_pack_limits lim = {
 	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
 	struct hp_group sub = *g;
 	double m = HUGE_VAL;
 
-	if (!first || !n || !from || !opts || !res || !best || !choice || !cfgs)
+	if (!first || !n || !from || !opts || !res || !best || !choice || !mended || !cfgs)
 		return false;
 	for (unsigned i = 0; i < g->n_pods; i++) {
 		const struct hp_group_opt *c = &sg->opts[sbest[i]];
@@ -2874,6 +2887,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 		cfgs[k] = (int)h->grp_cfg[from[k]];
 	if (sur_place(h, first, n, cfgs))
 		return heur_submit(h, tree);
+	memcpy(mended, h->choice, g->n_pods * sizeof(int)); /* sur_place's, mended */
 	sub.first = first;
 	sub.n = n;
 	sub.opts = opts;
@@ -2888,18 +2902,17 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 		double limit = round ? lower + (gap - lower) / (1u << round) : gap;
 		int r = hp_group_pack_min(&sub, limit, lower, &lim, best, &m);
 
-		if (r < 0 && r != -E2BIG)
-			return false;
-		if (m < limit)
-			break; /* found, or the best before the nodes ran out */
-		if (r < 0)
-			return false;
+		if (m < limit || r < 0)
+			break; /* found, the best before the nodes ran out, or neither */
 	}
-	if (m >= gap)
-		return false;
-	for (unsigned i = 0; i < g->n_pods; i++)
-		choice[i] = g->n[i] ? (int)h->grp_cfg[from[best[i]]] : -1;
-	heur_set(h, choice);
+	if (m < gap) {
+		for (unsigned i = 0; i < g->n_pods; i++)
+			choice[i] = g->n[i] ? (int)h->grp_cfg[from[best[i]]] : -1;
+		heur_set(h, choice);
+		if (heur_fits(h, h->use) && heur_submit(h, tree))
+			return true;
+	}
+	heur_set(h, mended);
 	return heur_fits(h, h->use) && heur_submit(h, tree);
 }
 
