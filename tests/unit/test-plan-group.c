@@ -75,6 +75,28 @@ static bool close_to(double a, double b)
 	return fabs(a - b) <= 1e-9 * (1 + fabs(b));
 }
 
+/*
+ * A packing search's answer got (best: its choice) against the least
+ * penalty want: the same below the limit, and a choice worth it; else the
+ * limit.
+ */
+static void packing_is(const char *what, uint64_t seed, const struct hp_group *g,
+		       const unsigned *best, double got, double want, double limit)
+{
+	double vg, vp;
+
+	if (want >= limit) {
+		CHECKF(got == limit, "seed %llu: %s %.12f below the limit %.12f",
+		       (unsigned long long)seed, what, got, limit);
+		return;
+	}
+	CHECKF(close_to(got, want), "seed %llu: %s %.12f, every choice %.12f",
+	       (unsigned long long)seed, what, got, want);
+	value(g, best, &vg, &vp);
+	CHECKF(close_to(vp, got), "seed %llu: %s's choice is worth %.12f, not %.12f",
+	       (unsigned long long)seed, what, vp, got);
+}
+
 static void one(uint64_t seed, unsigned *below, unsigned *met)
 {
 	uint64_t s = seed;
@@ -167,20 +189,7 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 		    .nodes = 1ul << 20, .fill = t != 1, .turn = t == 2 ? 1 + seed % 16 : 0};
 		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
-		if (min_pack < limit) {
-			double vg, vp;
-
-			CHECKF(close_to(got, min_pack),
-			       "seed %llu: packing %.12f, every choice %.12f",
-			       (unsigned long long)seed, got, min_pack);
-			value(&g, best, &vg, &vp);
-			CHECKF(close_to(vp, got),
-			       "seed %llu: packing's choice is worth %.12f, not %.12f",
-			       (unsigned long long)seed, vp, got);
-		} else {
-			CHECKF(got == limit, "seed %llu: packing %.12f below the limit %.12f",
-			       (unsigned long long)seed, got, limit);
-		}
+		packing_is("packing", seed, &g, best, got, min_pack, limit);
 		/* the same by meeting in the middle; it declines when nothing is priced */
 		lim = (struct hp_pack_limits){.nodes = 1ul << 20};
 		r = hp_group_meet_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
@@ -188,20 +197,7 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 			continue;
 		CHECKF(r == 0, "seed %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 		(*met)++;
-		if (min_pack < limit) {
-			double vg, vp;
-
-			CHECKF(close_to(got, min_pack),
-			       "seed %llu: meeting %.12f, every choice %.12f",
-			       (unsigned long long)seed, got, min_pack);
-			value(&g, best, &vg, &vp);
-			CHECKF(close_to(vp, got),
-			       "seed %llu: meeting's choice is worth %.12f, not %.12f",
-			       (unsigned long long)seed, vp, got);
-		} else {
-			CHECKF(got == limit, "seed %llu: meeting %.12f below the limit %.12f",
-			       (unsigned long long)seed, got, limit);
-		}
+		packing_is("meeting", seed, &g, best, got, min_pack, limit);
 	}
 }
 
@@ -216,7 +212,7 @@ static void large(uint64_t seed, unsigned *found)
 	struct hp_group g = {.n_rows = 1, .n_pods = 12 + rnd(&s) % 5, .n_res = 2};
 	unsigned first[20], n[20], best[20], pick[20];
 	struct hp_group_opt opts[20 * 4];
-	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want, vg, vp;
+	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want;
 	struct hp_pack_limits lim = {.nodes = 1ul << 26};
 	int r;
 
@@ -262,14 +258,8 @@ static void large(uint64_t seed, unsigned *found)
 	lim.nodes = 1ul << 26;
 	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
 	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
-	CHECKF(close_to(got, want), "large %llu: meeting %.12f, packing %.12f",
-	       (unsigned long long)seed, got, want);
-	if (r == 0 && got < limit) {
-		value(&g, best, &vg, &vp);
-		CHECKF(close_to(vp, got), "large %llu: meeting's choice is worth %.12f, not %.12f",
-		       (unsigned long long)seed, vp, got);
-		(*found)++;
-	}
+	packing_is("meeting (large)", seed, &g, best, got, want, limit);
+	*found += want < limit;
 }
 
 int main(void)

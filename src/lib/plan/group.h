@@ -79,6 +79,12 @@ struct hp_pack_limits {
 	double stop_ms;	     /* CLOCK_MONOTONIC time, in ms, at which it stops (0: none) */
 	bool fill;	     /* also bound what filling each row costs (pack_fill_bound) */
 	unsigned long turn;  /* nodes of the first turn each way (pack_run); 0: the default */
+	/*
+	 * Meeting in the middle: list only the changes that lose less than
+	 * this (0: the limit). Below the limit, then, it finds a good choice,
+	 * not the least: -E2BIG.
+	 */
+	double list;
 };
 
 /*

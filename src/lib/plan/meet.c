@@ -472,7 +472,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		s.y[d] = d < g->n_rows ? g->y[d + 1] : g->res_y[j];
 		s.spare += s.y[d] * s.tol[d];
 	}
-	lim_loss = limit + s.spare;
+	lim_loss = (lim->list > 0 && lim->list < limit ? lim->list : limit) + s.spare;
 	for (unsigned i = 0; i < g->n_pods; i++) {
 		struct meet_pod *pd = &v[s.n_v];
 		bool have = false;
@@ -572,6 +572,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	}
 	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
+	if (!r && lim->list > 0 && lim->list < limit)
+		r = -E2BIG; /* not every change was listed */
 	if (r < 0 && r != -E2BIG) {
 		meet_list_free(&la);
 		meet_list_free(&lb);

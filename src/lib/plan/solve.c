@@ -2112,7 +2112,8 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 
 /*
  * The least penalty of g's packings below limit, as hp_group_pack_min;
- * nothing is below *proved, which it may raise. Meeting in the middle first,
+ * nothing is below *proved, which it may raise. With one row (one DPU, or
+ * the surrogate), meeting in the middle first,
  * while its lists fit (*fail: the least limit at which they did not): it
  * lists many times more changes for a millicore more of limit, so its limits
  * grow from *proved by a quarter at a time (by 1/64 of the way at least),
@@ -2123,7 +2124,12 @@ static int pack_min(struct heur *h, const struct hp_group *g, double *fail, doub
 {
 	double l = *proved, step = (limit - *proved) / 64;
 
-	while (h->meet_budget && l < limit) {
+	/*
+	 * With several rows, the options that differ only in which DPU they
+	 * load lose the same: the lists take every mix of them (four DPUs, 50
+	 * containers: 0.25 s a limit, where the packing search proves it).
+	 */
+	while (g->n_rows == 1 && h->meet_budget && l < limit) {
 		struct hp_pack_limits ml = {.nodes = h->meet_budget, .stop_ms = lim->stop_ms};
 		int r;
 
@@ -2132,6 +2138,20 @@ static int pack_min(struct heur *h, const struct hp_group *g, double *fail, doub
 			break;
 		r = hp_group_meet_min(g, l, *proved, &ml, best, m);
 		h->meet_budget = ml.nodes;
+		if (r == -E2BIG && *m >= l && *proved > 0) {
+			/*
+			 * Its lists overflowed: those of the last limit fit, and
+			 * joined below this one they give a good choice, if not
+			 * the least (-E2BIG), once.
+			 */
+			*fail = l;
+			ml = (struct hp_pack_limits){
+			    .nodes = h->meet_budget, .stop_ms = lim->stop_ms, .list = *proved};
+			r = hp_group_meet_min(g, l, *proved, &ml, best, m);
+			h->meet_budget = ml.nodes;
+			if (r == -E2BIG && *m < l)
+				return r;
+		}
 		if (r == -E2BIG) {
 			if (*m >= l)
 				*fail = l; /* else out of work: the budget is spent */
@@ -2955,6 +2975,8 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 		lim.nodes = h->sur_budget;
 		r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
+		if (r == -E2BIG && m < limit) /* a good packing, if not the least: split it */
+			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
 		if (r == -E2BIG && lim.nodes == h->sur_budget && hp_now_ms() < h->deadline)
 			lim.nodes = 0; /* its tables too large, not a node searched: never again */
 		h->sur_budget = lim.nodes;
