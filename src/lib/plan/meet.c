@@ -11,9 +11,10 @@
  * option (the least loss); the pods with others are dealt into two halves;
  * each half's changes that lose less than the limit allows are listed, with
  * what they add to every capacity; and the lists are joined: for each change
- * of one half, the other half's whose load on the most selective capacity
- * lands in the window the limit leaves there, by binary search in that half
- * sorted by it, each then checked whole.
+ * of one half, the other half's whose loads on the two most selective
+ * capacities land in the windows the limit leaves there (that half binned by
+ * the second and sorted by the first in each bin: meet_bin), each then
+ * checked whole.
  *
  * Exact below the limit: a choice whose penalty is below it loses less than
  * the limit plus what the tolerances allow in all (every capacity's slack is
@@ -28,7 +29,8 @@
 #include <limits.h>
 #include <math.h>
 
-#define MEET_MAX_ENTRIES (3ul << 19) /* changes listed per half: 1.5 Mi */
+#define MEET_FIRST_ENTRIES 1024	     /* room for changes in a half, at first ... */
+#define MEET_MAX_ENTRIES (3ul << 19) /* ... and at most: 1.5 Mi */
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
 
@@ -51,7 +53,7 @@ struct meet_list {
 	double *loss;
 	unsigned *parent, *pod, *alt; /* the entry it extends, by which pod and option */
 	double *val;		      /* per entry, what it adds to each capacity */
-	size_t n;
+	size_t n, size;		      /* entries, and room for them */
 };
 
 struct meet {
@@ -86,16 +88,43 @@ static void meet_list_free(struct meet_list *l)
 	free(l->val);
 }
 
-static int meet_list_alloc(struct meet_list *l, unsigned dims)
+/* Room for twice the entries (at least MEET_FIRST_ENTRIES), up to MEET_MAX_ENTRIES. */
+static int meet_list_grow(struct meet_list *l, unsigned dims)
 {
-	l->loss = malloc(MEET_MAX_ENTRIES * sizeof(double));
-	l->parent = malloc(MEET_MAX_ENTRIES * sizeof(unsigned));
-	l->pod = malloc(MEET_MAX_ENTRIES * sizeof(unsigned));
-	l->alt = malloc(MEET_MAX_ENTRIES * sizeof(unsigned));
-	l->val = malloc(MEET_MAX_ENTRIES * dims * sizeof(double));
-	if (!l->loss || !l->parent || !l->pod || !l->alt || !l->val)
+	size_t size = l->size ? 2 * l->size : MEET_FIRST_ENTRIES;
+	void *t;
+
+	if (size > MEET_MAX_ENTRIES)
+		size = MEET_MAX_ENTRIES;
+	if (size <= l->size)
+		return -E2BIG;
+	if (!(t = realloc(l->loss, size * sizeof(double))))
 		return -ENOMEM;
-	l->n = 1; /* the change of nothing */
+	l->loss = t;
+	if (!(t = realloc(l->parent, size * sizeof(unsigned))))
+		return -ENOMEM;
+	l->parent = t;
+	if (!(t = realloc(l->pod, size * sizeof(unsigned))))
+		return -ENOMEM;
+	l->pod = t;
+	if (!(t = realloc(l->alt, size * sizeof(unsigned))))
+		return -ENOMEM;
+	l->alt = t;
+	if (!(t = realloc(l->val, size * dims * sizeof(double))))
+		return -ENOMEM;
+	l->val = t;
+	l->size = size;
+	return 0;
+}
+
+/* The list with its first entry, the change of nothing. */
+static int meet_list_init(struct meet_list *l, unsigned dims)
+{
+	int r = meet_list_grow(l, dims);
+
+	if (r < 0)
+		return r;
+	l->n = 1;
 	l->loss[0] = 0;
 	l->parent[0] = l->pod[0] = l->alt[0] = MEET_ROOT;
 	memset(l->val, 0, dims * sizeof(double));
@@ -127,8 +156,10 @@ static int meet_list(struct meet *s, struct meet_list *l, const unsigned *half, 
 			size_t c = l->n;
 			int r;
 
-			if (c == MEET_MAX_ENTRIES || !meet_count(s))
+			if (!meet_count(s))
 				return -E2BIG;
+			if (c == l->size && (r = meet_list_grow(l, s->dims)) < 0)
+				return r;
 			l->n++;
 			l->loss[c] = l->loss[e] + p->alt[a].loss;
 			l->parent[c] = (unsigned)e;
@@ -177,7 +208,7 @@ struct meet_best {
 	size_t q, l;
 };
 
-/* A load on the primary, quantised as keys are (in order: at x at least x's). */
+/* A load on the primary, quantised as keys are: a larger load never gets a smaller key. */
 static uint32_t meet_quant(double x, double lo, double scale)
 {
 	double k = (x - lo) * scale;
@@ -544,9 +575,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		half[n_a + i] = half[s.n_v - 1 - i];
 		half[s.n_v - 1 - i] = t;
 	}
-	r = meet_list_alloc(&la, dims);
+	r = meet_list_init(&la, dims);
 	if (!r)
-		r = meet_list_alloc(&lb, dims);
+		r = meet_list_init(&lb, dims);
 	if (!r)
 		r = meet_list(&s, &la, half, n_a, 0, 0, lim_loss);
 	if (!r)
