@@ -95,17 +95,22 @@ static void test_exhaustive(void)
  * containers up to 11 or 9, small enough for exhaustive search. Prints how
  * they were proven (proofs[]).
  */
-static void family(const char *name, bool move_apps, unsigned min2, unsigned min3,
-		   uint64_t seed0)
+static void family(const char *name, bool move_apps, double memory, unsigned dpus0, unsigned min2,
+		   unsigned min3, uint64_t seed0)
 {
 	unsigned matched = 0, infeasible = 0, total = 0;
 
 	memset(proofs, 0, sizeof(proofs));
 	for (unsigned i = 0; i < 240; i++) {
-		struct hp_plan_gen g = { .dpus = 2 + i % 2, .move_apps = move_apps,
-					 .restrictions = i % 4 != 0, .latency = i % 3 != 0,
-					 .tightness = 0.3 + (i % 5) * 0.1, .feasible = true };
-		unsigned min = g.dpus == 2 ? min2 : min3, max = g.dpus == 2 ? 11 : 9;
+		struct hp_plan_gen g = {.dpus = dpus0 + i % (4 - dpus0),
+					.move_apps = move_apps,
+					.restrictions = i % 4 != 0,
+					.latency = i % 3 != 0,
+					.tightness = 0.3 + (i % 5) * 0.1,
+					.feasible = true,
+					.memory = memory};
+		unsigned min = g.dpus <= 2 ? min2 : min3;
+		unsigned max = g.dpus == 1 ? 14 : g.dpus == 2 ? 11 : 9;
 
 		g.containers = min + (i / 2) % (max - min + 1);
 		compare(&g, seed0 + i, &matched, &infeasible);
@@ -125,7 +130,7 @@ static void family(const char *name, bool move_apps, unsigned min2, unsigned min
  */
 static void test_packing(void)
 {
-	family("packing", true, 6, 5, 9000);
+	family("packing", true, 0, 2, 6, 5, 9000);
 	CHECKF(proofs[2] > 0, "the packing bound was not exercised");
 }
 
@@ -137,8 +142,20 @@ static void test_packing(void)
  */
 static void test_sidecars(void)
 {
-	family("sidecars", false, 7, 6, 12000);
+	family("sidecars", false, 0, 2, 7, 6, 12000);
 	CHECKF(proofs[3] > 0, "the surrogate bound was not exercised");
+}
+
+/*
+ * DPUs short of memory (bench plan --memory 0.5), one to three of them:
+ * memory is priced, and where the group bound does not prove the answer
+ * the packing bound (by meeting in the middle with one DPU) and the
+ * surrogate bound (the same, on its one row) do.
+ */
+static void test_memory(void)
+{
+	family("memory short", true, 0.5, 1, 8, 6, 15000);
+	CHECKF(proofs[2] + proofs[3] > 0, "neither packing nor surrogate bound was exercised");
 }
 
 /*
@@ -368,6 +385,7 @@ int main(void)
 	test_exhaustive();
 	test_packing();
 	test_sidecars();
+	test_memory();
 	test_bound();
 	test_large();
 	test_memory_short();
