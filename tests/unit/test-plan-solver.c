@@ -91,24 +91,22 @@ static void test_exhaustive(void)
 
 /*
  * 240 instances shaped like the benchmark's (the DPUs sized to the movable
- * demand, pins, budgets) on two and three DPUs, from min2 or min3
- * containers up to 11 or 9, small enough for exhaustive search. Prints how
+ * demand, pins, budgets; memory as --memory, 0: the default) on dpus0 to
+ * three DPUs, from min2 (one or two DPUs) or min3 containers up to 14, 11
+ * or 9, small enough for exhaustive search. Prints how
  * they were proven (proofs[]).
  */
-static void family(const char *name, bool move_apps, double memory, unsigned dpus0, unsigned min2,
-		   unsigned min3, uint64_t seed0)
+static void family(const char *name, bool move_apps, double memory, unsigned dpus0,
+		   unsigned min2, unsigned min3, uint64_t seed0)
 {
 	unsigned matched = 0, infeasible = 0, total = 0;
 
 	memset(proofs, 0, sizeof(proofs));
 	for (unsigned i = 0; i < 240; i++) {
-		struct hp_plan_gen g = {.dpus = dpus0 + i % (4 - dpus0),
-					.move_apps = move_apps,
-					.restrictions = i % 4 != 0,
-					.latency = i % 3 != 0,
-					.tightness = 0.3 + (i % 5) * 0.1,
-					.feasible = true,
-					.memory = memory};
+		struct hp_plan_gen g = { .dpus = dpus0 + i % (4 - dpus0), .move_apps = move_apps,
+					 .restrictions = i % 4 != 0, .latency = i % 3 != 0,
+					 .tightness = 0.3 + (i % 5) * 0.1, .feasible = true,
+					 .memory = memory };
 		unsigned min = g.dpus <= 2 ? min2 : min3;
 		unsigned max = g.dpus == 1 ? 14 : g.dpus == 2 ? 11 : 9;
 
