@@ -2975,6 +2975,11 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 		lim.nodes = h->sur_budget;
 		r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
+		if (r == 0)
+			h->sur_lb = fmax(h->sur_lb, m);
+		h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+		/* the same bound, as a penalty of the model's packings */
+		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 		if (r == -E2BIG && m < limit) /* a good packing, if not the least: split it */
 			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
 		if (r == -E2BIG && lim.nodes == h->sur_budget && hp_now_ms() < h->deadline)
@@ -2982,10 +2987,6 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		h->sur_budget = lim.nodes;
 		if (r < 0)
 			return 0;
-		h->sur_lb = fmax(h->sur_lb, m);
-		h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
-		/* the same bound, as a penalty of the model's packings */
-		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 		if (m < limit) {
 			h->sur_exact = true; /* the least there is */
 			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
