@@ -2943,6 +2943,36 @@ static bool sur_proves(const struct heur *h, double inc)
 }
 
 /*
+ * One search of the surrogate's packings below limit (pack_min; nodes: what
+ * the depth-first search may visit, 0: meeting in the middle only): as
+ * sur_check, or -1 when it settled nothing and the next may.
+ */
+static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, unsigned long nodes,
+		     unsigned *best)
+{
+	struct hp_pack_limits lim = {.nodes = nodes, .stop_ms = h->deadline, .fill = true};
+	double m;
+	int r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
+
+	if (r == 0)
+		h->sur_lb = fmax(h->sur_lb, m);
+	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+	/* the same bound, as a penalty of the model's packings */
+	h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
+	if (m < limit) {
+		/* the least, or (-E2BIG) a good packing: split it */
+		h->sur_exact = r == 0;
+		return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
+	}
+	if (!nodes)
+		return r == 0 ? 1 : -1;
+	if (r == -E2BIG && lim.nodes == nodes && hp_now_ms() < h->deadline)
+		lim.nodes = 0; /* its tables too large, not a node searched: never again */
+	h->sur_budget = lim.nodes;
+	return r < 0 ? 0 : -1;
+}
+
+/*
  * Run the surrogate bound against the incumbent inc: 1 when it proves the
  * incumbent optimal, 2 when splitting its best packing gave a better one,
  * 0 otherwise.
@@ -2951,8 +2981,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 {
 	unsigned np = h->grp.n_pods ? h->grp.n_pods : 1;
 	_cleanup_free_ unsigned *best = NULL;
-	struct hp_pack_limits lim = {.stop_ms = h->deadline, .fill = true};
-	double gap, m;
+	double gap;
 	int r;
 
 	if (h->grp.n_rows < 2 || (!h->sur_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
@@ -2969,28 +2998,22 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	best = calloc(np, sizeof(unsigned));
 	if (!best)
 		return 0;
-	/* below limits that double up to the gap, as pack_check */
+	/*
+	 * Meeting in the middle grows its own limits, up to the gap at once:
+	 * below each of the rounds' it would list again most of what it listed
+	 * below the last (two DPUs short of memory, 2000 containers, seed 4:
+	 * 1.2 s of 1.9).
+	 */
+	if (h->meet_budget && (r = sur_round(h, tree, inc, gap, 0, best)) >= 0)
+		return r;
+	/* the depth-first search below limits that double up to the gap, as pack_check */
 	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
 		double base = h->sur_lb, limit = round ? base + (gap - base) / (1u << round) : gap;
 
-		lim.nodes = h->sur_budget;
-		r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
-		if (r == 0)
-			h->sur_lb = fmax(h->sur_lb, m);
-		h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
-		/* the same bound, as a penalty of the model's packings */
-		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
-		if (r == -E2BIG && m < limit) /* a good packing, if not the least: split it */
-			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
-		if (r == -E2BIG && lim.nodes == h->sur_budget && hp_now_ms() < h->deadline)
-			lim.nodes = 0; /* its tables too large, not a node searched: never again */
-		h->sur_budget = lim.nodes;
-		if (r < 0)
+		if (!h->sur_budget)
 			return 0;
-		if (m < limit) {
-			h->sur_exact = true; /* the least there is */
-			return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
-		}
+		if ((r = sur_round(h, tree, inc, limit, h->sur_budget, best)) >= 0)
+			return r;
 	}
 	return 1;
 }
@@ -3000,16 +3023,23 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {
 	double base = fmax(lower, h->pack_lb), proved = base, m;
 
-	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
-		double limit = round ? base + (gap - base) / (1u << round) : gap;
+	/*
+	 * Meeting in the middle (one DPU) first, up to the gap at once, as
+	 * sur_check; then, from what it proved, the depth-first search below
+	 * limits that double up to the gap.
+	 */
+	for (int round = h->meet_budget ? PACK_ROUNDS : PACK_ROUNDS - 1; round >= 0; round--) {
+		bool meet = round == PACK_ROUNDS;
+		double limit = round && !meet ? base + (gap - base) / (1u << round) : gap;
 		struct hp_pack_limits lim = {
-		    .nodes = h->pack_budget, .stop_ms = h->deadline, .fill = true};
+		    .nodes = meet ? 0 : h->pack_budget, .stop_ms = h->deadline, .fill = true};
 		int r;
 
-		if ((!h->pack_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
+		if ((!meet && !h->pack_budget) || hp_now_ms() >= h->deadline)
 			return false;
 		r = pack_min(h, &h->grp, &h->meet_fail, &proved, limit, &lim, h->grp_best, &m);
-		h->pack_budget = lim.nodes;
+		if (!meet)
+			h->pack_budget = lim.nodes;
 		pack_proved(h, proved);
 		if (r < 0 && r != -E2BIG)
 			return false;
@@ -3021,7 +3051,11 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 				group_check(h, tree, false);
 			return false;
 		}
-		if (r < 0)
+		if (meet && r == 0)
+			return true; /* nothing below the gap */
+		if (meet)
+			base = fmax(base, proved);
+		else if (r < 0)
 			return false;
 	}
 	return true;
