@@ -260,6 +260,21 @@ static void large(uint64_t seed, unsigned *found)
 	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 	packing_is("meeting (large)", seed, &g, best, got, want, limit);
 	*found += want < limit;
+	/* listing less than the limit: a choice worth what it says, never below the least */
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .list = limit / 2};
+	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	CHECKF(r == -E2BIG, "large %llu: meeting with a short list %d", (unsigned long long)seed,
+	       r);
+	if (got < limit) {
+		double vg, vp;
+
+		value(&g, best, &vg, &vp);
+		CHECKF(close_to(vp, got) && got >= want - 1e-9,
+		       "large %llu: short list's choice %.12f worth %.12f, the least %.12f",
+		       (unsigned long long)seed, got, vp, want);
+	} else {
+		CHECKF(got == limit, "large %llu: short list %.12f", (unsigned long long)seed, got);
+	}
 }
 
 int main(void)
