@@ -277,6 +277,36 @@ static void large(uint64_t seed, unsigned *found)
 	}
 }
 
+/*
+ * A pod whose first option does not fit and whose next loses more than the
+ * short list: meeting in the middle must not say that nothing is below the
+ * limit, only that it did not look (-E2BIG).
+ */
+static void short_list(void)
+{
+	unsigned first = 0, n = 2, best;
+	struct hp_group_opt opts[2] = {{.loss = 0, .m = {0, 20}}, {.loss = 0.5, .m = {0, 10}}};
+	struct hp_group g = {.n_rows = 1,
+			     .b = {0, 1},
+			     .q = {0, 0.1},
+			     .tol = {0, 1e-7},
+			     .y = {0, 1},
+			     .n_pods = 1,
+			     .first = &first,
+			     .n = &n,
+			     .opts = opts,
+			     .n_opts = 2};
+	struct hp_pack_limits lim = {.nodes = 1000};
+	double got;
+	int r = hp_group_meet_min(&g, 2, -1, &lim, &best, &got);
+
+	CHECKF(r == 0 && close_to(got, 0.5) && best == 1, "meeting: %d %.12f (option %u)", r, got,
+	       best);
+	lim = (struct hp_pack_limits){.nodes = 1000, .list = 0.25};
+	r = hp_group_meet_min(&g, 2, -1, &lim, &best, &got);
+	CHECKF(r == -E2BIG, "meeting with a short list: %d %.12f, not -E2BIG", r, got);
+}
+
 int main(void)
 {
 	unsigned below = 0, met = 0;
@@ -288,6 +318,7 @@ int main(void)
 	       below, met);
 	CHECK(below > 1000);
 	CHECK(met > 1000);
+	short_list();
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)
 		large(seed, &below);

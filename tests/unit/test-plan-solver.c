@@ -147,8 +147,9 @@ static void test_sidecars(void)
 /*
  * DPUs short of memory (bench plan --memory 0.5), one to three of them:
  * memory is priced, and where the group bound does not prove the answer
- * the packing bound (by meeting in the middle with one DPU) and the
- * surrogate bound (the same, on its one row) do.
+ * the packing bound (with one DPU, by meeting in the middle first) and the
+ * surrogate bound (the same, on its one row) do; which of the packing
+ * bound's searches proved it, the test does not see.
  */
 static void test_memory(void)
 {

@@ -279,12 +279,12 @@ static bool meet_primary(const struct meet *s, const struct meet_list *l, double
 			hi = fmax(hi, l->val[e * s->dims + d]);
 		}
 		w = (limit + s->spare) / s->y[d] / (hi - lo + s->tol[d]);
-		if (w < best) {
+		if (*p < 0 || w < best) { /* w may be infinite: no spread, no tolerance */
 			next = best;
 			*p2 = *p;
 			best = w;
 			*p = (int)d;
-		} else if (w < next) {
+		} else if (*p2 < 0 || w < next) {
 			next = w;
 			*p2 = (int)d;
 		}
@@ -489,6 +489,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	struct meet_best best = {
 	    .v = limit, .lower = lower + 1e-12, .q = MEET_ROOT, .l = MEET_ROOT};
 	double lim_loss, qlo, qscale;
+	bool short_list = lim->list > 0 && lim->list < limit; /* not exhaustive */
 	size_t used = 0;
 	unsigned n_a = 0, n_b = 0;
 	int p, p2, r;
@@ -503,7 +504,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		s.y[d] = d < g->n_rows ? g->y[d + 1] : g->res_y[j];
 		s.spare += s.y[d] * s.tol[d];
 	}
-	lim_loss = (lim->list > 0 && lim->list < limit ? lim->list : limit) + s.spare;
+	lim_loss = (short_list ? lim->list : limit) + s.spare;
 	for (unsigned i = 0; i < g->n_pods; i++) {
 		struct meet_pod *pd = &v[s.n_v];
 		bool have = false;
@@ -544,8 +545,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 			pd->n_alt++;
 		}
 		if (!have) {
-			*ret = limit; /* no option of this pod fits below the limit */
-			return 0;
+			*ret = limit; /* no option of this pod fits below the (listing) limit */
+			return short_list ? -E2BIG : 0;
 		}
 		if (ret_best)
 			ret_best[i] = pd->base;
@@ -560,7 +561,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	lim_loss -= s.base_loss;
 	if (lim_loss <= 0) {
 		*ret = limit;
-		return 0;
+		return short_list ? -E2BIG : 0;
 	}
 	/*
 	 * Deal the pods into the halves by ascending least loss of a change,
@@ -603,7 +604,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	}
 	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
-	if (!r && lim->list > 0 && lim->list < limit)
+	if (!r && short_list)
 		r = -E2BIG; /* not every change was listed */
 	if (r < 0 && r != -E2BIG) {
 		meet_list_free(&la);

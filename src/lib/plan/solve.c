@@ -2153,8 +2153,9 @@ static int pack_min(struct heur *h, const struct hp_group *g, double *fail, doub
 				return r;
 		}
 		if (r == -E2BIG) {
-			if (*m >= l)
-				*fail = l; /* else out of work: the budget is spent */
+			if (*m < l)
+				return r; /* out of work: the best it found */
+			*fail = l;
 			break;
 		}
 		if (r < 0 || *m < l)
@@ -2951,9 +2952,11 @@ static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, u
 		     unsigned *best)
 {
 	struct hp_pack_limits lim = {.nodes = nodes, .stop_ms = h->deadline, .fill = true};
-	double m;
+	double m = limit; /* pack_min leaves it on other errors than -E2BIG */
 	int r = pack_min(h, &h->sur, &h->sur_meet_fail, &h->sur_lb, limit, &lim, best, &m);
 
+	if (r < 0 && r != -E2BIG)
+		return 0;
 	if (r == 0)
 		h->sur_lb = fmax(h->sur_lb, m);
 	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
