@@ -2113,11 +2113,11 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 /*
  * The least penalty of g's packings below limit, as hp_group_pack_min;
  * nothing is below *proved, which it may raise. With one row (one DPU, or
- * the surrogate), meeting in the middle first,
- * while its lists fit (*fail: the least limit at which they did not): it
- * lists many times more changes for a millicore more of limit, so its limits
- * grow from *proved by a quarter at a time (by 1/64 of the way at least),
- * each finding nothing raising *proved. Then depth first.
+ * the surrogate), meeting in the middle first, while its lists fit (*fail:
+ * the least limit at which they did not): it lists many times more changes
+ * for a millicore more of limit, so its limits grow from *proved by a
+ * quarter at a time (by 1/64 of the way at least), each finding nothing
+ * raising *proved. Then depth first (not when lim->nodes is 0).
  */
 static int pack_min(struct heur *h, const struct hp_group *g, double *fail, double *proved,
 		    double limit, struct hp_pack_limits *lim, unsigned *best, double *m)
@@ -2252,12 +2252,6 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	return found;
 }
 
-/*
- * The packing search, exact for the whole model (group.h), below limits that
- * double up to gap: a small limit prunes its search hard, and the
- * least it finds below a limit is the optimum. Returns true when nothing is
- * below gap: the incumbent is optimal.
- */
 /*
  * How far the incumbent inc is below a bound z, less rounding: an incumbent
  * within 1e-9 relative of the bound is optimal.
@@ -3022,15 +3016,19 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 }
 
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
+
+/*
+ * The packing search, exact for the whole model (group.h): meeting in the
+ * middle (one DPU) first, up to the gap at once, as sur_check; then, from
+ * what it proved, the depth-first search below limits that double up to
+ * gap: a small limit prunes its search hard, and the least it finds below a
+ * limit is the optimum. Returns true when nothing is below gap: the
+ * incumbent is optimal.
+ */
 static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {
 	double base = fmax(lower, h->pack_lb), proved = base, m;
 
-	/*
-	 * Meeting in the middle (one DPU) first, up to the gap at once, as
-	 * sur_check; then, from what it proved, the depth-first search below
-	 * limits that double up to the gap.
-	 */
 	for (int round = h->meet_budget ? PACK_ROUNDS : PACK_ROUNDS - 1; round >= 0; round--) {
 		bool meet = round == PACK_ROUNDS;
 		double limit = round && !meet ? base + (gap - base) / (1u << round) : gap;
