@@ -48,12 +48,17 @@ struct meet_pod {
 	const double *delta; /* per alt, what it adds to each capacity over base */
 };
 
+/* A change of one half: what it loses, and the change it extends by a pod's option. */
+struct meet_change {
+	double loss;
+	unsigned parent, pod, alt; /* the entry it extends, by which pod and option */
+};
+
 /* One half's changes: entry 0 changes nothing; each other one a pod more. */
 struct meet_list {
-	double *loss;
-	unsigned *parent, *pod, *alt; /* the entry it extends, by which pod and option */
-	double *val;		      /* per entry, what it adds to each capacity */
-	size_t n, size;		      /* entries, and room for them */
+	struct meet_change *c;
+	double *val;	/* per entry, what it adds to each capacity */
+	size_t n, size; /* entries, and room for them */
 };
 
 struct meet {
@@ -81,10 +86,7 @@ static double meet_load(const struct hp_group *g, unsigned k, unsigned dim)
 
 static void meet_list_free(struct meet_list *l)
 {
-	free(l->loss);
-	free(l->parent);
-	free(l->pod);
-	free(l->alt);
+	free(l->c);
 	free(l->val);
 }
 
@@ -98,18 +100,9 @@ static int meet_list_grow(struct meet_list *l, unsigned dims)
 		size = MEET_MAX_ENTRIES;
 	if (size <= l->size)
 		return -E2BIG;
-	if (!(t = realloc(l->loss, size * sizeof(double))))
+	if (!(t = realloc(l->c, size * sizeof(*l->c))))
 		return -ENOMEM;
-	l->loss = t;
-	if (!(t = realloc(l->parent, size * sizeof(unsigned))))
-		return -ENOMEM;
-	l->parent = t;
-	if (!(t = realloc(l->pod, size * sizeof(unsigned))))
-		return -ENOMEM;
-	l->pod = t;
-	if (!(t = realloc(l->alt, size * sizeof(unsigned))))
-		return -ENOMEM;
-	l->alt = t;
+	l->c = t;
 	if (!(t = realloc(l->val, size * dims * sizeof(double))))
 		return -ENOMEM;
 	l->val = t;
@@ -125,8 +118,7 @@ static int meet_list_init(struct meet_list *l, unsigned dims)
 	if (r < 0)
 		return r;
 	l->n = 1;
-	l->loss[0] = 0;
-	l->parent[0] = l->pod[0] = l->alt[0] = MEET_ROOT;
+	l->c[0] = (struct meet_change){.parent = MEET_ROOT, .pod = MEET_ROOT, .alt = MEET_ROOT};
 	memset(l->val, 0, dims * sizeof(double));
 	return 0;
 }
@@ -150,9 +142,9 @@ static int meet_list(struct meet *s, struct meet_list *l, const unsigned *half, 
 	for (unsigned i = from; i < n; i++) {
 		const struct meet_pod *p = &s->v[half[i]];
 
-		if (l->loss[e] + p->alt[0].loss >= lim)
+		if (l->c[e].loss + p->alt[0].loss >= lim)
 			break;
-		for (unsigned a = 0; a < p->n_alt && l->loss[e] + p->alt[a].loss < lim; a++) {
+		for (unsigned a = 0; a < p->n_alt && l->c[e].loss + p->alt[a].loss < lim; a++) {
 			size_t c = l->n;
 			int r;
 
@@ -161,10 +153,10 @@ static int meet_list(struct meet *s, struct meet_list *l, const unsigned *half, 
 			if (c == l->size && (r = meet_list_grow(l, s->dims)) < 0)
 				return r;
 			l->n++;
-			l->loss[c] = l->loss[e] + p->alt[a].loss;
-			l->parent[c] = (unsigned)e;
-			l->pod[c] = half[i];
-			l->alt[c] = a;
+			l->c[c] = (struct meet_change){.loss = l->c[e].loss + p->alt[a].loss,
+						       .parent = (unsigned)e,
+						       .pod = half[i],
+						       .alt = a};
 			for (unsigned d = 0; d < s->dims; d++)
 				l->val[c * s->dims + d] =
 				    l->val[e * s->dims + d] + p->delta[(size_t)a * s->dims + d];
@@ -312,7 +304,7 @@ static void meet_keys(const struct meet *s, const struct meet_list *l, int p, in
 
 		keys[e] =
 		    (struct meet_key){.first = v,
-				      .loss = l->loss[e],
+				      .loss = l->c[e].loss,
 				      .second = p2 >= 0 ? l->val[e * s->dims + (unsigned)p2] : 0,
 				      .key = meet_quant(v, *lo, *scale),
 				      .e = (unsigned)e};
@@ -322,8 +314,8 @@ static void meet_keys(const struct meet *s, const struct meet_list *l, int p, in
 /* Walk entry e back to the pods' choices. */
 static void meet_choose(const struct meet *s, const struct meet_list *l, size_t e, unsigned *best)
 {
-	for (; e != MEET_ROOT && l->pod[e] != MEET_ROOT; e = l->parent[e])
-		best[s->v[l->pod[e]].pod] = s->v[l->pod[e]].alt[l->alt[e]].idx;
+	for (; e != MEET_ROOT && l->c[e].pod != MEET_ROOT; e = l->c[e].parent)
+		best[s->v[l->c[e].pod].pod] = s->v[l->c[e].pod].alt[l->c[e].alt].idx;
 }
 
 /*
@@ -410,7 +402,7 @@ static int meet_scan(struct meet *s, const struct meet_list *q, const struct mee
 		if (k->loss >= w->left || k->first < w->lo || k->first > w->hi ||
 		    k->second < w->lo2 || k->second > w->hi2)
 			continue;
-		v = meet_penalty(s, qv, l->val + (size_t)k->e * s->dims, q->loss[w->e] + k->loss);
+		v = meet_penalty(s, qv, l->val + (size_t)k->e * s->dims, q->c[w->e].loss + k->loss);
 		if (v < best->v) {
 			best->v = v;
 			best->q = w->e;
