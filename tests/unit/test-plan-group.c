@@ -97,7 +97,79 @@ static void packing_is(const char *what, uint64_t seed, const struct hp_group *g
 	       (unsigned long long)seed, what, vp, got);
 }
 
-static void one(uint64_t seed, unsigned *below, unsigned *met)
+/*
+ * Meeting in the middle with refine: a choice stands for its class (per pod,
+ * the options that load alike), worth the least over the class's choices of
+ * their packing penalty plus an extra of each (none, some, or too much to be
+ * below any limit, by a hash of the choice), which refine_class works out by
+ * enumerating the class. Meeting in the middle must find the least of that
+ * over every choice, and where refine sometimes cannot tell (unsure), a
+ * bound of it no less than the least packing penalty.
+ */
+struct refine_test {
+	const struct hp_group *g;
+	uint64_t key; /* of the extras */
+	uint64_t rng; /* of unsure's answers */
+	bool unsure;
+	bool bad; /* a choice handed over is not the least of its class */
+	unsigned calls;
+};
+
+static double refine_extra(const struct refine_test *a, const unsigned *pick)
+{
+	uint64_t h = a->key;
+
+	for (unsigned i = 0; i < a->g->n_pods; i++) {
+		h += pick[i];
+		h = rnd(&h);
+	}
+	return h % 3 == 0 ? 0 : h % 3 == 1 ? 0.05 * (double)(h >> 11) / 9007199254740992.0 : INFINITY;
+}
+
+static double refined(const struct refine_test *a, const unsigned *pick)
+{
+	double vg, vp;
+
+	value(a->g, pick, &vg, &vp);
+	return vp + refine_extra(a, pick);
+}
+
+static int refine_class(void *arg, const unsigned *choice, double v, double limit, double *t)
+{
+	struct refine_test *a = arg;
+	const struct hp_group *g = a->g;
+	unsigned opt[6][4], n[6], at[6] = {0}, pick[6] = {0};
+	double least = INFINITY, pen = INFINITY;
+
+	a->calls++;
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		n[i] = 0;
+		for (unsigned k = g->first[i]; k < g->first[i] + g->n[i]; k++)
+			if (hp_group_same_load(g, k, choice[i]))
+				opt[i][n[i]++] = k;
+	}
+	for (;;) {
+		unsigned i;
+		double vg, vp;
+
+		for (i = 0; i < g->n_pods; i++)
+			pick[i] = opt[i][at[i]];
+		value(g, pick, &vg, &vp);
+		pen = fmin(pen, vp);
+		least = fmin(least, refined(a, pick));
+		for (i = 0; i < g->n_pods && ++at[i] == n[i]; i++)
+			at[i] = 0;
+		if (i == g->n_pods)
+			break;
+	}
+	a->bad |= !close_to(pen, v);
+	if (a->unsure && rnd(&a->rng) % 4 == 0)
+		return -E2BIG;
+	*t = fmin(least, limit);
+	return 0;
+}
+
+static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines)
 {
 	uint64_t s = seed;
 	struct hp_group g = {
@@ -105,7 +177,8 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 	unsigned first[6], n[6], pick[6] = {0}, best[6];
 	struct hp_group_opt opts[6 * 4];
 	double res[6 * 4 * 2];
-	double min_grp = INFINITY, min_pack = INFINITY, limit, got;
+	double min_grp = INFINITY, min_pack = INFINITY, min_ref = INFINITY, limit, got;
+	struct refine_test rt = {.g = &g, .key = seed};
 	struct hp_pack_limits lim;
 	/* half without crossing costs but in a few pods: the row by row search */
 	bool pure = rnd(&s) % 2;
@@ -157,6 +230,7 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 		value(&g, best, &vg, &vp);
 		min_grp = fmin(min_grp, vg);
 		min_pack = fmin(min_pack, vp);
+		min_ref = fmin(min_ref, refined(&rt, best));
 		for (i = 0; i < g.n_pods && ++pick[i] == n[i]; i++)
 			pick[i] = 0;
 		if (i == g.n_pods)
@@ -198,7 +272,29 @@ static void one(uint64_t seed, unsigned *below, unsigned *met)
 		CHECKF(r == 0, "seed %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 		(*met)++;
 		packing_is("meeting", seed, &g, best, got, min_pack, limit);
+		for (unsigned unsure = 0; unsure < 2; unsure++) {
+			double want = fmin(min_ref, limit);
+
+			rt.unsure = unsure;
+			rt.rng = seed;
+			lim = (struct hp_pack_limits){
+			    .nodes = 1ul << 20, .refine = refine_class, .arg = &rt};
+			r = hp_group_meet_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, NULL,
+					      &got);
+			CHECKF(r == 0, "seed %llu: refined, hp_group_meet_min %d",
+			       (unsigned long long)seed, r);
+			CHECKF(!rt.bad, "seed %llu: refine got a choice not its class's least",
+			       (unsigned long long)seed);
+			if (unsure)
+				CHECKF(got <= want + 1e-9 && got >= fmin(min_pack, limit) - 1e-9,
+				       "seed %llu: refined (unsure) %.12f, not in [%.12f, %.12f]",
+				       (unsigned long long)seed, got, fmin(min_pack, limit), want);
+			else
+				CHECKF(close_to(got, want), "seed %llu: refined %.12f, every choice %.12f",
+				       (unsigned long long)seed, got, want);
+		}
 	}
+	*refines += rt.calls;
 }
 
 /*
@@ -309,15 +405,16 @@ static void short_list(void)
 
 int main(void)
 {
-	unsigned below = 0, met = 0;
+	unsigned below = 0, met = 0, refines = 0;
 
 	for (uint64_t seed = 1; seed <= 2000; seed++)
-		one(seed, &below, &met);
+		one(seed, &below, &met, &refines);
 	printf("group: 2000 problems, %u searches with a choice below the limit, "
-	       "%u met in the middle\n",
-	       below, met);
+	       "%u met in the middle, %u choices refined\n",
+	       below, met, refines);
 	CHECK(below > 1000);
 	CHECK(met > 1000);
+	CHECK(refines > 1000);
 	short_list();
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)

@@ -86,6 +86,17 @@ struct hp_pack_limits {
 	 * not the least: -E2BIG.
 	 */
 	double list;
+	/*
+	 * Meeting in the middle, when set: the choices are classes of
+	 * placements, and refine tells what the best placement of one is
+	 * worth. It gets the choice (one option per pod; the pods without
+	 * options left as they are), its penalty v and a limit above it, and
+	 * returns 0 with *t >= v, the least penalty of a placement of that
+	 * class (*t >= limit: none below limit), or -E2BIG when it cannot
+	 * tell. See hp_group_meet_min.
+	 */
+	int (*refine)(void *arg, const unsigned *choice, double v, double limit, double *t);
+	void *arg;
 };
 
 /*
@@ -115,6 +126,12 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
  * memory). lim->nodes bounds the changes listed and the pairs looked at;
  * -E2BIG also when a half lists too many (nothing found then) or no
  * capacity is priced. Returns as hp_group_pack_min.
+ *
+ * With lim->refine, the least of what refine returns instead: the best
+ * MEET_REFINE_KEEP choices below the limit are kept and refined from the
+ * least, until the next is no less than the best refined. *ret is then a
+ * lower bound of the least refined penalty below limit (limit: none below
+ * it), the least itself when refine told it; best is not set.
  */
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);

@@ -33,6 +33,7 @@
 #define MEET_MAX_ENTRIES (3ul << 19) /* ... and at most: 1.5 Mi */
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
+#define MEET_REFINE_KEEP 256	     /* choices kept to refine (lim->refine) */
 
 /* An option of a pod other than its first: the change to it. */
 struct meet_alt {
@@ -194,11 +195,52 @@ struct meet_key {
 	unsigned e;
 };
 
-/* The least penalty found: its value, and the entries of either half. */
+/* A choice: its penalty, and the entries of either half. */
+struct meet_cand {
+	double v;
+	size_t q, l;
+};
+
+/*
+ * The least penalty found: its value, and the entries of either half. With
+ * keep, the best choices instead, a heap by the most penalty; v is then the
+ * limit, or the heap's most once it is full.
+ */
 struct meet_best {
 	double v, lower; /* reaching lower ends the search */
 	size_t q, l;
+	struct meet_cand *keep;
+	size_t n_keep;
 };
+
+/* Keep a choice below best->v among the best MEET_REFINE_KEEP. */
+static void meet_keep(struct meet_best *best, double v, size_t q, size_t l)
+{
+	struct meet_cand *h = best->keep, c = {.v = v, .q = q, .l = l};
+	size_t i;
+
+	if (best->n_keep < MEET_REFINE_KEEP) {
+		for (i = best->n_keep++; i > 0 && h[(i - 1) / 2].v < v; i = (i - 1) / 2)
+			h[i] = h[(i - 1) / 2];
+		h[i] = c;
+	} else {
+		for (i = 0;;) { /* c in place of the most, sifted down */
+			size_t k = 2 * i + 1;
+
+			if (k >= MEET_REFINE_KEEP)
+				break;
+			if (k + 1 < MEET_REFINE_KEEP && h[k + 1].v > h[k].v)
+				k++;
+			if (h[k].v <= v)
+				break;
+			h[i] = h[k];
+			i = k;
+		}
+		h[i] = c;
+	}
+	if (best->n_keep == MEET_REFINE_KEEP)
+		best->v = h[0].v; /* nothing above it is kept */
+}
 
 /* A load on the primary, quantised as keys are: a larger load never gets a smaller key. */
 static uint32_t meet_quant(double x, double lo, double scale)
@@ -403,7 +445,9 @@ static int meet_scan(struct meet *s, const struct meet_list *q, const struct mee
 		    k->second < w->lo2 || k->second > w->hi2)
 			continue;
 		v = meet_penalty(s, qv, l->val + (size_t)k->e * s->dims, q->c[w->e].loss + k->loss);
-		if (v < best->v) {
+		if (v < best->v && best->keep) {
+			meet_keep(best, v, w->e, k->e);
+		} else if (v < best->v) {
 			best->v = v;
 			best->q = w->e;
 			best->l = k->e;
@@ -463,6 +507,51 @@ static int meet_join(struct meet *s, const struct meet_list *q, const struct mee
 	return 0;
 }
 
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct meet_cand *x = a, *y = b;
+
+	return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/*
+ * Refine the kept choices (lim->refine), from the least, until the next is
+ * no less than the least refined: *ret. Nothing outside them is below
+ * best->v, and a choice refine cannot tell may be as low as its penalty,
+ * so *ret bounds the least below; it is the least when refine told it.
+ * base: every pod's first option.
+ */
+static int meet_refine(const struct meet *s, const struct meet_list *la,
+		       const struct meet_list *lb, struct meet_best *best,
+		       const struct hp_pack_limits *lim, const unsigned *base, unsigned *choice,
+		       double *ret)
+{
+	unsigned np = s->g->n_pods;
+	double bound = best->v;
+
+	qsort(best->keep, best->n_keep, sizeof(*best->keep), cmp_cand);
+	for (size_t i = 0; i < best->n_keep && best->keep[i].v < bound && bound > best->lower;
+	     i++) {
+		const struct meet_cand *c = &best->keep[i];
+		double t;
+		int r;
+
+		memcpy(choice, base, np * sizeof(unsigned));
+		meet_choose(s, la, c->q, choice);
+		meet_choose(s, lb, c->l, choice);
+		r = lim->refine(lim->arg, choice, c->v, bound, &t);
+		if (r == -E2BIG) {
+			bound = c->v;
+			break;
+		}
+		if (r < 0)
+			return r;
+		bound = fmin(bound, t);
+	}
+	*ret = bound;
+	return 0;
+}
+
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *ret_best, double *ret)
 {
@@ -474,6 +563,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ unsigned *half = calloc(np, sizeof(unsigned));
 	_cleanup_free_ struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
 	_cleanup_free_ size_t *count = NULL;
+	_cleanup_free_ struct meet_cand *keep = NULL;
+	_cleanup_free_ unsigned *base = NULL, *choice = NULL;
+	unsigned *firsts = ret_best; /* where each pod's first option is recorded */
 	struct meet_index ix = {0};
 	struct meet_list la = {0}, lb = {0};
 	struct meet s = {
@@ -488,6 +580,14 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 
 	if (!v || !alts || !delta || !half)
 		return -ENOMEM;
+	if (lim->refine) {
+		/* its own record of the first options, and a choice to hand over */
+		best.keep = keep = malloc(MEET_REFINE_KEEP * sizeof(*keep));
+		firsts = base = calloc(np, sizeof(unsigned));
+		choice = calloc(np, sizeof(unsigned));
+		if (!keep || !base || !choice)
+			return -ENOMEM;
+	}
 	for (unsigned d = 0; d < dims; d++) {
 		unsigned j = d - g->n_rows;
 
@@ -540,8 +640,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 			*ret = limit; /* no option of this pod fits below the (listing) limit */
 			return short_list ? -E2BIG : 0;
 		}
-		if (ret_best)
-			ret_best[i] = pd->base;
+		if (firsts)
+			firsts[i] = pd->base;
 		s.base_loss += g->opts[pd->base].loss;
 		for (unsigned d = 0; d < dims; d++)
 			s.base[d] += meet_load(g, pd->base, d);
@@ -594,6 +694,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		meet_sort(qkeys, tmp, count, la.n);
 		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
 	}
+	if (!r && keep)
+		r = meet_refine(&s, &la, &lb, &best, lim, base, choice, &best.v);
 	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
 	if (!r && short_list)
@@ -603,7 +705,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		meet_list_free(&lb);
 		return r;
 	}
-	if (ret_best && best.v < limit) {
+	if (ret_best && !keep && best.v < limit) {
 		meet_choose(&s, &la, best.q, ret_best);
 		meet_choose(&s, &lb, best.l, ret_best);
 	}

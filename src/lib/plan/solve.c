@@ -779,6 +779,7 @@ struct heur {
 	double sur_z;		  /* its LP value */
 	double sur_lb;		  /* no packing of it has a smaller penalty */
 	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
+	double refine_gap;	  /* the gap sur_refine last ran at */
 	unsigned long sur_budget; /* nodes its search may still visit */
 };
 
@@ -2839,102 +2840,246 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
  * from the surrogate's least penalty up to gap. A placement it finds
  * becomes the incumbent.
  */
-static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, double gap)
+/*
+ * What a choice of the surrogate's stands for: per pod, grp's options whose
+ * surrogate counterparts load it as the chosen one does (steps, crossing
+ * costs, memory and link in sum), and with same_loss also lose as much (the
+ * options the surrogate cannot tell from it), by ascending loss as the
+ * packing search wants; sub is grp over them alone, from: which of grp's
+ * each one is.
+ */
+struct sur_class {
+	struct hp_group sub;
+	unsigned *first, *n, *from;
+	struct hp_group_opt *opts;
+	double *res;
+	unsigned *best; /* the packing search's choice */
+};
+
+static void sur_class_free(struct sur_class *c)
+{
+	free(c->first);
+	free(c->n);
+	free(c->from);
+	free(c->opts);
+	free(c->res);
+	free(c->best);
+}
+
+static int sur_class_alloc(const struct heur *h, struct sur_class *c)
+{
+	const struct hp_group *g = &h->grp;
+	size_t np = g->n_pods ? g->n_pods : 1, no = g->n_opts ? g->n_opts : 1;
+
+	*c = (struct sur_class){.sub = *g,
+				.first = calloc(np, sizeof(unsigned)),
+				.n = calloc(np, sizeof(unsigned)),
+				.from = calloc(no, sizeof(unsigned)),
+				.opts = calloc(no, sizeof(struct hp_group_opt)),
+				.res = calloc(no * (g->n_res ? g->n_res : 1), sizeof(double)),
+				.best = calloc(np, sizeof(unsigned))};
+	if (!c->first || !c->n || !c->from || !c->opts || !c->res || !c->best) {
+		sur_class_free(c);
+		return -ENOMEM;
+	}
+	c->sub.first = c->first;
+	c->sub.n = c->n;
+	c->sub.opts = c->opts;
+	c->sub.res = c->res;
+	return 0;
+}
+
+static void sur_class_of(const struct heur *h, const unsigned *sbest, bool same_loss,
+			 struct sur_class *c)
 {
 	const struct hp_group *g = &h->grp, *sg = &h->sur;
-	unsigned np = g->n_pods ? g->n_pods : 1, n_opts = 0;
-	_cleanup_free_ unsigned *first = calloc(np, sizeof(unsigned));
-	_cleanup_free_ unsigned *n = calloc(np, sizeof(unsigned));
-	_cleanup_free_ unsigned *from = calloc(g->n_opts ? g->n_opts : 1, sizeof(unsigned));
-	_cleanup_free_ struct hp_group_opt *opts = calloc(g->n_opts ? g->n_opts : 1, sizeof(*opts));
-	_cleanup_free_ double *res =
-	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * g->n_res, sizeof(double));
-	_cleanup_free_ unsigned *best = calloc(np, sizeof(unsigned));
+	unsigned n_opts = 0, nr = g->n_res;
+
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		c->first[i] = n_opts;
+		for (unsigned k = g->first[i]; g->n[i] && k < g->first[i] + g->n[i]; k++) {
+			if (!hp_group_same_load(sg, k, sbest[i]) ||
+			    (same_loss && fabs(sg->opts[k].loss - sg->opts[sbest[i]].loss) > 1e-12))
+				continue;
+			c->from[n_opts] = h->sur_from[k];
+			c->opts[n_opts] = g->opts[c->from[n_opts]];
+			memcpy(c->res + (size_t)n_opts * nr, g->res + (size_t)c->from[n_opts] * nr,
+			       nr * sizeof(double));
+			n_opts++;
+		}
+		c->n[i] = n_opts - c->first[i];
+		/* by ascending loss (an insertion sort: a few options each) */
+		for (unsigned a = c->first[i] + 1; a < n_opts; a++)
+			for (unsigned b = a; b > c->first[i] && c->opts[b].loss < c->opts[b - 1].loss;
+			     b--) {
+				struct hp_group_opt t = c->opts[b];
+				unsigned tf = c->from[b];
+				double tr[HP_GROUP_MAX_RES];
+
+				memcpy(tr, c->res + (size_t)b * nr, nr * sizeof(double));
+				memcpy(c->res + (size_t)b * nr, c->res + (size_t)(b - 1) * nr,
+				       nr * sizeof(double));
+				memcpy(c->res + (size_t)(b - 1) * nr, tr, nr * sizeof(double));
+				c->opts[b] = c->opts[b - 1];
+				c->opts[b - 1] = t;
+				c->from[b] = c->from[b - 1];
+				c->from[b - 1] = tf;
+			}
+	}
+	c->sub.n_opts = n_opts;
+}
+
+/* The placement of c's packing search's choice: a configuration per pod, -1. */
+static void sur_class_choice(const struct heur *h, const struct sur_class *c, int *choice)
+{
+	for (unsigned i = 0; i < h->grp.n_pods; i++)
+		choice[i] = h->grp.n[i] ? (int)h->grp_cfg[c->from[c->best[i]]] : -1;
+}
+
+/*
+ * The least penalty of c's packings (of the model's) below limit, from lower,
+ * a bound of it: below limits that double from lower (a small limit prunes
+ * hard). Returns as hp_group_pack_min, the choice in c->best.
+ */
+static int sur_class_min(struct sur_class *c, double lower, double limit,
+			 struct hp_pack_limits *lim, double *m)
+{
+	int r = 0;
+
+	*m = limit;
+	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+		double l = round ? lower + (limit - lower) / (1u << round) : limit;
+
+		r = hp_group_pack_min(&c->sub, l, lower, lim, c->best, m);
+		if (*m < l || r < 0)
+			break; /* found, the best before the nodes ran out, or neither */
+	}
+	return r;
+}
+
+static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, double gap)
+{
+	const struct hp_group *g = &h->grp;
+	unsigned np = g->n_pods ? g->n_pods : 1;
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	_cleanup_free_ int *mended = calloc(np, sizeof(int));
 	_cleanup_free_ int *cfgs = calloc(g->n_opts ? g->n_opts : 1, sizeof(int));
 	struct hp_pack_limits lim = {
 	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
-	struct hp_group sub = *g;
-	double m = HUGE_VAL;
+	struct sur_class c;
+	double m;
+	bool ok = false;
 
-	if (!first || !n || !from || !opts || !res || !best || !choice || !mended || !cfgs)
+	if (!choice || !mended || !cfgs || sur_class_alloc(h, &c) < 0)
 		return false;
-	for (unsigned i = 0; i < g->n_pods; i++) {
-		const struct hp_group_opt *c = &sg->opts[sbest[i]];
-		const double *cr = sg->res + (size_t)sbest[i] * 2;
-
-		first[i] = n_opts;
-		for (unsigned k = g->first[i]; g->n[i] && k < g->first[i] + g->n[i]; k++) {
-			const struct hp_group_opt *o = &sg->opts[k];
-			const double *orr = sg->res + (size_t)k * 2;
-
-			if (o->m[1] != c->m[1] || !hp_group_same_f(sg, c, o) ||
-			    fabs(o->loss - c->loss) > 1e-12 || orr[0] != cr[0] || orr[1] != cr[1])
-				continue;
-			from[n_opts] = h->sur_from[k];
-			opts[n_opts] = g->opts[from[n_opts]];
-			memcpy(res + (size_t)n_opts * g->n_res,
-			       g->res + (size_t)from[n_opts] * g->n_res, g->n_res * sizeof(double));
-			n_opts++;
-		}
-		n[i] = n_opts - first[i];
+	sur_class_of(h, sbest, true, &c);
+	for (unsigned k = 0; k < c.sub.n_opts; k++)
+		cfgs[k] = (int)h->grp_cfg[c.from[k]];
+	if (sur_place(h, c.first, c.n, cfgs)) {
+		ok = heur_submit(h, tree);
+		goto out;
 	}
-	/* by ascending loss within each pod, as the search wants */
-	for (unsigned i = 0; i < g->n_pods; i++)
-		for (unsigned a = first[i] + 1; a < first[i] + n[i]; a++)
-			for (unsigned b = a; b > first[i] && opts[b].loss < opts[b - 1].loss; b--) {
-				struct hp_group_opt t = opts[b];
-				unsigned tf = from[b];
-				double tr[HP_GROUP_MAX_RES];
-
-				memcpy(tr, res + (size_t)b * g->n_res, g->n_res * sizeof(double));
-				memcpy(res + (size_t)b * g->n_res, res + (size_t)(b - 1) * g->n_res,
-				       g->n_res * sizeof(double));
-				memcpy(res + (size_t)(b - 1) * g->n_res, tr,
-				       g->n_res * sizeof(double));
-				opts[b] = opts[b - 1];
-				opts[b - 1] = t;
-				from[b] = from[b - 1];
-				from[b - 1] = tf;
-			}
-	for (unsigned k = 0; k < n_opts; k++)
-		cfgs[k] = (int)h->grp_cfg[from[k]];
-	if (sur_place(h, first, n, cfgs))
-		return heur_submit(h, tree);
 	memcpy(mended, h->choice, g->n_pods * sizeof(int)); /* sur_place's, mended */
-	sub.first = first;
-	sub.n = n;
-	sub.opts = opts;
-	sub.res = res;
-	sub.n_opts = n_opts;
-	/*
-	 * below limits that double up to gap from the surrogate's least, as a
-	 * penalty of the model's (its LP value is grp_z, the surrogate's sur_z)
-	 */
-	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
-		double lower = h->sur_lb - (h->sur_z - h->grp_z);
-		double limit = round ? lower + (gap - lower) / (1u << round) : gap;
-		int r = hp_group_pack_min(&sub, limit, lower, &lim, best, &m);
-
-		if (m < limit || r < 0)
-			break; /* found, the best before the nodes ran out, or neither */
-	}
+	/* from the surrogate's least, as a penalty of the model's (grp_z, sur_z: their LP values) */
+	sur_class_min(&c, h->sur_lb - (h->sur_z - h->grp_z), gap, &lim, &m);
 	if (m < gap) {
-		for (unsigned i = 0; i < g->n_pods; i++)
-			choice[i] = g->n[i] ? (int)h->grp_cfg[from[best[i]]] : -1;
+		sur_class_choice(h, &c, choice);
 		heur_set(h, choice);
-		if (heur_fits(h, h->use) && heur_submit(h, tree))
-			return true;
+		if ((ok = heur_fits(h, h->use) && heur_submit(h, tree)))
+			goto out;
 	}
 	heur_set(h, mended);
-	return heur_fits(h, h->use) && heur_submit(h, tree);
+	ok = heur_fits(h, h->use) && heur_submit(h, tree);
+out:
+	sur_class_free(&c);
+	return ok;
 }
 
 /* Does the surrogate bound, searched to its least, prove inc optimal? */
 static bool sur_proves(const struct heur *h, double inc)
 {
 	return h->sur.n_rows && gap_to(h->sur_z, inc) <= h->sur_lb;
+}
+
+/*
+ * The surrogate's packings, refined: when its least packing does not split,
+ * every placement still is one of its packings, so meeting in the middle
+ * over them (below the incumbent's gap) with each of the best handed to
+ * sur_refine_one, which searches that packing's splits for the least
+ * placement, gives the least placement of the model: the least packing
+ * that splits, and the penalty of its best split.
+ */
+struct sur_refine {
+	struct heur *h;
+	struct sur_class c;
+	int *choice; /* the best placement found: a configuration per pod */
+	double t;    /* its penalty, as the surrogate's; HUGE_VAL if none */
+};
+
+static int sur_refine_one(void *arg, const unsigned *sbest, double v, double limit, double *t)
+{
+	struct sur_refine *rf = arg;
+	struct heur *h = rf->h;
+	struct hp_pack_limits lim = {
+	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = false};
+	double conv = h->grp_z - h->sur_z; /* the model's penalty, less the surrogate's: >= */
+	double m;
+	int r;
+
+	/*
+	 * Any loss: the surrogate's losses differ where the DPUs' duals are
+	 * not in proportion to their speeds, and meeting in the middle keeps
+	 * the cheapest of the options that load it alike.
+	 */
+	sur_class_of(h, sbest, false, &rf->c);
+	if (hp_now_ms() >= h->deadline)
+		return -E2BIG;
+	r = hp_group_pack_min(&rf->c.sub, limit + conv, v + conv, &lim, rf->c.best, &m);
+	if (r < 0 && r != -E2BIG)
+		return r;
+	if (m < limit + conv && m - conv < rf->t) {
+		rf->t = m - conv;
+		sur_class_choice(h, &rf->c, rf->choice);
+	}
+	*t = m - conv;
+	return r;
+}
+
+/*
+ * Run the refinement against the incumbent inc (sur_refine above): 1 when
+ * it proves it optimal, 2 when it found a better placement, 0 otherwise.
+ * Once per incumbent.
+ */
+static int sur_refine(struct heur *h, glp_tree *tree, double inc)
+{
+	unsigned np = h->grp.n_pods ? h->grp.n_pods : 1;
+	_cleanup_free_ int *choice = calloc(np, sizeof(int));
+	struct sur_refine rf = {.h = h, .choice = choice, .t = HUGE_VAL};
+	struct hp_pack_limits lim = {.nodes = h->meet_budget,
+				     .stop_ms = h->deadline,
+				     .refine = sur_refine_one,
+				     .arg = &rf};
+	double gap = gap_to(h->sur_z, inc), m;
+	int r;
+
+	if (!h->meet_budget || gap >= h->refine_gap || hp_now_ms() >= h->deadline || !choice ||
+	    sur_class_alloc(h, &rf.c) < 0)
+		return 0;
+	h->refine_gap = gap;
+	r = hp_group_meet_min(&h->sur, gap, h->sur_lb, &lim, NULL, &m);
+	h->meet_budget = lim.nodes;
+	sur_class_free(&rf.c);
+	if (r == 0 && m > h->sur_lb) {
+		h->sur_lb = m;
+		h->grp_bound = fmin(h->grp_bound, h->sur_z - m);
+		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
+	}
+	if (rf.t < gap) {
+		heur_set(h, choice);
+		if (heur_fits(h, h->use) && heur_submit(h, tree))
+			return 2;
+	}
+	return sur_proves(h, inc);
 }
 
 /*
@@ -2991,7 +3136,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	if (gap <= h->sur_lb)
 		return 1;
 	if (h->sur_exact)
-		return 0;
+		return sur_refine(h, tree, inc); /* its least did not split */
 	best = calloc(np, sizeof(unsigned));
 	if (!best)
 		return 0;
@@ -3002,7 +3147,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	 * 1.2 s of 1.9).
 	 */
 	if (h->meet_budget && (r = sur_round(h, tree, inc, gap, 0, best)) >= 0)
-		return r;
+		return r || !h->sur_exact ? r : sur_refine(h, tree, inc);
 	/* the depth-first search below limits that double up to the gap, as pack_check */
 	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
 		double base = h->sur_lb, limit = round ? base + (gap - base) / (1u << round) : gap;
@@ -3010,7 +3155,7 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 		if (!h->sur_budget)
 			return 0;
 		if ((r = sur_round(h, tree, inc, limit, h->sur_budget, best)) >= 0)
-			return r;
+			return r || !h->sur_exact ? r : sur_refine(h, tree, inc);
 	}
 	return 1;
 }
@@ -3527,7 +3672,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = MEET_WORK_TOTAL;
-	heur.meet_fail = heur.sur_meet_fail = HUGE_VAL;
+	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
 	heur.grp_fail = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
