@@ -780,6 +780,7 @@ struct heur {
 	double sur_lb;		  /* no packing of it has a smaller penalty */
 	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
 	double refine_gap;	  /* the gap sur_refine last ran at */
+	double refine_fail;	  /* the limit from which its lists overflowed */
 	unsigned long sur_budget; /* nodes its search may still visit */
 };
 
@@ -3048,32 +3049,44 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
 /*
  * Run the refinement against the incumbent inc (sur_refine above): 1 when
  * it proves it optimal, 2 when it found a better placement, 0 otherwise.
- * Once per incumbent.
+ * Once per incumbent. As in pack_min, below limits that grow by a quarter
+ * from what is proven, each finding nothing raising that, while the lists
+ * fit (they did not from refine_fail on).
  */
 static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 {
 	unsigned np = h->grp.n_pods ? h->grp.n_pods : 1;
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	struct sur_refine rf = {.h = h, .choice = choice, .t = HUGE_VAL};
-	struct hp_pack_limits lim = {.nodes = h->meet_budget,
-				     .stop_ms = h->deadline,
-				     .refine = sur_refine_one,
-				     .arg = &rf};
-	double gap = gap_to(h->sur_z, inc), m;
-	int r;
+	double gap = gap_to(h->sur_z, inc), l = h->sur_lb, step = (gap - l) / 64, m;
 
-	if (!h->meet_budget || gap >= h->refine_gap || hp_now_ms() >= h->deadline || !choice ||
-	    sur_class_alloc(h, &rf.c) < 0)
+	if (gap >= h->refine_gap || !choice || sur_class_alloc(h, &rf.c) < 0)
 		return 0;
 	h->refine_gap = gap;
-	r = hp_group_meet_min(&h->sur, gap, h->sur_lb, &lim, NULL, &m);
-	h->meet_budget = lim.nodes;
-	sur_class_free(&rf.c);
-	if (r == 0 && m > h->sur_lb) {
-		h->sur_lb = m;
-		h->grp_bound = fmin(h->grp_bound, h->sur_z - m);
-		h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
+	while (l < gap && h->meet_budget && hp_now_ms() < h->deadline) {
+		struct hp_pack_limits lim = {.nodes = h->meet_budget,
+					     .stop_ms = h->deadline,
+					     .refine = sur_refine_one,
+					     .arg = &rf};
+		int r;
+
+		l = fmin(gap, l + fmax(step, l / 4));
+		if (l >= h->refine_fail)
+			break;
+		r = hp_group_meet_min(&h->sur, l, h->sur_lb, &lim, NULL, &m);
+		h->meet_budget = lim.nodes;
+		if (r < 0) {
+			if (r == -E2BIG && hp_now_ms() < h->deadline)
+				h->refine_fail = l;
+			break;
+		}
+		h->sur_lb = fmax(h->sur_lb, m); /* nothing below m, found or not */
+		if (m < l)
+			break;
 	}
+	sur_class_free(&rf.c);
+	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+	h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 	if (rf.t < gap) {
 		heur_set(h, choice);
 		if (heur_fits(h, h->use) && heur_submit(h, tree))
@@ -3672,7 +3685,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = MEET_WORK_TOTAL;
-	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap = HUGE_VAL;
+	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap =
+	    heur.refine_fail = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
 	heur.grp_fail = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
