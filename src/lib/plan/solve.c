@@ -779,10 +779,10 @@ struct heur {
 	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
 	struct hp_group sur;	  /* the surrogate bound (sur_build), n_rows 0 if none */
 	double sur_z;		  /* its LP value */
-	double sur_lb;		  /* no packing of it has a smaller penalty */
+	double sur_lb;		  /* no packing of it (sur_refine: no split) has a smaller penalty */
 	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
 	double refine_gap;	  /* the gap sur_refine last ran at */
-	double refine_fail;	  /* the limit from which its lists overflowed */
+	double refine_fail;	  /* the limit from which its lists overflowed (0: stuck) */
 	unsigned long refine_budget; /* what its meeting in the middle may still do */
 	unsigned long sur_budget; /* nodes its search may still visit */
 };
@@ -3089,6 +3089,8 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 			break;
 		}
 		h->sur_lb = fmax(h->sur_lb, m); /* nothing below m, found or not */
+		if (m < l && rf.t > m)
+			h->refine_fail = 0; /* a packing it could not settle: so it would again */
 		if (m < l)
 			break;
 		if (hp_now_ms() - t0 > (h->deadline - hp_now_ms()) / REFINE_SHARE)
