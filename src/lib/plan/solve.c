@@ -2943,21 +2943,22 @@ static void sur_class_choice(const struct heur *h, const struct sur_class *c, in
 /*
  * The least penalty of c's packings (of the model's) below limit, from lower,
  * a bound of it: below limits that double from lower (a small limit prunes
- * hard). Returns as hp_group_pack_min, the choice in c->best.
+ * hard). Returns as hp_group_pack_min, the choice in c->best; *m is limit
+ * when nothing was found, also when a round with a lower limit ran out.
  */
 static int sur_class_min(struct sur_class *c, double lower, double limit,
 			 struct hp_pack_limits *lim, double *m)
 {
 	int r = 0;
 
-	*m = limit;
-	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+	for (unsigned round = PACK_ROUNDS; round-- > 0 && r == 0;) {
 		double l = round ? lower + (limit - lower) / (1u << round) : limit;
 
 		r = hp_group_pack_min(&c->sub, l, lower, lim, c->best, m);
-		if (*m < l || r < 0)
-			break; /* found, the best before the nodes ran out, or neither */
+		if (*m < l)
+			return r; /* the least, or the best before the nodes ran out */
 	}
+	*m = limit;
 	return r;
 }
 
