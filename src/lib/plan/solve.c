@@ -782,7 +782,7 @@ struct heur {
 	double sur_lb;		  /* no packing of it (sur_refine: no split) has a smaller penalty */
 	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
 	double refine_gap;	  /* the gap sur_refine last ran at */
-	double refine_fail;	  /* the limit from which its lists overflowed (0: stuck) */
+	double refine_fail;	  /* the limit from which its lists overflowed or it got stuck */
 	unsigned long refine_budget; /* what its meeting in the middle may still do */
 	unsigned long sur_budget; /* nodes its search may still visit */
 };
@@ -3129,7 +3129,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 		}
 		h->sur_lb = fmax(h->sur_lb, m); /* nothing below m, found or not */
 		if (m < l && rf.t > m)
-			h->refine_fail = 0; /* a packing it could not settle: so it would again */
+			h->refine_fail = l; /* a packing it could not settle: again only below */
 		if (m < l)
 			break;
 		if (hp_now_ms() - t0 > (h->deadline - hp_now_ms()) / REFINE_SHARE)
