@@ -8,6 +8,9 @@
  * grid, and it leaves the other capacities out), which is what makes the
  * group bound valid wherever the packing bound is (test-plan-solver checks
  * the packing bound against exhaustive search of whole placements).
+ * Meeting in the middle is checked the same way, and with refine (each
+ * choice standing for a class worth more than its penalty) against the
+ * least over every choice of what the classes are worth.
  */
 #include "check.h"
 #include "plan/group.h"

@@ -3093,7 +3093,8 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
  * it proves it optimal, 2 when it found a better placement, 0 otherwise.
  * Once per incumbent. As in pack_min, below limits that grow by a quarter
  * from what is proven, each finding nothing raising that, while the lists
- * fit (they did not from refine_fail on) and a round takes less than a
+ * fit and each packing's splits are settled (from refine_fail on, one of
+ * the two was not) and a round takes less than a
  * quarter of the time left: the rounds list more and more, and with three
  * DPUs short of memory (100 containers, seed 0) four of them took 1.06 s
  * of the neighbourhood search's time before the lists overflowed at a
