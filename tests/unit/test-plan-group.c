@@ -126,7 +126,9 @@ static double refine_extra(const struct refine_test *a, const unsigned *pick)
 		h += pick[i];
 		h = rnd(&h);
 	}
-	return h % 3 == 0 ? 0 : h % 3 == 1 ? 0.05 * (double)(h >> 11) / 9007199254740992.0 : INFINITY;
+	return h % 3 == 0   ? 0
+	       : h % 3 == 1 ? 0.05 * (double)(h >> 11) / 9007199254740992.0
+			    : INFINITY;
 }
 
 static double refined(const struct refine_test *a, const unsigned *pick)
@@ -293,7 +295,8 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 				       "seed %llu: refined (unsure) %.12f, not in [%.12f, %.12f]",
 				       (unsigned long long)seed, got, fmin(min_pack, limit), want);
 			else
-				CHECKF(close_to(got, want), "seed %llu: refined %.12f, every choice %.12f",
+				CHECKF(close_to(got, want),
+				       "seed %llu: refined %.12f, every choice %.12f",
 				       (unsigned long long)seed, got, want);
 		}
 	}

@@ -92,8 +92,9 @@ struct hp_pack_limits {
 	 * worth. It gets the choice (one option per pod; the pods without
 	 * options left as they are), its penalty v and a limit above it, and
 	 * returns 0 with *t >= v, the least penalty of a placement of that
-	 * class (*t >= limit: none below limit), or -E2BIG when it cannot
-	 * tell. See hp_group_meet_min.
+	 * class (or a bound of it that a placement reaches to within the
+	 * caller's tolerance; *t >= limit: none below limit), or -E2BIG when
+	 * it cannot tell. See hp_group_meet_min.
 	 */
 	int (*refine)(void *arg, const unsigned *choice, double v, double limit, double *t);
 	void *arg;
@@ -128,10 +129,10 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
  * capacity is priced. Returns as hp_group_pack_min.
  *
  * With lim->refine, the least of what refine returns instead: the best
- * MEET_REFINE_KEEP choices below the limit are kept and refined from the
- * least, until the next is no less than the best refined. *ret is then a
- * lower bound of the least refined penalty below limit (limit: none below
- * it), the least itself when refine told it; best is not set.
+ * choices below the limit (256, MEET_REFINE_KEEP) are kept and refined
+ * from the least, until the next is no less than the best refined. *ret
+ * is then a lower bound of the least refined penalty below limit (limit:
+ * none below it), the least itself when refine told it; best is not set.
  */
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);

@@ -521,10 +521,9 @@ static int cmp_cand(const void *a, const void *b)
  * so *ret bounds the least below; it is the least when refine told it.
  * base: every pod's first option.
  */
-static int meet_refine(const struct meet *s, const struct meet_list *la,
-		       const struct meet_list *lb, struct meet_best *best,
-		       const struct hp_pack_limits *lim, const unsigned *base, unsigned *choice,
-		       double *ret)
+static int meet_refine(const struct meet *s, const struct meet_list *la, const struct meet_list *lb,
+		       struct meet_best *best, const struct hp_pack_limits *lim,
+		       const unsigned *base, unsigned *choice, double *ret)
 {
 	unsigned np = s->g->n_pods;
 	double bound = best->v;

@@ -720,7 +720,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 				      /* (and as much for sur_refine's) */
 #define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
-#define REFINE_SHARE 4		      /* sur_refine: no round after one that took 1/4 of what is left */
+#define REFINE_SHARE 4		      /* sur_refine: no round after one taking 1/4 of the time */
 #define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
 #define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
 #define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
@@ -779,7 +779,7 @@ struct heur {
 	const char *grp_proven;   /* which bound proved the incumbent optimal, NULL */
 	struct hp_group sur;	  /* the surrogate bound (sur_build), n_rows 0 if none */
 	double sur_z;		  /* its LP value */
-	double sur_lb;		  /* no packing of it (sur_refine: no split) has a smaller penalty */
+	double sur_lb;		  /* no packing (sur_refine: split) has a smaller penalty */
 	bool sur_exact;		  /* ... and sur_lb is its least (the search finished) */
 	double refine_gap;	  /* the gap sur_refine last ran at */
 	double refine_fail;	  /* the limit from which its lists overflowed or it got stuck */
@@ -2905,8 +2905,8 @@ static void sur_class_of(const struct heur *h, const unsigned *sbest, bool same_
 		c->n[i] = n_opts - c->first[i];
 		/* by ascending loss (an insertion sort: a few options each) */
 		for (unsigned a = c->first[i] + 1; a < n_opts; a++)
-			for (unsigned b = a; b > c->first[i] && c->opts[b].loss < c->opts[b - 1].loss;
-			     b--) {
+			for (unsigned b = a;
+			     b > c->first[i] && c->opts[b].loss < c->opts[b - 1].loss; b--) {
 				struct hp_group_opt t = c->opts[b];
 				unsigned tf = c->from[b];
 				double tr[HP_GROUP_MAX_RES];
@@ -2986,7 +2986,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 		goto out;
 	}
 	memcpy(mended, h->choice, g->n_pods * sizeof(int)); /* sur_place's, mended */
-	/* from the surrogate's least, as a penalty of the model's (grp_z, sur_z: their LP values) */
+	/* from the surrogate's least, as the model's penalty (grp_z, sur_z: their LP values) */
 	sur_class_min(&c, h->sur_lb - (h->sur_z - h->grp_z), gap, &lim, &m);
 	if (m < gap) {
 		sur_class_choice(h, &c, choice);
@@ -3737,8 +3737,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = heur.refine_budget = MEET_WORK_TOTAL;
-	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap =
-	    heur.refine_fail = HUGE_VAL;
+	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap = heur.refine_fail = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
 	heur.grp_fail = HUGE_VAL;
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
