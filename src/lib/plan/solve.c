@@ -2117,6 +2117,12 @@ static bool heur_pack(struct heur *h, glp_tree *tree, const unsigned *best)
 	return heur_fits(h, h->use) && heur_submit(h, tree);
 }
 
+/* The next of limits that grow by a quarter (by step at least) from l, up to limit. */
+static double grow_limit(double l, double step, double limit)
+{
+	return fmin(limit, l + fmax(step, l / 4));
+}
+
 /*
  * The least penalty of g's packings below limit, as hp_group_pack_min;
  * nothing is below *proved, which it may raise. With one row (one DPU, or
@@ -2140,7 +2146,7 @@ static int pack_min(struct heur *h, const struct hp_group *g, double *fail, doub
 		struct hp_pack_limits ml = {.nodes = h->meet_budget, .stop_ms = lim->stop_ms};
 		int r;
 
-		l = fmin(limit, l + fmax(step, l / 4));
+		l = grow_limit(l, step, limit);
 		if (l >= *fail)
 			break;
 		r = hp_group_meet_min(g, l, *proved, &ml, best, m);
@@ -2843,11 +2849,12 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
  * costs, memory and link in sum), and with same_loss also lose as much (the
  * options the surrogate cannot tell from it), by ascending loss as the
  * packing search wants; sub is grp over them alone, from: which of grp's
- * each one is.
+ * each one is, cfg: its configuration.
  */
 struct sur_class {
 	struct hp_group sub;
 	unsigned *first, *n, *from;
+	int *cfg;
 	struct hp_group_opt *opts;
 	double *res;
 	unsigned *best; /* the packing search's choice */
@@ -2858,6 +2865,7 @@ static void sur_class_free(struct sur_class *c)
 	free(c->first);
 	free(c->n);
 	free(c->from);
+	free(c->cfg);
 	free(c->opts);
 	free(c->res);
 	free(c->best);
@@ -2872,10 +2880,11 @@ static int sur_class_alloc(const struct heur *h, struct sur_class *c)
 				.first = calloc(np, sizeof(unsigned)),
 				.n = calloc(np, sizeof(unsigned)),
 				.from = calloc(no, sizeof(unsigned)),
+				.cfg = calloc(no, sizeof(int)),
 				.opts = calloc(no, sizeof(struct hp_group_opt)),
 				.res = calloc(no * (g->n_res ? g->n_res : 1), sizeof(double)),
 				.best = calloc(np, sizeof(unsigned))};
-	if (!c->first || !c->n || !c->from || !c->opts || !c->res || !c->best) {
+	if (!c->first || !c->n || !c->from || !c->cfg || !c->opts || !c->res || !c->best) {
 		sur_class_free(c);
 		return -ENOMEM;
 	}
@@ -2895,33 +2904,24 @@ static void sur_class_of(const struct heur *h, const unsigned *sbest, bool same_
 	for (unsigned i = 0; i < g->n_pods; i++) {
 		c->first[i] = n_opts;
 		for (unsigned k = g->first[i]; g->n[i] && k < g->first[i] + g->n[i]; k++) {
+			unsigned o = h->sur_from[k], b;
+
 			if (!hp_group_same_load(sg, k, sbest[i]) ||
 			    (same_loss && fabs(sg->opts[k].loss - sg->opts[sbest[i]].loss) > 1e-12))
 				continue;
-			c->from[n_opts] = h->sur_from[k];
-			c->opts[n_opts] = g->opts[c->from[n_opts]];
-			memcpy(c->res + (size_t)n_opts * nr, g->res + (size_t)c->from[n_opts] * nr,
-			       nr * sizeof(double));
-			n_opts++;
+			/* by ascending loss (an insertion: a few options each) */
+			for (b = n_opts++;
+			     b > c->first[i] && g->opts[o].loss < g->opts[c->from[b - 1]].loss; b--)
+				c->from[b] = c->from[b - 1];
+			c->from[b] = o;
 		}
 		c->n[i] = n_opts - c->first[i];
-		/* by ascending loss (an insertion sort: a few options each) */
-		for (unsigned a = c->first[i] + 1; a < n_opts; a++)
-			for (unsigned b = a;
-			     b > c->first[i] && c->opts[b].loss < c->opts[b - 1].loss; b--) {
-				struct hp_group_opt t = c->opts[b];
-				unsigned tf = c->from[b];
-				double tr[HP_GROUP_MAX_RES];
-
-				memcpy(tr, c->res + (size_t)b * nr, nr * sizeof(double));
-				memcpy(c->res + (size_t)b * nr, c->res + (size_t)(b - 1) * nr,
-				       nr * sizeof(double));
-				memcpy(c->res + (size_t)(b - 1) * nr, tr, nr * sizeof(double));
-				c->opts[b] = c->opts[b - 1];
-				c->opts[b - 1] = t;
-				c->from[b] = c->from[b - 1];
-				c->from[b - 1] = tf;
-			}
+	}
+	for (unsigned k = 0; k < n_opts; k++) {
+		c->cfg[k] = (int)h->grp_cfg[c->from[k]];
+		c->opts[k] = g->opts[c->from[k]];
+		memcpy(c->res + (size_t)k * nr, g->res + (size_t)c->from[k] * nr,
+		       nr * sizeof(double));
 	}
 	c->sub.n_opts = n_opts;
 }
@@ -2930,7 +2930,7 @@ static void sur_class_of(const struct heur *h, const unsigned *sbest, bool same_
 static void sur_class_choice(const struct heur *h, const struct sur_class *c, int *choice)
 {
 	for (unsigned i = 0; i < h->grp.n_pods; i++)
-		choice[i] = h->grp.n[i] ? (int)h->grp_cfg[c->from[c->best[i]]] : -1;
+		choice[i] = h->grp.n[i] ? c->cfg[c->best[i]] : -1;
 }
 
 /*
@@ -2971,19 +2971,16 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	unsigned np = g->n_pods ? g->n_pods : 1;
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	_cleanup_free_ int *mended = calloc(np, sizeof(int));
-	_cleanup_free_ int *cfgs = calloc(g->n_opts ? g->n_opts : 1, sizeof(int));
 	struct hp_pack_limits lim = {
 	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
 	struct sur_class c;
 	double m;
 	bool ok = false;
 
-	if (!choice || !mended || !cfgs || sur_class_alloc(h, &c) < 0)
+	if (!choice || !mended || sur_class_alloc(h, &c) < 0)
 		return false;
 	sur_class_of(h, sbest, true, &c);
-	for (unsigned k = 0; k < c.sub.n_opts; k++)
-		cfgs[k] = (int)h->grp_cfg[c.from[k]];
-	if (sur_place(h, c.first, c.n, cfgs)) {
+	if (sur_place(h, c.first, c.n, c.cfg)) {
 		ok = heur_submit(h, tree);
 		goto out;
 	}
@@ -3001,6 +2998,13 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 out:
 	sur_class_free(&c);
 	return ok;
+}
+
+/* The surrogate's bound, sur_z - sur_lb, as the model's, and as a penalty of its packings. */
+static void sur_proved(struct heur *h)
+{
+	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
+	h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
 }
 
 /* Does the surrogate bound, searched to its least, prove inc optimal? */
@@ -3035,14 +3039,9 @@ struct sur_refine {
 static bool sur_refine_place(struct sur_refine *rf, double v)
 {
 	struct heur *h = rf->h;
-	_cleanup_free_ int *cfgs = calloc(rf->c.sub.n_opts ? rf->c.sub.n_opts : 1, sizeof(int));
 	double t;
 
-	if (!cfgs || hp_now_ms() >= h->deadline)
-		return false;
-	for (unsigned k = 0; k < rf->c.sub.n_opts; k++)
-		cfgs[k] = (int)h->grp_cfg[rf->c.from[k]];
-	if (!sur_place(h, rf->c.first, rf->c.n, cfgs))
+	if (hp_now_ms() >= h->deadline || !sur_place(h, rf->c.first, rf->c.n, rf->c.cfg))
 		return false;
 	t = h->sur_z - heur_gain(h); /* its penalty, as the surrogate's */
 	if (t < rf->t) {
@@ -3121,7 +3120,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 		double t0 = hp_now_ms();
 		int r;
 
-		l = fmin(gap, l + fmax(step, l / 4));
+		l = grow_limit(l, step, gap);
 		if (l >= h->refine_fail) {
 			/* halfway to where it overflowed or got stuck, a few times */
 			if (h->refine_halvings >= REFINE_HALVINGS)
@@ -3145,8 +3144,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 			break; /* the next round lists more: leave the time to the others */
 	}
 	sur_class_free(&rf.c);
-	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
-	h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
+	sur_proved(h);
 	if (rf.t < gap) {
 		heur_set(h, choice);
 		if (heur_fits(h, h->use) && heur_submit(h, tree))
@@ -3171,9 +3169,7 @@ static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, u
 		return 0;
 	if (r == 0)
 		h->sur_lb = fmax(h->sur_lb, m);
-	h->grp_bound = fmin(h->grp_bound, h->sur_z - h->sur_lb);
-	/* the same bound, as a penalty of the model's packings */
-	h->pack_lb = fmax(h->pack_lb, h->grp_z - h->grp_bound);
+	sur_proved(h);
 	if (m < limit) {
 		/* the least, or (-E2BIG) a good packing: split it */
 		h->sur_exact = r == 0;
