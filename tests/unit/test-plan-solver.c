@@ -238,8 +238,12 @@ static double proven_within(const char *what, const struct hp_plan_gen *g, unsig
  * search 8 s; it now takes about 0.1 s. Seed 0: the optimum is 3.9
  * millicores below the LP, where the memory's price counts, and only the
  * packing bound met in the middle (meet.c) proves it, in about 0.25 s; 60 s
- * of search left 0.6 millicores open before. 5 and 10 s keep a loaded
- * machine from failing the test.
+ * of search left 0.6 millicores open before. Three DPUs, seed 0: the
+ * surrogate's least packing fills the DPUs' CPU to 0.02 millicores and
+ * their memory to 17 MiB in all, and splitting it takes a rebalance of
+ * two DPUs at a time that fits CPU and memory at once (sur_rebalance);
+ * about 1.5 s, where 20 s had left it 0.07 cores short of its bound. 5 and
+ * 10 s keep a loaded machine from failing the test.
  */
 static void test_memory_short(void)
 {
@@ -249,6 +253,8 @@ static void test_memory_short(void)
 
 	proven_within("memory short", &g, 1, 5);
 	proven_within("memory short, priced", &g, 0, 10);
+	g.dpus = 3;
+	proven_within("memory short, 3 DPUs", &g, 0, 10);
 }
 
 /*
@@ -376,9 +382,10 @@ static void test_greedy_memory(void)
  * had not). Its optimum, 9.01880096, is CBC 2.10's (the model as GLPK
  * writes it, glp_write_lp, solved by cbc with no gap allowed: proven in
  * 325 s), an answer from another solver. 500 containers, seed 2: the split
- * search of the surrogate's least packing runs out, and a split at its
- * penalty by local search proves it (about 0.75 s). 10 s keeps a loaded
- * machine from failing the test.
+ * search of the surrogate's least packing runs out; the local search's
+ * rebalance splits it at once (about 0.2 s; 0.75 s by the refinement's
+ * local search before the rebalance took the DPUs two at a time in turn).
+ * 10 s keeps a loaded machine from failing the test.
  */
 static void test_sidecars_large(void)
 {

@@ -964,6 +964,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	size_t used = 0, work = 0;
 	int r;
 
+	*ret = limit; /* none found, also when its tables would be too large (-E2BIG) */
 	if (!v || !pool || !cur || !bc)
 		return -ENOMEM;
 	for (unsigned q = 1; q <= g->n_rows; q++) {

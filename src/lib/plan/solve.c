@@ -725,6 +725,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
 #define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
 #define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
+#define SPLIT_OFF_GRID 10	      /* ... of them off the millicore grid, at most */
 
 struct keyed {
 	double key;
@@ -2450,25 +2451,35 @@ static double sur_over(const struct heur *h, const double *use)
 }
 
 /*
- * Rebalance DPUs d and e exactly: of the pods on one of them that have an
- * option loading the other instead (and every other DPU the same), the
- * SPLIT_MITM with the least CPU choose a side so that both fit (e with
- * extra more CPU than its capacity), meet in the
- * middle: every choice of each half, its loads on d and e; for each choice
- * of the first half, of the second half's that still fit d, the one with
- * the least on e must fit e. True if it found one (choice and use updated;
- * every resource checked).
+ * Rebalance DPUs d and e exactly: of the pods wholly on one of them that have
+ * an option loading the other instead (and every other DPU the same), up to
+ * SPLIT_MITM (rebalance_pick) choose a side so that d ends in its window
+ * (every resource fits, CPU and memory at least lo_cpu and lo_mem) and, if
+ * e_fits, e fits too. Meeting in the middle: every choice of each half, its
+ * CPU and memory on d and on e; the second half's binned by memory on d
+ * (bins as wide as the window) and sorted by CPU on d within a bin, so that
+ * for each choice of the first half a binary search in a bin or two finds
+ * those that land d in the window. A pod takes its memory and, in host
+ * cores, its CPU wherever it goes (sur_class_of's options load the surrogate
+ * alike), so what e can take narrows d's window too; each candidate is then
+ * checked on every resource. True if it found one (choice and use updated).
+ * Checking memory, not CPU alone, is what splits where the DPUs are short of
+ * both: the CPU-only search's one candidate a choice was almost never the
+ * one that fit memory too.
  */
 struct side {
-	double d, e; /* CPU on d and on e */
+	double d, e, md, me; /* CPU and memory on d and on e */
+	long long bin;	     /* md's bin */
 	unsigned bits;
 };
 
 static int cmp_side(const void *a, const void *b)
 {
-	double x = ((const struct side *)a)->d, y = ((const struct side *)b)->d;
+	const struct side *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (x->bin != y->bin)
+		return x->bin < y->bin ? -1 : 1;
+	return x->d < y->d ? -1 : x->d > y->d;
 }
 
 static bool same_elsewhere(const struct heur *h, const struct cfg *a, const struct cfg *b,
@@ -2485,27 +2496,62 @@ static void sides_of(const struct heur *h, const int *on_d, const int *on_e, uns
 		     unsigned k, unsigned d, unsigned e, struct side *out)
 {
 	for (unsigned bits = 0; bits < 1u << k; bits++) {
-		out[bits].d = out[bits].e = 0;
-		out[bits].bits = bits;
+		out[bits] = (struct side){.bits = bits};
 		for (unsigned j = 0; j < k; j++) {
 			const struct cfg *c = &h->cfgs[bits >> j & 1 ? on_d[k0 + j] : on_e[k0 + j]];
 
 			out[bits].d += c->use[3 * d];
 			out[bits].e += c->use[3 * e];
+			out[bits].md += c->use[3 * d + 1];
+			out[bits].me += c->use[3 * e + 1];
 		}
 	}
 }
 
-static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_multi,
-			  const unsigned *first, const unsigned *n, const int *sub, int *choice,
-			  double *use, unsigned d, unsigned e, double extra)
+/* b[lo..n): the first whose (bin, d) is not below (bin, d) */
+static unsigned side_find(const struct side *b, unsigned n, long long bin, double d)
 {
-	unsigned k = 0, pod[SPLIT_MITM], h1, h2;
-	int on_d[SPLIT_MITM], on_e[SPLIT_MITM];
-	double cpu[SPLIT_MITM], base[NRES];
-	_cleanup_free_ struct side *a = NULL, *b = NULL;
-	_cleanup_free_ unsigned *least = NULL;
+	unsigned lo = 0, hi = n;
 
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (b[mid].bin < bin || (b[mid].bin == bin && b[mid].d < d))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct window {
+	double lo_cpu, lo_mem; /* d's CPU and memory at least (-HUGE_VAL: any) */
+	bool e_fits;	       /* e fits too */
+};
+
+/*
+ * Which pods sur_rebalance moves between d and e (at most SPLIT_MITM: pod,
+ * and their options on d and on e); returns how many.
+ */
+static unsigned rebalance_pick(const struct heur *h, const unsigned *multi, unsigned n_multi,
+			       const unsigned *first, const unsigned *n, const int *sub,
+			       const int *choice, unsigned d, unsigned e, unsigned *pod, int *on_d,
+			       int *on_e)
+{
+	const struct hp_plan_problem *p = h->p;
+	unsigned k = 0;
+	struct keyed *by[2];
+	unsigned n_by[2] = {0, 0};
+	_cleanup_free_ struct keyed *cand = calloc(2 * (n_multi ? n_multi : 1), sizeof(*cand));
+	_cleanup_free_ int *other_of = calloc(n_multi ? n_multi : 1, sizeof(int));
+	_cleanup_free_ bool *off_grid = calloc(n_multi ? n_multi : 1, sizeof(bool));
+	_cleanup_free_ bool *taken = calloc(n_multi ? n_multi : 1, sizeof(bool));
+
+	if (!cand || !other_of || !off_grid || !taken)
+		return 0;
+	/* the candidates on d (by[0]) and on e (by[1]), by their CPU in host cores */
+	by[0] = cand;
+	by[1] = cand + n_multi;
 	for (unsigned x = 0; x < n_multi; x++) {
 		unsigned i = multi[x];
 		const struct cfg *c = &h->cfgs[choice[i]];
@@ -2525,28 +2571,61 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 		}
 		if (other < 0)
 			continue;
-		/* keep the SPLIT_MITM with the least CPU (insertion, by cpu) */
+		other_of[x] = other;
 		{
-			double load = at_d ? c->use[3 * d] : c->use[3 * e];
-			unsigned at = k < SPLIT_MITM ? k++ : SPLIT_MITM;
+			double steps =
+			    at_d ? c->use[3 * d] / h->grp.q[d] : c->use[3 * e] / h->grp.q[e];
 
-			if (at == SPLIT_MITM) {
-				if (load >= cpu[SPLIT_MITM - 1])
-					continue;
-				at = SPLIT_MITM - 1;
-			}
-			for (; at > 0 && cpu[at - 1] > load; at--) {
-				cpu[at] = cpu[at - 1];
-				pod[at] = pod[at - 1];
-				on_d[at] = on_d[at - 1];
-				on_e[at] = on_e[at - 1];
-			}
-			cpu[at] = load;
-			pod[at] = i;
-			on_d[at] = at_d ? choice[i] : other;
-			on_e[at] = at_d ? other : choice[i];
+			off_grid[x] = fabs(steps - round(steps)) > 1e-6;
 		}
+		by[!at_d][n_by[!at_d]++] = (struct keyed){
+		    .key = at_d ? c->use[3 * d] * p->pu[d].speed : c->use[3 * e] * p->pu[e].speed,
+		    .m = x};
 	}
+	qsort(by[0], n_by[0], sizeof(struct keyed), cmp_keyed);
+	qsort(by[1], n_by[1], sizeof(struct keyed), cmp_keyed);
+	/*
+	 * The least from either side in turn: what the two hold of them then
+	 * can move either way, and most of their choices load d about alike
+	 * (with the least from both together, the few on d, two pods of 0.4
+	 * and 0.8 cores, left d next to no choice that fit its window). First
+	 * up to SPLIT_OFF_GRID of those whose crossing costs put them off the
+	 * millicore grid: the window may be a fraction of a millicore wide,
+	 * and whole millicores alone may miss it (three DPUs short of memory,
+	 * 2000 containers, seed 2: 0.19 millicores).
+	 */
+	for (unsigned pass = 0, n_off = 0; pass < 2; pass++)
+		for (unsigned t = 0; k < SPLIT_MITM && (t < n_by[0] || t < n_by[1]); t++)
+			for (unsigned side = 0; side < 2 && k < SPLIT_MITM; side++) {
+				unsigned x;
+
+				if (t >= n_by[side] || taken[by[side][t].m])
+					continue;
+				x = by[side][t].m;
+				if (!pass && (n_off >= SPLIT_OFF_GRID || !off_grid[x]))
+					continue;
+				n_off += !pass;
+				taken[x] = true;
+				pod[k] = multi[x];
+				on_d[k] = side ? other_of[x] : choice[multi[x]];
+				on_e[k++] = side ? choice[multi[x]] : other_of[x];
+			}
+	return k;
+}
+
+static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_multi,
+			  const unsigned *first, const unsigned *n, const int *sub, int *choice,
+			  double *use, unsigned d, unsigned e, const struct window *w)
+{
+	const struct hp_plan_problem *p = h->p;
+	unsigned pod[SPLIT_MITM], h1, h2, nb;
+	int on_d[SPLIT_MITM], on_e[SPLIT_MITM];
+	double base[NRES], cd, ce, md, me, eps_c, eps_m, hb = HUGE_VAL, kb = HUGE_VAL;
+	double width;
+	_cleanup_free_ struct side *a = NULL, *b = NULL;
+	unsigned k =
+	    rebalance_pick(h, multi, n_multi, first, n, sub, choice, d, e, pod, on_d, on_e);
+
 	if (k < 2 || hp_now_ms() >= h->deadline)
 		return false;
 	memcpy(base, use, sizeof(base));
@@ -2555,100 +2634,135 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 			base[r] -= h->cfgs[choice[pod[j]]].use[r];
 	h1 = k / 2;
 	h2 = k - h1;
+	nb = 1u << h2;
 	a = calloc(1u << h1, sizeof(*a));
-	b = calloc(1u << h2, sizeof(*b));
-	least = calloc(1u << h2, sizeof(unsigned));
-	if (!a || !b || !least)
+	b = calloc(nb, sizeof(*b));
+	if (!a || !b)
 		return false;
 	sides_of(h, on_d, on_e, 0, h1, d, e, a);
 	sides_of(h, on_d, on_e, h1, h2, d, e, b);
-	qsort(b, 1u << h2, sizeof(*b), cmp_side);
-	/* least[t]: of b[0..t], the one with the least CPU on e */
-	for (unsigned t = 0; t < 1u << h2; t++)
-		least[t] = t && b[least[t - 1]].e <= b[t].e ? least[t - 1] : t;
-	for (unsigned x = 0; x < 1u << h1 && hp_now_ms() < h->deadline; x++) {
-		double room = h->cap[3 * d] - base[3 * d] - a[x].d;
-		unsigned lo = 0, hi = 1u << h2; /* b[lo..hi): its d <= room */
+	/* room on d and e; what the second half's choices load the two with, at least */
+	cd = h->cap[3 * d] - base[3 * d];
+	ce = h->cap[3 * e] - base[3 * e];
+	md = h->cap[3 * d + 1] - base[3 * d + 1];
+	me = h->cap[3 * e + 1] - base[3 * e + 1];
+	for (unsigned t = 0; t < nb; t++) {
+		hb = fmin(hb, b[t].d * p->pu[d].speed + b[t].e * p->pu[e].speed);
+		kb = fmin(kb, b[t].md + b[t].me);
+	}
+	eps_c = 1e-9 * (1 + fabs(cd) + fabs(ce));
+	eps_m = 1e-9 * (1 + fabs(md) + fabs(me));
+	/* bins as wide as d's window for memory (every choice of the first half's alike) */
+	width = fmax(1, fmin(h->cap[3 * d + 1] - w->lo_mem,
+			     w->e_fits ? md + me - kb - a[0].md - a[0].me : HUGE_VAL));
+	for (unsigned t = 0; t < nb; t++)
+		b[t].bin = (long long)floor(b[t].md / width);
+	qsort(b, nb, sizeof(*b), cmp_side);
+	for (unsigned x = 0; x < 1u << h1; x++) {
+		const struct side *s = &a[x];
+		double chi = cd - s->d, clo = w->lo_cpu - base[3 * d] - s->d;
+		double mhi = md - s->md, mlo = w->lo_mem - base[3 * d + 1] - s->md;
 
-		while (lo < hi) {
-			unsigned mid = lo + (hi - lo) / 2;
-
-			if (b[mid].d <= room)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (!(x & 1023) && hp_now_ms() >= h->deadline)
+			return false;
+		if (w->e_fits) {
+			/* e's CPU, in host cores, and memory: what d must take at least */
+			clo = fmax(clo, (hb - (ce - s->e) * p->pu[e].speed) / p->pu[d].speed);
+			mlo = fmax(mlo, kb - (me - s->me));
 		}
-		if (!lo || base[3 * e] + a[x].e + b[least[lo - 1]].e > h->cap[3 * e] + extra)
+		clo -= eps_c;
+		mlo -= eps_m;
+		if (chi < clo || mhi < mlo)
 			continue;
-		/* b[least[lo - 1]] fits both DPUs' CPU: check every resource */
-		{
-			const struct side *y = &b[least[lo - 1]];
-			double t_use[NRES];
-			int t_choice[SPLIT_MITM];
+		for (long long bin = (long long)floor(mlo / width);
+		     bin <= (long long)floor(mhi / width); bin++) {
+			for (unsigned t = side_find(b, nb, bin, clo);
+			     t < nb && b[t].bin == bin && b[t].d <= chi; t++) {
+				double t_use[NRES];
+				int t_choice[SPLIT_MITM];
+				bool ok = true;
 
-			memcpy(t_use, base, sizeof(t_use));
-			for (unsigned j = 0; j < k; j++) {
-				unsigned bit =
-				    j < h1 ? a[x].bits >> j & 1 : y->bits >> (j - h1) & 1;
+				if (b[t].md < mlo || b[t].md > mhi)
+					continue;
+				memcpy(t_use, base, sizeof(t_use));
+				for (unsigned j = 0; j < k; j++) {
+					unsigned bit =
+					    j < h1 ? s->bits >> j & 1 : b[t].bits >> (j - h1) & 1;
 
-				t_choice[j] = bit ? on_d[j] : on_e[j];
-				for (unsigned r = 3; r < h->nres; r++)
-					t_use[r] += h->cfgs[t_choice[j]].use[r];
+					t_choice[j] = bit ? on_d[j] : on_e[j];
+					for (unsigned r = 3; r < h->nres; r++)
+						t_use[r] += h->cfgs[t_choice[j]].use[r];
+				}
+				for (unsigned r = 3 * d; r < 3 * d + 3; r++)
+					ok &= t_use[r] <= h->cap[r];
+				for (unsigned r = 3 * e; w->e_fits && r < 3 * e + 3; r++)
+					ok &= t_use[r] <= h->cap[r];
+				if (!ok || t_use[3 * d] < w->lo_cpu || t_use[3 * d + 1] < w->lo_mem)
+					continue;
+				for (unsigned j = 0; j < k; j++)
+					choice[pod[j]] = t_choice[j];
+				memcpy(use + 3, t_use + 3, (h->nres - 3) * sizeof(double));
+				return true;
 			}
-			t_use[3 * e] -= extra;
-			if (sur_over(h, t_use) > 0)
-				continue;
-			t_use[3 * e] += extra;
-			for (unsigned j = 0; j < k; j++)
-				choice[pod[j]] = t_choice[j];
-			memcpy(use + 3, t_use + 3, (h->nres - 3) * sizeof(double));
-			return true;
 		}
 	}
 	return false;
 }
 
 /*
- * Rebalance each DPU over capacity with each that has room (sur_rebalance)
- * while any is over; then, if chains, for two over at once, d and e, move
- * d's excess onto e (up to what a third, f, has room for) and e's onto f.
- * Returns what is left over (sur_over).
+ * Split what is over among the DPUs (sur_rebalance): while one is over,
+ * rebalance it with another not yet settled so that it ends full to within
+ * half of what the unsettled DPUs have to spare in all (CPU in host cores,
+ * and memory), or, with two left, so that both fit; it is then settled, and
+ * what the others have to spare still covers what they hold. Returns what
+ * is left over (sur_over).
  */
 static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
 				const unsigned *first, const unsigned *n, const int *sub,
-				int *choice, double *use, bool chains)
+				int *choice, double *use)
 {
 	const struct hp_plan_problem *p = h->p;
-	_cleanup_free_ int *keep = NULL;
-	double kept[NRES];
+	unsigned open = ((1u << h->npu) - 1) & ~1u;
 
-	for (unsigned d = 1; d < h->npu; d++)
-		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
-			if (e != d && use[3 * e] < h->cap[3 * e])
-				sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d, e,
-					      0);
-	if (sur_over(h, use) <= 0 || !chains || h->npu < 4 ||
-	    !(keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int))))
-		return sur_over(h, use);
-	for (unsigned d = 1; d < h->npu; d++)
-		for (unsigned e = 1; e < h->npu && use[3 * d] > h->cap[3 * d]; e++)
-			for (unsigned f = 1; f < h->npu && e != d && use[3 * e] > h->cap[3 * e];
-			     f++) {
-				double extra =
-				    (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed / p->pu[e].speed;
+	while (__builtin_popcount(open) >= 2 && sur_over(h, use) > 0) {
+		double worst = 0, spare_cpu = 0, spare_mem = 0;
+		bool last = __builtin_popcount(open) == 2, ok = false;
+		unsigned d = 0;
 
-				if (f == d || f == e || extra <= 0)
-					continue;
-				memcpy(keep, choice, p->n_pods * sizeof(int));
-				memcpy(kept, use, sizeof(kept));
-				if (sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, d,
-						  e, extra) &&
-				    sur_rebalance(h, multi, n_multi, first, n, sub, choice, use, e,
-						  f, 0))
-					continue;
-				memcpy(choice, keep, p->n_pods * sizeof(int));
-				memcpy(use, kept, sizeof(kept));
+		for (unsigned f = 1; f < h->npu; f++) {
+			double over = 0;
+
+			if (!(open >> f & 1))
+				continue;
+			spare_cpu += (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed;
+			spare_mem += h->cap[3 * f + 1] - use[3 * f + 1];
+			for (unsigned r = 3 * f; r < 3 * f + 3; r++)
+				if (use[r] > h->cap[r])
+					over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
+			if (over > worst) {
+				worst = over;
+				d = f;
 			}
+		}
+		if (!d || spare_cpu < 0 || spare_mem < 0)
+			break;
+		{
+			/* the last two: both fit, which is the same window (to rounding) */
+			struct window w = {
+			    .lo_cpu =
+				last ? -HUGE_VAL : h->cap[3 * d] - spare_cpu / 2 / p->pu[d].speed,
+			    .lo_mem = last ? -HUGE_VAL : h->cap[3 * d + 1] - spare_mem / 2,
+			    .e_fits = last};
+
+			for (unsigned e = 1; e < h->npu && !ok; e++)
+				if (e != d && open >> e & 1)
+					ok = sur_rebalance(h, multi, n_multi, first, n, sub, choice,
+							   use, d, e, &w);
+		}
+		if (!ok)
+			break;
+		open &= ~(1u << d);
+	}
 	return sur_over(h, use);
 }
 
@@ -2658,9 +2772,9 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
  * leaves the DPUs least over capacity, then single moves that lower the
  * overflow, else the best pair of moves of a pod on a DPU over capacity and
  * any other; at a local optimum, a random kick of the best so far (an
- * iterated local search), and at some, an exact rebalance of two DPUs
- * (sur_rebalance_all), until it is gone (true, h->choice set) or
- * SPLIT_ROUNDS pass; then a last rebalance, chains of three DPUs too.
+ * iterated local search), and at some, an exact rebalance of the DPUs two
+ * at a time (sur_rebalance_all), until it is gone (true, h->choice set) or
+ * SPLIT_ROUNDS pass; then a last rebalance.
  */
 static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, const int *sub)
 {
@@ -2804,8 +2918,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 			memcpy(use, best_use, sizeof(use));
 		}
 		if (!(optima++ % SPLIT_REBALANCE)) {
-			over =
-			    sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use, false);
+			over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
 			if (over <= 0)
 				break;
 			memcpy(choice, best, p->n_pods * sizeof(int));
@@ -2823,7 +2936,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 	if (over > 0 && best_over < HUGE_VAL) {
 		memcpy(choice, best, p->n_pods * sizeof(int));
 		memcpy(use, best_use, sizeof(use));
-		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use, true);
+		over = sur_rebalance_all(h, multi, n_multi, first, n, sub, choice, use);
 	}
 	if (over > 0 && best_over < over) {
 		memcpy(choice, best, p->n_pods * sizeof(int));
@@ -3231,6 +3344,14 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
 
+/* Which bound proven so far shows the incumbent inc optimal (its name), NULL if none. */
+static const char *bound_proves(const struct heur *h, double inc)
+{
+	if (sur_proves(h, inc))
+		return "surrogate bound";
+	return h->pack_lb >= gap_to(h->grp_z, inc) ? "packing bound" : NULL;
+}
+
 /*
  * The packing search, exact for the whole model (group.h): meeting in the
  * middle (one DPU) first, up to the gap at once, as sur_check; then, from
@@ -3298,8 +3419,7 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	gap = gap_to(h->grp_z, inc);
 	if (gap <= 0)
 		return; /* GLPK's own bound closes it */
-	if (sur_proves(h, inc) || h->pack_lb >= gap) {
-		h->grp_proven = sur_proves(h, inc) ? "surrogate bound" : "packing bound";
+	if ((h->grp_proven = bound_proves(h, inc))) {
 		glp_ios_terminate(tree);
 		return;
 	}
@@ -3785,6 +3905,14 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		}
 		goto out;
 	}
+	/*
+	 * A placement the searches handed over as the time ran out may reach
+	 * their bound before a callback could check it (three DPUs short of
+	 * memory, 2000 containers, seed 2: split at the surrogate's least, 49 ms
+	 * past the limit).
+	 */
+	if (status == GLP_FEAS && !heur.grp_proven && heur.grp.n_rows)
+		heur.grp_proven = bound_proves(&heur, glp_mip_obj_val(lp.prob));
 	/* GLP_OPT with a gap accepted is "optimal within the gap", not proven. */
 	res->optimal = (status == GLP_OPT && ret == 0 && p->params.mip_gap == 0) || heur.grp_proven;
 	if (res->optimal)
