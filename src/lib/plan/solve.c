@@ -2710,16 +2710,16 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 }
 
 /*
- * Split what is over among the DPUs (sur_rebalance): while one is over,
- * rebalance it with another not yet settled so that it ends full to within
- * half of what the unsettled DPUs have to spare in all (CPU in host cores,
- * and memory), or, with two left, so that both fit; it is then settled, and
- * what the others have to spare still covers what they hold. Returns what
- * is left over (sur_over).
+ * Split what is over among the DPUs (sur_rebalance), settling them one at a
+ * time, from DPU d0 (0: the one most over): while one is over, rebalance it
+ * with another not yet settled so that it ends full to within half of what
+ * the unsettled DPUs have to spare in all (CPU in host cores, and memory),
+ * or, with two left, so that both fit; it is then settled, and what the
+ * others have to spare still covers what they hold. True if none is over.
  */
-static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
-				const unsigned *first, const unsigned *n, const int *sub,
-				int *choice, double *use)
+static bool rebalance_from(struct heur *h, const unsigned *multi, unsigned n_multi,
+			   const unsigned *first, const unsigned *n, const int *sub, int *choice,
+			   double *use, unsigned d0)
 {
 	const struct hp_plan_problem *p = h->p;
 	unsigned open = ((1u << h->npu) - 1) & ~1u;
@@ -2727,7 +2727,7 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 	while (__builtin_popcount(open) >= 2 && sur_over(h, use) > 0) {
 		double worst = 0, spare_cpu = 0, spare_mem = 0;
 		bool last = __builtin_popcount(open) == 2, ok = false;
-		unsigned d = 0;
+		unsigned d = d0;
 
 		for (unsigned f = 1; f < h->npu; f++) {
 			double over = 0;
@@ -2739,13 +2739,14 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 			for (unsigned r = 3 * f; r < 3 * f + 3; r++)
 				if (use[r] > h->cap[r])
 					over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
-			if (over > worst) {
+			if (!d0 && over > worst) {
 				worst = over;
 				d = f;
 			}
 		}
+		d0 = 0;
 		if (!d || spare_cpu < 0 || spare_mem < 0)
-			break;
+			return false;
 		{
 			/* the last two: both fit, which is the same window (to rounding) */
 			struct window w = {
@@ -2760,8 +2761,36 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 							   use, d, e, &w);
 		}
 		if (!ok)
-			break;
+			return false;
 		open &= ~(1u << d);
+	}
+	return sur_over(h, use) <= 0;
+}
+
+/*
+ * rebalance_from the DPU most over, else from each DPU in turn, each from
+ * where it started: which to settle first matters (three DPUs short of
+ * memory, 2000 containers, seed 9: from the one most over the last two did
+ * not fit, and 64 local optima later, from another, they did). Returns
+ * what is left over (sur_over).
+ */
+static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned n_multi,
+				const unsigned *first, const unsigned *n, const int *sub,
+				int *choice, double *use)
+{
+	const struct hp_plan_problem *p = h->p;
+	_cleanup_free_ int *keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int));
+	double kept[NRES];
+
+	if (!keep)
+		return sur_over(h, use);
+	memcpy(keep, choice, p->n_pods * sizeof(int));
+	memcpy(kept, use, sizeof(kept));
+	for (unsigned d0 = 0; d0 < h->npu && sur_over(h, use) > 0; d0++) {
+		if (rebalance_from(h, multi, n_multi, first, n, sub, choice, use, d0))
+			break;
+		memcpy(choice, keep, p->n_pods * sizeof(int));
+		memcpy(use, kept, sizeof(kept));
 	}
 	return sur_over(h, use);
 }
