@@ -2620,7 +2620,8 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 	const struct hp_plan_problem *p = h->p;
 	unsigned pod[SPLIT_MITM], h1, h2, nb;
 	int on_d[SPLIT_MITM], on_e[SPLIT_MITM];
-	double base[NRES], cd, ce, md, me, eps_c, eps_m, hb = HUGE_VAL, kb = HUGE_VAL;
+	double base[NRES], room_d, room_e, mroom_d, mroom_e, eps_c, eps_m;
+	double hb = HUGE_VAL, kb = HUGE_VAL;
 	double width;
 	_cleanup_free_ struct side *a = NULL, *b = NULL;
 	unsigned k =
@@ -2641,34 +2642,37 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 		return false;
 	sides_of(h, on_d, on_e, 0, h1, d, e, a);
 	sides_of(h, on_d, on_e, h1, h2, d, e, b);
-	/* room on d and e; what the second half's choices load the two with, at least */
-	cd = h->cap[3 * d] - base[3 * d];
-	ce = h->cap[3 * e] - base[3 * e];
-	md = h->cap[3 * d + 1] - base[3 * d + 1];
-	me = h->cap[3 * e + 1] - base[3 * e + 1];
+	/*
+	 * The room the k pods have on d and e, CPU and memory; what the second
+	 * half's choices load the two with in all, at least (in host cores).
+	 */
+	room_d = h->cap[3 * d] - base[3 * d];
+	room_e = h->cap[3 * e] - base[3 * e];
+	mroom_d = h->cap[3 * d + 1] - base[3 * d + 1];
+	mroom_e = h->cap[3 * e + 1] - base[3 * e + 1];
 	for (unsigned t = 0; t < nb; t++) {
 		hb = fmin(hb, b[t].d * p->pu[d].speed + b[t].e * p->pu[e].speed);
 		kb = fmin(kb, b[t].md + b[t].me);
 	}
-	eps_c = 1e-9 * (1 + fabs(cd) + fabs(ce));
-	eps_m = 1e-9 * (1 + fabs(md) + fabs(me));
+	eps_c = 1e-9 * (1 + fabs(room_d) + fabs(room_e));
+	eps_m = 1e-9 * (1 + fabs(mroom_d) + fabs(mroom_e));
 	/* bins as wide as d's window for memory (every choice of the first half's alike) */
 	width = fmax(1, fmin(h->cap[3 * d + 1] - w->lo_mem,
-			     w->e_fits ? md + me - kb - a[0].md - a[0].me : HUGE_VAL));
+			     w->e_fits ? mroom_d + mroom_e - kb - a[0].md - a[0].me : HUGE_VAL));
 	for (unsigned t = 0; t < nb; t++)
 		b[t].bin = (long long)floor(b[t].md / width);
 	qsort(b, nb, sizeof(*b), cmp_side);
 	for (unsigned x = 0; x < 1u << h1; x++) {
 		const struct side *s = &a[x];
-		double chi = cd - s->d, clo = w->lo_cpu - base[3 * d] - s->d;
-		double mhi = md - s->md, mlo = w->lo_mem - base[3 * d + 1] - s->md;
+		double chi = room_d - s->d, clo = w->lo_cpu - base[3 * d] - s->d;
+		double mhi = mroom_d - s->md, mlo = w->lo_mem - base[3 * d + 1] - s->md;
 
 		if (!(x & 1023) && hp_now_ms() >= h->deadline)
 			return false;
 		if (w->e_fits) {
 			/* e's CPU, in host cores, and memory: what d must take at least */
-			clo = fmax(clo, (hb - (ce - s->e) * p->pu[e].speed) / p->pu[d].speed);
-			mlo = fmax(mlo, kb - (me - s->me));
+			clo = fmax(clo, (hb - (room_e - s->e) * p->pu[e].speed) / p->pu[d].speed);
+			mlo = fmax(mlo, kb - (mroom_e - s->me));
 		}
 		clo -= eps_c;
 		mlo -= eps_m;
@@ -2709,43 +2713,51 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 	return false;
 }
 
+/* Of the DPUs in open, the one most over its capacities (relative), 0 if none is over. */
+static unsigned most_over(const struct heur *h, const double *use, unsigned open)
+{
+	double worst = 0;
+	unsigned d = 0;
+
+	for (unsigned f = 1; f < h->npu; f++) {
+		double over = 0;
+
+		for (unsigned r = 3 * f; open >> f & 1 && r < 3 * f + 3; r++)
+			if (use[r] > h->cap[r])
+				over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
+		if (over > worst) {
+			worst = over;
+			d = f;
+		}
+	}
+	return d;
+}
+
 /*
  * Split what is over among the DPUs (sur_rebalance), settling them one at a
- * time, from DPU d0 (0: the one most over): while one is over, rebalance it
- * with another not yet settled so that it ends full to within half of what
- * the unsettled DPUs have to spare in all (CPU in host cores, and memory),
- * or, with two left, so that both fit; it is then settled, and what the
- * others have to spare still covers what they hold. True if none is over.
+ * time, DPU d first, then the one most over: rebalance it with another not
+ * yet settled so that it ends full to within half of what the unsettled
+ * DPUs have to spare in all (CPU in host cores, and memory), or, with two
+ * left, so that both fit; it is then settled, and what the others have to
+ * spare still covers what they hold. True if none is over.
  */
 static bool rebalance_from(struct heur *h, const unsigned *multi, unsigned n_multi,
 			   const unsigned *first, const unsigned *n, const int *sub, int *choice,
-			   double *use, unsigned d0)
+			   double *use, unsigned d)
 {
 	const struct hp_plan_problem *p = h->p;
 	unsigned open = ((1u << h->npu) - 1) & ~1u;
 
-	while (__builtin_popcount(open) >= 2 && sur_over(h, use) > 0) {
-		double worst = 0, spare_cpu = 0, spare_mem = 0;
+	for (; d && __builtin_popcount(open) >= 2; d = most_over(h, use, open)) {
+		double spare_cpu = 0, spare_mem = 0;
 		bool last = __builtin_popcount(open) == 2, ok = false;
-		unsigned d = d0;
 
-		for (unsigned f = 1; f < h->npu; f++) {
-			double over = 0;
-
-			if (!(open >> f & 1))
-				continue;
-			spare_cpu += (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed;
-			spare_mem += h->cap[3 * f + 1] - use[3 * f + 1];
-			for (unsigned r = 3 * f; r < 3 * f + 3; r++)
-				if (use[r] > h->cap[r])
-					over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
-			if (!d0 && over > worst) {
-				worst = over;
-				d = f;
+		for (unsigned f = 1; f < h->npu; f++)
+			if (open >> f & 1) {
+				spare_cpu += (h->cap[3 * f] - use[3 * f]) * p->pu[f].speed;
+				spare_mem += h->cap[3 * f + 1] - use[3 * f + 1];
 			}
-		}
-		d0 = 0;
-		if (!d || spare_cpu < 0 || spare_mem < 0)
+		if (spare_cpu < 0 || spare_mem < 0)
 			return false;
 		{
 			/* the last two: both fit, which is the same window (to rounding) */
@@ -2768,8 +2780,8 @@ static bool rebalance_from(struct heur *h, const unsigned *multi, unsigned n_mul
 }
 
 /*
- * rebalance_from the DPU most over, else from each DPU in turn, each from
- * where it started: which to settle first matters (three DPUs short of
+ * rebalance_from the DPU most over, else from each other DPU in turn, each
+ * from where it started: which to settle first matters (three DPUs short of
  * memory, 2000 containers, seed 9: from the one most over the last two did
  * not fit, and 64 local optima later, from another, they did). Returns
  * what is left over (sur_over).
@@ -2780,14 +2792,17 @@ static double sur_rebalance_all(struct heur *h, const unsigned *multi, unsigned 
 {
 	const struct hp_plan_problem *p = h->p;
 	_cleanup_free_ int *keep = malloc((p->n_pods ? p->n_pods : 1) * sizeof(int));
+	unsigned worst = most_over(h, use, ((1u << h->npu) - 1) & ~1u);
 	double kept[NRES];
 
-	if (!keep)
+	if (!keep || !worst)
 		return sur_over(h, use);
 	memcpy(keep, choice, p->n_pods * sizeof(int));
 	memcpy(kept, use, sizeof(kept));
-	for (unsigned d0 = 0; d0 < h->npu && sur_over(h, use) > 0; d0++) {
-		if (rebalance_from(h, multi, n_multi, first, n, sub, choice, use, d0))
+	for (unsigned d = 0; d < h->npu; d++) {
+		if (d && d == worst)
+			continue;
+		if (rebalance_from(h, multi, n_multi, first, n, sub, choice, use, d ? d : worst))
 			break;
 		memcpy(choice, keep, p->n_pods * sizeof(int));
 		memcpy(use, kept, sizeof(kept));
@@ -3373,11 +3388,14 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
 
-/* Does a DPU's memory bind in the root LP (a price on its row)? */
+/*
+ * Does a DPU's memory bind in the root LP: is its price, on all of it, worth
+ * more than a millionth of a host core (not a dual of 1e-23 per byte)?
+ */
 static bool mem_binds(const struct hp_group *g)
 {
 	for (unsigned k = 0; k < g->n_res; k += 2) /* memory, link per DPU */
-		if (g->res_y[k] > 0)
+		if (g->res_y[k] * g->res_b[k] > 1e-6)
 			return true;
 	return false;
 }
