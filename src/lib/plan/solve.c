@@ -726,6 +726,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
 #define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
 #define SPLIT_OFF_GRID 10	      /* ... of them off the millicore grid, at most */
+#define SPLIT_LOOKS (1ul << 20)	      /* ... their choices it checks whole, at most */
 
 struct keyed {
 	double key;
@@ -2623,6 +2624,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 	double base[NRES], room_d, room_e, mroom_d, mroom_e, eps_c, eps_m;
 	double hb = HUGE_VAL, kb = HUGE_VAL;
 	double width;
+	unsigned long looks = 0;
 	_cleanup_free_ struct side *a = NULL, *b = NULL;
 	unsigned k =
 	    rebalance_pick(h, multi, n_multi, first, n, sub, choice, d, e, pod, on_d, on_e);
@@ -2688,6 +2690,13 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 
 				if (b[t].md < mlo || b[t].md > mhi)
 					continue;
+				/*
+				 * Each in both windows is checked whole; where something
+				 * else is over (a link), every one of them may fail.
+				 */
+				if (++looks >= SPLIT_LOOKS ||
+				    (!(looks & 1023) && hp_now_ms() >= h->deadline))
+					return false;
 				memcpy(t_use, base, sizeof(t_use));
 				for (unsigned j = 0; j < k; j++) {
 					unsigned bit =
