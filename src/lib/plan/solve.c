@@ -723,7 +723,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define REFINE_SHARE 4		      /* sur_refine: no round after one taking 1/4 of the time */
 #define REFINE_HALVINGS 4	      /* ... then halfway back, 4 times at most */
 #define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
-#define SPLIT_MITM 36		      /* ... pods it rebalances two DPUs with */
+#define SPLIT_MITM 32		      /* ... pods it rebalances two DPUs with */
 #define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
 #define SPLIT_OFF_GRID 10	      /* ... of them off the millicore grid, at most */
 #define SPLIT_LOOKS (1ul << 20)	      /* ... their choices it checks whole, at most */
