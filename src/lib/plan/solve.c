@@ -3491,9 +3491,9 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	/*
 	 * Out of choices at some gap, it mostly is again until the gap is a
 	 * fraction of that, and then with a sixteenth of the choices: each try
-	 * cost 0.3 s of 2000 containers on two DPUs short of memory. A
-	 * sixteenth from the first too where memory binds on several DPUs: the
-	 * group bound leaves out what its slack costs, and the surrogate bound
+	 * cost 0.3 s of 2000 containers on two DPUs short of memory. With
+	 * several DPUs, a sixteenth from the first where a DPU's memory binds:
+	 * the group bound leaves out what its slack costs, and the surrogate bound
 	 * prices it (three DPUs short of memory, 2000 containers: 0.8 s to run
 	 * out of choices, where the surrogate bound proved the optimum in 0.4 s).
 	 */
