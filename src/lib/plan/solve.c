@@ -2440,14 +2440,22 @@ static void use_swap(const struct heur *h, double *dst, const double *src, int f
 		dst[r] = src[r] - h->cfgs[from].use[r] + h->cfgs[to].use[r];
 }
 
+/* over, plus how far use is over DPU f's capacities, each relative to its own */
+static double dpu_over(const struct heur *h, const double *use, unsigned f, double over)
+{
+	for (unsigned r = 3 * f; r < 3 * f + 3; r++)
+		if (use[r] > h->cap[r])
+			over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
+	return over;
+}
+
 /* How far use is over the DPUs' capacities, each relative to its own. */
 static double sur_over(const struct heur *h, const double *use)
 {
 	double over = 0;
 
-	for (unsigned r = 3; r < h->nres; r++)
-		if (use[r] > h->cap[r])
-			over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
+	for (unsigned f = 1; f < h->npu; f++)
+		over = dpu_over(h, use, f, over);
 	return over;
 }
 
@@ -2729,11 +2737,8 @@ static unsigned most_over(const struct heur *h, const double *use, unsigned open
 	unsigned d = 0;
 
 	for (unsigned f = 1; f < h->npu; f++) {
-		double over = 0;
+		double over = open >> f & 1 ? dpu_over(h, use, f, 0) : 0;
 
-		for (unsigned r = 3 * f; open >> f & 1 && r < 3 * f + 3; r++)
-			if (use[r] > h->cap[r])
-				over += (use[r] - h->cap[r]) / fmax(h->cap[r], 1e-9);
 		if (over > worst) {
 			worst = over;
 			d = f;
@@ -3381,18 +3386,18 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 	 * below the last (two DPUs short of memory, 2000 containers, seed 4:
 	 * 1.2 s of 1.9).
 	 */
-	if (h->meet_budget && (r = sur_round(h, tree, inc, gap, 0, best)) >= 0)
-		return r || !h->sur_exact ? r : sur_refine(h, tree, inc);
+	r = h->meet_budget ? sur_round(h, tree, inc, gap, 0, best) : -1;
 	/* the depth-first search below limits that double up to the gap, as pack_check */
-	for (unsigned round = PACK_ROUNDS; round-- > 0;) {
+	for (unsigned round = PACK_ROUNDS; r < 0 && round-- > 0;) {
 		double base = h->sur_lb, limit = round ? base + (gap - base) / (1u << round) : gap;
 
 		if (!h->sur_budget)
 			return 0;
-		if ((r = sur_round(h, tree, inc, limit, h->sur_budget, best)) >= 0)
-			return r || !h->sur_exact ? r : sur_refine(h, tree, inc);
+		r = sur_round(h, tree, inc, limit, h->sur_budget, best);
 	}
-	return 1;
+	if (r < 0)
+		return 1;					  /* nothing below the gap */
+	return r || !h->sur_exact ? r : sur_refine(h, tree, inc); /* its least did not split */
 }
 
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
