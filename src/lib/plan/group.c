@@ -302,13 +302,21 @@ static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const
 	}
 	for (unsigned r = 1; r <= g->n_rows; r++) {
 		const double *l = s->lmin ? s->lmin + (size_t)k * s->lstride + s->loff[r] : NULL;
+		const uint64_t *reach = s->reach + (size_t)k * s->stride + s->off[r];
 		double t = s->best - loss - s->res_floor - (sum - pen[r]);
 		double a0 = a[r] + s->fmax[k * HP_PLAN_MAX_PUS + r];
 		bool ok = false;
 
 		if (g->y[r] <= 0)
 			continue;
-		for (long long x = add[r]; x >= 0 && !ok; x--) {
+		/*
+		 * Only the sums the pods reach (add[r] is one): the others have
+		 * no loss or use in the tables, and stepping through them one by
+		 * one was most of the search where its limit is cores wide
+		 * (three DPUs short of memory, 50 containers).
+		 */
+		for (long long x = add[r]; x >= 0 && !ok;
+		     x = hp_bits_max_le(reach, s->words[r], x - 1)) {
 			double p = g->y[r] * max_d(-g->tol[r], a[r] - (double)x * g->q[r]);
 
 			if (p >= t)
