@@ -174,7 +174,7 @@ static int refine_class(void *arg, const unsigned *choice, double v, double limi
 	return 0;
 }
 
-static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines)
+static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines, unsigned *fulls)
 {
 	uint64_t s = seed;
 	struct hp_group g = {
@@ -277,20 +277,36 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 		CHECKF(r == 0, "seed %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 		(*met)++;
 		packing_is("meeting", seed, &g, best, got, min_pack, limit);
-		for (unsigned unsure = 0; unsure < 2; unsure++) {
+		/* sure, unsure, and sure keeping two choices only (lim.keep) */
+		for (unsigned pass = 0; pass < 3; pass++) {
 			double want = fmin(min_ref, limit);
+			bool unsure = pass == 1;
 
 			rt.unsure = unsure;
 			rt.rng = seed;
-			lim = (struct hp_pack_limits){
-			    .nodes = 1ul << 20, .refine = refine_class, .arg = &rt};
+			lim = (struct hp_pack_limits){.nodes = 1ul << 20,
+						      .refine = refine_class,
+						      .arg = &rt,
+						      .keep = pass == 2 ? 2 : 0};
 			r = hp_group_meet_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, NULL,
 					      &got);
 			CHECKF(r == 0, "seed %llu: refined, hp_group_meet_min %d",
 			       (unsigned long long)seed, r);
 			CHECKF(!rt.bad, "seed %llu: refine got a choice not its class's least",
 			       (unsigned long long)seed);
-			if (unsure)
+			if (pass == 2) {
+				/* two kept: a bound of the least, the least unless they filled up
+				 */
+				*fulls += lim.full;
+				CHECKF(got <= want + 1e-9 && got >= fmin(min_pack, limit) - 1e-9,
+				       "seed %llu: refined (two kept) %.12f, not in [%.12f, %.12f]",
+				       (unsigned long long)seed, got, fmin(min_pack, limit), want);
+				CHECKF(
+				    lim.full || close_to(got, want),
+				    "seed %llu: refined (two kept, not full) %.12f, every choice "
+				    "%.12f",
+				    (unsigned long long)seed, got, want);
+			} else if (unsure)
 				CHECKF(got <= want + 1e-9 && got >= fmin(min_pack, limit) - 1e-9,
 				       "seed %llu: refined (unsure) %.12f, not in [%.12f, %.12f]",
 				       (unsigned long long)seed, got, fmin(min_pack, limit), want);
@@ -411,16 +427,17 @@ static void short_list(void)
 
 int main(void)
 {
-	unsigned below = 0, met = 0, refines = 0;
+	unsigned below = 0, met = 0, refines = 0, fulls = 0;
 
 	for (uint64_t seed = 1; seed <= 2000; seed++)
-		one(seed, &below, &met, &refines);
+		one(seed, &below, &met, &refines, &fulls);
 	printf("group: 2000 problems, %u searches with a choice below the limit, "
-	       "%u met in the middle, %u choices refined\n",
-	       below, met, refines);
+	       "%u met in the middle, %u choices refined, %u filling two kept\n",
+	       below, met, refines, fulls);
 	CHECK(below > 1000);
 	CHECK(met > 1000);
 	CHECK(refines > 1000);
+	CHECK(fulls > 100);
 	short_list();
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)

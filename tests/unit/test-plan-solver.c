@@ -122,14 +122,16 @@ static void family(const char *name, bool move_apps, double memory, unsigned dpu
 }
 
 /*
- * Applications may move too: here the group and packing bounds, not branch
- * and bound, prove most answers, so this is where a wrong bound would show
- * as an objective below the optimum.
+ * Applications may move too: here the packing and surrogate bounds, not
+ * branch and bound, prove most answers, so this is where a wrong bound
+ * would show as an objective below the optimum (the one instance the
+ * packing bound proved here went to the surrogate bound when its
+ * refinement kept more packings: the memory-short family checks both).
  */
 static void test_packing(void)
 {
 	family("packing", true, 0, 2, 6, 5, 9000);
-	CHECKF(proofs[2] > 0, "the packing bound was not exercised");
+	CHECKF(proofs[2] + proofs[3] > 0, "neither packing nor surrogate bound was exercised");
 }
 
 /*
@@ -154,7 +156,8 @@ static void test_sidecars(void)
 static void test_memory(void)
 {
 	family("memory short", true, 0.5, 1, 8, 6, 15000);
-	CHECKF(proofs[2] + proofs[3] > 0, "neither packing nor surrogate bound was exercised");
+	CHECKF(proofs[2] > 0, "the packing bound was not exercised");
+	CHECKF(proofs[3] > 0, "the surrogate bound was not exercised");
 }
 
 /*

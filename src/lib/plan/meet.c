@@ -33,7 +33,7 @@
 #define MEET_MAX_ENTRIES (3ul << 19) /* ... and at most: 1.5 Mi */
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
-#define MEET_REFINE_KEEP 256	     /* choices kept to refine (lim->refine) */
+#define MEET_REFINE_KEEP 256	     /* choices kept to refine (lim->refine), unless lim->keep */
 
 /* An option of a pod other than its first: the change to it. */
 struct meet_alt {
@@ -216,16 +216,16 @@ struct meet_best {
 	double v, lower; /* reaching lower ends the search */
 	size_t q, l;
 	struct meet_cand *keep;
-	size_t n_keep;
+	size_t n_keep, max_keep;
 };
 
-/* Keep a choice below best->v among the best MEET_REFINE_KEEP. */
+/* Keep a choice below best->v among the best max_keep. */
 static void meet_keep(struct meet_best *best, double v, size_t q, size_t l)
 {
 	struct meet_cand *h = best->keep, c = {.v = v, .q = q, .l = l};
 	size_t i;
 
-	if (best->n_keep < MEET_REFINE_KEEP) {
+	if (best->n_keep < best->max_keep) {
 		for (i = best->n_keep++; i > 0 && h[(i - 1) / 2].v < v; i = (i - 1) / 2)
 			h[i] = h[(i - 1) / 2];
 		h[i] = c;
@@ -233,9 +233,9 @@ static void meet_keep(struct meet_best *best, double v, size_t q, size_t l)
 		for (i = 0;;) { /* c in place of the most, sifted down */
 			size_t k = 2 * i + 1;
 
-			if (k >= MEET_REFINE_KEEP)
+			if (k >= best->max_keep)
 				break;
-			if (k + 1 < MEET_REFINE_KEEP && h[k + 1].v > h[k].v)
+			if (k + 1 < best->max_keep && h[k + 1].v > h[k].v)
 				k++;
 			if (h[k].v <= v)
 				break;
@@ -244,7 +244,7 @@ static void meet_keep(struct meet_best *best, double v, size_t q, size_t l)
 		}
 		h[i] = c;
 	}
-	if (best->n_keep == MEET_REFINE_KEEP)
+	if (best->n_keep == best->max_keep)
 		best->v = h[0].v; /* nothing above it is kept */
 }
 
@@ -590,7 +590,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		return -ENOMEM;
 	if (lim->refine) {
 		/* its own record of the first options, and a choice to hand over */
-		best.keep = keep = malloc(MEET_REFINE_KEEP * sizeof(*keep));
+		best.max_keep = lim->keep ? lim->keep : MEET_REFINE_KEEP;
+		best.keep = keep = malloc(best.max_keep * sizeof(*keep));
 		firsts = base = calloc(np, sizeof(unsigned));
 		choice = calloc(np, sizeof(unsigned));
 		if (!keep || !base || !choice)
@@ -712,8 +713,10 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		meet_sort(qkeys, tmp, count, la.n);
 		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
 	}
-	if (!r && keep)
+	if (!r && keep) {
+		lim->full = best.n_keep == best.max_keep;
 		r = meet_refine(&s, &la, &lb, &best, lim, base, choice, &best.v);
+	}
 	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
 	if (!r && short_list)
