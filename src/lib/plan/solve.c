@@ -2299,10 +2299,12 @@ static double gap_to(double z, double inc)
  * DPU, sidecars only (every move pays crossing costs), 2000 containers, in
  * 40-80 ms. Its dual y_s is the one minimising its Lagrangian value z_s
  * (convex in y_s; golden section); the summed memory and link rows are
- * priced at the least of their DPUs' duals, the other rows keep the root
- * LP's. Any rows may be summed (sur_rows): those left out are priced at
- * their own duals, a Lagrangian relaxation of them, and with only the rows
- * at their kind's highest price summed, z_s is the LP's value.
+ * priced at the least of their DPUs' duals (or, where the LP fills memory
+ * at a degenerate price of about 0, at a small one: sur_tie_price), the
+ * other rows keep the root LP's. Any rows may be summed (sur_rows): those
+ * left out are priced at their own duals, a Lagrangian relaxation of them,
+ * and with only the rows at their kind's highest price summed (and priced
+ * at it), z_s is the LP's value.
  *
  * With duals y for the rows, each option's reduced value changes by
  * sum_d (y_d - y_s speed_d) load_d when the summed CPU rows are priced by
