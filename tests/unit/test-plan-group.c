@@ -295,17 +295,14 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 			CHECKF(!rt.bad, "seed %llu: refine got a choice not its class's least",
 			       (unsigned long long)seed);
 			if (pass == 2) {
-				/* two kept: a bound of the least, the least unless they filled up
-				 */
+				/* a bound of the least; the least unless the two filled up */
 				*fulls += lim.full;
 				CHECKF(got <= want + 1e-9 && got >= fmin(min_pack, limit) - 1e-9,
 				       "seed %llu: refined (two kept) %.12f, not in [%.12f, %.12f]",
 				       (unsigned long long)seed, got, fmin(min_pack, limit), want);
-				CHECKF(
-				    lim.full || close_to(got, want),
-				    "seed %llu: refined (two kept, not full) %.12f, every choice "
-				    "%.12f",
-				    (unsigned long long)seed, got, want);
+				CHECKF(lim.full || close_to(got, want),
+				       "seed %llu: two kept, not full: %.12f, not %.12f",
+				       (unsigned long long)seed, got, want);
 			} else if (unsure)
 				CHECKF(got <= want + 1e-9 && got >= fmin(min_pack, limit) - 1e-9,
 				       "seed %llu: refined (unsure) %.12f, not in [%.12f, %.12f]",

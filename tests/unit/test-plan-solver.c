@@ -124,9 +124,9 @@ static void family(const char *name, bool move_apps, double memory, unsigned dpu
 /*
  * Applications may move too: here the packing and surrogate bounds, not
  * branch and bound, prove most answers, so this is where a wrong bound
- * would show as an objective below the optimum (the one instance the
- * packing bound proved here went to the surrogate bound when its
- * refinement kept more packings: the memory-short family checks both).
+ * would show as an objective below the optimum (the packing bound proves
+ * one or none here, as the surrogate's refinement goes: the memory-short
+ * family requires each to prove some).
  */
 static void test_packing(void)
 {
