@@ -98,7 +98,7 @@ struct hp_pack_limits {
 	 */
 	int (*refine)(void *arg, const unsigned *choice, double v, double limit, double *t);
 	void *arg;
-	size_t keep; /* ... the best choices kept to refine (0: 256) */
+	size_t keep; /* ... the best choices kept to refine (0: HP_GROUP_REFINE_KEEP) */
 	bool full;   /* ... set when they filled it: choices above the most kept were not */
 };
 
@@ -131,11 +131,13 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
  * capacity is priced. Returns as hp_group_pack_min.
  *
  * With lim->refine, the least of what refine returns instead: the best
- * choices below the limit (lim->keep, 256 if 0) are kept and refined
+ * choices below the limit (lim->keep, HP_GROUP_REFINE_KEEP if 0) are kept and refined
  * from the least, until the next is no less than the best refined. *ret
  * is then a lower bound of the least refined penalty below limit (limit:
  * none below it), the least itself when refine told it; best is not set.
  */
+#define HP_GROUP_REFINE_KEEP 256 /* hp_pack_limits.keep's default */
+
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);
 

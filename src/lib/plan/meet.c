@@ -33,7 +33,6 @@
 #define MEET_MAX_ENTRIES (3ul << 19) /* ... and at most: 1.5 Mi */
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
-#define MEET_REFINE_KEEP 256	     /* choices kept to refine (lim->refine), unless lim->keep */
 
 /* An option of a pod other than its first: the change to it. */
 struct meet_alt {
@@ -590,7 +589,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		return -ENOMEM;
 	if (lim->refine) {
 		/* its own record of the first options, and a choice to hand over */
-		best.max_keep = lim->keep ? lim->keep : MEET_REFINE_KEEP;
+		best.max_keep = lim->keep ? lim->keep : HP_GROUP_REFINE_KEEP;
 		best.keep = keep = malloc(best.max_keep * sizeof(*keep));
 		firsts = base = calloc(np, sizeof(unsigned));
 		choice = calloc(np, sizeof(unsigned));

@@ -724,7 +724,6 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SUR_TIE 1024		      /* memory's price may raise it by 1/1024 of the gap */
 #define REFINE_SHARE 4		      /* sur_refine: no round after one taking 1/4 of the time */
 #define REFINE_HALVINGS 4	      /* ... then halfway back, 4 times at most */
-#define REFINE_KEEP 256		      /* ... the packings it keeps to refine, at first */
 #define REFINE_KEEP_MAX 16384	      /* ... and at most */
 #define SPLIT_ROUNDS 1000	      /* ... first by local search (sur_place) */
 #define SPLIT_MITM 32		      /* ... pods it rebalances two DPUs with */
@@ -2314,6 +2313,15 @@ static double gap_to(double z, double inc)
  * b_d + sum_j (y_kind - y_j) b_j + sum_pods max e, d and j over the summed
  * rows.
  */
+/*
+ * Is a price y on a capacity b worth anything: more than a millionth of a
+ * host core on all of it (not a degenerate dual of 1e-23 a byte)?
+ */
+static bool priced(double y, double b)
+{
+	return y * b > 1e-6;
+}
+
 static double sur_e(const struct heur *h, unsigned o, double ys)
 {
 	const struct hp_group *g = &h->grp;
@@ -2381,8 +2389,7 @@ static void sur_rows(struct heur *h, bool all)
 			most = fmax(most, g->res_y[j]);
 			b += g->res_b[j];
 		}
-		/* a price worth less than a millionth of a host core on all of it is none */
-		sg->res_y[k] = all ? (least < HUGE_VAL ? least : 0) : most * b > 1e-6 ? most : 0;
+		sg->res_y[k] = all ? (least < HUGE_VAL ? least : 0) : priced(most, b) ? most : 0;
 		for (unsigned j = k; j < g->n_res; j += 2)
 			if (all || !sg->res_y[k] || g->res_y[j] >= most * (1 - 1e-9)) {
 				h->sur_in |= 1u << j;
@@ -2441,7 +2448,7 @@ static void sur_tie_price(struct heur *h, double gap)
 	struct hp_group *sg = &h->sur;
 	double z0, z, p;
 
-	if (sg->res_y[0] * sg->res_b[0] > 1e-6 || gap <= 0 || sg->res_b[0] <= 0 ||
+	if (priced(sg->res_y[0], sg->res_b[0]) || gap <= 0 || sg->res_b[0] <= 0 ||
 	    (h->sur_in & ~h->res_tight & 0x55555555u)) /* memory: even bits */
 		return;
 	sur_ys(h, &z0);
@@ -2456,7 +2463,18 @@ static void sur_tie_price(struct heur *h, double gap)
 	sg->res_y[0] = p;
 }
 
-static int sur_build(struct heur *h, bool all, double gap)
+/*
+ * Build the surrogate against the gap (of the LP's value) that the
+ * incumbent leaves. Summing every DPU's rows, its value passes the LP's
+ * where their prices differ (per host core for CPU): by more than 1/16 of
+ * the gap, its packings would have to lose that much more than the model's,
+ * and then only the rows at the highest price are summed, the others
+ * priced as in the LP (three DPUs short of memory, 50 containers, seed 8:
+ * 2.14 above the LP with a gap of 0.48, 0 so; where the value is within a
+ * hundredth of the gap, all rows together prove more: seed 3 of 100
+ * containers on two DPUs, seed 4 on three).
+ */
+static int sur_build(struct heur *h, double gap)
 {
 	const struct hp_group *g = &h->grp;
 	struct hp_group *sg = &h->sur;
@@ -2464,17 +2482,13 @@ static int sur_build(struct heur *h, bool all, double gap)
 	unsigned most = 1;
 	_cleanup_free_ struct keyed *order = NULL;
 
-	/* built before, with the other rows */
-	free(sg->opts);
-	free(h->sur_res);
-	free(h->sur_from);
-	sg->opts = NULL;
-	h->sur_res = NULL;
-	h->sur_from = NULL;
-	sg->n_rows = 0;
-	sur_rows(h, all);
-	sur_tie_price(h, gap);
-	ys = sur_ys(h, &z);
+	for (int all = 1; all >= 0; all--) {
+		sur_rows(h, all);
+		sur_tie_price(h, gap);
+		ys = sur_ys(h, &z);
+		if (z - h->grp_z <= gap / SUR_WEAK)
+			break;
+	}
 	sg->b[1] = sg->tol[1] = 0;
 	for (unsigned d = 1; d <= g->n_rows; d++)
 		if (h->sur_cpu >> d & 1) {
@@ -3500,24 +3514,9 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 	if (h->grp.n_rows < 2 || (!h->sur_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
 		return 0;
-	/*
-	 * Summing every DPU's rows, the surrogate's value passes the LP's where
-	 * their prices differ (per host core for CPU): by more than 1/16 of the
-	 * gap, its packings would have to lose that much more than the model's,
-	 * and then only the rows at the highest price are summed, the others
-	 * priced as in the LP (three DPUs short of memory, 50 containers, seed
-	 * 8: 2.14 above the LP with a gap of 0.48, 0 so; where the value is
-	 * within a hundredth of the gap, all rows together prove more: seed 3
-	 * of 100 containers on two DPUs, seed 4 on three).
-	 */
-	if (!h->sur.n_rows) {
-		double grp_gap = gap_to(h->grp_z, inc);
-
-		if (sur_build(h, true, grp_gap) < 0 || (h->sur_z - h->grp_z > grp_gap / SUR_WEAK &&
-							sur_build(h, false, grp_gap) < 0)) {
-			h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
-			return 0;
-		}
+	if (!h->sur.n_rows && sur_build(h, gap_to(h->grp_z, inc)) < 0) {
+		h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
+		return 0;
 	}
 	gap = gap_to(h->sur_z, inc);
 	if (gap <= h->sur_lb)
@@ -3549,14 +3548,11 @@ static int sur_check(struct heur *h, glp_tree *tree, double inc)
 
 static void group_check(struct heur *h, glp_tree *tree, bool quick);
 
-/*
- * Does a DPU's memory bind in the root LP: is its price, on all of it, worth
- * more than a millionth of a host core (not a dual of 1e-23 per byte)?
- */
+/* Does a DPU's memory bind in the root LP (priced)? */
 static bool mem_binds(const struct hp_group *g)
 {
 	for (unsigned k = 0; k < g->n_res; k += 2) /* memory, link per DPU */
-		if (g->res_y[k] * g->res_b[k] > 1e-6)
+		if (priced(g->res_y[k], g->res_b[k]))
 			return true;
 	return false;
 }
@@ -4085,7 +4081,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = heur.refine_budget = MEET_WORK_TOTAL;
-	heur.refine_keep = REFINE_KEEP;
+	heur.refine_keep = HP_GROUP_REFINE_KEEP; /* at first */
 	heur.meet_fail = heur.sur_meet_fail = heur.refine_gap = heur.refine_fail = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
 	heur.grp_fail = HUGE_VAL;
