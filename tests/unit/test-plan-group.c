@@ -321,13 +321,13 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
  * 12-16 pods, one row and two priced capacities (as one DPU short of
  * memory), so that its lists are long enough to be sorted and binned.
  */
-static void large(uint64_t seed, unsigned *found)
+static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 {
 	uint64_t s = seed;
 	struct hp_group g = {.n_rows = 1, .n_pods = 12 + rnd(&s) % 5, .n_res = 2};
-	unsigned first[20], n[20], best[20], pick[20];
+	unsigned first[20], n[20], best[20], pick[20], far[20];
 	struct hp_group_opt opts[20 * 4];
-	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want;
+	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want, got_short;
 	struct hp_pack_limits lim = {.nodes = 1ul << 26};
 	int r;
 
@@ -390,6 +390,30 @@ static void large(uint64_t seed, unsigned *found)
 	} else {
 		CHECKF(got == limit, "large %llu: short list %.12f", (unsigned long long)seed, got);
 	}
+	/*
+	 * Below half the limit, joined below the limit too (beyond): where
+	 * nothing is below half, what the short list found.
+	 */
+	got_short = got;
+	lim = (struct hp_pack_limits){
+	    .nodes = 1ul << 26, .beyond = limit, .beyond_m = HUGE_VAL, .beyond_best = far};
+	r = hp_group_meet_min(&g, limit / 2, -1, &lim, best, &got);
+	CHECKF(r == 0, "large %llu: meeting below half %d", (unsigned long long)seed, r);
+	if (got < limit / 2) {
+		CHECKF(lim.beyond_m == HUGE_VAL, "large %llu: joined beyond %.12f below half",
+		       (unsigned long long)seed, lim.beyond_m);
+		return;
+	}
+	++*beyond;
+	CHECKF(close_to(lim.beyond_m, got_short), "large %llu: beyond %.12f, short list %.12f",
+	       (unsigned long long)seed, lim.beyond_m, got_short);
+	if (lim.beyond_m < limit) {
+		double vg, vp;
+
+		value(&g, far, &vg, &vp);
+		CHECKF(close_to(vp, lim.beyond_m), "large %llu: beyond's choice %.12f worth %.12f",
+		       (unsigned long long)seed, lim.beyond_m, vp);
+	}
 }
 
 /*
@@ -424,7 +448,7 @@ static void short_list(void)
 
 int main(void)
 {
-	unsigned below = 0, met = 0, refines = 0, fulls = 0;
+	unsigned below = 0, met = 0, refines = 0, fulls = 0, beyond = 0;
 
 	for (uint64_t seed = 1; seed <= 2000; seed++)
 		one(seed, &below, &met, &refines, &fulls);
@@ -438,9 +462,10 @@ int main(void)
 	short_list();
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)
-		large(seed, &below);
-	printf("group: 200 larger problems met in the middle, %u with a choice below the limit\n",
-	       below);
-	CHECK(below > 50);
+		large(seed, &below, &beyond);
+	printf("group: 200 larger problems met in the middle, %u with a choice below the limit, "
+	       "%u joined beyond half of it\n",
+	       below, beyond);
+	CHECK(below > 50 && beyond > 50);
 	return check_done("test-plan-group");
 }

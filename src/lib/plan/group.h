@@ -100,7 +100,22 @@ struct hp_pack_limits {
 	void *arg;
 	size_t keep; /* ... the best choices kept to refine (0: HP_GROUP_REFINE_KEEP) */
 	bool full;   /* ... set when they filled it: choices above the most kept were not */
+	bool whole;  /* meeting in the middle: set when it listed and joined to the end */
+	/*
+	 * Meeting in the middle, when above the limit (and best is given):
+	 * where nothing is below the limit and a half listed beyond_from
+	 * changes or more, the same lists are joined below beyond too, as with
+	 * list set to the limit (the caller need not list them again when the
+	 * next limit's overflow): the least they hold below it in beyond_m
+	 * (beyond: none) and its choice in beyond_best; beyond_m is left as it
+	 * was when they were not joined to the end.
+	 */
+	double beyond, beyond_m;
+	size_t beyond_from;
+	unsigned *beyond_best;
 };
+
+#define HP_GROUP_MEET_ENTRIES (3ul << 19) /* changes a half may list: 1.5 Mi */
 
 /*
  * The same with the rows' slack exact instead of modulo the grid, and the

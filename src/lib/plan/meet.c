@@ -30,8 +30,10 @@
 #include <math.h>
 
 #define MEET_FIRST_ENTRIES 1024	     /* room for changes in a half, at first ... */
-#define MEET_MAX_ENTRIES (3ul << 19) /* ... and at most: 1.5 Mi */
+#define MEET_MAX_ENTRIES HP_GROUP_MEET_ENTRIES /* ... and at most */
 #define MEET_RADIX 2048		     /* meet_sort's digits */
+#define MEET_SORT_NS 100	     /* sorting and binning an entry takes at most */
+#define MEET_BUCKETS 256	     /* meet_deal's count of changes by loss */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
 
 /* An option of a pod other than its first: the change to it. */
@@ -297,6 +299,65 @@ static int cmp_meet_pod(const void *a, const void *b)
 	return x->alt[0].loss < y->alt[0].loss ? -1 : x->alt[0].loss > y->alt[0].loss;
 }
 
+/* cnt with pod p's changes (losses in buckets of lim / MEET_BUCKETS) into out: their sum. */
+static double meet_count_with(const struct meet_pod *p, double lim, const double *cnt, double *out)
+{
+	double sum = 0;
+
+	memcpy(out, cnt, MEET_BUCKETS * sizeof(double));
+	for (unsigned a = 0; a < p->n_alt && p->alt[a].loss < lim; a++) {
+		unsigned b = (unsigned)(p->alt[a].loss / lim * MEET_BUCKETS);
+
+		for (unsigned x = b; x < MEET_BUCKETS; x++)
+			out[x] += cnt[x - b];
+	}
+	for (unsigned x = 0; x < MEET_BUCKETS; x++)
+		sum += out[x];
+	return sum;
+}
+
+/*
+ * Deal the pods (by ascending least loss of a change) into the halves, so
+ * that neither lists many more changes than the other: each to the half
+ * where the larger of the two counts ends least, counting the changes that
+ * lose less than lim with losses rounded down to a bucket. half[0..*n_a)
+ * and half[*n_a..) are then by ascending least loss, as meet_list wants.
+ * Dealt alternately, the halves of two DPUs short of memory at 1000
+ * containers (seed 2) listed 1.56 Mi and 0.82 Mi changes.
+ */
+static int meet_deal(const struct meet *s, double lim, unsigned *half, unsigned *n_a, unsigned *n_b)
+{
+	_cleanup_free_ double *cnt = calloc(4 * MEET_BUCKETS, sizeof(double));
+	_cleanup_free_ bool *in_b = calloc(s->n_v ? s->n_v : 1, sizeof(bool));
+	double tot[2] = {1, 1};
+
+	if (!cnt || !in_b)
+		return -ENOMEM;
+	cnt[0] = cnt[MEET_BUCKETS] = 1; /* the change of nothing, in either half */
+	for (unsigned i = 0; i < s->n_v; i++) {
+		double *with = cnt + 2 * MEET_BUCKETS, t[2];
+		unsigned h;
+
+		for (h = 0; h < 2; h++)
+			t[h] = meet_count_with(&s->v[i], lim, cnt + h * MEET_BUCKETS,
+					       with + h * MEET_BUCKETS);
+		h = fmax(t[1], tot[0]) < fmax(t[0], tot[1]) ||
+		    (fmax(t[1], tot[0]) == fmax(t[0], tot[1]) && tot[1] < tot[0]);
+		memcpy(cnt + h * MEET_BUCKETS, with + h * MEET_BUCKETS,
+		       MEET_BUCKETS * sizeof(double));
+		tot[h] = t[h];
+		in_b[i] = h;
+	}
+	*n_a = *n_b = 0;
+	for (unsigned i = 0; i < s->n_v; i++)
+		if (!in_b[i])
+			half[(*n_a)++] = i;
+	for (unsigned i = 0; i < s->n_v; i++)
+		if (in_b[i])
+			half[*n_a + (*n_b)++] = i;
+	return 0;
+}
+
 /*
  * The capacities to look the other half up by, in *p and *p2 (-1: none):
  * priced ones (only a priced slack is bounded below), with the narrowest
@@ -479,7 +540,7 @@ static int meet_join(struct meet *s, const struct meet_list *q, const struct mee
 		double room = s->cap[p] - s->base[p] - qk->first;
 		size_t b0 = 0, b1 = ix->n_bins - 1;
 
-		if (!(i & 0xfff) && meet_late(s))
+		if (!(i & 0xff) && meet_late(s))
 			return -E2BIG; /* also where the windows are empty */
 
 		/* what the slack of p, p2, and the loss of l's entry may add at most */
@@ -663,20 +724,10 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		*ret = limit;
 		return short_list ? -E2BIG : 0;
 	}
-	/*
-	 * Deal the pods into the halves by ascending least loss of a change,
-	 * alternately, so that both list about as many.
-	 */
 	qsort(v, s.n_v, sizeof(*v), cmp_meet_pod);
-	for (unsigned i = 0; i < s.n_v; i++)
-		half[i % 2 ? s.n_v - 1 - n_b++ : n_a++] = i;
-	for (unsigned i = 0; i < n_b / 2; i++) { /* the second half, by ascending loss too */
-		unsigned t = half[n_a + i];
-
-		half[n_a + i] = half[s.n_v - 1 - i];
-		half[s.n_v - 1 - i] = t;
-	}
-	r = meet_list_init(&la, dims);
+	r = meet_deal(&s, lim_loss, half, &n_a, &n_b);
+	if (!r)
+		r = meet_list_init(&la, dims);
 	if (!r)
 		r = meet_list_init(&lb, dims);
 	if (!r)
@@ -684,12 +735,13 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	if (!r)
 		r = meet_list(&s, &lb, half + n_a, n_b, 0, 0, lim_loss);
 	/*
-	 * Sorting and binning two full lists takes about 0.1 s and counts no
-	 * work: not past the limit (two DPUs short of memory, 1000 containers,
-	 * seed 2: the lists done just before it, the solve ended up to 0.23 s
-	 * late; in eight runs since, 0.1 s at most).
+	 * Sorting and binning the lists counts no work and cannot be stopped:
+	 * about 80 ns an entry (two DPUs short of memory, 1000 containers,
+	 * seed 2: 0.2 s for two lists of 2.4 Mi in all, begun 0.15 s before
+	 * the limit). Not when it would end past the limit.
 	 */
-	if (!r && meet_late(&s))
+	if (!r && s.stop_ms &&
+	    hp_now_ms() + (double)(la.n + lb.n) * MEET_SORT_NS / 1e6 >= s.stop_ms)
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
@@ -712,12 +764,26 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		meet_sort(qkeys, tmp, count, la.n);
 		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
 	}
+	if (!r && !keep && !short_list && best.v >= limit && lim->beyond > limit && ret_best &&
+	    lim->beyond_best && (la.n >= lim->beyond_from || lb.n >= lim->beyond_from)) {
+		struct meet_best far = {.v = lim->beyond, .lower = limit, .q = MEET_ROOT};
+
+		if (!meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &far)) {
+			lim->beyond_m = far.v;
+			memcpy(lim->beyond_best, ret_best, g->n_pods * sizeof(unsigned));
+			if (far.v < lim->beyond) {
+				meet_choose(&s, &la, far.q, lim->beyond_best);
+				meet_choose(&s, &lb, far.l, lim->beyond_best);
+			}
+		}
+	}
 	if (!r && keep) {
 		lim->full = best.n_keep == best.max_keep;
 		r = meet_refine(&s, &la, &lb, &best, lim, base, choice, &best.v);
 	}
 	free(ix.start);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
+	lim->whole = !r;
 	if (!r && short_list)
 		r = -E2BIG; /* not every change was listed */
 	if (r < 0 && r != -E2BIG) {
