@@ -718,10 +718,11 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
+/* (and as much for sur_refine's) */
 /* ... its lists joined below the next limit too, from (the next are likely to overflow) */
 #define MEET_BEYOND_FROM (HP_GROUP_MEET_ENTRIES / 4)
-/* (and as much for sur_refine's) */
-#define SUR_SPLIT_NODES (1ul << 20)   /* splitting its best packing among the DPUs */
+#define SUR_SPLIT_NODES (8ul << 20)    /* splitting the surrogate's least packing among the DPUs */
+#define REFINE_SPLIT_NODES (1ul << 20) /* ... and each packing sur_refine looks at */
 #define SUR_WEAK 16		      /* its value 1/16 of the gap above the LP's: fewer rows */
 #define SUR_TIE 1024		      /* memory's price may raise it by 1/1024 of the gap */
 #define REFINE_SHARE 4		      /* sur_refine: no round after one taking 1/4 of the time */
@@ -3395,7 +3396,7 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
 	struct sur_refine *rf = arg;
 	struct heur *h = rf->h;
 	struct hp_pack_limits lim = {
-	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = false};
+	    .nodes = REFINE_SPLIT_NODES, .stop_ms = h->deadline, .fill = false};
 	double conv = h->grp_z - h->sur_z; /* the model's penalty, less the surrogate's: >= */
 	double m;
 	int r;
