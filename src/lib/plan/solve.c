@@ -719,7 +719,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 /* (and as much for sur_refine's) */
-/* ... its lists joined below the next limit too, from (the next are likely to overflow) */
+/* Lists this long in a half are joined below the next limit too (they grow ~4 times a step). */
 #define MEET_BEYOND_FROM (HP_GROUP_MEET_ENTRIES / 4)
 #define SUR_SPLIT_NODES (8ul << 20)    /* splitting the surrogate's least packing among the DPUs */
 #define REFINE_SPLIT_NODES (1ul << 20) /* ... and each packing sur_refine looks at */
@@ -743,8 +743,9 @@ static void heur_set(struct heur *h, const int *choice);
 
 /*
  * What pack_min's meeting in the middle on one group learnt: the limit from
- * which its lists overflowed, and its last join of short lists (listed below
- * list, joined below limit: the least found, m, and its choice).
+ * which its lists overflowed, and its last join of lists that fit beyond
+ * their limit (listed below list, joined below limit: the least found, m,
+ * and its choice).
  */
 struct meet_memo {
 	double fail;
