@@ -34,6 +34,7 @@
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_SORT_NS 100	     /* sorting and binning an entry takes at most */
 #define MEET_BUCKETS 256	     /* meet_deal's count of changes by loss */
+#define MEET_BLOCK 64		     /* keys a block's least loss and most load cover */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
 
 /* An option of a pod other than its first: the change to it. */
@@ -438,6 +439,8 @@ struct meet_index {
 	size_t n_bins;
 	double lo, width;   /* of the bins, on the secondary */
 	double klo, kscale; /* of the keys (meet_keys) */
+	/* per MEET_BLOCK keys in their order: the least of loss - yp * load on the primary */
+	double *bmin, yp;
 };
 
 /*
@@ -483,25 +486,82 @@ struct meet_want {
 	uint32_t klo, khi; /* ... as keys */
 	double lo2, hi2;   /* on the secondary */
 	double left;
+	double floor; /* the penalty is at least floor + loss - yp * load on the primary */
 };
 
 /* Bin b's entries in w's windows: 1 when one reached lower. */
+/* The index's table per block of its n keys (meet_least), yp the primary's price. */
+static int meet_blocks(struct meet_index *ix, size_t n, double yp)
+{
+	size_t nb = n / MEET_BLOCK + 1;
+
+	ix->yp = yp;
+	ix->bmin = malloc(nb * sizeof(double));
+	if (!ix->bmin)
+		return -ENOMEM;
+	for (size_t i = 0; i < nb; i++)
+		ix->bmin[i] = HUGE_VAL;
+	for (size_t e = 0; e < n; e++)
+		ix->bmin[e / MEET_BLOCK] =
+		    fmin(ix->bmin[e / MEET_BLOCK], ix->keys[e].loss - yp * ix->keys[e].first);
+	return 0;
+}
+
+/* The first of the keys from a to z above key (above) or no less. */
+static size_t meet_find(const struct meet_index *ix, size_t a, size_t z, uint32_t key, bool above)
+{
+	while (a < z) {
+		size_t mid = a + (z - a) / 2;
+
+		if (ix->keys[mid].key < key || (above && ix->keys[mid].key == key))
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	return a;
+}
+
+/*
+ * The least penalty any of the keys a..z can give with w's entry: its
+ * floor and their least loss less their load on the primary at its price
+ * (whole blocks from the index's table).
+ */
+static double meet_least(const struct meet_index *ix, const struct meet_want *w, size_t a, size_t z)
+{
+	double least = HUGE_VAL;
+
+	while (a < z) {
+		if (a % MEET_BLOCK == 0 && a + MEET_BLOCK <= z) {
+			least = fmin(least, ix->bmin[a / MEET_BLOCK]);
+			a += MEET_BLOCK;
+		} else {
+			least = fmin(least, ix->keys[a].loss - ix->yp * ix->keys[a].first);
+			a++;
+		}
+	}
+	return w->floor + least;
+}
+
 static int meet_scan(struct meet *s, const struct meet_list *q, const struct meet_list *l,
 		     const struct meet_index *ix, size_t b, const struct meet_want *w,
 		     struct meet_best *best)
 {
 	const double *qv = q->val + w->e * s->dims;
-	size_t a = ix->start[b], z = ix->start[b + 1];
+	size_t a = meet_find(ix, ix->start[b], ix->start[b + 1], w->klo, false), z;
 
-	while (a < z) { /* the first key >= klo */
-		size_t mid = a + (z - a) / 2;
-
-		if (ix->keys[mid].key < w->klo)
-			a = mid + 1;
-		else
-			z = mid;
+	/*
+	 * A window none of whose entries can beat the best, by what they lose
+	 * less their load on the primary at its price, is passed over, but
+	 * counted as looked at, so that the work allowed lasts as long (four
+	 * DPUs with applications moving, 100 containers, seed 4: 54 Mi pairs
+	 * tied with the least to 1e-15, 0.65 s).
+	 */
+	z = meet_find(ix, a, ix->start[b + 1], w->khi, true);
+	if (z - a > MEET_BLOCK / 4 && meet_least(ix, w, a, z) >= best->v) {
+		s->work += z - a;
+		return s->work > s->max_work ? -E2BIG : 0;
 	}
-	for (z = ix->start[b + 1]; a < z && ix->keys[a].key <= w->khi; a++) {
+	for (; a < z; a++) {
 		const struct meet_key *k = &ix->keys[a];
 		double v;
 
@@ -547,6 +607,8 @@ static int meet_join(struct meet *s, const struct meet_list *q, const struct mee
 		w.left = best->v + s->spare - s->base_loss - qk->loss;
 		if (w.left <= 0)
 			continue;
+		w.floor =
+		    s->base_loss + qk->loss + s->y[p] * room - (s->spare - s->y[p] * s->tol[p]);
 		w.lo = room - (w.left - s->y[p] * s->tol[p]) / s->y[p];
 		w.hi = room + s->tol[p];
 		w.klo = meet_quant(w.lo, ix->klo, ix->kscale);
@@ -757,6 +819,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = meet_bin(&ix, lb.n,
 			     p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2] : HUGE_VAL, tmp);
 	}
+	if (!r)
+		r = meet_blocks(&ix, lb.n, s.y[p]);
 	if (!r && meet_late(&s))
 		r = -E2BIG;
 	if (!r) {
@@ -782,6 +846,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = meet_refine(&s, &la, &lb, &best, lim, base, choice, &best.v);
 	}
 	free(ix.start);
+	free(ix.bmin);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
 	lim->whole = !r;
 	if (!r && short_list)
