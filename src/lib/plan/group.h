@@ -106,7 +106,7 @@ struct hp_pack_limits {
 	 * where nothing is below the limit and a half listed beyond_from
 	 * changes or more, the same lists are joined below beyond too, as with
 	 * list set to the limit (the caller need not list them again when the
-	 * next limit's overflow): the least they hold below it in beyond_m
+	 * next limit's lists overflow): the least they hold below it in beyond_m
 	 * (beyond: none) and its choice in beyond_best; beyond_m is left as it
 	 * was when they were not joined to the end.
 	 */

@@ -34,7 +34,7 @@
 #define MEET_RADIX 2048		     /* meet_sort's digits */
 #define MEET_SORT_NS 100	     /* sorting and binning an entry takes at most */
 #define MEET_BUCKETS 256	     /* meet_deal's count of changes by loss */
-#define MEET_BLOCK 64		     /* keys a block's least loss and most load cover */
+#define MEET_BLOCK 64		     /* keys per entry of the index's least (meet_blocks) */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
 
 /* An option of a pod other than its first: the change to it. */
@@ -489,7 +489,6 @@ struct meet_want {
 	double floor; /* the penalty is at least floor + loss - yp * load on the primary */
 };
 
-/* Bin b's entries in w's windows: 1 when one reached lower. */
 /* The index's table per block of its n keys (meet_least), yp the primary's price. */
 static int meet_blocks(struct meet_index *ix, size_t n, double yp)
 {
@@ -542,6 +541,7 @@ static double meet_least(const struct meet_index *ix, const struct meet_want *w,
 	return w->floor + least;
 }
 
+/* Bin b's entries in w's windows: 1 when one reached lower. */
 static int meet_scan(struct meet *s, const struct meet_list *q, const struct meet_list *l,
 		     const struct meet_index *ix, size_t b, const struct meet_want *w,
 		     struct meet_best *best)
