@@ -417,6 +417,73 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 }
 
 /*
+ * Ties: every option of most pods loses what its CPU costs at the row's
+ * price, so that many choices have the same penalty to rounding, and the
+ * capacities are unpriced (as where applications move: the join's windows
+ * hold many entries, and it passes over those that cannot beat the best,
+ * meet_least). Meeting in the middle against the packing search. Returns
+ * whether the least is below the limit.
+ */
+static bool ties(uint64_t seed)
+{
+	uint64_t s = seed;
+	struct hp_group g = {.n_rows = 1, .n_pods = 10 + rnd(&s) % 3, .n_res = 2};
+	unsigned first[12], n[12], best[12], pick[12];
+	struct hp_group_opt opts[12 * 3];
+	double res[12 * 3 * 2], u[2] = {0}, load = 0, limit, got, want;
+	struct hp_pack_limits lim = {.nodes = 1ul << 26};
+	int r;
+
+	g.q[1] = 0.01;
+	g.y[1] = 1;
+	g.tol[1] = 1e-7;
+	for (unsigned j = 0; j < 2; j++) {
+		g.res_tol[j] = 1e-7;
+		g.res_row[j] = j ? 0 : 1;
+	}
+	g.first = first;
+	g.n = n;
+	g.opts = opts;
+	g.res = res;
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		first[i] = g.n_opts;
+		n[i] = 2 + rnd(&s) % 2;
+		pick[i] = first[i] + rnd(&s) % n[i];
+		for (unsigned k = 0; k < n[i]; k++) {
+			struct hp_group_opt *o = &opts[g.n_opts++];
+
+			memset(o, 0, sizeof(*o));
+			/* few loads, so that many choices load the row alike */
+			o->m[1] = (long long)(rnd(&s) % 2) + (k == 0 ? 0 : o[-1].m[1] + 1);
+			o->loss = (double)(o->m[1] - opts[first[i]].m[1]) * g.q[1];
+			if (rnd(&s) % 8 == 0)
+				o->loss += 1e-4 * unit(&s); /* a few break the ties */
+			for (unsigned j = 0; j < 2; j++)
+				res[(g.n_opts - 1) * 2 + j] = 2 * unit(&s);
+		}
+	}
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		load += (double)opts[pick[i]].m[1] * g.q[1];
+		for (unsigned j = 0; j < 2; j++)
+			u[j] += res[pick[i] * 2 + j];
+	}
+	g.b[1] = load + 0.005 * unit(&s);
+	for (unsigned j = 0; j < 2; j++)
+		g.res_b[j] = u[j] + 0.5 * unit(&s);
+	/* every choice that fits and breaks no tie has the penalty of the first options */
+	limit = g.b[1] + 0.001 * (1 + unit(&s));
+	for (unsigned i = 0; i < g.n_pods; i++)
+		limit -= (double)opts[first[i]].m[1] * g.q[1];
+	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
+	CHECKF(r == 0, "ties %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	lim.nodes = 1ul << 26;
+	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	CHECKF(r == 0, "ties %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
+	packing_is("meeting (ties)", seed, &g, best, got, want, limit);
+	return want < limit;
+}
+
+/*
  * A pod whose first option does not fit and whose next loses more than the
  * short list: meeting in the middle must not say that nothing is below the
  * limit, only that it did not look (-E2BIG).
@@ -467,5 +534,12 @@ int main(void)
 	       "%u joined beyond half of it\n",
 	       below, beyond);
 	CHECK(below > 50 && beyond > 50);
+	below = 0;
+	for (uint64_t seed = 1; seed <= 200; seed++)
+		below += ties(seed);
+	printf(
+	    "group: 200 problems with ties met in the middle, %u with a choice below the limit\n",
+	    below);
+	CHECK(below > 50);
 	return check_done("test-plan-group");
 }
