@@ -317,57 +317,95 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 }
 
 /*
- * Larger problems for meeting in the middle, against the packing search:
- * 12-16 pods, one row and two priced capacities (as one DPU short of
- * memory), so that its lists are long enough to be sorted and binned.
+ * A problem with one row and two capacities (as one DPU short of memory)
+ * for meeting in the middle, large enough that its lists are sorted and
+ * binned: 12-16 pods of 2-4 options with random losses and loads, the
+ * capacities priced; or, with ties, 10-12 pods of 2-3 options that mostly
+ * lose what their CPU costs at the row's price, few loads, so that many
+ * choices have the same penalty to rounding, and the capacities unpriced
+ * (as where applications move: the join's windows hold many entries, and
+ * it passes over those that cannot beat the best, meet_least). The
+ * capacities are what a random choice fills, and a little more; the limit
+ * is returned.
  */
+struct one_row {
+	struct hp_group g;
+	unsigned first[20], n[20];
+	struct hp_group_opt opts[20 * 4];
+	double res[20 * 4 * 2];
+};
+
+static double one_row(struct one_row *t, uint64_t *s, bool ties)
+{
+	struct hp_group *g = &t->g;
+	unsigned pick[20];
+	double u[2] = {0}, load = 0, limit;
+
+	*g = (struct hp_group){.n_rows = 1, .n_res = 2};
+	g->n_pods = ties ? 10 + rnd(s) % 3 : 12 + rnd(s) % 5;
+	g->q[1] = 0.01;
+	g->y[1] = 1;
+	g->tol[1] = 1e-7;
+	for (unsigned j = 0; j < 2; j++) {
+		g->res_y[j] = ties ? 0 : 0.05 + 0.2 * unit(s);
+		g->res_tol[j] = 1e-7;
+		g->res_row[j] = j ? 0 : 1;
+	}
+	g->first = t->first;
+	g->n = t->n;
+	g->opts = t->opts;
+	g->res = t->res;
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		t->first[i] = g->n_opts;
+		t->n[i] = 2 + rnd(s) % (ties ? 2 : 3);
+		pick[i] = t->first[i] + rnd(s) % t->n[i];
+		for (unsigned k = 0; k < t->n[i]; k++) {
+			struct hp_group_opt *o = &t->opts[g->n_opts++];
+
+			memset(o, 0, sizeof(*o));
+			if (ties) {
+				o->m[1] = (long long)(rnd(s) % 2) + (k == 0 ? 0 : o[-1].m[1] + 1);
+				o->loss = (double)(o->m[1] - t->opts[t->first[i]].m[1]) * g->q[1];
+				if (rnd(s) % 8 == 0)
+					o->loss += 1e-4 * unit(s); /* a few break the ties */
+			} else {
+				o->loss = k == 0 ? 0 : o[-1].loss + 0.02 * unit(s);
+				o->m[1] = (long long)(rnd(s) % 40);
+				o->f[1] = rnd(s) % 2 ? 0 : 0.01 * unit(s);
+			}
+			for (unsigned j = 0; j < 2; j++)
+				t->res[(g->n_opts - 1) * 2 + j] = 2 * unit(s);
+		}
+	}
+	for (unsigned i = 0; i < g->n_pods; i++) {
+		load += (double)t->opts[pick[i]].m[1] * g->q[1] + t->opts[pick[i]].f[1];
+		for (unsigned j = 0; j < 2; j++)
+			u[j] += t->res[pick[i] * 2 + j];
+	}
+	g->b[1] = load + (ties ? 0.005 : 0.02) * unit(s);
+	for (unsigned j = 0; j < 2; j++)
+		g->res_b[j] = u[j] + (ties ? 0.5 : 0.1) * unit(s);
+	if (!ties)
+		return 0.05 + 0.1 * unit(s);
+	/* every choice that fits and breaks no tie has the penalty of the first options */
+	limit = g->b[1] + 0.001 * (1 + unit(s));
+	for (unsigned i = 0; i < g->n_pods; i++)
+		limit -= (double)t->opts[t->first[i]].m[1] * g->q[1];
+	return limit;
+}
+
+/* Meeting in the middle against the packing search on a larger problem. */
 static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 {
 	uint64_t s = seed;
-	struct hp_group g = {.n_rows = 1, .n_pods = 12 + rnd(&s) % 5, .n_res = 2};
-	unsigned first[20], n[20], best[20], pick[20], far[20];
-	struct hp_group_opt opts[20 * 4];
-	double res[20 * 4 * 2], u[2] = {0}, load = 0, limit, got, want, got_short;
+	struct one_row t;
+	struct hp_group g;
+	unsigned best[20], far[20];
+	double limit = one_row(&t, &s, false), got, want, got_short;
 	struct hp_pack_limits lim = {.nodes = 1ul << 26};
 	int r;
 
-	g.q[1] = 0.01;
-	g.y[1] = 1;
-	g.tol[1] = 1e-7;
-	for (unsigned j = 0; j < 2; j++) {
-		g.res_y[j] = 0.05 + 0.2 * unit(&s);
-		g.res_tol[j] = 1e-7;
-		g.res_row[j] = j ? 0 : 1;
-	}
-	g.first = first;
-	g.n = n;
-	g.opts = opts;
-	g.res = res;
-	for (unsigned i = 0; i < g.n_pods; i++) {
-		first[i] = g.n_opts;
-		n[i] = 2 + rnd(&s) % 3;
-		pick[i] = first[i] + rnd(&s) % n[i];
-		for (unsigned k = 0; k < n[i]; k++) {
-			struct hp_group_opt *o = &opts[g.n_opts++];
-
-			memset(o, 0, sizeof(*o));
-			o->loss = k == 0 ? 0 : o[-1].loss + 0.02 * unit(&s);
-			o->m[1] = (long long)(rnd(&s) % 40);
-			o->f[1] = rnd(&s) % 2 ? 0 : 0.01 * unit(&s);
-			for (unsigned j = 0; j < 2; j++)
-				res[(g.n_opts - 1) * 2 + j] = 2 * unit(&s);
-		}
-	}
-	/* capacities a random choice fills, so that some choices fit tightly */
-	for (unsigned i = 0; i < g.n_pods; i++) {
-		load += (double)opts[pick[i]].m[1] * g.q[1] + opts[pick[i]].f[1];
-		for (unsigned j = 0; j < 2; j++)
-			u[j] += res[pick[i] * 2 + j];
-	}
-	g.b[1] = load + 0.02 * unit(&s);
-	for (unsigned j = 0; j < 2; j++)
-		g.res_b[j] = u[j] + 0.1 * unit(&s);
-	limit = 0.05 + 0.1 * unit(&s);
+	g = t.g;
 	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
 	CHECKF(r == 0, "large %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 	lim.nodes = 1ul << 26;
@@ -416,70 +454,22 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 	}
 }
 
-/*
- * Ties: every option of most pods loses what its CPU costs at the row's
- * price, so that many choices have the same penalty to rounding, and the
- * capacities are unpriced (as where applications move: the join's windows
- * hold many entries, and it passes over those that cannot beat the best,
- * meet_least). Meeting in the middle against the packing search. Returns
- * whether the least is below the limit.
- */
+/* The same with ties: whether the least is below the limit. */
 static bool ties(uint64_t seed)
 {
 	uint64_t s = seed;
-	struct hp_group g = {.n_rows = 1, .n_pods = 10 + rnd(&s) % 3, .n_res = 2};
-	unsigned first[12], n[12], best[12], pick[12];
-	struct hp_group_opt opts[12 * 3];
-	double res[12 * 3 * 2], u[2] = {0}, load = 0, limit, got, want;
+	struct one_row t;
+	unsigned best[20];
+	double limit = one_row(&t, &s, true), got, want;
 	struct hp_pack_limits lim = {.nodes = 1ul << 26};
 	int r;
 
-	g.q[1] = 0.01;
-	g.y[1] = 1;
-	g.tol[1] = 1e-7;
-	for (unsigned j = 0; j < 2; j++) {
-		g.res_tol[j] = 1e-7;
-		g.res_row[j] = j ? 0 : 1;
-	}
-	g.first = first;
-	g.n = n;
-	g.opts = opts;
-	g.res = res;
-	for (unsigned i = 0; i < g.n_pods; i++) {
-		first[i] = g.n_opts;
-		n[i] = 2 + rnd(&s) % 2;
-		pick[i] = first[i] + rnd(&s) % n[i];
-		for (unsigned k = 0; k < n[i]; k++) {
-			struct hp_group_opt *o = &opts[g.n_opts++];
-
-			memset(o, 0, sizeof(*o));
-			/* few loads, so that many choices load the row alike */
-			o->m[1] = (long long)(rnd(&s) % 2) + (k == 0 ? 0 : o[-1].m[1] + 1);
-			o->loss = (double)(o->m[1] - opts[first[i]].m[1]) * g.q[1];
-			if (rnd(&s) % 8 == 0)
-				o->loss += 1e-4 * unit(&s); /* a few break the ties */
-			for (unsigned j = 0; j < 2; j++)
-				res[(g.n_opts - 1) * 2 + j] = 2 * unit(&s);
-		}
-	}
-	for (unsigned i = 0; i < g.n_pods; i++) {
-		load += (double)opts[pick[i]].m[1] * g.q[1];
-		for (unsigned j = 0; j < 2; j++)
-			u[j] += res[pick[i] * 2 + j];
-	}
-	g.b[1] = load + 0.005 * unit(&s);
-	for (unsigned j = 0; j < 2; j++)
-		g.res_b[j] = u[j] + 0.5 * unit(&s);
-	/* every choice that fits and breaks no tie has the penalty of the first options */
-	limit = g.b[1] + 0.001 * (1 + unit(&s));
-	for (unsigned i = 0; i < g.n_pods; i++)
-		limit -= (double)opts[first[i]].m[1] * g.q[1];
-	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
+	r = hp_group_pack_min(&t.g, limit, -1, &lim, best, &want);
 	CHECKF(r == 0, "ties %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 	lim.nodes = 1ul << 26;
-	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	r = hp_group_meet_min(&t.g, limit, -1, &lim, best, &got);
 	CHECKF(r == 0, "ties %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
-	packing_is("meeting (ties)", seed, &g, best, got, want, limit);
+	packing_is("meeting (ties)", seed, &t.g, best, got, want, limit);
 	return want < limit;
 }
 
