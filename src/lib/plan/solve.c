@@ -1137,12 +1137,22 @@ static bool heur_late(const struct heur *h)
 	return hp_now_ms() + h->submit_ms >= h->deadline;
 }
 
-/* GLPK's check of a placement handed to it, timed (heur_late). */
-static int heur_hand(struct heur *h, glp_tree *tree, const double *x)
+/*
+ * Hand GLPK a placement, its columns x with the millicore counts (int_col)
+ * still to fill in from them; GLPK's check of it is timed (heur_late).
+ */
+static int heur_hand(struct heur *h, glp_tree *tree, double *x)
 {
-	double t = hp_now_ms();
-	int r = glp_ios_heur_sol(tree, x);
+	const struct lp *lp = h->lp;
+	double t;
+	int r;
 
+	for (int k = 1; k <= lp->nz; k++)
+		for (unsigned d = 1; h->int_row && d < h->npu; d++)
+			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
+				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
+	t = hp_now_ms();
+	r = glp_ios_heur_sol(tree, x);
 	h->submit_ms = fmax(h->submit_ms, hp_now_ms() - t);
 	return r;
 }
@@ -1344,10 +1354,6 @@ static bool heur_submit(struct heur *h, glp_tree *tree)
 	}
 	if (!heur_fits(h, use))
 		return false;
-	for (int k = 1; k <= lp->nz; k++)
-		for (unsigned d = 1; h->int_row && d < h->npu; d++)
-			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
-				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
 	return heur_hand(h, tree, x) == 0;
 }
 
@@ -1386,10 +1392,6 @@ static void heur_greedy(struct heur *h, glp_tree *tree)
 			break;
 		}
 	}
-	for (int k = 1; k <= lp->nz; k++)
-		for (unsigned d = 1; h->int_row && d < h->npu; d++)
-			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
-				x[h->int_col[d]] += lp->ar[k] * x[lp->ja[k]];
 	heur_hand(h, tree, x);
 }
 
@@ -2168,6 +2170,14 @@ static double grow_limit(double l, double step, double limit)
 	return fmin(limit, l + fmax(step, l / 4));
 }
 
+/* The lists of the changes below list, joined below limit, held m at the least (mm->choice). */
+static void meet_remember(struct meet_memo *mm, double list, double limit, double m)
+{
+	mm->list = list;
+	mm->limit = limit;
+	mm->m = m;
+}
+
 /*
  * Join the lists of the changes below *proved, which fit, below l (their
  * lists below l overflowed): a good choice if not the least (-E2BIG). The
@@ -2191,9 +2201,7 @@ static int meet_short(struct heur *h, const struct hp_group *g, struct meet_memo
 	}
 	r = hp_group_meet_min(g, l, proved, &ml, best, m);
 	if (ml.whole) {
-		mm->list = proved;
-		mm->limit = l;
-		mm->m = *m;
+		meet_remember(mm, proved, l, *m);
 		if (*m < l)
 			memcpy(mm->choice, best, g->n_pods * sizeof(unsigned));
 	}
@@ -2235,11 +2243,8 @@ static int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *
 		ml.beyond = grow_limit(l, step, limit); /* where its lists may overflow next */
 		r = hp_group_meet_min(g, l, *proved, &ml, best, m);
 		h->meet_budget = ml.nodes;
-		if (ml.beyond_m < HUGE_VAL) { /* nothing below l, and the same lists below beyond */
-			mm->list = l;
-			mm->limit = ml.beyond;
-			mm->m = ml.beyond_m;
-		}
+		if (ml.beyond_m < HUGE_VAL) /* nothing below l; its choice is in mm->choice */
+			meet_remember(mm, l, ml.beyond, ml.beyond_m);
 		if (r == -E2BIG && *m >= l && *proved > 0) {
 			/* its lists overflowed: those of the last limit fit */
 			mm->fail = l;
