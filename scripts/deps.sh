@@ -19,6 +19,9 @@ pkgs=(
 	curl python3 python3-yaml socat jq wrk nginx-light busybox-static iperf3
 	# real container engines and CNI plugins (HeteroK8s)
 	podman runc crun conmon containernetworking-plugins
+	# podman builds its pods' pause image around catatonit (a Recommends, which
+	# --no-install-recommends leaves out: "finding pause binary")
+	catatonit
 )
 
 missing=()
