@@ -531,5 +531,6 @@ int main(void)
 	    "group: 200 problems with ties met in the middle, %u with a choice below the limit\n",
 	    below);
 	CHECK(below > 50);
+	hp_group_meet_release();
 	return check_done("test-plan-group");
 }

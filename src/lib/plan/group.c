@@ -181,6 +181,7 @@ struct rsum {
 #define PACK_MAX_WORDS (4ul << 20) /* reachability tables: 32 MiB at most */
 #define PACK_MAX_LOSS (2ul << 20)  /* least-loss and least-use tables: 16 MiB at most ... */
 #define PACK_MAX_WORK (64ul << 20) /* ... and 64 Mi steps to fill them */
+#define PACK_BLOCK 64		   /* sums per block of pack.bmin */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 
 struct popt {
@@ -215,6 +216,15 @@ struct pack {
 	 */
 	double *lmin;
 	size_t loff[HP_PLAN_MAX_PUS], lstride;
+	/*
+	 * Per table and block of PACK_BLOCK sums of a row, the least in it of
+	 * lmin(x) - y_r q_r x (at boff[r]) and of umin (at buoff[j]), HUGE_VAL
+	 * where none is reachable: the fill bound passes over blocks where no
+	 * sum can bring the row's cost below the best or fit its DPU's other
+	 * capacities (NULL without lmin and umin).
+	 */
+	double *bmin;
+	size_t boff[HP_PLAN_MAX_PUS], buoff[HP_GROUP_MAX_RES], bstride;
 	/*
 	 * Per table and capacity j tied to a row (res_row) that the pods could
 	 * overfill, for each sum they can add to the row: the least of j they
@@ -264,6 +274,69 @@ static inline long long floor_ll(double x)
 	long long i = (long long)x;
 
 	return i - (i > x);
+}
+
+/* Into b, per block of PACK_BLOCK of the n + 1 entries l: the least of l(x) - slope x. */
+static void pack_block_min(const double *l, long long n, double slope, double *b)
+{
+	for (long long x = 0; x <= n; x++) {
+		double v = l[x] == HUGE_VAL ? HUGE_VAL : l[x] - slope * (double)x;
+
+		if (x % PACK_BLOCK == 0 || v < b[x / PACK_BLOCK])
+			b[x / PACK_BLOCK] = v;
+	}
+}
+
+/* pack.bmin, from pack.lmin and pack.umin (either may be NULL). */
+static double *pack_blocks(struct pack *s)
+{
+	const struct hp_group *g = s->g;
+	double *tab;
+
+	s->bstride = 0;
+	for (unsigned q = 1; q <= g->n_rows && s->lmin; q++) {
+		s->boff[q] = s->bstride;
+		s->bstride += (size_t)s->cap[q] / PACK_BLOCK + 1;
+	}
+	for (unsigned j = 0; j < g->n_res && s->umin; j++)
+		if (s->utab[j]) {
+			s->buoff[j] = s->bstride;
+			s->bstride += (size_t)s->cap[g->res_row[j]] / PACK_BLOCK + 1;
+		}
+	tab = malloc((size_t)(s->n_v + 1) * s->bstride * sizeof(double));
+	for (unsigned k = 0; k <= s->n_v && tab; k++) {
+		double *b = tab + (size_t)k * s->bstride;
+
+		for (unsigned q = 1; q <= g->n_rows && s->lmin; q++)
+			pack_block_min(s->lmin + (size_t)k * s->lstride + s->loff[q], s->cap[q],
+				       g->y[q] * g->q[q], b + s->boff[q]);
+		for (unsigned j = 0; j < g->n_res && s->umin; j++)
+			if (s->utab[j])
+				pack_block_min(s->umin + (size_t)k * s->ustride + s->uoff[j],
+					       s->cap[g->res_row[j]], 0, b + s->buoff[j]);
+	}
+	return tab;
+}
+
+/*
+ * Can no sum x the remaining pods reach in x's block of row r bring the
+ * row's cost below t (a0 as in pack_fill_bound) or fit the other capacities?
+ */
+static bool pack_block_out(const struct pack *s, unsigned k, unsigned r, long long x, double a0,
+			   double t, const double *u)
+{
+	const struct hp_group *g = s->g;
+	const double *b = s->bmin + (size_t)k * s->bstride;
+	long long i = x / PACK_BLOCK;
+
+	/* lmin(x) + y max(-tol, a0 - q x) >= lmin(x) - y q x + y a0 */
+	if (s->lmin && b[s->boff[r] + i] + g->y[r] * a0 - t > 1e-12 * (1 + fabs(t)))
+		return true;
+	for (unsigned j = 0; j < g->n_res && s->umin; j++)
+		if (s->utab[j] && g->res_row[j] == r &&
+		    b[s->buoff[j] + i] + u[j] > g->res_b[j] + g->res_tol[j])
+			return true;
+	return false;
 }
 
 /* Can the remaining pods add x to row r within what is left of its capacities (umin)? */
@@ -321,6 +394,10 @@ static bool pack_fill_bound(const struct pack *s, unsigned k, double loss, const
 
 			if (p >= t)
 				break; /* less fill only leaves more slack */
+			if (s->bmin && pack_block_out(s, k, r, x, a0, t, u)) {
+				x -= x % PACK_BLOCK; /* none in its block: on below it */
+				continue;
+			}
 			if (l)
 				p = max_d(p, l[x] + g->y[r] * max_d(-g->tol[r],
 								    a0 - (double)x * g->q[r]));
@@ -387,6 +464,16 @@ static void pack_leaf(struct pack *s, double loss, const long long *m, const dou
 	}
 }
 
+/*
+ * Is it past the time limit? Checked also while the tables are built: those
+ * of the surrogate's row (two DPUs short of memory, 1000 containers, 279
+ * pods with a choice, 24 MiB) took up to 30 ms, ending past the limit.
+ */
+static bool pack_late(const struct pack *s)
+{
+	return s->stop_ms && hp_now_ms() >= s->stop_ms;
+}
+
 /* One more node: 1 when nothing can be better, -E2BIG when out of nodes or time. */
 static int pack_count(struct pack *s)
 {
@@ -394,7 +481,7 @@ static int pack_count(struct pack *s)
 		return 1; /* nothing can be better */
 	if (++s->nodes > s->max_nodes)
 		return -E2BIG;
-	if (s->stop_ms && !(s->nodes & 0xfff) && hp_now_ms() >= s->stop_ms)
+	if (!(s->nodes & 0xfff) && pack_late(s))
 		return -E2BIG;
 	return 0;
 }
@@ -800,7 +887,7 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
  * last (nothing left: 0 at 0) back to the first, the least cost at which the
  * pods from k on add each sum of grid steps to the row.
  */
-static void pack_least(const struct pack *s, double *tab, size_t stride, size_t off, unsigned q,
+static bool pack_least(const struct pack *s, double *tab, size_t stride, size_t off, unsigned q,
 		       int res)
 {
 	for (unsigned k = 0; k <= s->n_v; k++)
@@ -812,6 +899,8 @@ static void pack_least(const struct pack *s, double *tab, size_t stride, size_t 
 		const double *next = tab + (size_t)(k + 1) * stride + off;
 		double *cur = tab + (size_t)k * stride + off;
 
+		if (pack_late(s))
+			return false;
 		for (unsigned j = 0; j < p->n; j++) {
 			long long d = p->opt[j].o->m[q];
 			double c = pack_cost(s, &p->opt[j], q, res);
@@ -827,6 +916,7 @@ static void pack_least(const struct pack *s, double *tab, size_t stride, size_t 
 					cur[x + d] = next[x] + c;
 		}
 	}
+	return true;
 }
 
 /*
@@ -869,8 +959,11 @@ static double *pack_use_tables(struct pack *s, const double *base)
 		return NULL;
 	tab = malloc((size_t)(s->n_v + 1) * s->ustride * sizeof(double));
 	for (unsigned j = 0; j < g->n_res && tab; j++)
-		if (s->utab[j])
-			pack_least(s, tab, s->ustride, s->uoff[j], g->res_row[j], (int)j);
+		if (s->utab[j] &&
+		    !pack_least(s, tab, s->ustride, s->uoff[j], g->res_row[j], (int)j)) {
+			free(tab);
+			return NULL; /* past the time limit */
+		}
 	return tab;
 }
 
@@ -953,6 +1046,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ unsigned *bc = calloc(np, sizeof(unsigned));
 	_cleanup_free_ uint64_t *reach = NULL;
 	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL, *umin = NULL;
+	_cleanup_free_ double *bmin = NULL;
 	_cleanup_free_ double *plo = NULL, *pumin = NULL;
 	_cleanup_free_ unsigned *gone = NULL, *act = NULL;
 	_cleanup_free_ uint64_t *rtab = NULL, *scratch = NULL;
@@ -1076,6 +1170,8 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		const uint64_t *next = reach + (size_t)(k + 1) * s.stride;
 		uint64_t *tab = reach + (size_t)k * s.stride;
 
+		if (pack_late(&s))
+			return -E2BIG;
 		for (unsigned j = 0; j < v[k].n; j++) {
 			long long t = 0;
 
@@ -1112,11 +1208,17 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	    work <= PACK_MAX_WORK &&
 	    (lmin = malloc((size_t)(s.n_v + 1) * s.lstride * sizeof(double))))
 		for (unsigned q = 1; q <= g->n_rows; q++)
-			pack_least(&s, lmin, s.lstride, s.loff[q], q, -1);
+			if (!pack_least(&s, lmin, s.lstride, s.loff[q], q, -1))
+				return -E2BIG; /* past the time limit */
 	s.lmin = lmin;
 	if (lim->fill)
 		umin = pack_use_tables(&s, base_u);
+	if (pack_late(&s))
+		return -E2BIG;
 	s.umin = umin;
+	if ((lmin || umin) && !(bmin = pack_blocks(&s)))
+		return -ENOMEM;
+	s.bmin = bmin;
 	s.reach = reach;
 	/*
 	 * The row-by-row search's space (pack_run says from which pod on it

@@ -155,6 +155,11 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 
 int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret);
+/*
+ * Its lists are kept for the next search in the same thread (it is not
+ * re-entrant: refine must not meet in the middle); this releases them.
+ */
+void hp_group_meet_release(void);
 
 /* dst |= src << s, over n words, bits past n words dropped */
 static inline void hp_bits_or_shift(uint64_t *dst, const uint64_t *src, size_t n, long long s)

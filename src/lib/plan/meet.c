@@ -62,7 +62,27 @@ struct meet_list {
 	struct meet_change *c;
 	double *val;	/* per entry, what it adds to each capacity */
 	size_t n, size; /* entries, and room for them */
+	size_t c_n, val_n; /* room in c (changes) and val (values), for any dims */
 };
+
+/*
+ * The lists and key arrays of the last search, kept for the next in the
+ * same thread (released by hp_group_meet_release): allocating them afresh
+ * each time, then releasing them, cost more than sorting them (two DPUs
+ * short of memory, 200 containers, seed 5: 35 ms to release two lists of
+ * 1.5 Mi changes and 20 ms their keys, with the other core busy; the
+ * solve ended 30-60 ms past its limit).
+ */
+struct meet_keys_room {
+	struct meet_key *k;
+	size_t n;
+};
+
+static _Thread_local struct {
+	struct meet_list list[2];
+	struct meet_keys_room keys[3];
+	size_t *count;
+} meet_kept;
 
 struct meet {
 	const struct hp_group *g;
@@ -87,12 +107,6 @@ static double meet_load(const struct hp_group *g, unsigned k, unsigned dim)
 	return g->res[(size_t)k * g->n_res + dim - g->n_rows];
 }
 
-static void meet_list_free(struct meet_list *l)
-{
-	free(l->c);
-	free(l->val);
-}
-
 /* Room for twice the entries (at least MEET_FIRST_ENTRIES), up to MEET_MAX_ENTRIES. */
 static int meet_list_grow(struct meet_list *l, unsigned dims)
 {
@@ -103,23 +117,36 @@ static int meet_list_grow(struct meet_list *l, unsigned dims)
 		size = MEET_MAX_ENTRIES;
 	if (size <= l->size)
 		return -E2BIG;
-	if (!(t = realloc(l->c, size * sizeof(*l->c))))
-		return -ENOMEM;
-	l->c = t;
-	if (!(t = realloc(l->val, size * dims * sizeof(double))))
-		return -ENOMEM;
-	l->val = t;
+	if (size > l->c_n) {
+		if (!(t = realloc(l->c, size * sizeof(*l->c))))
+			return -ENOMEM;
+		l->c = t;
+		l->c_n = size;
+	}
+	if (size * dims > l->val_n) {
+		if (!(t = realloc(l->val, size * dims * sizeof(double))))
+			return -ENOMEM;
+		l->val = t;
+		l->val_n = size * dims;
+	}
 	l->size = size;
 	return 0;
 }
 
-/* The list with its first entry, the change of nothing. */
-static int meet_list_init(struct meet_list *l, unsigned dims)
+/* Kept list i, with its first entry, the change of nothing. */
+static int meet_list_init(struct meet_list *l, unsigned i, unsigned dims)
 {
-	int r = meet_list_grow(l, dims);
+	int r;
 
-	if (r < 0)
-		return r;
+	*l = meet_kept.list[i];
+	l->size = l->c_n < l->val_n / dims ? l->c_n : l->val_n / dims;
+	if (l->size < MEET_FIRST_ENTRIES) {
+		l->size = 0;
+		r = meet_list_grow(l, dims);
+		meet_kept.list[i] = *l; /* what was grown */
+		if (r < 0)
+			return r;
+	}
 	l->n = 1;
 	l->c[0] = (struct meet_change){.parent = MEET_ROOT, .pod = MEET_ROOT, .alt = MEET_ROOT};
 	memset(l->val, 0, dims * sizeof(double));
@@ -202,6 +229,32 @@ struct meet_key {
 	uint32_t key; /* first, quantised (meet_keys): what the keys are sorted by */
 	unsigned e;
 };
+
+/* Kept key array i, with room for n keys (its keys are not kept). */
+static struct meet_key *meet_keys_room(unsigned i, size_t n)
+{
+	struct meet_keys_room *k = &meet_kept.keys[i];
+
+	if (n > k->n) {
+		free(k->k);
+		k->n = n;
+		if (!(k->k = malloc(n * sizeof(*k->k))))
+			k->n = 0;
+	}
+	return k->k;
+}
+
+void hp_group_meet_release(void)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		free(meet_kept.list[i].c);
+		free(meet_kept.list[i].val);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		free(meet_kept.keys[i].k);
+	free(meet_kept.count);
+	memset(&meet_kept, 0, sizeof(meet_kept));
+}
 
 /* A choice: its penalty, and the entries of either half. */
 struct meet_cand {
@@ -691,8 +744,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ double *delta =
 	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * dims, sizeof(double));
 	_cleanup_free_ unsigned *half = calloc(np, sizeof(unsigned));
-	_cleanup_free_ struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
-	_cleanup_free_ size_t *count = NULL;
+	struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
 	_cleanup_free_ struct meet_cand *keep = NULL;
 	_cleanup_free_ unsigned *base = NULL, *choice = NULL;
 	unsigned *firsts = ret_best; /* where each pod's first option is recorded */
@@ -702,7 +754,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	    .g = g, .dims = dims, .v = v, .max_work = lim->nodes, .stop_ms = lim->stop_ms};
 	struct meet_best best = {
 	    .v = limit, .lower = lower + 1e-12, .q = MEET_ROOT, .l = MEET_ROOT};
-	double lim_loss, qlo, qscale;
+	double lim_loss, qlo, qscale, t = 0;
 	bool short_list = lim->list > 0 && lim->list < limit; /* not exhaustive */
 	size_t used = 0;
 	unsigned n_a = 0, n_b = 0;
@@ -789,13 +841,15 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	qsort(v, s.n_v, sizeof(*v), cmp_meet_pod);
 	r = meet_deal(&s, lim_loss, half, &n_a, &n_b);
 	if (!r)
-		r = meet_list_init(&la, dims);
+		r = meet_list_init(&la, 0, dims);
 	if (!r)
-		r = meet_list_init(&lb, dims);
+		r = meet_list_init(&lb, 1, dims);
 	if (!r)
 		r = meet_list(&s, &la, half, n_a, 0, 0, lim_loss);
 	if (!r)
 		r = meet_list(&s, &lb, half + n_a, n_b, 0, 0, lim_loss);
+	meet_kept.list[0] = la; /* as they grew */
+	meet_kept.list[1] = lb;
 	/*
 	 * Sorting and binning the lists counts no work and cannot be stopped:
 	 * about 80 ns an entry (two DPUs short of memory, 1000 containers,
@@ -807,25 +861,28 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
-	if (!r &&
-	    (!(keys = malloc(lb.n * sizeof(*keys))) || !(qkeys = malloc(la.n * sizeof(*qkeys))) ||
-	     !(tmp = malloc((la.n > lb.n ? la.n : lb.n) * sizeof(*tmp))) ||
-	     !(count = malloc(MEET_RADIX * sizeof(size_t)))))
+	if (!r && (!(keys = meet_keys_room(0, lb.n)) || !(qkeys = meet_keys_room(1, la.n)) ||
+		   !(tmp = meet_keys_room(2, la.n > lb.n ? la.n : lb.n)) ||
+		   !(meet_kept.count || (meet_kept.count = malloc(MEET_RADIX * sizeof(size_t))))))
 		r = -ENOMEM;
 	if (!r) {
+		t = hp_now_ms();
 		meet_keys(&s, &lb, p, p2, keys, &ix.klo, &ix.kscale);
-		meet_sort(keys, tmp, count, lb.n);
+		meet_sort(keys, tmp, meet_kept.count, lb.n);
 		ix.keys = keys;
 		r = meet_bin(&ix, lb.n,
 			     p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2] : HUGE_VAL, tmp);
 	}
 	if (!r)
 		r = meet_blocks(&ix, lb.n, s.y[p]);
-	if (!r && meet_late(&s))
+	/* the other sorted as fast (with the other core busy, up to 140 ns an entry) */
+	if (!r && s.stop_ms &&
+	    hp_now_ms() + (double)la.n * fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
+		s.stop_ms)
 		r = -E2BIG;
 	if (!r) {
 		meet_keys(&s, &la, p, p2, qkeys, &qlo, &qscale);
-		meet_sort(qkeys, tmp, count, la.n);
+		meet_sort(qkeys, tmp, meet_kept.count, la.n);
 		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
 	}
 	if (!r && !keep && !short_list && best.v >= limit && lim->beyond > limit && ret_best &&
@@ -851,17 +908,12 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	lim->whole = !r;
 	if (!r && short_list)
 		r = -E2BIG; /* not every change was listed */
-	if (r < 0 && r != -E2BIG) {
-		meet_list_free(&la);
-		meet_list_free(&lb);
+	if (r < 0 && r != -E2BIG)
 		return r;
-	}
 	if (ret_best && !keep && best.v < limit) {
 		meet_choose(&s, &la, best.q, ret_best);
 		meet_choose(&s, &lb, best.l, ret_best);
 	}
-	meet_list_free(&la);
-	meet_list_free(&lb);
 	*ret = best.v;
 	return r;
 }

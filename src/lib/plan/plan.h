@@ -159,7 +159,11 @@ void hp_plan_result_free(struct hp_plan_result *r);
  */
 int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		  struct hp_plan_result *ret, struct hp_error *err);
-/* Release the solver's global state (GLPK environment); for leak checkers. */
+/*
+ * Release the solver's global state (GLPK environment, and the room meeting
+ * in the middle keeps between solves of this thread); for leak checkers and
+ * long-lived callers.
+ */
 void hp_plan_solver_cleanup(void);
 
 /* Why a container is where it is, for people (caller frees). */

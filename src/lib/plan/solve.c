@@ -733,6 +733,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SPLIT_REBALANCE 64	      /* ... at every 64th local optimum */
 #define SPLIT_OFF_GRID 10	      /* ... of them off the millicore grid, at most */
 #define SPLIT_LOOKS (1ul << 20)	      /* ... their choices it checks whole, at most */
+#define TEARDOWN_NS 30		      /* the answer taken and the model released, per nonzero */
 
 struct keyed {
 	double key;
@@ -1140,6 +1141,9 @@ static bool heur_late(const struct heur *h)
 /*
  * Hand GLPK a placement, its columns x with the millicore counts (int_col)
  * still to fill in from them; GLPK's check of it is timed (heur_late).
+ * Not when it would end past the limit: placements the searches built as
+ * the time ran out were handed over 10-160 ms past it (two DPUs short of
+ * memory, 1000 containers, seed 1, with the other core busy).
  */
 static int heur_hand(struct heur *h, glp_tree *tree, double *x)
 {
@@ -1147,6 +1151,8 @@ static int heur_hand(struct heur *h, glp_tree *tree, double *x)
 	double t;
 	int r;
 
+	if (heur_late(h))
+		return -ETIME;
 	for (int k = 1; k <= lp->nz; k++)
 		for (unsigned d = 1; h->int_row && d < h->npu; d++)
 			if (lp->ia[k] == h->int_row[d] && lp->ja[k] != h->int_col[d])
@@ -1706,7 +1712,7 @@ static bool group_fill(struct heur *h, glp_tree *tree, const int *choice)
 		return heur_submit(h, tree);
 	if (r < 0 || last <= 0)
 		return false; /* not for want of memory */
-	for (unsigned t = 0; t < GROUP_PRICES && hi < 0 && hp_now_ms() < h->deadline; t++) {
+	for (unsigned t = 0; t < GROUP_PRICES && hi < 0 && !heur_late(h); t++) {
 		r = group_fill_at(h, choice, ldexp(1, (int)t), &over);
 		if (r < 0 || (r == 0 && over >= last))
 			return false;
@@ -1721,7 +1727,7 @@ static bool group_fill(struct heur *h, glp_tree *tree, const int *choice)
 	}
 	if (hi < 0)
 		return false;
-	for (unsigned t = 0; t < GROUP_BISECT && hp_now_ms() < h->deadline; t++) {
+	for (unsigned t = 0; t < GROUP_BISECT && !heur_late(h); t++) {
 		double mid = lo > 0 ? sqrt(lo * hi) : hi / 2;
 
 		if (group_fill_at(h, choice, mid, &over) <= 0) {
@@ -2103,7 +2109,7 @@ static bool heur_pack_exact(struct heur *h, glp_tree *tree, const unsigned *best
 			return false;
 	}
 	fill_layers(&f, 1, layers1 ? layers1 : layers, (size_t)need1 / 64 + 1);
-	for (unsigned t = 0; t < FILL_TRIES && hp_now_ms() < h->deadline; t++) {
+	for (unsigned t = 0; t < FILL_TRIES && !heur_late(h); t++) {
 		/* lambda: 1, 1.05, 0.95, 1.1, 0.9, ... times the DPU's (exp(0.05 s)) */
 		unsigned k = t - t / 4;
 		double s = (double)((k + 1) / 2) * (k % 2 ? 1 : -1);
@@ -3564,9 +3570,9 @@ static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, u
 		h->sur_lb = fmax(h->sur_lb, m);
 	sur_proved(h);
 	if (m < limit) {
-		/* the least, or (-E2BIG) a good packing: split it */
+		/* the least, or (-E2BIG) a good packing: split it, if there is time */
 		h->sur_exact = r == 0;
-		return sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
+		return !heur_late(h) && sur_split(h, tree, best, gap_to(h->grp_z, inc)) ? 2 : 0;
 	}
 	if (!nodes)
 		return r == 0 ? 1 : -1;
@@ -3747,8 +3753,9 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 		}
 	}
 	/* Something below: try to build it; a better incumbent runs the check again. */
-	if (r == 0 && h->grp_tries++ < GROUP_TRIES &&
-	    (heur_pack_exact(h, tree, h->grp_best) || heur_group(h, tree, h->grp_best, gap))) {
+	if (r == 0 && !heur_late(h) && h->grp_tries++ < GROUP_TRIES &&
+	    (heur_pack_exact(h, tree, h->grp_best) ||
+	     (!heur_late(h) && heur_group(h, tree, h->grp_best, gap)))) {
 		group_check(h, tree, quick);
 		return;
 	}
@@ -3774,22 +3781,22 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	}
 }
 
-static void milp_callback(glp_tree *tree, void *info)
+/*
+ * Past the limit, stop GLPK here rather than let it branch on to its own
+ * next check of it (that took 45 ms of a 2000-container four-DPU model), or
+ * run a heuristic (25 ms of the same size). True then.
+ */
+static bool cb_late(const struct heur *h, glp_tree *tree)
 {
-	struct heur *h = info;
-	int best = glp_ios_best_node(tree);
+	if (hp_now_ms() < h->deadline)
+		return false;
+	glp_ios_terminate(tree);
+	return true;
+}
 
-	/* The bound only falls as the search goes on: what is reported on a time limit. */
-	if (best)
-		h->best_bound = fmin(h->best_bound, glp_ios_node_bound(tree, best));
-	/*
-	 * Past the limit, stop GLPK here rather than let it branch on to its own
-	 * next check of it: that took 45 ms of a 2000-container four-DPU model.
-	 */
-	if (hp_now_ms() >= h->deadline) {
-		glp_ios_terminate(tree);
-		return;
-	}
+/* The callback's work: the bounds, the branching rule and the heuristic. */
+static void milp_work(struct heur *h, glp_tree *tree)
+{
 	group_check(h, tree, false);
 	if (h->grp_proven)
 		return;
@@ -3825,11 +3832,28 @@ static void milp_callback(glp_tree *tree, void *info)
 	h->ncalls++;
 	if (h->fails >= HEUR_FAILS && h->ncalls % HEUR_PERIOD)
 		return;
+	if (cb_late(h, tree))
+		return;
 	if (heur_run(h, tree))
 		h->fails = 0;
 	else
 		h->fails++;
 	group_check(h, tree, false);
+}
+
+static void milp_callback(glp_tree *tree, void *info)
+{
+	struct heur *h = info;
+	int best = glp_ios_best_node(tree);
+
+	/* The bound only falls as the search goes on: what is reported on a time limit. */
+	if (best)
+		h->best_bound = fmin(h->best_bound, glp_ios_node_bound(tree, best));
+	if (cb_late(h, tree))
+		return;
+	milp_work(h, tree);
+	/* GLPK's next node took 40 ms of a 2000-container four-DPU model */
+	cb_late(h, tree);
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
@@ -4155,11 +4179,13 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	res->bound = glp_get_obj_val(lp.prob);
 	heur.best_bound = res->bound;
 	/*
-	 * The time limit counts from the start of the solve. When building the
-	 * model and the root LP took it all, branch and bound still gets a tenth
-	 * of it, to take the greedy seed and the bounds' first look.
+	 * The time limit counts from the start of the solve, less what taking
+	 * the answer and releasing the model take (TEARDOWN_NS a nonzero: 12 ms
+	 * of a 2000-container four-DPU model). When building the model and the
+	 * root LP took it all, branch and bound still gets a tenth of it, to
+	 * take the greedy seed and the bounds' first look.
 	 */
-	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3,
+	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3 - lp.nz * TEARDOWN_NS / 1e6,
 			     hp_now_ms() + p->params.time_limit_s * 1e2);
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.sur_budget = SUR_NODES_TOTAL;
@@ -4282,6 +4308,7 @@ out:
 
 void hp_plan_solver_cleanup(void)
 {
+	hp_group_meet_release();
 	glp_free_env();
 }
 
