@@ -237,14 +237,14 @@ struct pack {
 	double res_floor; /* the least the other capacities add: sum of -res_y res_tol */
 	/*
 	 * Row by row (pack_rows), from pod k0 on, where no option adds crossing
-	 * costs: what each pod may still choose (gone: 0, or the mark of the
-	 * choice that took the option away), its least loss and use of each
-	 * capacity among those, the reachability tables of each level, and
-	 * what the pods before k0 chose.
+	 * costs: what each pod may still choose (its options left, in their
+	 * order, after each of the rows it chose for: the last of its lists,
+	 * of n_left[k] at lev[k]), its least loss and use of each capacity
+	 * among those, the reachability tables of each level, and what the
+	 * pods before k0 chose.
 	 */
 	unsigned k0;
-	struct popt *pool;
-	unsigned *gone;
+	unsigned *left, *n_left, *lev;
 	double *plo, *pumin;
 	uint64_t *rtab, *scratch;
 	unsigned *act, n_act[HP_PLAN_MAX_PUS]; /* per level: the pods with a choice left */
@@ -505,9 +505,13 @@ static uint64_t *rows_tab(const struct pack *s, unsigned depth, unsigned k)
 	return s->rtab + ((size_t)depth * (s->n_v + 1) + k) * s->stride;
 }
 
-static bool row_gone(const struct pack *s, unsigned k, unsigned j)
+/* Pod k's options left after l of its rows were chosen: *n of them, in their order. */
+static unsigned *row_left(const struct pack *s, unsigned k, unsigned l, unsigned **n)
 {
-	return s->gone[s->v[k].opt + j - s->pool] != 0;
+	size_t at = (size_t)k * (s->g->n_rows + 1) + l;
+
+	*n = s->n_left + at;
+	return s->left + at * s->max_n;
 }
 
 /* The most grid steps row r takes with crossing costs of at least flo and m steps. */
@@ -540,13 +544,14 @@ static int rows_finish(struct pack *s, unsigned k, double loss, const long long 
 		pack_leaf(s, loss, m, f, u);
 		return 0;
 	}
-	for (unsigned j = 0; j < s->v[k].n; j++) {
+	unsigned *n_left, *left = row_left(s, k, s->lev[k], &n_left);
+
+	for (unsigned i = 0; i < *n_left; i++) {
+		unsigned j = left[i];
 		const struct popt *o = &s->v[k].opt[j];
 		long long nm[HP_PLAN_MAX_PUS];
 		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
 
-		if (row_gone(s, k, j))
-			continue;
 		if (loss + o->loss >= s->best)
 			break;
 		if (!pack_add(s, o, m, f, u, nm, nf, nu))
@@ -568,14 +573,12 @@ static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss,
 static unsigned rows_sums(const struct pack *s, unsigned k, unsigned r, struct rsum *d)
 {
 	const struct ppod *p = &s->v[k];
-	unsigned n = 0;
+	unsigned n = 0, *n_left, *left = row_left(s, k, s->lev[k], &n_left);
 
-	for (unsigned j = 0; j < p->n; j++) {
-		const struct hp_group_opt *o = p->opt[j].o;
+	for (unsigned i = 0; i < *n_left; i++) {
+		const struct hp_group_opt *o = p->opt[left[i]].o;
 		bool seen = false;
 
-		if (row_gone(s, k, j))
-			continue;
 		for (unsigned t = 0; t < n && !seen; t++)
 			seen = d[t].m == o->m[r] && same_f(d[t].f, o->f[r]);
 		if (!seen)
@@ -599,7 +602,7 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	double flo = f[r] + sf[2 * j], fhi = f[r] + sf[2 * j + 1];
 	long long x = hp_bits_max_le(rows_tab(s, depth, j), s->words[r], row_room(s, r, m[r], flo));
 	struct rsum *d;
-	unsigned i, n, mark;
+	unsigned i, n, *n_from, *from, *n_to, *to;
 	int ret;
 
 	if ((ret = pack_count(s)))
@@ -612,7 +615,8 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	i = s->act[depth * s->n_v + j];
 	d = s->sums + ((size_t)depth * (s->n_v + 1) + j) * s->max_n;
 	n = rows_sums(s, i, r, d);
-	mark = depth * (s->n_v + 1) + j + 1;
+	from = row_left(s, i, s->lev[i], &n_from);
+	to = row_left(s, i, s->lev[i] + 1, &n_to);
 	for (unsigned c = 0; c < n && !ret; c++) {
 		const struct ppod *p = &s->v[i];
 		double lo = HUGE_VAL, umin[HP_GROUP_MAX_RES], nu[HP_GROUP_MAX_RES];
@@ -622,19 +626,16 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 		for (unsigned q = 0; q < g->n_res; q++)
 			umin[q] = HUGE_VAL;
 		/* keep only the options that load the row with d[c] */
-		for (unsigned t = 0; t < p->n; t++) {
-			const struct hp_group_opt *o = p->opt[t].o;
-			unsigned *gone = &s->gone[p->opt + t - s->pool];
+		*n_to = 0;
+		for (unsigned w = 0; w < *n_from; w++) {
+			const struct popt *o = &p->opt[from[w]];
 
-			if (*gone)
+			if (o->o->m[r] != d[c].m || !same_f(o->o->f[r], d[c].f))
 				continue;
-			if (o->m[r] != d[c].m || !same_f(o->f[r], d[c].f)) {
-				*gone = mark;
-				continue;
-			}
-			lo = min_d(lo, p->opt[t].loss);
+			to[(*n_to)++] = from[w];
+			lo = min_d(lo, o->loss);
 			for (unsigned q = 0; q < g->n_res; q++)
-				umin[q] = min_d(umin[q], pack_cost(s, &p->opt[t], r, (int)q));
+				umin[q] = min_d(umin[q], pack_cost(s, o, r, (int)q));
 		}
 		for (unsigned q = 0; q < g->n_res; q++) {
 			nu[q] = u[q] - pu[q] + umin[q];
@@ -651,14 +652,13 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 			memcpy(old_u, pu, g->n_res * sizeof(double));
 			*plo = lo;
 			memcpy(pu, umin, g->n_res * sizeof(double));
+			s->lev[i]++;
 			ret = rows_fill(s, depth, r, todo, j + 1, loss - old_lo + lo, nm, nf, nu,
 					done, later);
+			s->lev[i]--;
 			*plo = old_lo;
 			memcpy(pu, old_u, g->n_res * sizeof(double));
 		}
-		for (unsigned t = 0; t < p->n; t++)
-			if (s->gone[p->opt + t - s->pool] == mark)
-				s->gone[p->opt + t - s->pool] = 0;
 	}
 	return ret;
 }
@@ -1048,7 +1048,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL, *umin = NULL;
 	_cleanup_free_ double *bmin = NULL;
 	_cleanup_free_ double *plo = NULL, *pumin = NULL;
-	_cleanup_free_ unsigned *gone = NULL, *act = NULL;
+	_cleanup_free_ unsigned *left = NULL, *n_left = NULL, *lev = NULL, *act = NULL;
 	_cleanup_free_ uint64_t *rtab = NULL, *scratch = NULL;
 	_cleanup_free_ struct rsum *sums = NULL;
 	_cleanup_free_ double *sf = NULL;
@@ -1222,30 +1222,41 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	s.reach = reach;
 	/*
 	 * The row-by-row search's space (pack_run says from which pod on it
-	 * runs); all but gone are written before they are read. With one pod
-	 * that has a choice there is nothing to search row by row.
+	 * runs); all but the first of each pod's lists of options left are
+	 * written before they are read. With one pod that has a choice there
+	 * is nothing to search row by row.
 	 */
 	if (g->n_rows >= 2 && s.n_v >= 2 &&
 	    (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS) {
-		s.pool = pool;
-		gone = calloc(used, sizeof(unsigned));
 		plo = malloc(s.n_v * sizeof(double));
 		pumin = malloc((size_t)s.n_v * (g->n_res ? g->n_res : 1) * sizeof(double));
 		rtab = malloc((size_t)g->n_rows * (s.n_v + 1) * s.stride * sizeof(uint64_t));
 		s.max_n = 1;
 		for (unsigned k = 0; k < s.n_v; k++)
 			s.max_n = v[k].n > s.max_n ? v[k].n : s.max_n;
+		left = malloc((size_t)s.n_v * (g->n_rows + 1) * s.max_n * sizeof(unsigned));
+		n_left = malloc((size_t)s.n_v * (g->n_rows + 1) * sizeof(unsigned));
+		lev = calloc(s.n_v, sizeof(unsigned));
 		act = malloc((size_t)(g->n_rows + 1) * s.n_v * sizeof(unsigned));
 		sums = malloc((size_t)(g->n_rows + 1) * (s.n_v + 1) * s.max_n * sizeof(*sums));
 		sf = malloc((size_t)(g->n_rows + 1) * 2 * (s.n_v + 1) * sizeof(double));
 		scratch = malloc(2 * s.stride * sizeof(uint64_t));
-		if (!gone || !plo || !pumin || !rtab || !act || !sums || !scratch || !sf)
+		if (!left || !n_left || !lev || !plo || !pumin || !rtab || !act || !sums ||
+		    !scratch || !sf)
 			return -ENOMEM;
+		s.left = left;
+		s.n_left = n_left;
+		s.lev = lev;
+		for (unsigned k = 0; k < s.n_v; k++) {
+			unsigned *n, *l = row_left(&s, k, 0, &n);
+
+			for (*n = 0; *n < v[k].n; (*n)++)
+				l[*n] = *n;
+		}
 		s.sf = sf;
 		s.act = act;
 		s.sums = sums;
 		s.scratch = scratch;
-		s.gone = gone;
 		s.plo = plo;
 		s.pumin = pumin;
 		s.rtab = rtab;
