@@ -319,8 +319,9 @@ static double *pack_blocks(struct pack *s)
 }
 
 /*
- * Can no sum x the remaining pods reach in x's block of row r bring the
- * row's cost below t (a0 as in pack_fill_bound) or fit the other capacities?
+ * Is x's block of row r ruled out: can no sum in it bring the row's cost
+ * below t (a0 as in pack_fill_bound), or does every sum in it take more of
+ * one of the DPU's other capacities than is left (u: what is used)?
  */
 static bool pack_block_out(const struct pack *s, unsigned k, unsigned r, long long x, double a0,
 			   double t, const double *u)
@@ -1247,11 +1248,12 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		s.left = left;
 		s.n_left = n_left;
 		s.lev = lev;
-		for (unsigned k = 0; k < s.n_v; k++) {
+		for (unsigned k = 0; k < s.n_v; k++) { /* before any row: all of them */
 			unsigned *n, *l = row_left(&s, k, 0, &n);
 
-			for (*n = 0; *n < v[k].n; (*n)++)
-				l[*n] = *n;
+			for (unsigned j = 0; j < v[k].n; j++)
+				l[j] = j;
+			*n = v[k].n;
 		}
 		s.sf = sf;
 		s.act = act;

@@ -1142,7 +1142,7 @@ static bool heur_late(const struct heur *h)
  * Hand GLPK a placement, its columns x with the millicore counts (int_col)
  * still to fill in from them; GLPK's check of it is timed (heur_late).
  * Not when it would end past the limit: placements the searches built as
- * the time ran out were handed over 10-160 ms past it (two DPUs short of
+ * the time ran out were handed over 10-40 ms past it (two DPUs short of
  * memory, 1000 containers, seed 1, with the other core busy).
  */
 static int heur_hand(struct heur *h, glp_tree *tree, double *x)
