@@ -160,7 +160,7 @@ double hp_plan_edge_cost(const struct hp_plan_problem *p, const struct hp_plan_e
 	return e->msgs * p->params.msg_cpu_us * 1e-6 + e->bytes * p->params.byte_cpu_ns * 1e-9;
 }
 
-static bool within(double used, double cap)
+bool hp_plan_within(double used, double cap)
 {
 	/* GLPK's primal feasibility tolerance is 1e-7 (relative, on the scaled rows). */
 	return used <= cap + 1e-7 * fmax(1.0, fabs(cap));
@@ -228,13 +228,13 @@ void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_
 	for (unsigned d = 1; d < p->n_pus && ev.feasible; d++) {
 		const struct hp_plan_pu *u = &p->pu[d];
 
-		if (!within(ev.dpu_cpu[d], u->cores))
+		if (!hp_plan_within(ev.dpu_cpu[d], u->cores))
 			snprintf(ev.why, sizeof(ev.why), "%s CPU: %.3f > %.3f cores", u->name,
 				 ev.dpu_cpu[d], u->cores);
-		else if (!within(ev.dpu_mem[d], u->memory))
+		else if (!hp_plan_within(ev.dpu_mem[d], u->memory))
 			snprintf(ev.why, sizeof(ev.why), "%s memory: %.0f > %.0f bytes", u->name,
 				 ev.dpu_mem[d], u->memory);
-		else if (!within(ev.dpu_link[d], u->link_bw))
+		else if (!hp_plan_within(ev.dpu_link[d], u->link_bw))
 			snprintf(ev.why, sizeof(ev.why), "%s PU link: %.0f > %.0f bytes/s", u->name,
 				 ev.dpu_link[d], u->link_bw);
 		else
@@ -244,7 +244,8 @@ void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_
 	for (unsigned i = 0; i < p->n_pods && ev.feasible; i++) {
 		const struct hp_plan_pod *pod = &p->pods[i];
 
-		if (pod->latency_budget_us >= 0 && !within(lat[i], pod->latency_budget_us)) {
+		if (pod->latency_budget_us >= 0 &&
+		    !hp_plan_within(lat[i], pod->latency_budget_us)) {
 			snprintf(ev.why, sizeof(ev.why), "%s latency: %.1f > %.1f us", pod->workload,
 				 lat[i], pod->latency_budget_us);
 			ev.feasible = false;

@@ -136,6 +136,8 @@ struct hp_plan_eval {
 };
 /* Check a placement against every constraint and compute its objective. */
 void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret);
+/* Is used within cap, to the evaluator's tolerance (GLPK's, 1e-7 relative)? */
+bool hp_plan_within(double used, double cap);
 /* Host cores one container's placement frees, net of the crossings it causes. */
 double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c);
 

@@ -184,34 +184,155 @@ static int cmp_density(const void *a, const void *b)
 }
 
 /*
+ * A placement of the units, with what the evaluator makes of it kept up to
+ * date move by move: the objective, each DPU's CPU, memory and PU link, and
+ * each pod's latency (lat). hp_plan_evaluate over the whole placement, once
+ * per unit and DPU the greedy tried, took 97 ms of 2000 containers on four
+ * DPUs and 290 ms of 5000 on three. Each unit's edges: edge[first[u] ..
+ * first[u + 1]).
+ */
+struct gstate {
+	double obj, cpu[HP_PLAN_MAX_PUS], mem[HP_PLAN_MAX_PUS], link[HP_PLAN_MAX_PUS];
+	double *lat;
+	unsigned *first, *edge;
+};
+
+/* Unit u on PU d added to g (sign 1) or taken from it (-1). */
+static void gstate_unit(const struct hp_plan_problem *p, const struct unit *u, int d, double sign,
+			struct gstate *g)
+{
+	if (d == HP_PLAN_HOST)
+		return;
+	g->obj += sign * u->gain;
+	g->cpu[d] += sign * u->cpu / p->pu[d].speed;
+	g->mem[d] += sign * u->mem;
+}
+
+/* Edge e with its ends on du and dv, the same; lat: its pod's latency. */
+static void gstate_edge(const struct hp_plan_problem *p, const struct uedge *e, int du, int dv,
+			double sign, struct gstate *g, double *lat)
+{
+	if (du == dv)
+		return;
+	*lat += sign * e->lat;
+	if (du == HP_PLAN_HOST || dv == HP_PLAN_HOST)
+		g->obj -= sign * e->cost;
+	for (int side = 0; side < 2; side++) {
+		int d = side ? dv : du;
+
+		if (d == HP_PLAN_HOST)
+			continue;
+		g->cpu[d] += sign * e->cost / p->pu[d].speed;
+		g->link[d] += sign * e->bytes;
+	}
+}
+
+/* g with every unit where upu has it; false without memory. */
+static bool gstate_init(const struct hp_plan_problem *p, const struct units *s, const int *upu,
+			struct gstate *g)
+{
+	*g = (struct gstate){.lat = calloc(p->n_pods ? p->n_pods : 1, sizeof(double)),
+			     .first = calloc(s->n + 1, sizeof(unsigned)),
+			     .edge = calloc(2 * (size_t)s->n_e + 1, sizeof(unsigned))};
+	if (!g->lat || !g->first || !g->edge)
+		return false;
+	for (unsigned i = 0; i < s->n_e; i++) {
+		g->first[s->e[i].u + 1]++;
+		g->first[s->e[i].v + 1]++;
+	}
+	for (unsigned u = 0; u < s->n; u++)
+		g->first[u + 1] += g->first[u];
+	for (unsigned i = 0; i < s->n_e; i++) /* first[u] counts up to first[u + 1] ... */
+		for (int side = 0; side < 2; side++)
+			g->edge[g->first[side ? s->e[i].v : s->e[i].u]++] = i;
+	for (unsigned u = s->n; u > 0; u--) /* ... and is put back */
+		g->first[u] = g->first[u - 1];
+	g->first[0] = 0;
+	for (unsigned u = 0; u < s->n; u++)
+		gstate_unit(p, &s->u[u], upu[u], 1, g);
+	for (unsigned i = 0; i < s->n_e; i++)
+		gstate_edge(p, &s->e[i], upu[s->e[i].u], upu[s->e[i].v], 1, g,
+			    &g->lat[s->e[i].pod]);
+	return true;
+}
+
+static void gstate_free(struct gstate *g)
+{
+	free(g->lat);
+	free(g->first);
+	free(g->edge);
+}
+
+/*
+ * Unit u moved to PU to (upu: where every unit is now): g as it would be,
+ * into ng, its pod's latency into *lat; false when that is infeasible.
+ */
+static bool gstate_move(const struct hp_plan_problem *p, const struct units *s, const int *upu,
+			unsigned u, int to, const struct gstate *g, struct gstate *ng, double *lat)
+{
+	const struct hp_plan_pod *pod = &p->pods[s->u[u].pod];
+
+	*ng = *g;
+	*lat = g->lat[s->u[u].pod];
+	gstate_unit(p, &s->u[u], upu[u], -1, ng);
+	gstate_unit(p, &s->u[u], to, 1, ng);
+	for (unsigned k = g->first[u]; k < g->first[u + 1]; k++) {
+		const struct uedge *e = &s->e[g->edge[k]];
+		unsigned other = e->u == u ? e->v : e->u;
+
+		gstate_edge(p, e, upu[u], upu[other], -1, ng, lat);
+		gstate_edge(p, e, to, upu[other], 1, ng, lat);
+	}
+	for (unsigned d = 1; d < p->n_pus; d++)
+		if (!hp_plan_within(ng->cpu[d], p->pu[d].cores) ||
+		    !hp_plan_within(ng->mem[d], p->pu[d].memory) ||
+		    !hp_plan_within(ng->link[d], p->pu[d].link_bw))
+			return false;
+	return pod->latency_budget_us < 0 || hp_plan_within(*lat, pod->latency_budget_us);
+}
+
+/*
  * One pass: the units in keys' order, each to the DPU where it improves the
  * objective most while everything stays feasible. upu starts with every
- * unit on the host, or on the first DPU it may run on when it must leave.
+ * unit on the host, or on the first DPU it may run on when it must leave;
+ * obj is its objective, and the answer's.
  */
-static void greedy_pass(const struct hp_plan_problem *p, const struct units *s,
-			const struct greedy_key *keys, int *upu, int *pu, double *obj)
+static int greedy_pass(const struct hp_plan_problem *p, const struct units *s,
+		       const struct greedy_key *keys, int *upu, double *obj)
 {
-	struct hp_plan_eval ev;
+	struct gstate g, ng, keep;
+	double lat, keep_lat = 0;
 
+	if (!gstate_init(p, s, upu, &g)) {
+		gstate_free(&g);
+		return -ENOMEM;
+	}
+	g.obj = *obj; /* the evaluator's sum, as the moves are weighed against it */
 	for (unsigned i = 0; i < s->n; i++) {
 		unsigned u = keys[i].u;
-		int from = upu[u], best = from;
+		int best = upu[u];
 
 		if (!(s->u[u].allowed & 1))
 			continue; /* pinned to a DPU: keep the one chosen */
+		keep = g;
 		for (unsigned d = 1; d < p->n_pus; d++) {
-			if (!(s->u[u].allowed & (1u << d)))
+			if (!(s->u[u].allowed & (1u << d)) ||
+			    !gstate_move(p, s, upu, u, (int)d, &g, &ng, &lat) ||
+			    ng.obj <= keep.obj + 1e-12)
 				continue;
-			upu[u] = (int)d;
-			expand(p, s, upu, pu);
-			hp_plan_evaluate(p, pu, &ev);
-			if (ev.feasible && ev.objective > *obj + 1e-12) {
-				*obj = ev.objective;
-				best = (int)d;
-			}
+			keep = ng;
+			keep_lat = lat;
+			best = (int)d;
 		}
-		upu[u] = best;
+		if (best != upu[u]) {
+			g = keep;
+			g.lat[s->u[u].pod] = keep_lat;
+			upu[u] = best;
+		}
 	}
+	*obj = g.obj;
+	gstate_free(&g);
+	return 0;
 }
 
 /*
@@ -306,7 +427,8 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 		qsort(keys, s->n, sizeof(*keys), cmp_density);
 		memcpy(to, start, n * sizeof(int));
 		*o = start_obj;
-		greedy_pass(p, s, keys, to, pu, o);
+		if (greedy_pass(p, s, keys, to, o) < 0)
+			return -ENOMEM;
 		if (!order && !greedy_memory_stopped(p, s, upu, pu))
 			return 0; /* memory did not stop the first order */
 	}
@@ -379,6 +501,47 @@ struct lp {
 	unsigned *ku, *kd;
 	int ncols, capcols;
 };
+
+/*
+ * The nonzeros in row order (stable), for glp_load_matrix: it links each
+ * into its row's list as they come, then walks the rows to link the
+ * columns. In the order the columns were built that walk jumped about
+ * memory: loading 466,000 nonzeros (2000 containers, four DPUs) took 206 ms.
+ */
+static int lp_by_rows(struct lp *lp)
+{
+	int m = glp_get_num_rows(lp->prob);
+	_cleanup_free_ int *at = calloc((size_t)m + 2, sizeof(int));
+	int *ia = malloc(((size_t)lp->nz + 1) * sizeof(int));
+	int *ja = malloc(((size_t)lp->nz + 1) * sizeof(int));
+	double *ar = malloc(((size_t)lp->nz + 1) * sizeof(double));
+
+	if (!at || !ia || !ja || !ar) {
+		free(ia);
+		free(ja);
+		free(ar);
+		return -ENOMEM;
+	}
+	for (int k = 1; k <= lp->nz; k++)
+		at[lp->ia[k] + 1]++;
+	for (int i = 1; i <= m + 1; i++)
+		at[i] += at[i - 1]; /* at[i]: the nonzeros of rows before i, 1-based */
+	for (int k = 1; k <= lp->nz; k++) {
+		int to = ++at[lp->ia[k]];
+
+		ia[to] = lp->ia[k];
+		ja[to] = lp->ja[k];
+		ar[to] = lp->ar[k];
+	}
+	free(lp->ia);
+	free(lp->ja);
+	free(lp->ar);
+	lp->ia = ia;
+	lp->ja = ja;
+	lp->ar = ar;
+	lp->cap = lp->nz + 1;
+	return 0;
+}
 
 /*
  * Equilibration scaling, the factors glp_scale_prob(GLP_SF_EQ) sets, worked
@@ -3639,12 +3802,19 @@ static bool mem_binds(const struct hp_group *g)
 	return false;
 }
 
-/* Which bound proven so far shows the incumbent inc optimal (its name), NULL if none. */
+/*
+ * Which bound proven so far shows the incumbent inc optimal (its name), NULL
+ * if none. The group bound's is in grp_bound too: an incumbent that reached
+ * it as the time ran out was reported unproven at 1e-12 below it (four
+ * DPUs, 2000 containers, seed 0).
+ */
 static const char *bound_proves(const struct heur *h, double inc)
 {
 	if (sur_proves(h, inc))
 		return "surrogate bound";
-	return h->pack_lb >= gap_to(h->grp_z, inc) ? "packing bound" : NULL;
+	if (h->pack_lb >= gap_to(h->grp_z, inc))
+		return "packing bound";
+	return gap_to(h->grp_bound, inc) <= 0 ? "group bound" : NULL;
 }
 
 /*
@@ -4147,7 +4317,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 				break;
 		}
 	}
-	if (r < 0)
+	if (r < 0 || (r = lp_by_rows(&lp)) < 0)
 		goto out;
 	glp_load_matrix(lp.prob, lp.nz, lp.ia, lp.ja, lp.ar);
 	/*
