@@ -699,19 +699,30 @@ static const uint64_t *rows_reach(struct pack *s, unsigned r, unsigned depth, bo
 	memset(next, 0, w * sizeof(uint64_t));
 	next[0] = 1;
 	sf[2 * na] = sf[2 * na + 1] = 0;
-	for (unsigned j = na; j-- > 0;) {
-		unsigned n = rows_sums(s, act[j], r, d);
+	/*
+	 * top: the largest sum next can hold; the words above it are 0, and the
+	 * shifts need not read them (half the row-by-row search's time was
+	 * these shifts, over the whole row every time).
+	 */
+	for (long long top = 0; na-- > 0;) {
+		unsigned j = na, n = rows_sums(s, act[j], r, d);
 		double lo = HUGE_VAL, hi = -HUGE_VAL;
+		long long most = 0; /* the pod's largest sum that fits */
 
 		if (into)
 			cur = rows_tab(s, depth, j);
 		memset(cur, 0, w * sizeof(uint64_t));
 		for (unsigned c = 0; c < n; c++) {
-			if (d[c].m <= s->cap[r])
-				hp_bits_or_shift(cur, next, w, d[c].m);
+			if (d[c].m <= s->cap[r]) {
+				size_t used = (size_t)((top + d[c].m) / 64) + 1;
+
+				hp_bits_or_shift(cur, next, used < w ? used : w, d[c].m);
+				most = d[c].m > most ? d[c].m : most;
+			}
 			lo = min_d(lo, d[c].f);
 			hi = max_d(hi, d[c].f);
 		}
+		top = top + most < s->cap[r] ? top + most : s->cap[r];
 		hp_bits_clip(cur, w, s->cap[r]);
 		sf[2 * j] = sf[2 * j + 2] + lo;
 		sf[2 * j + 1] = sf[2 * j + 3] + hi;
