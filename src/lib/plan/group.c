@@ -259,17 +259,6 @@ struct pack {
 	unsigned *cur, *best_choice;
 };
 
-/* In the search's inner loops: no NaN here, and libm's calls cost 15% of it. */
-static inline double max_d(double a, double b)
-{
-	return a > b ? a : b;
-}
-
-static inline double min_d(double a, double b)
-{
-	return a < b ? a : b;
-}
-
 static inline long long floor_ll(double x)
 {
 	long long i = (long long)x;
@@ -277,14 +266,19 @@ static inline long long floor_ll(double x)
 	return i - (i > x);
 }
 
-/* Into b, per block of PACK_BLOCK of the n + 1 entries l: the least of l(x) - slope x. */
+/*
+ * Into b, per block of PACK_BLOCK of the n + 1 entries l: the least of
+ * l(x) - slope x (HUGE_VAL less a finite number stays HUGE_VAL).
+ */
 static void pack_block_min(const double *l, long long n, double slope, double *b)
 {
-	for (long long x = 0; x <= n; x++) {
-		double v = l[x] == HUGE_VAL ? HUGE_VAL : l[x] - slope * (double)x;
+	for (long long i = 0; i <= n / PACK_BLOCK; i++) {
+		long long end = (i + 1) * PACK_BLOCK <= n ? (i + 1) * PACK_BLOCK : n + 1;
+		double least = HUGE_VAL;
 
-		if (x % PACK_BLOCK == 0 || v < b[x / PACK_BLOCK])
-			b[x / PACK_BLOCK] = v;
+		for (long long x = i * PACK_BLOCK; x < end; x++)
+			least = min_d(least, l[x] - slope * (double)x);
+		b[i] = least;
 	}
 }
 

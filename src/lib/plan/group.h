@@ -162,6 +162,20 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 void hp_group_meet_release(void);
 
 /*
+ * In the searches' inner loops, where there is no NaN: fmin and fmax are
+ * calls into libm there, 15% of the packing search and 10% of a join.
+ */
+static inline double max_d(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static inline double min_d(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+/*
  * dst |= src << s, over n words, bits past n words dropped (from the last
  * word down, so dst may be src). The word-aligned and the first word's cases
  * apart, so that the loop has no branch (it was a fifth of the row-by-row

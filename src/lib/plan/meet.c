@@ -552,7 +552,7 @@ static int meet_blocks(struct meet_index *ix, size_t n, double yp)
 		ix->bmin[i] = HUGE_VAL;
 	for (size_t e = 0; e < n; e++)
 		ix->bmin[e / MEET_BLOCK] =
-		    fmin(ix->bmin[e / MEET_BLOCK], ix->keys[e].loss - yp * ix->keys[e].first);
+		    min_d(ix->bmin[e / MEET_BLOCK], ix->keys[e].loss - yp * ix->keys[e].first);
 	return 0;
 }
 
@@ -581,10 +581,10 @@ static double meet_least(const struct meet_index *ix, const struct meet_want *w,
 
 	while (a < z) {
 		if (a % MEET_BLOCK == 0 && a + MEET_BLOCK <= z) {
-			least = fmin(least, ix->bmin[a / MEET_BLOCK]);
+			least = min_d(least, ix->bmin[a / MEET_BLOCK]);
 			a += MEET_BLOCK;
 		} else {
-			least = fmin(least, ix->keys[a].loss - ix->yp * ix->keys[a].first);
+			least = min_d(least, ix->keys[a].loss - ix->yp * ix->keys[a].first);
 			a++;
 		}
 	}
