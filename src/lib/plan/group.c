@@ -918,9 +918,14 @@ static bool pack_least(const struct pack *s, double *tab, size_t stride, size_t 
 				    p->opt[i].o->m[q] == d && pack_cost(s, &p->opt[i], q, res) <= c;
 			if (seen || d > s->cap[q])
 				continue;
-			for (long long x = 0; x + d <= s->cap[q]; x++)
-				if (next[x] + c < cur[x + d])
-					cur[x + d] = next[x] + c;
+			{
+				/* rows k and k + 1 apart: the loop has no branch and vectorises */
+				double *restrict to = cur + d;
+				const double *restrict from = next;
+
+				for (long long x = 0; x + d <= s->cap[q]; x++)
+					to[x] = min_d(to[x], from[x] + c);
+			}
 		}
 	}
 	return true;

@@ -81,6 +81,8 @@ struct meet_keys_room {
 static _Thread_local struct {
 	struct meet_list list[2];
 	struct meet_keys_room keys[3];
+	uint32_t *kk; /* meet_index.kk */
+	size_t kk_n;
 	size_t *count;
 } meet_kept;
 
@@ -249,6 +251,7 @@ void hp_group_meet_release(void)
 	}
 	for (unsigned i = 0; i < 3; i++)
 		free(meet_kept.keys[i].k);
+	free(meet_kept.kk);
 	free(meet_kept.count);
 	memset(&meet_kept, 0, sizeof(meet_kept));
 }
@@ -485,6 +488,11 @@ static void meet_choose(const struct meet *s, const struct meet_list *l, size_t 
  */
 struct meet_index {
 	struct meet_key *keys;
+	/*
+	 * Their keys alone, for the binary searches: read from the keys, 32
+	 * bytes apart, they were 30% of a join (four DPUs, 100 containers).
+	 */
+	const uint32_t *kk;
 	size_t *start; /* per bin, its first key; start[n_bins]: the entries */
 	size_t n_bins;
 	double lo, width;   /* of the bins, on the secondary */
@@ -539,11 +547,24 @@ struct meet_want {
 	double floor; /* the penalty is at least floor + loss - yp * load on the primary */
 };
 
-/* The index's table per block of its n keys (meet_least), yp the primary's price. */
+/*
+ * The index's table per block of its n keys (meet_least), yp the primary's
+ * price, and its keys alone (kk).
+ */
 static int meet_blocks(struct meet_index *ix, size_t n, double yp)
 {
 	size_t nb = n / MEET_BLOCK + 1;
 
+	if (n > meet_kept.kk_n) {
+		free(meet_kept.kk);
+		meet_kept.kk_n = 0;
+		if (!(meet_kept.kk = malloc(n * sizeof(uint32_t))))
+			return -ENOMEM;
+		meet_kept.kk_n = n;
+	}
+	for (size_t e = 0; e < n; e++)
+		meet_kept.kk[e] = ix->keys[e].key;
+	ix->kk = meet_kept.kk;
 	ix->yp = yp;
 	ix->bmin = malloc(nb * sizeof(double));
 	if (!ix->bmin)
@@ -562,7 +583,7 @@ static size_t meet_find(const struct meet_index *ix, size_t a, size_t z, uint32_
 	while (a < z) {
 		size_t mid = a + (z - a) / 2;
 
-		if (ix->keys[mid].key < key || (above && ix->keys[mid].key == key))
+		if (ix->kk[mid] < key || (above && ix->kk[mid] == key))
 			a = mid + 1;
 		else
 			z = mid;
@@ -872,8 +893,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	}
 	if (!r)
 		r = meet_blocks(&ix, lb.n, s.y[p]);
-	/* the other list sorts as fast as this one did (140 ns an entry with the other core busy)
-	 */
+	/* the other list sorts as fast as this one did (140 ns an entry, the other core busy) */
 	if (!r && s.stop_ms &&
 	    hp_now_ms() + (double)la.n * fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
 		s.stop_ms)
