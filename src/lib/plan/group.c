@@ -919,7 +919,7 @@ static bool pack_least(const struct pack *s, double *tab, size_t stride, size_t 
 			if (seen || d > s->cap[q])
 				continue;
 			{
-				/* rows k and k + 1 apart: the loop has no branch and vectorises */
+				/* rows k and k + 1, apart: a loop without a branch */
 				double *restrict to = cur + d;
 				const double *restrict from = next;
 
