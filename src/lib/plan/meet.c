@@ -73,18 +73,29 @@ struct meet_list {
  * 1.5 Mi changes and 20 ms their keys, with the other core busy; the
  * solve ended 30-60 ms past its limit).
  */
-struct meet_keys_room {
-	struct meet_key *k;
-	size_t n;
+struct meet_room {
+	void *p;
+	size_t size; /* bytes */
 };
 
 static _Thread_local struct {
 	struct meet_list list[2];
-	struct meet_keys_room keys[3];
-	uint32_t *kk; /* meet_index.kk */
-	size_t kk_n;
-	size_t *count;
+	/* both lists' keys and tmp, meet_index's kk and bmin, meet_sort's count */
+	struct meet_room keys[3], kk, bmin, count;
 } meet_kept;
+
+/* Kept room r, with at least bytes (what it held is not kept); NULL without memory. */
+static void *meet_room(struct meet_room *r, size_t bytes)
+{
+	if (bytes > r->size) {
+		free(r->p);
+		r->size = 0;
+		if (!(r->p = malloc(bytes)))
+			return NULL;
+		r->size = bytes;
+	}
+	return r->p;
+}
 
 struct meet {
 	const struct hp_group *g;
@@ -229,20 +240,6 @@ struct meet_key {
 	unsigned e;
 };
 
-/* Kept key array i, with room for n keys (its keys are not kept). */
-static struct meet_key *meet_keys_room(unsigned i, size_t n)
-{
-	struct meet_keys_room *k = &meet_kept.keys[i];
-
-	if (n > k->n) {
-		free(k->k);
-		k->n = n;
-		if (!(k->k = malloc(n * sizeof(*k->k))))
-			k->n = 0;
-	}
-	return k->k;
-}
-
 void hp_group_meet_release(void)
 {
 	for (unsigned i = 0; i < 2; i++) {
@@ -250,9 +247,10 @@ void hp_group_meet_release(void)
 		free(meet_kept.list[i].val);
 	}
 	for (unsigned i = 0; i < 3; i++)
-		free(meet_kept.keys[i].k);
-	free(meet_kept.kk);
-	free(meet_kept.count);
+		free(meet_kept.keys[i].p);
+	free(meet_kept.kk.p);
+	free(meet_kept.bmin.p);
+	free(meet_kept.count.p);
 	memset(&meet_kept, 0, sizeof(meet_kept));
 }
 
@@ -554,19 +552,15 @@ struct meet_want {
 static int meet_blocks(struct meet_index *ix, size_t n, double yp)
 {
 	size_t nb = n / MEET_BLOCK + 1;
+	uint32_t *kk = meet_room(&meet_kept.kk, n * sizeof(*kk));
 
-	if (n > meet_kept.kk_n) {
-		free(meet_kept.kk);
-		meet_kept.kk_n = 0;
-		if (!(meet_kept.kk = malloc(n * sizeof(uint32_t))))
-			return -ENOMEM;
-		meet_kept.kk_n = n;
-	}
+	if (!kk)
+		return -ENOMEM;
 	for (size_t e = 0; e < n; e++)
-		meet_kept.kk[e] = ix->keys[e].key;
-	ix->kk = meet_kept.kk;
+		kk[e] = ix->keys[e].key;
+	ix->kk = kk;
 	ix->yp = yp;
-	ix->bmin = malloc(nb * sizeof(double));
+	ix->bmin = meet_room(&meet_kept.bmin, nb * sizeof(double));
 	if (!ix->bmin)
 		return -ENOMEM;
 	for (size_t i = 0; i < nb; i++)
@@ -763,6 +757,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * dims, sizeof(double));
 	_cleanup_free_ unsigned *half = calloc(np, sizeof(unsigned));
 	struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
+	size_t *count = NULL;
 	_cleanup_free_ struct meet_cand *keep = NULL;
 	_cleanup_free_ unsigned *base = NULL, *choice = NULL;
 	unsigned *firsts = ret_best; /* where each pod's first option is recorded */
@@ -879,14 +874,16 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
-	if (!r && (!(keys = meet_keys_room(0, lb.n)) || !(qkeys = meet_keys_room(1, la.n)) ||
-		   !(tmp = meet_keys_room(2, la.n > lb.n ? la.n : lb.n)) ||
-		   !(meet_kept.count || (meet_kept.count = malloc(MEET_RADIX * sizeof(size_t))))))
+	if (!r &&
+	    (!(keys = meet_room(&meet_kept.keys[0], lb.n * sizeof(*keys))) ||
+	     !(qkeys = meet_room(&meet_kept.keys[1], la.n * sizeof(*qkeys))) ||
+	     !(tmp = meet_room(&meet_kept.keys[2], (la.n > lb.n ? la.n : lb.n) * sizeof(*tmp))) ||
+	     !(count = meet_room(&meet_kept.count, MEET_RADIX * sizeof(*count)))))
 		r = -ENOMEM;
 	if (!r) {
 		t = hp_now_ms();
 		meet_keys(&s, &lb, p, p2, keys, &ix.klo, &ix.kscale);
-		meet_sort(keys, tmp, meet_kept.count, lb.n);
+		meet_sort(keys, tmp, count, lb.n);
 		ix.keys = keys;
 		r = meet_bin(&ix, lb.n,
 			     p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2] : HUGE_VAL, tmp);
@@ -900,7 +897,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = -E2BIG;
 	if (!r) {
 		meet_keys(&s, &la, p, p2, qkeys, &qlo, &qscale);
-		meet_sort(qkeys, tmp, meet_kept.count, la.n);
+		meet_sort(qkeys, tmp, count, la.n);
 		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
 	}
 	if (!r && !keep && !short_list && best.v >= limit && lim->beyond > limit && ret_best &&
@@ -921,7 +918,6 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = meet_refine(&s, &la, &lb, &best, lim, base, choice, &best.v);
 	}
 	free(ix.start);
-	free(ix.bmin);
 	lim->nodes -= s.work < lim->nodes ? s.work : lim->nodes;
 	lim->whole = !r;
 	if (!r && short_list)
