@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * heteropod bench plan [--json] [--seeds N] [--dpus N] [--memory F] [--sidecars-only]
- *                      [--time-limit S] [--sizes LIST] [--manifests DIR]
+ *                      [--time-limit S] [--sizes LIST] [--manifests DIR] [--threads N]
  *
  * Solve time and optimality of the exact planner on random instances of
  * growing size, and the greedy heuristic's gap on the real manifests.
@@ -26,7 +26,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_apps,
-			  unsigned seeds, double time_limit, bool json)
+			  unsigned seeds, double time_limit, unsigned threads, bool json)
 {
 	_cleanup_free_ double *ms = calloc(seeds, sizeof(double));
 	unsigned solved = 0, optimal = 0, infeasible = 0, containers = 0;
@@ -46,6 +46,7 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_ap
 			return NULL;
 		containers = p.n_ctr;
 		p.params.time_limit_s = time_limit;
+		p.params.threads = threads;
 		if (hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) < 0) {
 			infeasible++;
 			hp_plan_problem_free(&p);
@@ -95,7 +96,8 @@ static void default_manifests(char *buf, size_t n)
 }
 
 /* Greedy against exact on each real manifest, on two nodes. */
-static json_t *bench_manifests(const char *dir, double time_limit, bool json, int *ret_fail)
+static json_t *bench_manifests(const char *dir, double time_limit, unsigned threads, bool json,
+			       int *ret_fail)
 {
 	_cleanup_free_ char *pat1 = hp_sprintf("%s/*.yaml", dir);
 	_cleanup_free_ char *pat2 = hp_sprintf("%s/*/*.yaml", dir);
@@ -125,6 +127,7 @@ static json_t *bench_manifests(const char *dir, double time_limit, bool json, in
 			hp_plan_node_defaults(&node);
 			hp_plan_params_defaults(&params);
 			params.time_limit_s = time_limit;
+			params.threads = threads;
 			if (scenario) {
 				node.pu[1].cores = 1;
 				node.pu[1].memory = 512.0 * 1048576;
@@ -174,13 +177,15 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		{ "memory", required_argument, NULL, 'M' },
 		{ "sidecars-only", no_argument, NULL, 'S' },
 		{ "manifests", required_argument, NULL, 'm' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	char sizes[256] = "10,20,50,100,200,500,1000,2000,5000";
 	char dir[PATH_MAX];
 	bool json = false, move_apps = true;
-	uint64_t seeds = 5, dpus = 1;
+	uint64_t seeds = 5, dpus = 1, threads = 0;
+	struct hp_plan_params params;
 	double time_limit = 10, memory = 1.5;
 	json_t *out, *arr;
 	int c, fail = 0;
@@ -207,6 +212,12 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("bench plan: --time-limit SECONDS");
 			break;
+		case 'T':
+			if (hp_parse_u64(optarg, &threads) < 0 || !threads ||
+			    threads > HP_PLAN_MAX_THREADS)
+				return cli_usage_error("bench plan: --threads 1..%d",
+						       HP_PLAN_MAX_THREADS);
+			break;
 		case 'S': move_apps = false; break;
 		case 'z': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
@@ -214,25 +225,32 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
 			       "[--memory F] [--sidecars-only]\n"
 			       "                            [--time-limit S] [--sizes 10,100,...] "
-			       "[--manifests DIR]\n"
+			       "[--manifests DIR] [--threads N]\n"
 			       "  --memory F       random instances: each DPU gets F times its\n"
 			       "                   share of the movable CPU as its share of the\n"
 			       "                   movable memory [1.5: CPU binds; 0.5: memory does]\n"
 			       "  --sidecars-only  random instances: applications stay on the host,\n"
 			       "                   as heteropod plan has them without --move-apps\n"
-			       "                   [default: they may move]\n");
+			       "                   [default: they may move]\n"
+			       "  --threads N      the solver's threads [the CPUs it may run on]\n");
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
 	}
+	hp_plan_params_defaults(&params);
+	params.threads = (unsigned)threads;
+	threads = hp_plan_threads(&params);
 	out = json_object();
 	arr = json_array();
+	json_object_set_new(out, "threads", json_integer((json_int_t)threads));
 	if (!json)
-		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s\n"
+		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s, "
+		       "%llu thread%s\n"
 		       "Each DPU's share of the movable memory: %.2g times its CPU share\n"
 		       "%s\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
-		       (unsigned long long)seeds, time_limit, memory,
+		       (unsigned long long)seeds, time_limit, (unsigned long long)threads,
+		       threads == 1 ? "" : "s", memory,
 		       move_apps ? "Applications may move" : "Only sidecars move",
 		       "CONTAINERS", "DPUS",
 		       "SOLVED", "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
@@ -243,11 +261,13 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		if (hp_parse_u64(tok, &n) < 0 || !n || n > 100000)
 			return cli_usage_error("bench plan: --sizes: a list of numbers");
 		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, memory, move_apps,
-						      (unsigned)seeds, time_limit, json));
+						      (unsigned)seeds, time_limit, (unsigned)threads,
+						      json));
 		fflush(stdout);
 	}
 	json_object_set_new(out, "random", arr);
-	json_object_set_new(out, "manifests", bench_manifests(dir, time_limit, json, &fail));
+	json_object_set_new(out, "manifests",
+			    bench_manifests(dir, time_limit, (unsigned)threads, json, &fail));
 	if (json) {
 		char *s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 

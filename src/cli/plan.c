@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * heteropod plan FILE... [--node FILE] [--profile FILE] [--params FILE]
- *                        [--move-apps] [--greedy] [--time-limit S] [--json | --annotate]
+ *                        [--move-apps] [--greedy] [--time-limit S] [--threads N]
+ *                        [--json | --annotate]
  *
  * Decide which containers of the manifests go to which PU (docs/planner.md).
  */
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 		"  --move-apps        application containers may move too when it pays\n"
 		"  --greedy           use the greedy heuristic instead of the exact solver\n"
 		"  --time-limit SEC   stop the exact solver SEC seconds after it starts (default 10)\n"
+		"  --threads N        the exact solver's threads (default: the CPUs it may run on)\n"
 		"  --json             machine-readable output\n"
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
 		"                     FILE... in place ('-' reads stdin, writes stdout)\n"
@@ -87,6 +89,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		{ "move-apps", no_argument, NULL, 'm' },
 		{ "greedy", no_argument, NULL, 'g' },
 		{ "time-limit", required_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "annotate", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,6 +98,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	const char *node_file = NULL, *profile_file = NULL, *params_file = NULL;
 	bool json = false, annotate = false, move_apps = false, greedy = false;
 	double time_limit = -1;
+	uint64_t threads = 0;
 	struct hp_plan_manifests m = { 0 };
 	struct hp_plan_node node;
 	struct hp_plan_profile *prof = NULL;
@@ -122,6 +126,11 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("plan: --time-limit: a number of seconds");
 			break;
+		case 'T':
+			if (hp_parse_u64(optarg, &threads) < 0 || !threads ||
+			    threads > HP_PLAN_MAX_THREADS)
+				return cli_usage_error("plan: --threads: 1..%d", HP_PLAN_MAX_THREADS);
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -141,6 +150,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		goto fail;
 	if (time_limit > 0)
 		params.time_limit_s = time_limit;
+	params.threads = (unsigned)threads;
 	if (profile_file && (r = hp_plan_profile_load(&prof, profile_file, &err)) < 0)
 		goto fail;
 	for (int i = optind; i < argc; i++)

@@ -263,9 +263,14 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 		}
 		if (!isfinite(min_pack))
 			continue;
-		/* turns of a few nodes: both ways of pack_run take part */
-		lim = (struct hp_pack_limits){
-		    .nodes = 1ul << 20, .fill = t != 1, .turn = t == 2 ? 1 + seed % 16 : 0};
+		/*
+		 * turns of a few nodes: both ways of pack_run take part, and
+		 * after the first turn each way, up to three threads
+		 */
+		lim = (struct hp_pack_limits){.nodes = 1ul << 20,
+					      .fill = t != 1,
+					      .turn = t == 2 ? 1 + seed % 16 : 0,
+					      .threads = t == 2 ? 1 + seed % 3 : 0};
 		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 		packing_is("packing", seed, &g, best, got, min_pack, limit);
@@ -408,6 +413,13 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 	g = t.g;
 	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
 	CHECKF(r == 0, "large %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	/* in two threads after a first turn of 16 nodes: the same least */
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .turn = 16, .threads = 2};
+	r = hp_group_pack_min(&g, limit, -1, &lim, best, &got);
+	CHECKF(r == 0, "large %llu: hp_group_pack_min in two threads %d", (unsigned long long)seed,
+	       r);
+	packing_is("packing (two threads)", seed, &g, best, got, want, limit);
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26};
 	lim.nodes = 1ul << 26;
 	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
 	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);

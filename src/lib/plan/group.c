@@ -8,7 +8,7 @@
  * loss so far.
  *
  * Packing bound: pod by pod (pack_dfs) and row by row (rows_*), taking turns
- * (pack_run).
+ * (pack_run), in several threads when it is given them (pack_par).
  */
 #include "plan/group.h"
 #include "util/util.h"
@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 struct vpod {
 	unsigned pod;
@@ -184,6 +186,9 @@ struct rsum {
 #define PACK_MAX_WORK (64ul << 20) /* ... and 64 Mi steps to fill them */
 #define PACK_BLOCK 64		   /* sums per block of pack.bmin */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
+#define PACK_TALLY 1024		   /* nodes a thread counts before it adds them up (pack_par) */
+#define PACK_GIFT_TRIES 8	   /* parts given before ... */
+#define PACK_GIFT_NODES 256	   /* ... fewer nodes than this a part, on average, stop it */
 
 struct popt {
 	double loss;
@@ -257,6 +262,42 @@ struct pack {
 	unsigned long nodes, max_nodes, turn;
 	double stop_ms; /* 0: no time limit */
 	unsigned *cur, *best_choice;
+	/*
+	 * Where the search is: lvl choices made from the root, the one at
+	 * each level at[] (its index among the node's cnt[] children). A
+	 * node at a level up to task searches only its children from lo[] to
+	 * below hi[]: the path to a part of the tree it was given (pack_par),
+	 * which it walks again from the root. Deeper, all of them, but hi[]
+	 * drops when it gives the rest of a node's children to a thread with
+	 * nothing to do.
+	 */
+	unsigned lvl, task, *at, *cnt, *lo, *hi; /* cnt: 0 where the node may not give */
+	unsigned threads;
+	struct pack_share *sh; /* NULL: alone */
+	struct pack *helpers;  /* threads - 1 of them, their space kept between turns */
+};
+
+/* What the threads of one search share. */
+struct pack_share {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	_Atomic double best; /* the least penalty found, written under lock with choice */
+	unsigned *choice;
+	atomic_uint idle;   /* threads waiting for a part of the tree */
+	atomic_ulong nodes; /* visited, PACK_TALLY at a time, against budget */
+	unsigned long budget;
+	atomic_bool stop; /* one ran out of nodes or time, or reached the floor */
+	unsigned threads;
+	bool given, done;	      /* a part waits in task; every thread is idle */
+	unsigned task, *path, lo, hi; /* the part: path to its level, its children */
+	int ret;		      /* the first nonzero return */
+	/*
+	 * Parts given, and the nodes their threads searched in them: where
+	 * they are too small to be worth the walk to them, none are given
+	 * any more (stingy).
+	 */
+	unsigned long gives, gift_nodes;
+	atomic_bool stingy;
 };
 
 static inline long long floor_ll(double x)
@@ -454,10 +495,19 @@ static void pack_leaf(struct pack *s, double loss, const long long *m, const dou
 	}
 	for (unsigned j = 0; j < g->n_res; j++)
 		v += g->res_y[j] * (g->res_b[j] - u[j]);
-	if (v < s->best) {
-		s->best = v;
+	if (v >= s->best)
+		return;
+	s->best = v;
+	if (!s->sh) {
 		memcpy(s->best_choice, s->cur, s->n_v * sizeof(unsigned));
+		return;
 	}
+	pthread_mutex_lock(&s->sh->lock);
+	if (v < atomic_load(&s->sh->best)) {
+		memcpy(s->sh->choice, s->cur, s->n_v * sizeof(unsigned));
+		atomic_store(&s->sh->best, v);
+	}
+	pthread_mutex_unlock(&s->sh->lock);
 }
 
 /*
@@ -470,16 +520,69 @@ static bool pack_late(const struct pack *s)
 	return s->stop_ms && hp_now_ms() >= s->stop_ms;
 }
 
-/* One more node: 1 when nothing can be better, -E2BIG when out of nodes or time. */
+static void pack_give(struct pack *s);
+
+/*
+ * One more node: 1 when nothing can be better, -E2BIG when out of nodes or
+ * time (or another thread is). With other threads, it prunes against what
+ * they found too, and looks now and then for one with nothing to do.
+ */
 static int pack_count(struct pack *s)
 {
+	if (s->sh) {
+		s->best = min_d(s->best, atomic_load_explicit(&s->sh->best, memory_order_relaxed));
+		if (atomic_load_explicit(&s->sh->idle, memory_order_relaxed) &&
+		    !atomic_load_explicit(&s->sh->stingy, memory_order_relaxed))
+			pack_give(s);
+	}
 	if (s->best <= s->floor)
 		return 1; /* nothing can be better */
 	if (++s->nodes > s->max_nodes)
 		return -E2BIG;
+	if (!(s->nodes % PACK_TALLY) && s->sh &&
+	    (atomic_fetch_add_explicit(&s->sh->nodes, PACK_TALLY, memory_order_relaxed) >=
+		 s->sh->budget ||
+	     atomic_load_explicit(&s->sh->stop, memory_order_relaxed)))
+		return -E2BIG;
 	if (!(s->nodes & 0xfff) && pack_late(s))
 		return -E2BIG;
 	return 0;
+}
+
+/*
+ * A node's children, n of them: the first this thread searches (its level's
+ * lo; below the level of its part of the tree, the first of all). The loop
+ * goes on from lo[] if that is further (pack_next) and stops below hi[],
+ * both read again each time: pack_give moves lo[] past what it gives, from
+ * nodes that may give. Those past the first row's may not: walking to them
+ * again from the root rebuilds the later rows' tables on the way, and with
+ * the small parts they have left that was most of the other thread's time
+ * (four DPUs, 50 containers: 610 parts in 75 ms where 16 Ki nodes of the
+ * search pod by pod took 2).
+ */
+static unsigned pack_children(struct pack *s, unsigned n, bool give)
+{
+	unsigned l = s->lvl;
+
+	s->cnt[l] = give ? n : 0;
+	if (l > s->task) {
+		s->lo[l] = 0;
+		s->hi[l] = UINT_MAX;
+	}
+	return s->lo[l];
+}
+
+/* Into child c of the node at level l (out again: s->lvl = l). */
+static inline void pack_down(struct pack *s, unsigned l, unsigned c)
+{
+	s->at[l] = c;
+	s->lvl = l + 1;
+}
+
+/* The child after c at level l that is still this thread's to search. */
+static inline unsigned pack_next(const struct pack *s, unsigned l, unsigned c)
+{
+	return c + 1 > s->lo[l] ? c + 1 : s->lo[l];
 }
 
 /* ---- row by row -------------------------------------------------------------- */
@@ -540,9 +643,10 @@ static int rows_finish(struct pack *s, unsigned k, double loss, const long long 
 		pack_leaf(s, loss, m, f, u);
 		return 0;
 	}
-	unsigned *n_left, *left = row_left(s, k, s->lev[k], &n_left);
+	unsigned *n_left, *left = row_left(s, k, s->lev[k], &n_left), lvl = s->lvl;
 
-	for (unsigned i = 0; i < *n_left; i++) {
+	for (unsigned i = pack_children(s, *n_left, false); i < *n_left && i < s->hi[lvl];
+	     i = pack_next(s, lvl, i)) {
 		unsigned j = left[i];
 		const struct popt *o = &s->v[k].opt[j];
 		long long nm[HP_PLAN_MAX_PUS];
@@ -553,7 +657,10 @@ static int rows_finish(struct pack *s, unsigned k, double loss, const long long 
 		if (!pack_add(s, o, m, f, u, nm, nf, nu))
 			continue;
 		s->cur[k] = j;
-		if ((ret = rows_finish(s, k + 1, loss + o->loss, nm, nf, nu)))
+		pack_down(s, lvl, i);
+		ret = rows_finish(s, k + 1, loss + o->loss, nm, nf, nu);
+		s->lvl = lvl;
+		if (ret)
 			return ret;
 	}
 	return 0;
@@ -598,7 +705,7 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	double flo = f[r] + sf[2 * j], fhi = f[r] + sf[2 * j + 1];
 	long long x = hp_bits_max_le(rows_tab(s, depth, j), s->words[r], row_room(s, r, m[r], flo));
 	struct rsum *d;
-	unsigned i, n, *n_from, *from, *n_to, *to;
+	unsigned i, n, *n_from, *from, *n_to, *to, lvl;
 	int ret;
 
 	if ((ret = pack_count(s)))
@@ -613,7 +720,9 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	n = rows_sums(s, i, r, d);
 	from = row_left(s, i, s->lev[i], &n_from);
 	to = row_left(s, i, s->lev[i] + 1, &n_to);
-	for (unsigned c = 0; c < n && !ret; c++) {
+	lvl = s->lvl;
+	for (unsigned c = pack_children(s, n, !depth); c < n && c < s->hi[lvl] && !ret;
+	     c = pack_next(s, lvl, c)) {
 		const struct ppod *p = &s->v[i];
 		double lo = HUGE_VAL, umin[HP_GROUP_MAX_RES], nu[HP_GROUP_MAX_RES];
 		double *plo = &s->plo[i], *pu = s->pumin + (size_t)i * g->n_res;
@@ -649,8 +758,10 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 			*plo = lo;
 			memcpy(pu, umin, g->n_res * sizeof(double));
 			s->lev[i]++;
+			pack_down(s, lvl, c);
 			ret = rows_fill(s, depth, r, todo, j + 1, loss - old_lo + lo, nm, nf, nu,
 					done, later);
+			s->lvl = lvl;
 			s->lev[i]--;
 			*plo = old_lo;
 			memcpy(pu, old_u, g->n_res * sizeof(double));
@@ -819,6 +930,7 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	const struct hp_group *g = s->g;
 	const uint64_t *tab = s->reach + (size_t)k * s->stride;
 	double lb = loss + s->res_floor;
+	unsigned lvl;
 	int ret;
 
 	if ((ret = pack_count(s)))
@@ -871,20 +983,23 @@ static int pack_dfs(struct pack *s, unsigned k, double loss, const long long *m,
 	}
 	if (k == s->k0 && s->rtab)
 		return pack_rows(s, loss, m, f, u);
-	for (unsigned j = 0; j < s->v[k].n; j++) {
+	lvl = s->lvl;
+	for (unsigned j = pack_children(s, s->v[k].n, true); j < s->v[k].n && j < s->hi[lvl];
+	     j = pack_next(s, lvl, j)) {
 		const struct popt *o = &s->v[k].opt[j];
 		long long nm[HP_PLAN_MAX_PUS];
 		double nf[HP_PLAN_MAX_PUS], nu[HP_GROUP_MAX_RES];
-		int r;
 
 		if (loss + o->loss >= s->best)
 			break; /* by ascending loss */
 		if (!pack_add(s, o, m, f, u, nm, nf, nu))
 			continue;
 		s->cur[k] = j;
-		r = pack_dfs(s, k + 1, loss + o->loss, nm, nf, nu);
-		if (r)
-			return r;
+		pack_down(s, lvl, j);
+		ret = pack_dfs(s, k + 1, loss + o->loss, nm, nf, nu);
+		s->lvl = lvl;
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -980,11 +1095,382 @@ static double *pack_use_tables(struct pack *s, const double *base)
 }
 
 /*
+ * A thread's own space: its choices and, with rows, the row-by-row search's
+ * (each pod's first list of options left holds all of them; the others,
+ * like the tables, are written before they are read).
+ */
+static int pack_space(struct pack *s, bool rows)
+{
+	const struct hp_group *g = s->g;
+	size_t nv = s->n_v ? s->n_v : 1;
+	size_t levels = (nv + 1) * (g->n_rows + 2); /* pod by pod, each row, the last pass */
+
+	s->cur = calloc(nv, sizeof(unsigned));
+	s->best_choice = calloc(nv, sizeof(unsigned));
+	s->at = malloc(4 * levels * sizeof(unsigned));
+	if (!s->cur || !s->best_choice || !s->at)
+		return -ENOMEM;
+	s->cnt = s->at + levels;
+	s->lo = s->cnt + levels;
+	s->hi = s->lo + levels;
+	if (!rows)
+		return 0;
+	s->plo = malloc(nv * sizeof(double));
+	s->pumin = malloc(nv * (g->n_res ? g->n_res : 1) * sizeof(double));
+	s->rtab = malloc((size_t)g->n_rows * (nv + 1) * s->stride * sizeof(uint64_t));
+	s->left = malloc(nv * (g->n_rows + 1) * s->max_n * sizeof(unsigned));
+	s->n_left = malloc(nv * (g->n_rows + 1) * sizeof(unsigned));
+	s->lev = calloc(nv, sizeof(unsigned));
+	s->act = malloc((size_t)(g->n_rows + 1) * nv * sizeof(unsigned));
+	s->sums = malloc((size_t)(g->n_rows + 1) * (nv + 1) * s->max_n * sizeof(*s->sums));
+	s->sf = malloc((size_t)(g->n_rows + 1) * 2 * (nv + 1) * sizeof(double));
+	s->scratch = malloc(2 * s->stride * sizeof(uint64_t));
+	if (!s->plo || !s->pumin || !s->rtab || !s->left || !s->n_left || !s->lev || !s->act ||
+	    !s->sums || !s->sf || !s->scratch)
+		return -ENOMEM;
+	for (unsigned k = 0; k < s->n_v; k++) {
+		unsigned *n, *l = row_left(s, k, 0, &n);
+
+		for (unsigned j = 0; j < s->v[k].n; j++)
+			l[j] = j;
+		*n = s->v[k].n;
+	}
+	return 0;
+}
+
+static void pack_space_free(struct pack *s)
+{
+	free(s->cur);
+	free(s->best_choice);
+	free(s->at);
+	free(s->plo);
+	free(s->pumin);
+	free(s->rtab);
+	free(s->left);
+	free(s->n_left);
+	free(s->lev);
+	free(s->act);
+	free(s->sums);
+	free(s->sf);
+	free(s->scratch);
+}
+
+/* The helpers and their space. */
+static void pack_helpers_free(struct pack *s)
+{
+	for (unsigned t = 0; s->helpers && t + 1 < s->threads; t++)
+		pack_space_free(&s->helpers[t]);
+	free(s->helpers);
+	s->helpers = NULL;
+}
+
+/* hp_group_pack_min's cleanup: its space and its helpers'. */
+static void pack_freep(struct pack *s)
+{
+	pack_helpers_free(s);
+	pack_space_free(s);
+}
+
+/* A helper thread's copy of s: everything but its own space (pack_space's). */
+static void pack_copy(struct pack *dst, const struct pack *src)
+{
+	struct pack own = *dst;
+
+	*dst = *src;
+	dst->cur = own.cur;
+	dst->best_choice = own.best_choice;
+	dst->at = own.at;
+	dst->cnt = own.cnt;
+	dst->lo = own.lo;
+	dst->hi = own.hi;
+	dst->plo = own.plo;
+	dst->pumin = own.pumin;
+	dst->rtab = own.rtab;
+	dst->left = own.left;
+	dst->n_left = own.n_left;
+	dst->lev = own.lev;
+	dst->act = own.act;
+	dst->sums = own.sums;
+	dst->sf = own.sf;
+	dst->scratch = own.scratch;
+	dst->helpers = NULL;
+}
+
+/*
+ * The helpers' space, kept from one turn to the next; without it (-ENOMEM)
+ * the search goes on alone.
+ */
+static int pack_helpers(struct pack *s)
+{
+	s->helpers = calloc(s->threads - 1, sizeof(*s->helpers));
+	for (unsigned t = 0; s->helpers && t + 1 < s->threads; t++) {
+		pack_copy(&s->helpers[t], s); /* their space NULL until pack_space */
+		if (pack_space(&s->helpers[t], s->rtab != NULL) < 0)
+			pack_helpers_free(s);
+	}
+	if (s->helpers)
+		return 0;
+	s->threads = 1;
+	return -ENOMEM;
+}
+
+/* From the root, every child: as the search starts alone. */
+static void pack_root(struct pack *s)
+{
+	s->lvl = s->task = 0;
+	s->lo[0] = 0;
+	s->hi[0] = UINT_MAX;
+}
+
+/*
+ * Another thread has nothing to do: give it the next half of the children
+ * left at the shallowest node of this one's path that has some (the next
+ * are the likelier, by ascending loss: worth a thread), and go on after
+ * them.
+ */
+static void pack_give(struct pack *s)
+{
+	struct pack_share *sh = s->sh;
+	unsigned l, first = 0, end = 0;
+
+	for (l = s->task; l < s->lvl; l++) {
+		first = s->at[l] + 1 > s->lo[l] ? s->at[l] + 1 : s->lo[l];
+		end = s->cnt[l] < s->hi[l] ? s->cnt[l] : s->hi[l];
+		if (first < end)
+			break;
+	}
+	if (l == s->lvl)
+		return;
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->given && !sh->done && atomic_load(&sh->idle)) {
+		unsigned mid = first + (end - first + 1) / 2;
+
+		memcpy(sh->path, s->at, l * sizeof(unsigned));
+		sh->task = l;
+		sh->lo = first;
+		sh->hi = mid;
+		s->lo[l] = mid; /* its loop goes on from there */
+		sh->given = true;
+		sh->gives++;
+		pthread_cond_signal(&sh->wake);
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+struct pack_job {
+	struct pack *s;
+	double loss;
+	const long long *m;
+	const double *f, *u;
+};
+
+/*
+ * A thread of pack_par: it takes a part of the tree (the path to a node,
+ * and which of its children), walks to it from the root and searches it,
+ * until every thread waits for one or one stops them all.
+ */
+static void *pack_thread(void *arg)
+{
+	struct pack_job *j = arg;
+	struct pack *s = j->s;
+	struct pack_share *sh = s->sh;
+	unsigned long from = 0;
+	bool gift = false;
+	int r = 0;
+
+	pthread_mutex_lock(&sh->lock);
+	for (;;) {
+		if (gift) {
+			sh->gift_nodes += s->nodes - from;
+			if (sh->gives >= PACK_GIFT_TRIES &&
+			    sh->gift_nodes < PACK_GIFT_NODES * sh->gives)
+				atomic_store(&sh->stingy, true);
+		}
+		if (r) {
+			if (r == 1 || !sh->ret)
+				sh->ret = r; /* the floor reached says more than out of nodes */
+			atomic_store(&sh->stop, true);
+		}
+		if (atomic_fetch_add(&sh->idle, 1) + 1 == sh->threads && !sh->given)
+			sh->done = true;
+		if (sh->done || atomic_load(&sh->stop))
+			pthread_cond_broadcast(&sh->wake);
+		while (!sh->given && !sh->done && !atomic_load(&sh->stop))
+			pthread_cond_wait(&sh->wake, &sh->lock);
+		if (sh->done || atomic_load(&sh->stop))
+			break;
+		s->lvl = 0;
+		s->task = sh->task;
+		for (unsigned l = 0; l < sh->task; l++) {
+			s->lo[l] = sh->path[l];
+			s->hi[l] = sh->path[l] + 1;
+		}
+		s->lo[sh->task] = sh->lo;
+		s->hi[sh->task] = sh->hi;
+		gift = sh->task || sh->lo || sh->hi != UINT_MAX; /* not the whole tree */
+		from = s->nodes;
+		sh->given = false;
+		atomic_fetch_sub(&sh->idle, 1);
+		pthread_mutex_unlock(&sh->lock);
+		r = pack_dfs(s, 0, j->loss, j->m, j->f, j->u);
+		pthread_mutex_lock(&sh->lock);
+	}
+	pthread_mutex_unlock(&sh->lock);
+	return NULL;
+}
+
+/*
+ * One search from the root in s->threads threads, budget nodes in all. The
+ * tree is shared out as they go: the first thread takes all of it, and one
+ * with nothing to do gets half of what another has left at the shallowest
+ * node it can give from (pack_give). Returns as pack_dfs, with the least
+ * found and its choice in s.
+ */
+static int pack_par(struct pack *s, unsigned long budget, double loss, const long long *m,
+		    const double *f, const double *u)
+{
+	unsigned n = s->threads, started = 1;
+	size_t levels = (s->n_v + 2) * (s->g->n_rows + 2);
+	_cleanup_free_ unsigned *path = malloc(levels * sizeof(unsigned));
+	struct pack_share sh = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				.wake = PTHREAD_COND_INITIALIZER,
+				.choice = s->best_choice,
+				.threads = n,
+				.given = true, /* the whole tree */
+				.path = path,
+				.hi = UINT_MAX,
+				.budget = budget};
+	struct pack_job job[HP_PLAN_MAX_THREADS];
+	pthread_t tid[HP_PLAN_MAX_THREADS];
+	unsigned long nodes = s->nodes, all = 0;
+
+	if (!path) {
+		s->max_nodes = s->nodes + budget;
+		pack_root(s);
+		return pack_dfs(s, 0, loss, m, f, u);
+	}
+	atomic_init(&sh.best, s->best);
+	atomic_init(&sh.idle, 0);
+	atomic_init(&sh.nodes, 0);
+	atomic_init(&sh.stop, false);
+	atomic_init(&sh.stingy, false);
+	s->sh = &sh;
+	s->nodes = 0;
+	s->max_nodes = budget + 1; /* the tally stops it first, but for the last few */
+	for (unsigned t = 0; t < n; t++) {
+		if (t)
+			pack_copy(&s->helpers[t - 1], s);
+		job[t] = (struct pack_job){t ? &s->helpers[t - 1] : s, loss, m, f, u};
+	}
+	/* one that does not start is never idle: "done" waits for the others only */
+	while (started < n && !pthread_create(&tid[started], NULL, pack_thread, &job[started]))
+		started++;
+	pthread_mutex_lock(&sh.lock);
+	sh.threads = started;
+	pthread_mutex_unlock(&sh.lock);
+	pack_thread(&job[0]);
+	for (unsigned t = 0; t < started; t++) {
+		if (t)
+			pthread_join(tid[t], NULL);
+		all += job[t].s->nodes;
+	}
+	s->nodes = nodes + all;
+	s->best = atomic_load(&sh.best);
+	s->sh = NULL;
+	pack_root(s);
+	return sh.ret;
+}
+
+/*
+ * A thread of pack_race: the whole tree its way (its k0). The first to
+ * finish has the least; the other stops.
+ */
+static void *pack_racer(void *arg)
+{
+	struct pack_job *j = arg;
+	struct pack_share *sh = j->s->sh;
+	int r;
+
+	pack_root(j->s);
+	r = pack_dfs(j->s, 0, j->loss, j->m, j->f, j->u);
+	pthread_mutex_lock(&sh->lock);
+	if (!sh->done) {
+		sh->done = r != -E2BIG; /* else out of nodes or time, and so is the other */
+		sh->ret = r;
+	}
+	atomic_store(&sh->stop, true);
+	pthread_mutex_unlock(&sh->lock);
+	return NULL;
+}
+
+/*
+ * Both ways at once, one a thread, budget nodes in all: pod by pod from
+ * cross on, and row by row from the first pod. Which is faster varies by
+ * instance, 10^4 times either way; racing them, the time is the faster
+ * one's, where taking turns alone it is up to twice that. Returns as
+ * pack_dfs, with the least found and its choice in s.
+ */
+static int pack_race(struct pack *s, unsigned long budget, unsigned cross, double loss,
+		     const long long *m, const double *f, const double *u)
+{
+	struct pack_share sh = {.lock = PTHREAD_MUTEX_INITIALIZER,
+				.wake = PTHREAD_COND_INITIALIZER,
+				.choice = s->best_choice,
+				.threads = 2,
+				.budget = budget};
+	struct pack_job job[2] = {{s, loss, m, f, u}, {&s->helpers[0], loss, m, f, u}};
+	unsigned long nodes = s->nodes;
+	pthread_t tid;
+
+	atomic_init(&sh.best, s->best);
+	atomic_init(&sh.idle, 0); /* never: no part is given */
+	atomic_init(&sh.nodes, 0);
+	atomic_init(&sh.stop, false);
+	atomic_init(&sh.stingy, true);
+	s->sh = &sh;
+	s->nodes = 0;
+	s->max_nodes = budget + 1;
+	s->k0 = 0;
+	pack_copy(&s->helpers[0], s);
+	s->k0 = cross;
+	if (pthread_create(&tid, NULL, pack_racer, &job[1])) {
+		s->sh = NULL;
+		s->max_nodes = nodes + budget;
+		s->nodes = nodes;
+		pack_root(s);
+		return pack_dfs(s, 0, loss, m, f, u); /* pod by pod, alone */
+	}
+	pack_racer(&job[0]);
+	pthread_join(tid, NULL);
+	s->nodes = nodes + s->nodes + s->helpers[0].nodes;
+	s->best = atomic_load(&sh.best);
+	s->sh = NULL;
+	pack_root(s);
+	return sh.ret;
+}
+
+/*
+ * One search from the root, budget nodes: alone the first
+ * time (small searches are most of them), in every thread after.
+ */
+static int pack_go(struct pack *s, unsigned long budget, bool alone, double loss,
+		   const long long *m, const double *f, const double *u)
+{
+	if (!alone && s->threads > 1 && (s->helpers || !pack_helpers(s)))
+		return pack_par(s, budget, loss, m, f, u);
+	s->max_nodes = s->nodes + budget;
+	pack_root(s);
+	return pack_dfs(s, 0, loss, m, f, u);
+}
+
+/*
  * Run the search. With several rows there are two ways, both exact: pod by
  * pod over the pods with crossing costs (they come first) and row by row
  * over the rest, or row by row over all of them. Which is faster varies by
  * instance (10^4 times either way), so they take turns, with budgets that
- * grow 4 times a turn, each starting from the best the others found.
+ * grow 4 times a turn, each starting from the best the others found. With
+ * one way, a first turn and then the rest. The first turn each way is
+ * alone; the others, in every thread.
  */
 static int pack_run(struct pack *s, double loss, const long long *m, const double *f,
 		    const double *u)
@@ -997,15 +1483,23 @@ static int pack_run(struct pack *s, double loss, const long long *m, const doubl
 		cross++;
 	if (!s->rtab || !cross) {
 		s->k0 = s->rtab ? 0 : s->n_v;
-		return pack_dfs(s, 0, loss, m, f, u);
+		if (s->threads < 2) {
+			pack_root(s);
+			return pack_dfs(s, 0, loss, m, f, u);
+		}
+		r = pack_go(s, budget < total ? budget : total, true, loss, m, f, u);
+		if (r != -E2BIG || total <= budget || pack_late(s))
+			return r;
+		return pack_go(s, total - s->nodes, false, loss, m, f, u);
 	}
 	for (unsigned turn = 0;; turn++) {
 		unsigned long left = s->nodes < total ? total - s->nodes : 0;
 
+		if (turn == 2 && s->threads > 1 && (s->helpers || !pack_helpers(s)))
+			return pack_race(s, left, cross, loss, m, f, u);
 		s->k0 = turn % 2 ? 0 : cross;
-		s->max_nodes = s->nodes + (left < budget ? left : budget);
-		r = pack_dfs(s, 0, loss, m, f, u);
-		if (r != -E2BIG || left <= budget || (s->stop_ms && hp_now_ms() >= s->stop_ms))
+		r = pack_go(s, left < budget ? left : budget, true, loss, m, f, u);
+		if (r != -E2BIG || left <= budget || pack_late(s))
 			return r;
 		if (turn % 2)
 			budget *= 4;
@@ -1054,32 +1548,29 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	unsigned np = g->n_pods ? g->n_pods : 1;
 	_cleanup_free_ struct ppod *v = calloc(np, sizeof(*v));
 	_cleanup_free_ struct popt *pool = calloc(g->n_opts ? g->n_opts : 1, sizeof(*pool));
-	_cleanup_free_ unsigned *cur = calloc(np, sizeof(unsigned));
-	_cleanup_free_ unsigned *bc = calloc(np, sizeof(unsigned));
 	_cleanup_free_ uint64_t *reach = NULL;
 	_cleanup_free_ double *fmin_t = NULL, *fmax_t = NULL, *lmin = NULL, *umin = NULL;
 	_cleanup_free_ double *bmin = NULL;
-	_cleanup_free_ double *plo = NULL, *pumin = NULL;
-	_cleanup_free_ unsigned *left = NULL, *n_left = NULL, *lev = NULL, *act = NULL;
-	_cleanup_free_ uint64_t *rtab = NULL, *scratch = NULL;
-	_cleanup_free_ struct rsum *sums = NULL;
-	_cleanup_free_ double *sf = NULL;
 	long long base_m[HP_PLAN_MAX_PUS] = {0};
 	double base_f[HP_PLAN_MAX_PUS] = {0}, base_u[HP_GROUP_MAX_RES] = {0}, base_loss = 0;
-	struct pack s = {.g = g,
-			 .v = v,
-			 .best = limit,
-			 .floor = lower + 1e-12,
-			 .max_nodes = lim->nodes,
-			 .turn = lim->turn,
-			 .stop_ms = lim->stop_ms,
-			 .cur = cur,
-			 .best_choice = bc};
+	__attribute__((cleanup(pack_freep))) struct pack s = {
+	    .g = g,
+	    .v = v,
+	    .best = limit,
+	    .floor = lower + 1e-12,
+	    .max_nodes = lim->nodes,
+	    .turn = lim->turn,
+	    .stop_ms = lim->stop_ms,
+	    .threads = lim->threads < 1			    ? 1
+		       : lim->threads > HP_PLAN_MAX_THREADS ? HP_PLAN_MAX_THREADS
+							    : lim->threads,
+	};
 	size_t used = 0, work = 0;
+	bool rows;
 	int r;
 
 	*ret = limit; /* none found, also when its tables would be too large (-E2BIG) */
-	if (!v || !pool || !cur || !bc)
+	if (!v || !pool)
 		return -ENOMEM;
 	for (unsigned q = 1; q <= g->n_rows; q++) {
 		s.cap[q] = (long long)floor((g->b[q] + g->tol[q]) / g->q[q]);
@@ -1234,46 +1725,16 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	s.reach = reach;
 	/*
 	 * The row-by-row search's space (pack_run says from which pod on it
-	 * runs); all but the first of each pod's lists of options left are
-	 * written before they are read. With one pod that has a choice there
-	 * is nothing to search row by row.
+	 * runs), with the choices' (pack_space). With one pod that has a
+	 * choice there is nothing to search row by row.
 	 */
-	if (g->n_rows >= 2 && s.n_v >= 2 &&
-	    (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS) {
-		plo = malloc(s.n_v * sizeof(double));
-		pumin = malloc((size_t)s.n_v * (g->n_res ? g->n_res : 1) * sizeof(double));
-		rtab = malloc((size_t)g->n_rows * (s.n_v + 1) * s.stride * sizeof(uint64_t));
-		s.max_n = 1;
-		for (unsigned k = 0; k < s.n_v; k++)
-			s.max_n = v[k].n > s.max_n ? v[k].n : s.max_n;
-		left = malloc((size_t)s.n_v * (g->n_rows + 1) * s.max_n * sizeof(unsigned));
-		n_left = malloc((size_t)s.n_v * (g->n_rows + 1) * sizeof(unsigned));
-		lev = calloc(s.n_v, sizeof(unsigned));
-		act = malloc((size_t)(g->n_rows + 1) * s.n_v * sizeof(unsigned));
-		sums = malloc((size_t)(g->n_rows + 1) * (s.n_v + 1) * s.max_n * sizeof(*sums));
-		sf = malloc((size_t)(g->n_rows + 1) * 2 * (s.n_v + 1) * sizeof(double));
-		scratch = malloc(2 * s.stride * sizeof(uint64_t));
-		if (!left || !n_left || !lev || !plo || !pumin || !rtab || !act || !sums ||
-		    !scratch || !sf)
-			return -ENOMEM;
-		s.left = left;
-		s.n_left = n_left;
-		s.lev = lev;
-		for (unsigned k = 0; k < s.n_v; k++) { /* before any row: all of them */
-			unsigned *n, *l = row_left(&s, k, 0, &n);
-
-			for (unsigned j = 0; j < v[k].n; j++)
-				l[j] = j;
-			*n = v[k].n;
-		}
-		s.sf = sf;
-		s.act = act;
-		s.sums = sums;
-		s.scratch = scratch;
-		s.plo = plo;
-		s.pumin = pumin;
-		s.rtab = rtab;
-	}
+	rows = g->n_rows >= 2 && s.n_v >= 2 &&
+	       (size_t)g->n_rows * (s.n_v + 1) * s.stride <= PACK_MAX_WORDS;
+	s.max_n = 1;
+	for (unsigned k = 0; k < s.n_v; k++)
+		s.max_n = v[k].n > s.max_n ? v[k].n : s.max_n;
+	if (pack_space(&s, rows) < 0)
+		return -ENOMEM;
 	s.fmin = fmin_t;
 	s.fmax = fmax_t;
 	r = pack_run(&s, base_loss, base_m, base_f, base_u);
@@ -1282,7 +1743,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		return r;
 	if (best && s.best < limit)
 		for (unsigned j = 0; j < s.n_v; j++)
-			best[v[j].pod] = v[j].opt[bc[j]].idx;
+			best[v[j].pod] = v[j].opt[s.best_choice[j]].idx;
 	*ret = s.best;
 	return r < 0 ? r : 0;
 }

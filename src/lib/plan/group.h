@@ -81,6 +81,11 @@ struct hp_pack_limits {
 	bool fill;	     /* also bound what filling each row costs (pack_fill_bound) */
 	unsigned long turn;  /* nodes of the first turn each way (pack_run); 0: the default */
 	/*
+	 * Threads the packing search may run in (0, 1: the caller's alone);
+	 * nodes counts them all. Not meeting in the middle.
+	 */
+	unsigned threads;
+	/*
 	 * Meeting in the middle: list only the changes that lose less than
 	 * this (0: the limit). Below the limit, then, it finds a good choice,
 	 * not the least: -E2BIG.

@@ -9,6 +9,7 @@
 #include "util/util.h"
 
 #include <math.h>
+#include <sched.h>
 
 void hp_plan_params_defaults(struct hp_plan_params *p)
 {
@@ -26,6 +27,19 @@ void hp_plan_params_defaults(struct hp_plan_params *p)
 	p->default_msg_bytes = 2048.0;
 	p->time_limit_s = 10.0;
 	p->mip_gap = 0.0;
+	p->threads = 0;
+}
+
+unsigned hp_plan_threads(const struct hp_plan_params *p)
+{
+	cpu_set_t set;
+	int n = 1;
+
+	if (p->threads)
+		n = (int)p->threads;
+	else if (!sched_getaffinity(0, sizeof(set), &set))
+		n = CPU_COUNT(&set);
+	return n < 1 ? 1 : n > HP_PLAN_MAX_THREADS ? HP_PLAN_MAX_THREADS : (unsigned)n;
 }
 
 void hp_plan_problem_init(struct hp_plan_problem *p)

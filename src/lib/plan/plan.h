@@ -45,8 +45,12 @@ struct hp_plan_params {
 	double default_msg_bytes; /* bytes per message assumed without profile */
 	double time_limit_s;     /* solver time limit; the answer says if it was proven */
 	double mip_gap;          /* relative gap accepted as optimal (0: proven exactly) */
+	unsigned threads;	 /* the solver's (0: the CPUs it may run on; not in JSON) */
 };
 void hp_plan_params_defaults(struct hp_plan_params *p);
+/* The threads a solve runs in: p->threads, or the CPUs it may run on; at most: */
+#define HP_PLAN_MAX_THREADS 16
+unsigned hp_plan_threads(const struct hp_plan_params *p);
 /* JSON object with the fields above (camelCase); unknown fields are errors. */
 int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_error *err);
 int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,

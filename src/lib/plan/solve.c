@@ -967,6 +967,7 @@ struct heur {
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
 	double deadline;          /* hp_now_ms() at the time limit */
+	unsigned threads;	  /* the packing search's (hp_plan_threads) */
 	double submit_ms;	  /* what handing GLPK a placement took, at most */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
@@ -2552,7 +2553,8 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	sub.n = n;
 	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && hp_now_ms() < h->deadline;) {
 		unsigned long given = h->lns_budget < LNS_NODES ? h->lns_budget : LNS_NODES;
-		struct hp_pack_limits lim = {.nodes = given, .stop_ms = h->deadline};
+		struct hp_pack_limits lim = {
+		    .nodes = given, .stop_ms = h->deadline, .threads = h->threads};
 		double m;
 		int r;
 
@@ -3579,7 +3581,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	_cleanup_free_ int *choice = calloc(np, sizeof(int));
 	_cleanup_free_ int *mended = calloc(np, sizeof(int));
 	struct hp_pack_limits lim = {
-	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true};
+	    .nodes = SUR_SPLIT_NODES, .stop_ms = h->deadline, .fill = true, .threads = h->threads};
 	struct sur_class c;
 	double m;
 	bool ok = false;
@@ -3663,8 +3665,10 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
 {
 	struct sur_refine *rf = arg;
 	struct heur *h = rf->h;
-	struct hp_pack_limits lim = {
-	    .nodes = REFINE_SPLIT_NODES, .stop_ms = h->deadline, .fill = false};
+	struct hp_pack_limits lim = {.nodes = REFINE_SPLIT_NODES,
+				     .stop_ms = h->deadline,
+				     .fill = false,
+				     .threads = h->threads};
 	double conv = h->grp_z - h->sur_z; /* the model's penalty, less the surrogate's: >= */
 	double m;
 	int r;
@@ -3797,7 +3801,8 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, unsigned long nodes,
 		     unsigned *best)
 {
-	struct hp_pack_limits lim = {.nodes = nodes, .stop_ms = h->deadline, .fill = true};
+	struct hp_pack_limits lim = {
+	    .nodes = nodes, .stop_ms = h->deadline, .fill = true, .threads = h->threads};
 	double m = limit; /* pack_min leaves it on other errors than -E2BIG */
 	int r = pack_min(h, &h->sur, &h->sur_meet, &h->sur_lb, limit, &lim, best, &m);
 
@@ -3906,8 +3911,10 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 	for (int round = h->meet_budget ? PACK_ROUNDS : PACK_ROUNDS - 1; round >= 0; round--) {
 		bool meet = round == PACK_ROUNDS;
 		double limit = round && !meet ? base + (gap - base) / (1u << round) : gap;
-		struct hp_pack_limits lim = {
-		    .nodes = meet ? 0 : h->pack_budget, .stop_ms = h->deadline, .fill = true};
+		struct hp_pack_limits lim = {.nodes = meet ? 0 : h->pack_budget,
+					     .stop_ms = h->deadline,
+					     .fill = true,
+					     .threads = h->threads};
 		int r;
 
 		if ((!meet && !h->pack_budget) || hp_now_ms() >= h->deadline)
@@ -4433,6 +4440,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	 */
 	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3 - lp.nz * TEARDOWN_NS / 1e6,
 			     hp_now_ms() + p->params.time_limit_s * 1e2);
+	heur.threads = hp_plan_threads(&p->params);
 	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
