@@ -187,6 +187,7 @@ struct rsum {
 #define PACK_BLOCK 64		   /* sums per block of pack.bmin */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 #define PACK_TALLY 1024		   /* nodes a thread counts before it adds them up (pack_par) */
+#define PACK_GIVE_EVERY 16	   /* nodes between looks for a part to give (its path's length) */
 #define PACK_GIFT_TRIES 8	   /* parts given before ... */
 #define PACK_GIFT_NODES 256	   /* ... fewer nodes than this a part, on average, stop it */
 
@@ -531,7 +532,8 @@ static int pack_count(struct pack *s)
 {
 	if (s->sh) {
 		s->best = min_d(s->best, atomic_load_explicit(&s->sh->best, memory_order_relaxed));
-		if (atomic_load_explicit(&s->sh->idle, memory_order_relaxed) &&
+		if (!(s->nodes % PACK_GIVE_EVERY) &&
+		    atomic_load_explicit(&s->sh->idle, memory_order_relaxed) &&
 		    !atomic_load_explicit(&s->sh->stingy, memory_order_relaxed))
 			pack_give(s);
 	}
@@ -1450,8 +1452,8 @@ static int pack_race(struct pack *s, unsigned long budget, unsigned cross, doubl
 }
 
 /*
- * One search from the root, budget nodes: alone the first
- * time (small searches are most of them), in every thread after.
+ * One search from the root, budget nodes: alone the first time (small
+ * searches are most of them), in every thread after.
  */
 static int pack_go(struct pack *s, unsigned long budget, bool alone, double loss,
 		   const long long *m, const double *f, const double *u)
