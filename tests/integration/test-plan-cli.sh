@@ -96,6 +96,21 @@ p = [x for x in o["placements"] if x["container"] == "istio-proxy"]
 assert all(x["pu"] in ("dpu0", "dpu1") for x in p), p
 PY
 
+# --threads: a bad count exits 2 naming it; one thread and two give the same optimum
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --threads 0 >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q -- "--threads" "$tmp/err"' "plan --threads 0 exits 2 naming it"
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --node "$tmp/node2.yaml" --move-apps --threads 1 --json >"$tmp/t1.json"
+check '[ $? -eq 0 ]' "plan --threads 1"
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --node "$tmp/node2.yaml" --move-apps --threads 2 --json >"$tmp/t2.json"
+check '[ $? -eq 0 ]' "plan --threads 2"
+python3 - "$tmp/t1.json" "$tmp/t2.json" <<'PY' || fail=1
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert a["optimal"] and b["optimal"], (a["optimal"], b["optimal"])
+assert abs(a["objective"] - b["objective"]) <= 1e-9 * (1 + abs(a["objective"])), (a["objective"], b["objective"])
+PY
+
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"
@@ -106,6 +121,7 @@ check '[ $? -eq 0 ]' "bench plan --memory 0.5"
 python3 - "$tmp/bench.json" <<'PY' || fail=1
 import json, sys
 o = json.load(open(sys.argv[1]))
+assert isinstance(o["threads"], int) and o["threads"] >= 1, o["threads"]
 r = o["random"]
 assert len(r) == 1 and r[0]["memory"] == 0.5 and r[0]["instances"] + r[0]["infeasible"] == 2, r
 assert r[0]["apps_move"] is True, r

@@ -187,7 +187,7 @@ struct rsum {
 #define PACK_BLOCK 64		   /* sums per block of pack.bmin */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 #define PACK_TALLY 1024		   /* nodes a thread counts before it adds them up (pack_par) */
-#define PACK_GIVE_EVERY 16	   /* nodes between looks for a part to give (its path's length) */
+#define PACK_GIVE_EVERY 16 /* nodes between looks for a part to give (a look reads the path) */
 #define PACK_GIFT_TRIES 8	   /* parts given before ... */
 #define PACK_GIFT_NODES 256	   /* ... fewer nodes than this a part, on average, stop it */
 

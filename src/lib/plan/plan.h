@@ -48,8 +48,8 @@ struct hp_plan_params {
 	unsigned threads;	 /* the solver's (0: the CPUs it may run on; not in JSON) */
 };
 void hp_plan_params_defaults(struct hp_plan_params *p);
-/* The threads a solve runs in: p->threads, or the CPUs it may run on; at most: */
-#define HP_PLAN_MAX_THREADS 16
+#define HP_PLAN_MAX_THREADS 16 /* the most threads a solve runs in */
+/* The threads a solve runs in: p->threads, or as many as the CPUs it may run on. */
 unsigned hp_plan_threads(const struct hp_plan_params *p);
 /* JSON object with the fields above (camelCase); unknown fields are errors. */
 int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_error *err);
