@@ -187,7 +187,7 @@ struct rsum {
 #define PACK_BLOCK 64		   /* sums per block of pack.bmin */
 #define PACK_TURN (1ul << 12)	   /* the first turn's nodes, each way (pack_run) */
 #define PACK_TALLY 1024		   /* nodes a thread counts before it adds them up (pack_par) */
-#define PACK_GIVE_EVERY 16 /* nodes between looks for a part to give (a look reads the path) */
+#define PACK_GIVE_EVERY 16	   /* nodes between looks for a part to give */
 #define PACK_GIFT_TRIES 8	   /* parts given before ... */
 #define PACK_GIFT_NODES 256	   /* ... fewer nodes than this a part, on average, stop it */
 
@@ -268,9 +268,9 @@ struct pack {
 	 * each level at[] (its index among the node's cnt[] children). A
 	 * node at a level up to task searches only its children from lo[] to
 	 * below hi[]: the path to a part of the tree it was given (pack_par),
-	 * which it walks again from the root. Deeper, all of them, but hi[]
-	 * drops when it gives the rest of a node's children to a thread with
-	 * nothing to do.
+	 * which it walks again from the root. Deeper, all of them, but lo[]
+	 * moves past those it gives to a thread with nothing to do
+	 * (pack_give).
 	 */
 	unsigned lvl, task, *at, *cnt, *lo, *hi; /* cnt: 0 where the node may not give */
 	unsigned threads;
