@@ -1544,6 +1544,12 @@ bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b)
 	return hp_group_same_f(g, x, y);
 }
 
+/* The threads a search runs in: 1 to HP_PLAN_MAX_THREADS. */
+static unsigned pack_threads(unsigned n)
+{
+	return n < 1 ? 1 : n > HP_PLAN_MAX_THREADS ? HP_PLAN_MAX_THREADS : n;
+}
+
 int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		      struct hp_pack_limits *lim, unsigned *best, double *ret)
 {
@@ -1563,9 +1569,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	    .max_nodes = lim->nodes,
 	    .turn = lim->turn,
 	    .stop_ms = lim->stop_ms,
-	    .threads = lim->threads < 1			    ? 1
-		       : lim->threads > HP_PLAN_MAX_THREADS ? HP_PLAN_MAX_THREADS
-							    : lim->threads,
+	    .threads = pack_threads(lim->threads),
 	};
 	size_t used = 0, work = 0;
 	bool rows;
