@@ -1321,6 +1321,50 @@ static void *pack_thread(void *arg)
 	return NULL;
 }
 
+/* One search from the root, budget nodes, in the caller's thread alone. */
+static int pack_alone(struct pack *s, unsigned long budget, double loss, const long long *m,
+		      const double *f, const double *u)
+{
+	s->max_nodes = s->nodes + budget;
+	pack_root(s);
+	return pack_dfs(s, 0, loss, m, f, u);
+}
+
+/* May the search use other threads (their space allocated, pack_helpers)? */
+static bool pack_threaded(struct pack *s)
+{
+	return s->threads > 1 && (s->helpers || !pack_helpers(s));
+}
+
+/*
+ * Threads share sh from here on (its lock, wake, choice, threads and part
+ * already set), budget nodes in all, s counting from 0 (the caller keeps
+ * what it had counted). stingy: no part is ever given.
+ */
+static void pack_share_start(struct pack *s, struct pack_share *sh, unsigned long budget,
+			     bool stingy)
+{
+	sh->budget = budget;
+	atomic_init(&sh->best, s->best);
+	atomic_init(&sh->idle, 0);
+	atomic_init(&sh->nodes, 0);
+	atomic_init(&sh->stop, false);
+	atomic_init(&sh->stingy, stingy);
+	s->sh = sh;
+	s->nodes = 0;
+	s->max_nodes = budget + 1; /* the tally stops it first, but for the last few */
+}
+
+/* Their search over: s alone again, with nodes counted and the least found. */
+static int pack_share_end(struct pack *s, struct pack_share *sh, unsigned long nodes)
+{
+	s->nodes = nodes;
+	s->best = atomic_load(&sh->best);
+	s->sh = NULL;
+	pack_root(s);
+	return sh->ret;
+}
+
 /*
  * One search from the root in s->threads threads, budget nodes in all. The
  * tree is shared out as they go: the first thread takes all of it, and one
@@ -1340,25 +1384,14 @@ static int pack_par(struct pack *s, unsigned long budget, double loss, const lon
 				.threads = n,
 				.given = true, /* the whole tree */
 				.path = path,
-				.hi = UINT_MAX,
-				.budget = budget};
+				.hi = UINT_MAX};
 	struct pack_job job[HP_PLAN_MAX_THREADS];
 	pthread_t tid[HP_PLAN_MAX_THREADS];
 	unsigned long nodes = s->nodes, all = 0;
 
-	if (!path) {
-		s->max_nodes = s->nodes + budget;
-		pack_root(s);
-		return pack_dfs(s, 0, loss, m, f, u);
-	}
-	atomic_init(&sh.best, s->best);
-	atomic_init(&sh.idle, 0);
-	atomic_init(&sh.nodes, 0);
-	atomic_init(&sh.stop, false);
-	atomic_init(&sh.stingy, false);
-	s->sh = &sh;
-	s->nodes = 0;
-	s->max_nodes = budget + 1; /* the tally stops it first, but for the last few */
+	if (!path)
+		return pack_alone(s, budget, loss, m, f, u);
+	pack_share_start(s, &sh, budget, false);
 	for (unsigned t = 0; t < n; t++) {
 		if (t)
 			pack_copy(&s->helpers[t - 1], s);
@@ -1376,11 +1409,7 @@ static int pack_par(struct pack *s, unsigned long budget, double loss, const lon
 			pthread_join(tid[t], NULL);
 		all += job[t].s->nodes;
 	}
-	s->nodes = nodes + all;
-	s->best = atomic_load(&sh.best);
-	s->sh = NULL;
-	pack_root(s);
-	return sh.ret;
+	return pack_share_end(s, &sh, nodes + all);
 }
 
 /*
@@ -1418,37 +1447,23 @@ static int pack_race(struct pack *s, unsigned long budget, unsigned cross, doubl
 	struct pack_share sh = {.lock = PTHREAD_MUTEX_INITIALIZER,
 				.wake = PTHREAD_COND_INITIALIZER,
 				.choice = s->best_choice,
-				.threads = 2,
-				.budget = budget};
+				.threads = 2};
 	struct pack_job job[2] = {{s, loss, m, f, u}, {&s->helpers[0], loss, m, f, u}};
 	unsigned long nodes = s->nodes;
 	pthread_t tid;
 
-	atomic_init(&sh.best, s->best);
-	atomic_init(&sh.idle, 0); /* never: no part is given */
-	atomic_init(&sh.nodes, 0);
-	atomic_init(&sh.stop, false);
-	atomic_init(&sh.stingy, true);
-	s->sh = &sh;
-	s->nodes = 0;
-	s->max_nodes = budget + 1;
+	pack_share_start(s, &sh, budget, true);
 	s->k0 = 0;
 	pack_copy(&s->helpers[0], s);
 	s->k0 = cross;
 	if (pthread_create(&tid, NULL, pack_racer, &job[1])) {
 		s->sh = NULL;
-		s->max_nodes = nodes + budget;
 		s->nodes = nodes;
-		pack_root(s);
-		return pack_dfs(s, 0, loss, m, f, u); /* pod by pod, alone */
+		return pack_alone(s, budget, loss, m, f, u); /* pod by pod */
 	}
 	pack_racer(&job[0]);
 	pthread_join(tid, NULL);
-	s->nodes = nodes + s->nodes + s->helpers[0].nodes;
-	s->best = atomic_load(&sh.best);
-	s->sh = NULL;
-	pack_root(s);
-	return sh.ret;
+	return pack_share_end(s, &sh, nodes + s->nodes + s->helpers[0].nodes);
 }
 
 /*
@@ -1458,11 +1473,9 @@ static int pack_race(struct pack *s, unsigned long budget, unsigned cross, doubl
 static int pack_go(struct pack *s, unsigned long budget, bool alone, double loss,
 		   const long long *m, const double *f, const double *u)
 {
-	if (!alone && s->threads > 1 && (s->helpers || !pack_helpers(s)))
+	if (!alone && pack_threaded(s))
 		return pack_par(s, budget, loss, m, f, u);
-	s->max_nodes = s->nodes + budget;
-	pack_root(s);
-	return pack_dfs(s, 0, loss, m, f, u);
+	return pack_alone(s, budget, loss, m, f, u);
 }
 
 /*
@@ -1485,10 +1498,8 @@ static int pack_run(struct pack *s, double loss, const long long *m, const doubl
 		cross++;
 	if (!s->rtab || !cross) {
 		s->k0 = s->rtab ? 0 : s->n_v;
-		if (s->threads < 2) {
-			pack_root(s);
-			return pack_dfs(s, 0, loss, m, f, u);
-		}
+		if (s->threads < 2)
+			return pack_alone(s, total, loss, m, f, u);
 		r = pack_go(s, budget < total ? budget : total, true, loss, m, f, u);
 		if (r != -E2BIG || total <= budget || pack_late(s))
 			return r;
@@ -1497,7 +1508,7 @@ static int pack_run(struct pack *s, double loss, const long long *m, const doubl
 	for (unsigned turn = 0;; turn++) {
 		unsigned long left = s->nodes < total ? total - s->nodes : 0;
 
-		if (turn == 2 && s->threads > 1 && (s->helpers || !pack_helpers(s)))
+		if (turn == 2 && pack_threaded(s))
 			return pack_race(s, left, cross, loss, m, f, u);
 		s->k0 = turn % 2 ? 0 : cross;
 		r = pack_go(s, left < budget ? left : budget, true, loss, m, f, u);
