@@ -274,8 +274,12 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 		r = hp_group_pack_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
 		packing_is("packing", seed, &g, best, got, min_pack, limit);
-		/* the same by meeting in the middle; it declines when nothing is priced */
-		lim = (struct hp_pack_limits){.nodes = 1ul << 20};
+		/*
+		 * the same by meeting in the middle; it declines when nothing
+		 * is priced. In two threads (t == 2), however short its lists.
+		 */
+		lim = (struct hp_pack_limits){
+		    .nodes = 1ul << 20, .threads = t == 2 ? 2 : 0, .two_from = 1};
 		r = hp_group_meet_min(&g, limit, t == 0 ? min_grp : min_grp - 1, &lim, best, &got);
 		if (r == -E2BIG)
 			continue;
@@ -290,6 +294,8 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 			rt.unsure = unsure;
 			rt.rng = seed;
 			lim = (struct hp_pack_limits){.nodes = 1ul << 20,
+						      .threads = t == 2 ? 2 : 0,
+						      .two_from = 1,
 						      .refine = refine_class,
 						      .arg = &rt,
 						      .keep = pass == 2 ? 2 : 0};
@@ -399,6 +405,16 @@ static double one_row(struct one_row *t, uint64_t *s, bool ties)
 	return limit;
 }
 
+/* A refinement that is sure each choice is worth its penalty. */
+static int refine_same(void *arg, const unsigned *choice, double v, double limit, double *t)
+{
+	(void)arg;
+	(void)choice;
+	(void)limit;
+	*t = v;
+	return 0;
+}
+
 /* Meeting in the middle against the packing search on a larger problem. */
 static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 {
@@ -425,8 +441,25 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 	packing_is("meeting (large)", seed, &g, best, got, want, limit);
 	*found += want < limit;
-	/* listing less than the limit: a choice worth what it says, never below the least */
-	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .list = limit / 2};
+	/* the same in two threads: listed, sorted and joined */
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .threads = 2, .two_from = 1};
+	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	CHECKF(r == 0, "large %llu: hp_group_meet_min in two threads %d", (unsigned long long)seed,
+	       r);
+	packing_is("meeting (large, two threads)", seed, &g, best, got, want, limit);
+	/* keeping the best two in two threads: each keeps its own, and they are merged */
+	lim = (struct hp_pack_limits){
+	    .nodes = 1ul << 26, .threads = 2, .two_from = 1, .refine = refine_same, .keep = 2};
+	r = hp_group_meet_min(&g, limit, -1, &lim, NULL, &got);
+	CHECKF(r == 0 && (want < limit ? close_to(got, want) : got == limit),
+	       "large %llu: kept two in two threads %d: %.12f, the least %.12f",
+	       (unsigned long long)seed, r, got, want);
+	/*
+	 * listing less than the limit: a choice worth what it says, never
+	 * below the least (in two threads for odd seeds, as below)
+	 */
+	lim = (struct hp_pack_limits){
+	    .nodes = 1ul << 26, .list = limit / 2, .threads = 1 + seed % 2, .two_from = 1};
 	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
 	CHECKF(r == -E2BIG, "large %llu: meeting with a short list %d", (unsigned long long)seed,
 	       r);
@@ -445,8 +478,12 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 	 * nothing is below half, what the short list found.
 	 */
 	got_short = got;
-	lim = (struct hp_pack_limits){
-	    .nodes = 1ul << 26, .beyond = limit, .beyond_m = HUGE_VAL, .beyond_best = far};
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26,
+				      .threads = 1 + seed % 2,
+				      .two_from = 1,
+				      .beyond = limit,
+				      .beyond_m = HUGE_VAL,
+				      .beyond_best = far};
 	r = hp_group_meet_min(&g, limit / 2, -1, &lim, best, &got);
 	CHECKF(r == 0, "large %llu: meeting below half %d", (unsigned long long)seed, r);
 	if (got < limit / 2) {
@@ -478,7 +515,7 @@ static bool ties(uint64_t seed)
 
 	r = hp_group_pack_min(&t.g, limit, -1, &lim, best, &want);
 	CHECKF(r == 0, "ties %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
-	lim.nodes = 1ul << 26;
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .threads = 1 + seed % 2, .two_from = 1};
 	r = hp_group_meet_min(&t.g, limit, -1, &lim, best, &got);
 	CHECKF(r == 0, "ties %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 	packing_is("meeting (ties)", seed, &t.g, best, got, want, limit);

@@ -82,9 +82,11 @@ struct hp_pack_limits {
 	unsigned long turn;  /* nodes of the first turn each way (pack_run); 0: the default */
 	/*
 	 * Threads the packing search may run in (0, 1: the caller's alone);
-	 * nodes counts them all. Not meeting in the middle.
+	 * nodes counts them all. Meeting in the middle runs in two at most,
+	 * where its lists hold two_from changes or more in all (0: 16 Ki).
 	 */
 	unsigned threads;
+	size_t two_from;
 	/*
 	 * Meeting in the middle: list only the changes that lose less than
 	 * this (0: the limit). Below the limit, then, it finds a good choice,

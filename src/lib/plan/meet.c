@@ -28,6 +28,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 #define MEET_FIRST_ENTRIES 1024	     /* room for changes in a half, at first ... */
 #define MEET_MAX_ENTRIES HP_GROUP_MEET_ENTRIES /* ... and at most */
@@ -36,6 +38,9 @@
 #define MEET_BUCKETS 256	     /* meet_deal's count of changes by loss */
 #define MEET_BLOCK 64		     /* keys per entry of the index's least (meet_blocks) */
 #define MEET_ROOT UINT_MAX	     /* no change yet */
+#define MEET_TWO (1ul << 14)	     /* entries from which two threads list, sort and join */
+#define MEET_CHUNK 1024		     /* entries of the walked half a thread joins at a time, */
+#define MEET_CHUNKS 64		     /* ... or a 64th of them where fewer: both threads have some */
 
 /* An option of a pod other than its first: the change to it. */
 struct meet_alt {
@@ -80,8 +85,11 @@ struct meet_room {
 
 static _Thread_local struct {
 	struct meet_list list[2];
-	/* both lists' keys and tmp, meet_index's kk and bmin, meet_sort's count */
-	struct meet_room keys[3], kk, bmin, count;
+	/*
+	 * both lists' keys and a tmp each (the second's for two threads),
+	 * meet_index's kk and bmin, meet_sort's count (one per thread)
+	 */
+	struct meet_room keys[4], kk, bmin, count[2];
 } meet_kept;
 
 /* Kept room r, with at least bytes (what it held is not kept); NULL without memory. */
@@ -97,6 +105,19 @@ static void *meet_room(struct meet_room *r, size_t bytes)
 	return r->p;
 }
 
+/*
+ * What the threads of a search share (meet_both): the work done (each
+ * adds its own every 4 Ki units), whether one stopped (out of work or
+ * time, or it reached the floor), and in a join, the next chunk of the
+ * walked half and the least found.
+ */
+struct meet_share {
+	atomic_ulong work;
+	atomic_bool stop;
+	atomic_size_t next;
+	_Atomic double best;
+};
+
 struct meet {
 	const struct hp_group *g;
 	unsigned dims; /* the rows' CPU, then the other capacities */
@@ -108,6 +129,10 @@ struct meet {
 	unsigned n_v;
 	unsigned long work, max_work;
 	double stop_ms;
+	unsigned threads;      /* at most two: the halves are two */
+	size_t two_from;       /* entries from which they run in two */
+	struct meet_share *sh; /* in a thread of two: shared, and told of work */
+	unsigned long told;
 };
 
 /* Option k's load on capacity dim: a row's CPU (grid steps and crossing costs), or res. */
@@ -169,12 +194,58 @@ static bool meet_late(const struct meet *s)
 	return s->stop_ms && hp_now_ms() >= s->stop_ms;
 }
 
+/* Tell the other thread of the work done: false when both together ran out, or it stopped. */
+static bool meet_tally(struct meet *s)
+{
+	unsigned long add = s->work - s->told;
+
+	s->told = s->work;
+	return atomic_fetch_add_explicit(&s->sh->work, add, memory_order_relaxed) + add <=
+		   s->max_work &&
+	       !atomic_load_explicit(&s->sh->stop, memory_order_relaxed);
+}
+
 /* Is one more unit of work within the limits? */
 static bool meet_count(struct meet *s)
 {
 	if (++s->work > s->max_work)
 		return false;
-	return (s->work & 0xfff) || !meet_late(s);
+	if (s->work & 0xfff)
+		return true;
+	return (!s->sh || meet_tally(s)) && !meet_late(s);
+}
+
+/*
+ * A copy of s for one of two threads (meet_both), sharing sh: its work
+ * counted from 0 against what s has left.
+ */
+static struct meet meet_part(const struct meet *s, struct meet_share *sh)
+{
+	struct meet t = *s;
+
+	t.sh = sh;
+	t.work = t.told = 0;
+	t.max_work = s->work < s->max_work ? s->max_work - s->work : 0;
+	return t;
+}
+
+/* Run a in a new thread and b in this one (a after b when no thread starts). */
+static void meet_both(void *(*fa)(void *), void *a, void *(*fb)(void *), void *b)
+{
+	pthread_t t;
+	bool two = !pthread_create(&t, NULL, fa, a);
+
+	fb(b);
+	if (two)
+		pthread_join(t, NULL);
+	else
+		fa(a);
+}
+
+/* Of two threads' returns, the one to give: an error, else out of work or time (-E2BIG). */
+static int meet_worse(int a, int b)
+{
+	return a == -E2BIG && b < 0 ? b : a < 0 ? a : b;
 }
 
 /*
@@ -213,6 +284,58 @@ static int meet_list(struct meet *s, struct meet_list *l, const unsigned *half, 
 	return 0;
 }
 
+/* A half to list in a thread of two. */
+struct meet_lister {
+	struct meet s;
+	struct meet_list *l;
+	const unsigned *half;
+	unsigned n;
+	double lim;
+	int r;
+};
+
+static void *meet_list_job(void *arg)
+{
+	struct meet_lister *j = arg;
+
+	j->r = meet_list(&j->s, j->l, j->half, j->n, 0, 0, j->lim);
+	if (j->r)
+		atomic_store(&j->s.sh->stop, true);
+	return NULL;
+}
+
+static void meet_share_init(struct meet_share *sh, double best)
+{
+	atomic_init(&sh->work, 0);
+	atomic_init(&sh->stop, false);
+	atomic_init(&sh->next, 0);
+	atomic_init(&sh->best, best);
+}
+
+/*
+ * List the changes below lim of half[0..n_a) into la and of the rest into
+ * lb: each half in a thread of its own where two may run and dealing
+ * counted many changes (expect).
+ */
+static int meet_lists(struct meet *s, struct meet_list *la, struct meet_list *lb,
+		      const unsigned *half, unsigned n_a, unsigned n_b, double lim, double expect)
+{
+	struct meet_share sh;
+	struct meet_lister j[2];
+	int r;
+
+	if (s->threads < 2 || expect < s->two_from) {
+		r = meet_list(s, la, half, n_a, 0, 0, lim);
+		return r ? r : meet_list(s, lb, half + n_a, n_b, 0, 0, lim);
+	}
+	meet_share_init(&sh, 0);
+	j[0] = (struct meet_lister){meet_part(s, &sh), la, half, n_a, lim, 0};
+	j[1] = (struct meet_lister){meet_part(s, &sh), lb, half + n_a, n_b, lim, 0};
+	meet_both(meet_list_job, &j[0], meet_list_job, &j[1]);
+	s->work += j[0].s.work + j[1].s.work;
+	return meet_worse(j[0].r, j[1].r);
+}
+
 /* The penalty of base plus changes a and b, HUGE_VAL when it overfills a capacity. */
 static double meet_penalty(const struct meet *s, const double *a, const double *b, double loss)
 {
@@ -246,11 +369,12 @@ void hp_group_meet_release(void)
 		free(meet_kept.list[i].c);
 		free(meet_kept.list[i].val);
 	}
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 4; i++)
 		free(meet_kept.keys[i].p);
 	free(meet_kept.kk.p);
 	free(meet_kept.bmin.p);
-	free(meet_kept.count.p);
+	for (unsigned i = 0; i < 2; i++)
+		free(meet_kept.count[i].p);
 	memset(&meet_kept, 0, sizeof(meet_kept));
 }
 
@@ -373,11 +497,13 @@ static double meet_count_with(const struct meet_pod *p, double lim, const double
  * that neither lists many more changes than the other: each to the half
  * where the larger of the two counts ends least, counting the changes that
  * lose less than lim with losses rounded down to a bucket. half[0..*n_a)
- * and half[*n_a..) are then by ascending least loss, as meet_list wants.
+ * and half[*n_a..) are then by ascending least loss, as meet_list wants;
+ * the larger count in *expect.
  * Dealt alternately, the halves of two DPUs short of memory at 1000
  * containers (seed 2) listed 1.56 Mi and 0.82 Mi changes.
  */
-static int meet_deal(const struct meet *s, double lim, unsigned *half, unsigned *n_a, unsigned *n_b)
+static int meet_deal(const struct meet *s, double lim, unsigned *half, unsigned *n_a, unsigned *n_b,
+		     double *expect)
 {
 	_cleanup_free_ double *cnt = calloc(4 * MEET_BUCKETS, sizeof(double));
 	_cleanup_free_ bool *in_b = calloc(s->n_v ? s->n_v : 1, sizeof(bool));
@@ -400,6 +526,7 @@ static int meet_deal(const struct meet *s, double lim, unsigned *half, unsigned 
 		tot[h] = t[h];
 		in_b[i] = h;
 	}
+	*expect = max_d(tot[0], tot[1]);
 	*n_a = *n_b = 0;
 	for (unsigned i = 0; i < s->n_v; i++)
 		if (!in_b[i])
@@ -427,8 +554,8 @@ static bool meet_primary(const struct meet *s, const struct meet_list *l, double
 		if (s->y[d] <= 0)
 			continue;
 		for (size_t e = 0; e < l->n; e++) {
-			lo = fmin(lo, l->val[e * s->dims + d]);
-			hi = fmax(hi, l->val[e * s->dims + d]);
+			lo = min_d(lo, l->val[e * s->dims + d]);
+			hi = max_d(hi, l->val[e * s->dims + d]);
 		}
 		w = (limit + s->spare) / s->y[d] / (hi - lo + s->tol[d]);
 		if (*p < 0 || w < best) { /* w may be infinite: no spread, no tolerance */
@@ -455,8 +582,8 @@ static void meet_keys(const struct meet *s, const struct meet_list *l, int p, in
 
 	*lo = HUGE_VAL;
 	for (size_t e = 0; e < l->n; e++) {
-		*lo = fmin(*lo, l->val[e * s->dims + (unsigned)p]);
-		hi = fmax(hi, l->val[e * s->dims + (unsigned)p]);
+		*lo = min_d(*lo, l->val[e * s->dims + (unsigned)p]);
+		hi = max_d(hi, l->val[e * s->dims + (unsigned)p]);
 	}
 	*scale = hi > *lo ? ((double)UINT32_MAX - 1) / (hi - *lo) : 0;
 	for (size_t e = 0; e < l->n; e++) {
@@ -508,8 +635,8 @@ static int meet_bin(struct meet_index *ix, size_t n, double width, struct meet_k
 	double lo = HUGE_VAL, hi = -HUGE_VAL;
 
 	for (size_t e = 0; e < n; e++) {
-		lo = fmin(lo, ix->keys[e].second);
-		hi = fmax(hi, ix->keys[e].second);
+		lo = min_d(lo, ix->keys[e].second);
+		hi = max_d(hi, ix->keys[e].second);
 	}
 	ix->lo = lo;
 	ix->n_bins = 1;
@@ -569,6 +696,47 @@ static int meet_blocks(struct meet_index *ix, size_t n, double yp)
 		ix->bmin[e / MEET_BLOCK] =
 		    min_d(ix->bmin[e / MEET_BLOCK], ix->keys[e].loss - yp * ix->keys[e].first);
 	return 0;
+}
+
+/* A half's keys to sort, in a thread of two. */
+struct meet_orderer {
+	const struct meet *s;
+	const struct meet_list *l;
+	int p, p2;
+	struct meet_key *keys, *tmp;
+	size_t *count;
+	double lo, scale; /* of the keys (meet_keys) */
+};
+
+static void *meet_order_job(void *arg)
+{
+	struct meet_orderer *j = arg;
+
+	meet_keys(j->s, j->l, j->p, j->p2, j->keys, &j->lo, &j->scale);
+	meet_sort(j->keys, j->tmp, j->count, j->l->n);
+	return NULL;
+}
+
+/* The half looked up, its keys sorted, binned by width and blocked: in the caller's thread. */
+struct meet_indexer {
+	struct meet_orderer o;
+	struct meet_index *ix;
+	double width;
+	int r;
+};
+
+static void *meet_index_job(void *arg)
+{
+	struct meet_indexer *j = arg;
+
+	meet_order_job(&j->o);
+	j->ix->keys = j->o.keys;
+	j->ix->klo = j->o.lo;
+	j->ix->kscale = j->o.scale;
+	j->r = meet_bin(j->ix, j->o.l->n, j->width, j->o.tmp);
+	if (!j->r)
+		j->r = meet_blocks(j->ix, j->o.l->n, j->o.s->y[j->o.p]);
+	return NULL;
 }
 
 /* The first of the keys from a to z above key (above) or no less. */
@@ -650,16 +818,17 @@ static int meet_scan(struct meet *s, const struct meet_list *q, const struct mee
 }
 
 /*
- * Join the halves: for each entry of q (qkeys: by their load on capacity p,
- * taken from the most down, so that the windows move up through l and what
- * they read is mostly in the cache already), the entries of l (ix) whose
- * loads on p and p2 land in the windows.
+ * Join the halves: for each entry of q (qkeys[from..to): by their load on
+ * capacity p, taken from the most down, so that the windows move up
+ * through l and what they read is mostly in the cache already), the
+ * entries of l (ix) whose loads on p and p2 land in the windows. Returns 1
+ * when one reached best->lower.
  */
 static int meet_join(struct meet *s, const struct meet_list *q, const struct meet_key *qkeys,
 		     const struct meet_list *l, const struct meet_index *ix, int p, int p2,
-		     struct meet_best *best)
+		     struct meet_best *best, size_t from, size_t to)
 {
-	for (size_t i = q->n; i-- > 0;) {
+	for (size_t i = to; i-- > from;) {
 		const struct meet_key *qk = &qkeys[i];
 		struct meet_want w = {.e = qk->e, .lo2 = -HUGE_VAL, .hi2 = HUGE_VAL};
 		double room = s->cap[p] - s->base[p] - qk->first;
@@ -697,10 +866,100 @@ static int meet_join(struct meet *s, const struct meet_list *q, const struct mee
 			int r = meet_scan(s, q, l, ix, b, &w, best);
 
 			if (r)
-				return r < 0 ? r : 0;
+				return r;
 		}
 	}
 	return 0;
+}
+
+/* A thread of two joining the halves (meet_join_all): its part of the work. */
+struct meet_joiner {
+	struct meet s;
+	const struct meet_list *q, *l;
+	const struct meet_key *qkeys;
+	const struct meet_index *ix;
+	int p, p2;
+	struct meet_best best; /* its own: with keep, its own heap */
+	int r;
+};
+
+/* Lower the least found to v, as the other thread sees it. */
+static void meet_publish(struct meet_share *sh, double v)
+{
+	double b = atomic_load(&sh->best);
+
+	while (v < b && !atomic_compare_exchange_weak(&sh->best, &b, v))
+		;
+}
+
+/*
+ * Chunks of the walked half from the top, the next any thread has not
+ * taken, pruned by the least either thread found (keeping the best, by its
+ * own heap's most).
+ */
+static void *meet_join_job(void *arg)
+{
+	struct meet_joiner *j = arg;
+	struct meet_share *sh = j->s.sh;
+	size_t c, n = j->q->n, chunk = n / MEET_CHUNKS;
+
+	chunk = chunk < 1 ? 1 : chunk > MEET_CHUNK ? MEET_CHUNK : chunk;
+	while (!j->r && (c = atomic_fetch_add(&sh->next, 1)) < (n + chunk - 1) / chunk &&
+	       !atomic_load(&sh->stop)) {
+		size_t to = n - c * chunk, from = to > chunk ? to - chunk : 0;
+		double v = atomic_load(&sh->best);
+
+		if (!j->best.keep && v < j->best.v) { /* the other's: not this one's choice */
+			j->best.v = v;
+			j->best.q = j->best.l = MEET_ROOT;
+		}
+		j->r =
+		    meet_join(&j->s, j->q, j->qkeys, j->l, j->ix, j->p, j->p2, &j->best, from, to);
+		if (!j->best.keep)
+			meet_publish(sh, j->best.v);
+	}
+	if (j->r)
+		atomic_store(&sh->stop, true);
+	return NULL;
+}
+
+/*
+ * meet_join over all of q, in two threads where two may run and the
+ * halves are large; returns as meet_join, but 0 where one reached the
+ * floor. keep2: the second thread's heap, as large as best's (with keep).
+ */
+static int meet_join_all(struct meet *s, const struct meet_list *q, const struct meet_key *qkeys,
+			 const struct meet_list *l, const struct meet_index *ix, int p, int p2,
+			 struct meet_best *best, struct meet_cand *keep2)
+{
+	struct meet_share sh;
+	struct meet_joiner j[2];
+	int r;
+
+	if (s->threads < 2 || q->n + l->n < s->two_from) {
+		r = meet_join(s, q, qkeys, l, ix, p, p2, best, 0, q->n);
+		return r < 0 ? r : 0;
+	}
+	meet_share_init(&sh, best->v);
+	for (unsigned t = 0; t < 2; t++)
+		j[t] = (struct meet_joiner){meet_part(s, &sh), q, l, qkeys, ix, p, p2, *best, 0};
+	j[1].best.keep = keep2;
+	meet_both(meet_join_job, &j[1], meet_join_job, &j[0]);
+	s->work += j[0].s.work + j[1].s.work;
+	if (best->keep) {
+		*best = j[0].best;
+		for (size_t i = 0; i < j[1].best.n_keep; i++)
+			if (j[1].best.keep[i].v < best->v)
+				meet_keep(best, j[1].best.keep[i].v, j[1].best.keep[i].q,
+					  j[1].best.keep[i].l);
+	} else {
+		*best = j[0].best;
+		if (j[1].best.q != MEET_ROOT && (best->q == MEET_ROOT || j[1].best.v < best->v))
+			*best = j[1].best;
+	}
+	if (j[0].r == 1 || j[1].r == 1)
+		return 0; /* the other stopped: what it left is above the floor reached */
+	return meet_worse(j[0].r, j[1].r);
 }
 
 static int cmp_cand(const void *a, const void *b)
@@ -756,22 +1015,28 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	_cleanup_free_ double *delta =
 	    calloc((size_t)(g->n_opts ? g->n_opts : 1) * dims, sizeof(double));
 	_cleanup_free_ unsigned *half = calloc(np, sizeof(unsigned));
-	struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL;
-	size_t *count = NULL;
-	_cleanup_free_ struct meet_cand *keep = NULL;
+	struct meet_key *keys = NULL, *qkeys = NULL, *tmp = NULL, *tmp2 = NULL;
+	size_t *count = NULL, *count2 = NULL;
+	_cleanup_free_ struct meet_cand *keep = NULL, *keep2 = NULL;
 	_cleanup_free_ unsigned *base = NULL, *choice = NULL;
 	unsigned *firsts = ret_best; /* where each pod's first option is recorded */
 	struct meet_index ix = {0};
 	struct meet_list la = meet_kept.list[0], lb = meet_kept.list[1];
-	struct meet s = {
-	    .g = g, .dims = dims, .v = v, .max_work = lim->nodes, .stop_ms = lim->stop_ms};
+	struct meet s = {.g = g,
+			 .dims = dims,
+			 .v = v,
+			 .max_work = lim->nodes,
+			 .stop_ms = lim->stop_ms,
+			 .threads = lim->threads > 1 ? 2 : 1,
+			 .two_from = lim->two_from ? lim->two_from : MEET_TWO};
 	struct meet_best best = {
 	    .v = limit, .lower = lower + 1e-12, .q = MEET_ROOT, .l = MEET_ROOT};
-	double lim_loss, qlo, qscale, t = 0;
+	double lim_loss, expect, t = 0;
 	bool short_list = lim->list > 0 && lim->list < limit; /* not exhaustive */
-	size_t used = 0;
+	size_t used = 0, tmp_n;
 	unsigned n_a = 0, n_b = 0;
-	int p, p2, r;
+	int p = -1, p2 = -1, r;
+	bool two;
 
 	if (!v || !alts || !delta || !half)
 		return -ENOMEM;
@@ -779,9 +1044,11 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		/* its own record of the first options, and a choice to hand over */
 		best.max_keep = lim->keep ? lim->keep : HP_GROUP_REFINE_KEEP;
 		best.keep = keep = malloc(best.max_keep * sizeof(*keep));
+		if (s.threads > 1) /* the second thread's heap (meet_join_all) */
+			keep2 = malloc(best.max_keep * sizeof(*keep2));
 		firsts = base = calloc(np, sizeof(unsigned));
 		choice = calloc(np, sizeof(unsigned));
-		if (!keep || !base || !choice)
+		if (!keep || (s.threads > 1 && !keep2) || !base || !choice)
 			return -ENOMEM;
 	}
 	for (unsigned d = 0; d < dims; d++) {
@@ -852,59 +1119,81 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		return short_list ? -E2BIG : 0;
 	}
 	qsort(v, s.n_v, sizeof(*v), cmp_meet_pod);
-	r = meet_deal(&s, lim_loss, half, &n_a, &n_b);
+	r = meet_deal(&s, lim_loss, half, &n_a, &n_b, &expect);
 	if (!r)
 		r = meet_list_init(&la, dims);
 	if (!r)
 		r = meet_list_init(&lb, dims);
 	if (!r)
-		r = meet_list(&s, &la, half, n_a, 0, 0, lim_loss);
-	if (!r)
-		r = meet_list(&s, &lb, half + n_a, n_b, 0, 0, lim_loss);
+		r = meet_lists(&s, &la, &lb, half, n_a, n_b, lim_loss, expect);
 	meet_kept.list[0] = la; /* the room as it grew */
 	meet_kept.list[1] = lb;
 	/*
 	 * Sorting and binning the lists counts no work and cannot be stopped:
 	 * about 80 ns an entry (two DPUs short of memory, 1000 containers,
 	 * seed 2: 0.2 s for two lists of 2.4 Mi in all, begun 0.15 s before
-	 * the limit). Not when it would end past the limit.
+	 * the limit). Not when it would end past the limit (in two threads,
+	 * as long as in one: the other core may be busy).
 	 */
 	if (!r && s.stop_ms &&
 	    hp_now_ms() + (double)(la.n + lb.n) * MEET_SORT_NS / 1e6 >= s.stop_ms)
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
+	two = s.threads > 1 && la.n + lb.n >= s.two_from; /* sorted in two threads */
+	tmp_n = two || lb.n > la.n ? lb.n : la.n;
 	if (!r &&
 	    (!(keys = meet_room(&meet_kept.keys[0], lb.n * sizeof(*keys))) ||
 	     !(qkeys = meet_room(&meet_kept.keys[1], la.n * sizeof(*qkeys))) ||
-	     !(tmp = meet_room(&meet_kept.keys[2], (la.n > lb.n ? la.n : lb.n) * sizeof(*tmp))) ||
-	     !(count = meet_room(&meet_kept.count, MEET_RADIX * sizeof(*count)))))
+	     !(tmp = meet_room(&meet_kept.keys[2], tmp_n * sizeof(*tmp))) ||
+	     !(count = meet_room(&meet_kept.count[0], MEET_RADIX * sizeof(*count))) ||
+	     (two && (!(tmp2 = meet_room(&meet_kept.keys[3], la.n * sizeof(*tmp2))) ||
+		      !(count2 = meet_room(&meet_kept.count[1], MEET_RADIX * sizeof(*count2)))))))
 		r = -ENOMEM;
 	if (!r) {
+		struct meet_orderer oa = {.s = &s,
+					  .l = &la,
+					  .p = p,
+					  .p2 = p2,
+					  .keys = qkeys,
+					  .tmp = two ? tmp2 : tmp,
+					  .count = two ? count2 : count};
+		struct meet_indexer ib = {.o = {.s = &s,
+						.l = &lb,
+						.p = p,
+						.p2 = p2,
+						.keys = keys,
+						.tmp = tmp,
+						.count = count},
+					  .ix = &ix,
+					  .width = p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2]
+							   : HUGE_VAL};
+
 		t = hp_now_ms();
-		meet_keys(&s, &lb, p, p2, keys, &ix.klo, &ix.kscale);
-		meet_sort(keys, tmp, count, lb.n);
-		ix.keys = keys;
-		r = meet_bin(&ix, lb.n,
-			     p2 >= 0 ? (limit + s.spare) / s.y[p2] + s.tol[p2] : HUGE_VAL, tmp);
+		if (two)
+			meet_both(meet_order_job, &oa, meet_index_job, &ib);
+		else
+			meet_index_job(&ib);
+		r = ib.r;
+		/*
+		 * Alone, the other list sorts as fast as this one did (140 ns
+		 * an entry, the other core busy).
+		 */
+		if (!r && !two && s.stop_ms &&
+		    hp_now_ms() + (double)la.n *
+				      fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
+			s.stop_ms)
+			r = -E2BIG;
+		if (!r && !two)
+			meet_order_job(&oa);
 	}
 	if (!r)
-		r = meet_blocks(&ix, lb.n, s.y[p]);
-	/* the other list sorts as fast as this one did (140 ns an entry, the other core busy) */
-	if (!r && s.stop_ms &&
-	    hp_now_ms() + (double)la.n * fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
-		s.stop_ms)
-		r = -E2BIG;
-	if (!r) {
-		meet_keys(&s, &la, p, p2, qkeys, &qlo, &qscale);
-		meet_sort(qkeys, tmp, count, la.n);
-		r = meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &best);
-	}
+		r = meet_join_all(&s, &la, qkeys, &lb, &ix, p, p2, &best, keep2);
 	if (!r && !keep && !short_list && best.v >= limit && lim->beyond > limit && ret_best &&
 	    lim->beyond_best && (la.n >= lim->beyond_from || lb.n >= lim->beyond_from)) {
 		struct meet_best far = {.v = lim->beyond, .lower = limit, .q = MEET_ROOT};
 
-		if (!meet_join(&s, &la, qkeys, &lb, &ix, p, p2, &far)) {
+		if (!meet_join_all(&s, &la, qkeys, &lb, &ix, p, p2, &far, NULL)) {
 			lim->beyond_m = far.v;
 			memcpy(lim->beyond_best, ret_best, g->n_pods * sizeof(unsigned));
 			if (far.v < lim->beyond) {

@@ -2433,8 +2433,10 @@ static void meet_remember(struct meet_memo *mm, double list, double limit, doubl
 static int meet_short(struct heur *h, const struct hp_group *g, struct meet_memo *mm, double proved,
 		      double l, const struct hp_pack_limits *lim, unsigned *best, double *m)
 {
-	struct hp_pack_limits ml = {
-	    .nodes = h->meet_budget, .stop_ms = lim->stop_ms, .list = proved};
+	struct hp_pack_limits ml = {.nodes = h->meet_budget,
+				    .stop_ms = lim->stop_ms,
+				    .threads = h->threads,
+				    .list = proved};
 	int r;
 
 	if (mm->list == proved && l <= mm->limit) {
@@ -2476,6 +2478,7 @@ static int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *
 	while (g->n_rows == 1 && h->meet_budget && l < limit) {
 		struct hp_pack_limits ml = {.nodes = h->meet_budget,
 					    .stop_ms = lim->stop_ms,
+					    .threads = h->threads,
 					    .beyond_m = HUGE_VAL,
 					    .beyond_from = MEET_BEYOND_FROM,
 					    .beyond_best = mm->choice};
@@ -3738,6 +3741,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 	while (l < gap && h->refine_budget && hp_now_ms() < h->deadline) {
 		struct hp_pack_limits lim = {.nodes = h->refine_budget,
 					     .stop_ms = h->deadline,
+					     .threads = h->threads,
 					     .refine = sur_refine_one,
 					     .arg = &rf,
 					     .keep = h->refine_keep};
