@@ -33,7 +33,8 @@
 
 #define MEET_FIRST_ENTRIES 1024	     /* room for changes in a half, at first ... */
 #define MEET_MAX_ENTRIES HP_GROUP_MEET_ENTRIES /* ... and at most */
-#define MEET_RADIX 2048		     /* meet_sort's digits */
+#define MEET_RADIX 2048			       /* meet_sort's digits: 11 bits, ... */
+#define MEET_KEY_BITS 22		       /* ... two of them: the keys' */
 #define MEET_SORT_NS 100	     /* sorting and binning an entry takes at most */
 #define MEET_BUCKETS 256	     /* meet_deal's count of changes by loss */
 #define MEET_BLOCK 64		     /* keys per entry of the index's least (meet_blocks) */
@@ -436,30 +437,36 @@ static uint32_t meet_quant(double x, double lo, double scale)
 }
 
 /*
- * Sort keys by key, 11 bits at a time from the least significant (a list
- * of a million took qsort 100 ms); tmp as large, count MEET_RADIX. Digits
- * all keys share are skipped.
+ * Sort the n (at least one) keys by key, its two digits from the least
+ * significant, both counted in one pass (a list of a million took qsort
+ * 100 ms); tmp as large, count 2 * MEET_RADIX. A digit all keys share is
+ * skipped. Keys of 32 bits took three passes and a copy back; 22 bits
+ * are 4 Mi keys over a list's spread, more than the 1.5 Mi changes it may
+ * hold, and the join checks its windows on the loads themselves.
  */
 static void meet_sort(struct meet_key *keys, struct meet_key *tmp, size_t *count, size_t n)
 {
 	struct meet_key *from = keys, *to = tmp, *t;
 
-	for (unsigned shift = 0; shift < 32; shift += 11) {
-		size_t sum = 0;
+	memset(count, 0, 2 * MEET_RADIX * sizeof(size_t));
+	for (size_t i = 0; i < n; i++) {
+		count[keys[i].key & (MEET_RADIX - 1)]++;
+		count[MEET_RADIX + (keys[i].key >> 11 & (MEET_RADIX - 1))]++;
+	}
+	for (unsigned digit = 0; digit < 2; digit++) {
+		size_t *c = count + digit * MEET_RADIX, sum = 0;
+		unsigned shift = 11 * digit;
 
-		memset(count, 0, MEET_RADIX * sizeof(size_t));
-		for (size_t i = 0; i < n; i++)
-			count[from[i].key >> shift & (MEET_RADIX - 1)]++;
-		if (count[from[0].key >> shift & (MEET_RADIX - 1)] == n)
+		if (c[from[0].key >> shift & (MEET_RADIX - 1)] == n)
 			continue;
 		for (size_t d = 0; d < MEET_RADIX; d++) {
-			size_t c = count[d];
+			size_t k = c[d];
 
-			count[d] = sum;
-			sum += c;
+			c[d] = sum;
+			sum += k;
 		}
 		for (size_t i = 0; i < n; i++)
-			to[count[from[i].key >> shift & (MEET_RADIX - 1)]++] = from[i];
+			to[c[from[i].key >> shift & (MEET_RADIX - 1)]++] = from[i];
 		t = from;
 		from = to;
 		to = t;
@@ -585,7 +592,7 @@ static void meet_keys(const struct meet *s, const struct meet_list *l, int p, in
 		*lo = min_d(*lo, l->val[e * s->dims + (unsigned)p]);
 		hi = max_d(hi, l->val[e * s->dims + (unsigned)p]);
 	}
-	*scale = hi > *lo ? ((double)UINT32_MAX - 1) / (hi - *lo) : 0;
+	*scale = hi > *lo ? (double)((1u << MEET_KEY_BITS) - 2) / (hi - *lo) : 0;
 	for (size_t e = 0; e < l->n; e++) {
 		double v = l->val[e * s->dims + (unsigned)p];
 
@@ -628,7 +635,8 @@ struct meet_index {
 
 /*
  * Bin the n keys (sorted by the primary) by the secondary, keeping that
- * order in each bin; tmp as large as keys. Without a secondary, one bin.
+ * order in each bin, into tmp (as large), which ix->keys then is. Without
+ * a secondary, one bin: ix->keys as it was.
  */
 static int meet_bin(struct meet_index *ix, size_t n, double width, struct meet_key *tmp)
 {
@@ -658,7 +666,7 @@ static int meet_bin(struct meet_index *ix, size_t n, double width, struct meet_k
 		tmp[ix->start[(size_t)((ix->keys[e].second - lo) / ix->width)]++] = ix->keys[e];
 	memmove(ix->start + 1, ix->start, ix->n_bins * sizeof(size_t));
 	ix->start[0] = 0;
-	memcpy(ix->keys, tmp, n * sizeof(*tmp));
+	ix->keys = tmp;
 	return 0;
 }
 
@@ -1140,15 +1148,19 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
-	two = s.threads > 1 && la.n + lb.n >= s.two_from; /* sorted in two threads */
+	/*
+	 * Sorted in two threads, or in one: then the room lb's keys do not
+	 * take once binned (keys or tmp) is la's sort's tmp.
+	 */
+	two = s.threads > 1 && la.n + lb.n >= s.two_from;
 	tmp_n = two || lb.n > la.n ? lb.n : la.n;
-	if (!r &&
-	    (!(keys = meet_room(&meet_kept.keys[0], lb.n * sizeof(*keys))) ||
-	     !(qkeys = meet_room(&meet_kept.keys[1], la.n * sizeof(*qkeys))) ||
-	     !(tmp = meet_room(&meet_kept.keys[2], tmp_n * sizeof(*tmp))) ||
-	     !(count = meet_room(&meet_kept.count[0], MEET_RADIX * sizeof(*count))) ||
-	     (two && (!(tmp2 = meet_room(&meet_kept.keys[3], la.n * sizeof(*tmp2))) ||
-		      !(count2 = meet_room(&meet_kept.count[1], MEET_RADIX * sizeof(*count2)))))))
+	if (!r && (!(keys = meet_room(&meet_kept.keys[0], tmp_n * sizeof(*keys))) ||
+		   !(qkeys = meet_room(&meet_kept.keys[1], la.n * sizeof(*qkeys))) ||
+		   !(tmp = meet_room(&meet_kept.keys[2], tmp_n * sizeof(*tmp))) ||
+		   !(count = meet_room(&meet_kept.count[0], 2 * MEET_RADIX * sizeof(*count))) ||
+		   (two && (!(tmp2 = meet_room(&meet_kept.keys[3], la.n * sizeof(*tmp2))) ||
+			    !(count2 = meet_room(&meet_kept.count[1],
+						 2 * MEET_RADIX * sizeof(*count2)))))))
 		r = -ENOMEM;
 	if (!r) {
 		struct meet_orderer oa = {.s = &s,
@@ -1156,7 +1168,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 					  .p = p,
 					  .p2 = p2,
 					  .keys = qkeys,
-					  .tmp = two ? tmp2 : tmp,
+					  .tmp = tmp2,
 					  .count = two ? count2 : count};
 		struct meet_indexer ib = {.o = {.s = &s,
 						.l = &lb,
@@ -1184,8 +1196,10 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 				      fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
 			s.stop_ms)
 			r = -E2BIG;
-		if (!r && !two)
+		if (!r && !two) {
+			oa.tmp = ix.keys == keys ? tmp : keys;
 			meet_order_job(&oa);
+		}
 	}
 	if (!r)
 		r = meet_join_all(&s, &la, qkeys, &lb, &ix, p, p2, &best, keep2);
