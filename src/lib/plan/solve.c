@@ -967,9 +967,9 @@ struct heur {
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
 	double deadline;          /* hp_now_ms() at the time limit */
-	unsigned threads;	  /* the packing search's (hp_plan_threads) */
+	unsigned threads;	  /* the packing search's and meeting's (hp_plan_threads) */
 	double submit_ms;	  /* what handing GLPK a placement took, at most */
-	double rebalance_ms;	  /* what sur_rebalance's lists took to sort, at most */
+	double rebalance_ms;	  /* sur_rebalance listing and sorting its halves, at most */
 	double step_ms;		  /* what a pass of heur_local or a heur_fill took, at most */
 	double grp_z;             /* the root LP's value, from its duals */
 	double grp_inc;           /* the incumbent it last ran against */
