@@ -1149,8 +1149,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
 	/*
-	 * Sorted in two threads, or in one: then the room lb's keys do not
-	 * take once binned (keys or tmp) is la's sort's tmp.
+	 * Sorted in two threads, la's with a tmp of its own (tmp2); or in
+	 * one, la's after lb's, with whichever of keys and tmp lb's binned
+	 * keys are not in as its tmp.
 	 */
 	two = s.threads > 1 && la.n + lb.n >= s.two_from;
 	tmp_n = two || lb.n > la.n ? lb.n : la.n;
