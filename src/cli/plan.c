@@ -2,7 +2,7 @@
 /*
  * heteropod plan FILE... [--node FILE] [--profile FILE] [--params FILE]
  *                        [--move-apps] [--greedy] [--time-limit S] [--threads N]
- *                        [--json | --annotate]
+ *                        [--write-model FILE] [--json | --annotate]
  *
  * Decide which containers of the manifests go to which PU (docs/planner.md).
  */
@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  --greedy           use the greedy heuristic instead of the exact solver\n"
 		"  --time-limit SEC   stop the exact solver SEC seconds after it starts (default 10)\n"
 		"  --threads N        the exact solver's threads (default: the CPUs it may run on)\n"
+		"  --write-model FILE also write the exact solver's model to FILE (CPLEX LP\n"
+		"                     format), for another solver to check the answer\n"
 		"  --json             machine-readable output\n"
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
 		"                     FILE... in place ('-' reads stdin, writes stdout)\n"
@@ -90,12 +92,13 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		{ "greedy", no_argument, NULL, 'g' },
 		{ "time-limit", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "write-model", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "annotate", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *node_file = NULL, *profile_file = NULL, *params_file = NULL;
+	const char *node_file = NULL, *profile_file = NULL, *params_file = NULL, *model_file = NULL;
 	bool json = false, annotate = false, move_apps = false, greedy = false;
 	double time_limit = -1;
 	uint64_t threads = 0;
@@ -122,6 +125,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		case 'g': greedy = true; break;
 		case 'j': json = true; break;
 		case 'a': annotate = true; break;
+		case 'w': model_file = optarg; break;
 		case 't':
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("plan: --time-limit: a number of seconds");
@@ -141,6 +145,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	if (json && annotate)
 		return cli_usage_error("plan: --json and --annotate exclude each other");
+	if (greedy && model_file)
+		return cli_usage_error("plan: --write-model writes the exact solver's model, not "
+				       "--greedy's");
 
 	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)
 		goto fail;
@@ -151,6 +158,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (time_limit > 0)
 		params.time_limit_s = time_limit;
 	params.threads = (unsigned)threads;
+	params.model_file = model_file;
 	if (profile_file && (r = hp_plan_profile_load(&prof, profile_file, &err)) < 0)
 		goto fail;
 	for (int i = optind; i < argc; i++)
@@ -162,6 +170,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	r = hp_plan_solve(&p, greedy ? HP_PLAN_GREEDY : HP_PLAN_MILP, &res, &err);
 	if (r < 0)
 		goto fail_solve;
+	if (model_file && !res.model_written)
+		log_info("plan: no model written to %s: nothing may move", model_file);
 	if (annotate) {
 		unsigned files = 0;
 

@@ -7,8 +7,11 @@
 #include "plan/plan.h"
 #include "util/util.h"
 
+#include <errno.h>
+#include <glpk.h>
 #include <math.h>
-
+#include <string.h>
+#include <unistd.h>
 
 static bool same(double a, double b)
 {
@@ -407,10 +410,147 @@ static void test_sidecars_large(void)
 	proven_within("sidecars only, 500 containers, 4 DPUs", &g, 2, 10);
 }
 
+/*
+ * The model written by --write-model (params.model_file), read back and
+ * solved by GLPK alone, has the optimum the planner and exhaustive search
+ * find: on random small instances (choices of configurations), and on a pod
+ * too large for them, which enters as x/h/z/s columns with their rows.
+ */
+static double model_optimum(const char *path)
+{
+	glp_prob *lp = glp_create_prob();
+	glp_iocp iocp;
+	double v = NAN;
+
+	glp_term_out(GLP_OFF);
+	if (glp_read_lp(lp, NULL, path) == 0) {
+		glp_init_iocp(&iocp);
+		iocp.presolve = GLP_ON;
+		iocp.msg_lev = GLP_MSG_OFF;
+		iocp.tm_lim = 60000;
+		if (glp_intopt(lp, &iocp) == 0 && glp_mip_status(lp) == GLP_OPT)
+			v = glp_mip_obj_val(lp);
+	}
+	glp_delete_prob(lp);
+	return v;
+}
+
+/* Returns whether a model was written and checked (not when infeasible or nothing may move). */
+static bool model_check(struct hp_plan_problem *p, const char *path, const char *what)
+{
+	struct hp_plan_result milp = {0}, exh = {0};
+	struct hp_error err = {""};
+	bool checked = false;
+	int rm, re;
+	double v;
+
+	unlink(path);
+	p->params.model_file = path;
+	rm = hp_plan_solve(p, HP_PLAN_MILP, &milp, &err);
+	p->params.model_file = NULL;
+	re = hp_plan_solve(p, HP_PLAN_EXHAUSTIVE, &exh, &err);
+	if (rm == -EDOM || re == -EDOM) {
+		CHECKF(rm == re, "%s: planner %d, exhaustive %d", what, rm, re);
+		return false;
+	}
+	if (rm < 0 || re < 0) {
+		CHECKF(0, "%s: planner %d, exhaustive %d: %s", what, rm, re, err.msg);
+		return false;
+	}
+	if (!milp.model_written) {
+		/* only where nothing may move */
+		CHECKF(same(milp.objective, 0) && access(path, F_OK) < 0,
+		       "%s: no model written, objective %f", what, milp.objective);
+	} else {
+		v = model_optimum(path);
+		CHECKF(fabs(v - exh.objective) <= 1e-6 * fmax(1.0, fabs(v)),
+		       "%s: the written model's optimum %.9f, exhaustive %.9f", what, v,
+		       exh.objective);
+		checked = true;
+	}
+	CHECKF(milp.optimal && same(milp.objective, exh.objective),
+	       "%s: planner %.9f, exhaustive %.9f", what, milp.objective, exh.objective);
+	hp_plan_result_free(&milp);
+	hp_plan_result_free(&exh);
+	return checked;
+}
+
+static void test_model_file(void)
+{
+	char dir[] = "/tmp/hp-plan-model.XXXXXX", path[64], what[64];
+	struct hp_plan_problem p;
+	unsigned written = 0;
+
+	if (!mkdtemp(dir)) {
+		CHECKF(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/model.lp", dir);
+	for (unsigned i = 0; i < 30; i++) {
+		struct hp_plan_gen g = {.containers = 8 + i % 5,
+					.dpus = 1 + i % 3,
+					.move_apps = true,
+					.restrictions = true,
+					.latency = true,
+					.tightness = 0.4,
+					.feasible = true,
+					.memory = i % 2 ? 0.5 : 0};
+
+		if (hp_plan_generate(&p, &g, 31000 + i) < 0) {
+			CHECKF(0, "generate failed");
+			continue;
+		}
+		snprintf(what, sizeof(what), "model, seed %u", 31000 + i);
+		written += model_check(&p, path, what);
+		hp_plan_problem_free(&p);
+	}
+	CHECKF(written >= 20, "models checked for %u of 30 instances", written);
+
+	/*
+	 * One pod of seven containers, six of which may move to three DPUs:
+	 * 4096 placements, too many to choose among.
+	 */
+	hp_plan_problem_init(&p);
+	p.n_pus = 4;
+	for (unsigned d = 1; d < 4; d++) {
+		snprintf(p.pu[d].name, sizeof(p.pu[d].name), "dpu%u", d - 1);
+		p.pu[d].cores = 0.5 * d;
+		p.pu[d].speed = 0.3 + 0.2 * d;
+		p.pu[d].memory = 0.6 * d * HP_PLAN_GIB;
+		p.pu[d].link_bw = 4e6;
+	}
+	hp_plan_add_pod(&p, "Pod/big", 1);
+	p.pods[0].latency_budget_us = 60;
+	for (unsigned c = 0; c < 7; c++) {
+		char name[16];
+		int idx;
+
+		snprintf(name, sizeof(name), "c%u", c);
+		idx = hp_plan_add_container(&p, 0, name, NULL);
+		p.ctr[idx].role = c < 2 ? HP_PLAN_APP : HP_PLAN_INFRA;
+		p.ctr[idx].cpu = 0.1 + 0.06 * c;
+		p.ctr[idx].memory = (0.1 + 0.04 * c) * HP_PLAN_GIB;
+		p.ctr[idx].allowed = c ? 0xf : 1; /* c0 stays: its edges cross the host */
+	}
+	for (unsigned c = 2; c < 7; c++) {
+		hp_plan_add_edge(&p, 0, c, 500.0 * c, 2e5 * c, 1 + c % 2);
+		hp_plan_add_edge(&p, 1, c, 300.0 * c, 1e5 * c, c % 2);
+	}
+	CHECKF(model_check(&p, path, "model, a pod of seven containers on three DPUs"),
+	       "model of the large pod not checked");
+	hp_plan_problem_free(&p);
+	unlink(path);
+	rmdir(dir);
+	printf("model file: %u of 30 random instances (the others infeasible) and a large pod "
+	       "checked against exhaustive search\n",
+	       written);
+}
+
 int main(void)
 {
 	test_evaluate();
 	test_greedy_memory();
+	test_model_file();
 	test_exhaustive();
 	test_packing();
 	test_sidecars();

@@ -46,6 +46,12 @@ struct hp_plan_params {
 	double time_limit_s;     /* solver time limit; the answer says if it was proven */
 	double mip_gap;          /* relative gap accepted as optimal (0: proven exactly) */
 	unsigned threads;	 /* the solver's (0: the CPUs it may run on; not in JSON) */
+	/*
+	 * The exact solver writes its model here (CPLEX LP format, names in
+	 * docs/planner.md) before it solves it, so that another solver can check
+	 * the answer; NULL: not written. Not in JSON.
+	 */
+	const char *model_file;
 };
 void hp_plan_params_defaults(struct hp_plan_params *p);
 #define HP_PLAN_MAX_THREADS 16 /* the most threads a solve runs in */
@@ -156,6 +162,7 @@ struct hp_plan_result {
 	double bound;            /* best bound known (MILP), = objective when optimal */
 	const char *status;      /* "optimal", "feasible (time limit)", ... */
 	const char *proof;       /* when optimal: "branch and bound", "group bound", ... */
+	bool model_written;	 /* params.model_file holds the model (not when nothing may move) */
 };
 void hp_plan_result_free(struct hp_plan_result *r);
 

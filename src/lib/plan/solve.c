@@ -48,9 +48,11 @@
 #include "plan/plan.h"
 #include "util/util.h"
 
+#include <fcntl.h>
 #include <glpk.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <time.h>
 
 struct unit {
@@ -500,6 +502,7 @@ struct lp {
 	int *kind; /* 0: x, 1: h, 2: z, 3: s, 4: configuration, 5: millicore count */
 	unsigned *ku, *kd;
 	int ncols, capcols;
+	bool names; /* name the rows and columns (a model to write) */
 };
 
 /*
@@ -665,15 +668,81 @@ static int lp_col(struct lp *lp, int kind, unsigned u, unsigned d, double obj, b
 	glp_set_col_kind(lp->prob, col, binary ? GLP_BV : GLP_CV);
 	glp_set_col_bnds(lp->prob, col, GLP_DB, 0.0, 1.0);
 	glp_set_obj_coef(lp->prob, col, obj);
+	if (lp->names) {
+		char name[48];
+
+		switch (kind) {
+		case 0:
+			snprintf(name, sizeof(name), "x_u%u_dpu%u", u, d - 1);
+			break;
+		case 1:
+			snprintf(name, sizeof(name), "h_e%u", u);
+			break;
+		case 2:
+			snprintf(name, sizeof(name), "z_e%u_dpu%u", u, d - 1);
+			break;
+		case 3:
+			snprintf(name, sizeof(name), "s_e%u", u);
+			break;
+		case 4:
+			snprintf(name, sizeof(name), "c_p%u_k%u", u, d);
+			break;
+		default:
+			snprintf(name, sizeof(name), "n_dpu%u", d - 1);
+			break;
+		}
+		glp_set_col_name(lp->prob, col, name);
+	}
 	return col;
 }
 
-static int lp_row(struct lp *lp, int type, double lb, double ub)
+/* A row; name is a printf format for its name, used only when lp->names. */
+__attribute__((format(printf, 5, 6))) static int lp_row(struct lp *lp, int type, double lb,
+							double ub, const char *name, ...)
 {
 	int row = glp_add_rows(lp->prob, 1);
 
 	glp_set_row_bnds(lp->prob, row, type, lb, ub);
+	if (lp->names) {
+		char buf[48];
+		va_list ap;
+
+		va_start(ap, name);
+		vsnprintf(buf, sizeof(buf), name, ap);
+		va_end(ap);
+		glp_set_row_name(lp->prob, row, buf);
+	}
 	return row;
+}
+
+/*
+ * Write the model in CPLEX LP format into a new file beside path, whose name
+ * is left in *tmp: hp_plan_solve renames it over path once it has an answer,
+ * and removes it otherwise, so that a failed solve writes nothing and loses
+ * nothing.
+ */
+static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error *err)
+{
+	_cleanup_free_ char *t = hp_sprintf("%s.hp-plan.XXXXXX", path);
+	int fd;
+
+	if (!t)
+		return -ENOMEM;
+	fd = mkostemp(t, O_CLOEXEC);
+	if (fd < 0) {
+		hp_error_set(err, "writing the model to %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	close(fd);
+	glp_set_prob_name(lp->prob, "heteropod-plan");
+	glp_set_obj_name(lp->prob, "host_cores_freed");
+	if (glp_write_lp(lp->prob, NULL, t) != 0) {
+		hp_error_set(err, "writing the model to %s: GLPK could not write it", path);
+		unlink(t);
+		return -EIO;
+	}
+	*tmp = steal_ptr(t);
+	return 0;
 }
 
 static int add_absdiff(struct lp *lp, int col, const int *xa, const int *xb, unsigned n_pus,
@@ -681,7 +750,9 @@ static int add_absdiff(struct lp *lp, int col, const int *xa, const int *xb, uns
 {
 	/* col >= sum_{d in dmask} (xa[d] - xb[d]) and >= the opposite. */
 	for (int sign = -1; sign <= 1; sign += 2) {
-		int row = lp_row(lp, GLP_LO, 0.0, 0.0);
+		int row = lp_row(lp, GLP_LO, 0.0, 0.0, "%s_%x%c",
+				 lp->names ? glp_get_col_name(lp->prob, col) : "", dmask,
+				 sign < 0 ? 'a' : 'b');
 		int r = lp_nz(lp, row, col, 1.0);
 
 		for (unsigned d = 1; d < n_pus && r >= 0; d++) {
@@ -4155,7 +4226,7 @@ static void milp_callback(glp_tree *tree, void *info)
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
-		      const int *greedy, double t0, struct hp_plan_result *res,
+		      const int *greedy, double t0, struct hp_plan_result *res, char **model_tmp,
 		      struct hp_error *err)
 {
 	unsigned npu = p->n_pus, dpus = ((1u << npu) - 1) & ~1u;
@@ -4200,16 +4271,18 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	}
 
 	glp_term_out(GLP_OFF);
+	lp.names = p->params.model_file != NULL;
 	lp.prob = glp_create_prob();
 	glp_set_obj_dir(lp.prob, GLP_MAX);
 	for (unsigned d = 1; d < npu; d++) {
-		cpu_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].cores);
-		mem_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].memory);
-		link_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].link_bw);
+		cpu_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].cores, "cpu_dpu%u", d - 1);
+		mem_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].memory, "mem_dpu%u", d - 1);
+		link_row[d] = lp_row(&lp, GLP_UP, 0.0, p->pu[d].link_bw, "link_dpu%u", d - 1);
 	}
 	for (unsigned i = 0; i < p->n_pods; i++)
 		if (p->pods[i].latency_budget_us >= 0)
-			lat_row[i] = lp_row(&lp, GLP_UP, 0.0, p->pods[i].latency_budget_us);
+			lat_row[i] =
+			    lp_row(&lp, GLP_UP, 0.0, p->pods[i].latency_budget_us, "lat_p%u", i);
 	/*
 	 * The millicore rows (header comment): only when every unit's CPU is a
 	 * whole number of millicores, as Kubernetes quantities are; in units of
@@ -4237,7 +4310,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 		for (unsigned u = 0; u < s->n; u++)
 			ucpu[u] /= qg;
 		for (unsigned d = 1; d < npu && r >= 0; d++) {
-			int_row[d] = lp_row(&lp, GLP_FX, 0.0, 0.0);
+			int_row[d] = lp_row(&lp, GLP_FX, 0.0, 0.0, "count_dpu%u", d - 1);
 			int_col[d] = lp_col(&lp, 5, 0, d, 0.0, false);
 			if (int_col[d] < 0) {
 				r = int_col[d];
@@ -4311,7 +4384,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 
 		if (!cfg_pod[i])
 			continue;
-		one = lp_row(&lp, GLP_FX, 1.0, 1.0);
+		one = lp_row(&lp, GLP_FX, 1.0, 1.0, "one_p%u", i);
 		for (unsigned k = pc->first; k < pc->first + pc->n && r >= 0; k++) {
 			struct cfg *c = &cfgs[k];
 
@@ -4380,8 +4453,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 
 		if (!(un->allowed & dpus) || ucfg[u])
 			continue;
-		one = (un->allowed & 1) ? lp_row(&lp, GLP_UP, 0.0, 1.0)
-					: lp_row(&lp, GLP_FX, 1.0, 1.0);
+		one = lp_row(&lp, (un->allowed & 1) ? GLP_UP : GLP_FX,
+			     (un->allowed & 1) ? 0.0 : 1.0, 1.0, "one_u%u", u);
 		for (unsigned d = 1; d < npu && r >= 0; d++) {
 			int col;
 
@@ -4456,6 +4529,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	 * slowed its root LP too.
 	 */
 	if ((r = lp_scale(&lp)) < 0)
+		goto out;
+	if (p->params.model_file && (r = lp_write(&lp, p->params.model_file, model_tmp, err)) < 0)
 		goto out;
 
 	/*
@@ -4629,6 +4704,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		  struct hp_plan_result *ret, struct hp_error *err)
 {
 	_cleanup_free_ int *upu = NULL, *greedy = NULL, *pu = NULL;
+	_cleanup_free_ char *model_tmp = NULL;
 	struct hp_plan_result res = { 0 };
 	struct hp_plan_eval ev;
 	struct units s;
@@ -4661,7 +4737,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	case HP_PLAN_MILP:
 		/* The greedy answer seeds branch and bound with an incumbent. */
 		r = solve_greedy(p, &s, greedy, NULL);
-		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, t0, &res, err);
+		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, t0, &res, &model_tmp, err);
 		break;
 	default:
 		r = -EINVAL;
@@ -4687,11 +4763,22 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	if (!res.status)
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
+	if (model_tmp) {
+		if (rename(model_tmp, p->params.model_file) < 0) {
+			hp_error_set(err, "writing the model to %s: %s", p->params.model_file,
+				     strerror(errno));
+			r = -EIO;
+			goto out;
+		}
+		res.model_written = true;
+	}
 	res.solve_ms = hp_now_ms() - t0;
 	res.pu = steal_ptr(pu);
 	*ret = res;
 	r = 0;
 out:
+	if (r < 0 && model_tmp)
+		unlink(model_tmp);
 	units_free(&s);
 	return r;
 }
