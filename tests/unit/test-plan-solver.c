@@ -479,8 +479,13 @@ static void test_model_file(void)
 {
 	char dir[] = "/tmp/hp-plan-model.XXXXXX", path[64], what[64];
 	struct hp_plan_problem p;
+	struct hp_plan_params prm;
 	unsigned written = 0;
 
+	/* callers keep their parameters on the stack: the defaults leave no path to write to */
+	memset(&prm, 0xa5, sizeof(prm));
+	hp_plan_params_defaults(&prm);
+	CHECKF(prm.model_file == NULL, "default parameters write a model");
 	if (!mkdtemp(dir)) {
 		CHECKF(0, "mkdtemp: %s", strerror(errno));
 		return;

@@ -28,6 +28,7 @@ void hp_plan_params_defaults(struct hp_plan_params *p)
 	p->time_limit_s = 10.0;
 	p->mip_gap = 0.0;
 	p->threads = 0;
+	p->model_file = NULL;
 }
 
 unsigned hp_plan_threads(const struct hp_plan_params *p)
