@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
 		"                     FILE... in place ('-' reads stdin, writes stdout)\n"
 		"\n"
-		"Exit status: 0 ok, 1 the solver failed, 2 bad input or no feasible placement.\n");
+		"Exit status: 0 ok, 1 the solver or a write failed, 2 bad input or no feasible\n"
+		"placement.\n");
 }
 
 static int exit_for(int r)

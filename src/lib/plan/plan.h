@@ -47,9 +47,10 @@ struct hp_plan_params {
 	double mip_gap;          /* relative gap accepted as optimal (0: proven exactly) */
 	unsigned threads;	 /* the solver's (0: the CPUs it may run on; not in JSON) */
 	/*
-	 * The exact solver writes its model here (CPLEX LP format, names in
-	 * docs/planner.md) before it solves it, so that another solver can check
-	 * the answer; NULL: not written. Not in JSON.
+	 * The exact solver's model, as built before it solves it, is written
+	 * here (CPLEX LP format, names in docs/planner.md) once there is an
+	 * answer, so that another solver can check it; the time writing takes
+	 * is not counted against the time limit. NULL: not written. Not in JSON.
 	 */
 	const char *model_file;
 };
