@@ -230,6 +230,12 @@ static struct meet meet_part(const struct meet *s, struct meet_share *sh)
 	return t;
 }
 
+/* Do lists of n entries in all go to two threads (listing, sorting, joining)? */
+static bool meet_in_two(const struct meet *s, double n)
+{
+	return s->threads > 1 && n >= (double)s->two_from;
+}
+
 /* Run a in a new thread and b in this one (a after b when no thread starts). */
 static void meet_both(void *(*fa)(void *), void *a, void *(*fb)(void *), void *b)
 {
@@ -325,7 +331,7 @@ static int meet_lists(struct meet *s, struct meet_list *la, struct meet_list *lb
 	struct meet_lister j[2];
 	int r;
 
-	if (s->threads < 2 || expect < s->two_from) {
+	if (!meet_in_two(s, expect)) {
 		r = meet_list(s, la, half, n_a, 0, 0, lim);
 		return r ? r : meet_list(s, lb, half + n_a, n_b, 0, 0, lim);
 	}
@@ -944,7 +950,7 @@ static int meet_join_all(struct meet *s, const struct meet_list *q, const struct
 	struct meet_joiner j[2];
 	int r;
 
-	if (s->threads < 2 || q->n + l->n < s->two_from) {
+	if (!meet_in_two(s, (double)(q->n + l->n))) {
 		r = meet_join(s, q, qkeys, l, ix, p, p2, best, 0, q->n);
 		return r < 0 ? r : 0;
 	}
@@ -1153,7 +1159,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	 * one, la's after lb's, with whichever of keys and tmp lb's binned
 	 * keys are not in as its tmp.
 	 */
-	two = s.threads > 1 && la.n + lb.n >= s.two_from;
+	two = meet_in_two(&s, (double)(la.n + lb.n));
 	tmp_n = two || lb.n > la.n ? lb.n : la.n;
 	if (!r && (!(keys = meet_room(&meet_kept.keys[0], tmp_n * sizeof(*keys))) ||
 		   !(qkeys = meet_room(&meet_kept.keys[1], la.n * sizeof(*qkeys))) ||
