@@ -132,10 +132,12 @@ struct hp_pack_limits {
  *   q_r m_r + f_r <= b_r + tol_r,   u_j <= res_b_j + res_tol_j,
  *
  * a packing of the pods into the DPUs, searched depth first below limit and
- * pruned by what the remaining pods can still add to each row; with several
- * rows, also row by row (each DPU filled in turn). Meant for instances with
- * few pods, where whole pods, not millicores, leave the DPUs short. lower is
- * a known lower bound (hp_group_min's): reaching it ends the search. Returns
+ * pruned by what the remaining pods can still add to each row and use of
+ * each other capacity; with several rows, also row by row (each DPU filled
+ * in turn, those whose rows are unpriced but whose other capacities are
+ * priced first). Meant for instances with few pods, where whole pods, not
+ * millicores, leave the DPUs short. lower is a known lower bound
+ * (hp_group_min's): reaching it ends the search. Returns
  * as hp_group_min, except that when lim runs out (nodes or time) it returns
  * -E2BIG with *ret and best set to the best choice found so far (*ret =
  * limit if none).
