@@ -3856,7 +3856,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 	if (gap >= h->refine_gap || !choice || sur_class_alloc(h, &rf.c) < 0)
 		return 0;
 	h->refine_gap = gap;
-	while (l < gap && h->refine_budget && hp_now_ms() < h->deadline) {
+	while ((l < gap || again) && h->refine_budget && hp_now_ms() < h->deadline) {
 		struct hp_pack_limits lim = {.nodes = h->refine_budget,
 					     .stop_ms = h->deadline,
 					     .threads = h->threads,
