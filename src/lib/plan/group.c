@@ -247,6 +247,7 @@ struct pack {
 	 * (n_res entries): with what is used, a floor under its slack.
 	 */
 	double *umax;
+	unsigned n_pr, pr[HP_GROUP_MAX_RES]; /* the capacities with a price (res_y > 0) */
 	/*
 	 * Row by row (pack_rows), from pod k0 on, where no option adds crossing
 	 * costs: what each pod may still choose (its options left, in their
@@ -661,8 +662,11 @@ static double res_pen(const struct pack *s, const double *u, const double *more)
 	const struct hp_group *g = s->g;
 	double v = 0;
 
-	for (unsigned j = 0; j < g->n_res; j++)
+	for (unsigned i = 0; i < s->n_pr; i++) {
+		unsigned j = s->pr[i];
+
 		v += g->res_y[j] * max_d(-g->res_tol[j], g->res_b[j] - u[j] - (more ? more[j] : 0));
+	}
 	return v;
 }
 
@@ -771,7 +775,7 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 
 		for (unsigned q = 0; q < g->n_res; q++) {
 			umin[q] = HUGE_VAL;
-			umax[q] = -HUGE_VAL;
+			umax[q] = 0; /* priced ones only (res_pen's) */
 		}
 		/* keep only the options that load the row with d[c] */
 		*n_to = 0;
@@ -782,10 +786,11 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 				continue;
 			to[(*n_to)++] = from[w];
 			lo = min_d(lo, o->loss);
-			for (unsigned q = 0; q < g->n_res; q++) {
+			for (unsigned q = 0; q < g->n_res; q++)
 				umin[q] = min_d(umin[q], pack_cost(s, o, r, (int)q));
-				umax[q] = max_d(umax[q], pack_cost(s, o, r, (int)q));
-			}
+			for (unsigned t = 0; t < s->n_pr; t++)
+				umax[s->pr[t]] =
+				    max_d(umax[s->pr[t]], pack_cost(s, o, r, (int)s->pr[t]));
 		}
 		for (unsigned q = 0; q < g->n_res; q++) {
 			nu[q] = u[q] - pu[q] + umin[q];
@@ -1656,10 +1661,12 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		s.cap[0] += s.cap[q];
 		s.order[q - 1] = q;
 	}
-	/* priced: worth more than a millionth of a host core, all of it (solve.c) */
 	for (unsigned j = 0; j < g->n_res; j++) {
 		unsigned q = g->res_row[j];
 
+		if (g->res_y[j] > 0)
+			s.pr[s.n_pr++] = j;
+		/* priced: worth more than a millionth of a host core, all of it (solve.c) */
 		if (q && g->y[q] * g->b[q] <= 1e-6 && g->res_y[j] * g->res_b[j] > 1e-6)
 			s.first |= 1u << q;
 	}
