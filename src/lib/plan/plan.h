@@ -50,7 +50,8 @@ struct hp_plan_params {
 	 * The exact solver's model, as built before it solves it, is written
 	 * here (CPLEX LP format, names in docs/planner.md) once there is an
 	 * answer, so that another solver can check it; the time writing takes
-	 * is not counted against the time limit. NULL: not written. Not in JSON.
+	 * is not counted against the time limit, nor in solve_ms. NULL: not
+	 * written. Not in JSON.
 	 */
 	const char *model_file;
 };

@@ -4245,7 +4245,7 @@ static void milp_callback(glp_tree *tree, void *info)
 }
 
 static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
-		      const int *greedy, double t0, struct hp_plan_result *res, char **model_tmp,
+		      const int *greedy, double *t0, struct hp_plan_result *res, char **model_tmp,
 		      struct hp_error *err)
 {
 	unsigned npu = p->n_pus, dpus = ((1u << npu) - 1) & ~1u;
@@ -4554,7 +4554,8 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 
 		if ((r = lp_write(&lp, p->params.model_file, model_tmp, err)) < 0)
 			goto out;
-		t0 += hp_now_ms() - tw; /* the time limit is the solver's: writing is not counted */
+		/* the time limit and solve_ms are the solver's: writing is not counted */
+		*t0 += hp_now_ms() - tw;
 	}
 
 	/*
@@ -4586,7 +4587,7 @@ static int solve_milp(const struct hp_plan_problem *p, const struct units *s, in
 	 * still gets a tenth of it, to take the greedy seed and the bounds'
 	 * first look.
 	 */
-	heur.deadline = fmax(t0 + p->params.time_limit_s * 1e3 - lp.nz * TEARDOWN_NS / 1e6,
+	heur.deadline = fmax(*t0 + p->params.time_limit_s * 1e3 - lp.nz * TEARDOWN_NS / 1e6,
 			     hp_now_ms() + p->params.time_limit_s * 1e2);
 	heur.threads = hp_plan_threads(&p->params);
 	heur.pack_budget = PACK_NODES_TOTAL;
@@ -4761,7 +4762,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	case HP_PLAN_MILP:
 		/* The greedy answer seeds branch and bound with an incumbent. */
 		r = solve_greedy(p, &s, greedy, NULL);
-		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, t0, &res, &model_tmp, err);
+		r = solve_milp(p, &s, upu, r >= 0 ? greedy : NULL, &t0, &res, &model_tmp, err);
 		break;
 	default:
 		r = -EINVAL;
