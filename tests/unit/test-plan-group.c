@@ -244,9 +244,28 @@ static void one(uint64_t seed, unsigned *below, unsigned *met, unsigned *refines
 	CHECKF(min_grp <= min_pack + 1e-9, "seed %llu: group %.12f above packing %.12f",
 	       (unsigned long long)seed, min_grp, min_pack);
 	for (unsigned t = 0; t < 3; t++) {
+		unsigned long leaves = 1ul << 20, used;
+
 		limit = t == 0 ? 1e9 : t == 1 ? min_pack + 1e-6 : min_grp + 0.01 * unit(&s);
-		r = hp_group_min(&g, limit, 1ul << 20, 0, best, &got);
+		r = hp_group_min(&g, limit, &leaves, 0, best, &got);
 		CHECKF(r == 0, "seed %llu: hp_group_min %d", (unsigned long long)seed, r);
+		/* it counts the choices it looked at: as many do, one fewer is too few */
+		used = (1ul << 20) - leaves;
+		CHECKF(used || min_grp >= limit, "seed %llu: found a choice, counted none",
+		       (unsigned long long)seed);
+		if (used) {
+			double again;
+
+			leaves = used;
+			CHECKF(hp_group_min(&g, limit, &leaves, 0, NULL, &again) == 0 && !leaves &&
+				   again == got,
+			       "seed %llu: %lu choices were not enough", (unsigned long long)seed,
+			       used);
+			leaves = used - 1;
+			CHECKF(hp_group_min(&g, limit, &leaves, 0, NULL, &again) == -E2BIG,
+			       "seed %llu: %lu choices, done with one fewer",
+			       (unsigned long long)seed, used);
+		}
 		if (min_grp < limit) {
 			double vg, vp;
 

@@ -107,7 +107,7 @@ static int dfs(struct search *s, unsigned i, double loss, const double *f)
 	return 0;
 }
 
-int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, double stop_ms,
+int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, double stop_ms,
 		 unsigned *best, double *ret)
 {
 	_cleanup_free_ struct vpod *v = calloc(g->n_pods ? g->n_pods : 1, sizeof(*v));
@@ -118,7 +118,7 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 	struct search s = {.g = g,
 			   .v = v,
 			   .best = limit,
-			   .max_leaves = max_leaves,
+			   .max_leaves = *leaves,
 			   .stop_ms = stop_ms,
 			   .cur = cur,
 			   .best_choice = bc};
@@ -164,6 +164,7 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leave
 		s.n_v++;
 	}
 	r = dfs(&s, 0, base_loss, base);
+	*leaves -= s.leaves < *leaves ? s.leaves : *leaves;
 	if (r < 0)
 		return r;
 	if (best && s.best < limit)

@@ -66,12 +66,13 @@ bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b);
  *   rho_r = ((b_r + tol_r - sum_i f_r(k_i)) mod q_r) - tol_r
  *
  * searched only below limit. Sets *ret to the minimum, or to limit when every
- * choice costs at least that, and returns 0; -E2BIG when more than
- * max_leaves choices had to be looked at or the search reached stop_ms
- * (CLOCK_MONOTONIC, in ms; 0: none), -ENOMEM. best (n_pods entries, may be
- * NULL) receives the index into opts[] chosen for each pod.
+ * choice costs at least that, and returns 0; -E2BIG when more than *leaves
+ * choices had to be looked at or the search reached stop_ms (CLOCK_MONOTONIC,
+ * in ms; 0: none), -ENOMEM. *leaves is reduced by the choices it looked at.
+ * best (n_pods entries, may be NULL) receives the index into opts[] chosen
+ * for each pod.
  */
-int hp_group_min(const struct hp_group *g, double limit, unsigned long max_leaves, double stop_ms,
+int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, double stop_ms,
 		 unsigned *best, double *ret);
 
 /* How far the packing search may go. */
