@@ -2865,6 +2865,11 @@ static double sur_ys(const struct heur *h, double *z)
 			fb = sur_value(h, b);
 		}
 	}
+	if (hp_now_ms() >= h->deadline) {
+		/* not one more look (1.5 ms of 2000 containers on four DPUs): the build stops */
+		*z = fmin(fa, fb);
+		return fa <= fb ? a : b;
+	}
 	*z = sur_value(h, (lo + hi) / 2);
 	return (lo + hi) / 2;
 }
