@@ -1667,8 +1667,8 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 
 		if (g->res_y[j] > 0)
 			s.pr[s.n_pr++] = j;
-		/* priced: worth more than a millionth of a host core, all of it (solve.c) */
-		if (q && g->y[q] * g->b[q] <= 1e-6 && g->res_y[j] * g->res_b[j] > 1e-6)
+		if (q && !hp_group_priced(g->y[q], g->b[q]) &&
+		    hp_group_priced(g->res_y[j], g->res_b[j]))
 			s.first |= 1u << q;
 	}
 	for (unsigned q = 0; q <= g->n_rows; q++) {

@@ -172,6 +172,15 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 void hp_group_meet_release(void);
 
 /*
+ * Is a price y on a capacity b worth anything: more than a millionth of a
+ * host core on all of it (not a degenerate dual of 1e-23 a byte)?
+ */
+static inline bool hp_group_priced(double y, double b)
+{
+	return y * b > 1e-6;
+}
+
+/*
  * In the searches' inner loops, where there is no NaN: fmin and fmax are
  * calls into libm there, 15% of the packing search and 10% of a join.
  */

@@ -2750,15 +2750,6 @@ static double gap_to(double z, double inc)
  * b_d + sum_j (y_kind - y_j) b_j + sum_pods max e, d and j over the summed
  * rows.
  */
-/*
- * Is a price y on a capacity b worth anything: more than a millionth of a
- * host core on all of it (not a degenerate dual of 1e-23 a byte)?
- */
-static bool priced(double y, double b)
-{
-	return y * b > 1e-6;
-}
-
 static double sur_e(const struct heur *h, unsigned o, double ys)
 {
 	const struct hp_group *g = &h->grp;
@@ -2826,7 +2817,10 @@ static void sur_rows(struct heur *h, bool all)
 			most = fmax(most, g->res_y[j]);
 			b += g->res_b[j];
 		}
-		sg->res_y[k] = all ? (least < HUGE_VAL ? least : 0) : priced(most, b) ? most : 0;
+		if (all)
+			sg->res_y[k] = least < HUGE_VAL ? least : 0;
+		else
+			sg->res_y[k] = hp_group_priced(most, b) ? most : 0;
 		for (unsigned j = k; j < g->n_res; j += 2)
 			if (all || !sg->res_y[k] || g->res_y[j] >= most * (1 - 1e-9)) {
 				h->sur_in |= 1u << j;
@@ -2891,7 +2885,7 @@ static void sur_tie_price(struct heur *h, double gap)
 	struct hp_group *sg = &h->sur;
 	double z0, z, p;
 
-	if (priced(sg->res_y[0], sg->res_b[0]) || gap <= 0 || sg->res_b[0] <= 0 ||
+	if (hp_group_priced(sg->res_y[0], sg->res_b[0]) || gap <= 0 || sg->res_b[0] <= 0 ||
 	    (h->sur_in & ~h->res_tight & 0x55555555u)) /* memory: even bits */
 		return;
 	sur_ys(h, &z0);
@@ -4063,7 +4057,7 @@ static int group_min(struct heur *h, double gap, unsigned long leaves, double *m
 static bool mem_binds(const struct hp_group *g)
 {
 	for (unsigned k = 0; k < g->n_res; k += 2) /* memory, link per DPU */
-		if (priced(g->res_y[k], g->res_b[k]))
+		if (hp_group_priced(g->res_y[k], g->res_b[k]))
 			return true;
 	return false;
 }
