@@ -973,6 +973,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 #define SPLIT_LOOKS (1ul << 20)	      /* ... their choices it checks whole, at most */
 #define TEARDOWN_NS 40		      /* the answer taken and the model released, per nonzero */
 #define BRANCH_NS 1000		      /* GLPK's choice of a column to branch on, per nonzero */
+#define HAND_SLACK_MS 2		      /* a search's last look at the clock, past its stop */
 
 struct keyed {
 	double key;
@@ -1454,6 +1455,19 @@ static bool heur_late(const struct heur *h)
 static bool heur_step_late(const struct heur *h)
 {
 	return hp_now_ms() + h->step_ms + h->submit_ms >= h->deadline;
+}
+
+/*
+ * When a search whose find is handed to GLPK after it ends must stop (the
+ * packing bound's, the neighbourhood search's and the refinement's): the
+ * longest hand-over before the limit, and HAND_SLACK_MS more for its last
+ * look at the clock. Run to the limit, the packing search of two DPUs
+ * short of memory, 200 containers, seed 15, found the optimum too late to
+ * hand it over.
+ */
+static double heur_stop(const struct heur *h)
+{
+	return h->deadline - h->submit_ms - HAND_SLACK_MS;
 }
 
 /* A step begun at t is over. */
@@ -2670,7 +2684,7 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && hp_now_ms() < h->deadline;) {
 		unsigned long given = h->lns_budget < LNS_NODES ? h->lns_budget : LNS_NODES;
 		struct hp_pack_limits lim = {
-		    .nodes = given, .stop_ms = h->deadline, .threads = h->threads};
+		    .nodes = given, .stop_ms = heur_stop(h), .threads = h->threads};
 		double m;
 		int r;
 
@@ -3814,7 +3828,7 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
 	struct sur_refine *rf = arg;
 	struct heur *h = rf->h;
 	struct hp_pack_limits lim = {.nodes = REFINE_SPLIT_NODES,
-				     .stop_ms = h->deadline,
+				     .stop_ms = heur_stop(h),
 				     .fill = false,
 				     .threads = h->threads};
 	double conv = h->grp_z - h->sur_z; /* the model's penalty, less the surrogate's: >= */
@@ -3878,7 +3892,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 	h->refine_gap = gap;
 	while ((l < gap || again) && h->refine_budget && hp_now_ms() < h->deadline) {
 		struct hp_pack_limits lim = {.nodes = h->refine_budget,
-					     .stop_ms = h->deadline,
+					     .stop_ms = heur_stop(h),
 					     .threads = h->threads,
 					     .refine = sur_refine_one,
 					     .arg = &rf,
@@ -3900,7 +3914,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 		r = hp_group_meet_min(&h->sur, l, h->sur_lb, &lim, NULL, &m);
 		h->refine_budget = lim.nodes;
 		if (r < 0) {
-			if (r == -E2BIG && hp_now_ms() < h->deadline)
+			if (r == -E2BIG && hp_now_ms() < lim.stop_ms)
 				h->refine_fail = l;
 			break;
 		}
@@ -4093,7 +4107,7 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 		bool meet = round == PACK_ROUNDS;
 		double limit = round && !meet ? base + (gap - base) / (1u << round) : gap;
 		struct hp_pack_limits lim = {.nodes = meet ? 0 : h->pack_budget,
-					     .stop_ms = h->deadline,
+					     .stop_ms = heur_stop(h),
 					     .fill = true,
 					     .threads = h->threads};
 		int r;
