@@ -4093,6 +4093,8 @@ static bool mem_binds(const struct hp_group *g)
  */
 static const char *bound_proves(const struct heur *h, double inc)
 {
+	if (gap_to(h->grp_z, inc) <= 0)
+		return "branch and bound"; /* the LP's own bound, GLPK's at the root */
 	if (sur_proves(h, inc))
 		return "surrogate bound";
 	if (h->pack_lb >= gap_to(h->grp_z, inc))
@@ -4167,8 +4169,11 @@ static void group_check(struct heur *h, glp_tree *tree, bool quick)
 	if (!quick)
 		h->grp_inc = inc; /* a quick check leaves the searches to run on it */
 	gap = gap_to(h->grp_z, inc);
-	if (gap <= 0)
-		return; /* GLPK's own bound closes it */
+	/*
+	 * At the LP's own bound too: GLPK would close the tree only after the
+	 * heuristic's call at this node, 0.43 s of three DPUs, 5000
+	 * containers, seed 1, whose quick check built the optimum.
+	 */
 	if ((h->grp_proven = bound_proves(h, inc))) {
 		glp_ios_terminate(tree);
 		return;
