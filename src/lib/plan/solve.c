@@ -1472,6 +1472,14 @@ static double heur_stop(const struct heur *h)
 	return h->deadline - h->submit_ms - HAND_SLACK_MS;
 }
 
+/* When a step given a share-th of the time left, from now, must stop. */
+static double heur_share(const struct heur *h, double share)
+{
+	double now = hp_now_ms();
+
+	return now + (h->deadline - now) / share;
+}
+
 /* A step begun at t is over. */
 static void heur_step(struct heur *h, double t)
 {
@@ -1632,7 +1640,7 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 	 * four DPUs, 2000 containers, seed 4 (0.56 s). On 100-200 containers,
 	 * where they do find better, 20 take a few milliseconds.
 	 */
-	double stop = hp_now_ms() + (h->deadline - hp_now_ms()) / KICK_SHARE;
+	double stop = heur_share(h, KICK_SHARE);
 	unsigned kicks = HEUR_KICKS;
 
 	if (!best)
@@ -3750,8 +3758,7 @@ static bool sur_split(struct heur *h, glp_tree *tree, const unsigned *sbest, dou
 	 * finds one 0.22-0.37% from it.
 	 */
 	struct hp_pack_limits lim = {.nodes = SUR_SPLIT_NODES,
-				     .stop_ms =
-					 hp_now_ms() + (h->deadline - hp_now_ms()) / SPLIT_SHARE,
+				     .stop_ms = heur_share(h, SPLIT_SHARE),
 				     .fill = true,
 				     .threads = h->threads};
 	struct sur_class c;
@@ -4102,11 +4109,13 @@ static bool mem_binds(const struct hp_group *g)
  */
 static const char *bound_proves(const struct heur *h, double inc)
 {
-	if (gap_to(h->grp_z, inc) <= 0)
+	double gap = gap_to(h->grp_z, inc);
+
+	if (gap <= 0)
 		return "branch and bound"; /* the LP's own bound, GLPK's at the root */
 	if (sur_proves(h, inc))
 		return "surrogate bound";
-	if (h->pack_lb >= gap_to(h->grp_z, inc))
+	if (h->pack_lb >= gap)
 		return "packing bound";
 	return gap_to(h->grp_bound, inc) <= 0 ? "group bound" : NULL;
 }
