@@ -2,7 +2,7 @@
 /*
  * The group bound: what the integrality of the DPUs' millicore counts costs
  * the LP relaxation (Gomory's group relaxation, on the DPU CPU rows only).
- * solve.c builds one from the root LP's duals; group.c searches it, and
+ * bound.c builds one from the root LP's duals; group.c searches it, and
  * meet.c its packings by meeting in the middle.
  */
 #ifndef HP_PLAN_GROUP_H
