@@ -124,6 +124,7 @@ struct cfg {
 #define BRANCH_NS 1000		       /* GLPK's choice of a column to branch on, per nonzero */
 #define HAND_SLACK_MS 2		       /* a search's last look at the clock, past its stop */
 
+/* A sort key and what it sorts (an index) */
 struct keyed {
 	double key;
 	unsigned m;
@@ -141,6 +142,10 @@ struct meet_memo {
 	unsigned *choice;
 };
 
+/*
+ * The exact solver's state during GLPK's search: the model, the incumbent
+ * heuristic's placement and tables, and the bounds and their budgets.
+ */
 struct heur {
 	struct lp *lp;
 	const struct hp_plan_problem *p;
@@ -224,6 +229,7 @@ struct heur {
 	unsigned long sur_budget;    /* nodes its search may still visit */
 };
 
+/* One move of the incumbent heuristic: pod to configuration to, gaining dgain */
 struct hmove {
 	unsigned pod;
 	int to;
