@@ -582,8 +582,8 @@ static int pack_count(struct pack *s)
  * the last row's nodes there is no row left to build, and the first row's
  * parts can be all but empty: two DPUs short of memory, 200 containers,
  * seed 15, gave 64 nodes of the first row away and searched 8.4 M in one
- * thread; giving from the last row too, 4.8 M of 9.8 M in the other, in
- * 1.09 s instead of 1.71.
+ * thread (1.12-1.56 s, three runs); giving from the last row too, 4.3-5.6
+ * M of 9.5-10.0 M went to the other (0.68-1.15 s).
  */
 static unsigned pack_children(struct pack *s, unsigned n, bool give)
 {

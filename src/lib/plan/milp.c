@@ -15,7 +15,7 @@
  *
  * h, z and s are continuous: they only ever cost objective or capacity, so an
  * optimum sets them to the absolute differences, which are 0 or 1. Small pods
- * choose among their placements instead (see "configurations" below).
+ * choose among their placements instead (see "configurations" in solver.h).
  *
  * Millicore rows. With the CPU of every unit a whole number of millicores m[u]
  * (Kubernetes quantities are), each DPU d gets an integer column
@@ -905,9 +905,10 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	iocp.presolve = GLP_OFF;
 	iocp.tm_lim = (int)fmin(fmax(heur.deadline - hp_now_ms(), 1), 1e9);
 	/*
-	 * No MIR or cover cuts: the bounds above do their work, and setting them
-	 * up cost 150 ms of a 2000-container four-DPU model before the first
-	 * node (the same instances proven without them, 1-4 DPUs).
+	 * No MIR or cover cuts: the group, packing and surrogate bounds do their
+	 * work, and setting them up cost 150 ms of a 2000-container four-DPU
+	 * model before the first node (the same instances proven without them,
+	 * 1-4 DPUs).
 	 */
 	iocp.mip_gap = p->params.mip_gap;
 	/*

@@ -62,7 +62,7 @@ struct lp {
  * while using no more of any DPU resource). That is the convex hull of the
  * pod's placements, so the LP relaxation is as tight as it can be per pod and
  * only the shared DPU capacities make branching necessary. Pods with more
- * placements than CFG_MAX use the x/h/z/s rows above.
+ * placements than CFG_MAX use the x/h/z/s rows (milp.c).
  */
 #define CFG_MAX 1024
 #define NRES (3 * HP_PLAN_MAX_PUS) /* cpu, memory, link per PU */
