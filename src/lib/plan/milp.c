@@ -35,9 +35,10 @@
  *
  * With several DPUs that is not enough: crossing costs fill the last
  * fraction of a millicore, and on small instances whole pods leave the DPUs
- * short. The group and packing bounds (bound.c, group.c)
- * bound what that costs from the root LP's duals, the heuristics build what
- * they point at, and an incumbent that reaches them ends the search.
+ * short. The group, packing and surrogate bounds (bound.c, surrogate.c,
+ * group.c, meet.c) bound what that costs from the root LP's duals, the
+ * heuristics (heur.c) build what they point at, and an incumbent that
+ * reaches them ends the search.
  */
 #include "plan/solver.h"
 
