@@ -435,7 +435,7 @@ static int refine_same(void *arg, const unsigned *choice, double v, double limit
 }
 
 /* Meeting in the middle against the packing search on a larger problem. */
-static void large(uint64_t seed, unsigned *found, unsigned *beyond)
+static void large(uint64_t seed, unsigned *found, unsigned *beyond, unsigned *capped)
 {
 	uint64_t s = seed;
 	struct one_row t;
@@ -460,6 +460,17 @@ static void large(uint64_t seed, unsigned *found, unsigned *beyond)
 	CHECKF(r == 0, "large %llu: hp_group_meet_min %d", (unsigned long long)seed, r);
 	packing_is("meeting (large)", seed, &g, best, got, want, limit);
 	*found += want < limit;
+	/* a half held to 1024 changes (lim.entries): the same least, or nothing said */
+	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .entries = 1024};
+	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
+	if (r == -E2BIG) {
+		CHECKF(got == limit && !lim.whole, "large %llu: lists overflowed, %.12f",
+		       (unsigned long long)seed, got);
+		++*capped;
+	} else {
+		CHECKF(r == 0, "large %llu: 1024 changes a half, %d", (unsigned long long)seed, r);
+		packing_is("meeting (1024 changes a half)", seed, &g, best, got, want, limit);
+	}
 	/* the same in two threads: listed, sorted and joined */
 	lim = (struct hp_pack_limits){.nodes = 1ul << 26, .threads = 2, .two_from = 1};
 	r = hp_group_meet_min(&g, limit, -1, &lim, best, &got);
@@ -573,7 +584,7 @@ static void short_list(void)
 
 int main(void)
 {
-	unsigned below = 0, met = 0, refines = 0, fulls = 0, beyond = 0;
+	unsigned below = 0, met = 0, refines = 0, fulls = 0, beyond = 0, capped = 0;
 
 	for (uint64_t seed = 1; seed <= 2000; seed++)
 		one(seed, &below, &met, &refines, &fulls);
@@ -587,11 +598,11 @@ int main(void)
 	short_list();
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)
-		large(seed, &below, &beyond);
+		large(seed, &below, &beyond, &capped);
 	printf("group: 200 larger problems met in the middle, %u with a choice below the limit, "
-	       "%u joined beyond half of it\n",
-	       below, beyond);
-	CHECK(below > 50 && beyond > 50);
+	       "%u joined beyond half of it, %u overflowing 1024 changes a half\n",
+	       below, beyond, capped);
+	CHECK(below > 50 && beyond > 50 && capped > 20 && capped < 180);
 	below = 0;
 	for (uint64_t seed = 1; seed <= 200; seed++)
 		below += ties(seed);

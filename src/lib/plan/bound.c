@@ -783,6 +783,14 @@ static void meet_remember(struct meet_memo *mm, double list, double limit, doubl
 	mm->m = m;
 }
 
+/* Its lists overflowed below l (gap: those as long as below the gap may be). */
+static void meet_failed(struct meet_memo *mm, double l, bool gap)
+{
+	if (gap)
+		mm->fail_gap = l;
+	mm->fail = fmin(mm->fail, l);
+}
+
 /*
  * Join the lists of the changes below *proved, which fit, below l (their
  * lists below l overflowed): a good choice if not the least (-E2BIG). The
@@ -823,8 +831,9 @@ static int meet_short(struct heur *h, const struct hp_group *g, struct meet_memo
  * (mm->fail: the least limit at which they did not): it lists many times
  * more changes for a millicore more of limit, so its limits grow from
  * *proved by a quarter at a time (by 1/64 of the way at least), each
- * finding nothing raising *proved. Then depth first (not when lim->nodes
- * is 0).
+ * finding nothing raising *proved. Below limit itself its lists may hold
+ * lim->entries changes a half (the caller's, where limit is the incumbent's
+ * gap: mm->fail_gap). Then depth first (not when lim->nodes is 0).
  */
 int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *mm, double *proved,
 	     double limit, struct hp_pack_limits *lim, unsigned *best, double *m)
@@ -843,11 +852,14 @@ int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *mm, dou
 					    .beyond_m = HUGE_VAL,
 					    .beyond_from = MEET_BEYOND_FROM,
 					    .beyond_best = mm->choice};
+		bool gap;
 		int r;
 
 		l = grow_limit(l, step, limit);
-		if (l >= mm->fail)
+		gap = l >= limit && lim->entries;
+		if (l >= (gap ? mm->fail_gap : mm->fail))
 			break;
+		ml.entries = gap ? lim->entries : 0;
 		ml.beyond = grow_limit(l, step, limit); /* where its lists may overflow next */
 		r = hp_group_meet_min(g, l, *proved, &ml, best, m);
 		h->meet_budget = ml.nodes;
@@ -855,7 +867,7 @@ int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *mm, dou
 			meet_remember(mm, l, ml.beyond, ml.beyond_m);
 		if (r == -E2BIG && *m >= l && *proved > 0) {
 			/* its lists overflowed: those of the last limit fit */
-			mm->fail = l;
+			meet_failed(mm, l, gap);
 			r = meet_short(h, g, mm, *proved, l, lim, best, m);
 			if (r == -E2BIG && *m < l)
 				return r;
@@ -863,7 +875,7 @@ int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *mm, dou
 		if (r == -E2BIG) {
 			if (*m < l)
 				return r; /* out of work: the best it found */
-			mm->fail = l;
+			meet_failed(mm, l, gap);
 			break;
 		}
 		if (r < 0 || *m < l)
@@ -1040,7 +1052,8 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 		struct hp_pack_limits lim = {.nodes = meet ? 0 : h->pack_budget,
 					     .stop_ms = heur_stop(h),
 					     .fill = true,
-					     .threads = h->threads};
+					     .threads = h->threads,
+					     .entries = limit < gap ? 0 : MEET_GAP_ENTRIES};
 		int r;
 
 		if ((!meet && !h->pack_budget) || hp_now_ms() >= h->deadline)

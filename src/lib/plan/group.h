@@ -88,6 +88,8 @@ struct hp_pack_limits {
 	 */
 	unsigned threads;
 	size_t two_from;
+	/* Meeting in the middle: the changes a half may list (0: HP_GROUP_MEET_ENTRIES). */
+	size_t entries;
 	/*
 	 * Meeting in the middle: list only the changes that lose less than
 	 * this (0: the limit). Below the limit, then, it finds a good choice,

@@ -32,7 +32,7 @@
 #include <stdatomic.h>
 
 #define MEET_FIRST_ENTRIES 1024	     /* room for changes in a half, at first ... */
-#define MEET_MAX_ENTRIES HP_GROUP_MEET_ENTRIES /* ... and at most */
+#define MEET_MAX_ENTRIES HP_GROUP_MEET_ENTRIES /* ... and at most, unless lim->entries */
 #define MEET_RADIX 2048			       /* meet_sort's digits: 11 bits, ... */
 #define MEET_KEY_BITS 22		       /* ... two of them: the keys' */
 #define MEET_SORT_NS 100	     /* sorting and binning an entry takes at most */
@@ -132,6 +132,7 @@ struct meet {
 	double stop_ms;
 	unsigned threads;      /* at most two: the halves are two */
 	size_t two_from;       /* entries from which they run in two */
+	size_t max_entries;    /* changes a half may list */
 	struct meet_share *sh; /* in a thread of two: shared, and told of work */
 	unsigned long told;
 };
@@ -146,14 +147,14 @@ static double meet_load(const struct hp_group *g, unsigned k, unsigned dim)
 	return g->res[(size_t)k * g->n_res + dim - g->n_rows];
 }
 
-/* Room for twice the entries (at least MEET_FIRST_ENTRIES), up to MEET_MAX_ENTRIES. */
-static int meet_list_grow(struct meet_list *l, unsigned dims)
+/* Room for twice the entries (at least MEET_FIRST_ENTRIES), up to max. */
+static int meet_list_grow(struct meet_list *l, unsigned dims, size_t max)
 {
 	size_t size = l->size ? 2 * l->size : MEET_FIRST_ENTRIES;
 	void *t;
 
-	if (size > MEET_MAX_ENTRIES)
-		size = MEET_MAX_ENTRIES;
+	if (size > max)
+		size = max;
 	if (size <= l->size)
 		return -E2BIG;
 	if (size > l->c_n) {
@@ -172,15 +173,20 @@ static int meet_list_grow(struct meet_list *l, unsigned dims)
 	return 0;
 }
 
-/* The list (its room kept from the last search) with its first entry, the change of nothing. */
-static int meet_list_init(struct meet_list *l, unsigned dims)
+/*
+ * The list (its room kept from the last search, up to max entries) with its
+ * first entry, the change of nothing.
+ */
+static int meet_list_init(struct meet_list *l, unsigned dims, size_t max)
 {
 	int r;
 
 	l->size = l->c_n < l->val_n / dims ? l->c_n : l->val_n / dims;
+	if (l->size > max)
+		l->size = max;
 	if (l->size < MEET_FIRST_ENTRIES) {
 		l->size = 0;
-		if ((r = meet_list_grow(l, dims)) < 0)
+		if ((r = meet_list_grow(l, dims, max)) < 0)
 			return r;
 	}
 	l->n = 1;
@@ -274,7 +280,7 @@ static int meet_list(struct meet *s, struct meet_list *l, const unsigned *half, 
 
 			if (!meet_count(s))
 				return -E2BIG;
-			if (c == l->size && (r = meet_list_grow(l, s->dims)) < 0)
+			if (c == l->size && (r = meet_list_grow(l, s->dims, s->max_entries)) < 0)
 				return r;
 			l->n++;
 			l->c[c] = (struct meet_change){.loss = l->c[e].loss + p->alt[a].loss,
@@ -447,8 +453,9 @@ static uint32_t meet_quant(double x, double lo, double scale)
  * significant, both counted in one pass (a list of a million took qsort
  * 100 ms); tmp as large, count 2 * MEET_RADIX. A digit all keys share is
  * skipped. Keys of 32 bits took three passes and a copy back; 22 bits
- * are 4 Mi keys over a list's spread, more than the 1.5 Mi changes it may
- * hold, and the join checks its windows on the loads themselves.
+ * are 4 Mi keys over a list's spread, more than the changes it may hold
+ * (1.5 Mi, or the caller's lim->entries: 3 Mi below the incumbent's gap),
+ * and the join checks its windows on the loads themselves.
  */
 static void meet_sort(struct meet_key *keys, struct meet_key *tmp, size_t *count, size_t n)
 {
@@ -1042,7 +1049,8 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 			 .max_work = lim->nodes,
 			 .stop_ms = lim->stop_ms,
 			 .threads = lim->threads > 1 ? 2 : 1,
-			 .two_from = lim->two_from ? lim->two_from : MEET_TWO};
+			 .two_from = lim->two_from ? lim->two_from : MEET_TWO,
+			 .max_entries = lim->entries ? lim->entries : MEET_MAX_ENTRIES};
 	struct meet_best best = {
 	    .v = limit, .lower = lower + 1e-12, .q = MEET_ROOT, .l = MEET_ROOT};
 	double lim_loss, expect, t = 0;
@@ -1135,9 +1143,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	qsort(v, s.n_v, sizeof(*v), cmp_meet_pod);
 	r = meet_deal(&s, lim_loss, half, &n_a, &n_b, &expect);
 	if (!r)
-		r = meet_list_init(&la, dims);
+		r = meet_list_init(&la, dims, s.max_entries);
 	if (!r)
-		r = meet_list_init(&lb, dims);
+		r = meet_list_init(&lb, dims, s.max_entries);
 	if (!r)
 		r = meet_lists(&s, &la, &lb, half, n_a, n_b, lim_loss, expect);
 	meet_kept.list[0] = la; /* the room as it grew */

@@ -887,7 +887,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = heur.refine_budget = MEET_WORK_TOTAL;
 	heur.refine_keep = HP_GROUP_REFINE_KEEP; /* at first */
-	heur.grp_meet = heur.sur_meet = (struct meet_memo){.fail = HUGE_VAL, .list = -HUGE_VAL};
+	heur.grp_meet = heur.sur_meet =
+	    (struct meet_memo){.fail = HUGE_VAL, .fail_gap = HUGE_VAL, .list = -HUGE_VAL};
 	heur.grp_meet.choice = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
 	heur.sur_meet.choice = calloc(p->n_pods ? p->n_pods : 1, sizeof(unsigned));
 	if (!heur.grp_meet.choice || !heur.sur_meet.choice) {

@@ -107,6 +107,16 @@ struct cfg {
 /* (and as much for sur_refine's) */
 /* Lists this long in a half are joined below the next limit too (they grow ~4 times a step). */
 #define MEET_BEYOND_FROM (HP_GROUP_MEET_ENTRIES / 4)
+/*
+ * Below the incumbent's gap itself, where what it finds ends the search or
+ * betters the incumbent, a half may list twice as many changes. Two DPUs
+ * short of memory, 200 containers, seed 5: its surrogate's lists overflowed
+ * 12% short of the gap, each limit below it listed again (0.25-0.3 s
+ * each); with these it is proven at the gap in 1.1-1.3 s, its lists ~0.2
+ * GB more. Longer ones for every limit cost 7% more time where they
+ * overflow all the same.
+ */
+#define MEET_GAP_ENTRIES (2 * HP_GROUP_MEET_ENTRIES)
 #define SUR_SPLIT_NODES (8ul << 20)    /* splitting the surrogate's least packing among the DPUs */
 #define SPLIT_SHARE 4		       /* ... in a quarter of the time left at most */
 #define REFINE_SPLIT_NODES (1ul << 20) /* ... and each packing sur_refine looks at */
@@ -132,12 +142,13 @@ struct keyed {
 
 /*
  * What pack_min's meeting in the middle on one group learnt: the limit from
- * which its lists overflowed, and its last join of lists that fit beyond
- * their limit (listed below list, joined below limit: the least found, m,
- * and its choice).
+ * which its lists overflowed (fail; fail_gap with the longer lists it may
+ * have below the incumbent's gap), and its last join of lists that fit
+ * beyond their limit (listed below list, joined below limit: the least
+ * found, m, and its choice).
  */
 struct meet_memo {
-	double fail;
+	double fail, fail_gap;
 	double list, limit, m;
 	unsigned *choice;
 };

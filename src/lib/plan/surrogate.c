@@ -1222,14 +1222,19 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 
 /*
  * One search of the surrogate's packings below limit (pack_min; nodes: what
- * the depth-first search may visit, 0: meeting in the middle only): as
- * sur_check, or -1 when it settled nothing and the next may.
+ * the depth-first search may visit, 0: meeting in the middle only; below
+ * the gap itself, lists of MEET_GAP_ENTRIES): as sur_check, or -1 when it
+ * settled nothing and the next may.
  */
 static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, unsigned long nodes,
 		     unsigned *best)
 {
-	struct hp_pack_limits lim = {
-	    .nodes = nodes, .stop_ms = h->deadline, .fill = true, .threads = h->threads};
+	bool at_gap = limit >= gap_to(h->sur_z, inc);
+	struct hp_pack_limits lim = {.nodes = nodes,
+				     .stop_ms = h->deadline,
+				     .fill = true,
+				     .threads = h->threads,
+				     .entries = at_gap ? MEET_GAP_ENTRIES : 0};
 	double m = limit; /* pack_min leaves it on other errors than -E2BIG */
 	int r = pack_min(h, &h->sur, &h->sur_meet, &h->sur_lb, limit, &lim, best, &m);
 
