@@ -111,10 +111,10 @@ struct cfg {
  * Below the incumbent's gap itself, where what it finds ends the search or
  * betters the incumbent, a half may list twice as many changes. Two DPUs
  * short of memory, 200 containers, seed 5: its surrogate's lists overflowed
- * 12% short of the gap, each limit below it listed again (0.25-0.3 s
- * each); with these it is proven at the gap in 1.1-1.3 s, its lists ~0.2
- * GB more. Longer ones for every limit cost 7% more time where they
- * overflow all the same.
+ * at the gap, and each limit below it was listed again (0.25-0.3 s each),
+ * the bound ending 8% of the way short; with these it is proven at the gap
+ * in 1.1-1.3 s, its lists ~0.2 GB more. Longer ones for every limit cost
+ * 7% more time where they overflow all the same.
  */
 #define MEET_GAP_ENTRIES (2 * HP_GROUP_MEET_ENTRIES)
 #define SUR_SPLIT_NODES (8ul << 20)    /* splitting the surrogate's least packing among the DPUs */
