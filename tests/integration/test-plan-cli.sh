@@ -143,6 +143,12 @@ echo keep >"$tmp/keep.lp"
 rc=$?
 check '[ $rc -eq 2 ] && [ "$(cat "$tmp/keep.lp")" = keep ] && ! ls "$tmp"/keep.lp.hp-plan.* 2>/dev/null' \
 	"impossible instance: no model written, the file there kept"
+# The model file gets the mode open(2) gives a new file, or keeps the one it replaces.
+(umask 022 && "$HP" plan "$MAN/istio/hello-multi.injected.yaml" --write-model "$tmp/mode.lp" >/dev/null 2>&1)
+check '[ "$(stat -c %a "$tmp/mode.lp")" = 644 ]' "a new model file is 644 under umask 022 ($(stat -c %a "$tmp/mode.lp"))"
+chmod 640 "$tmp/mode.lp"
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --write-model "$tmp/mode.lp" >/dev/null 2>&1
+check '[ "$(stat -c %a "$tmp/mode.lp")" = 640 ]' "a model file replaced keeps its mode ($(stat -c %a "$tmp/mode.lp"))"
 printf 'kind: Pod\nmetadata: {name: solo}\nspec:\n  containers:\n  - {name: app, image: nginx}\n' >"$tmp/solo.yaml"
 "$HP" plan "$tmp/solo.yaml" --write-model "$tmp/solo.lp" >/dev/null 2>"$tmp/err"
 rc=$?
