@@ -13,7 +13,6 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
@@ -49,16 +48,12 @@ static int exit_for(int r)
 
 static int write_atomic(const char *path, const char *text)
 {
-	_cleanup_free_ char *tmp = hp_sprintf("%s.hp-plan.XXXXXX", path);
+	_cleanup_free_ char *tmp = NULL;
 	size_t len = strlen(text), off = 0;
-	struct stat st;
-	int fd, r = 0;
+	int fd = hp_create_beside(path, "hp-plan", &tmp), r = 0;
 
-	if (!tmp)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 
@@ -70,8 +65,6 @@ static int write_atomic(const char *path, const char *text)
 		}
 		off += n;
 	}
-	if (r == 0 && stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)

@@ -44,7 +44,6 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
-#include <sys/stat.h>
 
 /*
  * The nonzeros in row order (stable), for glp_load_matrix: it links each
@@ -261,30 +260,20 @@ __attribute__((format(printf, 5, 6))) static int lp_row(struct lp *lp, int type,
  * is left in *tmp: hp_plan_solve renames it over path once it has an answer,
  * and removes it otherwise, so that a failed solve writes nothing and loses
  * nothing. The new file has the mode of the one it replaces, else the one
- * open(2) gives under the umask (mkostemp's 0600 had kept others from
- * reading a model written for them).
+ * open(2) gives under the umask (hp_create_beside; mkostemp's 0600 had
+ * kept others from reading a model written for them).
  */
 static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error *err)
 {
 	_cleanup_free_ char *t = NULL;
-	struct stat st;
-	int fd = -1;
+	int fd = hp_create_beside(path, "hp-plan", &t);
 
-	for (unsigned n = 0; fd < 0 && n < 64; n++) {
-		free(t);
-		t = hp_sprintf("%s.hp-plan.%ld.%u", path, (long)getpid(), n);
-		if (!t)
-			return -ENOMEM;
-		fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
+	if (fd == -ENOMEM)
+		return fd;
 	if (fd < 0) {
-		hp_error_set(err, "writing the model to %s: %s", path, strerror(errno));
+		hp_error_set(err, "writing the model to %s: %s", path, strerror(-fd));
 		return -EIO;
 	}
-	if (stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
 	close(fd);
 	glp_set_prob_name(lp->prob, "heteropod-plan");
 	glp_set_obj_name(lp->prob, "host_cores_freed");

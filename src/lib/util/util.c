@@ -72,6 +72,30 @@ int hp_write_file_create(const char *path, const char *value)
 	return write_file(path, value, O_CREAT | O_TRUNC);
 }
 
+int hp_create_beside(const char *path, const char *tag, char **ret_tmp)
+{
+	_cleanup_free_ char *t = NULL;
+	struct stat st;
+	int fd = -EEXIST;
+
+	/* O_EXCL: no file or link of the name is followed or reused */
+	for (unsigned n = 0; fd == -EEXIST && n < 64; n++) {
+		free(t);
+		t = hp_sprintf("%s.%s.%ld.%u", path, tag, (long)getpid(), n);
+		if (!t)
+			return -ENOMEM;
+		fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0)
+		return fd;
+	if (stat(path, &st) == 0)
+		(void)fchmod(fd, st.st_mode & 07777);
+	*ret_tmp = steal_ptr(t);
+	return fd;
+}
+
 int hp_read_file(const char *path, char **ret_buf)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);

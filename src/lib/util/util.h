@@ -90,6 +90,13 @@ int hp_write_file(const char *path, const char *value);
 int hp_write_file_create(const char *path, const char *value);
 /* Read a whole (small) file into a NUL-terminated buffer. */
 int hp_read_file(const char *path, char **ret_buf);
+/*
+ * Create a new file beside path, to be renamed over it once written: named
+ * "PATH.TAG.PID.N", with path's mode where it exists, else the one open(2)
+ * gives under the umask. Returns the open fd (its name in *ret_tmp, to
+ * free) or -errno.
+ */
+int hp_create_beside(const char *path, const char *tag, char **ret_tmp);
 
 /* The path of NAME beside this program's executable (it may not exist). */
 int hp_exe_sibling(const char *name, char *buf, size_t n);
