@@ -273,6 +273,7 @@ struct pack {
 	uint64_t *rtab, *scratch;
 	unsigned *act, n_act[HP_PLAN_MAX_PUS]; /* per level: the pods with a choice left */
 	struct rsum *sums;		       /* per level and pod: its distinct loads */
+	unsigned *cls;			       /* ... and which of them each option left adds */
 	double *sf;	/* per level and suffix of act: least and most crossing costs */
 	unsigned max_n; /* the most options of a pod */
 	long long pre_m[HP_PLAN_MAX_PUS];
@@ -719,20 +720,24 @@ static int rows_next(struct pack *s, unsigned depth, unsigned todo, double loss,
 /*
  * The distinct loads (grid steps, crossing costs) pod k's options left add
  * to row r, in their order (by ascending loss), into d; returns how many.
+ * With cls, cls[i] is which of them the i-th option left adds.
  */
-static unsigned rows_sums(const struct pack *s, unsigned k, unsigned r, struct rsum *d)
+static unsigned rows_sums(const struct pack *s, unsigned k, unsigned r, struct rsum *d,
+			  unsigned *cls)
 {
 	const struct ppod *p = &s->v[k];
 	unsigned n = 0, *n_left, *left = row_left(s, k, s->lev[k], &n_left);
 
 	for (unsigned i = 0; i < *n_left; i++) {
 		const struct hp_group_opt *o = p->opt[left[i]].o;
-		bool seen = false;
+		unsigned t = 0;
 
-		for (unsigned t = 0; t < n && !seen; t++)
-			seen = d[t].m == o->m[r] && same_f(d[t].f, o->f[r]);
-		if (!seen)
+		while (t < n && !(d[t].m == o->m[r] && same_f(d[t].f, o->f[r])))
+			t++;
+		if (t == n)
 			d[n++] = (struct rsum){.m = o->m[r], .f = o->f[r]};
+		if (cls)
+			cls[i] = t;
 	}
 	return n;
 }
@@ -753,7 +758,7 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 	double flo = f[r] + sf[2 * j], fhi = f[r] + sf[2 * j + 1];
 	long long x = hp_bits_max_le(rows_tab(s, depth, j), s->words[r], row_room(s, r, m[r], flo));
 	struct rsum *d;
-	unsigned i, n, *n_from, *from, *n_to, *to, lvl;
+	unsigned i, n, *n_from, *from, *n_to, *to, *cls, lvl;
 	int ret;
 
 	if ((ret = pack_count(s)))
@@ -767,7 +772,8 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 				 done + row_pen(s, r, m[r], f[r]));
 	i = s->act[depth * s->n_v + j];
 	d = s->sums + ((size_t)depth * (s->n_v + 1) + j) * s->max_n;
-	n = rows_sums(s, i, r, d);
+	cls = s->cls + ((size_t)depth * (s->n_v + 1) + j) * s->max_n;
+	n = rows_sums(s, i, r, d, cls);
 	from = row_left(s, i, s->lev[i], &n_from);
 	to = row_left(s, i, s->lev[i] + 1, &n_to);
 	lvl = s->lvl;
@@ -788,7 +794,7 @@ static int rows_fill(struct pack *s, unsigned depth, unsigned r, unsigned todo, 
 		for (unsigned w = 0; w < *n_from; w++) {
 			const struct popt *o = &p->opt[from[w]];
 
-			if (o->o->m[r] != d[c].m || !same_f(o->o->f[r], d[c].f))
+			if (cls[w] != c)
 				continue;
 			to[(*n_to)++] = from[w];
 			lo = min_d(lo, o->loss);
@@ -849,7 +855,7 @@ static const uint64_t *rows_reach(struct pack *s, unsigned r, unsigned depth, bo
 	*bm = 0;
 	*bf = 0;
 	for (unsigned k = s->k0; k < s->n_v; k++) {
-		if (rows_sums(s, k, r, d) == 1) {
+		if (rows_sums(s, k, r, d, NULL) == 1) {
 			*bm += d[0].m;
 			*bf += d[0].f;
 		} else {
@@ -869,7 +875,7 @@ static const uint64_t *rows_reach(struct pack *s, unsigned r, unsigned depth, bo
 	 * these shifts, over the whole row every time).
 	 */
 	for (long long top = 0; na-- > 0;) {
-		unsigned j = na, n = rows_sums(s, act[j], r, d);
+		unsigned j = na, n = rows_sums(s, act[j], r, d, NULL);
 		double lo = HUGE_VAL, hi = -HUGE_VAL;
 		long long most = 0; /* the pod's largest sum that fits */
 
@@ -1197,10 +1203,11 @@ static int pack_space(struct pack *s, bool rows)
 	s->lev = calloc(nv, sizeof(unsigned));
 	s->act = malloc((size_t)(g->n_rows + 1) * nv * sizeof(unsigned));
 	s->sums = malloc((size_t)(g->n_rows + 1) * (nv + 1) * s->max_n * sizeof(*s->sums));
+	s->cls = malloc((size_t)g->n_rows * (nv + 1) * s->max_n * sizeof(*s->cls));
 	s->sf = malloc((size_t)(g->n_rows + 1) * 2 * (nv + 1) * sizeof(double));
 	s->scratch = malloc(2 * s->stride * sizeof(uint64_t));
 	if (!s->plo || !s->puse || !s->rtab || !s->left || !s->n_left || !s->lev || !s->act ||
-	    !s->sums || !s->sf || !s->scratch)
+	    !s->sums || !s->cls || !s->sf || !s->scratch)
 		return -ENOMEM;
 	for (unsigned k = 0; k < s->n_v; k++) {
 		unsigned *n, *l = row_left(s, k, 0, &n);
@@ -1225,6 +1232,7 @@ static void pack_space_free(struct pack *s)
 	free(s->lev);
 	free(s->act);
 	free(s->sums);
+	free(s->cls);
 	free(s->sf);
 	free(s->scratch);
 }
@@ -1265,6 +1273,7 @@ static void pack_copy(struct pack *dst, const struct pack *src)
 	dst->lev = own.lev;
 	dst->act = own.act;
 	dst->sums = own.sums;
+	dst->cls = own.cls;
 	dst->sf = own.sf;
 	dst->scratch = own.scratch;
 	dst->helpers = NULL;
