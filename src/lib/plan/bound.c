@@ -944,25 +944,27 @@ static unsigned opt_rows(const struct hp_group *g, unsigned o)
  * the solve ended at 268.407-268.454 (its bound 268.602); so, 8-13 and
  * 268.512-268.537 (three runs each).
  *
- * With three DPUs or more where memory binds, every other neighbourhood (at
- * random) is drawn from the pods of two DPUs, the rest (if any) from the
+ * Where memory binds, every other neighbourhood (at random) is drawn from
+ * the pods of two DPUs (of one, with two), the rest (if any) from the
  * others: those the incumbent has on either, and those it keeps on the host
  * that could go to either. A better placement there mostly trades pods
  * between DPUs, and pods drawn from all of them leave each DPU few to trade
  * with: three DPUs short of memory, 500 containers, seed 4, ended 0.047
- * below its bound in each of three runs, and 0.0044 so. Four DPUs with
- * applications moving, whose memory does not bind, did worse with it (2000
- * containers, seed 4: 0.0037-0.0098 below, 0.0117-0.0139 so).
+ * below its bound in each of three runs, and 0.0044 so; two DPUs short of
+ * memory, 200 containers, seed 19, 0.008-0.078 below, and 0.0206 in each of
+ * four (proven in 1.0-1.6 s in two more). Four DPUs with applications
+ * moving, whose memory does not bind, did worse with it (2000 containers,
+ * seed 4: 0.0037-0.0098 below, 0.0117-0.0139 so).
  */
 static void lns_pick(struct heur *h, unsigned *cand, unsigned n, const unsigned *inc, unsigned k)
 {
 	const struct hp_group *g = &h->grp;
 	unsigned near = n, off = 0;
 
-	if (g->n_rows >= 3 && mem_binds(g) && heur_rand(&h->rng) & 1) {
+	if (g->n_rows >= 2 && mem_binds(g) && heur_rand(&h->rng) & 1) {
 		unsigned a = 1 + (unsigned)(heur_rand(&h->rng) % g->n_rows),
 			 b = 1 + (unsigned)(heur_rand(&h->rng) % (g->n_rows - 1));
-		unsigned pair = 1u << a | 1u << (b + (b >= a));
+		unsigned pair = g->n_rows == 2 ? 1u << a : 1u << a | 1u << (b + (b >= a));
 
 		near = 0;
 		for (unsigned j = 0; j < n; j++) {
