@@ -125,6 +125,7 @@ struct cfg {
 #define REFINE_SHARE 4		       /* sur_refine: no round after one taking 1/4 of the time */
 #define REFINE_HALVINGS 4	       /* ... then halfway back, 4 times at most */
 #define REFINE_KEEP_MAX 16384	       /* ... and at most */
+#define REFINE_NEAR 3		       /* ... grown from 1/3 of the way to the incumbent */
 #define SPLIT_ROUNDS 200	       /* ... first by local search (sur_place) */
 #define SPLIT_MITM 32		       /* ... pods it rebalances two DPUs with */
 #define SPLIT_REBALANCE 64	       /* ... at every 64th local optimum */

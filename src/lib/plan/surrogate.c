@@ -1183,21 +1183,27 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 			break;
 		}
 		h->sur_lb = fmax(h->sur_lb, m); /* nothing below m, found or not */
-		if (m < l && m >= gap / 2 && rf.t > m && !rf.unsettled && lim.full &&
+		if (m < l && m >= gap / REFINE_NEAR && rf.t > m && !rf.unsettled && lim.full &&
 		    h->refine_keep < REFINE_KEEP_MAX &&
 		    hp_now_ms() - t0 <= (h->deadline - hp_now_ms()) / REFINE_SHARE) {
 			/*
 			 * Every packing it kept was settled, more were below the
-			 * limit than it kept, and the bound has come half the way
-			 * to the incumbent: again with four times as many (three
-			 * DPUs short of memory, 200 containers, seed 6: 256 took
-			 * it to 0.0101 of a gap of 0.0132). Not further from the
-			 * incumbent: four DPUs, 50 containers, seeds 2, 5, 6 and
-			 * 8, kept refining a few thousandths at a time for a
-			 * second, where the neighbourhood search finds the
-			 * optimum, which the packing bound then proves; and four
-			 * DPUs, 100 containers, seed 1, where hundreds of packings
-			 * tie at the least, 16 Ki took 1.7 s to get past them.
+			 * limit than it kept, and the bound has come a third of
+			 * the way to the incumbent: again with four times as many
+			 * (three DPUs short of memory, 200 containers, seed 6: 256
+			 * took it to 0.0101 of a gap of 0.0132; two DPUs short of
+			 * memory, 200 containers, seed 19: 1024 split its
+			 * optimum's packing at 0.043 of a gap of 0.079, where
+			 * half the way had waited for a better incumbent until
+			 * the last 0.3 s). Not from further away: four DPUs, 50
+			 * containers, seeds 2, 5, 6 and 8, kept refining a few
+			 * thousandths at a time for a second, where the
+			 * neighbourhood search finds the optimum, which the
+			 * packing bound then proves; four DPUs, 100 containers,
+			 * seed 1, where hundreds of packings tie at the least, 16
+			 * Ki took 1.7 s to get past them; and from any distance,
+			 * two DPUs short of memory, 100 containers, seed 5, spent
+			 * the refinement's nodes at the greedy incumbent's gap.
 			 */
 			h->refine_keep *= 4;
 			again = true;
