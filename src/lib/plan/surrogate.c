@@ -1195,11 +1195,11 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 			 * memory, 200 containers, seed 19: 1024 split its
 			 * optimum's packing at 0.043 of a gap of 0.079, where
 			 * half the way had waited for a better incumbent until
-			 * the last 0.3 s). Not from further away: four DPUs, 50
-			 * containers, seeds 2, 5, 6 and 8, kept refining a few
-			 * thousandths at a time for a second, where the
-			 * neighbourhood search finds the optimum, which the
-			 * packing bound then proves; four DPUs, 100 containers,
+			 * 0.2-0.4 s before the limit). Not from further away:
+			 * four DPUs, 50 containers, seeds 2, 5, 6 and 8, kept
+			 * refining a few thousandths at a time for a second,
+			 * where the neighbourhood search finds the optimum, which
+			 * the packing bound then proves; four DPUs, 100 containers,
 			 * seed 1, where hundreds of packings tie at the least, 16
 			 * Ki took 1.7 s to get past them; and from any distance,
 			 * two DPUs short of memory, 100 containers, seed 5, spent
