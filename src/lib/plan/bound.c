@@ -1141,6 +1141,11 @@ const char *bound_proves(const struct heur *h, double inc)
  * keeps its limits: the first to find something gives the surrogate's least
  * packing, to split and refine, and below the gap at once 6 of the 144 lost
  * their proofs.
+ *
+ * Nor does a count of nodes stop the search any more, only the time: with
+ * 12 Mi nodes over a solve (0.8 s of it), seed 4 above sat at the edge and
+ * was proven in some runs and not in others; without, the 144 gave 135
+ * proofs against 134, in as much time.
  */
 static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 {

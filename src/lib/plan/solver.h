@@ -101,7 +101,7 @@ struct cfg {
 #define LNS_FAILS 16		    /* neighbourhoods in a row without a better placement */
 #define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
 #define PACK_ROUNDS 7 /* the surrogate search's limits: 1/64 of the way to the gap, 1/32, ... */
-#define PACK_NODES_TOTAL (12ul << 20) /* the packing bound's search, over a solve (~0.8 s) */
+#define PACK_NODES_TOTAL (1ul << 40) /* the packing bound's search: beyond a solve's time */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 /* (and as much for sur_refine's) */
