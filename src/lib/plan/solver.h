@@ -18,6 +18,7 @@
 #include "util/util.h"
 
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -101,7 +102,7 @@ struct cfg {
 #define LNS_FAILS 16		    /* neighbourhoods in a row without a better placement */
 #define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
 #define PACK_ROUNDS 7 /* the surrogate search's limits: 1/64 of the way to the gap, 1/32, ... */
-#define PACK_NODES_TOTAL (1ul << 40) /* the packing bound's search: beyond a solve's time */
+#define PACK_NODES_TOTAL (ULONG_MAX / 2) /* the packing bound's search: no count, only the time */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 /* (and as much for sur_refine's) */
