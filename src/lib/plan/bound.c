@@ -1152,18 +1152,16 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
 	double proved = fmax(lower, h->pack_lb), m;
 
 	for (bool dfs = !h->meet_budget;; dfs = true) {
-		struct hp_pack_limits lim = {.nodes = dfs ? h->pack_budget : 0,
+		struct hp_pack_limits lim = {.nodes = dfs ? PACK_NODES_ANY : 0,
 					     .stop_ms = heur_stop(h),
 					     .fill = true,
 					     .threads = h->threads,
 					     .entries = MEET_GAP_ENTRIES};
 		int r;
 
-		if ((dfs && !h->pack_budget) || hp_now_ms() >= h->deadline)
+		if (hp_now_ms() >= h->deadline)
 			return false;
 		r = pack_min(h, &h->grp, &h->grp_meet, &proved, gap, &lim, h->grp_best, &m);
-		if (dfs)
-			h->pack_budget = lim.nodes;
 		pack_proved(h, proved);
 		if (r < 0 && r != -E2BIG)
 			return false;

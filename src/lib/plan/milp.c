@@ -883,7 +883,6 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 			     hp_now_ms() + p->params.time_limit_s * 1e2);
 	heur.branch_ms = (double)lp.nz * BRANCH_NS / 1e6;
 	heur.threads = hp_plan_threads(&p->params);
-	heur.pack_budget = PACK_NODES_TOTAL;
 	heur.sur_budget = SUR_NODES_TOTAL;
 	heur.lns_budget = LNS_NODES_TOTAL;
 	heur.meet_budget = heur.refine_budget = MEET_WORK_TOTAL;

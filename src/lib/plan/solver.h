@@ -102,7 +102,7 @@ struct cfg {
 #define LNS_FAILS 16		    /* neighbourhoods in a row without a better placement */
 #define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
 #define PACK_ROUNDS 7 /* the surrogate search's limits: 1/64 of the way to the gap, 1/32, ... */
-#define PACK_NODES_TOTAL (ULONG_MAX / 2) /* the packing bound's search: no count, only the time */
+#define PACK_NODES_ANY (ULONG_MAX / 2) /* the packing bound's search: time stops it */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
 #define MEET_WORK_TOTAL (64ul << 20)  /* meeting in the middle: changes and pairs, over a solve */
 /* (and as much for sur_refine's) */
@@ -204,7 +204,6 @@ struct heur {
 	long long *ccount;   /* per configuration and DPU: its millicore steps */
 	unsigned *grp_best;  /* the group bound's choice, per pod */
 	unsigned grp_tries;
-	unsigned long pack_budget; /* nodes the packing bound may still search */
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
