@@ -13,6 +13,8 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -46,34 +48,148 @@ static int exit_for(int r)
 									    : EXIT_FAIL;
 }
 
-static int write_atomic(const char *path, const char *text)
-{
-	_cleanup_free_ char *tmp = NULL;
-	size_t len = strlen(text), off = 0;
-	int fd = hp_create_beside(path, "hp-plan", &tmp), r = 0;
+/*
+ * One file --annotate rewrites: its name as given, the file it names
+ * (symbolic links followed: the link stays a link), and the temporary file
+ * beside it that holds the new text until every file is ready.
+ */
+struct out_file {
+	const char *name;
+	char *real, *tmp;
+};
 
-	if (fd < 0)
-		return fd;
+static int write_all(int fd, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+
 	while (off < len) {
 		ssize_t n = write(fd, text + off, len - off);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			r = -errno;
-			break;
+			return -errno;
 		}
-		off += n;
+		off += (size_t)n;
 	}
+	return 0;
+}
+
+/* The new text into a temporary file beside o->real, with its owner and mode. */
+static int out_prepare(struct out_file *o, const char *text)
+{
+	struct stat st;
+	int fd, r;
+
+	o->real = realpath(o->name, NULL);
+	if (!o->real)
+		return -errno;
+	if (stat(o->real, &st) < 0)
+		return -errno;
+	if (access(o->real, W_OK) < 0)
+		return -errno; /* read-only: said so, as an editor would */
+	if (st.st_nlink > 1)
+		log_info("plan: %s has %lu hard links; the others keep the old text", o->name,
+			 (unsigned long)st.st_nlink);
+	fd = hp_create_beside(o->real, "hp-plan", &o->tmp);
+	if (fd < 0)
+		return fd;
+	/* the owner's group too where we may (root); the mode hp_create_beside kept */
+	if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
+		r = -errno;
+	else
+		r = write_all(fd, text);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
 	return r;
+}
+
+static void out_free(struct out_file *o, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (o[i].tmp)
+			unlink(o[i].tmp);
+		free(o[i].tmp);
+		free(o[i].real);
+	}
+	free(o);
+}
+
+/*
+ * Write the annotated texts: every file's into its temporary file first, and
+ * only when all are written, each renamed over its file; a failure before
+ * that leaves every file as it was. '-' (stdin) goes to stdout, last.
+ */
+static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsigned *ret_files)
+{
+	struct out_file *o = calloc(m->n_files + 1, sizeof(*o));
+	unsigned n = 0, files = 0;
+	int r = 0;
+
+	if (!o)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->n_files && r == 0; i++) {
+		if (!texts[i] || !strcmp(m->files[i].path, "-"))
+			continue;
+		o[n].name = m->files[i].path;
+		r = out_prepare(&o[n++], texts[i]);
+		if (r < 0)
+			log_err("plan: writing %s: %s (no file changed)", m->files[i].path,
+				strerror(-r));
+	}
+	for (unsigned i = 0; i < n && r == 0; i++) {
+		if (rename(o[i].tmp, o[i].real) < 0) {
+			r = -errno;
+			log_err("plan: writing %s: %s (%u of %u files changed)", o[i].name,
+				strerror(-r), i, n);
+			break;
+		}
+		free(o[i].tmp);
+		o[i].tmp = NULL;
+		files++;
+	}
+	out_free(o, n);
+	for (unsigned i = 0; i < m->n_files && r == 0; i++) {
+		if (!texts[i] || strcmp(m->files[i].path, "-"))
+			continue;
+		fputs(texts[i], stdout);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			r = -errno;
+			log_err("plan: writing standard output: %s", strerror(-r));
+			break;
+		}
+		files++;
+	}
+	*ret_files = files;
+	return r;
+}
+
+/*
+ * Every manifest once: '-' or the same file under two names would plan its
+ * pods twice (and --annotate write it twice).
+ */
+static int distinct_inputs(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		struct stat a, b;
+
+		if (!strcmp(argv[i], "-")) {
+			for (int j = 0; j < i; j++)
+				if (!strcmp(argv[j], "-"))
+					return cli_usage_error("plan: '-' (stdin) given twice");
+			continue;
+		}
+		if (stat(argv[i], &a) < 0)
+			continue; /* loading it says what is wrong */
+		for (int j = 0; j < i; j++)
+			if (strcmp(argv[j], "-") && stat(argv[j], &b) == 0 &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+				return cli_usage_error("plan: %s and %s are the same file", argv[j],
+						       argv[i]);
+	}
+	return 0;
 }
 
 int cmd_plan(struct cli *cli, int argc, char **argv)
@@ -142,6 +258,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (greedy && model_file)
 		return cli_usage_error("plan: --write-model writes the exact solver's model, not "
 				       "--greedy's");
+	if (distinct_inputs(argc - optind, argv + optind))
+		return EXIT_USAGE;
 
 	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)
 		goto fail;
@@ -173,17 +291,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		if (r < 0)
 			goto fail;
 		/* Everything is computed and checked before the first write. */
-		for (unsigned i = 0; i < m.n_files; i++) {
-			if (!texts[i])
-				continue;
-			if (!strcmp(m.files[i].path, "-")) {
-				fputs(texts[i], stdout);
-			} else if ((r = write_atomic(m.files[i].path, texts[i])) < 0) {
-				log_err("plan: writing %s: %s", m.files[i].path, strerror(-r));
-				ret = EXIT_FAIL;
-				goto out;
-			}
-			files++;
+		if (write_annotated(&m, texts, &files) < 0) {
+			ret = EXIT_FAIL;
+			goto out;
 		}
 		log_info("plan: annotated %u pod templates in %u files (%s, %.3f host cores "
 			 "freed)", p.n_pods, files, res.status, res.host_cores_freed);
@@ -198,6 +308,10 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		printf("%s\n", s);
 	} else {
 		hp_plan_report_table(&p, &res, stdout);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_err("plan: writing standard output: %s", strerror(errno ? errno : EIO));
+		ret = EXIT_FAIL;
 	}
 	goto out;
 

@@ -154,6 +154,110 @@ printf 'kind: Pod\nmetadata: {name: solo}\nspec:\n  containers:\n  - {name: app,
 rc=$?
 check '[ $rc -eq 0 ] && [ ! -e "$tmp/solo.lp" ] && grep -q "no model written" "$tmp/err"' "nothing may move: no model, said so ($(cat "$tmp/err"))"
 
+# --annotate writes every file or none: the second file's directory is not
+# writable (as nobody when root), so the first is left as it was.
+GOOD="$MAN/istio/frontend.injected.yaml"
+mkdir -p "$tmp/w" "$tmp/ro"
+cp "$GOOD" "$tmp/w/x.yaml"
+cp "$GOOD" "$tmp/ro/y.yaml"
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R 65534 "$tmp/w" "$tmp/ro"
+	chmod 755 "$tmp"
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+chmod 555 "$tmp/ro"
+"${as_user[@]}" "$HP" plan "$tmp/w/x.yaml" "$tmp/ro/y.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && cmp -s "$GOOD" "$tmp/w/x.yaml" && [ -z "$(ls "$tmp/w" | grep -v "^x.yaml$")" ]' \
+	"a write that fails changes no file ($rc: $(cat "$tmp/err"))"
+chmod 755 "$tmp/ro"
+cp "$GOOD" "$tmp/w/r.yaml"
+chmod 444 "$tmp/w/r.yaml"
+[ "$(id -u)" -eq 0 ] && chown 65534 "$tmp/w/r.yaml"
+"${as_user[@]}" "$HP" plan "$tmp/w/r.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && cmp -s "$GOOD" "$tmp/w/r.yaml"' "a read-only file is not rewritten ($rc: $(cat "$tmp/err"))"
+
+# output that cannot be written is a failure
+"$HP" plan "$GOOD" --json >/dev/full 2>"$tmp/err"
+check '[ $? -eq 1 ] && grep -q "standard output" "$tmp/err"' "--json to a full device exits 1"
+"$HP" plan - --annotate <"$GOOD" >/dev/full 2>"$tmp/err"
+check '[ $? -eq 1 ] && ! grep -q annotated "$tmp/err"' "--annotate to a full stdout exits 1"
+
+# every manifest once; a symbolic link stays one, its target annotated
+cp "$GOOD" "$tmp/same.yaml"
+"$HP" plan "$tmp/same.yaml" "$tmp/./same.yaml" --annotate 2>"$tmp/err"
+check '[ $? -eq 2 ] && cmp -s "$GOOD" "$tmp/same.yaml" && grep -q "same file" "$tmp/err"' "the same file twice exits 2"
+"$HP" plan - - <"$GOOD" >/dev/null 2>&1
+check '[ $? -eq 2 ]' "stdin twice exits 2"
+cp "$GOOD" "$tmp/target.yaml"
+ln -s target.yaml "$tmp/link.yaml"
+"$HP" plan "$tmp/link.yaml" --annotate 2>/dev/null
+check '[ $? -eq 0 ] && [ -L "$tmp/link.yaml" ] && grep -q heteropod.io/placement "$tmp/target.yaml"' \
+	"--annotate through a symbolic link writes its target"
+
+# CRLF files keep CRLF on the lines added
+sed 's/$/\r/' "$GOOD" >"$tmp/crlf.yaml"
+"$HP" plan "$tmp/crlf.yaml" --annotate 2>/dev/null
+rc=$?
+lf=$(grep -c $'[^\r]$' "$tmp/crlf.yaml")
+check '[ $rc -eq 0 ] && [ "$(grep -c heteropod.io/placement "$tmp/crlf.yaml")" -eq 1 ] && [ "$lf" -eq 0 ]' \
+	"CRLF kept on added lines"
+
+# annotations shared through an alias: written once where the placements agree
+cat >"$tmp/alias.yaml" <<'Y'
+kind: List
+items:
+- kind: Pod
+  metadata:
+    name: a
+    annotations: &shared
+      team: x
+  spec:
+    containers:
+    - &proxy {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}
+- kind: Pod
+  metadata:
+    name: b
+    annotations: *shared
+  spec:
+    containers:
+    - *proxy
+Y
+"$HP" plan "$tmp/alias.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(grep -c heteropod.io/placement "$tmp/alias.yaml")" -eq 1 ]' \
+	"shared annotations annotated once ($(cat "$tmp/err"))"
+sed 's/- \*proxy/- *proxy\n    - {name: app, image: nginx}/' "$tmp/alias.yaml" | grep -v placement >"$tmp/alias2.yaml"
+cp "$tmp/alias2.yaml" "$tmp/alias2.orig"
+"$HP" plan "$tmp/alias2.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && cmp -s "$tmp/alias2.yaml" "$tmp/alias2.orig" && grep -q "alias2.yaml:7:" "$tmp/err"' \
+	"shared annotations placed differently exit 2 ($(cat "$tmp/err"))"
+
+# a key given twice; an object an alias repeats (a few hundred bytes, 10^6 pods)
+printf 'kind: Pod\nmetadata: {name: d}\nspec:\n  securityContext: {}\n  securityContext: {}\n  containers: []\n' >"$tmp/dup.yaml"
+"$HP" plan "$tmp/dup.yaml" 2>"$tmp/err" >/dev/null
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "dup.yaml:5: key .securityContext. given twice" "$tmp/err"' "a duplicate key exits 2 ($(cat "$tmp/err"))"
+printf 'host: {cores: 8}\nhost: {cores: 9}\n' >"$tmp/dupnode.yaml"
+"$HP" plan "$GOOD" --node "$tmp/dupnode.yaml" 2>"$tmp/err" >/dev/null
+check '[ $? -eq 2 ] && grep -q "dupnode.yaml:2:" "$tmp/err"' "a node file's duplicate key exits 2"
+{
+	echo "x0: &p0 {kind: Pod, metadata: {name: a}, spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}"
+	for i in 1 2 3 4 5 6; do
+		printf 'x%d: &p%d {kind: List, items: [' $i $i
+		for j in 1 2 3 4 5 6 7 8 9; do printf '*p%d,' $((i - 1)); done
+		printf '*p%d]}\n' $((i - 1))
+	done
+	echo "kind: List"
+	echo "items: [*p6]"
+} >"$tmp/bomb.yaml"
+timeout 20 "$HP" plan "$tmp/bomb.yaml" 2>"$tmp/err" >/dev/null
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "alias" "$tmp/err"' "an object repeated by aliases exits 2 ($(cat "$tmp/err"))"
+
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"

@@ -54,6 +54,30 @@ struct edit {
 	char *text;
 };
 
+/* The line break of the line at off: "\r\n" in a file written with them. */
+static const char *eol_at(const struct hp_plan_file *f, size_t off)
+{
+	const char *nl = memchr(f->text + off, '\n', f->len - off);
+
+	return nl && nl > f->text && nl[-1] == '\r' ? "\r\n" : "\n";
+}
+
+/* The line (from 1) of byte off. */
+static unsigned offset_line(const struct hp_plan_file *f, size_t off)
+{
+	size_t lo = 0, hi = f->n_lines;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->line_start[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (unsigned)lo + 1;
+}
+
 /* A YAML single-quoted scalar. */
 static char *quote(const char *s)
 {
@@ -115,6 +139,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	_cleanup_free_ char *sp0 = NULL, *sp2 = NULL, *sp4 = NULL;
 	yaml_node_t *target;
 	yaml_mark_t mark;
+	const char *nl;
 	size_t col;
 	int depth; /* 0: add the key, 1: add annotations, 2: add metadata */
 
@@ -197,13 +222,15 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	if (!sp0 || !sp2 || !sp4)
 		return -ENOMEM;
 	e->off = mark_offset(f, mark);
+	nl = eol_at(f, e->off);
 	if (depth == 0)
-		e->text = hp_sprintf(PLACEMENT_KEY ": %s\n%s", q, sp0);
+		e->text = hp_sprintf(PLACEMENT_KEY ": %s%s%s", q, nl, sp0);
 	else if (depth == 1)
-		e->text = hp_sprintf("annotations:\n%s" PLACEMENT_KEY ": %s\n%s", sp2, q, sp0);
+		e->text =
+		    hp_sprintf("annotations:%s%s" PLACEMENT_KEY ": %s%s%s", nl, sp2, q, nl, sp0);
 	else
-		e->text = hp_sprintf("metadata:\n%sannotations:\n%s" PLACEMENT_KEY ": %s\n%s", sp2,
-				     sp4, q, sp0);
+		e->text = hp_sprintf("metadata:%s%sannotations:%s%s" PLACEMENT_KEY ": %s%s%s", nl,
+				     sp2, nl, sp4, q, nl, sp0);
 	return e->text ? 0 : -ENOMEM;
 }
 
@@ -212,6 +239,40 @@ static int cmp_edit(const void *a, const void *b)
 	const struct edit *x = a, *y = b;
 
 	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/*
+ * Templates that share their metadata or annotations through a YAML alias
+ * (`annotations: *a`) are one place in the text: where they get the same
+ * placement it is written once (*n and *len shrink), and where they do not,
+ * it cannot be written at all.
+ */
+static int shared_edits(const struct hp_plan_file *f, struct edit *e, unsigned *n, size_t *len,
+			struct hp_error *err)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < *n; i++) {
+		if (k && e[i].off < e[k - 1].off + e[k - 1].del + (e[k - 1].del == 0)) {
+			if (e[i].off == e[k - 1].off && e[i].del == e[k - 1].del &&
+			    !strcmp(e[i].text, e[k - 1].text)) {
+				*len -= strlen(e[i].text) - e[i].del;
+				free(e[i].text);
+				continue;
+			}
+			hp_error_set(err,
+				     "%s:%u: pod templates placed differently share this "
+				     "mapping through a YAML alias; write it out in each",
+				     f->path, offset_line(f, e[i].off));
+			for (unsigned j = i; j < *n; j++)
+				free(e[j].text);
+			*n = k;
+			return -ENOTSUP;
+		}
+		e[k++] = e[i];
+	}
+	*n = k;
+	return 0;
 }
 
 /* Templates of one document in the order hp_plan_build visits them. */
@@ -329,6 +390,9 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 		}
 		if (r >= 0 && ne) {
 			qsort(edits, ne, sizeof(*edits), cmp_edit);
+			r = shared_edits(f, edits, &ne, &len, err);
+		}
+		if (r >= 0 && ne) {
 			o = out = malloc(len + 1);
 			if (!out)
 				r = -ENOMEM;

@@ -229,6 +229,9 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		return -EINVAL;
 	}
 	yaml_parser_delete(&parser);
+	r = hp_yaml_check_keys(&doc, file, err);
+	if (r < 0)
+		goto out;
 	root = yaml_document_get_root_node(&doc);
 	if (!hp_yaml_is_map(root)) {
 		hp_error_set(err, "%s:%u: the node description is a mapping", file,

@@ -41,6 +41,11 @@ static inline bool hp_yaml_is_null(const yaml_node_t *n)
 int hp_yaml_get(yaml_document_t *d, int map, const char *key);
 /* Same, returning the key node's index too. */
 int hp_yaml_get_pair(yaml_document_t *d, int map, const char *key, int *ret_key);
+/*
+ * A key given twice in one mapping of the document is an error naming file
+ * and line (-EINVAL): YAML forbids it, and readers differ on which one wins.
+ */
+int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err);
 /* "true"/"false" (YAML 1.1 spellings too) */
 int hp_yaml_bool(const yaml_node_t *n, bool *ret);
 /* 1-based line of a node, for messages */

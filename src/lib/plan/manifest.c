@@ -36,6 +36,62 @@ int hp_yaml_get(yaml_document_t *d, int map, const char *key)
 	return hp_yaml_get_pair(d, map, key, NULL);
 }
 
+struct key {
+	const char *s;
+	unsigned line;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err)
+{
+	_cleanup_free_ struct key *keys = NULL;
+	size_t cap = 0;
+
+	/* every node once, also those an alias reaches many times */
+	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
+		size_t k = 0, np;
+
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+		if (np < 2)
+			continue;
+		if (np > cap) {
+			struct key *nk = reallocarray(keys, np, sizeof(*nk));
+
+			if (!nk)
+				return -ENOMEM;
+			keys = nk;
+			cap = np;
+		}
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *kn = hp_yaml_node(d, p->key);
+			const char *s = hp_yaml_str(kn);
+
+			if (s)
+				keys[k++] = (struct key){.s = s, .line = hp_yaml_line(kn)};
+		}
+		qsort(keys, k, sizeof(*keys), cmp_key);
+		for (size_t i = 1; i < k; i++)
+			if (!strcmp(keys[i].s, keys[i - 1].s)) {
+				hp_error_set(err,
+					     "%s:%u: key '%s' given twice in one mapping "
+					     "(first at line %u)",
+					     file, keys[i].line, keys[i].s, keys[i - 1].line);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
 int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
@@ -176,6 +232,11 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 			break;
 		}
 		if (!yaml_document_get_root_node(&doc)) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		r = hp_yaml_check_keys(&doc, name, err);
+		if (r < 0) {
 			yaml_document_delete(&doc);
 			break;
 		}
@@ -348,6 +409,7 @@ struct build {
 	const struct hp_plan_file *f;
 	unsigned file_idx, doc_idx;
 	yaml_document_t *d;
+	bool *seen; /* per node of d: an object walked (walk_object) */
 };
 
 #define FAIL(b, node, fmt, ...)                                                                 \
@@ -1055,6 +1117,15 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 	kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
 	if (!kind)
 		return 0;
+	/*
+	 * An alias in a List's items reaches the same object again: it would
+	 * be planned twice, and ten aliases of ten aliases of ... a pod, a few
+	 * hundred bytes, are millions of pods.
+	 */
+	if (b->seen[obj - 1])
+		return FAIL(b, on, "%s reached again through a YAML alias; write each object out",
+			    kind);
+	b->seen[obj - 1] = true;
 	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List"))) {
 		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
 
@@ -1123,7 +1194,12 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 
 			b.doc_idx = i;
 			b.d = &b.f->docs[i];
+			b.seen =
+			    calloc((size_t)(b.d->nodes.top - b.d->nodes.start) + 1, sizeof(bool));
+			if (!b.seen)
+				return -ENOMEM;
 			r = walk_object(&b, 1, 0);
+			free(b.seen);
 			if (r < 0)
 				return r;
 		}
