@@ -307,7 +307,11 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		}
 		printf("%s\n", s);
 	} else {
-		hp_plan_report_table(&p, &res, stdout);
+		if (hp_plan_report_table(&p, &res, stdout) < 0) {
+			log_err("plan: out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_err("plan: writing standard output: %s", strerror(errno ? errno : EIO));

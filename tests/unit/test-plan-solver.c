@@ -348,6 +348,98 @@ static void test_evaluate(void)
  * takes all of the DPU's memory; by gain per share of cores and memory the
  * other two come first and both fit.
  */
+/*
+ * A report asks, for every container, what moving its group to each DPU
+ * would do (hp_plan_evaluate_move, one pod's work): it must say what
+ * hp_plan_evaluate says of the moved placement, feasible or not and why,
+ * from placements the greedy heuristic finds on random instances (latency
+ * budgets, pins, groups, one to three DPUs, memory short or not).
+ */
+static void test_evaluate_move(void)
+{
+	unsigned moves = 0, infeasible = 0, pays = 0, checked = 0;
+
+	for (unsigned seed = 0; seed < 24; seed++) {
+		struct hp_plan_gen g = {.containers = 60,
+					.dpus = 1 + seed % 3,
+					.move_apps = seed % 2,
+					.restrictions = true,
+					.latency = true,
+					.tightness = 0.4,
+					.feasible = true,
+					.memory = seed % 4 ? 1.5 : 0.5};
+		struct hp_plan_problem p;
+		struct hp_plan_result r = {0};
+		struct hp_error err = {""};
+		struct hp_plan_eval cur, ev, want;
+		unsigned *edges;
+		int *alt, *base;
+
+		if (hp_plan_generate(&p, &g, 31 * seed + 7) < 0 ||
+		    hp_plan_solve(&p, HP_PLAN_GREEDY, &r, &err) < 0) {
+			hp_plan_problem_free(&p);
+			continue;
+		}
+		alt = malloc(p.n_ctr * sizeof(int));
+		edges = malloc((p.n_edges + 1) * sizeof(unsigned));
+		base = calloc(p.n_ctr, sizeof(int));
+		/* the greedy placement, and everything on the host where nothing is pinned */
+		for (unsigned from = 0; alt && edges && base && from < 2; from++) {
+			const int *pu = from ? base : r.pu;
+
+			hp_plan_evaluate(&p, pu, &cur);
+			if (!cur.feasible)
+				continue;
+			checked++;
+			for (unsigned c = 0; c < p.n_ctr; c++) {
+				unsigned pod = p.ctr[c].pod, n = 0;
+
+				for (unsigned i = 0; i < p.n_edges; i++)
+					if (p.ctr[p.edges[i].a].pod == pod)
+						edges[n++] = i;
+				CHECKF(same(hp_plan_container_freed_in(&p, pu, c, edges, n),
+					    hp_plan_container_freed(&p, pu, c)),
+				       "seed %u container %u: freed from its pod's edges differs",
+				       seed, c);
+				for (unsigned d = 0; d < p.n_pus; d++) {
+					memcpy(alt, pu, p.n_ctr * sizeof(int));
+					for (unsigned i = 0; i < p.n_ctr; i++)
+						if (p.ctr[i].group == p.ctr[c].group)
+							alt[i] = (int)d;
+					hp_plan_evaluate(&p, alt, &want);
+					hp_plan_evaluate_move(&p, pu, &cur, c, (int)d, edges, n,
+							      &ev);
+					moves++;
+					infeasible += !want.feasible;
+					pays +=
+					    want.feasible && want.objective > cur.objective + 1e-12;
+					CHECKF(ev.feasible == want.feasible &&
+						   (!want.feasible ||
+						    (same(ev.objective, want.objective) &&
+						     same(ev.host_cores_freed,
+							  want.host_cores_freed))),
+					       "seed %u container %u to %u: move %d %.9f, "
+					       "placement %d %.9f",
+					       seed, c, d, ev.feasible, ev.objective, want.feasible,
+					       want.objective);
+					CHECKF(ev.feasible || !strcmp(ev.why, want.why),
+					       "seed %u container %u to %u: '%s', placement '%s'",
+					       seed, c, d, ev.why, want.why);
+				}
+			}
+		}
+		free(alt);
+		free(edges);
+		free(base);
+		hp_plan_result_free(&r);
+		hp_plan_problem_free(&p);
+	}
+	/* the cases the reasons tell apart all occur */
+	CHECKF(checked >= 24 && infeasible > 100 && pays > 100 && moves - infeasible - pays > 100,
+	       "placements %u, moves %u, infeasible %u, paying %u", checked, moves, infeasible,
+	       pays);
+}
+
 static void test_greedy_memory(void)
 {
 	static const double cpu[] = { 0.6, 0.45, 0.45 }, gib[] = { 1, 0.4, 0.4 };
@@ -554,6 +646,7 @@ static void test_model_file(void)
 int main(void)
 {
 	test_evaluate();
+	test_evaluate_move();
 	test_greedy_memory();
 	test_model_file();
 	test_exhaustive();

@@ -181,6 +181,108 @@ bool hp_plan_within(double used, double cap)
 	return used <= cap + 1e-7 * fmax(1.0, fabs(cap));
 }
 
+/* Container c on PU d, sign times: what it frees and loads (-1 takes it back). */
+static void eval_ctr(const struct hp_plan_problem *p, unsigned c, int d, double sign,
+		     struct hp_plan_eval *ev)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	double r = sign * p->pods[k->pod].replicas;
+
+	if (d == HP_PLAN_HOST)
+		return;
+	ev->host_cores_freed += r * k->cpu;
+	ev->objective += r * (k->cpu + p->params.memory_weight * k->memory / HP_PLAN_GIB);
+	ev->dpu_cpu[d] += r * k->cpu / p->pu[d].speed;
+	ev->dpu_mem[d] += r * k->memory;
+}
+
+/* Edge e with its ends on da and db, sign times; returns the latency it adds to its pod. */
+static double eval_edge(const struct hp_plan_problem *p, const struct hp_plan_edge *e, int da,
+			int db, double sign, struct hp_plan_eval *ev)
+{
+	double r = sign * p->pods[p->ctr[e->a].pod].replicas, cost;
+
+	if (da == db)
+		return 0;
+	cost = hp_plan_edge_cost(p, e);
+	if (da == HP_PLAN_HOST || db == HP_PLAN_HOST) {
+		ev->host_cores_freed -= r * cost;
+		ev->objective -= r * cost;
+	}
+	for (int side = 0; side < 2; side++) {
+		int d = side ? db : da;
+
+		if (d == HP_PLAN_HOST)
+			continue;
+		ev->dpu_cpu[d] += r * cost / p->pu[d].speed;
+		ev->dpu_link[d] += r * e->bytes;
+	}
+	return e->crossings * p->params.msg_latency_us;
+}
+
+/*
+ * May container c run on d (false: not at all), and is it with its group? If
+ * not, ev says why (the first thing wrong).
+ */
+static bool eval_allowed(const struct hp_plan_problem *p, unsigned c, int d, int group_d,
+			 struct hp_plan_eval *ev)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	bool ok = d >= 0 && (unsigned)d < p->n_pus && (k->allowed & (1u << d));
+
+	if (!ok) {
+		if (ev->feasible)
+			snprintf(ev->why, sizeof(ev->why), "%s may not run on PU %d", k->name, d);
+		ev->feasible = false;
+	} else if (group_d != d) {
+		if (ev->feasible)
+			snprintf(ev->why, sizeof(ev->why), "%s must share a PU with %s", k->name,
+				 p->ctr[k->group].name);
+		ev->feasible = false;
+	}
+	return ok;
+}
+
+/* The DPUs' capacities against ev's loads. */
+static void eval_capacity(const struct hp_plan_problem *p, struct hp_plan_eval *ev)
+{
+	for (unsigned d = 1; d < p->n_pus && ev->feasible; d++) {
+		const struct hp_plan_pu *u = &p->pu[d];
+
+		if (!hp_plan_within(ev->dpu_cpu[d], u->cores))
+			snprintf(ev->why, sizeof(ev->why), "%s CPU: %.3f > %.3f cores", u->name,
+				 ev->dpu_cpu[d], u->cores);
+		else if (!hp_plan_within(ev->dpu_mem[d], u->memory))
+			snprintf(ev->why, sizeof(ev->why), "%s memory: %.0f > %.0f bytes", u->name,
+				 ev->dpu_mem[d], u->memory);
+		else if (!hp_plan_within(ev->dpu_link[d], u->link_bw))
+			snprintf(ev->why, sizeof(ev->why), "%s PU link: %.0f > %.0f bytes/s",
+				 u->name, ev->dpu_link[d], u->link_bw);
+		else
+			continue;
+		ev->feasible = false;
+	}
+}
+
+/* Pod i's latency lat against its budget. */
+static void eval_latency(const struct hp_plan_problem *p, unsigned i, double lat,
+			 struct hp_plan_eval *ev)
+{
+	const struct hp_plan_pod *pod = &p->pods[i];
+
+	if (ev->feasible && pod->latency_budget_us >= 0 &&
+	    !hp_plan_within(lat, pod->latency_budget_us)) {
+		snprintf(ev->why, sizeof(ev->why), "%s latency: %.1f > %.1f us", pod->workload, lat,
+			 pod->latency_budget_us);
+		ev->feasible = false;
+	}
+}
+
+static bool edge_valid(const struct hp_plan_problem *p, int da, int db)
+{
+	return da >= 0 && db >= 0 && (unsigned)da < p->n_pus && (unsigned)db < p->n_pus;
+}
+
 void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret)
 {
 	_cleanup_free_ double *lat = calloc(p->n_pods ? p->n_pods : 1, sizeof(double));
@@ -193,104 +295,86 @@ void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_
 		return;
 	}
 	for (unsigned c = 0; c < p->n_ctr; c++) {
-		const struct hp_plan_container *k = &p->ctr[c];
-		double r = p->pods[k->pod].replicas;
-		int d = pu[c];
-
-		if (d < 0 || (unsigned)d >= p->n_pus || !(k->allowed & (1u << d))) {
-			if (ev.feasible)
-				snprintf(ev.why, sizeof(ev.why), "%s may not run on PU %d", k->name, d);
-			ev.feasible = false;
-			continue;
-		}
-		if (pu[k->group] != d) {
-			if (ev.feasible)
-				snprintf(ev.why, sizeof(ev.why), "%s must share a PU with %s", k->name,
-					 p->ctr[k->group].name);
-			ev.feasible = false;
-		}
-		if (d == HP_PLAN_HOST)
-			continue;
-		ev.host_cores_freed += r * k->cpu;
-		ev.objective += r * (k->cpu + p->params.memory_weight * k->memory / HP_PLAN_GIB);
-		ev.dpu_cpu[d] += r * k->cpu / p->pu[d].speed;
-		ev.dpu_mem[d] += r * k->memory;
+		if (eval_allowed(p, c, pu[c], pu[p->ctr[c].group], &ev))
+			eval_ctr(p, c, pu[c], 1, &ev);
 	}
 	for (unsigned i = 0; i < p->n_edges; i++) {
 		const struct hp_plan_edge *e = &p->edges[i];
-		unsigned pod = p->ctr[e->a].pod;
-		double r = p->pods[pod].replicas, cost;
-		int da = pu[e->a], db = pu[e->b];
 
-		if (da == db || da < 0 || db < 0 || (unsigned)da >= p->n_pus ||
-		    (unsigned)db >= p->n_pus)
-			continue;
-		cost = hp_plan_edge_cost(p, e);
-		lat[pod] += e->crossings * p->params.msg_latency_us;
-		if (da == HP_PLAN_HOST || db == HP_PLAN_HOST) {
-			ev.host_cores_freed -= r * cost;
-			ev.objective -= r * cost;
-		}
-		for (int side = 0; side < 2; side++) {
-			int d = side ? db : da;
-
-			if (d == HP_PLAN_HOST)
-				continue;
-			ev.dpu_cpu[d] += r * cost / p->pu[d].speed;
-			ev.dpu_link[d] += r * e->bytes;
-		}
+		if (edge_valid(p, pu[e->a], pu[e->b]))
+			lat[p->ctr[e->a].pod] += eval_edge(p, e, pu[e->a], pu[e->b], 1, &ev);
 	}
-	for (unsigned d = 1; d < p->n_pus && ev.feasible; d++) {
-		const struct hp_plan_pu *u = &p->pu[d];
-
-		if (!hp_plan_within(ev.dpu_cpu[d], u->cores))
-			snprintf(ev.why, sizeof(ev.why), "%s CPU: %.3f > %.3f cores", u->name,
-				 ev.dpu_cpu[d], u->cores);
-		else if (!hp_plan_within(ev.dpu_mem[d], u->memory))
-			snprintf(ev.why, sizeof(ev.why), "%s memory: %.0f > %.0f bytes", u->name,
-				 ev.dpu_mem[d], u->memory);
-		else if (!hp_plan_within(ev.dpu_link[d], u->link_bw))
-			snprintf(ev.why, sizeof(ev.why), "%s PU link: %.0f > %.0f bytes/s", u->name,
-				 ev.dpu_link[d], u->link_bw);
-		else
-			continue;
-		ev.feasible = false;
-	}
-	for (unsigned i = 0; i < p->n_pods && ev.feasible; i++) {
-		const struct hp_plan_pod *pod = &p->pods[i];
-
-		if (pod->latency_budget_us >= 0 &&
-		    !hp_plan_within(lat[i], pod->latency_budget_us)) {
-			snprintf(ev.why, sizeof(ev.why), "%s latency: %.1f > %.1f us", pod->workload,
-				 lat[i], pod->latency_budget_us);
-			ev.feasible = false;
-		}
-	}
+	eval_capacity(p, &ev);
+	for (unsigned i = 0; i < p->n_pods; i++)
+		eval_latency(p, i, lat[i], &ev);
 	*ret = ev;
 }
 
-double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c)
+void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
+			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
+			   unsigned n_edges, struct hp_plan_eval *ret)
 {
 	const struct hp_plan_container *k = &p->ctr[c];
 	const struct hp_plan_pod *pod = &p->pods[k->pod];
-	double r = pod->replicas, freed;
+	struct hp_plan_eval ev = *cur;
+	double lat = 0;
+
+#define ALT(i) (p->ctr[i].group == k->group ? d : pu[i])
+	ev.feasible = true;
+	ev.why[0] = '\0';
+	for (unsigned i = pod->first; i < pod->first + pod->n; i++) {
+		if (eval_allowed(p, i, ALT(i), ALT(p->ctr[i].group), &ev) && ALT(i) != pu[i]) {
+			eval_ctr(p, i, pu[i], -1, &ev);
+			eval_ctr(p, i, ALT(i), 1, &ev);
+		}
+	}
+	for (unsigned j = 0; j < n_edges; j++) {
+		const struct hp_plan_edge *e = &p->edges[edges[j]];
+
+		eval_edge(p, e, pu[e->a], pu[e->b], -1, &ev);
+		lat += eval_edge(p, e, ALT(e->a), ALT(e->b), 1, &ev);
+	}
+#undef ALT
+	eval_capacity(p, &ev);
+	eval_latency(p, k->pod, lat, &ev);
+	*ret = ev;
+}
+
+/* What edge e costs container c's DPU end, r replicas (0: c is not on it, or not split). */
+static double edge_charge(const struct hp_plan_problem *p, const int *pu, unsigned c,
+			  const struct hp_plan_edge *e, double r)
+{
+	unsigned other;
+
+	if (e->a == c)
+		other = e->b;
+	else if (e->b == c)
+		other = e->a;
+	else
+		return 0;
+	return pu[other] == HP_PLAN_HOST ? r * hp_plan_edge_cost(p, e) : 0;
+}
+
+double hp_plan_container_freed_in(const struct hp_plan_problem *p, const int *pu, unsigned c,
+				  const unsigned *edges, unsigned n_edges)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	double r = p->pods[k->pod].replicas, freed;
 
 	if (pu[c] == HP_PLAN_HOST)
 		return 0;
 	freed = r * k->cpu;
 	/* A split host–DPU edge is charged to its DPU end, so the sum is the total. */
-	for (unsigned i = 0; i < p->n_edges; i++) {
-		const struct hp_plan_edge *e = &p->edges[i];
-		unsigned other;
-
-		if (e->a == c)
-			other = e->b;
-		else if (e->b == c)
-			other = e->a;
-		else
-			continue;
-		if (pu[other] == HP_PLAN_HOST)
-			freed -= r * hp_plan_edge_cost(p, e);
-	}
+	if (!edges)
+		for (unsigned i = 0; i < p->n_edges; i++)
+			freed -= edge_charge(p, pu, c, &p->edges[i], r);
+	else
+		for (unsigned j = 0; j < n_edges; j++)
+			freed -= edge_charge(p, pu, c, &p->edges[edges[j]], r);
 	return freed;
+}
+
+double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c)
+{
+	return hp_plan_container_freed_in(p, pu, c, NULL, 0);
 }

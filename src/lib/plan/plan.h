@@ -150,8 +150,19 @@ struct hp_plan_eval {
 void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret);
 /* Is used within cap, to the evaluator's tolerance (GLPK's, 1e-7 relative)? */
 bool hp_plan_within(double used, double cap);
+/*
+ * hp_plan_evaluate of pu with container c's group moved to PU d, from cur
+ * (hp_plan_evaluate of pu) and the edges of c's pod (indices): one pod's
+ * work, for reports that ask it of every container.
+ */
+void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
+			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
+			   unsigned n_edges, struct hp_plan_eval *ret);
 /* Host cores one container's placement frees, net of the crossings it causes. */
 double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c);
+/* The same from the edges of its pod (indices; NULL: every edge). */
+double hp_plan_container_freed_in(const struct hp_plan_problem *p, const int *pu, unsigned c,
+				  const unsigned *edges, unsigned n_edges);
 
 enum hp_plan_method { HP_PLAN_MILP, HP_PLAN_GREEDY, HP_PLAN_EXHAUSTIVE };
 
@@ -181,13 +192,12 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
  */
 void hp_plan_solver_cleanup(void);
 
-/* Why a container is where it is, for people (caller frees). */
-char *hp_plan_reason(const struct hp_plan_problem *p, const int *pu, unsigned c);
-
-/* Reports: the JSON object of the command-line contract, and a table. */
+/*
+ * Reports: the JSON object of the command-line contract, and a table (-ENOMEM);
+ * each container with where it goes, why, and the host cores it frees.
+ */
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r);
-void hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r,
-			  FILE *f);
+int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r, FILE *f);
 
 /*
  * Random instances for tests and benchmarks: pods shaped like real ones (an
