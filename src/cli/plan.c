@@ -19,7 +19,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: heteropod plan FILE... [--node FILE] [--profile FILE] [--json | --annotate]\n"
+		"Usage: heteropod plan FILE... [--node FILE] [--profile FILE] [--params FILE]\n"
+		"                      [--move-apps] [--greedy] [--time-limit S] [--threads N]\n"
+		"                      [--write-model FILE] [--json | --annotate]\n"
 		"\n"
 		"Decide which containers of Kubernetes manifests run on the DPU, optimally\n"
 		"for the model in docs/planner.md (a MILP solved with GLPK).\n"
@@ -36,7 +38,8 @@ static void usage(FILE *f)
 		"                     format), for another solver to check the answer\n"
 		"  --json             machine-readable output\n"
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
-		"                     FILE... in place ('-' reads stdin, writes stdout)\n"
+		"                     FILE... in place ('-' reads stdin, writes stdout): every\n"
+		"                     file or none, symbolic links followed\n"
 		"\n"
 		"Exit status: 0 ok, 1 the solver or a write failed, 2 bad input or no feasible\n"
 		"placement.\n");

@@ -258,6 +258,31 @@ timeout 20 "$HP" plan "$tmp/bomb.yaml" 2>"$tmp/err" >/dev/null
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "alias" "$tmp/err"' "an object repeated by aliases exits 2 ($(cat "$tmp/err"))"
 
+# Bad input is refused alike wherever it is: exit 2, the file (and line where
+# there is one) and what is wrong. Each case: file, its text, extra
+# arguments, the message expected.
+bad() {
+	local name=$1 text=$2 args=$3 want=$4 rc
+	printf '%b' "$text" >"$tmp/$name"
+	# shellcheck disable=SC2086
+	"$HP" plan $args >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "$want" "$tmp/err"' "$name: exit 2 and '$want' ($rc: $(cat "$tmp/err"))"
+}
+POD='kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/%s: '"'"'{"zz": %s}'"'"'\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1}\n'
+bad role.yaml "$(printf "$POD" role '"infra"')" "$tmp/role.yaml" "role.yaml:5: heteropod.io/role names no container 'zz'"
+bad arch.yaml "$(printf "$POD" arch '["arm64"]')" "$tmp/arch.yaml" "arch.yaml:5: heteropod.io/arch names no container 'zz'"
+bad rp.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  initContainers:\n  - {name: e, image: envoyproxy/envoy:v1, restartPolicy: Sometimes}\n  containers: [{name: app, image: nginx}]\n' \
+	"$tmp/rp.yaml" "rp.yaml:5: e: restartPolicy 'Sometimes'"
+bad tl.json '{"timeLimitS": 0}' "$GOOD --params $tmp/tl.json" "tl.json: timeLimitS"
+bad ver.json '{"version": 2, "pods": {}}' "$GOOD --profile $tmp/ver.json" "ver.json: version"
+bad unk.json '{"pods": {"Deployment/nope": {"containers": {}}}}' "$GOOD --profile $tmp/unk.json" \
+	"unk.json: the profile names workload Deployment/nope"
+bad self.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "nginx"}]}}}' \
+	"$GOOD --profile $tmp/self.json" "self.json: Deployment/frontend traffic\[0\]: from 'nginx' to itself"
+bad dupname.yaml 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' "$GOOD --node $tmp/dupname.yaml" "dupname.yaml:3: PU name 'dpu0' used twice"
+bad wl.yaml 'workloads:\n  Deployment/nope: {replicas: 2}\n' "$GOOD --node $tmp/wl.yaml" "wl.yaml:2: the node description names workload Deployment/nope"
+
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"

@@ -39,8 +39,10 @@ void hp_plan_node_free(struct hp_plan_node *n)
 		free(n->img[i].prefix);
 	free(n->w);
 	free(n->img);
+	free(n->file);
 	n->w = NULL;
 	n->img = NULL;
+	n->file = NULL;
 	n->n_w = n->n_img = 0;
 }
 
@@ -140,6 +142,7 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 		node->n_w++;
 		w->replicas = 1;
 		w->latency_budget_us = -1;
+		w->line = hp_yaml_line(kn);
 		if (!hp_yaml_is_map(vn))
 			return NFAIL(np, vn, "workloads.%s: expected a mapping", k);
 		for (yaml_node_pair_t *q = vn->data.mapping.pairs.start;
@@ -213,6 +216,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct nparse np = { .d = &doc, .file = file, .err = err };
+	unsigned pu_line[HP_PLAN_MAX_PUS] = {0}; /* for messages */
 	struct hp_plan_node n;
 	yaml_node_t *root;
 	int r = 0;
@@ -247,6 +251,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		if (!k) {
 			r = NFAIL(&np, kn, "keys must be strings");
 		} else if (!strcmp(k, "host")) {
+			pu_line[0] = hp_yaml_line(vn);
 			r = parse_pu(&np, p->value, &n.pu[0], false);
 		} else if (!strcmp(k, "dpus")) {
 			unsigned i = 0;
@@ -273,6 +278,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 					*pu = n.pu[1];
 				}
 				snprintf(pu->name, sizeof(pu->name), "dpu%u", i);
+				pu_line[1 + i] = hp_yaml_line(hp_yaml_node(&doc, *it));
 				r = parse_pu(&np, *it, pu, true);
 			}
 			n.n_pus = 1 + i;
@@ -291,10 +297,12 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	}
 	if (r >= 0) {
 		for (unsigned i = 0; i < n.n_pus && r >= 0; i++)
-			for (unsigned j = 0; j < i; j++)
-				if (!strcmp(n.pu[i].name, n.pu[j].name) || !strcmp(n.pu[i].name, "dpu")) {
-					hp_error_set(err, "%s: PU name '%s' used twice or reserved",
-						     file, n.pu[i].name);
+			for (unsigned j = 0; j <= i; j++)
+				if ((j < i && !strcmp(n.pu[i].name, n.pu[j].name)) ||
+				    !strcmp(n.pu[i].name, "dpu")) {
+					hp_error_set(
+					    err, "%s:%u: PU name '%s' used twice or reserved", file,
+					    pu_line[i] ? pu_line[i] : 1, n.pu[i].name);
 					r = -EINVAL;
 					break;
 				}
@@ -304,6 +312,11 @@ out:
 	if (r < 0) {
 		hp_plan_node_free(&n);
 		return r;
+	}
+	n.file = strdup(file);
+	if (!n.file) {
+		hp_plan_node_free(&n);
+		return -ENOMEM;
 	}
 	hp_plan_node_free(node);
 	*node = n;
@@ -377,6 +390,10 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char 
 		*(double *)((char *)&np + param_fields[i].off) = json_number_value(v);
 	}
 	json_decref(j);
+	if (!(np.time_limit_s > 0)) {
+		hp_error_set(err, "%s: timeLimitS: expected a number of seconds > 0", file);
+		return -EINVAL;
+	}
 	*p = np;
 	return 0;
 }
@@ -506,6 +523,12 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 		json_decref(j);
 		return -EINVAL;
 	}
+	v = json_object_get(j, "version");
+	if (v && !(json_is_integer(v) && json_integer_value(v) == 1)) {
+		hp_error_set(err, "%s: version: this planner reads version 1 profiles", file);
+		json_decref(j);
+		return -EINVAL;
+	}
 	json_object_foreach(j, k, v)
 		if (strcmp(k, "pods") && strcmp(k, "version") && k[0] != '_') {
 			hp_error_set(err, "%s: unknown field '%s'", file, k);
@@ -546,6 +569,8 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *wo
 			      const char *container, double *cpu, double *mem);
 int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
 			  unsigned pod, struct hp_error *err);
+int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			       struct hp_error *err);
 
 int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
 			      const char *container, double *cpu, double *mem)
@@ -561,6 +586,29 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *wo
 		return -EINVAL;
 	if ((v = json_object_get(c, "memory")) && json_quantity(v, mem) < 0)
 		return -EINVAL;
+	return 0;
+}
+
+/* Does every workload of the profile name a pod of p? If not, -EINVAL naming it. */
+int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			       struct hp_error *err)
+{
+	const char *wl;
+	json_t *v;
+
+	json_object_foreach(prof->pods, wl, v)
+	{
+		bool found = false;
+
+		for (unsigned i = 0; i < p->n_pods && !found; i++)
+			found = !strcmp(p->pods[i].workload, wl);
+		if (!found) {
+			hp_error_set(err,
+				     "%s: the profile names workload %s, which no manifest holds",
+				     prof->file, wl);
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -601,9 +649,14 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 			if (!strcmp(p->ctr[c].name, to))
 				b = (int)c;
 		}
-		if (a < 0 || b < 0 || a == b) {
+		if (a < 0 || b < 0) {
 			hp_error_set(err, "%s: %s traffic[%zu]: no container '%s'", prof->file,
 				     pd->workload, i, a < 0 ? from : to);
+			return -EINVAL;
+		}
+		if (a == b) {
+			hp_error_set(err, "%s: %s traffic[%zu]: from '%s' to itself", prof->file,
+				     pd->workload, i, from);
 			return -EINVAL;
 		}
 		if ((v = json_object_get(e, "msgsPerSec")))

@@ -424,6 +424,8 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *wo
 			      const char *container, double *cpu, double *mem);
 int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
 			  unsigned pod, struct hp_error *err);
+int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			       struct hp_error *err);
 
 /* The proxy a network init container prepares the pod's namespace for, or NULL. */
 static const char *net_init_partner(const char *kind)
@@ -665,6 +667,9 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			return FAIL(b, cn, "a container must be a mapping");
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
+		if (rp && strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))
+			return FAIL(b, cn, "%s: restartPolicy '%s': Always, OnFailure or Never",
+				    name, rp);
 		for (unsigned i = p->pods[pod].first; i < p->n_ctr; i++)
 			if (!strcmp(p->ctr[i].name, name))
 				return FAIL(b, cn, "duplicate container name '%s'", name);
@@ -940,17 +945,22 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			c->allowed = 1;
 		}
 	}
-	if (pins) {
+	/* Every annotation names containers of this pod. */
+	for (unsigned m = 0; m < 3; m++) {
+		static const char *const key[] = {"pin", "role", "arch"};
+		json_t *map = m == 0 ? pins : m == 1 ? roles : archs;
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(pins, k, v) {
+		json_object_foreach(map, k, v)
+		{
 			bool found = false;
 
 			for (unsigned i = first; i < p->n_ctr; i++)
 				found |= !strcmp(p->ctr[i].name, k);
 			if (!found) {
-				r = FAIL(b, an, "heteropod.io/pin names no container '%s'", k);
+				r = FAIL(b, an, "heteropod.io/%s names no container '%s'", key[m],
+					 k);
 				goto out;
 			}
 		}
@@ -1041,8 +1051,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				mask &= p->ctr[j].allowed;
 		if (!mask) {
 			r = FAIL(b, hp_yaml_node(d, tmpl),
-				 "%s: %s and the containers sharing its process or IPC namespace "
-				 "must share a PU, but their pins and limits allow no common PU",
+				 "%s: %s and the containers that share its process namespace or "
+				 "memory must share a PU, but their pins and limits allow none",
 				 workload, p->ctr[i].name);
 			goto out;
 		}
@@ -1206,9 +1216,12 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 	}
 	for (unsigned i = 0; i < node->n_w; i++)
 		if (!node->w[i].used) {
-			hp_error_set(err, "node description names workload %s, which no manifest "
-					  "holds", node->w[i].workload);
+			hp_error_set(err,
+				     "%s:%u: the node description names workload %s, which "
+				     "no manifest holds",
+				     node->file ? node->file : "node", node->w[i].line,
+				     node->w[i].workload);
 			return -EINVAL;
 		}
-	return 0;
+	return prof ? hp_plan_profile_check_used(prof, p, err) : 0;
 }

@@ -37,6 +37,7 @@ struct hp_plan_workload_opt {
 	char *workload;       /* "Kind/name" */
 	unsigned replicas;
 	double latency_budget_us; /* < 0: none */
+	unsigned line;		  /* in the node description, for messages */
 	bool used;
 };
 struct hp_plan_image_arch {
@@ -52,6 +53,7 @@ struct hp_plan_node {
 	unsigned n_w;
 	struct hp_plan_image_arch *img;
 	unsigned n_img;
+	char *file; /* the node description's, NULL for the defaults */
 };
 void hp_plan_node_defaults(struct hp_plan_node *n);
 int hp_plan_node_load(struct hp_plan_node *n, const char *path, struct hp_error *err);
