@@ -71,7 +71,8 @@ spec:
 Y
 "$HP" plan "$tmp/imp.yaml" 2>"$tmp/err" >/dev/null
 rc=$?
-check '[ $rc -eq 2 ]' "impossible instance exits 2 ($(cat "$tmp/err"))"
+check '[ $rc -eq 2 ] && grep -q "pinned placements alone are infeasible (dpu0 CPU: 128" "$tmp/err"' \
+	"impossible instance exits 2 saying why ($(cat "$tmp/err"))"
 
 # a node with two DPUs and a profile
 cat >"$tmp/node2.yaml" <<'Y'

@@ -340,8 +340,7 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 	expand(p, s, start, pu);
 	hp_plan_evaluate(p, pu, &ev);
 	if (!ev.feasible) {
-		hp_error_set(err, "greedy: the pinned placements alone are infeasible (%s)",
-			     ev.why);
+		hp_error_set(err, "the pinned placements alone are infeasible (%s)", ev.why);
 		return -EDOM;
 	}
 	start_obj = ev.objective;
@@ -471,11 +470,18 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.optimal = r >= 0;
 		res.proof = "exhaustive search";
 		break;
-	case HP_PLAN_MILP:
+	case HP_PLAN_MILP: {
+		struct hp_error gerr = {""};
+		int rg;
+
 		/* The greedy answer seeds branch and bound with an incumbent. */
-		r = solve_greedy(p, &s, greedy, NULL);
-		r = milp_solve(p, &s, upu, r >= 0 ? greedy : NULL, &t0, &res, &model_tmp, err);
+		rg = solve_greedy(p, &s, greedy, &gerr);
+		r = milp_solve(p, &s, upu, rg >= 0 ? greedy : NULL, &t0, &res, &model_tmp, err);
+		/* Where the pins alone break a constraint, greedy's says which. */
+		if (r == -EDOM && rg == -EDOM)
+			*err = gerr;
 		break;
+	}
 	default:
 		r = -EINVAL;
 	}
