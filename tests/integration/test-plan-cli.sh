@@ -282,6 +282,9 @@ bad unk.json '{"pods": {"Deployment/nope": {"containers": {}}}}' "$GOOD --profil
 bad self.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "nginx"}]}}}' \
 	"$GOOD --profile $tmp/self.json" "self.json: Deployment/frontend traffic\[0\]: from 'nginx' to itself"
 bad dupname.yaml 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' "$GOOD --node $tmp/dupname.yaml" "dupname.yaml:3: PU name 'dpu0' used twice"
+bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml:3:9: YAML: invalid leading UTF-8"
+bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
+	"quote.yaml:6:1: YAML: .*quoted scalar (from line 4)"
 bad wl.yaml 'workloads:\n  Deployment/nope: {replicas: 2}\n' "$GOOD --node $tmp/wl.yaml" "wl.yaml:2: the node description names workload Deployment/nope"
 
 # bench plan: DPUs short of memory, and a bad share (no manifests)

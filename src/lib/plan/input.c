@@ -226,9 +226,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		hp_error_set(err, "%s:%zu:%zu: YAML: %s", file, parser.problem_mark.line + 1,
-			     parser.problem_mark.column + 1,
-			     parser.problem ? parser.problem : "parse error");
+		hp_yaml_parse_error(&parser, file, text, err);
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}

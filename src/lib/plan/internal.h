@@ -42,6 +42,12 @@ int hp_yaml_get(yaml_document_t *d, int map, const char *key);
 /* Same, returning the key node's index too. */
 int hp_yaml_get_pair(yaml_document_t *d, int map, const char *key, int *ret_key);
 /*
+ * libyaml's error as "file:line:col: YAML: problem context (from line N)",
+ * text the NUL-terminated input (the reader's errors give a byte offset).
+ */
+void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *text,
+			 struct hp_error *err);
+/*
  * A key given twice in one mapping of the document is an error naming file
  * and line (-EINVAL): YAML forbids it, and readers differ on which one wins.
  */

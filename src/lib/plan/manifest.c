@@ -36,6 +36,29 @@ int hp_yaml_get(yaml_document_t *d, int map, const char *key)
 	return hp_yaml_get_pair(d, map, key, NULL);
 }
 
+void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *text,
+			 struct hp_error *err)
+{
+	size_t line = ps->problem_mark.line + 1, col = ps->problem_mark.column + 1;
+	char from[48] = "";
+
+	if (ps->error == YAML_READER_ERROR) {
+		/* the reader gives a byte offset; its marks stay at the start */
+		line = 1;
+		col = 1;
+		for (size_t i = 0; i < ps->problem_offset && text[i]; i++, col++)
+			if (text[i] == '\n') {
+				line++;
+				col = 0;
+			}
+	}
+	if (ps->context && ps->context_mark.line + 1 != line)
+		snprintf(from, sizeof(from), " (from line %zu)", ps->context_mark.line + 1);
+	hp_error_set(err, "%s:%zu:%zu: YAML: %s%s%s%s", file, line, col,
+		     ps->problem ? ps->problem : "parse error", ps->context ? " " : "",
+		     ps->context ? ps->context : "", from);
+}
+
 struct key {
 	const char *s;
 	unsigned line;
@@ -224,10 +247,7 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 		yaml_document_t doc;
 
 		if (!yaml_parser_load(&parser, &doc)) {
-			hp_error_set(err, "%s:%zu:%zu: YAML: %s%s%s", name,
-				     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-				     parser.problem ? parser.problem : "parse error",
-				     parser.context ? " " : "", parser.context ? parser.context : "");
+			hp_yaml_parse_error(&parser, name, f.text, err);
 			r = -EINVAL;
 			break;
 		}
