@@ -58,6 +58,7 @@ int cli_sibling(const char *name, char *buf, size_t n)
 int main(int argc, char **argv)
 {
 	struct cli cli = { .node = getenv("HETEROPOD_NODE"), .prog = argv[0] };
+	bool node_arg = false; /* --node given here, not by the environment */
 	int i = 1;
 
 	hp_log_init("heteropod");
@@ -70,11 +71,11 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--node") && i + 1 < argc) {
 			cli.node = argv[i + 1];
-			cli.node_set = true;
+			cli.node_set = node_arg = true;
 			i += 2;
 		} else if (!strncmp(argv[i], "--node=", 7)) {
 			cli.node = argv[i] + 7;
-			cli.node_set = true;
+			cli.node_set = node_arg = true;
 			i++;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("heteropod 0.1.0\n");
@@ -88,6 +89,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* plan's --node is a node description and comes after it; this one would be lost */
+	if (node_arg && !strcmp(argv[i], "plan"))
+		return cli_usage_error("--node before 'plan' names an emulated node, which plan "
+				       "does not use; a node description goes after it: heteropod "
+				       "plan FILE... --node FILE");
+	if (node_arg && !strcmp(argv[i], "bench"))
+		return cli_usage_error("--node before 'bench' names an emulated node; the "
+				       "benchmarks run on their own");
 	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
 		if (!strcmp(argv[i], verbs[v].name))
 			return verbs[v].fn(&cli, argc - i, argv + i);

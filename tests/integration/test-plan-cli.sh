@@ -57,6 +57,9 @@ check '[ $? -eq 2 ]' "unknown node field exits 2"
 check 'grep -q "node.yaml:3: unknown field .sped." "$tmp/err"' "node error names file:line ($(cat "$tmp/err"))"
 "$HP" plan 2>/dev/null
 check '[ $? -eq 2 ]' "no file exits 2"
+"$HP" --node "$tmp/node.yaml" plan "$MAN/istio/frontend.injected.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "after it" "$tmp/err"' "the global --node before plan exits 2 ($(cat "$tmp/err"))"
 
 # an impossible instance: pinned to a DPU too small for it
 cat >"$tmp/imp.yaml" <<'Y'
