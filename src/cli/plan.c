@@ -38,8 +38,8 @@ static void usage(FILE *f)
 		"                     format), for another solver to check the answer\n"
 		"  --json             machine-readable output\n"
 		"  --annotate         write heteropod.io/placement into the pod templates of\n"
-		"                     FILE... in place ('-' reads stdin, writes stdout): every\n"
-		"                     file or none, symbolic links followed\n"
+		"                     FILE... in place, every file or none, symbolic links\n"
+		"                     followed ('-' reads stdin and writes stdout, last)\n"
 		"\n"
 		"Exit status: 0 ok, 1 the solver or a write failed, 2 bad input or no feasible\n"
 		"placement.\n");
@@ -157,9 +157,10 @@ static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsi
 	for (unsigned i = 0; i < m->n_files && r == 0; i++) {
 		if (!texts[i] || strcmp(m->files[i].path, "-"))
 			continue;
+		errno = 0;
 		fputs(texts[i], stdout);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
-			r = -errno;
+			r = errno ? -errno : -EIO;
 			log_err("plan: writing standard output: %s", strerror(-r));
 			break;
 		}
@@ -169,29 +170,49 @@ static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsi
 	return r;
 }
 
+struct input_id {
+	dev_t dev;
+	ino_t ino;
+	int arg;
+};
+
+static int cmp_input(const void *a, const void *b)
+{
+	const struct input_id *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->arg - y->arg;
+}
+
 /*
  * Every manifest once: '-' or the same file under two names would plan its
- * pods twice (and --annotate write it twice).
+ * pods twice (and --annotate write it twice). Each is looked at once.
  */
 static int distinct_inputs(int argc, char **argv)
 {
-	for (int i = 0; i < argc; i++) {
-		struct stat a, b;
+	_cleanup_free_ struct input_id *ids = calloc((size_t)argc + 1, sizeof(*ids));
+	int n = 0, stdin_at = -1;
+	struct stat st;
 
+	if (!ids)
+		return cli_usage_error("plan: out of memory");
+	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
-			for (int j = 0; j < i; j++)
-				if (!strcmp(argv[j], "-"))
-					return cli_usage_error("plan: '-' (stdin) given twice");
-			continue;
+			if (stdin_at >= 0)
+				return cli_usage_error("plan: '-' (stdin) given twice");
+			stdin_at = i;
+		} else if (stat(argv[i], &st) == 0) { /* else loading it says what is wrong */
+			ids[n++] = (struct input_id){ .dev = st.st_dev, .ino = st.st_ino, .arg = i };
 		}
-		if (stat(argv[i], &a) < 0)
-			continue; /* loading it says what is wrong */
-		for (int j = 0; j < i; j++)
-			if (strcmp(argv[j], "-") && stat(argv[j], &b) == 0 &&
-			    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-				return cli_usage_error("plan: %s and %s are the same file", argv[j],
-						       argv[i]);
 	}
+	qsort(ids, (size_t)n, sizeof(*ids), cmp_input);
+	for (int i = 1; i < n; i++)
+		if (ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino)
+			return cli_usage_error("plan: %s and %s are the same file",
+					       argv[ids[i - 1].arg], argv[ids[i].arg]);
 	return 0;
 }
 
@@ -262,7 +283,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("plan: --write-model writes the exact solver's model, not "
 				       "--greedy's");
 	if (distinct_inputs(argc - optind, argv + optind))
-		return EXIT_USAGE;
+		return EXIT_USAGE; /* said why */
 
 	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)
 		goto fail;
@@ -316,6 +337,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 	}
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_err("plan: writing standard output: %s", strerror(errno ? errno : EIO));
 		ret = EXIT_FAIL;

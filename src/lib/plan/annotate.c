@@ -54,11 +54,16 @@ struct edit {
 	char *text;
 };
 
-/* The line break of the line at off: "\r\n" in a file written with them. */
+/*
+ * The line break of the line at off (of the line before, on a last line
+ * without one): "\r\n" in a file written with them.
+ */
 static const char *eol_at(const struct hp_plan_file *f, size_t off)
 {
 	const char *nl = memchr(f->text + off, '\n', f->len - off);
 
+	if (!nl)
+		nl = memrchr(f->text, '\n', off);
 	return nl && nl > f->text && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 

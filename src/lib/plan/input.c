@@ -216,7 +216,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct nparse np = { .d = &doc, .file = file, .err = err };
-	unsigned pu_line[HP_PLAN_MAX_PUS] = {0}; /* for messages */
+	unsigned pu_line[HP_PLAN_MAX_PUS] = { 0 }; /* for messages */
 	struct hp_plan_node n;
 	yaml_node_t *root;
 	int r = 0;
@@ -591,23 +591,29 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *wo
 int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
 			       struct hp_error *err)
 {
+	json_t *held = json_object(), *v; /* a set: one lookup per pod, not per pair */
 	const char *wl;
-	json_t *v;
+	int r = 0;
 
-	json_object_foreach(prof->pods, wl, v)
-	{
-		bool found = false;
-
-		for (unsigned i = 0; i < p->n_pods && !found; i++)
-			found = !strcmp(p->pods[i].workload, wl);
-		if (!found) {
+	if (!held)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->n_pods && r == 0; i++)
+		if (json_object_get(prof->pods, p->pods[i].workload) &&
+		    json_object_set_new(held, p->pods[i].workload, json_true()) < 0)
+			r = -ENOMEM;
+	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
+		json_object_foreach (prof->pods, wl, v) {
+			if (json_object_get(held, wl))
+				continue;
 			hp_error_set(err,
 				     "%s: the profile names workload %s, which no manifest holds",
 				     prof->file, wl);
-			return -EINVAL;
+			r = -EINVAL;
+			break;
 		}
 	}
-	return 0;
+	json_decref(held);
+	return r;
 }
 
 /* 1: the profile gave this pod's traffic; 0: it did not (use defaults). */

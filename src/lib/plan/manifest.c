@@ -676,6 +676,7 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 		const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
 		const char *image = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "image")));
 		const char *rp = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy")));
+		yaml_node_t *rpn;
 		const struct infra_kind *ik;
 		struct hp_plan_container *c;
 		int res = hp_yaml_get(d, *it, "resources");
@@ -687,9 +688,12 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			return FAIL(b, cn, "a container must be a mapping");
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
-		if (rp && strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))
-			return FAIL(b, cn, "%s: restartPolicy '%s': Always, OnFailure or Never",
-				    name, rp);
+		rpn = hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy"));
+		if (rpn && !hp_yaml_is_null(rpn) &&
+		    (!rp ||
+		     (strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))))
+			return FAIL(b, rpn, "%s: restartPolicy '%s': Always, OnFailure or Never",
+				    name, rp ? rp : "(not a string)");
 		for (unsigned i = p->pods[pod].first; i < p->n_ctr; i++)
 			if (!strcmp(p->ctr[i].name, name))
 				return FAIL(b, cn, "duplicate container name '%s'", name);
@@ -967,13 +971,12 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	}
 	/* Every annotation names containers of this pod. */
 	for (unsigned m = 0; m < 3; m++) {
-		static const char *const key[] = {"pin", "role", "arch"};
+		static const char *const key[] = { "pin", "role", "arch" };
 		json_t *map = m == 0 ? pins : m == 1 ? roles : archs;
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(map, k, v)
-		{
+		json_object_foreach (map, k, v) {
 			bool found = false;
 
 			for (unsigned i = first; i < p->n_ctr; i++)

@@ -153,7 +153,9 @@ bool hp_plan_within(double used, double cap);
 /*
  * hp_plan_evaluate of pu with container c's group moved to PU d, from cur
  * (hp_plan_evaluate of pu) and the edges of c's pod (indices): one pod's
- * work, for reports that ask it of every container.
+ * work, for reports that ask it of every container. pu must be feasible (a
+ * solver's answer); where the move is not, feasible and why are what
+ * hp_plan_evaluate says, the sums need not be.
  */
 void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,

@@ -471,7 +471,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.proof = "exhaustive search";
 		break;
 	case HP_PLAN_MILP: {
-		struct hp_error gerr = {""};
+		struct hp_error gerr = { "" };
 		int rg;
 
 		/* The greedy answer seeds branch and bound with an incumbent. */
