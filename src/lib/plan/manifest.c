@@ -46,11 +46,14 @@ void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *
 		/* the reader gives a byte offset; its marks stay at the start */
 		line = 1;
 		col = 1;
-		for (size_t i = 0; i < ps->problem_offset && text[i]; i++, col++)
+		for (size_t i = 0; i < ps->problem_offset && text[i]; i++) {
 			if (text[i] == '\n') {
 				line++;
-				col = 0;
+				col = 1;
+			} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+				col++; /* characters, as libyaml's marks count them */
 			}
+		}
 	}
 	if (ps->context && ps->context_mark.line + 1 != line)
 		snprintf(from, sizeof(from), " (from line %zu)", ps->context_mark.line + 1);
