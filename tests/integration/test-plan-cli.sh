@@ -130,6 +130,23 @@ assert len({p["workload"] for p in o["placements"]}) > 5
 assert any(p["pu"] == "host" and "room" in p["reason"] for p in o["placements"]), o["placements"]
 PY
 
+# A DPU just short of what a move needs: the proxy stays (GLPK's 1e-5
+# integrality had taken it and then failed the check, exit 1); just enough
+# and it goes. 0.35 + 0.0044096 crossing cores at speed 0.5: 0.7088192.
+printf 'kind: Pod\nmetadata: {name: e}\nspec:\n  containers:\n  - {name: app, image: example.com/app:1}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/edge.yaml"
+for c in 0.708819:0 0.7088192:0.3455904; do
+	printf 'dpus:\n- {name: dpu0, cores: %s}\n' "${c%%:*}" >"$tmp/edge-node.yaml"
+	"$HP" plan "$tmp/edge.yaml" --node "$tmp/edge-node.yaml" --json >"$tmp/edge.json" 2>"$tmp/err"
+	rc=$?
+	got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["objective"])' "$tmp/edge.json" 2>/dev/null)
+	check '[ $rc -eq 0 ] && python3 -c "import sys; sys.exit(abs(float(\"$got\") - ${c#*:}) > 1e-9)"' \
+		"a DPU of ${c%%:*} cores: objective ${c#*:} ($rc, $got: $(cat "$tmp/err"))"
+done
+sed 's/istio-proxy, image: docker.io\/istio\/proxyv2:1.20}/istio-proxy, image: docker.io\/istio\/proxyv2:1.20, resources: {requests: {cpu: 100m, memory: "17179934720"}}}/' "$tmp/edge.yaml" >"$tmp/edge-mem.yaml"
+"$HP" plan "$tmp/edge-mem.yaml" --json >"$tmp/edge.json" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "\"objective\": 0.0," "$tmp/edge.json"' "16 GiB and a proxy 64 KiB larger: it stays ($rc: $(cat "$tmp/err"))"
+
 # --write-model: the model written, solved by glpsol, has the optimum plan reports
 if command -v glpsol >/dev/null; then
 	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" "$MAN"/boutique/*.yaml \

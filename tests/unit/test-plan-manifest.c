@@ -236,6 +236,70 @@ static void test_pins_and_groups(void)
 	plan_free(&pl);
 }
 
+/*
+ * hostPath: under /dev, /sys or /proc (by directory, not by prefix: not
+ * /development) or a *.sock file is a device, anything else a directory;
+ * and a container kept with a partner that may not move says so.
+ */
+static void test_reasons(void)
+{
+	static const struct {
+		const char *path;
+		bool device;
+	} paths[] = {
+		{ "/dev", true },
+		{ "/dev/nvidia0", true },
+		{ "/development/data", false },
+		{ "/proc", true },
+		{ "/process", false },
+		{ "/var/run/docker.sock", true },
+		{ "/var/lib/x.socket-dir", false },
+		{ "/run/containerd/containerd.sock/", true },
+	};
+	static const char *shared =
+	    "kind: Pod\n"
+	    "metadata: {name: s}\n"
+	    "spec:\n"
+	    "  shareProcessNamespace: true\n"
+	    "  containers:\n"
+	    "  - {name: app, image: a}\n"
+	    "  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n";
+	struct plan pl;
+	char yaml[512];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		int c;
+
+		snprintf(yaml, sizeof(yaml),
+			 "kind: Pod\nmetadata: {name: h}\nspec:\n"
+			 "  volumes: [{name: v, hostPath: {path: '%s'}}]\n"
+			 "  containers:\n"
+			 "  - {name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, "
+			 "mountPath: /x}]}\n",
+			 paths[i].path);
+		r = plan_text(&pl, yaml, false);
+		c = find(&pl, "envoy");
+		CHECKF(r == 0 && c >= 0 && pl.p.ctr[c].stay_reason &&
+			   strstr(pl.p.ctr[c].stay_reason,
+				  paths[i].device ? "hostPath device" : "mounts host directory"),
+		       "%s: r=%d %s, reason '%s'", paths[i].path, r, pl.err.msg,
+		       c >= 0 && pl.p.ctr[c].stay_reason ? pl.p.ctr[c].stay_reason : "");
+		plan_free(&pl);
+	}
+	r = plan_text(&pl, shared, false);
+	CHECKF(r == 0, "%s", pl.err.msg);
+	if (r == 0) {
+		_cleanup_free_ char *json = hp_plan_report_json(&pl.p, &pl.r);
+
+		CHECKF(json && strstr(json, "shares a PU with app (") &&
+			   strstr(json, "which stays: application container") &&
+			   !strstr(json, "no room"),
+		       "%s", json ? json : "no report");
+	}
+	plan_free(&pl);
+}
+
 static void test_real_manifests(void)
 {
 	char dir[PATH_MAX], src[PATH_MAX];
@@ -309,6 +373,8 @@ static void test_classifier(void)
 				  false),
 	      "other-sidecar is an application");
 	CHECKF(!hp_plan_infra_kind("frontend-check", "busybox:latest", false), "frontend-check");
+	CHECKF(hp_plan_infra_kind("sidecar", "docker.io/daprio/daprd:1.14", false), "daprio/daprd");
+	CHECKF(hp_plan_infra_kind("agent", "gcr.io/datadoghq/agent:7", false), "datadoghq/agent");
 }
 
 int main(void)
@@ -318,6 +384,7 @@ int main(void)
 	test_annotate_shapes();
 	test_errors();
 	test_pins_and_groups();
+	test_reasons();
 	test_real_manifests();
 	hp_plan_solver_cleanup();
 	return check_done("test-plan-manifest");

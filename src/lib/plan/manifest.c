@@ -356,12 +356,13 @@ static const struct infra_kind {
 	{ "istio-proxy", "istio-proxy", "/proxyv2", 0.35, 50, T_PROXY },
 	{ "istio-init", "istio-init|istio-validation", NULL, 0.01, 10, T_NONE },
 	{ "linkerd-proxy", "linkerd-proxy", "linkerd/proxy:|linkerd-io/proxy:", 0.15, 20, T_PROXY },
-	{ "linkerd-init", "linkerd-init|linkerd-network-validator", "proxy-init", 0.01, 10, T_NONE },
+	{ "linkerd-init", "linkerd-init|linkerd-network-validator", "proxy-init", 0.01, 10,
+	  T_NONE },
 	{ "envoy", "envoy|envoy-sidecar|envoy-proxy", "envoyproxy/envoy", 0.3, 50, T_PROXY },
-	{ "consul-dataplane", "consul-dataplane|consul-connect-envoy-sidecar",
-	  "consul-dataplane", 0.3, 50, T_PROXY },
+	{ "consul-dataplane", "consul-dataplane|consul-connect-envoy-sidecar", "consul-dataplane",
+	  0.3, 50, T_PROXY },
 	{ "queue-proxy", "queue-proxy", "serving/cmd/queue", 0.1, 30, T_PROXY },
-	{ "daprd", "daprd", "dapr/daprd", 0.1, 60, T_PROXY },
+	{ "daprd", "daprd", "dapr/daprd|daprio/daprd", 0.1, 60, T_PROXY },
 	{ "cloud-sql-proxy", "cloud-sql-proxy|cloudsql-proxy", "cloud-sql-proxy|gce-proxy", 0.05,
 	  30, T_PROXY },
 	{ "vault-agent", "vault-agent|vault-agent-init", "hashicorp/vault", 0.02, 30, T_NONE },
@@ -374,7 +375,8 @@ static const struct infra_kind {
 	{ "promtail", "promtail", "grafana/promtail", 0.05, 60, T_TELEMETRY },
 	{ "node-exporter", "node-exporter", "node-exporter", 0.05, 30, T_NONE },
 	{ "kube-rbac-proxy", "kube-rbac-proxy", "kube-rbac-proxy", 0.02, 20, T_TELEMETRY },
-	{ "datadog-agent", "datadog-agent", "datadog/agent|datadog/cluster-agent", 0.2, 256,
+	{ "datadog-agent", "datadog-agent",
+	  "datadog/agent|datadog/cluster-agent|datadoghq/agent|datadoghq/cluster-agent", 0.2, 256,
 	  T_TELEMETRY },
 };
 
@@ -528,7 +530,26 @@ static bool is_standard_resource(const char *k)
 static const char *host_caps[] = { "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO",
 				   "SYS_BOOT",  "BPF",        "PERFMON",    "ALL" };
 
+/* Is path dir or below it ("/dev", "/dev/", "/dev/nvidia0"; not "/development")? */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Does path name a socket file ("/var/run/docker.sock", trailing '/' or not)? */
+static bool path_is_sock(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n >= 5 && !strncmp(path + n - 5, ".sock", 5);
+}
+
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
+
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
 {
@@ -608,8 +629,8 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 
 			if (!path)
 				path = "?";
-			if (!strncmp(path, "/dev", 4) || !strncmp(path, "/sys", 4) ||
-			    !strncmp(path, "/proc", 5) || strstr(path, ".sock") ||
+			if (path_under(path, "/dev") || path_under(path, "/sys") ||
+			    path_under(path, "/proc") || path_is_sock(path) ||
 			    (type && (!strcmp(type, "CharDevice") || !strcmp(type, "BlockDevice") ||
 				      !strcmp(type, "Socket")))) {
 				*hard = true;

@@ -914,6 +914,14 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	 */
 	iocp.mip_gap = p->params.mip_gap;
 	/*
+	 * Integral to 1e-9, not GLPK's 1e-5: an LP solution with a column at
+	 * 0.99999 passed as integer, and rounded to 1 it broke a capacity the
+	 * LP had kept by that fraction, by up to 1e-5 of it (a DPU of 0.708819
+	 * cores and a move needing 0.7088192; 16 GiB of memory and a proxy
+	 * 64 KiB larger): exit 1, "the solver's placement is infeasible".
+	 */
+	iocp.tol_int = 1e-9;
+	/*
 	 * GLPK's default branching. Its pseudocost branching did no better once
 	 * the group and packing bounds were in (20 instances per size, 20-2000
 	 * containers, two and three DPUs), and GLPK 5.0 can fail an assertion in

@@ -272,7 +272,7 @@ static void eval_latency(const struct hp_plan_problem *p, unsigned i, double lat
 
 	if (ev->feasible && pod->latency_budget_us >= 0 &&
 	    !hp_plan_within(lat, pod->latency_budget_us)) {
-		snprintf(ev->why, sizeof(ev->why), "%s latency: %.1f > %.1f us", pod->workload, lat,
+		snprintf(ev->why, sizeof(ev->why), "%s latency: %.4g > %.4g us", pod->workload, lat,
 			 pod->latency_budget_us);
 		ev->feasible = false;
 	}

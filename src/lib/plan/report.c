@@ -76,6 +76,19 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		return strdup(k->stay_reason);
 	if (k->pin == HP_PLAN_HOST)
 		return strdup("pinned to host");
+	/* Kept with a container it must share a PU with, which may not move. */
+	for (unsigned i = p->pods[pod].first; i < p->pods[pod].first + p->pods[pod].n; i++) {
+		const struct hp_plan_container *j = &p->ctr[i];
+
+		if (i == c || j->group != k->group || (j->allowed & k->allowed & ~1u))
+			continue;
+		return hp_sprintf("shares a PU with %s (process namespace, memory or network "
+				  "rules), which stays: %s",
+				  j->name,
+				  j->stay_reason	   ? j->stay_reason
+				  : j->pin == HP_PLAN_HOST ? "pinned to host"
+							   : "it may not run on the same DPU");
+	}
 	/* Movable but kept: say what moving it (with its group) would do. */
 	for (unsigned d = 1; d < p->n_pus && !best; d++) {
 		if (!(k->allowed & (1u << d)))
