@@ -157,6 +157,13 @@ rc=$?
 check '[ $rc -eq 0 ] && python3 -c "import json,sys; o = json.load(open(sys.argv[1])); sys.exit(not (o[\"optimal\"] and abs(o[\"objective\"] - 0.95) < 1e-9))" "$tmp/tt.json"' \
 	"Train-Ticket's pods alike proven at 0.95 ($rc: $(head -c 300 "$tmp/tt.json") $(cat "$tmp/err"))"
 
+# an image for neither DPU's architecture names both
+printf 'dpus:\n- {name: a, arch: arm64}\n- {name: b, arch: riscv64}\n' >"$tmp/arch-node.yaml"
+printf "kind: Pod\nmetadata:\n  name: x\n  annotations: {heteropod.io/arch: '{\"envoy\": [\"amd64\"]}'}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n" >"$tmp/arch.yaml"
+"$HP" plan "$tmp/arch.yaml" --node "$tmp/arch-node.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "no image for arm64, riscv64" "$tmp/out"' "no image for either DPU ($rc: $(cat "$tmp/out"))"
+
 # --write-model: the model written, solved by glpsol, has the optimum plan reports
 if command -v glpsol >/dev/null; then
 	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" "$MAN"/boutique/*.yaml \

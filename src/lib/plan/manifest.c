@@ -955,8 +955,21 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			goto out;
 		if (!c->stay_reason && !(c->allowed & ~1u & ((1u << p->n_pus) - 1)) &&
 		    p->n_pus > 1) {
+			char dpu_archs[HP_PLAN_MAX_PUS * 20] = "";
+
+			/* every DPU's architecture, once each */
+			for (unsigned e = 1; e < p->n_pus; e++) {
+				bool seen = false;
+
+				for (unsigned f = 1; f < e; f++)
+					seen |= !strcmp(p->pu[f].arch, p->pu[e].arch);
+				if (!seen)
+					snprintf(dpu_archs + strlen(dpu_archs),
+						 sizeof(dpu_archs) - strlen(dpu_archs), "%s%s",
+						 dpu_archs[0] ? ", " : "", p->pu[e].arch);
+			}
 			hard = true;
-			r = set_reason(c, "no image for %s", p->pu[1].arch);
+			r = set_reason(c, "no image for %s", dpu_archs);
 			if (r < 0)
 				goto out;
 		}
