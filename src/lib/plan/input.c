@@ -294,16 +294,17 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		}
 	}
 	if (r >= 0) {
-		for (unsigned i = 0; i < n.n_pus && r >= 0; i++)
-			for (unsigned j = 0; j <= i; j++)
-				if ((j < i && !strcmp(n.pu[i].name, n.pu[j].name)) ||
-				    !strcmp(n.pu[i].name, "dpu")) {
-					hp_error_set(
-					    err, "%s:%u: PU name '%s' used twice or reserved", file,
-					    pu_line[i] ? pu_line[i] : 1, n.pu[i].name);
-					r = -EINVAL;
-					break;
-				}
+		for (unsigned i = 0; i < n.n_pus && r >= 0; i++) {
+			bool bad = !strcmp(n.pu[i].name, "dpu"); /* reserved: any DPU */
+
+			for (unsigned j = 0; j < i; j++)
+				bad |= !strcmp(n.pu[i].name, n.pu[j].name);
+			if (bad) {
+				hp_error_set(err, "%s:%u: PU name '%s' used twice or reserved",
+					     file, pu_line[i] ? pu_line[i] : 1, n.pu[i].name);
+				r = -EINVAL;
+			}
+		}
 	}
 out:
 	yaml_document_delete(&doc);
@@ -602,7 +603,7 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 		    json_object_set_new(held, p->pods[i].workload, json_true()) < 0)
 			r = -ENOMEM;
 	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
-		json_object_foreach (prof->pods, wl, v) {
+		json_object_foreach(prof->pods, wl, v) {
 			if (json_object_get(held, wl))
 				continue;
 			hp_error_set(err,

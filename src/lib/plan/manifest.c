@@ -549,7 +549,6 @@ static bool path_is_sock(const char *path)
 }
 
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
-
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
 {
@@ -699,8 +698,8 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 		yaml_node_t *cn = hp_yaml_node(d, *it);
 		const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
 		const char *image = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "image")));
-		const char *rp = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy")));
-		yaml_node_t *rpn;
+		yaml_node_t *rpn = hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy"));
+		const char *rp = hp_yaml_str(rpn);
 		const struct infra_kind *ik;
 		struct hp_plan_container *c;
 		int res = hp_yaml_get(d, *it, "resources");
@@ -712,7 +711,6 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			return FAIL(b, cn, "a container must be a mapping");
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
-		rpn = hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy"));
 		if (rpn && !hp_yaml_is_null(rpn) &&
 		    (!rp ||
 		     (strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))))
@@ -1013,7 +1011,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		const char *k;
 		json_t *v;
 
-		json_object_foreach (map, k, v) {
+		json_object_foreach(map, k, v) {
 			bool found = false;
 
 			for (unsigned i = first; i < p->n_ctr; i++)

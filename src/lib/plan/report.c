@@ -45,13 +45,20 @@ static void why_free(struct why *w)
 	free(w->eidx);
 }
 
+/* Pod pod's edges, *n of them. */
+static const unsigned *why_edges(const struct why *w, unsigned pod, unsigned *n)
+{
+	*n = w->eoff[pod + 1] - w->eoff[pod];
+	return w->eidx + w->eoff[pod];
+}
+
 static double why_freed(const struct hp_plan_problem *p, const int *pu, const struct why *w,
 			unsigned c)
 {
-	unsigned pod = p->ctr[c].pod;
+	unsigned n;
+	const unsigned *e = why_edges(w, p->ctr[c].pod, &n);
 
-	return hp_plan_container_freed_in(p, pu, c, w->eidx + w->eoff[pod],
-					  w->eoff[pod + 1] - w->eoff[pod]);
+	return hp_plan_container_freed_in(p, pu, c, e, n);
 }
 
 /* Why container c is where it is, for people (caller frees). */
@@ -59,7 +66,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 			unsigned c)
 {
 	const struct hp_plan_container *k = &p->ctr[c];
-	unsigned pod = k->pod;
+	unsigned pod = k->pod, n_edges;
+	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
 	char *best = NULL;
 	bool dpu = false;
@@ -94,8 +102,7 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		if (!(k->allowed & (1u << d)))
 			continue;
 		dpu = true;
-		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, w->eidx + w->eoff[pod],
-				      w->eoff[pod + 1] - w->eoff[pod], &ev);
+		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
 		if (!ev.feasible)
 			best = hp_sprintf("no room on %s: %s", p->pu[d].name, ev.why);
 		else if (ev.objective <= w->cur.objective + 1e-12)
@@ -119,7 +126,7 @@ static const char *role_str(const struct hp_plan_container *k)
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r)
 {
 	json_t *o = json_object(), *pl = json_array(), *pus = json_array();
-	struct why w = {0};
+	struct why w = { 0 };
 	const struct hp_plan_eval *ev = &w.cur;
 	char *s = NULL;
 
@@ -176,7 +183,7 @@ out:
 
 int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r, FILE *f)
 {
-	struct why w = {0};
+	struct why w = { 0 };
 	const struct hp_plan_eval *ev = &w.cur;
 	unsigned moved = 0, stay = 0;
 	size_t wl = 8, cn = 9;
