@@ -343,6 +343,26 @@ bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml
 bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
 	"quote.yaml:6:1: YAML: .*quoted scalar (from line 4)"
 bad wl.yaml 'workloads:\n  Deployment/nope: {replicas: 2}\n' "$GOOD --node $tmp/wl.yaml" "wl.yaml:2: the node description names workload Deployment/nope"
+# Numbers too large for the model: 1e308 cores made GLPK abort (exit 134),
+# 16Ei of memory came out of --json negative, a memoryWeight of 1e301
+# overflowed to an objective of 0 "proven optimal".
+bad huge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: envoy\n    image: envoyproxy/envoy:v1\n    resources: {requests: {cpu: 1e308}}\n' \
+	"$tmp/huge.yaml" "huge.yaml:8: resources.requests.cpu: not a quantity of at most 1e+18"
+bad mem16.yaml 'dpus: [{name: dpu0, memory: 16Ei}]\n' "$GOOD --node $tmp/mem16.yaml" "mem16.yaml:1: memory: expected a number >= 0 and <= 1e+18"
+bad speed.yaml 'dpus: [{name: dpu0, speed: 2000}]\n' "$GOOD --node $tmp/speed.yaml" "speed.yaml:1: speed must be > 0 and <= 1000"
+bad link.yaml 'dpus: [{name: dpu0, linkGbps: 1e7}]\n' "$GOOD --node $tmp/link.yaml" "link.yaml:1: linkGbps must be <= 1e+06"
+bad mw.json '{"memoryWeight": 1e301}' "$GOOD --params $tmp/mw.json" "mw.json: memoryWeight: expected a number >= 0 and <= 1e+09"
+bad pcpu.json '{"version": 1, "pods": {"Deployment/frontend": {"containers": {"istio-proxy": {"cpu": 1e308}}}}}' \
+	"$GOOD --profile $tmp/pcpu.json" "pcpu.json: pods.Deployment/frontend.containers.istio-proxy.cpu: expected"
+# kubectl merges '<<: *base'; read as a key, a privileged container moved
+bad merge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, <<: {securityContext: {privileged: true}}}\n' \
+	"$tmp/merge.yaml" "merge.yaml:5: merge keys (<<) are not supported"
+bad dupin.yaml "$(printf "$POD" pin '"dpu", "zz": "host"')" "$tmp/dupin.yaml" "dupin.yaml:5: heteropod.io/pin: invalid JSON: duplicate object key"
+# /dev however spelt is a device (a pin cannot move it); capabilities in any case
+bad devpath.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  volumes: [{name: v, hostPath: {path: //dev/./x/../sda}}]\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /a}]}]\n' \
+	"$tmp/devpath.yaml" "devpath.yaml:5: envoy is pinned to dpu0 but cannot move: hostPath device /dev/sda"
+bad capcase.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, securityContext: {capabilities: {add: [cap_sys_admin]}}}]\n' \
+	"$tmp/capcase.yaml" "capcase.yaml:4: envoy is pinned to dpu0 but cannot move: capability sys_admin (host access)"
 
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"

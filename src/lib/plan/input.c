@@ -65,7 +65,8 @@ static int num(struct nparse *np, int v, const char *what, double min, double *r
 	double x;
 
 	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), &x) < 0 || x < min)
-		return NFAIL(np, n, "%s: expected a number >= %g", what, min);
+		return NFAIL(np, n, "%s: expected a number >= %g and <= %g", what, min,
+			     HP_PLAN_QUANTITY_MAX);
 	*ret = x;
 	return 0;
 }
@@ -104,12 +105,16 @@ static int parse_pu(struct nparse *np, int map, struct hp_plan_pu *pu, bool dpu)
 			r = str(np, p->value, "name", pu->name, sizeof(pu->name));
 		else if (dpu && !strcmp(k, "speed")) {
 			r = num(np, p->value, "speed", 0, &pu->speed);
-			if (r >= 0 && pu->speed <= 0)
-				r = NFAIL(np, hp_yaml_node(np->d, p->value), "speed must be > 0");
+			if (r >= 0 && !(pu->speed > 0 && pu->speed <= HP_PLAN_SPEED_MAX))
+				r = NFAIL(np, hp_yaml_node(np->d, p->value),
+					  "speed must be > 0 and <= %g", HP_PLAN_SPEED_MAX);
 		} else if (dpu && !strcmp(k, "memory"))
 			r = num(np, p->value, "memory", 0, &pu->memory);
 		else if (dpu && !strcmp(k, "linkGbps")) {
 			r = num(np, p->value, "linkGbps", 0, &gbps);
+			if (r >= 0 && gbps > HP_PLAN_LINK_GBPS_MAX)
+				r = NFAIL(np, hp_yaml_node(np->d, p->value),
+					  "linkGbps must be <= %g", HP_PLAN_LINK_GBPS_MAX);
 			pu->link_bw = gbps * 1e9 / 8;
 		} else
 			return NFAIL(np, kn, "unknown field '%s' in %s", k, dpu ? "a DPU" : "host");
@@ -380,9 +385,10 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char 
 			json_decref(j);
 			return -EINVAL;
 		}
-		if (!json_is_number(v) || json_number_value(v) < 0 ||
-		    !isfinite(json_number_value(v))) {
-			hp_error_set(err, "%s: %s: expected a number >= 0", file, k);
+		if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
+		    json_number_value(v) > HP_PLAN_PARAM_MAX) {
+			hp_error_set(err, "%s: %s: expected a number >= 0 and <= %g", file, k,
+				     HP_PLAN_PARAM_MAX);
 			json_decref(j);
 			return -EINVAL;
 		}
@@ -429,7 +435,7 @@ static int json_quantity(json_t *v, double *ret)
 {
 	if (json_is_number(v)) {
 		*ret = json_number_value(v);
-		return isfinite(*ret) && *ret >= 0 ? 0 : -EINVAL;
+		return *ret >= 0 && *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 	}
 	if (json_is_string(v))
 		return hp_plan_quantity(json_string_value(v), ret);

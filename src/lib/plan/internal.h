@@ -60,7 +60,18 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 	return n ? (unsigned)n->start_mark.line + 1 : 0;
 }
 
-/* Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3". */
+/*
+ * Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3", at most
+ * HP_PLAN_QUANTITY_MAX (-EINVAL above): 1e308 cores had made GLPK's
+ * scaling abort the program, and 16Ei of DPU memory came out of --json as
+ * a negative integer.
+ */
+#define HP_PLAN_QUANTITY_MAX 1e18
+/* A DPU core at most this many host cores; its PU link at most this many Gb/s. */
+#define HP_PLAN_SPEED_MAX 1e3
+#define HP_PLAN_LINK_GBPS_MAX 1e6
+/* Cost parameters (--params) at most this: a memoryWeight of 1e301 overflowed. */
+#define HP_PLAN_PARAM_MAX 1e9
 int hp_plan_quantity(const char *s, double *ret);
 
 /* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */

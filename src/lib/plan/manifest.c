@@ -11,6 +11,9 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 int hp_yaml_get_pair(yaml_document_t *d, int map, const char *key, int *ret_key)
 {
@@ -86,6 +89,24 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 
 		if (n->type != YAML_MAPPING_NODE)
 			continue;
+		/*
+		 * kubectl's YAML merges "<<: *base" into the mapping; read as
+		 * a plain key, a privileged: true merged in went unseen.
+		 */
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+		     p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *kn = hp_yaml_node(d, p->key);
+			const char *s = hp_yaml_str(kn);
+
+			if (s && !strcmp(s, "<<") &&
+			    kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+				hp_error_set(err,
+					     "%s:%u: merge keys (<<) are not supported: write the "
+					     "keys out",
+					     file, hp_yaml_line(kn));
+				return -EINVAL;
+			}
+		}
 		np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 		if (np < 2)
 			continue;
@@ -167,7 +188,7 @@ int hp_plan_quantity(const char *s, double *ret)
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (!strcmp(end, units[i].sfx)) {
 			*ret = v * units[i].mul;
-			return isfinite(*ret) ? 0 : -EINVAL;
+			return *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 		}
 	}
 	return -EINVAL;
@@ -496,7 +517,7 @@ static int annotation_map(struct build *b, int annotations, const char *key, jso
 		return 0;
 	if (!hp_yaml_str(n))
 		return FAIL(b, n, "%s must be a string holding a JSON map", key);
-	j = json_loads(hp_yaml_str(n), 0, &jerr);
+	j = json_loads(hp_yaml_str(n), JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
 		return FAIL(b, n, "%s: invalid JSON: %s", key, jerr.text);
 	if (!json_is_object(j)) {
@@ -517,7 +538,8 @@ static int resource(struct build *b, int resources, const char *section, const c
 	if (!v || hp_yaml_is_null(n))
 		return 0;
 	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), ret) < 0)
-		return FAIL(b, n, "resources.%s.%s: not a quantity", section, name);
+		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
+			    HP_PLAN_QUANTITY_MAX);
 	return 1;
 }
 
@@ -529,6 +551,42 @@ static bool is_standard_resource(const char *k)
 
 static const char *host_caps[] = { "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO",
 				   "SYS_BOOT",  "BPF",        "PERFMON",    "ALL" };
+
+/*
+ * path as the kernel resolves it, lexically: repeated '/' as one, "." left
+ * out, ".." a level up (never above '/'), no trailing '/'; into buf (at
+ * least strlen(path) + 2 bytes). "//dev/./sda" and "/x/../dev/sda" are
+ * /dev/sda, which a prefix test of the raw string let through.
+ */
+static const char *path_clean(const char *path, char *buf)
+{
+	size_t n = 0;
+
+	buf[n++] = '/';
+	while (*path) {
+		size_t len;
+
+		while (*path == '/')
+			path++;
+		len = strcspn(path, "/");
+		if (len == 1 && path[0] == '.') {
+			/* this directory */
+		} else if (len == 2 && path[0] == '.' && path[1] == '.') {
+			while (n > 1 && buf[n - 1] != '/')
+				n--;
+			if (n > 1)
+				n--; /* the '/' before it */
+		} else if (len) {
+			if (n > 1)
+				buf[n++] = '/';
+			memcpy(buf + n, path, len);
+			n += len;
+		}
+		path += len;
+	}
+	buf[n] = '\0';
+	return buf;
+}
 
 /* Is path dir or below it ("/dev", "/dev/", "/dev/nvidia0"; not "/development")? */
 static bool path_under(const char *path, const char *dir)
@@ -574,10 +632,11 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 
 			if (!cap)
 				continue;
-			if (!strncmp(cap, "CAP_", 4))
+			/* as containerd and CRI-O take them: any case, CAP_ or not */
+			if (!strncasecmp(cap, "CAP_", 4))
 				cap += 4;
 			for (size_t i = 0; i < ARRAY_SIZE(host_caps); i++)
-				if (!strcmp(cap, host_caps[i])) {
+				if (!strcasecmp(cap, host_caps[i])) {
 					*hard = true;
 					return set_reason(c, "capability %s (host access)", cap);
 				}
@@ -623,11 +682,14 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 				hp = hp_yaml_get(d, *v, "hostPath");
 		}
 		if (hp) {
-			const char *path = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
+			const char *raw = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
 			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
+			_cleanup_free_ char *buf = malloc(raw ? strlen(raw) + 2 : 2);
+			const char *path;
 
-			if (!path)
-				path = "?";
+			if (!buf)
+				return -ENOMEM;
+			path = raw ? path_clean(raw, buf) : "?";
 			if (path_under(path, "/dev") || path_under(path, "/sys") ||
 			    path_under(path, "/proc") || path_is_sock(path) ||
 			    (type && (!strcmp(type, "CharDevice") || !strcmp(type, "BlockDevice") ||
