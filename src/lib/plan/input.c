@@ -569,14 +569,6 @@ int hp_plan_profile_load(struct hp_plan_profile **ret, const char *path, struct 
 	return hp_plan_profile_parse(ret, text, (size_t)r, path, err);
 }
 
-/* Used by the manifest builder (not in the public header). */
-int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
-			      const char *container, double *cpu, double *mem);
-int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
-			  unsigned pod, struct hp_error *err);
-int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
-			       struct hp_error *err);
-
 int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
 			      const char *container, double *cpu, double *mem)
 {

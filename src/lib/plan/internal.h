@@ -74,6 +74,18 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 #define HP_PLAN_PARAM_MAX 1e9
 int hp_plan_quantity(const char *s, double *ret);
 
+/*
+ * The manifest builder's profile lookups (input.c): a container's CPU and
+ * memory, a pod's traffic (1: given, 0: use the defaults), and whether
+ * every workload the profile names is a pod of p.
+ */
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
+			      const char *container, double *cpu, double *mem);
+int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
+			  unsigned pod, struct hp_error *err);
+int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			       struct hp_error *err);
+
 /* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */
 const char *hp_plan_template_path(const char *kind);
 /* The pod template of a workload object (node id), 0 if kind has none or it is missing. */

@@ -89,27 +89,7 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 
 		if (n->type != YAML_MAPPING_NODE)
 			continue;
-		/*
-		 * kubectl's YAML merges "<<: *base" into the mapping; read as
-		 * a plain key, a privileged: true merged in went unseen.
-		 */
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-		     p < n->data.mapping.pairs.top; p++) {
-			yaml_node_t *kn = hp_yaml_node(d, p->key);
-			const char *s = hp_yaml_str(kn);
-
-			if (s && !strcmp(s, "<<") &&
-			    kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-				hp_error_set(err,
-					     "%s:%u: merge keys (<<) are not supported: write the "
-					     "keys out",
-					     file, hp_yaml_line(kn));
-				return -EINVAL;
-			}
-		}
 		np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
-		if (np < 2)
-			continue;
 		if (np > cap) {
 			struct key *nk = reallocarray(keys, np, sizeof(*nk));
 
@@ -123,9 +103,23 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 			yaml_node_t *kn = hp_yaml_node(d, p->key);
 			const char *s = hp_yaml_str(kn);
 
+			/*
+			 * kubectl's YAML merges "<<: *base" into the mapping; read
+			 * as a plain key, a privileged: true merged in went unseen.
+			 */
+			if (s && !strcmp(s, "<<") &&
+			    kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+				hp_error_set(err,
+					     "%s:%u: merge keys (<<) are not supported: write the "
+					     "keys out",
+					     file, hp_yaml_line(kn));
+				return -EINVAL;
+			}
 			if (s)
 				keys[k++] = (struct key){.s = s, .line = hp_yaml_line(kn)};
 		}
+		if (k < 2)
+			continue;
 		qsort(keys, k, sizeof(*keys), cmp_key);
 		for (size_t i = 1; i < k; i++)
 			if (!strcmp(keys[i].s, keys[i - 1].s)) {
@@ -465,14 +459,6 @@ struct build {
 		-EINVAL;                                                                        \
 	})
 
-/* Profile lookups live in input.c. */
-int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
-			      const char *container, double *cpu, double *mem);
-int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
-			  unsigned pod, struct hp_error *err);
-int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
-			       struct hp_error *err);
-
 /* The proxy a network init container prepares the pod's namespace for, or NULL. */
 static const char *net_init_partner(const char *kind)
 {
@@ -596,14 +582,12 @@ static bool path_under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == '\0' || path[n] == '/');
 }
 
-/* Does path name a socket file ("/var/run/docker.sock", trailing '/' or not)? */
+/* Does path (path_clean's) name a socket file ("/var/run/docker.sock")? */
 static bool path_is_sock(const char *path)
 {
 	size_t n = strlen(path);
 
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	return n >= 5 && !strncmp(path + n - 5, ".sock", 5);
+	return n >= 5 && !strcmp(path + n - 5, ".sock");
 }
 
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
