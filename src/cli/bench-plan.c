@@ -166,6 +166,29 @@ static json_t *bench_manifests(const char *dir, double time_limit, unsigned thre
 	return arr;
 }
 
+/* "10,100,1000" into sizes (at most max, each 1..100000), all or nothing. */
+static int parse_sizes(const char *arg, unsigned *sizes, size_t max, size_t *n)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	size_t k = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	/* strtok_r would let ",," and a trailing ',' pass */
+	if (!*arg || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return -EINVAL;
+	for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (k == max || hp_parse_u64(tok, &v) < 0 || !v || v > 100000)
+			return -EINVAL;
+		sizes[k++] = (unsigned)v;
+	}
+	*n = k;
+	return 0;
+}
+
 int bench_plan(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -181,7 +204,8 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	char sizes[256] = "10,20,50,100,200,500,1000,2000,5000";
+	unsigned sizes[64] = { 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 };
+	size_t n_sizes = 9; /* those above */
 	char dir[PATH_MAX];
 	bool json = false, move_apps = true;
 	uint64_t seeds = 5, dpus = 1, threads = 0;
@@ -219,7 +243,12 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 						       HP_PLAN_MAX_THREADS);
 			break;
 		case 'S': move_apps = false; break;
-		case 'z': snprintf(sizes, sizeof(sizes), "%s", optarg); break;
+		case 'z':
+			if (parse_sizes(optarg, sizes, ARRAY_SIZE(sizes), &n_sizes) < 0)
+				return cli_usage_error("bench plan: --sizes: a comma-separated list "
+						       "of up to %zu sizes, each 1..100000",
+						       ARRAY_SIZE(sizes));
+			break;
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'h':
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
@@ -254,13 +283,8 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		       move_apps ? "Applications may move" : "Only sidecars move",
 		       "CONTAINERS", "DPUS",
 		       "SOLVED", "OPTIMAL", "MEDIAN_MS", "MAX_MS", "MAX_GAP", "GREEDY_GAP");
-	for (char *save = NULL, *tok = strtok_r(sizes, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		uint64_t n;
-
-		if (hp_parse_u64(tok, &n) < 0 || !n || n > 100000)
-			return cli_usage_error("bench plan: --sizes: a list of numbers");
-		json_array_append_new(arr, bench_size((unsigned)n, (unsigned)dpus, memory, move_apps,
+	for (size_t i = 0; i < n_sizes; i++) {
+		json_array_append_new(arr, bench_size(sizes[i], (unsigned)dpus, memory, move_apps,
 						      (unsigned)seeds, time_limit, (unsigned)threads,
 						      json));
 		fflush(stdout);

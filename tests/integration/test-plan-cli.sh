@@ -77,7 +77,7 @@ spec:
 Y
 "$HP" plan "$tmp/imp.yaml" 2>"$tmp/err" >/dev/null
 rc=$?
-check '[ $rc -eq 2 ] && grep -q "pinned placements alone are infeasible (dpu0 CPU: 128" "$tmp/err"' \
+check '[ $rc -eq 2 ] && grep -q "imp.yaml:8: impossible instance: the pinned placements alone are infeasible (dpu0 CPU: 128.* proxy is pinned to dpu0" "$tmp/err"' \
 	"impossible instance exits 2 saying why ($(cat "$tmp/err"))"
 
 # a node with two DPUs and a profile
@@ -363,12 +363,46 @@ bad devpath.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin:
 	"$tmp/devpath.yaml" "devpath.yaml:5: envoy is pinned to dpu0 but cannot move: hostPath device /dev/sda"
 bad capcase.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, securityContext: {capabilities: {add: [cap_sys_admin]}}}]\n' \
 	"$tmp/capcase.yaml" "capcase.yaml:4: envoy is pinned to dpu0 but cannot move: capability sys_admin (host access)"
+# a pod's own restartPolicy; resources that are not mappings; an exponent
+# with a suffix ("1e3m": k8s refuses it); a DPU pin on a node without one;
+# replicas out of range named with the range
+bad rpod.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  restartPolicy: Sometimes\n  containers: [{name: app, image: nginx}]\n' \
+	"$tmp/rpod.yaml" "rpod.yaml:4: Pod/a: restartPolicy 'Sometimes'"
+bad req5.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: 5}}\n' \
+	"$tmp/req5.yaml" "req5.yaml:5: resources.requests must be a mapping"
+bad expm.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {limits: {cpu: 1e3m}}}\n' \
+	"$tmp/expm.yaml" "expm.yaml:5: resources.limits.cpu: not a quantity"
+printf 'dpus: []\n' >"$tmp/nodpu.yaml"
+bad pinnodpu.yaml "$(printf "$POD" pin '"dpu"' | sed 's/"zz"/"envoy"/')" "$tmp/pinnodpu.yaml --node $tmp/nodpu.yaml" \
+	"pinnodpu.yaml:5: heteropod.io/pin for envoy: 'dpu', but the node has no DPU"
+bad rep9.yaml 'workloads:\n  Deployment/frontend: {replicas: 1e9}\n' "$GOOD --node $tmp/rep9.yaml" \
+	"rep9.yaml:2: replicas: a whole number from 0 to 1000000"
+
+# replicas 0: its containers stay, and the reason says so
+printf 'workloads:\n  Deployment/frontend: {replicas: 0}\n' >"$tmp/rep0.yaml"
+"$HP" plan "$GOOD" --node "$tmp/rep0.yaml" --json >"$tmp/rep0.json"
+check '[ $? -eq 0 ]' "replicas 0 plans"
+python3 - "$tmp/rep0.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+p = [x for x in o["placements"] if x["container"] == "istio-proxy"]
+assert p and p[0]["pu"] == "host" and "replicas: 0" in p[0]["reason"], p
+PY
+
+# the table escapes control characters in names and aligns by characters
+printf 'kind: Pod\nmetadata: {name: "a\\tb\\u00e9"}\nspec:\n  containers: [{name: "c\\x01", image: nginx}, {name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/ctl.yaml"
+"$HP" plan "$tmp/ctl.yaml" >"$tmp/ctl.out"
+check '[ $? -eq 0 ] && ! LC_ALL=C grep -q "[[:cntrl:]]" <(tr -d "\n" <"$tmp/ctl.out")' "table has no raw control characters"
+check 'grep -q "^Pod/a\\\\x09bé  c\\\\x01      app " "$tmp/ctl.out"' "table escapes and aligns ($(head -2 "$tmp/ctl.out"))"
 
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--memory" "$tmp/err"' "bench plan --memory 0 exits 2 naming it"
+"$HP" bench plan --sizes 10,abc --manifests "$tmp/none" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q -- "--sizes" "$tmp/err"' "bench plan --sizes 10,abc refused before running ($rc)"
 "$HP" bench plan --json --memory 0.5 --seeds 2 --sizes 20 --time-limit 2 --manifests "$tmp/none" >"$tmp/bench.json"
 check '[ $? -eq 0 ]' "bench plan --memory 0.5"
 python3 - "$tmp/bench.json" <<'PY' || fail=1

@@ -161,9 +161,10 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 				r = num(np, q->value, "replicas", 0, &v);
 				if (r < 0)
 					return r;
-				if (v != floor(v) || v > 1e6)
+				if (v != floor(v) || v > HP_PLAN_REPLICAS_MAX)
 					return NFAIL(np, hp_yaml_node(np->d, q->value),
-						     "replicas: a whole number");
+						     "replicas: a whole number from 0 to %u",
+						     HP_PLAN_REPLICAS_MAX);
 				w->replicas = (unsigned)v;
 			} else if (f && !strcmp(f, "latencyBudgetUs")) {
 				r = num(np, q->value, "latencyBudgetUs", 0, &w->latency_budget_us);

@@ -61,7 +61,8 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 }
 
 /*
- * Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3", at most
+ * Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3" (an exponent
+ * takes no other suffix: not "1e3m"), at most
  * HP_PLAN_QUANTITY_MAX (-EINVAL above): 1e308 cores had made GLPK's
  * scaling abort the program, and 16Ei of DPU memory came out of --json as
  * a negative integer.
@@ -72,6 +73,8 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 #define HP_PLAN_LINK_GBPS_MAX 1e6
 /* Cost parameters (--params) at most this: a memoryWeight of 1e301 overflowed. */
 #define HP_PLAN_PARAM_MAX 1e9
+/* Replicas of one workload on one node (node description) at most this. */
+#define HP_PLAN_REPLICAS_MAX 1000000u
 int hp_plan_quantity(const char *s, double *ret);
 
 /*

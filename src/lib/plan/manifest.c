@@ -166,6 +166,7 @@ int hp_plan_quantity(const char *s, double *ret)
 		{ "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 },
 		{ "E", 1e18 }, { "", 1.0 },
 	};
+	bool exponent = false;
 	char *end;
 	double v;
 
@@ -175,10 +176,17 @@ int hp_plan_quantity(const char *s, double *ret)
 	v = strtod(s, &end);
 	if (errno || end == s || !isfinite(v) || v < 0)
 		return -EINVAL;
-	/* strtod takes "1E3" but also "0x10" and "inf": allow only what k8s does. */
-	for (const char *q = s; q < end; q++)
+	/*
+	 * strtod takes "1E3" but also "0x10" and "inf": allow only what k8s
+	 * does. An exponent is a suffix of its own ("1e3", not "1e3m").
+	 */
+	for (const char *q = s; q < end; q++) {
 		if (!isdigit((unsigned char)*q) && !strchr(".+-eE", *q))
 			return -EINVAL;
+		exponent |= *q == 'e' || *q == 'E';
+	}
+	if (exponent && *end)
+		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
 		if (!strcmp(end, units[i].sfx)) {
 			*ret = v * units[i].mul;
@@ -529,6 +537,22 @@ static int resource(struct build *b, int resources, const char *section, const c
 	return 1;
 }
 
+/* resources, and its requests and limits, are mappings (or left out). */
+static int resources_check(struct build *b, int resources)
+{
+	yaml_node_t *n = hp_yaml_node(b->d, resources);
+
+	if (n && !hp_yaml_is_null(n) && !hp_yaml_is_map(n))
+		return FAIL(b, n, "resources must be a mapping");
+	for (int s = 0; s < 2; s++) {
+		n = hp_yaml_node(b->d, hp_yaml_get(b->d, resources, s ? "limits" : "requests"));
+		if (n && !hp_yaml_is_null(n) && !hp_yaml_is_map(n))
+			return FAIL(b, n, "resources.%s must be a mapping",
+				    s ? "limits" : "requests");
+	}
+	return 0;
+}
+
 static bool is_standard_resource(const char *k)
 {
 	return !strcmp(k, "cpu") || !strcmp(k, "memory") || !strcmp(k, "ephemeral-storage") ||
@@ -726,6 +750,11 @@ static bool has_serving_env(yaml_document_t *d, int cnode)
 	return false;
 }
 
+static bool restart_policy_valid(const char *rp)
+{
+	return rp && (!strcmp(rp, "Always") || !strcmp(rp, "OnFailure") || !strcmp(rp, "Never"));
+}
+
 /* The containers of one list (containers or initContainers). */
 static int add_containers(struct build *b, unsigned pod, int list, bool init, int volumes,
 			  json_t *roles, json_t *archs)
@@ -757,9 +786,7 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			return FAIL(b, cn, "a container must be a mapping");
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
-		if (rpn && !hp_yaml_is_null(rpn) &&
-		    (!rp ||
-		     (strcmp(rp, "Always") && strcmp(rp, "OnFailure") && strcmp(rp, "Never"))))
+		if (rpn && !hp_yaml_is_null(rpn) && !restart_policy_valid(rp))
 			return FAIL(b, rpn, "%s: restartPolicy '%s': Always, OnFailure or Never",
 				    name, rp ? rp : "(not a string)");
 		for (unsigned i = p->pods[pod].first; i < p->n_ctr; i++)
@@ -785,6 +812,8 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			c->role = !strcmp(rs, "infra") ? HP_PLAN_INFRA : HP_PLAN_APP;
 		}
 		/* CPU and memory: profile, then requests, then limits, then defaults. */
+		if ((r = resources_check(b, res)) < 0)
+			return r;
 		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
 		dmem = (ik ? ik->mem : APP_DEFAULT_MEM) * 1048576.0;
 		c->cpu = dcpu;
@@ -945,6 +974,15 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			pod_reason = host_ns[i];
 	}
 	{
+		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "restartPolicy"));
+
+		if (n && !hp_yaml_is_null(n) && !restart_policy_valid(hp_yaml_str(n))) {
+			r = FAIL(b, n, "%s: restartPolicy '%s': Always, OnFailure or Never",
+				 workload, hp_yaml_str(n) ? hp_yaml_str(n) : "(not a string)");
+			goto out;
+		}
+	}
+	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
 		if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &share_pid) < 0) {
@@ -980,6 +1018,12 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		cn = hp_yaml_node(d, cnode);
 		if (pj) {
 			pin = json_string_value(pj);
+			if (pin && p->n_pus == 1 && pu_by_name(p, pin) != HP_PLAN_HOST) {
+				r = FAIL(b, an,
+					 "heteropod.io/pin for %s: '%s', but the node has no DPU",
+					 c->name, pin);
+				goto out;
+			}
 			if (!pin || (c->pin = pu_by_name(p, pin)) < 0) {
 				r = FAIL(b, an, "heteropod.io/pin for %s: unknown PU '%s'", c->name,
 					 pin ? pin : "(not a string)");

@@ -863,8 +863,11 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	ret = glp_simplex(lp.prob, &smcp);
 	if (ret != 0 || glp_get_status(lp.prob) == GLP_NOFEAS ||
 	    glp_get_status(lp.prob) == GLP_INFEAS) {
-		hp_error_set(err, "no placement satisfies every constraint (LP relaxation %s)",
-			     ret ? "failed" : "infeasible");
+		if (ret)
+			hp_error_set(err, "the LP relaxation failed (GLPK %d)", ret);
+		else
+			hp_error_set(err, "impossible instance: no placement satisfies every "
+					  "constraint (the LP relaxation is infeasible)");
 		r = ret ? -EPROTO : -EDOM;
 		goto out;
 	}
@@ -940,7 +943,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	}
 	if (status != GLP_OPT && status != GLP_FEAS) {
 		if (status == GLP_NOFEAS) {
-			hp_error_set(err, "no placement satisfies every constraint");
+			hp_error_set(err, "impossible instance: no placement satisfies every "
+					  "constraint");
 			r = -EDOM;
 		} else {
 			hp_error_set(err, "the solver found no placement in %.1f s",

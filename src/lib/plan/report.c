@@ -84,6 +84,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		return strdup(k->stay_reason);
 	if (k->pin == HP_PLAN_HOST)
 		return strdup("pinned to host");
+	if (!p->pods[pod].replicas)
+		return strdup("no replica on this node (replicas: 0)");
 	/* Kept with a container it must share a PU with, which may not move. */
 	for (unsigned i = p->pods[pod].first; i < p->pods[pod].first + p->pods[pod].n; i++) {
 		const struct hp_plan_container *j = &p->ctr[i];
@@ -181,6 +183,42 @@ out:
 	return s;
 }
 
+/*
+ * A table cell: control characters as \xNN (a name in a manifest may hold
+ * any), the rest as given; its width in characters, a UTF-8 sequence
+ * counting one.
+ */
+static size_t cell_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			n += 4;
+		else if ((ch & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+static void put_cell(FILE *f, const char *s, size_t width)
+{
+	size_t n = cell_width(s);
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch == 0x7f)
+			fprintf(f, "\\x%02x", ch);
+		else
+			fputc(ch, f);
+	}
+	for (; n < width; n++)
+		fputc(' ', f);
+}
+
 int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r, FILE *f)
 {
 	struct why w = { 0 };
@@ -194,8 +232,8 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	}
 
 	for (unsigned c = 0; c < p->n_ctr; c++) {
-		wl = MAX(wl, strlen(p->pods[p->ctr[c].pod].workload));
-		cn = MAX(cn, strlen(p->ctr[c].name));
+		wl = MAX(wl, cell_width(p->pods[p->ctr[c].pod].workload));
+		cn = MAX(cn, cell_width(p->ctr[c].name));
 	}
 	wl = MIN(wl, 48);
 	cn = MIN(cn, 32);
@@ -206,18 +244,24 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		_cleanup_free_ char *why = why_reason(p, r->pu, &w, c);
 		char rep[24] = "";
 
-		if (p->pods[k->pod].replicas != 1)
+		if (p->pods[k->pod].replicas > 1)
 			snprintf(rep, sizeof(rep), " (x%u)", p->pods[k->pod].replicas);
-		fprintf(f, "%-*s  %-*s  %-5s  %-6s  %8.3f  %s%s\n", (int)wl,
-			p->pods[k->pod].workload, (int)cn, k->name, role_str(k),
-			p->pu[r->pu[c]].name, why_freed(p, r->pu, &w, c), why ? why : "", rep);
+		put_cell(f, p->pods[k->pod].workload, wl);
+		fputs("  ", f);
+		put_cell(f, k->name, cn);
+		fprintf(f, "  %-5s  ", role_str(k));
+		put_cell(f, p->pu[r->pu[c]].name, 6);
+		fprintf(f, "  %8.3f  ", why_freed(p, r->pu, &w, c));
+		put_cell(f, why ? why : "", 0);
+		fprintf(f, "%s\n", rep);
 		if (r->pu[c] == HP_PLAN_HOST)
 			stay++;
 		else
 			moved++;
 	}
-	fprintf(f, "\n%u containers in %u pods: %u offloaded, %u stay on the host.\n", p->n_ctr,
-		p->n_pods, moved, stay);
+	fprintf(f, "\n%u container%s in %u pod%s: %u offloaded, %u stay%s on the host.\n", p->n_ctr,
+		p->n_ctr == 1 ? "" : "s", p->n_pods, p->n_pods == 1 ? "" : "s", moved, stay,
+		stay == 1 ? "s" : "");
 	fprintf(f, "Host cores freed: %.3f (%s%s%s, %.1f ms", r->host_cores_freed,
 		r->optimal ? "proven optimal" : r->status ? r->status : "not proven optimal",
 		r->optimal && r->proof ? " by " : "", r->optimal && r->proof ? r->proof : "",

@@ -16,6 +16,17 @@ static void units_free(struct units *s)
 	free(s->e);
 }
 
+/* "file:line: " of container c into buf, "" when it has no file:line. */
+static const char *located(const struct hp_plan_problem *p, unsigned c, char *buf, size_t size)
+{
+	const struct hp_plan_pod *pod = &p->pods[p->ctr[c].pod];
+
+	if (!pod->file || !p->ctr[c].line)
+		return "";
+	snprintf(buf, size, "%s:%u: ", pod->file, p->ctr[c].line);
+	return buf;
+}
+
 static int units_build(const struct hp_plan_problem *p, struct units *s, struct hp_error *err)
 {
 	unsigned all = (1u << p->n_pus) - 1;
@@ -68,8 +79,12 @@ static int units_build(const struct hp_plan_problem *p, struct units *s, struct 
 	for (unsigned i = 0; i < s->n; i++) {
 		if (!s->u[i].allowed) {
 			const struct hp_plan_container *k = &p->ctr[s->u[i].rep];
+			char at[PATH_MAX + 16];
 
-			hp_error_set(err, "%s: container %s%s has no PU it may run on",
+			hp_error_set(err,
+				     "%simpossible instance: %s: container %s%s has no PU "
+				     "it may run on",
+				     located(p, s->u[i].rep, at, sizeof(at)),
 				     p->pods[k->pod].workload, k->name,
 				     k->group != s->u[i].rep ? " (and those sharing its PU)" : "");
 			return -EDOM;
@@ -296,6 +311,49 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 	return false;
 }
 
+/* Does why ("dpu0 CPU: ...", "Deployment/a latency: ...") begin with what? */
+static bool names(const char *why, const char *what)
+{
+	size_t n = strlen(what);
+
+	return !strncmp(why, what, n) && why[n] == ' ';
+}
+
+/*
+ * Where the pins alone break a constraint: the message names a container
+ * pinned to the PU, or in the pod, that ev.why names (a container that only
+ * follows a pinned one if there is none), with its file:line when it has one.
+ */
+static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
+			      const struct hp_plan_eval *ev, struct hp_error *err)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < p->n_ctr; i++) {
+			const struct hp_plan_container *c = &p->ctr[i];
+			const struct hp_plan_pod *pod = &p->pods[c->pod];
+			const char *where = p->pu[pu[i]].name;
+			char to[80], at[PATH_MAX + 16];
+
+			if (pu[i] == HP_PLAN_HOST || (!pass && c->pin < 0) ||
+			    (!names(ev->why, where) && !names(ev->why, pod->workload)))
+				continue;
+			if (c->pin < 0)
+				snprintf(to, sizeof(to), "goes with a container pinned to %s",
+					 where);
+			else
+				snprintf(to, sizeof(to), "is pinned to %s",
+					 c->pin == HP_PLAN_PIN_DPU ? "a DPU" : where);
+			hp_error_set(err,
+				     "%simpossible instance: the pinned placements alone are "
+				     "infeasible (%s): %s %s",
+				     located(p, i, at, sizeof(at)), ev->why, c->name, to);
+			return;
+		}
+	}
+	hp_error_set(err, "impossible instance: the pinned placements alone are infeasible (%s)",
+		     ev->why);
+}
+
 /*
  * Move units to DPUs in order of net gain per unit of what they use, each to
  * the DPU where it improves the objective most while everything stays
@@ -340,7 +398,7 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 	expand(p, s, start, pu);
 	hp_plan_evaluate(p, pu, &ev);
 	if (!ev.feasible) {
-		hp_error_set(err, "the pinned placements alone are infeasible (%s)", ev.why);
+		pinned_infeasible(p, pu, &ev, err);
 		return -EDOM;
 	}
 	start_obj = ev.objective;
@@ -416,7 +474,7 @@ static int solve_exhaustive(const struct hp_plan_problem *p, const struct units 
 			break;
 	}
 	if (!found) {
-		hp_error_set(err, "no placement satisfies every constraint");
+		hp_error_set(err, "impossible instance: no placement satisfies every constraint");
 		return -EDOM;
 	}
 	return 0;
