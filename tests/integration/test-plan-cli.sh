@@ -395,6 +395,20 @@ printf 'kind: Pod\nmetadata: {name: "a\\tb\\u00e9"}\nspec:\n  containers: [{name
 check '[ $? -eq 0 ] && ! LC_ALL=C grep -q "[[:cntrl:]]" <(tr -d "\n" <"$tmp/ctl.out")' "table has no raw control characters"
 check 'grep -q "^Pod/a\\\\x09bé  c\\\\x01      app " "$tmp/ctl.out"' "table escapes and aligns ($(head -2 "$tmp/ctl.out"))"
 
+# the same Deployment/web in two namespaces: told apart in --json and the table
+printf 'kind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n---\nkind: Deployment\nmetadata: {name: web, namespace: blog}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n' >"$tmp/ns.yaml"
+"$HP" plan "$tmp/ns.yaml" --json >"$tmp/ns.json"
+check '[ $? -eq 0 ]' "two namespaces plan"
+python3 - "$tmp/ns.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert sorted(p.get("namespace") for p in o["placements"]) == ["blog", "shop"], o["placements"]
+PY
+"$HP" plan "$tmp/ns.yaml" >"$tmp/ns.out"
+check 'head -1 "$tmp/ns.out" | grep -q "^NAMESPACE  WORKLOAD" && grep -q "^blog       Deployment/web" "$tmp/ns.out"' "table has a NAMESPACE column ($(head -3 "$tmp/ns.out"))"
+bad nsmap.yaml 'kind: Pod\nmetadata: {name: a, namespace: {x: 1}}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nsmap.yaml" \
+	"nsmap.yaml:2: metadata.namespace must be a name"
+
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"

@@ -938,6 +938,19 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	if (!p->pods[pod].file)
 		return -ENOMEM;
 	p->pods[pod].line = hp_yaml_line(hp_yaml_node(d, wl));
+	{
+		yaml_node_t *n =
+		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, wl, "metadata"), "namespace"));
+
+		if (n && !hp_yaml_is_null(n) && (!hp_yaml_str(n) || !*hp_yaml_str(n))) {
+			r = FAIL(b, n, "metadata.namespace must be a name");
+			goto out;
+		}
+		if (n && hp_yaml_str(n) && !(p->pods[pod].ns = strdup(hp_yaml_str(n)))) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	p->pods[pod].file_idx = b->file_idx;
 	p->pods[pod].doc_idx = b->doc_idx;
 	p->pods[pod].tmpl_node = tmpl;

@@ -60,6 +60,7 @@ void hp_plan_problem_free(struct hp_plan_problem *p)
 		return;
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		free(p->pods[i].workload);
+		free(p->pods[i].ns);
 		free(p->pods[i].file);
 	}
 	for (unsigned i = 0; i < p->n_ctr; i++) {

@@ -103,6 +103,7 @@ struct hp_plan_edge {
 
 struct hp_plan_pod {
 	char *workload;           /* "Kind/name" */
+	char *ns;                 /* metadata.namespace, or NULL where none is given */
 	char *file;               /* manifest path, or NULL */
 	unsigned line;            /* 1-based line of the workload's document */
 	unsigned file_idx, doc_idx;

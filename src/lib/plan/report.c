@@ -170,6 +170,8 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 
 		if (!e)
 			goto out;
+		if (p->pods[k->pod].ns)
+			json_object_set_new(e, "namespace", json_string(p->pods[k->pod].ns));
 		json_array_append_new(pl, e);
 	}
 	json_object_set_new(o, "placements", pl);
@@ -224,19 +226,26 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	struct why w = { 0 };
 	const struct hp_plan_eval *ev = &w.cur;
 	unsigned moved = 0, stay = 0;
-	size_t wl = 8, cn = 9;
+	size_t ns = 0, wl = 8, cn = 9;
 
 	if (why_init(&w, p, r->pu) < 0) {
 		why_free(&w);
 		return -ENOMEM;
 	}
 
+	/* a NAMESPACE column where a manifest names one: Deployment/web may be in two */
+	for (unsigned i = 0; i < p->n_pods; i++)
+		if (p->pods[i].ns)
+			ns = MAX(MAX(ns, 9), cell_width(p->pods[i].ns));
 	for (unsigned c = 0; c < p->n_ctr; c++) {
 		wl = MAX(wl, cell_width(p->pods[p->ctr[c].pod].workload));
 		cn = MAX(cn, cell_width(p->ctr[c].name));
 	}
+	ns = MIN(ns, 32);
 	wl = MIN(wl, 48);
 	cn = MIN(cn, 32);
+	if (ns)
+		fprintf(f, "%-*s  ", (int)ns, "NAMESPACE");
 	fprintf(f, "%-*s  %-*s  %-5s  %-6s  %8s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
 		"ROLE", "PU", "FREED", "REASON");
 	for (unsigned c = 0; c < p->n_ctr; c++) {
@@ -246,6 +255,10 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 
 		if (p->pods[k->pod].replicas > 1)
 			snprintf(rep, sizeof(rep), " (x%u)", p->pods[k->pod].replicas);
+		if (ns) {
+			put_cell(f, p->pods[k->pod].ns ? p->pods[k->pod].ns : "", ns);
+			fputs("  ", f);
+		}
 		put_cell(f, p->pods[k->pod].workload, wl);
 		fputs("  ", f);
 		put_cell(f, k->name, cn);
