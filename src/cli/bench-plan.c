@@ -166,7 +166,9 @@ static json_t *bench_manifests(const char *dir, double time_limit, unsigned thre
 	return arr;
 }
 
-/* "10,100,1000" into sizes (at most max, each 1..100000), all or nothing. */
+#define BENCH_SIZE_MAX 100000 /* containers in a random instance */
+
+/* "10,100,1000" into sizes (at most max, each 1..BENCH_SIZE_MAX), all or nothing. */
 static int parse_sizes(const char *arg, unsigned *sizes, size_t max, size_t *n)
 {
 	_cleanup_free_ char *copy = strdup(arg);
@@ -181,7 +183,7 @@ static int parse_sizes(const char *arg, unsigned *sizes, size_t max, size_t *n)
 	     tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (k == max || hp_parse_u64(tok, &v) < 0 || !v || v > 100000)
+		if (k == max || hp_parse_u64(tok, &v) < 0 || !v || v > BENCH_SIZE_MAX)
 			return -EINVAL;
 		sizes[k++] = (unsigned)v;
 	}
@@ -204,16 +206,18 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	unsigned sizes[64] = { 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 };
-	size_t n_sizes = 9; /* those above */
+	static const unsigned default_sizes[] = { 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 };
+	unsigned sizes[64];
+	size_t n_sizes = ARRAY_SIZE(default_sizes);
 	char dir[PATH_MAX];
 	bool json = false, move_apps = true;
 	uint64_t seeds = 5, dpus = 1, threads = 0;
 	struct hp_plan_params params;
 	double time_limit = 10, memory = 1.5;
 	json_t *out, *arr;
-	int c, fail = 0;
+	int c, r, fail = 0;
 
+	memcpy(sizes, default_sizes, sizeof(default_sizes));
 	default_manifests(dir, sizeof(dir));
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -244,10 +248,15 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			break;
 		case 'S': move_apps = false; break;
 		case 'z':
-			if (parse_sizes(optarg, sizes, ARRAY_SIZE(sizes), &n_sizes) < 0)
+			r = parse_sizes(optarg, sizes, ARRAY_SIZE(sizes), &n_sizes);
+			if (r == -ENOMEM) {
+				log_err("bench plan: %s", strerror(ENOMEM));
+				return EXIT_FAIL;
+			}
+			if (r < 0)
 				return cli_usage_error("bench plan: --sizes: a comma-separated list "
-						       "of up to %zu sizes, each 1..100000",
-						       ARRAY_SIZE(sizes));
+						       "of up to %zu sizes, each 1..%d",
+						       ARRAY_SIZE(sizes), BENCH_SIZE_MAX);
 			break;
 		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
 		case 'h':

@@ -345,8 +345,8 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	goto out;
 
 fail_solve:
-	/* an impossible instance says so itself, after its file:line if it has one */
-	log_err(r == -EDOM ? "%s" : "plan: %s", err.msg);
+	/* an impossible instance says so itself, after its file:line where it has one */
+	log_err(r == -EDOM && strncmp(err.msg, "impossible", 10) ? "%s" : "plan: %s", err.msg);
 	ret = r == -EDOM ? EXIT_USAGE : EXIT_FAIL;
 	goto out;
 fail:

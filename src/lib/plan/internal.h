@@ -62,10 +62,9 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 
 /*
  * Kubernetes quantities: "100m", "0.5", "128Mi", "1G", "1e3" (an exponent
- * takes no other suffix: not "1e3m"), at most
- * HP_PLAN_QUANTITY_MAX (-EINVAL above): 1e308 cores had made GLPK's
- * scaling abort the program, and 16Ei of DPU memory came out of --json as
- * a negative integer.
+ * takes no other suffix: not "1e3m"), at most HP_PLAN_QUANTITY_MAX
+ * (-EINVAL above): 1e308 cores had made GLPK's scaling abort the program,
+ * and 16Ei of DPU memory came out of --json as a negative integer.
  */
 #define HP_PLAN_QUANTITY_MAX 1e18
 /* A DPU core at most this many host cores; its PU link at most this many Gb/s. */

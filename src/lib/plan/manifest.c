@@ -811,9 +811,9 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					    name);
 			c->role = !strcmp(rs, "infra") ? HP_PLAN_INFRA : HP_PLAN_APP;
 		}
-		/* CPU and memory: profile, then requests, then limits, then defaults. */
 		if ((r = resources_check(b, res)) < 0)
 			return r;
+		/* CPU and memory: profile, then requests, then limits, then defaults. */
 		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
 		dmem = (ik ? ik->mem : APP_DEFAULT_MEM) * 1048576.0;
 		c->cpu = dcpu;
@@ -892,7 +892,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 {
 	struct hp_plan_problem *p = b->p;
 	yaml_document_t *d = b->d;
-	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, wl, "metadata"), "name")));
+	int wl_meta = hp_yaml_get(d, wl, "metadata");
+	const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, wl_meta, "name")));
+	yaml_node_t *nsn = hp_yaml_node(d, hp_yaml_get(d, wl_meta, "namespace"));
 	int meta = hp_yaml_get(d, tmpl, "metadata");
 	int ann = hp_yaml_get(d, meta, "annotations");
 	int spec = hp_yaml_get(d, tmpl, "spec");
@@ -938,19 +940,6 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	if (!p->pods[pod].file)
 		return -ENOMEM;
 	p->pods[pod].line = hp_yaml_line(hp_yaml_node(d, wl));
-	{
-		yaml_node_t *n =
-		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, wl, "metadata"), "namespace"));
-
-		if (n && !hp_yaml_is_null(n) && (!hp_yaml_str(n) || !*hp_yaml_str(n))) {
-			r = FAIL(b, n, "metadata.namespace must be a name");
-			goto out;
-		}
-		if (n && hp_yaml_str(n) && !(p->pods[pod].ns = strdup(hp_yaml_str(n)))) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
 	p->pods[pod].file_idx = b->file_idx;
 	p->pods[pod].doc_idx = b->doc_idx;
 	p->pods[pod].tmpl_node = tmpl;
@@ -958,6 +947,21 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		opt && opt->latency_budget_us >= 0 ? opt->latency_budget_us
 						   : b->node->latency_budget_us;
 
+	if (!hp_yaml_is_null(nsn)) {
+		/* "namespace: ~" is none; "namespace: {}" and "namespace: ''" are errors */
+		if (!hp_yaml_str(nsn) || !*hp_yaml_str(nsn))
+			return FAIL(b, nsn, "metadata.namespace must be a name");
+		p->pods[pod].ns = strdup(hp_yaml_str(nsn));
+		if (!p->pods[pod].ns)
+			return -ENOMEM;
+	}
+	{
+		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "restartPolicy"));
+
+		if (!hp_yaml_is_null(n) && !restart_policy_valid(hp_yaml_str(n)))
+			return FAIL(b, n, "%s: restartPolicy '%s': Always, OnFailure or Never",
+				    workload, hp_yaml_str(n) ? hp_yaml_str(n) : "(not a string)");
+	}
 	if ((r = annotation_map(b, ann, "heteropod.io/pin", &pins)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/role", &roles)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/arch", &archs)) < 0)
@@ -985,15 +989,6 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		}
 		if (on && !pod_reason)
 			pod_reason = host_ns[i];
-	}
-	{
-		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "restartPolicy"));
-
-		if (n && !hp_yaml_is_null(n) && !restart_policy_valid(hp_yaml_str(n))) {
-			r = FAIL(b, n, "%s: restartPolicy '%s': Always, OnFailure or Never",
-				 workload, hp_yaml_str(n) ? hp_yaml_str(n) : "(not a string)");
-			goto out;
-		}
 	}
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
@@ -1031,15 +1026,16 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		cn = hp_yaml_node(d, cnode);
 		if (pj) {
 			pin = json_string_value(pj);
-			if (pin && p->n_pus == 1 && pu_by_name(p, pin) != HP_PLAN_HOST) {
-				r = FAIL(b, an,
-					 "heteropod.io/pin for %s: '%s', but the node has no DPU",
-					 c->name, pin);
+			if (!pin || (c->pin = pu_by_name(p, pin)) < 0) {
+				r = FAIL(b, an, "heteropod.io/pin for %s: unknown PU '%s'%s",
+					 c->name, pin ? pin : "(not a string)",
+					 p->n_pus == 1 ? " (the node has no DPU)" : "");
 				goto out;
 			}
-			if (!pin || (c->pin = pu_by_name(p, pin)) < 0) {
-				r = FAIL(b, an, "heteropod.io/pin for %s: unknown PU '%s'", c->name,
-					 pin ? pin : "(not a string)");
+			if (c->pin == HP_PLAN_PIN_DPU && p->n_pus == 1) {
+				r = FAIL(b, an,
+					 "heteropod.io/pin for %s: 'dpu', but the node has no DPU",
+					 c->name);
 				goto out;
 			}
 		}
@@ -1093,6 +1089,14 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			continue;
 		}
 		if (hard) {
+			c->allowed = 1;
+			continue;
+		}
+		/* none of its replicas on this node: moving it frees nothing, so it stays */
+		if (!p->pods[pod].replicas) {
+			r = set_reason(c, "no replica on this node (replicas: 0)");
+			if (r < 0)
+				goto out;
 			c->allowed = 1;
 			continue;
 		}

@@ -84,8 +84,6 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		return strdup(k->stay_reason);
 	if (k->pin == HP_PLAN_HOST)
 		return strdup("pinned to host");
-	if (!p->pods[pod].replicas)
-		return strdup("no replica on this node (replicas: 0)");
 	/* Kept with a container it must share a PU with, which may not move. */
 	for (unsigned i = p->pods[pod].first; i < p->pods[pod].first + p->pods[pod].n; i++) {
 		const struct hp_plan_container *j = &p->ctr[i];
@@ -186,21 +184,33 @@ out:
 }
 
 /*
- * A table cell: control characters as \xNN (a name in a manifest may hold
- * any), the rest as given; its width in characters, a UTF-8 sequence
- * counting one.
+ * A table cell: control characters as \xNN, C1 controls (U+0080-U+009F,
+ * which terminals act on too) as \uNNNN, for a name in a manifest may hold
+ * any; the rest as given. Its width in characters, a UTF-8 sequence
+ * counting one (not display columns: wide characters still misalign).
  */
+static size_t cell_ctl(const char *s)
+{
+	unsigned char a = (unsigned char)s[0], b = (unsigned char)s[1];
+
+	if (a < 0x20 || a == 0x7f)
+		return 1;
+	return a == 0xc2 && b >= 0x80 && b <= 0x9f ? 2 : 0;
+}
+
 static size_t cell_width(const char *s)
 {
 	size_t n = 0;
 
 	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+		size_t ctl = cell_ctl(s);
 
-		if (ch < 0x20 || ch == 0x7f)
-			n += 4;
-		else if ((ch & 0xc0) != 0x80)
+		if (ctl) {
+			n += ctl == 1 ? 4 : 6;
+			s += ctl - 1;
+		} else if (((unsigned char)*s & 0xc0) != 0x80) {
 			n++;
+		}
 	}
 	return n;
 }
@@ -210,12 +220,14 @@ static void put_cell(FILE *f, const char *s, size_t width)
 	size_t n = cell_width(s);
 
 	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+		size_t ctl = cell_ctl(s);
 
-		if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\x%02x", ch);
+		if (ctl == 1)
+			fprintf(f, "\\x%02x", (unsigned char)*s);
+		else if (ctl == 2)
+			fprintf(f, "\\u%04x", (unsigned char)*++s);
 		else
-			fputc(ch, f);
+			fputc(*s, f);
 	}
 	for (; n < width; n++)
 		fputc(' ', f);

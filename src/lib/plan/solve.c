@@ -17,7 +17,7 @@ static void units_free(struct units *s)
 }
 
 /* "file:line: " of container c into buf, "" when it has no file:line. */
-static const char *located(const struct hp_plan_problem *p, unsigned c, char *buf, size_t size)
+static const char *ctr_at(const struct hp_plan_problem *p, unsigned c, char *buf, size_t size)
 {
 	const struct hp_plan_pod *pod = &p->pods[p->ctr[c].pod];
 
@@ -84,7 +84,7 @@ static int units_build(const struct hp_plan_problem *p, struct units *s, struct 
 			hp_error_set(err,
 				     "%simpossible instance: %s: container %s%s has no PU "
 				     "it may run on",
-				     located(p, s->u[i].rep, at, sizeof(at)),
+				     ctr_at(p, s->u[i].rep, at, sizeof(at)),
 				     p->pods[k->pod].workload, k->name,
 				     k->group != s->u[i].rep ? " (and those sharing its PU)" : "");
 			return -EDOM;
@@ -312,7 +312,7 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 }
 
 /* Does why ("dpu0 CPU: ...", "Deployment/a latency: ...") begin with what? */
-static bool names(const char *why, const char *what)
+static bool why_starts_with(const char *why, const char *what)
 {
 	size_t n = strlen(what);
 
@@ -323,6 +323,8 @@ static bool names(const char *why, const char *what)
  * Where the pins alone break a constraint: the message names a container
  * pinned to the PU, or in the pod, that ev.why names (a container that only
  * follows a pinned one if there is none), with its file:line when it has one.
+ * A pod is known by Kind/name there: of two alike in two namespaces, the
+ * first is named.
  */
 static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			      const struct hp_plan_eval *ev, struct hp_error *err)
@@ -335,7 +337,8 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			char to[80], at[PATH_MAX + 16];
 
 			if (pu[i] == HP_PLAN_HOST || (!pass && c->pin < 0) ||
-			    (!names(ev->why, where) && !names(ev->why, pod->workload)))
+			    (!why_starts_with(ev->why, where) &&
+			     !why_starts_with(ev->why, pod->workload)))
 				continue;
 			if (c->pin < 0)
 				snprintf(to, sizeof(to), "goes with a container pinned to %s",
@@ -343,10 +346,11 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			else
 				snprintf(to, sizeof(to), "is pinned to %s",
 					 c->pin == HP_PLAN_PIN_DPU ? "a DPU" : where);
+			/* the container first: hp_error's 320 bytes may cut the end */
 			hp_error_set(err,
-				     "%simpossible instance: the pinned placements alone are "
-				     "infeasible (%s): %s %s",
-				     located(p, i, at, sizeof(at)), ev->why, c->name, to);
+				     "%simpossible instance: %s %s, and the pinned placements "
+				     "alone are infeasible (%s)",
+				     ctr_at(p, i, at, sizeof(at)), c->name, to, ev->why);
 			return;
 		}
 	}
