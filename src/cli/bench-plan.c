@@ -304,12 +304,22 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	if (json) {
 		char *s = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 
-		if (s)
+		if (s) {
 			printf("%s\n", s);
-		free(s);
+			free(s);
+		} else {
+			log_err("bench plan: %s", strerror(ENOMEM));
+			fail = 1;
+		}
 	}
 	json_decref(out);
 	hp_plan_solver_cleanup();
+	/* a benchmark whose figures were lost (a full disk) did not run as asked */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_err("bench plan: writing standard output: %s", strerror(errno ? errno : EIO));
+		fail = 1;
+	}
 	(void)cli;
 	return fail ? EXIT_FAIL : EXIT_OK;
 }

@@ -422,6 +422,12 @@ mkdir "$tmp/none"
 "$HP" bench plan --memory 0 --manifests "$tmp/none" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--memory" "$tmp/err"' "bench plan --memory 0 exits 2 naming it"
+# figures lost to a full disk are a failure
+if [ -c /dev/full ]; then
+	"$HP" bench plan --sizes 10 --seeds 1 --manifests "$tmp/none" >/dev/full 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 1 ] && grep -q "writing standard output" "$tmp/err"' "bench plan to a full disk exits 1 ($rc: $(cat "$tmp/err"))"
+fi
 for sizes in 10,abc 10,,20 10, ,10; do
 	"$HP" bench plan --sizes "$sizes" --manifests "$tmp/none" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
