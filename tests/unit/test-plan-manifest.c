@@ -12,6 +12,7 @@
 #include <glob.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 
 
 struct plan {
@@ -203,6 +204,57 @@ static void test_errors(void)
 	}
 }
 
+/* Kubernetes quantities as requests: what each reads as, or refused (< 0). */
+static void test_quantities(void)
+{
+	static const struct {
+		const char *field, *q;
+		double want; /* < 0: refused with file:line */
+	} cases[] = {
+		{ "cpu", "100m", 0.1 },
+		{ "cpu", "0.5", 0.5 },
+		{ "cpu", "2", 2 },
+		{ "cpu", "1e1", 10 },
+		{ "cpu", ".5", 0.5 },
+		{ "cpu", "+1", 1 },
+		{ "memory", "128Mi", 134217728 },
+		{ "memory", "1G", 1e9 },
+		{ "memory", "1E", 1e18 },
+		{ "memory", "1.5Ki", 1536 },
+		{ "cpu", "1e3m", -1 },
+		{ "memory", "1e3Mi", -1 },
+		{ "cpu", "0x10", -1 },
+		{ "cpu", "inf", -1 },
+		{ "cpu", "-1", -1 },
+		{ "cpu", "1m5", -1 },
+		{ "memory", "2E", -1 },
+		{ "cpu", "1e19", -1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *yaml =
+		    hp_sprintf("kind: Pod\nspec:\n  containers:\n  - name: c\n"
+			       "    resources: {requests: {%s: \"%s\"}}\n",
+			       cases[i].field, cases[i].q);
+		struct plan pl;
+		int r = plan_text(&pl, yaml, false);
+
+		if (cases[i].want < 0) {
+			CHECKF(r == -EINVAL && strstr(pl.err.msg, "t.yaml:5: resources.requests."),
+			       "%s %s: r=%d msg '%s'", cases[i].field, cases[i].q, r, pl.err.msg);
+		} else {
+			double got = r < 0			      ? NAN
+				     : !strcmp(cases[i].field, "cpu") ? pl.p.ctr[0].cpu
+								      : pl.p.ctr[0].memory;
+
+			CHECKF(r == 0 && fabs(got - cases[i].want) <= 1e-9 * cases[i].want,
+			       "%s %s: r=%d read %g, want %g", cases[i].field, cases[i].q, r, got,
+			       cases[i].want);
+		}
+		plan_free(&pl);
+	}
+}
+
 static void test_pins_and_groups(void)
 {
 #define PINS_YAML(role) \
@@ -383,6 +435,7 @@ int main(void)
 	test_basics();
 	test_annotate_shapes();
 	test_errors();
+	test_quantities();
 	test_pins_and_groups();
 	test_reasons();
 	test_real_manifests();
