@@ -17,6 +17,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
+#include <sys/stat.h>
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -258,7 +259,16 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 						       "of up to %zu sizes, each 1..%d",
 						       ARRAY_SIZE(sizes), BENCH_SIZE_MAX);
 			break;
-		case 'm': snprintf(dir, sizeof(dir), "%s", optarg); break;
+		case 'm': {
+			struct stat st;
+
+			/* the default may be missing (no manifests beside the tree); one given may not */
+			if (stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
+				return cli_usage_error("bench plan: --manifests %s: not a directory",
+						       optarg);
+			snprintf(dir, sizeof(dir), "%s", optarg);
+			break;
+		}
 		case 'h':
 			printf("Usage: heteropod bench plan [--json] [--seeds N] [--dpus N] "
 			       "[--memory F] [--sidecars-only]\n"

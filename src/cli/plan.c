@@ -189,22 +189,35 @@ static int cmp_input(const void *a, const void *b)
 
 /*
  * Every manifest once: '-' or the same file under two names would plan its
- * pods twice (and --annotate write it twice). Each is looked at once.
+ * pods twice (and --annotate write it twice). Each is looked at once. What
+ * is written is replaced by a rename, which would turn a FIFO, a device or
+ * (for the model) a symbolic link into a file: --annotate takes regular
+ * files only ('-' for a stream), and --write-model a regular file or none,
+ * not one of the manifests.
  */
-static int distinct_inputs(int argc, char **argv)
+static int distinct_inputs(int argc, char **argv, bool annotate, const char *model_file)
 {
 	_cleanup_free_ struct input_id *ids = calloc((size_t)argc + 1, sizeof(*ids));
 	int n = 0, stdin_at = -1;
-	struct stat st;
+	struct stat st, mst;
+	bool model = model_file && lstat(model_file, &mst) == 0;
 
 	if (!ids)
 		return cli_usage_error("plan: out of memory");
+	if (model && !S_ISREG(mst.st_mode))
+		return cli_usage_error("plan: --write-model %s: not a regular file", model_file);
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
 			if (stdin_at >= 0)
 				return cli_usage_error("plan: '-' (stdin) given twice");
 			stdin_at = i;
 		} else if (stat(argv[i], &st) == 0) { /* else loading it says what is wrong */
+			if (annotate && !S_ISREG(st.st_mode))
+				return cli_usage_error("plan: --annotate %s: not a regular file "
+						       "(- reads a stream)", argv[i]);
+			if (model && st.st_dev == mst.st_dev && st.st_ino == mst.st_ino)
+				return cli_usage_error("plan: --write-model %s is the manifest %s",
+						       model_file, argv[i]);
 			ids[n++] = (struct input_id){ .dev = st.st_dev, .ino = st.st_ino, .arg = i };
 		}
 	}
@@ -282,7 +295,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (greedy && model_file)
 		return cli_usage_error("plan: --write-model writes the exact solver's model, not "
 				       "--greedy's");
-	if (distinct_inputs(argc - optind, argv + optind))
+	if (distinct_inputs(argc - optind, argv + optind, annotate, model_file))
 		return EXIT_USAGE; /* said why */
 
 	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)
@@ -319,8 +332,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 			ret = EXIT_FAIL;
 			goto out;
 		}
-		log_info("plan: annotated %u pod templates in %u files (%s, %.3f host cores "
-			 "freed)", p.n_pods, files, res.status, res.host_cores_freed);
+		log_info("plan: annotated %u pod template%s in %u file%s (%s, %.3f host cores "
+			 "freed)", p.n_pods, p.n_pods == 1 ? "" : "s", files, files == 1 ? "" : "s",
+			 res.status, res.host_cores_freed);
 	} else if (json) {
 		_cleanup_free_ char *s = hp_plan_report_json(&p, &res);
 

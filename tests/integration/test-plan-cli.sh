@@ -349,7 +349,7 @@ bad wl.yaml 'workloads:\n  Deployment/nope: {replicas: 2}\n' "$GOOD --node $tmp/
 bad huge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: envoy\n    image: envoyproxy/envoy:v1\n    resources: {requests: {cpu: 1e308}}\n' \
 	"$tmp/huge.yaml" "huge.yaml:8: resources.requests.cpu: not a quantity of at most 1e+18"
 bad mem16.yaml 'dpus: [{name: dpu0, memory: 16Ei}]\n' "$GOOD --node $tmp/mem16.yaml" "mem16.yaml:1: memory: expected a number >= 0 and <= 1e+18"
-bad speed.yaml 'dpus: [{name: dpu0, speed: 2000}]\n' "$GOOD --node $tmp/speed.yaml" "speed.yaml:1: speed must be > 0 and <= 1000"
+bad speed.yaml 'dpus: [{name: dpu0, speed: 2000}]\n' "$GOOD --node $tmp/speed.yaml" "speed.yaml:1: speed must be >= 0.001 and <= 1000"
 bad link.yaml 'dpus: [{name: dpu0, linkGbps: 1e7}]\n' "$GOOD --node $tmp/link.yaml" "link.yaml:1: linkGbps must be <= 1e+06"
 bad mw.json '{"memoryWeight": 1e301}' "$GOOD --params $tmp/mw.json" "mw.json: memoryWeight: expected a number >= 0 and <= 1e+09"
 bad pcpu.json '{"version": 1, "pods": {"Deployment/frontend": {"containers": {"istio-proxy": {"cpu": 1e308}}}}}' \
@@ -399,6 +399,66 @@ printf 'kind: Pod\nmetadata: {name: "a\\tb\\u00e9\\u009b"}\nspec:\n  containers:
 check '[ $? -eq 0 ] && ! LC_ALL=C grep -q "[[:cntrl:]]" <(tr -d "\n" <"$tmp/ctl.out") && ! grep -q $'"'"'\xc2\x9b'"'"' "$tmp/ctl.out"' "table has no raw control characters"
 check 'grep -q "^Pod/a\\\\x09bé\\\\u009b     c\\\\x01      app " "$tmp/ctl.out"' "table escapes and aligns ($(head -2 "$tmp/ctl.out"))"
 
+# Fields of the wrong shape are errors (read past, they moved containers
+# that may not move), and so are a !!merge key, a NUL, a plain name's
+# stray characters and an empty list of architectures.
+CTR='kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n%s\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1%s}\n'
+bad sclist.yaml "$(printf "$CTR" '' ', securityContext: [privileged]')" "$tmp/sclist.yaml" "sclist.yaml:6: securityContext must be a mapping"
+bad capstr.yaml "$(printf "$CTR" '' ', securityContext: {capabilities: {add: SYS_ADMIN}}')" "$tmp/capstr.yaml" "capstr.yaml:6: capabilities.add must be a list"
+bad volmap.yaml "$(printf "$CTR" '  volumes: {name: v, hostPath: {path: /dev}}' ', volumeMounts: [{name: v, mountPath: /a}]')" "$tmp/volmap.yaml" "volmap.yaml:4: volumes must be a list"
+bad voldup.yaml "$(printf "$CTR" '  volumes: [{name: v, emptyDir: {}}, {name: v, hostPath: {path: /dev}}]' ', volumeMounts: [{name: v, mountPath: /a}]')" "$tmp/voldup.yaml" "voldup.yaml:4: volumes: 'v' named twice"
+bad vdmap.yaml "$(printf "$CTR" '' ', volumeDevices: {name: x, devicePath: /dev/xvda}')" "$tmp/vdmap.yaml" "vdmap.yaml:6: volumeDevices must be a list"
+bad claim.yaml "$(printf "$CTR" '' ', resources: {claims: [{name: gpu}]}')" "$tmp/claim.yaml" "claim.yaml:6: envoy is pinned to dpu0 but cannot move: uses a resource claim"
+bad tmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, !!merge "<<": {securityContext: {privileged: true}}}\n' \
+	"$tmp/tmerge.yaml" "tmerge.yaml:5: merge keys (<<) are not supported"
+bad nul.yaml 'kind: Pod\nmetadata: {name: "a\\0b"}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nul.yaml" "nul.yaml:2: a NUL character"
+bad dname.yaml 'dpus: [{name: "d\\nx"}]\n' "$GOOD --node $tmp/dname.yaml" "dname.yaml:1: name: expected a name of at most 15 letters"
+bad noarch.yaml "$(printf "$POD" arch '[]' | sed 's/"zz"/"envoy"/')" "$tmp/noarch.yaml" "noarch.yaml:8: heteropod.io/arch for envoy: an empty list"
+bad noimg.yaml 'images: {docker.io/istio/proxyv2: []}\n' "$GOOD --node $tmp/noimg.yaml" "noimg.yaml:1: images.docker.io/istio/proxyv2: an empty list"
+
+# An image built for the DPU's arm64 alone moves, whatever its role; pinned
+# to the host it is an error. Image prefixes match at name boundaries, the
+# longest first.
+ARCH='kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/arch: '"'"'{"app": ["arm64"]}'"'"'\n%s\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n'
+printf "$ARCH" '' >"$tmp/arm.yaml"
+"$HP" plan "$tmp/arm.yaml" --json >"$tmp/arm.json"
+check '[ $? -eq 0 ]' "an arm64-only application plans"
+python3 - "$tmp/arm.json" <<'PY' || fail=1
+import json, sys
+p = [x for x in json.load(open(sys.argv[1]))["placements"] if x["container"] == "app"]
+assert p and p[0]["pu"] == "dpu0" and p[0]["reason"] == "no image for the host's amd64", p
+PY
+bad armhost.yaml "$(printf "$ARCH" "    heteropod.io/pin: '{\"app\": \"host\"}'")" "$tmp/armhost.yaml" \
+	"armhost.yaml:9: app has no image for the host's amd64 and is pinned to host"
+for order in 'gcr.io/istio-testing: [amd64], gcr.io/istio-testing/proxyv2: [arm64]' 'gcr.io/istio-testing/proxyv2: [arm64], gcr.io/istio-testing: [amd64]' 'gcr.io/istio-testing/proxy: [amd64]'; do
+	printf 'images: {%s}\n' "$order" >"$tmp/img.yaml"
+	"$HP" plan "$MAN/istio/frontend.injected.yaml" --node "$tmp/img.yaml" --json >"$tmp/img.json"
+	check '[ $? -eq 0 ] && grep -q "\"container\": \"istio-proxy\",\s*\"pu\": \"dpu0\"" <(tr -d "\n" <"$tmp/img.json")' "images {$order}: the proxy moves"
+done
+
+# What is written is replaced by a rename: a FIFO, a symbolic link or a
+# manifest as the model, a FIFO annotated, are refused and left as they were.
+mkfifo "$tmp/fifo"
+ln -s "$tmp/nowhere.lp" "$tmp/link.lp"
+cp "$GOOD" "$tmp/g.yaml"
+for args in "--write-model $tmp/fifo" "--write-model $tmp/link.lp" "--write-model $tmp/g.yaml" "--annotate $tmp/fifo"; do
+	# shellcheck disable=SC2086
+	"$HP" plan "$tmp/g.yaml" $args >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && [ -p "$tmp/fifo" ] && [ -L "$tmp/link.lp" ] && cmp -s "$GOOD" "$tmp/g.yaml"' "plan $args refused ($rc: $(cat "$tmp/err"))"
+done
+
+# --annotate: an empty placement is filled in; an anchored one is refused
+printf 'kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata:\n      annotations:\n        heteropod.io/placement: # old\n    spec:\n      containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n' >"$tmp/empty.yaml"
+sed 's/placement: # old/placement: \&p "x"\n        other: *p/' "$tmp/empty.yaml" >"$tmp/anch.yaml"
+"$HP" plan "$tmp/empty.yaml" --annotate 2>/dev/null
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "heteropod.io/placement: '"'"'{\"istio-proxy\": \"dpu0\"}'"'"' # old" "$tmp/empty.yaml"' "an empty placement filled in ($(sed -n 7p "$tmp/empty.yaml"))"
+cp "$tmp/anch.yaml" "$tmp/anch.orig"
+"$HP" plan "$tmp/anch.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && cmp -s "$tmp/anch.yaml" "$tmp/anch.orig" && grep -q "anch.yaml:7: cannot rewrite an anchored" "$tmp/err"' "an anchored placement refused ($(cat "$tmp/err"))"
+
 # the same Deployment/web in two namespaces: told apart in --json and the table
 printf 'kind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n---\nkind: Deployment\nmetadata: {name: web, namespace: blog}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n' >"$tmp/ns.yaml"
 "$HP" plan "$tmp/ns.yaml" --json >"$tmp/ns.json"
@@ -428,6 +488,8 @@ if [ -c /dev/full ]; then
 	rc=$?
 	check '[ $rc -eq 1 ] && grep -q "writing standard output" "$tmp/err"' "bench plan to a full disk exits 1 ($rc: $(cat "$tmp/err"))"
 fi
+"$HP" bench plan --manifests "$tmp/nowhere" >/dev/null 2>"$tmp/err"
+check '[ $? -eq 2 ] && grep -q -- "--manifests" "$tmp/err"' "bench plan --manifests of no directory exits 2"
 for sizes in 10,abc 10,,20 10, ,10; do
 	"$HP" bench plan --sizes "$sizes" --manifests "$tmp/none" >"$tmp/out" 2>"$tmp/err"
 	rc=$?

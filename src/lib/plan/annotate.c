@@ -27,8 +27,33 @@ char *hp_plan_placement_json(const struct hp_plan_problem *p, const int *pu, uns
 		return NULL;
 	for (unsigned c = pd->first; c < pd->first + pd->n; c++)
 		json_object_set_new(o, p->ctr[c].name, json_string(p->pu[pu[c]].name));
-	s = json_dumps(o, JSON_PRESERVE_ORDER);
+	/*
+	 * ASCII only, DEL escaped too: YAML takes no DEL or C1 control in a
+	 * quoted scalar, and the annotation is read back before it is written.
+	 */
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	json_decref(o);
+	if (s && strchr(s, 0x7f)) {
+		size_t n = 0;
+		char *t;
+
+		for (const char *q = s; *q; q++)
+			n += *q == 0x7f ? 6 : 1;
+		t = malloc(n + 1);
+		if (t) {
+			char *w = t;
+
+			for (const char *q = s; *q; q++) {
+				if (*q == 0x7f)
+					w = stpcpy(w, "\\u007f");
+				else
+					*w++ = *q;
+			}
+			*w = '\0';
+		}
+		free(s);
+		s = t;
+	}
 	return s;
 }
 
@@ -154,6 +179,11 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		yaml_node_t *vn = hp_yaml_node(d, v);
 
 		if (vn) {
+			int k = 0;
+			size_t key_end;
+
+			hp_yaml_get_pair(d, ann, PLACEMENT_KEY, &k);
+			key_end = mark_offset(f, hp_yaml_node(d, k)->end_mark);
 			if (vn->type != YAML_SCALAR_NODE ||
 			    vn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 			    vn->data.scalar.style == YAML_FOLDED_SCALAR_STYLE) {
@@ -162,6 +192,31 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 				return -ENOTSUP;
 			}
 			e->off = mark_offset(f, vn->start_mark);
+			/*
+			 * An alias's value lies elsewhere (before the key), and an
+			 * anchored one is what aliases elsewhere name: rewriting
+			 * either changes another value.
+			 */
+			if (e->off < key_end || f->text[e->off] == '&' || f->text[e->off] == '*') {
+				hp_error_set(err,
+					     "%s:%u: cannot rewrite an anchored or aliased %s "
+					     "(write the value out)",
+					     f->path, hp_yaml_line(hp_yaml_node(d, k)),
+					     PLACEMENT_KEY);
+				return -ENOTSUP;
+			}
+			if (!vn->data.scalar.length && hp_yaml_is_null(vn)) {
+				/* "key:" with nothing after: the value goes after the ':' */
+				const char *colon =
+				    memchr(f->text + key_end, ':', f->len - key_end);
+
+				if (!colon)
+					return -EINVAL;
+				e->off = (size_t)(colon - f->text) + 1;
+				e->del = 0;
+				e->text = hp_sprintf(" %s", q);
+				return e->text ? 0 : -ENOMEM;
+			}
 			e->del = mark_offset(f, vn->end_mark) - e->off;
 			e->text = strdup(q);
 			return e->text ? 0 : -ENOMEM;

@@ -76,8 +76,11 @@ static int str(struct nparse *np, int v, const char *what, char *buf, size_t siz
 	yaml_node_t *n = hp_yaml_node(np->d, v);
 	const char *s = hp_yaml_str(n);
 
-	if (!s || !*s || strlen(s) >= size)
-		return NFAIL(np, n, "%s: expected a name of at most %zu characters", what, size - 1);
+	if (!hp_plan_plain_name(s) || strlen(s) >= size)
+		return NFAIL(np, n,
+			     "%s: expected a name of at most %zu letters, digits, '.', '_' "
+			     "or '-'",
+			     what, size - 1);
 	strcpy(buf, s);
 	return 0;
 }
@@ -105,9 +108,11 @@ static int parse_pu(struct nparse *np, int map, struct hp_plan_pu *pu, bool dpu)
 			r = str(np, p->value, "name", pu->name, sizeof(pu->name));
 		else if (dpu && !strcmp(k, "speed")) {
 			r = num(np, p->value, "speed", 0, &pu->speed);
-			if (r >= 0 && !(pu->speed > 0 && pu->speed <= HP_PLAN_SPEED_MAX))
+			if (r >= 0 &&
+			    !(pu->speed >= HP_PLAN_SPEED_MIN && pu->speed <= HP_PLAN_SPEED_MAX))
 				r = NFAIL(np, hp_yaml_node(np->d, p->value),
-					  "speed must be > 0 and <= %g", HP_PLAN_SPEED_MAX);
+					  "speed must be >= %g and <= %g", HP_PLAN_SPEED_MIN,
+					  HP_PLAN_SPEED_MAX);
 		} else if (dpu && !strcmp(k, "memory"))
 			r = num(np, p->value, "memory", 0, &pu->memory);
 		else if (dpu && !strcmp(k, "linkGbps")) {
@@ -190,8 +195,11 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 		struct hp_plan_image_arch *im, *ni;
 		const char *k = hp_yaml_str(kn);
 
-		if (!k || !hp_yaml_is_seq(vn))
+		if (!k || !*k || !hp_yaml_is_seq(vn))
 			return NFAIL(np, kn, "images: expected image-prefix: [arch, ...]");
+		/* [] would keep the image off every PU, where the annotation's [] was "any" */
+		if (vn->data.sequence.items.top == vn->data.sequence.items.start)
+			return NFAIL(np, vn, "images.%s: an empty list of architectures", k);
 		ni = reallocarray(node->img, node->n_img + 1, sizeof(*ni));
 		if (!ni)
 			return -ENOMEM;
@@ -206,7 +214,8 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 		     it < vn->data.sequence.items.top; it++) {
 			const char *a = hp_yaml_str(hp_yaml_node(np->d, *it));
 
-			if (!a || strlen(im->archs) + strlen(a) + 2 >= sizeof(im->archs))
+			if (!hp_plan_plain_name(a) ||
+			    strlen(im->archs) + strlen(a) + 2 >= sizeof(im->archs))
 				return NFAIL(np, vn, "images.%s: a list of architectures", k);
 			if (*im->archs)
 				strcat(im->archs, " ");

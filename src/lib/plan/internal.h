@@ -3,6 +3,7 @@
 #ifndef HP_PLAN_INTERNAL_H
 #define HP_PLAN_INTERNAL_H
 
+#include <string.h>
 #include <yaml.h>
 
 #include "plan/manifest.h"
@@ -50,8 +51,18 @@ void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *
 /*
  * A key given twice in one mapping of the document is an error naming file
  * and line (-EINVAL): YAML forbids it, and readers differ on which one wins.
+ * So are merge keys and a NUL in a scalar.
  */
 int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err);
+/*
+ * A PU's name or an architecture: letters, digits, '.', '_', '-' only, for
+ * they are printed and kept in space-separated lists.
+ */
+static inline bool hp_plan_plain_name(const char *s)
+{
+	return s && *s &&
+	       !s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")];
+}
 /* "true"/"false" (YAML 1.1 spellings too) */
 int hp_yaml_bool(const yaml_node_t *n, bool *ret);
 /* 1-based line of a node, for messages */
@@ -67,7 +78,11 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * and 16Ei of DPU memory came out of --json as a negative integer.
  */
 #define HP_PLAN_QUANTITY_MAX 1e18
-/* A DPU core at most this many host cores; its PU link at most this many Gb/s. */
+/*
+ * A DPU core at least and at most this many host cores (1e-300 printed a
+ * 300-digit reason); its PU link at most this many Gb/s.
+ */
+#define HP_PLAN_SPEED_MIN 1e-3
 #define HP_PLAN_SPEED_MAX 1e3
 #define HP_PLAN_LINK_GBPS_MAX 1e6
 /* Cost parameters (--params) at most this: a memoryWeight of 1e301 overflowed. */

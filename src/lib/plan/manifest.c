@@ -87,6 +87,13 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
 		size_t k = 0, np;
 
+		/* "\0" in a quoted scalar would cut every name read as a C string */
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
+			hp_error_set(err, "%s:%u: a NUL character in a value", file,
+				     hp_yaml_line(n));
+			return -EINVAL;
+		}
 		if (n->type != YAML_MAPPING_NODE)
 			continue;
 		np = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
@@ -106,9 +113,12 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 			/*
 			 * kubectl's YAML merges "<<: *base" into the mapping; read
 			 * as a plain key, a privileged: true merged in went unseen.
+			 * So does a key tagged !!merge, quoted or not.
 			 */
-			if (s && !strcmp(s, "<<") &&
-			    kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+			if (s && ((!strcmp(s, "<<") &&
+				   kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) ||
+				  (kn->tag &&
+				   !strcmp((const char *)kn->tag, "tag:yaml.org,2002:merge")))) {
 				hp_error_set(err,
 					     "%s:%u: merge keys (<<) are not supported: write the "
 					     "keys out",
@@ -614,6 +624,45 @@ static bool path_is_sock(const char *path)
 	return n >= 5 && !strcmp(path + n - 5, ".sock");
 }
 
+/* Node v is a list (seq) or a mapping, or left out (-EINVAL naming what). */
+static int shape(struct build *b, int v, bool seq, const char *what)
+{
+	yaml_node_t *n = hp_yaml_node(b->d, v);
+
+	if (hp_yaml_is_null(n) || (seq ? hp_yaml_is_seq(n) : hp_yaml_is_map(n)))
+		return 0;
+	return FAIL(b, n, "%s must be a %s", what, seq ? "list" : "mapping");
+}
+
+/*
+ * The pod's volumes: a list of mappings, each with a name of its own (two
+ * of one name decided by their order whether a hostPath /dev was seen).
+ */
+static int volumes_check(struct build *b, int volumes)
+{
+	yaml_node_t *n = hp_yaml_node(b->d, volumes);
+	int r;
+
+	if ((r = shape(b, volumes, true, "volumes")) < 0 || !hp_yaml_is_seq(n))
+		return r;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *vn = hp_yaml_node(b->d, hp_yaml_get(b->d, *it, "name"));
+		const char *name = hp_yaml_str(vn);
+
+		if (!hp_yaml_is_map(hp_yaml_node(b->d, *it)) || !name || !*name)
+			return FAIL(b, hp_yaml_node(b->d, *it), "volumes: a volume without a name");
+		for (yaml_node_item_t *o = n->data.sequence.items.start; o < it; o++) {
+			const char *on =
+			    hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, *o, "name")));
+
+			if (on && !strcmp(on, name))
+				return FAIL(b, vn, "volumes: '%s' named twice", name);
+		}
+	}
+	return 0;
+}
+
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
@@ -621,10 +670,21 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	yaml_document_t *d = b->d;
 	int sc = hp_yaml_get(d, cnode, "securityContext");
 	int res = hp_yaml_get(d, cnode, "resources");
+	int caps = hp_yaml_get(d, sc, "capabilities");
 	yaml_node_t *n;
 	bool priv = false;
 	int r;
 
+	/*
+	 * A field of the wrong shape is an error, as kubectl has it: read past,
+	 * "securityContext: [privileged]" or "add: SYS_ADMIN" moved a
+	 * container that may not move.
+	 */
+	if ((r = shape(b, sc, false, "securityContext")) < 0 ||
+	    (r = shape(b, caps, false, "securityContext.capabilities")) < 0 ||
+	    (r = shape(b, hp_yaml_get(d, caps, "add"), true, "capabilities.add")) < 0 ||
+	    (r = shape(b, hp_yaml_get(d, cnode, "volumeDevices"), true, "volumeDevices")) < 0)
+		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
 	if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &priv) < 0)
 		return FAIL(b, n, "securityContext.privileged: not a boolean");
@@ -639,7 +699,8 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 			const char *cap = hp_yaml_str(hp_yaml_node(d, *it));
 
 			if (!cap)
-				continue;
+				return FAIL(b, hp_yaml_node(d, *it),
+					    "capabilities.add: a list of names");
 			/* as containerd and CRI-O take them: any case, CAP_ or not */
 			if (!strncasecmp(cap, "CAP_", 4))
 				cap += 4;
@@ -670,16 +731,28 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		*hard = true;
 		return set_reason(c, "uses a block device (volumeDevices)");
 	}
+	/* a dynamic resource claim (DRA) is a device of the host's, as a GPU is */
+	n = hp_yaml_node(d, hp_yaml_get(d, res, "claims"));
+	if ((r = shape(b, hp_yaml_get(d, res, "claims"), true, "resources.claims")) < 0)
+		return r;
+	if (hp_yaml_is_seq(n) && n->data.sequence.items.top > n->data.sequence.items.start) {
+		*hard = true;
+		return set_reason(c, "uses a resource claim (resources.claims)");
+	}
 	/* hostPath mounts: devices and runtime sockets are hard, directories soft. */
 	n = hp_yaml_node(d, hp_yaml_get(d, cnode, "volumeMounts"));
 	if (n && !hp_yaml_is_seq(n) && !hp_yaml_is_null(n))
 		return FAIL(b, n, "volumeMounts must be a list");
 	for (yaml_node_item_t *it = hp_yaml_is_seq(n) ? n->data.sequence.items.start : NULL;
 	     it && it < n->data.sequence.items.top; it++) {
-		const char *vname = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+		yaml_node_t *vn = hp_yaml_node(d, hp_yaml_get(d, *it, "name"));
+		const char *vname = hp_yaml_str(vn);
 		yaml_node_t *vols = hp_yaml_node(d, volumes);
 		int hp = 0;
 
+		/* none names no volume (test fixtures do that); not a string is an error */
+		if (!hp_yaml_is_null(vn) && !vname)
+			return FAIL(b, vn, "volumeMounts: a volume name must be a string");
 		if (!vname || !hp_yaml_is_seq(vols))
 			continue;
 		for (yaml_node_item_t *v = vols->data.sequence.items.start;
@@ -714,6 +787,19 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	}
 	(void)r;
 	return 0;
+}
+
+/*
+ * Does image begin with prefix at a boundary of its name: "docker.io/istio/"
+ * and "docker.io/istio" take "docker.io/istio/proxyv2:1.20", but
+ * "docker.io/istio/proxy" does not.
+ */
+static bool image_prefix(const char *image, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return n && !strncmp(image, prefix, n) &&
+	       (strchr("/:@", prefix[n - 1]) || strchr("/:@", image[n]));
 }
 
 static bool archs_include(const char *list, const char *arch)
@@ -861,27 +947,34 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 
 				if (!json_is_array(a))
 					return FAIL(b, cn, "heteropod.io/arch for %s: a list", name);
+				if (!json_array_size(a))
+					return FAIL(
+					    b, cn, "heteropod.io/arch for %s: an empty list", name);
 				json_array_foreach(a, i, e) {
-					if (!json_is_string(e) ||
+					if (!hp_plan_plain_name(json_string_value(e)) ||
 					    strlen(archlist) + strlen(json_string_value(e)) + 2 >=
-						    sizeof(archlist))
+						sizeof(archlist))
 						return FAIL(b, cn, "heteropod.io/arch for %s", name);
 					strcat(archlist, json_string_value(e));
 					strcat(archlist, " ");
 				}
 			} else if (image) {
+				const struct hp_plan_image_arch *best = NULL;
+
+				/* the longest prefix that ends where a name part does */
 				for (unsigned i = 0; i < b->node->n_img; i++)
-					if (!strncmp(image, b->node->img[i].prefix,
-						     strlen(b->node->img[i].prefix))) {
-						snprintf(archlist, sizeof(archlist), " %s ",
-							 b->node->img[i].archs);
-						break;
-					}
+					if (image_prefix(image, b->node->img[i].prefix) &&
+					    (!best ||
+					     strlen(b->node->img[i].prefix) > strlen(best->prefix)))
+						best = &b->node->img[i];
+				if (best)
+					snprintf(archlist, sizeof(archlist), " %s ", best->archs);
 			}
+			/* the host too: an image built for the DPUs' Arm alone must move */
 			if (strlen(archlist) > 1) {
-				for (unsigned dpu = 1; dpu < p->n_pus; dpu++)
-					if (!archs_include(archlist, p->pu[dpu].arch))
-						c->allowed &= ~(1u << dpu);
+				for (unsigned pu = 0; pu < p->n_pus; pu++)
+					if (!archs_include(archlist, p->pu[pu].arch))
+						c->allowed &= ~(1u << pu);
 			}
 		}
 	}
@@ -955,6 +1048,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!p->pods[pod].ns)
 			return -ENOMEM;
 	}
+	if ((r = volumes_check(b, volumes)) < 0)
+		return r;
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "restartPolicy"));
 
@@ -1069,6 +1164,21 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			r = set_reason(c, "no image for %s", dpu_archs);
 			if (r < 0)
 				goto out;
+		}
+		/* No image for the host's architecture: it runs on a DPU or nowhere. */
+		if (!(c->allowed & 1u)) {
+			if (c->pin == HP_PLAN_HOST || hard ||
+			    !(c->allowed & ((1u << p->n_pus) - 1))) {
+				r = FAIL(b, cn, "%s has no image for the host's %s and %s%s",
+					 c->name, p->pu[0].arch,
+					 c->pin == HP_PLAN_HOST ? "is pinned to host"
+					 : hard			? "cannot move: "
+								: "the node has no DPU",
+					 hard && c->pin != HP_PLAN_HOST ? c->stay_reason : "");
+				goto out;
+			}
+			if (c->pin < 0)
+				continue; /* soft reasons and the role policy cannot keep it */
 		}
 		if (c->pin >= 0 && c->pin != HP_PLAN_HOST) {
 			if (hard) {

@@ -76,6 +76,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		if (k->pin >= 0)
 			return hp_sprintf("pinned to %s", k->pin == HP_PLAN_PIN_DPU ? "a DPU"
 										  : p->pu[k->pin].name);
+		if (!(k->allowed & 1u))
+			return hp_sprintf("no image for the host's %s", p->pu[0].arch);
 		return hp_sprintf("%s %s offloaded", k->role == HP_PLAN_INFRA ? "infrastructure"
 									     : "application",
 				  k->kind ? k->kind : k->name);
