@@ -459,6 +459,12 @@ cp "$tmp/anch.yaml" "$tmp/anch.orig"
 rc=$?
 check '[ $rc -eq 2 ] && cmp -s "$tmp/anch.yaml" "$tmp/anch.orig" && grep -q "anch.yaml:7: cannot rewrite an anchored" "$tmp/err"' "an anchored placement refused ($(cat "$tmp/err"))"
 
+# flow collections nested 100,000 deep (400 KB) kept libyaml busy for minutes
+python3 -c "print('a: ' + '[' * 100000 + ']' * 100000)" >"$tmp/deep.yaml"
+timeout 10 "$HP" plan "$tmp/deep.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "deep.yaml:1: YAML nested more than 256 deep" "$tmp/err"' "deep nesting refused at once ($rc)"
+
 # the same Deployment/web in two namespaces: told apart in --json and the table
 printf 'kind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n---\nkind: Deployment\nmetadata: {name: web, namespace: blog}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n' >"$tmp/ns.yaml"
 "$HP" plan "$tmp/ns.yaml" --json >"$tmp/ns.json"

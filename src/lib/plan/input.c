@@ -237,6 +237,8 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	int r = 0;
 
 	hp_plan_node_defaults(&n);
+	if ((r = hp_yaml_check_nesting(text, len, file, err)) < 0)
+		return r;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

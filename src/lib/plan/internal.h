@@ -55,6 +55,14 @@ void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *
  */
 int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err);
 /*
+ * Flow collections ([ ], { }) nested deeper than HP_YAML_MAX_NESTING are an
+ * error (-EINVAL, file:line): libyaml's scanner takes time in the depth for
+ * every token, and '[' * 100000 (400 KB) parsed for minutes. A rough scan
+ * of the text: quoted scalars and comments are skipped, block scalars not.
+ */
+#define HP_YAML_MAX_NESTING 256
+int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct hp_error *err);
+/*
  * A PU's name or an architecture: letters, digits, '.', '_', '-' only, for
  * they are printed and kept in space-separated lists.
  */

@@ -78,6 +78,49 @@ static int cmp_key(const void *a, const void *b)
 	return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
+int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct hp_error *err)
+{
+	unsigned depth = 0, line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i], q;
+
+		switch (c) {
+		case '\n':
+			line++;
+			break;
+		case '#': /* a comment where a blank or the line's start is before it */
+			if (i && text[i - 1] != ' ' && text[i - 1] != '\t' && text[i - 1] != '\n')
+				break;
+			while (i + 1 < len && text[i + 1] != '\n')
+				i++;
+			break;
+		case '\'':
+		case '"': /* a quoted scalar, its brackets not counted */
+			for (q = c, i++; i < len && text[i] != q; i++) {
+				if (q == '"' && text[i] == '\\')
+					i++;
+				else if (text[i] == '\n')
+					line++;
+			}
+			break;
+		case '[':
+		case '{':
+			if (++depth > HP_YAML_MAX_NESTING) {
+				hp_error_set(err, "%s:%u: YAML nested more than %d deep", file,
+					     line, HP_YAML_MAX_NESTING);
+				return -EINVAL;
+			}
+			break;
+		case ']':
+		case '}':
+			depth -= depth > 0;
+			break;
+		}
+	}
+	return 0;
+}
+
 int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err)
 {
 	_cleanup_free_ struct key *keys = NULL;
@@ -270,6 +313,8 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 	f.text[len] = '\0';
 	f.len = len;
 	r = index_lines(&f);
+	if (r >= 0)
+		r = hp_yaml_check_nesting(f.text, f.len, name, err);
 	if (r < 0) {
 		file_free(&f);
 		return r;
