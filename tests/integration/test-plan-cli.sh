@@ -430,6 +430,8 @@ assert p and p[0]["pu"] == "dpu0" and p[0]["reason"] == "no image for the host's
 PY
 bad armhost.yaml "$(printf "$ARCH" "    heteropod.io/pin: '{\"app\": \"host\"}'")" "$tmp/armhost.yaml" \
 	"armhost.yaml:9: app has no image for the host's amd64 and is pinned to host"
+bad armnodpu.yaml "$(printf "$ARCH" '')" "$tmp/armnodpu.yaml --node $tmp/nodpu.yaml" \
+	"armnodpu.yaml:9: app has no image for the host's amd64 and the node has no DPU"
 for order in 'gcr.io/istio-testing: [amd64], gcr.io/istio-testing/proxyv2: [arm64]' 'gcr.io/istio-testing/proxyv2: [arm64], gcr.io/istio-testing: [amd64]' 'gcr.io/istio-testing/proxy: [amd64]'; do
 	printf 'images: {%s}\n' "$order" >"$tmp/img.yaml"
 	"$HP" plan "$MAN/istio/frontend.injected.yaml" --node "$tmp/img.yaml" --json >"$tmp/img.json"

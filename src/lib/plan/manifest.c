@@ -1214,12 +1214,16 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!(c->allowed & 1u)) {
 			if (c->pin == HP_PLAN_HOST || hard ||
 			    !(c->allowed & ((1u << p->n_pus) - 1))) {
-				r = FAIL(b, cn, "%s has no image for the host's %s and %s%s",
-					 c->name, p->pu[0].arch,
-					 c->pin == HP_PLAN_HOST ? "is pinned to host"
-					 : hard			? "cannot move: "
-								: "the node has no DPU",
-					 hard && c->pin != HP_PLAN_HOST ? c->stay_reason : "");
+				if (hard && c->pin != HP_PLAN_HOST)
+					r = FAIL(b, cn,
+						 "%s has no image for the host's %s and cannot "
+						 "move: %s",
+						 c->name, p->pu[0].arch, c->stay_reason);
+				else
+					r = FAIL(b, cn, "%s has no image for the host's %s and %s",
+						 c->name, p->pu[0].arch,
+						 c->pin == HP_PLAN_HOST ? "is pinned to host"
+									: "the node has no DPU");
 				goto out;
 			}
 			if (c->pin < 0)
