@@ -175,15 +175,12 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 
 	memset(e, 0, sizeof(*e));
 	if (an && hp_yaml_is_map(an)) {
-		int v = hp_yaml_get(d, ann, PLACEMENT_KEY);
+		int k = 0, v = hp_yaml_get_pair(d, ann, PLACEMENT_KEY, &k);
 		yaml_node_t *vn = hp_yaml_node(d, v);
 
 		if (vn) {
-			int k = 0;
-			size_t key_end;
+			size_t key_end = mark_offset(f, hp_yaml_node(d, k)->end_mark);
 
-			hp_yaml_get_pair(d, ann, PLACEMENT_KEY, &k);
-			key_end = mark_offset(f, hp_yaml_node(d, k)->end_mark);
 			if (vn->type != YAML_SCALAR_NODE ||
 			    vn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 			    vn->data.scalar.style == YAML_FOLDED_SCALAR_STYLE) {

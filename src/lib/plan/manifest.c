@@ -592,22 +592,6 @@ static int resource(struct build *b, int resources, const char *section, const c
 	return 1;
 }
 
-/* resources, and its requests and limits, are mappings (or left out). */
-static int resources_check(struct build *b, int resources)
-{
-	yaml_node_t *n = hp_yaml_node(b->d, resources);
-
-	if (n && !hp_yaml_is_null(n) && !hp_yaml_is_map(n))
-		return FAIL(b, n, "resources must be a mapping");
-	for (int s = 0; s < 2; s++) {
-		n = hp_yaml_node(b->d, hp_yaml_get(b->d, resources, s ? "limits" : "requests"));
-		if (n && !hp_yaml_is_null(n) && !hp_yaml_is_map(n))
-			return FAIL(b, n, "resources.%s must be a mapping",
-				    s ? "limits" : "requests");
-	}
-	return 0;
-}
-
 static bool is_standard_resource(const char *k)
 {
 	return !strcmp(k, "cpu") || !strcmp(k, "memory") || !strcmp(k, "ephemeral-storage") ||
@@ -716,6 +700,9 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	int sc = hp_yaml_get(d, cnode, "securityContext");
 	int res = hp_yaml_get(d, cnode, "resources");
 	int caps = hp_yaml_get(d, sc, "capabilities");
+	int claims = hp_yaml_get(d, res, "claims");
+	int mounts = hp_yaml_get(d, cnode, "volumeMounts");
+	int devices = hp_yaml_get(d, cnode, "volumeDevices");
 	yaml_node_t *n;
 	bool priv = false;
 	int r;
@@ -728,7 +715,7 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	if ((r = shape(b, sc, false, "securityContext")) < 0 ||
 	    (r = shape(b, caps, false, "securityContext.capabilities")) < 0 ||
 	    (r = shape(b, hp_yaml_get(d, caps, "add"), true, "capabilities.add")) < 0 ||
-	    (r = shape(b, hp_yaml_get(d, cnode, "volumeDevices"), true, "volumeDevices")) < 0)
+	    (r = shape(b, devices, true, "volumeDevices")) < 0)
 		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
 	if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &priv) < 0)
@@ -771,23 +758,23 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 			}
 		}
 	}
-	n = hp_yaml_node(d, hp_yaml_get(d, cnode, "volumeDevices"));
+	n = hp_yaml_node(d, devices);
 	if (hp_yaml_is_seq(n) && n->data.sequence.items.top > n->data.sequence.items.start) {
 		*hard = true;
 		return set_reason(c, "uses a block device (volumeDevices)");
 	}
 	/* a dynamic resource claim (DRA) is a device of the host's, as a GPU is */
-	n = hp_yaml_node(d, hp_yaml_get(d, res, "claims"));
-	if ((r = shape(b, hp_yaml_get(d, res, "claims"), true, "resources.claims")) < 0)
+	if ((r = shape(b, claims, true, "resources.claims")) < 0)
 		return r;
+	n = hp_yaml_node(d, claims);
 	if (hp_yaml_is_seq(n) && n->data.sequence.items.top > n->data.sequence.items.start) {
 		*hard = true;
 		return set_reason(c, "uses a resource claim (resources.claims)");
 	}
 	/* hostPath mounts: devices and runtime sockets are hard, directories soft. */
-	n = hp_yaml_node(d, hp_yaml_get(d, cnode, "volumeMounts"));
-	if (n && !hp_yaml_is_seq(n) && !hp_yaml_is_null(n))
-		return FAIL(b, n, "volumeMounts must be a list");
+	if ((r = shape(b, mounts, true, "volumeMounts")) < 0)
+		return r;
+	n = hp_yaml_node(d, mounts);
 	for (yaml_node_item_t *it = hp_yaml_is_seq(n) ? n->data.sequence.items.start : NULL;
 	     it && it < n->data.sequence.items.top; it++) {
 		yaml_node_t *vn = hp_yaml_node(d, hp_yaml_get(d, *it, "name"));
@@ -942,7 +929,11 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					    name);
 			c->role = !strcmp(rs, "infra") ? HP_PLAN_INFRA : HP_PLAN_APP;
 		}
-		if ((r = resources_check(b, res)) < 0)
+		/* resources, and its requests and limits, are mappings (or left out) */
+		if ((r = shape(b, res, false, "resources")) < 0 ||
+		    (r = shape(b, hp_yaml_get(d, res, "requests"), false, "resources.requests")) <
+			0 ||
+		    (r = shape(b, hp_yaml_get(d, res, "limits"), false, "resources.limits")) < 0)
 			return r;
 		/* CPU and memory: profile, then requests, then limits, then defaults. */
 		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
