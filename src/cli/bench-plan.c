@@ -138,8 +138,11 @@ static json_t *bench_manifests(const char *dir, double time_limit, unsigned thre
 			    hp_plan_build(&p, &m, &node, NULL, &params, &err) < 0 ||
 			    hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) < 0 ||
 			    hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) < 0) {
+				_cleanup_free_ char *msg = hp_plan_escape(err.msg);
+
 				if (!json)
-					printf("%-52s %-9s error: %s\n", name, sc, err.msg);
+					printf("%-52s %-9s error: %s\n", name, sc,
+					       msg ? msg : err.msg);
 				*ret_fail = 1;
 			} else {
 				gap = r.objective > 0 ? (r.objective - gr.objective) / r.objective : 0;

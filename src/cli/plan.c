@@ -256,6 +256,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	struct hp_plan_problem p;
 	struct hp_plan_result res = { 0 };
 	struct hp_error err = { "" };
+	_cleanup_free_ char *msg = NULL;
 	char **texts = NULL;
 	int c, r, ret = EXIT_OK;
 
@@ -359,12 +360,16 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	goto out;
 
 fail_solve:
+	/* names from a manifest may hold control characters: escaped as in the table */
+	msg = hp_plan_escape(err.msg);
 	/* an impossible instance says so itself, after its file:line where it has one */
-	log_err(r == -EDOM && strncmp(err.msg, "impossible", 10) ? "%s" : "plan: %s", err.msg);
+	log_err(r == -EDOM && strncmp(err.msg, "impossible", 10) ? "%s" : "plan: %s",
+		msg ? msg : err.msg);
 	ret = r == -EDOM ? EXIT_USAGE : EXIT_FAIL;
 	goto out;
 fail:
-	log_err("%s", err.msg[0] ? err.msg : strerror(-r));
+	msg = hp_plan_escape(err.msg);
+	log_err("%s", !err.msg[0] ? strerror(-r) : msg ? msg : err.msg);
 	ret = exit_for(r);
 out:
 	if (texts)

@@ -80,6 +80,24 @@ rc=$?
 check '[ $rc -eq 2 ] && grep -q "imp.yaml:8: impossible instance: proxy is pinned to dpu0, and the pinned placements alone are infeasible (dpu0 CPU: 128" "$tmp/err"' \
 	"impossible instance exits 2 saying why ($(cat "$tmp/err"))"
 
+# the same Kind/name in two namespaces: the one whose pins break its budget is
+# named, and a name's control characters are escaped in the message
+for ns in one two; do
+	if [ $ns = one ]; then pin='"istio-proxy": "dpu0", "app": "dpu0"'; else pin='"istio-proxy": "dpu0", "app": "host"'; fi
+	printf -- '---\nkind: Deployment\nmetadata: {name: a, namespace: %s}\nspec:\n  template:\n    metadata:\n      annotations:\n        heteropod.io/pin: %s\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n      - {name: app, image: nginx}\n' \
+		$ns "'{$pin}'"
+done >"$tmp/ns.yaml"
+printf 'moveApps: true\ndpus:\n- {name: dpu0, cores: 4, speed: 0.5}\nworkloads:\n  Deployment/a: {latencyBudgetUs: 0}\n' >"$tmp/nsnode.yaml"
+"$HP" plan "$tmp/ns.yaml" --node "$tmp/nsnode.yaml" 2>"$tmp/err" >/dev/null
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "ns.yaml:23: impossible instance: istio-proxy is pinned to dpu0.*(Deployment/a (namespace two) latency" "$tmp/err"' \
+	"a pinned latency breach names the pod of its namespace ($(cat "$tmp/err"))"
+sed -e 's/"proxy"/"pro\\u001bxy"/' -e 's/name: proxy/name: "pro\\exy"/' "$tmp/imp.yaml" >"$tmp/esc.yaml"
+"$HP" plan "$tmp/esc.yaml" 2>"$tmp/err" >/dev/null
+rc=$?
+check '[ $rc -eq 2 ] && grep -qF "impossible instance: pro\x1bxy is pinned" "$tmp/err" && ! grep -q $'"'"'\x1b'"'"' "$tmp/err"' \
+	"control characters in a name escaped in messages ($(cat -v "$tmp/err"))"
+
 # a node with two DPUs and a profile
 cat >"$tmp/node2.yaml" <<'Y'
 host: {cores: 32, arch: amd64}
@@ -262,6 +280,36 @@ rc=$?
 lf=$(grep -c $'[^\r]$' "$tmp/crlf.yaml")
 check '[ $rc -eq 0 ] && [ "$(grep -c heteropod.io/placement "$tmp/crlf.yaml")" -eq 1 ] && [ "$lf" -eq 0 ]' \
 	"CRLF kept on added lines"
+
+# CR-only files keep CR on the lines added (libyaml reads CR as a line break)
+tr '\n' '\r' <"$GOOD" >"$tmp/cr.yaml"
+"$HP" plan "$tmp/cr.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(tr "\r" "\n" <"$tmp/cr.yaml" | grep -c heteropod.io/placement)" -eq 1 ] && [ "$(tr -dc "\n" <"$tmp/cr.yaml" | wc -c)" -eq 0 ]' \
+	"CR-only line ends kept on added lines ($(cat "$tmp/err"))"
+
+# annotations or metadata a template shares with something else through an
+# alias (the Deployment's own, an env value) are not written: exit 2, the line
+for shared in 'ann' 'meta' 'env'; do
+	case $shared in
+	ann) printf 'kind: Deployment\nmetadata:\n  name: web\n  annotations: &a\n    team: x\nspec:\n  template:\n    metadata:\n      annotations: *a\n' ;;
+	meta) printf 'kind: Deployment\nmetadata: &a\n  name: web\n  labels: {a: b}\n  x: 1\nspec:\n  template:\n    metadata: *a\n' ;;
+	env) printf 'kind: Deployment\nmetadata:\n  name: web\n  x: 1\n  y: 2\nspec:\n  template:\n    metadata:\n      annotations: &a {team: x}\n' ;;
+	esac >"$tmp/sh-$shared.yaml"
+	printf '    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >>"$tmp/sh-$shared.yaml"
+	[ $shared = env ] && printf '      - {name: app, image: nginx, env: [{name: X, value: *a}]}\n' >>"$tmp/sh-$shared.yaml"
+	cp "$tmp/sh-$shared.yaml" "$tmp/sh.orig"
+	"$HP" plan "$tmp/sh-$shared.yaml" --annotate 2>"$tmp/err" >/dev/null
+	rc=$?
+	line=$(case $shared in ann) echo 4 ;; meta) echo 2 ;; env) echo 9 ;; esac)
+	check '[ $rc -eq 2 ] && cmp -s "$tmp/sh-$shared.yaml" "$tmp/sh.orig" && grep -q "sh-$shared.yaml:$line: a pod template.s metadata or annotations are shared" "$tmp/err"' \
+		"template $shared shared outside the templates exits 2 ($(cat "$tmp/err"))"
+done
+# an anchored flow mapping no one else uses is annotated
+sed -e '/- {name: app/d' "$tmp/sh-env.yaml" >"$tmp/anchored.yaml"
+"$HP" plan "$tmp/anchored.yaml" --annotate 2>"$tmp/err" >/dev/null
+check '[ $? -eq 0 ] && grep -q "annotations: &a {heteropod.io/placement: " "$tmp/anchored.yaml"' \
+	"an anchored annotations mapping annotated ($(cat "$tmp/err"))"
 
 # annotations shared through an alias: written once where the placements agree
 cat >"$tmp/alias.yaml" <<'Y'

@@ -14,6 +14,7 @@
 #include "util/util.h"
 
 #include <jansson.h>
+#include <limits.h>
 
 #define PLACEMENT_KEY "heteropod.io/placement"
 
@@ -79,19 +80,6 @@ struct edit {
 	char *text;
 };
 
-/*
- * The line break of the line at off (of the line before, on a last line
- * without one): "\r\n" in a file written with them.
- */
-static const char *eol_at(const struct hp_plan_file *f, size_t off)
-{
-	const char *nl = memchr(f->text + off, '\n', f->len - off);
-
-	if (!nl)
-		nl = memrchr(f->text, '\n', off);
-	return nl && nl > f->text && nl[-1] == '\r' ? "\r\n" : "\n";
-}
-
 /* The line (from 1) of byte off. */
 static unsigned offset_line(const struct hp_plan_file *f, size_t off)
 {
@@ -106,6 +94,22 @@ static unsigned offset_line(const struct hp_plan_file *f, size_t off)
 			hi = mid;
 	}
 	return (unsigned)lo + 1;
+}
+
+/*
+ * The line break of the line at off (of the line before, on a last line
+ * without one): "\r\n" or "\r" in a file written with them.
+ */
+static const char *eol_at(const struct hp_plan_file *f, size_t off)
+{
+	unsigned l = offset_line(f, off);
+	size_t end = l < f->n_lines ? f->line_start[l] : l >= 2 ? f->line_start[l - 1] : 0;
+
+	if (!end)
+		return "\n";
+	if (f->text[end - 1] == '\r')
+		return "\r";
+	return end >= 2 && f->text[end - 2] == '\r' ? "\r\n" : "\n";
 }
 
 /* A YAML single-quoted scalar. */
@@ -155,11 +159,11 @@ static char *spaces(size_t n)
 }
 
 /*
- * The edit for one template. `entry` is the text "heteropod.io/placement: '…'"
- * and `q` the quoted value.
+ * The edit for one template, `q` the quoted value. *ret_node: the node whose
+ * text it changes (the annotations, the metadata or the template).
  */
-static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl,
-			 const char *q, struct edit *e, struct hp_error *err)
+static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl, const char *q,
+			 struct edit *e, int *ret_node, struct hp_error *err)
 {
 	yaml_node_t *tn = hp_yaml_node(d, tmpl);
 	int meta = hp_yaml_get(d, tmpl, "metadata");
@@ -174,6 +178,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	int depth; /* 0: add the key, 1: add annotations, 2: add metadata */
 
 	memset(e, 0, sizeof(*e));
+	*ret_node = an ? ann : mn ? meta : tmpl;
 	if (an && hp_yaml_is_map(an)) {
 		int k = 0, v = hp_yaml_get_pair(d, ann, PLACEMENT_KEY, &k);
 		yaml_node_t *vn = hp_yaml_node(d, v);
@@ -254,7 +259,12 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
 
 		e->off = mark_offset(f, target->start_mark);
-		if (f->text[e->off] != '{') {
+		/* past an anchor or a tag: "&a {team: x}" */
+		while (e->off < f->len && (f->text[e->off] == '&' || f->text[e->off] == '!')) {
+			e->off += strcspn(f->text + e->off, " \t\r\n");
+			e->off += strspn(f->text + e->off, " \t\r\n");
+		}
+		if (e->off >= f->len || f->text[e->off] != '{') {
 			hp_error_set(err, "%s:%u: unexpected flow mapping", f->path,
 				     hp_yaml_line(target));
 			return -ENOTSUP;
@@ -330,6 +340,68 @@ static int shared_edits(const struct hp_plan_file *f, struct edit *e, unsigned *
 	}
 	*n = k;
 	return 0;
+}
+
+/* How often each node of d is referred to (aliases make it more than once). */
+static unsigned *count_refs(yaml_document_t *d)
+{
+	unsigned *refs = calloc((size_t)(d->nodes.top - d->nodes.start) + 1, sizeof(unsigned));
+
+	for (yaml_node_t *n = d->nodes.start; refs && n < d->nodes.top; n++) {
+		if (n->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+			     pr < n->data.mapping.pairs.top; pr++) {
+				refs[pr->key]++;
+				refs[pr->value]++;
+			}
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++)
+				refs[*it]++;
+		}
+	}
+	return refs;
+}
+
+/*
+ * Does anything but a pod template's metadata (or a template) of this
+ * document refer to node x, the metadata or annotations an edit changes? A
+ * Deployment's own annotations aliased by its template's would get the
+ * placement too. Templates sharing x are shared_edits' business.
+ */
+static bool shared_outside(yaml_document_t *d, const unsigned *refs,
+			   const struct hp_plan_problem *p, unsigned file_idx, unsigned doc, int x)
+{
+	unsigned legit = 0;
+
+	if (refs[x] <= 1)
+		return false;
+	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
+		int parent = (int)(n - d->nodes.start) + 1;
+
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			const char *key = hp_yaml_str(hp_yaml_node(d, pr->key));
+
+			if (pr->value != x || !key)
+				continue;
+			for (unsigned i = 0; i < p->n_pods; i++) {
+				int tmpl = p->pods[i].tmpl_node;
+
+				if (p->pods[i].file_idx != file_idx || p->pods[i].doc_idx != doc)
+					continue;
+				if ((!strcmp(key, "metadata") && parent == tmpl) ||
+				    (!strcmp(key, "annotations") &&
+				     parent == hp_yaml_get(d, tmpl, "metadata"))) {
+					legit++;
+					break;
+				}
+			}
+		}
+	}
+	return refs[x] > legit;
 }
 
 /* Templates of one document in the order hp_plan_build visits them. */
@@ -424,22 +496,45 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 	}
 	for (unsigned fi = 0; fi < m->n_files && r >= 0; fi++) {
 		const struct hp_plan_file *f = &m->files[fi];
-		unsigned ne = 0;
+		unsigned ne = 0, refs_doc = UINT_MAX;
+		_cleanup_free_ unsigned *refs = NULL;
 		size_t len = f->len, pos = 0;
 		char *out, *o;
 
 		for (unsigned i = 0; i < p->n_pods; i++) {
+			yaml_document_t *d = &f->docs[p->pods[i].doc_idx];
 			_cleanup_free_ char *q = NULL;
+			int node, meta;
 
 			if (p->pods[i].file_idx != fi)
 				continue;
 			q = quote(values[i]);
-			if (!q) {
+			if (refs_doc != p->pods[i].doc_idx) {
+				free(refs);
+				refs = count_refs(d);
+				refs_doc = p->pods[i].doc_idx;
+			}
+			if (!q || !refs) {
 				r = -ENOMEM;
 				break;
 			}
-			r = template_edit(f, &f->docs[p->pods[i].doc_idx], p->pods[i].tmpl_node, q,
-					  &edits[ne], err);
+			r = template_edit(f, d, p->pods[i].tmpl_node, q, &edits[ne], &node, err);
+			/* the annotations, and the metadata holding them */
+			meta = hp_yaml_get(d, p->pods[i].tmpl_node, "metadata");
+			if (r >= 0 && node != p->pods[i].tmpl_node &&
+			    !shared_outside(d, refs, p, fi, p->pods[i].doc_idx, node))
+				node = meta;
+			if (r >= 0 && node != p->pods[i].tmpl_node &&
+			    shared_outside(d, refs, p, fi, p->pods[i].doc_idx, node)) {
+				hp_error_set(
+				    err,
+				    "%s:%u: a pod template's metadata or annotations are "
+				    "shared through a YAML alias with something that is not "
+				    "a pod template's; write them out",
+				    f->path, hp_yaml_line(hp_yaml_node(d, node)));
+				free(edits[ne].text);
+				r = -ENOTSUP;
+			}
 			if (r < 0)
 				break;
 			len += strlen(edits[ne].text) - edits[ne].del;

@@ -262,6 +262,7 @@ static void eval_capacity(const struct hp_plan_problem *p, struct hp_plan_eval *
 		else
 			continue;
 		ev->feasible = false;
+		ev->why_pu = (int)d;
 	}
 }
 
@@ -273,9 +274,11 @@ static void eval_latency(const struct hp_plan_problem *p, unsigned i, double lat
 
 	if (ev->feasible && pod->latency_budget_us >= 0 &&
 	    !hp_plan_within(lat, pod->latency_budget_us)) {
-		snprintf(ev->why, sizeof(ev->why), "%s latency: %.4g > %.4g us", pod->workload, lat,
-			 pod->latency_budget_us);
+		snprintf(ev->why, sizeof(ev->why), "%s%s%s%s latency: %.4g > %.4g us",
+			 pod->workload, pod->ns ? " (namespace " : "", pod->ns ? pod->ns : "",
+			 pod->ns ? ")" : "", lat, pod->latency_budget_us);
 		ev->feasible = false;
+		ev->why_pod = (int)i;
 	}
 }
 
@@ -287,7 +290,7 @@ static bool edge_valid(const struct hp_plan_problem *p, int da, int db)
 void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_plan_eval *ret)
 {
 	_cleanup_free_ double *lat = calloc(p->n_pods ? p->n_pods : 1, sizeof(double));
-	struct hp_plan_eval ev = { .feasible = true };
+	struct hp_plan_eval ev = { .feasible = true, .why_pu = -1, .why_pod = -1 };
 
 	if (!lat) {
 		ev.feasible = false;
@@ -323,6 +326,7 @@ void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 #define ALT(i) (p->ctr[i].group == k->group ? d : pu[i])
 	ev.feasible = true;
 	ev.why[0] = '\0';
+	ev.why_pu = ev.why_pod = -1;
 	for (unsigned i = pod->first; i < pod->first + pod->n; i++) {
 		if (eval_allowed(p, i, ALT(i), ALT(p->ctr[i].group), &ev) && ALT(i) != pu[i]) {
 			eval_ctr(p, i, pu[i], -1, &ev);

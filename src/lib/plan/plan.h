@@ -143,6 +143,7 @@ double hp_plan_edge_cost(const struct hp_plan_problem *p, const struct hp_plan_e
 struct hp_plan_eval {
 	bool feasible;
 	char why[160];           /* first violated constraint when infeasible */
+	int why_pu, why_pod;	 /* the DPU or pod why names (-1: neither) */
 	double objective;        /* the solvers' objective */
 	double host_cores_freed; /* without the memory term */
 	double dpu_cpu[HP_PLAN_MAX_PUS], dpu_mem[HP_PLAN_MAX_PUS], dpu_link[HP_PLAN_MAX_PUS];
@@ -201,6 +202,11 @@ void hp_plan_solver_cleanup(void);
  */
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r);
 int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r, FILE *f);
+/*
+ * s with control characters written \xNN and C1 controls \u00NN, as the
+ * table writes names: for messages that quote a manifest. NULL: no memory.
+ */
+char *hp_plan_escape(const char *s);
 
 /*
  * Random instances for tests and benchmarks: pods shaped like real ones (an

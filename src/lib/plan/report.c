@@ -235,6 +235,33 @@ static void put_cell(FILE *f, const char *s, size_t width)
 		fputc(' ', f);
 }
 
+char *hp_plan_escape(const char *s)
+{
+	size_t n = 1;
+	char *e, *w;
+
+	for (const char *c = s; *c; c++) {
+		size_t ctl = cell_ctl(c);
+
+		n += ctl == 1 ? 4 : ctl == 2 ? 6 : 1;
+		c += ctl ? ctl - 1 : 0;
+	}
+	e = w = malloc(n);
+	for (; e && *s; s++) {
+		size_t ctl = cell_ctl(s);
+
+		if (ctl == 1)
+			w += sprintf(w, "\\x%02x", (unsigned char)*s);
+		else if (ctl == 2)
+			w += sprintf(w, "\\u%04x", (unsigned char)*++s);
+		else
+			*w++ = *s;
+	}
+	if (e)
+		*w = '\0';
+	return e;
+}
+
 int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_result *r, FILE *f)
 {
 	struct why w = { 0 };

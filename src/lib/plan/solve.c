@@ -311,20 +311,10 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 	return false;
 }
 
-/* Does why ("dpu0 CPU: ...", "Deployment/a latency: ...") begin with what? */
-static bool why_starts_with(const char *why, const char *what)
-{
-	size_t n = strlen(what);
-
-	return !strncmp(why, what, n) && why[n] == ' ';
-}
-
 /*
  * Where the pins alone break a constraint: the message names a container
  * pinned to the PU, or in the pod, that ev.why names (a container that only
  * follows a pinned one if there is none), with its file:line when it has one.
- * A pod is known by Kind/name there: of two alike in two namespaces, the
- * first is named.
  */
 static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			      const struct hp_plan_eval *ev, struct hp_error *err)
@@ -332,13 +322,11 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned i = 0; i < p->n_ctr; i++) {
 			const struct hp_plan_container *c = &p->ctr[i];
-			const struct hp_plan_pod *pod = &p->pods[c->pod];
 			const char *where = p->pu[pu[i]].name;
 			char to[80], at[PATH_MAX + 16];
 
 			if (pu[i] == HP_PLAN_HOST || (!pass && c->pin < 0) ||
-			    (!why_starts_with(ev->why, where) &&
-			     !why_starts_with(ev->why, pod->workload)))
+			    (pu[i] != ev->why_pu && (int)c->pod != ev->why_pod))
 				continue;
 			if (c->pin < 0)
 				snprintf(to, sizeof(to), "goes with a container pinned to %s",
