@@ -193,9 +193,10 @@ static int cmp_input(const void *a, const void *b)
  * is written is replaced by a rename, which would turn a FIFO, a device or
  * (for the model) a symbolic link into a file: --annotate takes regular
  * files only ('-' for a stream), and --write-model a regular file or none,
- * not one of the manifests.
+ * not one of the manifests nor another input (opt[i] given as file[i]).
  */
-static int distinct_inputs(int argc, char **argv, bool annotate, const char *model_file)
+static int distinct_inputs(int argc, char **argv, bool annotate, const char *model_file,
+			   const char *const opt[3], const char *const file[3])
 {
 	_cleanup_free_ struct input_id *ids = calloc((size_t)argc + 1, sizeof(*ids));
 	int n = 0, stdin_at = -1;
@@ -206,6 +207,11 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 		return cli_usage_error("plan: out of memory");
 	if (model && !S_ISREG(mst.st_mode))
 		return cli_usage_error("plan: --write-model %s: not a regular file", model_file);
+	for (int i = 0; model && i < 3; i++)
+		if (file[i] && stat(file[i], &st) == 0 && st.st_dev == mst.st_dev &&
+		    st.st_ino == mst.st_ino)
+			return cli_usage_error("plan: --write-model %s is the %s file %s",
+					       model_file, opt[i], file[i]);
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-")) {
 			if (stdin_at >= 0)
@@ -296,7 +302,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (greedy && model_file)
 		return cli_usage_error("plan: --write-model writes the exact solver's model, not "
 				       "--greedy's");
-	if (distinct_inputs(argc - optind, argv + optind, annotate, model_file))
+	if (distinct_inputs(argc - optind, argv + optind, annotate, model_file,
+			    (const char *const[]){ "--node", "--profile", "--params" },
+			    (const char *const[]){ node_file, profile_file, params_file }))
 		return EXIT_USAGE; /* said why */
 
 	if (node_file && (r = hp_plan_node_load(&node, node_file, &err)) < 0)

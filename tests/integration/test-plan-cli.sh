@@ -570,4 +570,90 @@ r = json.load(open(sys.argv[1]))["random"]
 assert len(r) == 1 and r[0]["apps_move"] is False and r[0]["dpus"] == 2, r
 assert r[0]["instances"] + r[0]["infeasible"] == 2, r
 PY
+# from the twenty-fifth session's black-box review
+# --write-model may not replace the --node, --profile or --params file
+printf 'dpus: [{name: dpu0}]\n' >"$tmp/wm-node.yaml"
+cp "$tmp/wm-node.yaml" "$tmp/wm-node.orig"
+"$HP" plan "$GOOD" --node "$tmp/wm-node.yaml" --write-model "$tmp/wm-node.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && cmp -s "$tmp/wm-node.yaml" "$tmp/wm-node.orig" && grep -q "is the --node file" "$tmp/err"' \
+	"--write-model over the --node file exits 2 ($(cat "$tmp/err"))"
+printf '{"mipGap": 0}\n' >"$tmp/wm-params.json"
+"$HP" plan "$GOOD" --params "$tmp/wm-params.json" --write-model "$tmp/wm-params.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "mipGap" "$tmp/wm-params.json"' "--write-model over the --params file exits 2"
+# --greedy places a container pinned to any DPU where it fits, not on the first DPU
+printf 'kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  containers:\n  - {name: x, image: nginx, resources: {requests: {cpu: 500m}}}\n  - {name: y, image: nginx, resources: {requests: {cpu: 500m}}}\n' \
+	"'{\"x\": \"small\", \"y\": \"dpu\"}'" >"$tmp/gp.yaml"
+printf 'dpus:\n- {name: small, cores: 1.2, speed: 0.5}\n- {name: big, cores: 8, speed: 0.5}\n' >"$tmp/gp-node.yaml"
+"$HP" plan "$tmp/gp.yaml" --node "$tmp/gp-node.yaml" --greedy --json >"$tmp/gp.json" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && python3 -c "import json,sys; p={x[\"container\"]: x[\"pu\"] for x in json.load(open(sys.argv[1]))[\"placements\"]}; assert p == {\"x\": \"small\", \"y\": \"big\"}, p" "$tmp/gp.json"' \
+	"--greedy puts a container pinned to any DPU where it fits ($(cat "$tmp/err"))"
+printf 'dpus:\n- {name: small, cores: 1.2, speed: 0.5}\n- {name: big, cores: 0.4, speed: 0.5}\n' >"$tmp/gp-node2.yaml"
+"$HP" plan "$tmp/gp.yaml" --node "$tmp/gp-node2.yaml" --greedy >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "impossible instance" "$tmp/err"' "--greedy still finds an impossible instance impossible"
+# image names as container runtimes read them
+printf 'images: {docker.io/istio/proxyv2: [amd64], docker.io/library/nginx: [amd64]}\n' >"$tmp/img-node.yaml"
+for img in istio/proxyv2:1.20 index.docker.io/istio/proxyv2:1.20 nginx:1.25 library/nginx; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: "%s"}\n' "$img" >"$tmp/img.yaml"
+	"$HP" plan "$tmp/img.yaml" --node "$tmp/img-node.yaml" --move-apps >"$tmp/out" 2>&1
+	rc=$?
+	check '[ $rc -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "image $img read as its full name ($(cat "$tmp/out"))"
+done
+# --annotate before an explicit key ("? x")
+printf 'kind: Pod\nmetadata:\n  ? name\n  : a\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/qkey.yaml"
+"$HP" plan "$tmp/qkey.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "^  annotations:" "$tmp/qkey.yaml" && grep -q "^  ? name" "$tmp/qkey.yaml"' \
+	"--annotate before an explicit key ($(cat "$tmp/err"))"
+# mipGap: a placement within the gap of the best bound known ends the search
+# (eight small DPUs: the proof takes longer than the limit)
+printf '{"mipGap": 0.5}\n' >"$tmp/gap.json"
+cat >"$tmp/gap-node.yaml" <<'Y'
+dpus:
+- {name: d0, cores: 0.70, speed: 0.3, memory: 100Mi}
+- {name: d1, cores: 0.83, speed: 0.4, memory: 150Mi}
+- {name: d2, cores: 0.96, speed: 0.5, memory: 200Mi}
+- {name: d3, cores: 1.09, speed: 0.6, memory: 250Mi}
+- {name: d4, cores: 1.22, speed: 0.7, memory: 300Mi}
+- {name: d5, cores: 1.35, speed: 0.8, memory: 350Mi}
+- {name: d6, cores: 1.48, speed: 0.9, memory: 400Mi}
+- {name: d7, cores: 1.61, speed: 1.0, memory: 450Mi}
+Y
+"$HP" plan "$MAN"/*/*.yaml --move-apps --node "$tmp/gap-node.yaml" --params "$tmp/gap.json" --time-limit 10 --json >"$tmp/gap.out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"status\"] == \"optimal within the accepted gap\", o[\"status\"]; assert o[\"bound\"] - o[\"objective\"] <= 0.5 * abs(o[\"objective\"]) + 1e-9" "$tmp/gap.out"' \
+	"mipGap ends the search within the gap ($(cat "$tmp/err"))"
+# YAML 1.1 as kubectl reads it: octal refused, its booleans taken plain only
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 010}}}\n' >"$tmp/oct.yaml"
+"$HP" plan "$tmp/oct.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "oct.yaml:5: .*octal" "$tmp/err"' "a plain 010 refused as YAML 1.1 octal ($(cat "$tmp/err"))"
+for b in YES ON n; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: %s\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' $b >"$tmp/bool.yaml"
+	"$HP" plan "$tmp/bool.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ]' "hostNetwork: $b is a boolean ($(cat "$tmp/err"))"
+done
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: "true"\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/bool.yaml"
+"$HP" plan "$tmp/bool.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "bool.yaml:4:" "$tmp/err"' "a quoted \"true\" is not a boolean ($(cat "$tmp/err"))"
+# containers sharing an emptyDir on disk share a PU
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: logs, emptyDir: {}}\n  containers:\n  - {name: app, image: nginx, volumeMounts: [{name: logs, mountPath: /var/log/app}]}\n  - {name: fluent-bit, image: fluent/fluent-bit:2, volumeMounts: [{name: logs, mountPath: /logs}]}\n' >"$tmp/ed.yaml"
+"$HP" plan "$tmp/ed.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "fluent-bit .*host .*shares a PU with app" "$tmp/out"' "a shared emptyDir keeps its users together ($(cat "$tmp/out"))"
+# messages: the spec that is not a mapping, the ninth DPU
+printf 'kind: Pod\nmetadata: {name: a}\nspec: null\n' >"$tmp/nospec.yaml"
+"$HP" plan "$tmp/nospec.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "nospec.yaml:3: Pod/a: pod template spec is not a mapping" "$tmp/err"' "a null spec named with its line ($(cat "$tmp/err"))"
+{ echo "dpus:"; for i in 0 1 2 3 4 5 6 7 8; do echo "- {name: d$i}"; done; } >"$tmp/nine.yaml"
+"$HP" plan "$GOOD" --node "$tmp/nine.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "nine.yaml:10: at most 8 DPUs" "$tmp/err"' "the ninth DPU's line ($(cat "$tmp/err"))"
+
 exit $fail

@@ -281,14 +281,25 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	/*
 	 * Insert before the first key, at its column: the text ends with a line
 	 * break and the key's indentation, so the key keeps its place even when
-	 * it shares its line with a "- " sequence indicator.
+	 * it shares its line with a "- " sequence indicator. An explicit key
+	 * ("? x", then ": v") begins at its '?'.
 	 */
+	e->off = mark_offset(f, mark);
+	for (size_t at = e->off; at > 0; at--) {
+		char c = f->text[at - 1];
+
+		if (c == '?' && (at == 1 || strchr(" \t\r\n-", f->text[at - 2]))) {
+			e->off = at - 1;
+			col = e->off - f->line_start[offset_line(f, e->off) - 1];
+		}
+		if (c != ' ' && c != '\t')
+			break;
+	}
 	sp0 = spaces(col);
 	sp2 = spaces(col + 2);
 	sp4 = spaces(col + 4);
 	if (!sp0 || !sp2 || !sp4)
 		return -ENOMEM;
-	e->off = mark_offset(f, mark);
 	nl = eol_at(f, e->off);
 	if (depth == 0)
 		e->text = hp_sprintf(PLACEMENT_KEY ": %s%s%s", q, nl, sp0);

@@ -35,6 +35,7 @@
  */
 #include "plan/solver.h"
 
+#include <float.h>
 #include <limits.h>
 
 /* What configuration k puts on DPU d's CPU row beyond whole millicore steps. */
@@ -1124,6 +1125,21 @@ const char *bound_proves(const struct heur *h, double inc)
 }
 
 /*
+ * Is inc within the relative gap the user accepts (params.mip_gap) of the
+ * best bound known, GLPK's or the searches'? GLPK checks its own bound
+ * only, the LP's until its tree moves it, and between nodes, which the
+ * searches in the callback may not let it reach before the time limit.
+ */
+bool gap_accepted(struct heur *h, double inc)
+{
+	double gap = h->p->params.mip_gap, b = fmin(h->best_bound, h->grp_bound);
+
+	if (gap > 0 && b < HUGE_VAL && b - inc <= gap * (fabs(inc) + DBL_EPSILON))
+		h->gap_met = true;
+	return h->gap_met;
+}
+
+/*
  * The packing search, exact for the whole model (group.h): meeting in the
  * middle (one DPU) first, as sur_check, then the depth-first search, each
  * below the incumbent's gap at once: the least it finds below it is the
@@ -1205,7 +1221,7 @@ void group_check(struct heur *h, glp_tree *tree, bool quick)
 	 * heuristic's call at this node, 0.43 s of three DPUs, 5000
 	 * containers, seed 1, whose quick check built the optimum.
 	 */
-	if ((h->grp_proven = bound_proves(h, inc))) {
+	if ((h->grp_proven = bound_proves(h, inc)) || gap_accepted(h, inc)) {
 		glp_ios_terminate(tree);
 		return;
 	}

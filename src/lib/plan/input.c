@@ -280,7 +280,8 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 				struct hp_plan_pu *pu = &n.pu[1 + i];
 
 				if (i + 1 >= HP_PLAN_MAX_PUS) {
-					r = NFAIL(&np, vn, "at most %d DPUs", HP_PLAN_MAX_PUS - 1);
+					r = NFAIL(&np, hp_yaml_node(np.d, *it), "at most %d DPUs",
+						  HP_PLAN_MAX_PUS - 1);
 					break;
 				}
 				/* Defaults: the default DPU, then the first one described. */

@@ -186,13 +186,31 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 	return 0;
 }
 
-int hp_yaml_bool(const yaml_node_t *n, bool *ret)
+/*
+ * A plain integer with a leading 0 ("010"): YAML 1.1, which kubectl reads
+ * manifests as (go-yaml v2), takes it as octal (8); YAML 1.2 and libyaml's
+ * reader here would take 10. Quoted, it is a string, and a quantity of 10.
+ */
+static bool yaml1_octal(const yaml_node_t *n)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", "On" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", "Off" };
 	const char *s = hp_yaml_str(n);
 
-	if (!s)
+	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	s += *s == '-' || *s == '+';
+	return s[0] == '0' && s[1] && strspn(s, "0123456789") == strlen(s);
+}
+
+/* The booleans of YAML 1.1 (go-yaml v2's, kubectl's), written plain. */
+int hp_yaml_bool(const yaml_node_t *n, bool *ret)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
+					   "on",   "On",   "ON",   "y",	  "Y" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO",
+					  "off",   "Off",   "OFF",   "n",  "N" };
+	const char *s = hp_yaml_str(n);
+
+	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i])) {
@@ -586,6 +604,11 @@ static int resource(struct build *b, int resources, const char *section, const c
 
 	if (!v || hp_yaml_is_null(n))
 		return 0;
+	if (yaml1_octal(n))
+		return FAIL(b, n,
+			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
+			    "write it without the leading 0, or quote it",
+			    section, name, hp_yaml_str(n));
 	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), ret) < 0)
 		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
 			    HP_PLAN_QUANTITY_MAX);
@@ -834,6 +857,36 @@ static bool image_prefix(const char *image, const char *prefix)
 	       (strchr("/:@", prefix[n - 1]) || strchr("/:@", image[n]));
 }
 
+/*
+ * An image reference as container runtimes read it (the "familiar" names of
+ * Docker Hub): "istio/proxyv2:1.20" and "index.docker.io/istio/proxyv2:1.20"
+ * are "docker.io/istio/proxyv2:1.20", "nginx" is "docker.io/library/nginx".
+ * The first part of a name is its registry where it has a '.' or a ':' or is
+ * "localhost" and more follows; a prefix (the node file's) may also be the
+ * registry alone ("quay.io", "localhost:5000", not "nginx:1.25"). NULL: out
+ * of memory.
+ */
+static char *image_norm(const char *ref, bool prefix)
+{
+	const char *slash = strchr(ref, '/');
+	size_t first = slash ? (size_t)(slash - ref) : strlen(ref);
+	size_t name = strcspn(ref, ":"); /* without a '/', a ':' may begin a tag */
+	bool host;
+
+	if (slash)
+		host = memchr(ref, '.', first) || memchr(ref, ':', first) ||
+		       (first == 9 && !strncmp(ref, "localhost", 9));
+	else
+		host = prefix &&
+		       (memchr(ref, '.', name) || (name == 9 && !strncmp(ref, "localhost", 9)));
+
+	if (host && first == 15 && !strncmp(ref, "index.docker.io", 15))
+		return hp_sprintf("docker.io%s", ref + first);
+	if (host)
+		return strdup(ref);
+	return hp_sprintf("docker.io/%s%s", slash ? "" : "library/", ref);
+}
+
 static bool archs_include(const char *list, const char *arch)
 {
 	char buf[80];
@@ -994,15 +1047,26 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					strcat(archlist, json_string_value(e));
 					strcat(archlist, " ");
 				}
-			} else if (image) {
+			} else if (image && b->node->n_img) {
+				_cleanup_free_ char *full = image_norm(image, false);
 				const struct hp_plan_image_arch *best = NULL;
+				size_t best_len = 0;
 
+				if (!full)
+					return -ENOMEM;
 				/* the longest prefix that ends where a name part does */
-				for (unsigned i = 0; i < b->node->n_img; i++)
-					if (image_prefix(image, b->node->img[i].prefix) &&
-					    (!best ||
-					     strlen(b->node->img[i].prefix) > strlen(best->prefix)))
+				for (unsigned i = 0; i < b->node->n_img; i++) {
+					_cleanup_free_ char *pre =
+					    image_norm(b->node->img[i].prefix, true);
+
+					if (!pre)
+						return -ENOMEM;
+					if (image_prefix(full, pre) &&
+					    (!best || strlen(pre) > best_len)) {
 						best = &b->node->img[i];
+						best_len = strlen(pre);
+					}
+				}
 				if (best)
 					snprintf(archlist, sizeof(archlist), " %s ", best->archs);
 			}
@@ -1039,7 +1103,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	int pod, r;
 
 	if (!hp_yaml_is_map(specn))
-		return FAIL(b, hp_yaml_node(d, tmpl), "%s: pod template without a spec", kind);
+		return FAIL(b, specn ? specn : hp_yaml_node(d, tmpl), "%s/%s: pod template %s",
+			    kind, name && *name ? name : "(no name)",
+			    specn ? "spec is not a mapping" : "without a spec");
 	if (an && !hp_yaml_is_map(an) && !hp_yaml_is_null(an))
 		return FAIL(b, an, "metadata.annotations must be a mapping");
 	if (name && *name)
@@ -1322,13 +1388,16 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
 		     v && v < vols->data.sequence.items.top; v++) {
 			int ed = hp_yaml_get(d, *v, "emptyDir");
-			const char *med = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ed, "medium")));
 			const char *vname = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
 			int prev = -1;
 
-			if (!ed || !med || strcmp(med, "Memory") || !vname)
+			if (!ed || !vname)
 				continue;
-			/* a memory-backed emptyDir is shared memory (IPC) between its users */
+			/*
+			 * An emptyDir is one directory on one PU: a DPU sees none of
+			 * the host's (docs/runtime.md), so its users share a PU. One
+			 * backed by memory (Memory, HugePages) is shared memory too.
+			 */
 			for (int li = 0; li < 2; li++) {
 				yaml_node_t *ln = hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
 

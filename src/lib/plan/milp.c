@@ -516,7 +516,10 @@ static void milp_callback(glp_tree *tree, void *info)
 	/* The bound only falls as the search goes on: what is reported on a time limit. */
 	if (best)
 		h->best_bound = fmin(h->best_bound, glp_ios_node_bound(tree, best));
-	if (!cb_late(h, tree))
+	if (glp_mip_status(glp_ios_get_prob(tree)) == GLP_FEAS &&
+	    gap_accepted(h, glp_mip_obj_val(glp_ios_get_prob(tree))))
+		glp_ios_terminate(tree);
+	else if (!cb_late(h, tree))
 		milp_work(h, tree);
 	/*
 	 * What GLPK does before it calls again can pass the time limit: 40 ms
@@ -965,7 +968,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	res->optimal = (status == GLP_OPT && ret == 0 && p->params.mip_gap == 0) || heur.grp_proven;
 	if (res->optimal)
 		res->proof = heur.grp_proven ? heur.grp_proven : "branch and bound";
-	if (status == GLP_OPT && ret == 0 && !res->optimal)
+	if (((status == GLP_OPT && ret == 0) || heur.gap_met) && !res->optimal)
 		res->status = "optimal within the accepted gap";
 	res->bound = fmin(heur.best_bound, heur.grp_bound); /* hp_plan_solve settles it */
 	for (unsigned u = 0; u < s->n; u++) {

@@ -92,8 +92,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 
 		if (i == c || j->group != k->group || (j->allowed & k->allowed & ~1u))
 			continue;
-		return hp_sprintf("shares a PU with %s (process namespace, memory or network "
-				  "rules), which stays: %s",
+		return hp_sprintf("shares a PU with %s (process namespace, emptyDir, memory or "
+				  "network rules), which stays: %s",
 				  j->name,
 				  j->stay_reason	   ? j->stay_reason
 				  : j->pin == HP_PLAN_HOST ? "pinned to host"

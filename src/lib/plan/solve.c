@@ -346,6 +346,118 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 		     ev->why);
 }
 
+/* Units by descending CPU (greedy_start's order); arg: the units. */
+static int cmp_cpu_desc(const void *a, const void *b, void *arg)
+{
+	const struct units *s = arg;
+	double x = s->u[*(const unsigned *)a].cpu, y = s->u[*(const unsigned *)b].cpu;
+
+	return x > y ? -1 : x < y;
+}
+
+#define START_COMBOS 65536 /* start_search tries every choice up to so many */
+
+/*
+ * Every choice of DPU for the nf units forced[] (each of the others as in
+ * start): the first feasible one into start, pu and ev; false if none.
+ */
+static int start_search(const struct hp_plan_problem *p, const struct units *s,
+			const unsigned *forced, unsigned nf, int *start, int *pu,
+			struct hp_plan_eval *ev)
+{
+	_cleanup_free_ int *cur = malloc((s->n ? s->n : 1) * sizeof(int));
+	_cleanup_free_ int *try_pu = malloc((p->n_ctr ? p->n_ctr : 1) * sizeof(int));
+	struct hp_plan_eval tev;
+
+	if (!cur || !try_pu)
+		return -ENOMEM;
+	memcpy(cur, start, s->n * sizeof(int));
+	for (unsigned i = 0; i < nf; i++)
+		cur[forced[i]] = __builtin_ctz(s->u[forced[i]].allowed);
+	for (;;) {
+		unsigned i;
+
+		expand(p, s, cur, try_pu);
+		hp_plan_evaluate(p, try_pu, &tev);
+		if (tev.feasible) {
+			memcpy(start, cur, s->n * sizeof(int));
+			memcpy(pu, try_pu, p->n_ctr * sizeof(int));
+			*ev = tev;
+			return true;
+		}
+		for (i = 0; i < nf; i++) {
+			unsigned u = forced[i], rest = s->u[u].allowed & ~((2u << cur[u]) - 1);
+
+			if (rest) {
+				cur[u] = __builtin_ctz(rest);
+				break;
+			}
+			cur[u] = __builtin_ctz(s->u[u].allowed);
+		}
+		if (i == nf)
+			return false;
+	}
+}
+
+/*
+ * Where the greedy search starts: every unit on the host but those that may
+ * not stay there, each on a DPU it may run on: largest first, each where the
+ * most CPU is left after it of the DPUs it fits on (CPU and memory); where
+ * that breaks a constraint, the first of every choice that does not (up to
+ * START_COMBOS). Pinned to "a DPU", a container that went to the first one
+ * had made --greedy call an instance impossible that was not. pu and ev:
+ * the start expanded and evaluated (the first start's where none is
+ * feasible: it says why).
+ */
+static int greedy_start(const struct hp_plan_problem *p, const struct units *s, int *start, int *pu,
+			struct hp_plan_eval *ev)
+{
+	_cleanup_free_ unsigned *forced = calloc(s->n ? s->n : 1, sizeof(unsigned));
+	double cpu[HP_PLAN_MAX_PUS], mem[HP_PLAN_MAX_PUS], combos = 1;
+	unsigned nf = 0;
+	int r;
+
+	if (!forced)
+		return -ENOMEM;
+	for (unsigned d = 1; d < p->n_pus; d++) {
+		cpu[d] = p->pu[d].cores;
+		mem[d] = p->pu[d].memory;
+	}
+	for (unsigned u = 0; u < s->n; u++) {
+		start[u] = HP_PLAN_HOST;
+		if (!(s->u[u].allowed & 1))
+			forced[nf++] = u;
+	}
+	qsort_r(forced, nf, sizeof(*forced), cmp_cpu_desc, (void *)s);
+	for (unsigned i = 0; i < nf; i++) {
+		const struct unit *un = &s->u[forced[i]];
+		double best_left = -HUGE_VAL;
+		int to = -1;
+
+		for (unsigned d = 1; d < p->n_pus; d++) {
+			double need = un->cpu / p->pu[d].speed;
+			bool fits = hp_plan_within(need, cpu[d]) && hp_plan_within(un->mem, mem[d]);
+
+			if (!(un->allowed & (1u << d)))
+				continue;
+			if (to < 0 || (fits && cpu[d] - need > best_left)) {
+				to = (int)d;
+				best_left = fits ? cpu[d] - need : -HUGE_VAL;
+			}
+		}
+		start[forced[i]] = to;
+		cpu[to] -= un->cpu / p->pu[to].speed;
+		mem[to] -= un->mem;
+		combos *= __builtin_popcount(un->allowed);
+	}
+	expand(p, s, start, pu);
+	hp_plan_evaluate(p, pu, ev);
+	if (ev->feasible || combos <= 1 || combos > START_COMBOS)
+		return 0;
+	r = start_search(p, s, forced, nf, start, pu, ev);
+	return r < 0 ? r : 0;
+}
+
 /*
  * Move units to DPUs in order of net gain per unit of what they use, each to
  * the DPU where it improves the objective most while everything stays
@@ -378,17 +490,8 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 		cores += p->pu[d].cores * p->pu[d].speed; /* in host cores */
 		memory += p->pu[d].memory;
 	}
-	for (unsigned u = 0; u < s->n; u++) {
-		start[u] = HP_PLAN_HOST;
-		if (!(s->u[u].allowed & 1))
-			for (unsigned d = 1; d < p->n_pus; d++)
-				if (s->u[u].allowed & (1u << d)) {
-					start[u] = (int)d;
-					break;
-				}
-	}
-	expand(p, s, start, pu);
-	hp_plan_evaluate(p, pu, &ev);
+	if (greedy_start(p, s, start, pu, &ev) < 0)
+		return -ENOMEM;
 	if (!ev.feasible) {
 		pinned_infeasible(p, pu, &ev, err);
 		return -EDOM;

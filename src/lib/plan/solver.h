@@ -226,6 +226,7 @@ struct heur {
 	bool grp_ties;		     /* a small limit pruned few of its choices (group_min) */
 	double pack_lb;		     /* no placement has a smaller penalty (packing search) */
 	const char *grp_proven;	     /* which bound proved the incumbent optimal, NULL */
+	bool gap_met;		     /* the incumbent is within params.mip_gap of the bound */
 	struct hp_group sur;	     /* the surrogate bound (sur_build), n_rows 0 if none */
 	unsigned sur_cpu;	     /* ... which DPUs' CPU rows it sums (bit d) */
 	unsigned sur_in;	     /* ... and which memory and link rows (bit j of grp.res) */
@@ -348,6 +349,7 @@ void group_check(struct heur *h, glp_tree *tree, bool quick);
 int pack_min(struct heur *h, const struct hp_group *g, struct meet_memo *mm, double *proved,
 	     double limit, struct hp_pack_limits *lim, unsigned *best, double *m);
 const char *bound_proves(const struct heur *h, double inc);
+bool gap_accepted(struct heur *h, double inc);
 
 /* surrogate.c: the surrogate bound against the incumbent inc (sur_check) */
 int sur_check(struct heur *h, glp_tree *tree, double inc);
