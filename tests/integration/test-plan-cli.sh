@@ -302,7 +302,7 @@ for shared in 'ann' 'meta' 'env'; do
 	"$HP" plan "$tmp/sh-$shared.yaml" --annotate 2>"$tmp/err" >/dev/null
 	rc=$?
 	line=$(case $shared in ann) echo 4 ;; meta) echo 2 ;; env) echo 9 ;; esac)
-	check '[ $rc -eq 2 ] && cmp -s "$tmp/sh-$shared.yaml" "$tmp/sh.orig" && grep -q "sh-$shared.yaml:$line: a pod template.s metadata or annotations are shared" "$tmp/err"' \
+	check '[ $rc -eq 2 ] && cmp -s "$tmp/sh-$shared.yaml" "$tmp/sh.orig" && grep -q "sh-$shared.yaml:$line: a YAML alias writes this pod template.s" "$tmp/err"' \
 		"template $shared shared outside the templates exits 2 ($(cat "$tmp/err"))"
 done
 # an anchored flow mapping no one else uses is annotated
@@ -581,7 +581,8 @@ check '[ $rc -eq 2 ] && cmp -s "$tmp/wm-node.yaml" "$tmp/wm-node.orig" && grep -
 printf '{"mipGap": 0}\n' >"$tmp/wm-params.json"
 "$HP" plan "$GOOD" --params "$tmp/wm-params.json" --write-model "$tmp/wm-params.json" >/dev/null 2>"$tmp/err"
 rc=$?
-check '[ $rc -eq 2 ] && grep -q "mipGap" "$tmp/wm-params.json"' "--write-model over the --params file exits 2"
+check '[ $rc -eq 2 ] && grep -q "mipGap" "$tmp/wm-params.json" && grep -q "is the --params file" "$tmp/err"' \
+	"--write-model over the --params file exits 2 ($(cat "$tmp/err"))"
 # --greedy places a container pinned to any DPU where it fits, not on the first DPU
 printf 'kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  containers:\n  - {name: x, image: nginx, resources: {requests: {cpu: 500m}}}\n  - {name: y, image: nginx, resources: {requests: {cpu: 500m}}}\n' \
 	"'{\"x\": \"small\", \"y\": \"dpu\"}'" >"$tmp/gp.yaml"
@@ -594,15 +595,46 @@ printf 'dpus:\n- {name: small, cores: 1.2, speed: 0.5}\n- {name: big, cores: 0.4
 "$HP" plan "$tmp/gp.yaml" --node "$tmp/gp-node2.yaml" --greedy >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "impossible instance" "$tmp/err"' "--greedy still finds an impossible instance impossible"
+# where no start it tries is feasible but a placement exists, --greedy says so (exit 1)
+for cpu in 2 2 1500m 1500m 1 10m 10m 10m 10m 10m 10m 10m 10m 10m 10m 10m 10m; do
+	printf -- '---\nkind: Pod\nmetadata:\n  name: f%s\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  containers:\n  - {name: x, image: nginx, resources: {requests: {cpu: "%s"}}}\n' \
+		"$RANDOM$RANDOM" "'{\"x\": \"dpu\"}'" $cpu
+done >"$tmp/gstart.yaml"
+printf 'dpus:\n- {name: d0, cores: 4.06, speed: 1}\n- {name: d1, cores: 4.06, speed: 1}\n' >"$tmp/gstart-node.yaml"
+"$HP" plan "$tmp/gstart.yaml" --node "$tmp/gstart-node.yaml" --greedy >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "exact solver (without --greedy) finds a placement" "$tmp/err"' \
+	"--greedy does not call a feasible instance impossible ($rc: $(cat "$tmp/err"))"
+"$HP" plan "$tmp/gstart.yaml" --node "$tmp/gstart-node.yaml" >/dev/null 2>"$tmp/err"
+check '[ $? -eq 0 ]' "the exact solver places it"
 # image names as container runtimes read them
-printf 'images: {docker.io/istio/proxyv2: [amd64], docker.io/library/nginx: [amd64]}\n' >"$tmp/img-node.yaml"
-for img in istio/proxyv2:1.20 index.docker.io/istio/proxyv2:1.20 nginx:1.25 library/nginx; do
+printf 'images: {docker.io/istio/proxyv2: [amd64], docker.io/library/nginx: [amd64], "myreg:5000": [amd64], "redis:7": [amd64]}\n' \
+	>"$tmp/img-node.yaml"
+for img in istio/proxyv2:1.20 index.docker.io/istio/proxyv2:1.20 nginx:1.25 library/nginx docker.io/nginx \
+	myreg:5000/istio/proxyv2:1 redis:7; do
 	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: "%s"}\n' "$img" >"$tmp/img.yaml"
 	"$HP" plan "$tmp/img.yaml" --node "$tmp/img-node.yaml" --move-apps >"$tmp/out" 2>&1
 	rc=$?
 	check '[ $rc -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "image $img read as its full name ($(cat "$tmp/out"))"
 done
-# --annotate before an explicit key ("? x")
+# a template aliased elsewhere (a ConfigMap's data) is not annotated
+printf 'kind: List\nitems:\n- kind: Deployment\n  metadata: {name: a}\n  spec:\n    template: &t\n      metadata:\n        labels: {app: a}\n      spec:\n        containers:\n        - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n- kind: ConfigMap\n  metadata: {name: c}\n  data:\n    tmpl: *t\n' >"$tmp/tplalias.yaml"
+cp "$tmp/tplalias.yaml" "$tmp/tplalias.orig"
+"$HP" plan "$tmp/tplalias.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && cmp -s "$tmp/tplalias.yaml" "$tmp/tplalias.orig" && grep -q "tplalias.yaml:8: a YAML alias writes" "$tmp/err"' \
+	"a template aliased in a ConfigMap is not annotated ($(cat "$tmp/err"))"
+# an anchored flow mapping with a comment before its '{'
+printf 'kind: Pod\nmetadata: &m # c\n  {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/flowc.yaml"
+"$HP" plan "$tmp/flowc.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "{annotations: {heteropod.io/placement: " "$tmp/flowc.yaml"' "an anchored flow mapping after a comment ($(cat "$tmp/err"))"
+# --annotate before an explicit key ("? x", or "?" and the key on the next line)
+printf 'kind: Pod\nmetadata:\n  ?\n    name\n  : a\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/qkey2.yaml"
+"$HP" plan "$tmp/qkey2.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "^  annotations:" "$tmp/qkey2.yaml" && grep -q "^  ?$" "$tmp/qkey2.yaml"' \
+	"--annotate before an explicit key on its own line ($(cat "$tmp/err"))"
 printf 'kind: Pod\nmetadata:\n  ? name\n  : a\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/qkey.yaml"
 "$HP" plan "$tmp/qkey.yaml" --annotate 2>"$tmp/err"
 rc=$?
@@ -633,10 +665,16 @@ rc=$?
 check '[ $rc -eq 2 ] && grep -q "oct.yaml:5: .*octal" "$tmp/err"' "a plain 010 refused as YAML 1.1 octal ($(cat "$tmp/err"))"
 for b in YES ON n; do
 	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: %s\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' $b >"$tmp/bool.yaml"
-	"$HP" plan "$tmp/bool.yaml" >/dev/null 2>"$tmp/err"
+	"$HP" plan "$tmp/bool.yaml" >"$tmp/out" 2>&1
 	rc=$?
-	check '[ $rc -eq 0 ]' "hostNetwork: $b is a boolean ($(cat "$tmp/err"))"
+	if [ $b = n ]; then want="dpu0 .*offloaded"; else want="host .*hostNetwork"; fi
+	check '[ $rc -eq 0 ] && grep -q "$want" "$tmp/out"' "hostNetwork: $b is a boolean ($(cat "$tmp/out"))"
 done
+# 08 is no octal to kubectl either (a float, 8): taken
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 08}}}\n' >"$tmp/oct8.yaml"
+"$HP" plan "$tmp/oct8.yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "\"cpu\": 8" "$tmp/out"' "a plain 08 read as 8 ($(cat "$tmp/err"))"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: "true"\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/bool.yaml"
 "$HP" plan "$tmp/bool.yaml" >/dev/null 2>"$tmp/err"
 rc=$?

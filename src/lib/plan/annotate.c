@@ -158,12 +158,9 @@ static char *spaces(size_t n)
 	return s;
 }
 
-/*
- * The edit for one template, `q` the quoted value. *ret_node: the node whose
- * text it changes (the annotations, the metadata or the template).
- */
+/* The edit for one template (of edit_node's text), `q` the quoted value. */
 static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl, const char *q,
-			 struct edit *e, int *ret_node, struct hp_error *err)
+			 struct edit *e, struct hp_error *err)
 {
 	yaml_node_t *tn = hp_yaml_node(d, tmpl);
 	int meta = hp_yaml_get(d, tmpl, "metadata");
@@ -178,7 +175,6 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	int depth; /* 0: add the key, 1: add annotations, 2: add metadata */
 
 	memset(e, 0, sizeof(*e));
-	*ret_node = an ? ann : mn ? meta : tmpl;
 	if (an && hp_yaml_is_map(an)) {
 		int k = 0, v = hp_yaml_get_pair(d, ann, PLACEMENT_KEY, &k);
 		yaml_node_t *vn = hp_yaml_node(d, v);
@@ -259,10 +255,15 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
 
 		e->off = mark_offset(f, target->start_mark);
-		/* past an anchor or a tag: "&a {team: x}" */
+		/* past an anchor or a tag, and a comment: "&a # x" then "{team: x}" */
 		while (e->off < f->len && (f->text[e->off] == '&' || f->text[e->off] == '!')) {
 			e->off += strcspn(f->text + e->off, " \t\r\n");
-			e->off += strspn(f->text + e->off, " \t\r\n");
+			for (;;) {
+				e->off += strspn(f->text + e->off, " \t\r\n");
+				if (f->text[e->off] != '#')
+					break;
+				e->off += strcspn(f->text + e->off, "\r\n");
+			}
 		}
 		if (e->off >= f->len || f->text[e->off] != '{') {
 			hp_error_set(err, "%s:%u: unexpected flow mapping", f->path,
@@ -288,11 +289,16 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	for (size_t at = e->off; at > 0; at--) {
 		char c = f->text[at - 1];
 
-		if (c == '?' && (at == 1 || strchr(" \t\r\n-", f->text[at - 2]))) {
-			e->off = at - 1;
-			col = e->off - f->line_start[offset_line(f, e->off) - 1];
+		if (c == '?') {
+			/* the first on its line but for indentation and "- " */
+			size_t ls = f->line_start[offset_line(f, at - 1) - 1];
+
+			if (strspn(f->text + ls, " \t-") >= at - 1 - ls) {
+				e->off = at - 1;
+				col = e->off - ls;
+			}
 		}
-		if (c != ' ' && c != '\t')
+		if (!strchr(" \t\r\n", c))
 			break;
 	}
 	sp0 = spaces(col);
@@ -353,66 +359,111 @@ static int shared_edits(const struct hp_plan_file *f, struct edit *e, unsigned *
 	return 0;
 }
 
-/* How often each node of d is referred to (aliases make it more than once). */
-static unsigned *count_refs(yaml_document_t *d)
+/* Which node of the template an edit changes: its annotations, metadata or itself. */
+static int edit_node(yaml_document_t *d, int tmpl)
 {
-	unsigned *refs = calloc((size_t)(d->nodes.top - d->nodes.start) + 1, sizeof(unsigned));
+	int meta = hp_yaml_get(d, tmpl, "metadata"), ann = hp_yaml_get(d, meta, "annotations");
 
-	for (yaml_node_t *n = d->nodes.start; refs && n < d->nodes.top; n++) {
-		if (n->type == YAML_MAPPING_NODE) {
-			for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-			     pr < n->data.mapping.pairs.top; pr++) {
-				refs[pr->key]++;
-				refs[pr->value]++;
-			}
-		} else if (n->type == YAML_SEQUENCE_NODE) {
-			for (yaml_node_item_t *it = n->data.sequence.items.start;
-			     it < n->data.sequence.items.top; it++)
-				refs[*it]++;
-		}
+	return ann ? ann : meta ? meta : tmpl;
+}
+
+/* count_paths' walk: each reference from a node to a child. */
+struct paths_walk {
+	unsigned *indeg, *paths;
+	int *queue;
+	size_t tail;
+};
+
+static void paths_child(struct paths_walk *w, int v, int c, bool counting)
+{
+	if (counting) {
+		w->indeg[c]++;
+		return;
 	}
-	return refs;
+	/* at most UINT_MAX / 2 each: the sum does not wrap */
+	w->paths[c] += w->paths[v];
+	if (w->paths[c] > UINT_MAX / 2)
+		w->paths[c] = UINT_MAX / 2;
+	if (!--w->indeg[c])
+		w->queue[w->tail++] = c;
+}
+
+static void paths_children(yaml_document_t *d, struct paths_walk *w, int v, bool counting)
+{
+	yaml_node_t *n = hp_yaml_node(d, v);
+
+	if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			paths_child(w, v, pr->key, counting);
+			paths_child(w, v, pr->value, counting);
+		}
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *it = n->data.sequence.items.start;
+		     it < n->data.sequence.items.top; it++)
+			paths_child(w, v, *it, counting);
+	}
 }
 
 /*
- * Does anything but a pod template's metadata (or a template) of this
- * document refer to node x, the metadata or annotations an edit changes? A
- * Deployment's own annotations aliased by its template's would get the
- * placement too. Templates sharing x are shared_edits' business.
+ * How many times each node of d is written out when its aliases are
+ * expanded (the ways down to it from the root), saturated: what an edit
+ * of one node's text changes in as many places. NULL: no memory.
  */
-static bool shared_outside(yaml_document_t *d, const unsigned *refs,
-			   const struct hp_plan_problem *p, unsigned file_idx, unsigned doc, int x)
+static unsigned *count_paths(yaml_document_t *d)
 {
-	unsigned legit = 0;
+	size_t n = (size_t)(d->nodes.top - d->nodes.start);
+	_cleanup_free_ unsigned *indeg = calloc(n + 1, sizeof(unsigned));
+	_cleanup_free_ int *queue = calloc(n + 1, sizeof(int));
+	struct paths_walk w = { .indeg = indeg, .queue = queue };
 
-	if (refs[x] <= 1)
-		return false;
-	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
-		int parent = (int)(n - d->nodes.start) + 1;
-
-		if (n->type != YAML_MAPPING_NODE)
-			continue;
-		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-		     pr < n->data.mapping.pairs.top; pr++) {
-			const char *key = hp_yaml_str(hp_yaml_node(d, pr->key));
-
-			if (pr->value != x || !key)
-				continue;
-			for (unsigned i = 0; i < p->n_pods; i++) {
-				int tmpl = p->pods[i].tmpl_node;
-
-				if (p->pods[i].file_idx != file_idx || p->pods[i].doc_idx != doc)
-					continue;
-				if ((!strcmp(key, "metadata") && parent == tmpl) ||
-				    (!strcmp(key, "annotations") &&
-				     parent == hp_yaml_get(d, tmpl, "metadata"))) {
-					legit++;
-					break;
-				}
-			}
-		}
+	w.paths = calloc(n + 1, sizeof(unsigned));
+	if (!indeg || !queue || !w.paths) {
+		free(w.paths);
+		return NULL;
 	}
-	return refs[x] > legit;
+	for (int v = 1; v <= (int)n; v++)
+		paths_children(d, &w, v, true);
+	for (int v = 1; v <= (int)n; v++)
+		if (!indeg[v]) {
+			w.paths[v] = 1; /* the root */
+			queue[w.tail++] = v;
+		}
+	for (size_t head = 0; head < w.tail; head++)
+		paths_children(d, &w, queue[head], false);
+	return w.paths;
+}
+
+/*
+ * Each document's count_paths, and how many of its pod templates (of this
+ * file) an edit of each node is for: where a node is written out more often
+ * than that, its edit would show elsewhere too (a Deployment's own
+ * annotations aliased by its template's, a template aliased in a
+ * ConfigMap). Templates sharing one are shared_edits' business.
+ */
+struct doc_uses {
+	unsigned doc;
+	unsigned *paths, *users;
+};
+
+static int doc_uses_get(struct doc_uses *u, const struct hp_plan_file *f,
+			const struct hp_plan_problem *p, unsigned file_idx, unsigned doc)
+{
+	yaml_document_t *d = &f->docs[doc];
+
+	if (u->paths && u->doc == doc)
+		return 0;
+	free(u->paths);
+	free(u->users);
+	u->doc = doc;
+	u->paths = count_paths(d);
+	u->users = calloc((size_t)(d->nodes.top - d->nodes.start) + 1, sizeof(unsigned));
+	if (!u->paths || !u->users)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->n_pods; i++)
+		if (p->pods[i].file_idx == file_idx && p->pods[i].doc_idx == doc)
+			u->users[edit_node(d, p->pods[i].tmpl_node)]++;
+	return 0;
 }
 
 /* Templates of one document in the order hp_plan_build visits them. */
@@ -451,8 +502,14 @@ static int verify(const struct hp_plan_file *orig, const char *text, size_t len,
 	if (!tmpls)
 		return -ENOMEM;
 	r = hp_plan_manifests_parse(&m, orig->path, text, len, err);
-	if (r < 0)
+	if (r < 0) {
+		/* its lines are the annotated text's, not the file's */
+		struct hp_error perr = *err;
+
+		hp_error_set(err, "%s: internal error: the annotated text does not parse (%s)",
+			     orig->path, perr.msg);
 		goto out;
+	}
 	r = -EPROTO;
 	if (m.files[0].n_docs != orig->n_docs) {
 		hp_error_set(err, "%s: annotating changed the number of documents", orig->path);
@@ -507,45 +564,40 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 	}
 	for (unsigned fi = 0; fi < m->n_files && r >= 0; fi++) {
 		const struct hp_plan_file *f = &m->files[fi];
-		unsigned ne = 0, refs_doc = UINT_MAX;
-		_cleanup_free_ unsigned *refs = NULL;
+		struct doc_uses uses = { 0 };
 		size_t len = f->len, pos = 0;
+		unsigned ne = 0;
 		char *out, *o;
 
 		for (unsigned i = 0; i < p->n_pods; i++) {
-			yaml_document_t *d = &f->docs[p->pods[i].doc_idx];
 			_cleanup_free_ char *q = NULL;
-			int node, meta;
+			yaml_document_t *d;
+			int node;
 
 			if (p->pods[i].file_idx != fi)
 				continue;
+			d = &f->docs[p->pods[i].doc_idx];
 			q = quote(values[i]);
-			if (refs_doc != p->pods[i].doc_idx) {
-				free(refs);
-				refs = count_refs(d);
-				refs_doc = p->pods[i].doc_idx;
-			}
-			if (!q || !refs) {
+			if (!q || doc_uses_get(&uses, f, p, fi, p->pods[i].doc_idx) < 0) {
 				r = -ENOMEM;
 				break;
 			}
-			r = template_edit(f, d, p->pods[i].tmpl_node, q, &edits[ne], &node, err);
-			/* the annotations, and the metadata holding them */
-			meta = hp_yaml_get(d, p->pods[i].tmpl_node, "metadata");
-			if (r >= 0 && node != p->pods[i].tmpl_node &&
-			    !shared_outside(d, refs, p, fi, p->pods[i].doc_idx, node))
-				node = meta;
-			if (r >= 0 && node != p->pods[i].tmpl_node &&
-			    shared_outside(d, refs, p, fi, p->pods[i].doc_idx, node)) {
-				hp_error_set(
-				    err,
-				    "%s:%u: a pod template's metadata or annotations are "
-				    "shared through a YAML alias with something that is not "
-				    "a pod template's; write them out",
-				    f->path, hp_yaml_line(hp_yaml_node(d, node)));
-				free(edits[ne].text);
+			node = edit_node(d, p->pods[i].tmpl_node);
+			if (uses.paths[node] > uses.users[node]) {
+				hp_error_set(err,
+					     "%s:%u: a YAML alias writes this pod template's %s "
+					     "out elsewhere too, where the placement would go as "
+					     "well; write them out",
+					     f->path, hp_yaml_line(hp_yaml_node(d, node)),
+					     node == p->pods[i].tmpl_node ? "whole template"
+					     : hp_yaml_get(d, p->pods[i].tmpl_node, "metadata") ==
+						     node
+						 ? "metadata"
+						 : "annotations");
 				r = -ENOTSUP;
+				break;
 			}
+			r = template_edit(f, d, p->pods[i].tmpl_node, q, &edits[ne], err);
 			if (r < 0)
 				break;
 			len += strlen(edits[ne].text) - edits[ne].del;
@@ -574,6 +626,8 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 		}
 		for (unsigned i = 0; i < ne; i++)
 			free(edits[i].text);
+		free(uses.paths);
+		free(uses.users);
 	}
 out:
 	if (values)

@@ -187,9 +187,10 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 }
 
 /*
- * A plain integer with a leading 0 ("010"): YAML 1.1, which kubectl reads
- * manifests as (go-yaml v2), takes it as octal (8); YAML 1.2 and libyaml's
- * reader here would take 10. Quoted, it is a string, and a quantity of 10.
+ * A plain integer with a leading 0 that YAML 1.1, which kubectl reads
+ * manifests as (go-yaml v2), takes as octal, to another value than the 10
+ * that YAML 1.2 and the reader here take from "010" (8). "08" is not octal
+ * there (a float, 8) and "007" is 7 either way. Quoted, it is a string.
  */
 static bool yaml1_octal(const yaml_node_t *n)
 {
@@ -198,10 +199,11 @@ static bool yaml1_octal(const yaml_node_t *n)
 	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
 	s += *s == '-' || *s == '+';
-	return s[0] == '0' && s[1] && strspn(s, "0123456789") == strlen(s);
+	return s[0] == '0' && s[1] && strspn(s, "01234567") == strlen(s) && strlen(s) < 20 &&
+	       strtoull(s, NULL, 8) != strtoull(s, NULL, 10);
 }
 
-/* The booleans of YAML 1.1 (go-yaml v2's, kubectl's), written plain. */
+/* The booleans of YAML 1.1 (go-yaml v2's, kubectl's). */
 int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
@@ -210,7 +212,7 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 					  "off",   "Off",   "OFF",   "n",  "N" };
 	const char *s = hp_yaml_str(n);
 
-	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	if (!s)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcmp(s, yes[i])) {
@@ -223,6 +225,17 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 		}
 	}
 	return -EINVAL;
+}
+
+/*
+ * A manifest's boolean: written plain, for a quoted "true" is a string to
+ * kubectl, which refuses it where a boolean goes.
+ */
+static int manifest_bool(const yaml_node_t *n, bool *ret)
+{
+	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return -EINVAL;
+	return hp_yaml_bool(n, ret);
 }
 
 int hp_plan_quantity(const char *s, double *ret)
@@ -741,7 +754,7 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	    (r = shape(b, devices, true, "volumeDevices")) < 0)
 		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
-	if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &priv) < 0)
+	if (n && !hp_yaml_is_null(n) && manifest_bool(n, &priv) < 0)
 		return FAIL(b, n, "securityContext.privileged: not a boolean");
 	if (priv) {
 		*hard = true;
@@ -860,31 +873,49 @@ static bool image_prefix(const char *image, const char *prefix)
 /*
  * An image reference as container runtimes read it (the "familiar" names of
  * Docker Hub): "istio/proxyv2:1.20" and "index.docker.io/istio/proxyv2:1.20"
- * are "docker.io/istio/proxyv2:1.20", "nginx" is "docker.io/library/nginx".
- * The first part of a name is its registry where it has a '.' or a ':' or is
- * "localhost" and more follows; a prefix (the node file's) may also be the
- * registry alone ("quay.io", "localhost:5000", not "nginx:1.25"). NULL: out
- * of memory.
+ * are "docker.io/istio/proxyv2:1.20"; "nginx" and "docker.io/nginx" are
+ * "docker.io/library/nginx". The part before the first '/' is a registry
+ * where it has a '.' or a ':' or is "localhost". NULL: out of memory.
  */
-static char *image_norm(const char *ref, bool prefix)
+static char *image_norm(const char *ref)
 {
-	const char *slash = strchr(ref, '/');
-	size_t first = slash ? (size_t)(slash - ref) : strlen(ref);
-	size_t name = strcspn(ref, ":"); /* without a '/', a ':' may begin a tag */
-	bool host;
+	const char *slash = strchr(ref, '/'), *path = ref;
+	size_t first = slash ? (size_t)(slash - ref) : 0;
 
-	if (slash)
-		host = memchr(ref, '.', first) || memchr(ref, ':', first) ||
-		       (first == 9 && !strncmp(ref, "localhost", 9));
-	else
-		host = prefix &&
-		       (memchr(ref, '.', name) || (name == 9 && !strncmp(ref, "localhost", 9)));
+	if (slash && (memchr(ref, '.', first) || memchr(ref, ':', first) ||
+		      (first == 9 && !strncmp(ref, "localhost", 9)))) {
+		if ((first != 9 || strncmp(ref, "docker.io", 9)) &&
+		    (first != 15 || strncmp(ref, "index.docker.io", 15)))
+			return strdup(ref);
+		path = slash + 1;
+	}
+	return hp_sprintf("docker.io/%s%s", strchr(path, '/') ? "" : "library/", path);
+}
 
-	if (host && first == 15 && !strncmp(ref, "index.docker.io", 15))
-		return hp_sprintf("docker.io%s", ref + first);
-	if (host)
-		return strdup(ref);
-	return hp_sprintf("docker.io/%s%s", slash ? "" : "library/", ref);
+/*
+ * How much of the image reference full (image_norm's) the node file's
+ * prefix takes, at a boundary of its name (*len 0: none). A prefix without
+ * a '/' is read both ways: an image ("nginx", "redis:7") or a registry
+ * alone ("quay.io", "myreg:5000").
+ */
+static int image_match(const char *full, const char *prefix, size_t *len)
+{
+	_cleanup_free_ char *as_image = image_norm(prefix);
+	_cleanup_free_ char *as_registry = NULL;
+
+	*len = 0;
+	if (!as_image)
+		return -ENOMEM;
+	if (image_prefix(full, as_image))
+		*len = strlen(as_image);
+	if (!strchr(prefix, '/')) {
+		as_registry = strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
+		if (!as_registry)
+			return -ENOMEM;
+		if (image_prefix(full, as_registry) && strlen(as_registry) > *len)
+			*len = strlen(as_registry);
+	}
+	return 0;
 }
 
 static bool archs_include(const char *list, const char *arch)
@@ -1048,23 +1079,19 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					strcat(archlist, " ");
 				}
 			} else if (image && b->node->n_img) {
-				_cleanup_free_ char *full = image_norm(image, false);
+				_cleanup_free_ char *full = image_norm(image);
 				const struct hp_plan_image_arch *best = NULL;
-				size_t best_len = 0;
+				size_t best_len = 0, len;
 
 				if (!full)
 					return -ENOMEM;
 				/* the longest prefix that ends where a name part does */
 				for (unsigned i = 0; i < b->node->n_img; i++) {
-					_cleanup_free_ char *pre =
-					    image_norm(b->node->img[i].prefix, true);
-
-					if (!pre)
+					if (image_match(full, b->node->img[i].prefix, &len) < 0)
 						return -ENOMEM;
-					if (image_prefix(full, pre) &&
-					    (!best || strlen(pre) > best_len)) {
+					if (len > best_len) {
 						best = &b->node->img[i];
-						best_len = strlen(pre);
+						best_len = len;
 					}
 				}
 				if (best)
@@ -1180,7 +1207,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, host_ns[i]));
 		bool on = false;
 
-		if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &on) < 0) {
+		if (n && !hp_yaml_is_null(n) && manifest_bool(n, &on) < 0) {
 			r = FAIL(b, n, "%s: not a boolean", host_ns[i]);
 			goto out;
 		}
@@ -1190,7 +1217,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
-		if (n && !hp_yaml_is_null(n) && hp_yaml_bool(n, &share_pid) < 0) {
+		if (n && !hp_yaml_is_null(n) && manifest_bool(n, &share_pid) < 0) {
 			r = FAIL(b, n, "shareProcessNamespace: not a boolean");
 			goto out;
 		}
@@ -1435,8 +1462,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				mask &= p->ctr[j].allowed;
 		if (!mask) {
 			r = FAIL(b, hp_yaml_node(d, tmpl),
-				 "%s: %s and the containers that share its process namespace or "
-				 "memory must share a PU, but their pins and limits allow none",
+				 "%s: %s and the containers that share its process namespace, "
+				 "memory or an emptyDir must share a PU, but their pins and "
+				 "limits allow none",
 				 workload, p->ctr[i].name);
 			goto out;
 		}

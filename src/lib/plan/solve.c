@@ -355,7 +355,12 @@ static int cmp_cpu_desc(const void *a, const void *b, void *arg)
 	return x > y ? -1 : x < y;
 }
 
-#define START_COMBOS 65536 /* start_search tries every choice up to so many */
+/*
+ * start_search tries every choice where there are at most so many, and
+ * evaluating them all looks at no more than START_WORK containers and edges.
+ */
+#define START_COMBOS 65536
+#define START_WORK 5e7
 
 /*
  * Every choice of DPU for the nf units forced[] (each of the others as in
@@ -404,7 +409,7 @@ static int start_search(const struct hp_plan_problem *p, const struct units *s,
  * not stay there, each on a DPU it may run on: largest first, each where the
  * most CPU is left after it of the DPUs it fits on (CPU and memory); where
  * that breaks a constraint, the first of every choice that does not (up to
- * START_COMBOS). Pinned to "a DPU", a container that went to the first one
+ * START_COMBOS and START_WORK). Pinned to "a DPU", a container that went to the first one
  * had made --greedy call an instance impossible that was not. pu and ev:
  * the start expanded and evaluated (the first start's where none is
  * feasible: it says why).
@@ -452,7 +457,8 @@ static int greedy_start(const struct hp_plan_problem *p, const struct units *s, 
 	}
 	expand(p, s, start, pu);
 	hp_plan_evaluate(p, pu, ev);
-	if (ev->feasible || combos <= 1 || combos > START_COMBOS)
+	if (ev->feasible || combos <= 1 || combos > START_COMBOS ||
+	    combos * (p->n_ctr + p->n_edges) > START_WORK)
 		return 0;
 	r = start_search(p, s, forced, nf, start, pu, ev);
 	return r < 0 ? r : 0;
@@ -521,6 +527,42 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 	if (other_obj > obj + 1e-12)
 		memcpy(upu, other, n * sizeof(int));
 	return 0;
+}
+
+/*
+ * The greedy search found no feasible start: the containers that must run
+ * on a DPU, each on one, the rest on the host. That proves nothing where
+ * more than one start was possible, nor where moving others along could
+ * help (a crossing's latency gone): the exact solver decides, and only an
+ * instance it finds impossible is called so (greedy's message, which names
+ * the pinned container). -ENOSPC where it finds a placement.
+ */
+static int greedy_confirm(const struct hp_plan_problem *p, const struct units *s,
+			  struct hp_error *err)
+{
+	_cleanup_free_ int *upu = calloc(s->n ? s->n : 1, sizeof(int));
+	struct hp_plan_problem q = *p;
+	struct hp_plan_result res = { 0 };
+	struct hp_error merr = { "" };
+	char *model_tmp = NULL;
+	double t0 = hp_now_ms();
+	int r;
+
+	if (!upu)
+		return -ENOMEM;
+	q.params.model_file = NULL;
+	r = milp_solve(&q, s, upu, NULL, &t0, &res, &model_tmp, &merr);
+	free(model_tmp);
+	if (r == -EDOM)
+		return -EDOM;
+	if (r < 0) {
+		*err = merr;
+		return r;
+	}
+	hp_error_set(err, "the greedy search found no feasible start for the containers that "
+			  "must run on a DPU, where the exact solver (without --greedy) finds a "
+			  "placement");
+	return -ENOSPC;
 }
 
 /* ---- exhaustive -------------------------------------------------------------- */
@@ -617,6 +659,8 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	switch (m) {
 	case HP_PLAN_GREEDY:
 		r = solve_greedy(p, &s, upu, err);
+		if (r == -EDOM)
+			r = greedy_confirm(p, &s, err);
 		break;
 	case HP_PLAN_EXHAUSTIVE:
 		r = solve_exhaustive(p, &s, upu, err);
