@@ -42,11 +42,13 @@ if ! [[ $LIMIT =~ ^[0-9]+([.][0-9]+)?$ ]]; then
 fi
 command -v jq >/dev/null || { echo "bench-plan: needs jq (scripts/deps.sh)" >&2; exit 2; }
 KEEP=$OUT
+NONE=$(mktemp -d) # --manifests: none, the random instances alone
 if [ -z "$OUT" ]; then
 	OUT=$(mktemp -d)
-	trap 'rm -rf "$OUT"' EXIT
+	trap 'rm -rf "$OUT" "$NONE"' EXIT
 else
 	mkdir -p "$OUT"
+	trap 'rmdir "$NONE"' EXIT
 fi
 
 ALL=10,20,50,100,200,500,1000,2000
@@ -82,7 +84,7 @@ for f in "${FAMILIES[@]}"; do
 	for k in $(seq 0 $((n - 1))); do
 		echo "bench-plan: $i/${#FAMILIES[@]} $name, ${BINS[k]}" >&2
 		# shellcheck disable=SC2086 # the family's arguments, split on purpose
-		"${BINS[k]}" bench plan --json --time-limit "$LIMIT" --manifests /nonexistent \
+		"${BINS[k]}" bench plan --json --time-limit "$LIMIT" --manifests "$NONE" \
 			$args >"$OUT/$name.$k.json"
 	done
 done
