@@ -140,9 +140,16 @@ static json_t *bench_manifests(const char *dir, double time_limit, unsigned thre
 			    hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) < 0) {
 				_cleanup_free_ char *msg = hp_plan_escape(err.msg);
 
+				/* with --json, on standard error and in the JSON too */
 				if (!json)
 					printf("%-52s %-9s error: %s\n", name, sc,
 					       msg ? msg : err.msg);
+				else
+					log_err("bench plan: %s (%s node): %s", name, sc,
+						msg ? msg : err.msg);
+				json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "manifest",
+								     name, "node", sc, "error",
+								     err.msg));
 				*ret_fail = 1;
 			} else {
 				gap = r.objective > 0 ? (r.objective - gr.objective) / r.objective : 0;

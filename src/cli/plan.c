@@ -13,6 +13,9 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,6 +81,51 @@ static int write_all(int fd, const char *text)
 	return 0;
 }
 
+/* The file attributes (chattr) of path; 0 where it has none or says none. */
+static int fs_flags(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), flags = 0;
+
+	if (fd < 0)
+		return 0;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		flags = 0;
+	close(fd);
+	return flags;
+}
+
+/*
+ * Would a rename over real fail where writing beside it does not? In a
+ * sticky directory (/tmp) only the file's owner, the directory's or root may
+ * replace it, and an append-only or immutable file or directory no one may.
+ * Checked before anything is written: every file changes or none.
+ */
+static int replaceable(const char *name, const char *real, const struct stat *st)
+{
+	_cleanup_free_ char *copy = strdup(real);
+	const char *dir;
+	struct stat ds;
+	uid_t me = geteuid();
+
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (stat(dir, &ds) < 0)
+		return -errno;
+	if ((ds.st_mode & S_ISVTX) && me != 0 && me != st->st_uid && me != ds.st_uid) {
+		log_err("plan: %s: its directory is sticky, and neither it nor the file is "
+			"ours to replace",
+			name);
+		return -EPERM;
+	}
+	if ((fs_flags(real) | fs_flags(dir)) & (FS_APPEND_FL | FS_IMMUTABLE_FL)) {
+		log_err("plan: %s: it or its directory is append-only or immutable (chattr)",
+			name);
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* The new text into a temporary file beside o->real, with its owner and mode. */
 static int out_prepare(struct out_file *o, const char *text)
 {
@@ -91,6 +139,8 @@ static int out_prepare(struct out_file *o, const char *text)
 		return -errno;
 	if (access(o->real, W_OK) < 0)
 		return -errno; /* read-only: said so, as an editor would */
+	if ((r = replaceable(o->name, o->real, &st)) < 0)
+		return r;
 	if (st.st_nlink > 1)
 		log_info("plan: %s has %lu hard links; the others keep the old text", o->name,
 			 (unsigned long)st.st_nlink);

@@ -694,4 +694,70 @@ check '[ $rc -eq 2 ] && grep -q "nospec.yaml:3: Pod/a: pod template spec is not 
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "nine.yaml:10: at most 8 DPUs" "$tmp/err"' "the ninth DPU's line ($(cat "$tmp/err"))"
 
+# from the twenty-fifth session's second black-box review
+# --annotate: a file that cannot be renamed over (a sticky directory not ours,
+# append-only) is found before any file changes
+mkdir -p "$tmp/sticky" "$tmp/ours"
+chmod 1777 "$tmp/sticky"
+chmod 755 "$tmp"
+install -m 666 "$GOOD" "$tmp/sticky/A.yaml"
+install -m 644 "$GOOD" "$tmp/ours/B.yaml"
+chown -R nobody "$tmp/ours"
+runuser -u nobody -- "$HP" plan "$tmp/ours/B.yaml" "$tmp/sticky/A.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && cmp -s "$GOOD" "$tmp/ours/B.yaml" && [ "$(ls "$tmp/ours")" = B.yaml ] && grep -q "sticky" "$tmp/err"' \
+	"a file a sticky directory keeps us from replacing: no file changes ($rc: $(cat "$tmp/err"))"
+install -m 644 "$GOOD" "$tmp/ap1.yaml"
+install -m 644 "$GOOD" "$tmp/ap2.yaml"
+if chattr +a "$tmp/ap2.yaml" 2>/dev/null; then
+	"$HP" plan "$tmp/ap1.yaml" "$tmp/ap2.yaml" --annotate 2>"$tmp/err"
+	rc=$?
+	chattr -a "$tmp/ap2.yaml"
+	check '[ $rc -eq 1 ] && cmp -s "$GOOD" "$tmp/ap1.yaml" && grep -q "append-only" "$tmp/err"' \
+		"an append-only file: no file changes ($rc: $(cat "$tmp/err"))"
+fi
+# --greedy's bound is a bound: at least the optimum
+printf -- '---\nkind: Pod\nmetadata: {name: %s}\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' a b c >"$tmp/k3.yaml"
+printf '{"pods": {"Pod/a": {"containers": {"istio-proxy": {"cpu": 0.6}}, "traffic": []}, "Pod/b": {"containers": {"istio-proxy": {"cpu": 0.5}}, "traffic": []}, "Pod/c": {"containers": {"istio-proxy": {"cpu": 0.5}}, "traffic": []}}}\n' >"$tmp/k3.json"
+printf 'dpus:\n- {name: dpu0, cores: 1, speed: 1}\n' >"$tmp/k3-node.yaml"
+"$HP" plan "$tmp/k3.yaml" --node "$tmp/k3-node.yaml" --profile "$tmp/k3.json" --greedy --json >"$tmp/g.json"
+"$HP" plan "$tmp/k3.yaml" --node "$tmp/k3-node.yaml" --profile "$tmp/k3.json" --json >"$tmp/x.json"
+check 'python3 -c "import json,sys; g, x = (json.load(open(f)) for f in sys.argv[1:]); assert x[\"optimal\"] and g[\"bound\"] >= x[\"objective\"] - 1e-9 > g[\"objective\"], (g, x)" "$tmp/g.json" "$tmp/x.json"' \
+	"--greedy's bound is not below the optimum"
+# with a memory weight the table names the objective it proved
+printf '{"memoryWeight": 1}\n' >"$tmp/mw.json"
+"$HP" plan "$tmp/k3.yaml" --node "$tmp/k3-node.yaml" --profile "$tmp/k3.json" --params "$tmp/mw.json" >"$tmp/out" 2>&1
+check 'grep -q "objective, with 1 cores per GiB freed: .*proven optimal" "$tmp/out"' "the table names a weighted objective ($(tail -2 "$tmp/out"))"
+# replicas 0: no latency budget to break; a DaemonSet or Pod runs once on a node
+printf 'kind: Deployment\nmetadata: {name: a}\nspec:\n  template:\n    metadata:\n      annotations:\n        heteropod.io/pin: %s\n    spec:\n      containers:\n      - {name: app, image: nginx}\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
+	"'{\"app\": \"dpu0\", \"istio-proxy\": \"host\"}'" >"$tmp/r0.yaml"
+printf 'workloads: {Deployment/a: {replicas: 0, latencyBudgetUs: 1}}\n' >"$tmp/r0-node.yaml"
+"$HP" plan "$tmp/r0.yaml" --node "$tmp/r0-node.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
+printf 'workloads:\n  DaemonSet/ds: {replicas: 3}\n' >"$tmp/ds-node.yaml"
+"$HP" plan "$GOOD" --node "$tmp/ds-node.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "ds-node.yaml:2: workloads.DaemonSet/ds: a DaemonSet runs at most one replica" "$tmp/err"' \
+	"a DaemonSet's replicas above 1 refused ($(cat "$tmp/err"))"
+# profile traffic from a plain init container refused
+printf 'kind: Pod\nmetadata: {name: b}\nspec:\n  initContainers:\n  - {name: setup, image: busybox}\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/it.yaml"
+printf '{"pods": {"Pod/b": {"traffic": [{"from": "setup", "to": "istio-proxy", "msgsPerSec": 100}]}}}\n' >"$tmp/it.json"
+"$HP" plan "$tmp/it.yaml" --profile "$tmp/it.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "it.json: Pod/b traffic\[0\]: .setup. is an init container" "$tmp/err"' \
+	"profile traffic from an init container refused ($(cat "$tmp/err"))"
+# init containers alone are no pod
+printf 'kind: Pod\nmetadata: {name: e}\nspec:\n  initContainers:\n  - {name: i, image: busybox}\n' >"$tmp/onlyinit.yaml"
+"$HP" plan "$tmp/onlyinit.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "pod template without containers" "$tmp/err"' "a pod of init containers alone refused ($(cat "$tmp/err"))"
+# bench plan --json says which manifest failed, on stderr and in the JSON
+mkdir -p "$tmp/bm"
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: "-1"}}}\n' >"$tmp/bm/bad.yaml"
+"$HP" bench plan --sizes 10 --seeds 1 --time-limit 1 --manifests "$tmp/bm" --json >"$tmp/bm.json" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "bad.yaml" "$tmp/err" && python3 -c "import json,sys; m=json.load(open(sys.argv[1]))[\"manifests\"]; assert any(x[\"manifest\"] == \"bad.yaml\" and \"bad.yaml:5\" in x[\"error\"] for x in m), m" "$tmp/bm.json"' \
+	"bench plan --json names a failing manifest ($rc: $(cat "$tmp/err"))"
+
 exit $fail

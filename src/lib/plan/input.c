@@ -171,6 +171,14 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 						     "replicas: a whole number from 0 to %u",
 						     HP_PLAN_REPLICAS_MAX);
 				w->replicas = (unsigned)v;
+				/* a DaemonSet's pod, or a bare Pod, runs once on a node */
+				if (w->replicas > 1 &&
+				    (!strncmp(k, "DaemonSet/", 10) || !strncmp(k, "Pod/", 4)))
+					return NFAIL(
+					    np, hp_yaml_node(np->d, q->value),
+					    "workloads.%s: a %.*s runs at most one replica "
+					    "on a node",
+					    k, (int)(strchr(k, '/') - k), k);
 			} else if (f && !strcmp(f, "latencyBudgetUs")) {
 				r = num(np, q->value, "latencyBudgetUs", 0, &w->latency_budget_us);
 				if (r < 0)
@@ -542,7 +550,7 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 		return -EINVAL;
 	}
 	v = json_object_get(j, "version");
-	if (v && !(json_is_integer(v) && json_integer_value(v) == 1)) {
+	if (v && !(json_is_number(v) && json_number_value(v) == 1)) {
 		hp_error_set(err, "%s: version: this planner reads version 1 profiles", file);
 		json_decref(j);
 		return -EINVAL;
@@ -673,6 +681,15 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 		if (a == b) {
 			hp_error_set(err, "%s: %s traffic[%zu]: from '%s' to itself", prof->file,
 				     pd->workload, i, from);
+			return -EINVAL;
+		}
+		if (p->ctr[a].ctype == HP_PLAN_INIT || p->ctr[b].ctype == HP_PLAN_INIT) {
+			hp_error_set(err,
+				     "%s: %s traffic[%zu]: '%s' is an init container, which has "
+				     "finished before the others start (a native sidecar, "
+				     "restartPolicy: Always, runs beside them)",
+				     prof->file, pd->workload, i,
+				     p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
 			return -EINVAL;
 		}
 		if ((v = json_object_get(e, "msgsPerSec")))

@@ -1168,6 +1168,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	p->pods[pod].latency_budget_us =
 		opt && opt->latency_budget_us >= 0 ? opt->latency_budget_us
 						   : b->node->latency_budget_us;
+	/* none of its replicas runs here: no request of it crosses anything */
+	if (!p->pods[pod].replicas)
+		p->pods[pod].latency_budget_us = -1;
 
 	if (!hp_yaml_is_null(nsn)) {
 		/* "namespace: ~" is none; "namespace: {}" and "namespace: ''" are errors */
@@ -1198,9 +1201,16 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			   archs);
 	if (r < 0)
 		goto out;
-	if (p->pods[pod].n == 0) {
-		r = FAIL(b, specn, "%s: pod template without containers", workload);
-		goto out;
+	/* Kubernetes takes none without one: init containers alone are not a pod */
+	{
+		unsigned regular = 0;
+
+		for (unsigned c = first; c < p->n_ctr; c++)
+			regular += p->ctr[c].ctype == HP_PLAN_REGULAR;
+		if (!regular) {
+			r = FAIL(b, specn, "%s: pod template without containers", workload);
+			goto out;
+		}
 	}
 	/* Pod-level host access. */
 	for (size_t i = 0; i < ARRAY_SIZE(host_ns); i++) {

@@ -107,10 +107,16 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
 		if (!ev.feasible)
 			best = hp_sprintf("no room on %s: %s", p->pu[d].name, ev.why);
-		else if (ev.objective <= w->cur.objective + 1e-12)
-			best = hp_sprintf("moving it does not pay (crossings cost %.3f more host "
+		else if (ev.objective <= w->cur.objective + 1e-12) {
+			double more = w->cur.objective - ev.objective;
+			int prec = 3; /* as many places as show it: 0.0001, not 0.000 */
+
+			while (prec < 9 && more > 0 && more < 0.5 * pow(10, -prec))
+				prec++;
+			best = hp_sprintf("moving it does not pay (crossings cost %.*f more host "
 					  "cores than it frees)",
-					  w->cur.objective - ev.objective);
+					  prec, more);
+		}
 	}
 	if (best)
 		return best;
@@ -316,8 +322,19 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	fprintf(f, "\n%u container%s in %u pod%s: %u offloaded, %u stay%s on the host.\n", p->n_ctr,
 		p->n_ctr == 1 ? "" : "s", p->n_pods, p->n_pods == 1 ? "" : "s", moved, stay,
 		stay == 1 ? "s" : "");
-	fprintf(f, "Host cores freed: %.3f (%s%s%s, %.1f ms", r->host_cores_freed,
-		r->optimal ? "proven optimal" : r->status ? r->status : "not proven optimal",
+	/*
+	 * With a memory weight the objective is not the cores alone: what was
+	 * optimised is said as such, the cores apart.
+	 */
+	if (p->params.memory_weight > 0)
+		fprintf(f, "Host cores freed: %.3f; objective, with %g cores per GiB freed: %.3f (",
+			r->host_cores_freed, p->params.memory_weight, r->objective);
+	else
+		fprintf(f, "Host cores freed: %.3f (", r->host_cores_freed);
+	fprintf(f, "%s%s%s, %.1f ms",
+		r->optimal  ? "proven optimal"
+		: r->status ? r->status
+			    : "not proven optimal",
 		r->optimal && r->proof ? " by " : "", r->optimal && r->proof ? r->proof : "",
 		r->solve_ms);
 	if (!r->optimal && r->bound > r->objective)

@@ -530,6 +530,28 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 }
 
 /*
+ * A bound for the greedy answer, which proves nothing itself: no placement
+ * frees more than every unit that may move would, nor more host cores than
+ * the DPUs have (a unit on d takes its host cores / speed of d's cores), nor
+ * more memory than they hold. Weak, but a bound, as "bound" promises.
+ */
+static double greedy_bound(const struct hp_plan_problem *p, const struct units *s)
+{
+	double gain = 0, mem = 0, cores = 0, dpu_mem = 0;
+
+	for (unsigned u = 0; u < s->n; u++)
+		if ((s->u[u].allowed & ~1u) && s->u[u].gain > 0) {
+			gain += s->u[u].gain;
+			mem += s->u[u].mem;
+		}
+	for (unsigned d = 1; d < p->n_pus; d++) {
+		cores += p->pu[d].cores * p->pu[d].speed;
+		dpu_mem += p->pu[d].memory;
+	}
+	return fmin(gain, cores + p->params.memory_weight * fmin(mem, dpu_mem) / HP_PLAN_GIB);
+}
+
+/*
  * The greedy search found no feasible start: the containers that must run
  * on a DPU, each on one, the rest on the host. That proves nothing where
  * more than one start was possible, nor where moving others along could
@@ -698,7 +720,9 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	 * A bound below the placement found is GLPK's sums and the evaluator's
 	 * apart in the last digits.
 	 */
-	if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)
+	if (m == HP_PLAN_GREEDY)
+		res.bound = fmax(greedy_bound(p, &s), ev.objective);
+	else if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)
 		res.bound = ev.objective;
 	if (!res.status)
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
