@@ -158,7 +158,10 @@ static char *spaces(size_t n)
 	return s;
 }
 
-/* The edit for one template (of edit_node's text), `q` the quoted value. */
+/*
+ * The edit for one template, `q` the quoted value: in its annotations, or
+ * where there are none its metadata, or where there is none itself.
+ */
 static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl, const char *q,
 			 struct edit *e, struct hp_error *err)
 {
@@ -359,14 +362,6 @@ static int shared_edits(const struct hp_plan_file *f, struct edit *e, unsigned *
 	return 0;
 }
 
-/* Which node of the template an edit changes: its annotations, metadata or itself. */
-static int edit_node(yaml_document_t *d, int tmpl)
-{
-	int meta = hp_yaml_get(d, tmpl, "metadata"), ann = hp_yaml_get(d, meta, "annotations");
-
-	return ann ? ann : meta ? meta : tmpl;
-}
-
 /* count_paths' walk: each reference from a node to a child. */
 struct paths_walk {
 	unsigned *indeg, *paths;
@@ -431,20 +426,36 @@ static unsigned *count_paths(yaml_document_t *d)
 		}
 	for (size_t head = 0; head < w.tail; head++)
 		paths_children(d, &w, queue[head], false);
+	/*
+	 * Never reached: in or below a loop (libyaml takes "&m {self: *m}",
+	 * the anchor known before its children), written out without end.
+	 */
+	for (size_t v = 1; v <= n; v++)
+		if (indeg[v])
+			w.paths[v] = UINT_MAX / 2;
 	return w.paths;
 }
 
 /*
- * Each document's count_paths, and how many of its pod templates (of this
- * file) an edit of each node is for: where a node is written out more often
- * than that, its edit would show elsewhere too (a Deployment's own
- * annotations aliased by its template's, a template aliased in a
- * ConfigMap). Templates sharing one are shared_edits' business.
+ * Each document's count_paths, and in how many of its pod templates (of
+ * this file) each node is the template, its metadata or its annotations:
+ * where one of a template's is written out more often than that, an edit
+ * of it would show elsewhere too (a Deployment's own annotations aliased by
+ * its template's, a template aliased in a ConfigMap). Templates sharing one
+ * are shared_edits' business.
  */
 struct doc_uses {
 	unsigned doc;
 	unsigned *paths, *users;
 };
+
+/* A template's nodes, from the top: itself, its metadata, its annotations (0: none). */
+static void template_chain(yaml_document_t *d, int tmpl, int chain[3])
+{
+	chain[0] = tmpl;
+	chain[1] = hp_yaml_get(d, tmpl, "metadata");
+	chain[2] = hp_yaml_get(d, chain[1], "annotations");
+}
 
 static int doc_uses_get(struct doc_uses *u, const struct hp_plan_file *f,
 			const struct hp_plan_problem *p, unsigned file_idx, unsigned doc)
@@ -460,10 +471,42 @@ static int doc_uses_get(struct doc_uses *u, const struct hp_plan_file *f,
 	u->users = calloc((size_t)(d->nodes.top - d->nodes.start) + 1, sizeof(unsigned));
 	if (!u->paths || !u->users)
 		return -ENOMEM;
-	for (unsigned i = 0; i < p->n_pods; i++)
-		if (p->pods[i].file_idx == file_idx && p->pods[i].doc_idx == doc)
-			u->users[edit_node(d, p->pods[i].tmpl_node)]++;
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		int chain[3];
+
+		if (p->pods[i].file_idx != file_idx || p->pods[i].doc_idx != doc)
+			continue;
+		template_chain(d, p->pods[i].tmpl_node, chain);
+		for (unsigned k = 0; k < 3 && chain[k]; k++)
+			u->users[chain[k]]++;
+	}
 	return 0;
+}
+
+/*
+ * The line of node x's anchor: that of the key whose value it is where it
+ * is written first (an alias comes after), or its own where none is.
+ */
+static unsigned anchor_line(yaml_document_t *d, int x)
+{
+	yaml_mark_t at = hp_yaml_node(d, x)->start_mark, best = { 0 };
+	bool found = false;
+
+	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
+		if (n->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+		     pr < n->data.mapping.pairs.top; pr++) {
+			yaml_mark_t k = hp_yaml_node(d, pr->key)->end_mark;
+
+			if (pr->value == x && k.index <= at.index &&
+			    (!found || k.index > best.index)) {
+				best = k;
+				found = true;
+			}
+		}
+	}
+	return (unsigned)(found ? best : at).line + 1;
 }
 
 /* Templates of one document in the order hp_plan_build visits them. */
@@ -572,7 +615,8 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 		for (unsigned i = 0; i < p->n_pods; i++) {
 			_cleanup_free_ char *q = NULL;
 			yaml_document_t *d;
-			int node;
+			int chain[3];
+			unsigned k;
 
 			if (p->pods[i].file_idx != fi)
 				continue;
@@ -582,18 +626,20 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 				r = -ENOMEM;
 				break;
 			}
-			node = edit_node(d, p->pods[i].tmpl_node);
-			if (uses.paths[node] > uses.users[node]) {
+			/* the topmost of the template's nodes written out too often */
+			template_chain(d, p->pods[i].tmpl_node, chain);
+			for (k = 0; k < 3 && chain[k]; k++)
+				if (uses.paths[chain[k]] > uses.users[chain[k]])
+					break;
+			if (k < 3 && chain[k]) {
+				static const char *const what[] = { "", "'s metadata",
+								    "'s annotations" };
+
 				hp_error_set(err,
-					     "%s:%u: a YAML alias writes this pod template's %s "
+					     "%s:%u: a YAML alias writes this pod template%s "
 					     "out elsewhere too, where the placement would go as "
 					     "well; write them out",
-					     f->path, hp_yaml_line(hp_yaml_node(d, node)),
-					     node == p->pods[i].tmpl_node ? "whole template"
-					     : hp_yaml_get(d, p->pods[i].tmpl_node, "metadata") ==
-						     node
-						 ? "metadata"
-						 : "annotations");
+					     f->path, anchor_line(d, chain[k]), what[k]);
 				r = -ENOTSUP;
 				break;
 			}

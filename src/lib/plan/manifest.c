@@ -199,8 +199,11 @@ static bool yaml1_octal(const yaml_node_t *n)
 	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
 	s += *s == '-' || *s == '+';
-	return s[0] == '0' && s[1] && strspn(s, "01234567") == strlen(s) && strlen(s) < 20 &&
-	       strtoull(s, NULL, 8) != strtoull(s, NULL, 10);
+	if (s[0] != '0' || !s[1] || strspn(s, "01234567") != strlen(s))
+		return false;
+	s += strspn(s, "0"); /* "0000010" is 010 */
+	/* one digit reads alike either way; 20 and more overflow both */
+	return strlen(s) > 1 && (strlen(s) >= 20 || strtoull(s, NULL, 8) != strtoull(s, NULL, 10));
 }
 
 /* The booleans of YAML 1.1 (go-yaml v2's, kubectl's). */
@@ -874,10 +877,12 @@ static bool image_prefix(const char *image, const char *prefix)
  * An image reference as container runtimes read it (the "familiar" names of
  * Docker Hub): "istio/proxyv2:1.20" and "index.docker.io/istio/proxyv2:1.20"
  * are "docker.io/istio/proxyv2:1.20"; "nginx" and "docker.io/nginx" are
- * "docker.io/library/nginx". The part before the first '/' is a registry
- * where it has a '.' or a ':' or is "localhost". NULL: out of memory.
+ * "docker.io/library/nginx" (library: false leaves "library/" out, for a
+ * prefix that names a namespace, "docker.io/istio"). The part before the
+ * first '/' is a registry where it has a '.' or a ':' or is "localhost".
+ * NULL: out of memory.
  */
-static char *image_norm(const char *ref)
+static char *image_norm(const char *ref, bool library)
 {
 	const char *slash = strchr(ref, '/'), *path = ref;
 	size_t first = slash ? (size_t)(slash - ref) : 0;
@@ -889,33 +894,32 @@ static char *image_norm(const char *ref)
 			return strdup(ref);
 		path = slash + 1;
 	}
-	return hp_sprintf("docker.io/%s%s", strchr(path, '/') ? "" : "library/", path);
+	return hp_sprintf("docker.io/%s%s", library && !strchr(path, '/') ? "library/" : "", path);
 }
 
 /*
  * How much of the image reference full (image_norm's) the node file's
- * prefix takes, at a boundary of its name (*len 0: none). A prefix without
- * a '/' is read both ways: an image ("nginx", "redis:7") or a registry
+ * prefix takes, at a boundary of its name (*len 0: none). A prefix is read
+ * every way it may mean: an image ("nginx", "docker.io/nginx", "redis:7"),
+ * a namespace ("docker.io/istio", "istio"), and without a '/' a registry
  * alone ("quay.io", "myreg:5000").
  */
 static int image_match(const char *full, const char *prefix, size_t *len)
 {
-	_cleanup_free_ char *as_image = image_norm(prefix);
-	_cleanup_free_ char *as_registry = NULL;
+	char *as[3] = { image_norm(prefix, true), image_norm(prefix, false), NULL };
+	int r = 0;
 
+	if (!strchr(prefix, '/'))
+		as[2] = strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
 	*len = 0;
-	if (!as_image)
-		return -ENOMEM;
-	if (image_prefix(full, as_image))
-		*len = strlen(as_image);
-	if (!strchr(prefix, '/')) {
-		as_registry = strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
-		if (!as_registry)
-			return -ENOMEM;
-		if (image_prefix(full, as_registry) && strlen(as_registry) > *len)
-			*len = strlen(as_registry);
+	for (unsigned i = 0; i < ARRAY_SIZE(as); i++) {
+		if (!as[i] && (i < 2 || !strchr(prefix, '/')))
+			r = -ENOMEM;
+		else if (as[i] && image_prefix(full, as[i]) && strlen(as[i]) > *len)
+			*len = strlen(as[i]);
+		free(as[i]);
 	}
-	return 0;
+	return r;
 }
 
 static bool archs_include(const char *list, const char *arch)
@@ -1079,7 +1083,7 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					strcat(archlist, " ");
 				}
 			} else if (image && b->node->n_img) {
-				_cleanup_free_ char *full = image_norm(image);
+				_cleanup_free_ char *full = image_norm(image, true);
 				const struct hp_plan_image_arch *best = NULL;
 				size_t best_len = 0, len;
 

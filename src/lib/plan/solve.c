@@ -544,9 +544,10 @@ static double greedy_bound(const struct hp_plan_problem *p, const struct units *
 			gain += s->u[u].gain;
 			mem += s->u[u].mem;
 		}
+	/* each capacity as the evaluator takes it, to its tolerance */
 	for (unsigned d = 1; d < p->n_pus; d++) {
-		cores += p->pu[d].cores * p->pu[d].speed;
-		dpu_mem += p->pu[d].memory;
+		cores += p->pu[d].cores * (1 + 1e-7) * p->pu[d].speed + 1e-7 * p->pu[d].speed;
+		dpu_mem += p->pu[d].memory * (1 + 1e-7) + 1e-7;
 	}
 	return fmin(gain, cores + p->params.memory_weight * fmin(mem, dpu_mem) / HP_PLAN_GIB);
 }
