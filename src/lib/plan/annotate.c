@@ -483,30 +483,66 @@ static int doc_uses_get(struct doc_uses *u, const struct hp_plan_file *f,
 	return 0;
 }
 
-/*
- * The line of node x's anchor: that of the key whose value it is where it
- * is written first (an alias comes after), or its own where none is.
- */
-static unsigned anchor_line(yaml_document_t *d, int x)
+/* The node holding x, where exactly one does (0: x is the root or an alias's too). */
+static int sole_parent(yaml_document_t *d, int x)
 {
-	yaml_mark_t at = hp_yaml_node(d, x)->start_mark, best = { 0 };
-	bool found = false;
+	unsigned refs = 0;
+	int parent = 0;
 
 	for (yaml_node_t *n = d->nodes.start; n < d->nodes.top; n++) {
-		if (n->type != YAML_MAPPING_NODE)
-			continue;
-		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-		     pr < n->data.mapping.pairs.top; pr++) {
-			yaml_mark_t k = hp_yaml_node(d, pr->key)->end_mark;
+		int v = (int)(n - d->nodes.start) + 1;
 
-			if (pr->value == x && k.index <= at.index &&
-			    (!found || k.index > best.index)) {
-				best = k;
-				found = true;
-			}
+		if (n->type == YAML_MAPPING_NODE) {
+			for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
+			     pr < n->data.mapping.pairs.top; pr++)
+				if (pr->key == x || pr->value == x) {
+					refs++;
+					parent = v;
+				}
+		} else if (n->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = n->data.sequence.items.start;
+			     it < n->data.sequence.items.top; it++)
+				if (*it == x) {
+					refs++;
+					parent = v;
+				}
 		}
 	}
-	return (unsigned)(found ? best : at).line + 1;
+	return refs == 1 ? parent : 0;
+}
+
+/*
+ * The line of the anchor that writes x out more than once: x's own, or
+ * that of the node above it an alias repeats (a whole Deployment in a
+ * ConfigMap). libyaml keeps no mark of an anchor: a flow node begins at
+ * its '&', and before a block node's first key the text is read back over
+ * blanks and a tag for it; where neither finds it, x's own line.
+ */
+static unsigned anchor_line(const struct hp_plan_file *f, yaml_document_t *d, int x)
+{
+	size_t off;
+
+	for (int up; (up = sole_parent(d, x)) && up != x;)
+		x = up;
+	off = mark_offset(f, hp_yaml_node(d, x)->start_mark);
+	if (off < f->len && f->text[off] == '&')
+		return offset_line(f, off);
+	for (int token = 0; token < 2; token++) {
+		size_t end = off, start;
+
+		while (end > 0 && strchr(" \t\r\n", f->text[end - 1]))
+			end--;
+		for (start = end; start > 0 && !strchr(" \t\r\n", f->text[start - 1]);)
+			start--;
+		if (start == end)
+			break;
+		if (f->text[start] == '&')
+			return offset_line(f, start);
+		if (f->text[start] != '!')
+			break;
+		off = start;
+	}
+	return hp_yaml_line(hp_yaml_node(d, x));
 }
 
 /* Templates of one document in the order hp_plan_build visits them. */
@@ -639,7 +675,7 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 					     "%s:%u: a YAML alias writes this pod template%s "
 					     "out elsewhere too, where the placement would go as "
 					     "well; write them out",
-					     f->path, anchor_line(d, chain[k]), what[k]);
+					     f->path, anchor_line(f, d, chain[k]), what[k]);
 				r = -ENOTSUP;
 				break;
 			}

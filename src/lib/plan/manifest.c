@@ -202,8 +202,13 @@ static bool yaml1_octal(const yaml_node_t *n)
 	if (s[0] != '0' || !s[1] || strspn(s, "01234567") != strlen(s))
 		return false;
 	s += strspn(s, "0"); /* "0000010" is 010 */
-	/* one digit reads alike either way; 20 and more overflow both */
-	return strlen(s) > 1 && (strlen(s) >= 20 || strtoull(s, NULL, 8) != strtoull(s, NULL, 10));
+	/*
+	 * One digit reads alike either way, and more differ (8^k < 10^k); one
+	 * too large for 64 bits go-yaml reads as a decimal float, as here.
+	 */
+	errno = 0;
+	strtoull(s, NULL, 8);
+	return strlen(s) > 1 && errno != ERANGE;
 }
 
 /* The booleans of YAML 1.1 (go-yaml v2's, kubectl's). */
@@ -913,10 +918,14 @@ static int image_match(const char *full, const char *prefix, size_t *len)
 		as[2] = strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
 	*len = 0;
 	for (unsigned i = 0; i < ARRAY_SIZE(as); i++) {
+		size_t n = as[i] ? strlen(as[i]) : 0;
+
 		if (!as[i] && (i < 2 || !strchr(prefix, '/')))
 			r = -ENOMEM;
-		else if (as[i] && image_prefix(full, as[i]) && strlen(as[i]) > *len)
-			*len = strlen(as[i]);
+		/* a registry ends at its '/': "localhost" is not "localhost:5000" */
+		else if (as[i] && image_prefix(full, as[i]) && n > *len &&
+			 (i < 2 || full[n] == '/' || as[i][n - 1] == '/'))
+			*len = n;
 		free(as[i]);
 	}
 	return r;
