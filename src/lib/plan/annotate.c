@@ -522,7 +522,9 @@ static unsigned anchor_line(const struct hp_plan_file *f, yaml_document_t *d, in
 {
 	size_t off;
 
-	for (int up; (up = sole_parent(d, x)) && up != x;)
+	/* a loop has a node held twice; the count only guards the walk */
+	for (int up, steps = 0; (up = sole_parent(d, x)) && steps < d->nodes.top - d->nodes.start;
+	     steps++)
 		x = up;
 	off = mark_offset(f, hp_yaml_node(d, x)->start_mark);
 	if (off < f->len && f->text[off] == '&')
