@@ -8,19 +8,22 @@
 # the totals: proven up to 2000 containers and in all, the slowest solves,
 # the largest gap left per family. A benchmark: it never fails on timing.
 #
-#   taskset -c 0,1 scripts/bench-plan.sh [--out DIR] [--time-limit S] BIN [BIN2]
+#   taskset -c 0,1 scripts/bench-plan.sh [--out DIR] [--time-limit S] [--smoke] BIN [BIN2]
 # BIN, BIN2: heteropod binaries (e.g. build/heteropod and an older build's).
 # --out DIR keeps each run's `bench plan --json` output there, FAMILY.N.json.
+# --smoke: one instance of 10 containers a family, for tests of the script.
 set -euo pipefail
 
 OUT=
 LIMIT=2
 BINS=()
-usage() { sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; }
+SMOKE=()
+usage() { sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) OUT=${2:?--out needs a directory}; shift 2 ;;
 	--time-limit) LIMIT=${2:?--time-limit needs seconds}; shift 2 ;;
+	--smoke) SMOKE=(--sizes 10 --seeds 1); shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) echo "bench-plan: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 	*) BINS+=("$1"); shift ;;
@@ -85,7 +88,7 @@ for f in "${FAMILIES[@]}"; do
 		echo "bench-plan: $i/${#FAMILIES[@]} $name, ${BINS[k]}" >&2
 		# shellcheck disable=SC2086 # the family's arguments, split on purpose
 		"${BINS[k]}" bench plan --json --time-limit "$LIMIT" --manifests "$NONE" \
-			$args >"$OUT/$name.$k.json"
+			$args "${SMOKE[@]}" >"$OUT/$name.$k.json"
 	done
 done
 

@@ -756,4 +756,11 @@ rc=$?
 check '[ $rc -eq 1 ] && grep -q "bad.yaml" "$tmp/err" && python3 -c "import json,sys; m=json.load(open(sys.argv[1]))[\"manifests\"]; assert any(x[\"manifest\"] == \"bad.yaml\" and \"bad.yaml:5\" in x[\"error\"] for x in m), m" "$tmp/bm.json"' \
 	"bench plan --json names a failing manifest ($rc: $(cat "$tmp/err"))"
 
+# the benchmark script runs every family (it had stopped at the first when
+# bench plan came to refuse its --manifests /nonexistent)
+"$SRC/scripts/bench-plan.sh" --smoke "$HP" >"$tmp/bp.out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -Eq "proven up to 2000 containers [0-9]+ of 14, all [0-9]+ of 14" "$tmp/bp.out"' \
+	"scripts/bench-plan.sh --smoke runs the 14 families ($rc: $(tail -3 "$tmp/err"))"
+
 exit $fail
