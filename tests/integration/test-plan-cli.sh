@@ -443,6 +443,8 @@ bad loop.yaml 'kind: Pod\nmetadata: &m\n  name: a\n  labels: {self: *m}\nspec:\n
 	"$tmp/loop.yaml --annotate" "loop.yaml:2: a YAML alias writes this pod template's metadata out elsewhere too"
 bad whole.yaml 'kind: List\nitems:\n- &d\n  kind: Deployment\n  metadata: {name: a}\n  spec:\n    template:\n      spec:\n        containers:\n        - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n- {kind: ConfigMap, metadata: {name: c}, data: {copy: *d}}\n' \
 	"$tmp/whole.yaml --annotate" "whole.yaml:3: a YAML alias writes this pod template out elsewhere too"
+bad dupimg.yaml 'images:\n  nginx: [amd64]\n  docker.io/library/nginx: [amd64, arm64]\n' "$GOOD --node $tmp/dupimg.yaml" \
+	"dupimg.yaml:3: images.docker.io/library/nginx: the same images as nginx (line 2)"
 # kubectl merges '<<: *base'; read as a key, a privileged container moved
 bad merge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, <<: {securityContext: {privileged: true}}}\n' \
 	"$tmp/merge.yaml" "merge.yaml:5: merge keys (<<) are not supported"
@@ -658,6 +660,11 @@ for img in istio/proxyv2:1.20 index.docker.io/istio/proxyv2:1.20 nginx:1.25 libr
 	rc=$?
 	check '[ $rc -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "image $img read as its full name ($(cat "$tmp/out"))"
 done
+# an image without a tag is its :latest
+printf 'images: {"busybox:latest": [amd64]}\n' >"$tmp/img-node.yaml"
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: busybox}\n' >"$tmp/img.yaml"
+"$HP" plan "$tmp/img.yaml" --node "$tmp/img-node.yaml" >"$tmp/out" 2>&1
+check '[ $? -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "busybox is busybox:latest ($(cat "$tmp/out"))"
 # a registry ends at its '/': localhost is not localhost:5000
 printf 'images: {localhost: [amd64]}\n' >"$tmp/img-node.yaml"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: "localhost:5000/istio/proxyv2:1"}\n' >"$tmp/img.yaml"

@@ -217,7 +217,20 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 		im->prefix = strdup(k);
 		if (!im->prefix)
 			return -ENOMEM;
+		im->line = hp_yaml_line(kn);
 		node->n_img++;
+		/* two names for the same images: which list holds would be the file's order */
+		for (unsigned i = 0; i + 1 < node->n_img; i++) {
+			bool same;
+
+			if (hp_plan_image_same(node->img[i].prefix, k, &same) < 0)
+				return -ENOMEM;
+			if (same)
+				return NFAIL(np, kn,
+					     "images.%s: the same images as %s (line %u), as "
+					     "runtimes read names",
+					     k, node->img[i].prefix, node->img[i].line);
+		}
 		for (yaml_node_item_t *it = vn->data.sequence.items.start;
 		     it < vn->data.sequence.items.top; it++) {
 			const char *a = hp_yaml_str(hp_yaml_node(np->d, *it));

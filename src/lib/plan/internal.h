@@ -63,6 +63,13 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 #define HP_YAML_MAX_NESTING 256
 int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct hp_error *err);
 /*
+ * Do two node-file image prefixes name the same images, read as runtimes
+ * read names ("nginx" and "docker.io/library/nginx", "istio" and
+ * "docker.io/istio")? -ENOMEM or 0.
+ */
+int hp_plan_image_same(const char *a, const char *b, bool *same);
+
+/*
  * A PU's name or an architecture: letters, digits, '.', '_', '-' only, for
  * they are printed and kept in space-separated lists.
  */

@@ -903,6 +903,61 @@ static char *image_norm(const char *ref, bool library)
 }
 
 /*
+ * An image as a runtime pulls it: image_norm's, with the tag ":latest" a
+ * reference without a tag or digest means ("busybox").
+ */
+static char *image_full(const char *ref)
+{
+	_cleanup_free_ char *n = image_norm(ref, true);
+	const char *last;
+
+	if (!n)
+		return NULL;
+	last = strrchr(n, '/');
+	if (strchr(n, '@') || strchr(last ? last : n, ':'))
+		return steal_ptr(n);
+	return hp_sprintf("%s:latest", n);
+}
+
+/* The readings of a node-file prefix (image_match): 2 or 3 strings, NULL for none. */
+static int prefix_readings(const char *prefix, char *as[3])
+{
+	as[0] = image_norm(prefix, true);
+	as[1] = image_norm(prefix, false);
+	as[2] = strchr(prefix, '/')
+		    ? NULL
+		    : strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
+	if (!as[0] || !as[1] || (!as[2] && !strchr(prefix, '/'))) {
+		for (unsigned i = 0; i < 3; i++)
+			free(as[i]);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int hp_plan_image_same(const char *a, const char *b, bool *same)
+{
+	char *x[3], *y[3];
+
+	*same = false;
+	if (prefix_readings(a, x) < 0)
+		return -ENOMEM;
+	if (prefix_readings(b, y) < 0) {
+		for (unsigned i = 0; i < 3; i++)
+			free(x[i]);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned j = 0; j < 3; j++)
+			*same |= x[i] && y[j] && !strcmp(x[i], y[j]);
+	for (unsigned i = 0; i < 3; i++) {
+		free(x[i]);
+		free(y[i]);
+	}
+	return 0;
+}
+
+/*
  * How much of the image reference full (image_norm's) the node file's
  * prefix takes, at a boundary of its name (*len 0: none). A prefix is read
  * every way it may mean: an image ("nginx", "docker.io/nginx", "redis:7"),
@@ -911,24 +966,21 @@ static char *image_norm(const char *ref, bool library)
  */
 static int image_match(const char *full, const char *prefix, size_t *len)
 {
-	char *as[3] = { image_norm(prefix, true), image_norm(prefix, false), NULL };
-	int r = 0;
+	char *as[3];
 
-	if (!strchr(prefix, '/'))
-		as[2] = strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
 	*len = 0;
+	if (prefix_readings(prefix, as) < 0)
+		return -ENOMEM;
 	for (unsigned i = 0; i < ARRAY_SIZE(as); i++) {
 		size_t n = as[i] ? strlen(as[i]) : 0;
 
-		if (!as[i] && (i < 2 || !strchr(prefix, '/')))
-			r = -ENOMEM;
 		/* a registry ends at its '/': "localhost" is not "localhost:5000" */
-		else if (as[i] && image_prefix(full, as[i]) && n > *len &&
-			 (i < 2 || full[n] == '/' || as[i][n - 1] == '/'))
+		if (as[i] && image_prefix(full, as[i]) && n > *len &&
+		    (i < 2 || full[n] == '/' || as[i][n - 1] == '/'))
 			*len = n;
 		free(as[i]);
 	}
-	return r;
+	return 0;
 }
 
 static bool archs_include(const char *list, const char *arch)
@@ -1092,7 +1144,7 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					strcat(archlist, " ");
 				}
 			} else if (image && b->node->n_img) {
-				_cleanup_free_ char *full = image_norm(image, true);
+				_cleanup_free_ char *full = image_full(image);
 				const struct hp_plan_image_arch *best = NULL;
 				size_t best_len = 0, len;
 

@@ -328,7 +328,10 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			if (pu[i] == HP_PLAN_HOST || (!pass && c->pin < 0) ||
 			    (pu[i] != ev->why_pu && (int)c->pod != ev->why_pod))
 				continue;
-			if (c->pin < 0)
+			if (c->pin < 0 && !(c->allowed & 1))
+				snprintf(to, sizeof(to), "may not run on the host (here on %s)",
+					 where);
+			else if (c->pin < 0)
 				snprintf(to, sizeof(to), "goes with a container pinned to %s",
 					 where);
 			else
@@ -578,6 +581,14 @@ static int greedy_confirm(const struct hp_plan_problem *p, const struct units *s
 	free(model_tmp);
 	if (r == -EDOM)
 		return -EDOM;
+	if (r == -ETIME) {
+		hp_error_set(err,
+			     "the greedy search found no feasible start for the containers "
+			     "that must run on a DPU, and the exact solver could not tell in "
+			     "%.1f s whether any placement exists",
+			     p->params.time_limit_s);
+		return r;
+	}
 	if (r < 0) {
 		*err = merr;
 		return r;
