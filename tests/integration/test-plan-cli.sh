@@ -720,6 +720,11 @@ printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: logs, empt
 "$HP" plan "$tmp/ed.yaml" >"$tmp/out" 2>&1
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "fluent-bit .*host .*shares a PU with app" "$tmp/out"' "a shared emptyDir keeps its users together ($(cat "$tmp/out"))"
+# ... an init container's too: what it leaves there is read on its PU, the host
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: conf, emptyDir: {}}\n  initContainers:\n  - {name: setup, image: busybox, volumeMounts: [{name: conf, mountPath: /conf}]}\n  containers:\n  - {name: app, image: nginx, volumeMounts: [{name: conf, mountPath: /conf}]}\n' >"$tmp/edi.yaml"
+"$HP" plan "$tmp/edi.yaml" --move-apps >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "app .*host .*shares a PU with setup" "$tmp/out"' "an emptyDir an init container fills keeps its readers on the host ($(cat "$tmp/out"))"
 
 # from the twenty-fifth session's second black-box review
 # --annotate: an append-only file, which no rename may replace, is found

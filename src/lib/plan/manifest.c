@@ -1497,8 +1497,10 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				continue;
 			/*
 			 * An emptyDir is one directory on one PU: a DPU sees none of
-			 * the host's (docs/runtime.md), so its users share a PU. One
-			 * backed by memory (Memory, HugePages) is shared memory too.
+			 * the host's (docs/runtime.md), so its users share a PU, an
+			 * init container's too (what it leaves there is read after
+			 * it). One backed by memory (Memory, HugePages) is shared
+			 * memory as well.
 			 */
 			for (int li = 0; li < 2; li++) {
 				yaml_node_t *ln = hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
@@ -1518,7 +1520,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 					if (!uses || !nm)
 						continue;
 					for (unsigned i = first; i < p->n_ctr; i++) {
-						if (strcmp(p->ctr[i].name, nm) || p->ctr[i].ctype == HP_PLAN_INIT)
+						if (strcmp(p->ctr[i].name, nm))
 							continue;
 						if (prev >= 0)
 							hp_plan_colocate(p, (unsigned)prev, i);
