@@ -35,8 +35,11 @@ void hp_plan_node_free(struct hp_plan_node *n)
 		return;
 	for (unsigned i = 0; i < n->n_w; i++)
 		free(n->w[i].workload);
-	for (unsigned i = 0; i < n->n_img; i++)
+	for (unsigned i = 0; i < n->n_img; i++) {
 		free(n->img[i].prefix);
+		for (unsigned j = 0; j < ARRAY_SIZE(n->img[i].reading); j++)
+			free(n->img[i].reading[j]);
+	}
 	free(n->w);
 	free(n->img);
 	free(n->file);
@@ -192,6 +195,17 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 	return 0;
 }
 
+/* Do two image prefixes share a reading: name the same images? */
+static bool image_readings_meet(const struct hp_plan_image_arch *a,
+				const struct hp_plan_image_arch *b)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(a->reading); i++)
+		for (unsigned j = 0; j < ARRAY_SIZE(b->reading); j++)
+			if (a->reading[i] && b->reading[j] && !strcmp(a->reading[i], b->reading[j]))
+				return true;
+	return false;
+}
+
 static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 {
 	yaml_node_t *n = hp_yaml_node(np->d, map);
@@ -219,13 +233,11 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 			return -ENOMEM;
 		im->line = hp_yaml_line(kn);
 		node->n_img++;
+		if (hp_plan_image_readings(k, im->reading) < 0)
+			return -ENOMEM;
 		/* two names for the same images: which list holds would be the file's order */
 		for (unsigned i = 0; i + 1 < node->n_img; i++) {
-			bool same;
-
-			if (hp_plan_image_same(node->img[i].prefix, k, &same) < 0)
-				return -ENOMEM;
-			if (same)
+			if (image_readings_meet(&node->img[i], im))
 				return NFAIL(np, kn,
 					     "images.%s: the same images as %s (line %u), as "
 					     "runtimes read names",

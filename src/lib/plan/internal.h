@@ -63,11 +63,12 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 #define HP_YAML_MAX_NESTING 256
 int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct hp_error *err);
 /*
- * Do two node-file image prefixes name the same images, read as runtimes
- * read names ("nginx" and "docker.io/library/nginx", "istio" and
- * "docker.io/istio")? -ENOMEM or 0.
+ * The ways a node-file image prefix may be meant, as runtimes read names:
+ * an image ("nginx", "docker.io/nginx": "docker.io/library/nginx"), a
+ * namespace ("istio", "docker.io/istio": "docker.io/istio") and, without a
+ * '/', a registry alone ("quay.io", "myreg:5000"; else NULL). -ENOMEM.
  */
-int hp_plan_image_same(const char *a, const char *b, bool *same);
+int hp_plan_image_readings(const char *prefix, char *as[3]);
 
 /*
  * A PU's name or an architecture: letters, digits, '.', '_', '-' only, for

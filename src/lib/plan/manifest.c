@@ -919,8 +919,7 @@ static char *image_full(const char *ref)
 	return hp_sprintf("%s:latest", n);
 }
 
-/* The readings of a node-file prefix (image_match): 2 or 3 strings, NULL for none. */
-static int prefix_readings(const char *prefix, char *as[3])
+int hp_plan_image_readings(const char *prefix, char *as[3])
 {
 	as[0] = image_norm(prefix, true);
 	as[1] = image_norm(prefix, false);
@@ -928,59 +927,34 @@ static int prefix_readings(const char *prefix, char *as[3])
 		    ? NULL
 		    : strdup(strcmp(prefix, "index.docker.io") ? prefix : "docker.io");
 	if (!as[0] || !as[1] || (!as[2] && !strchr(prefix, '/'))) {
-		for (unsigned i = 0; i < 3; i++)
+		for (unsigned i = 0; i < 3; i++) {
 			free(as[i]);
+			as[i] = NULL;
+		}
 		return -ENOMEM;
-	}
-	return 0;
-}
-
-int hp_plan_image_same(const char *a, const char *b, bool *same)
-{
-	char *x[3], *y[3];
-
-	*same = false;
-	if (prefix_readings(a, x) < 0)
-		return -ENOMEM;
-	if (prefix_readings(b, y) < 0) {
-		for (unsigned i = 0; i < 3; i++)
-			free(x[i]);
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < 3; i++)
-		for (unsigned j = 0; j < 3; j++)
-			*same |= x[i] && y[j] && !strcmp(x[i], y[j]);
-	for (unsigned i = 0; i < 3; i++) {
-		free(x[i]);
-		free(y[i]);
 	}
 	return 0;
 }
 
 /*
- * How much of the image reference full (image_norm's) the node file's
- * prefix takes, at a boundary of its name (*len 0: none). A prefix is read
- * every way it may mean: an image ("nginx", "docker.io/nginx", "redis:7"),
- * a namespace ("docker.io/istio", "istio"), and without a '/' a registry
- * alone ("quay.io", "myreg:5000").
+ * How much of the image reference full (image_full's) the node file's
+ * prefix takes, at a boundary of its name (0: none), read every way it may
+ * mean (hp_plan_image_readings).
  */
-static int image_match(const char *full, const char *prefix, size_t *len)
+static size_t image_match(const char *full, const struct hp_plan_image_arch *im)
 {
-	char *as[3];
+	size_t len = 0;
 
-	*len = 0;
-	if (prefix_readings(prefix, as) < 0)
-		return -ENOMEM;
-	for (unsigned i = 0; i < ARRAY_SIZE(as); i++) {
-		size_t n = as[i] ? strlen(as[i]) : 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(im->reading); i++) {
+		const char *as = im->reading[i];
+		size_t n = as ? strlen(as) : 0;
 
 		/* a registry ends at its '/': "localhost" is not "localhost:5000" */
-		if (as[i] && image_prefix(full, as[i]) && n > *len &&
-		    (i < 2 || full[n] == '/' || as[i][n - 1] == '/'))
-			*len = n;
-		free(as[i]);
+		if (as && image_prefix(full, as) && n > len &&
+		    (i < 2 || full[n] == '/' || as[n - 1] == '/'))
+			len = n;
 	}
-	return 0;
+	return len;
 }
 
 static bool archs_include(const char *list, const char *arch)
@@ -1152,8 +1126,7 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					return -ENOMEM;
 				/* the longest prefix that ends where a name part does */
 				for (unsigned i = 0; i < b->node->n_img; i++) {
-					if (image_match(full, b->node->img[i].prefix, &len) < 0)
-						return -ENOMEM;
+					len = image_match(full, &b->node->img[i]);
 					if (len > best_len) {
 						best = &b->node->img[i];
 						best_len = len;

@@ -44,6 +44,7 @@ struct hp_plan_image_arch {
 	char *prefix;         /* image reference prefix */
 	char archs[64];       /* space-separated */
 	unsigned line;	      /* in the node description */
+	char *reading[3];     /* hp_plan_image_readings' */
 };
 struct hp_plan_node {
 	struct hp_plan_pu pu[HP_PLAN_MAX_PUS];

@@ -223,10 +223,9 @@ static size_t cell_width(const char *s)
 	return n;
 }
 
-static void put_cell(FILE *f, const char *s, size_t width)
+/* s as a cell shows it: control characters escaped */
+static void put_escaped(FILE *f, const char *s)
 {
-	size_t n = cell_width(s);
-
 	for (; *s; s++) {
 		size_t ctl = cell_ctl(s);
 
@@ -237,34 +236,28 @@ static void put_cell(FILE *f, const char *s, size_t width)
 		else
 			fputc(*s, f);
 	}
-	for (; n < width; n++)
+}
+
+static void put_cell(FILE *f, const char *s, size_t width)
+{
+	put_escaped(f, s);
+	for (size_t n = cell_width(s); n < width; n++)
 		fputc(' ', f);
 }
 
 char *hp_plan_escape(const char *s)
 {
-	size_t n = 1;
-	char *e, *w;
+	char *e = NULL;
+	size_t n;
+	FILE *f = open_memstream(&e, &n);
 
-	for (const char *c = s; *c; c++) {
-		size_t ctl = cell_ctl(c);
-
-		n += ctl == 1 ? 4 : ctl == 2 ? 6 : 1;
-		c += ctl ? ctl - 1 : 0;
+	if (!f)
+		return NULL;
+	put_escaped(f, s);
+	if (fclose(f) != 0) {
+		free(e);
+		return NULL;
 	}
-	e = w = malloc(n);
-	for (; e && *s; s++) {
-		size_t ctl = cell_ctl(s);
-
-		if (ctl == 1)
-			w += sprintf(w, "\\x%02x", (unsigned char)*s);
-		else if (ctl == 2)
-			w += sprintf(w, "\\u%04x", (unsigned char)*++s);
-		else
-			*w++ = *s;
-	}
-	if (e)
-		*w = '\0';
 	return e;
 }
 
