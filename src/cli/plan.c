@@ -375,6 +375,11 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	r = hp_plan_build(&p, &m, &node, prof, &params, &err);
 	if (r < 0)
 		goto fail;
+	for (unsigned i = 0; i < p.n_warnings; i++) {
+		_cleanup_free_ char *w = hp_plan_escape(p.warnings[i]);
+
+		log_warn("%s", w ? w : p.warnings[i]);
+	}
 	r = hp_plan_solve(&p, greedy ? HP_PLAN_GREEDY : HP_PLAN_MILP, &res, &err);
 	if (r < 0)
 		goto fail_solve;

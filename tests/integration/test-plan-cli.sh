@@ -303,6 +303,16 @@ rc=$?
 check '[ $rc -eq 0 ] && [ "$(tr "\r" "\n" <"$tmp/cr.yaml" | grep -c heteropod.io/placement)" -eq 1 ] && [ "$(tr -dc "\n" <"$tmp/cr.yaml" | wc -c)" -eq 0 ]' \
 	"CR-only line ends kept on added lines ($(cat "$tmp/err"))"
 
+# libyaml (and kubectl's go-yaml) break lines at LS, NEL and PS too: the
+# placement goes before the first annotation, not a line below into its text
+ls=$'\xe2\x80\xa8'
+printf 'kind: ConfigMap\nmetadata: {name: c}\ndata: {x: "a%sb"}\n---\n' "$ls" >"$tmp/ls.yaml"
+printf 'kind: Pod\nmetadata:\n  name: a\n  annotations:\n    note: |\n      one\n      two\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >>"$tmp/ls.yaml"
+{ head -n 8 "$tmp/ls.yaml"; printf '%s\n' "    heteropod.io/placement: '{\"istio-proxy\": \"dpu0\"}'"; tail -n +9 "$tmp/ls.yaml"; } >"$tmp/ls.want"
+"$HP" plan "$tmp/ls.yaml" --annotate 2>"$tmp/err"
+check '[ $? -eq 0 ] && cmp -s "$tmp/ls.yaml" "$tmp/ls.want"' \
+	"--annotate after a line separator in a quoted scalar ($(cat "$tmp/err"; diff "$tmp/ls.want" "$tmp/ls.yaml"))"
+
 # annotations or metadata a template shares with something else through an
 # alias (the Deployment's own, an env value) are not written: exit 2, the line
 for shared in 'ann' 'meta' 'env' 'tpl'; do
@@ -424,6 +434,8 @@ bad oct.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: a
 	"$tmp/oct.yaml" "oct.yaml:5: resources.requests.cpu: kubectl reads 010 as octal"
 bad bool.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: "true"\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
 	"$tmp/bool.yaml" "bool.yaml:4: hostNetwork: not a boolean"
+bad tag.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostPID: &t !!str true\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
+	"$tmp/tag.yaml" "tag.yaml:4: hostPID: not a boolean"
 bad nospec.yaml 'kind: Pod\nmetadata: {name: a}\nspec: null\n' "$tmp/nospec.yaml" "nospec.yaml:3: Pod/a: pod template spec is not a mapping"
 bad onlyinit.yaml 'kind: Pod\nmetadata: {name: e}\nspec:\n  initContainers:\n  - {name: i, image: busybox}\n' \
 	"$tmp/onlyinit.yaml" "onlyinit.yaml:4: Pod/e: pod template without containers"
@@ -454,6 +466,11 @@ bad devpath.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin:
 	"$tmp/devpath.yaml" "devpath.yaml:5: envoy is pinned to dpu0 but cannot move: hostPath device /dev/sda"
 bad capcase.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, securityContext: {capabilities: {add: [cap_sys_admin]}}}]\n' \
 	"$tmp/capcase.yaml" "capcase.yaml:4: envoy is pinned to dpu0 but cannot move: capability sys_admin (host access)"
+# the machine's clock and kernel log are the DPU's own there; / holds /dev
+bad captime.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, securityContext: {capabilities: {add: [SYS_TIME]}}}]\n' \
+	"$tmp/captime.yaml" "captime.yaml:4: envoy is pinned to dpu0 but cannot move: capability SYS_TIME (host access)"
+bad root.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  volumes: [{name: v, hostPath: {path: /}}]\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /host}]}]\n' \
+	"$tmp/root.yaml" "root.yaml:5: envoy is pinned to dpu0 but cannot move: hostPath / (the host's root"
 # a pod's own restartPolicy; resources that are not mappings; an exponent
 # with a suffix ("1e3m": k8s refuses it); a DPU pin on a node without one;
 # replicas out of range named with the range
@@ -569,6 +586,29 @@ assert sorted(p.get("namespace") for p in o["placements"]) == ["blog", "shop"], 
 PY
 "$HP" plan "$tmp/ns.yaml" >"$tmp/ns.out"
 check 'head -1 "$tmp/ns.out" | grep -q "^NAMESPACE  WORKLOAD" && grep -q "^blog       Deployment/web" "$tmp/ns.out"' "table has a NAMESPACE column ($(head -3 "$tmp/ns.out"))"
+# node and profile entries for one namespace ("ns/Kind/name") before those
+# for every namespace ("Kind/name")
+printf 'workloads:\n  Deployment/web: {replicas: 2}\n  blog/Deployment/web: {replicas: 5}\n' >"$tmp/ns-node.yaml"
+printf '{"pods": {"shop/Deployment/web": {"containers": {"envoy": {"cpu": 0.9}}}, "Deployment/web": {"containers": {"envoy": {"cpu": 0.2}}}}}' >"$tmp/ns-prof.json"
+"$HP" plan "$tmp/ns.yaml" --node "$tmp/ns-node.yaml" --profile "$tmp/ns-prof.json" --json >"$tmp/ns.json" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ]' "namespaced node and profile entries ($(cat "$tmp/err"))"
+python3 - "$tmp/ns.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+got = sorted((p["namespace"], p["replicas"], p["cpu"]) for p in o["placements"])
+assert got == [("blog", 5, 0.2), ("shop", 2, 0.9)], got
+PY
+bad ns-unk.yaml 'workloads:\n  news/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-unk.yaml" \
+	"ns-unk.yaml:2: the node description names workload news/Deployment/web, which no manifest holds"
+bad ns-key.yaml 'workloads:\n  a/b/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-key.yaml" \
+	"ns-key.yaml:2: workloads: keys are Kind/name or namespace/Kind/name"
+bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-ds.yaml" \
+	"ns-ds.yaml:2: workloads.x/DaemonSet/d: a DaemonSet runs at most one replica"
+bad ns-unk.json '{"pods": {"news/Deployment/web": {}}}' "$tmp/ns.yaml --profile $tmp/ns-unk.json" \
+	"ns-unk.json: the profile names workload news/Deployment/web, which no manifest holds"
+bad ns-tr.json '{"pods": {"blog/Deployment/web": {"traffic": [{"from": "envoy", "to": "nope"}]}}}' \
+	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: blog/Deployment/web traffic\[0\]: no container 'nope'"
 # namespace: ~ is none (no column, no field), not a namespace called "~"
 printf 'kind: Pod\nmetadata: {name: a, namespace: ~}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/nsnull.yaml"
 "$HP" plan "$tmp/nsnull.yaml" --json >"$tmp/nsnull.json" && "$HP" plan "$tmp/nsnull.yaml" >"$tmp/nsnull.out"
@@ -664,12 +704,14 @@ done
 printf 'images: {"busybox:latest": [amd64]}\n' >"$tmp/img-node.yaml"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: busybox}\n' >"$tmp/img.yaml"
 "$HP" plan "$tmp/img.yaml" --node "$tmp/img-node.yaml" >"$tmp/out" 2>&1
-check '[ $? -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "busybox is busybox:latest ($(cat "$tmp/out"))"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "host .*no image for arm64" "$tmp/out"' "busybox is busybox:latest ($(cat "$tmp/out"))"
 # a registry ends at its '/': localhost is not localhost:5000
 printf 'images: {localhost: [amd64]}\n' >"$tmp/img-node.yaml"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: "localhost:5000/istio/proxyv2:1"}\n' >"$tmp/img.yaml"
 "$HP" plan "$tmp/img.yaml" --node "$tmp/img-node.yaml" >"$tmp/out" 2>&1
-check '[ $? -eq 0 ] && grep -q "dpu0 .*offloaded" "$tmp/out"' "a registry prefix does not take another port ($(cat "$tmp/out"))"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "dpu0 .*offloaded" "$tmp/out"' "a registry prefix does not take another port ($(cat "$tmp/out"))"
 # an anchored flow mapping with a comment before its '{'
 printf 'kind: Pod\nmetadata: &m # c\n  {name: a}\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/flowc.yaml"
 "$HP" plan "$tmp/flowc.yaml" --annotate 2>"$tmp/err"
@@ -710,6 +752,11 @@ for b in YES ON n; do
 	if [ $b = n ]; then want="dpu0 .*offloaded"; else want="host .*hostNetwork"; fi
 	check '[ $rc -eq 0 ] && grep -q "$want" "$tmp/out"' "hostNetwork: $b is a boolean ($(cat "$tmp/out"))"
 done
+# tagged !!bool, a quoted "true" is a boolean too
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: !!bool "true"\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/bool.yaml"
+"$HP" plan "$tmp/bool.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "host .*hostNetwork" "$tmp/out"' "hostNetwork: !!bool \"true\" is a boolean ($(cat "$tmp/out"))"
 # 08 is no octal to kubectl either (a float, 8): taken
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 08}}}\n' >"$tmp/oct8.yaml"
 "$HP" plan "$tmp/oct8.yaml" --json >"$tmp/out" 2>"$tmp/err"
@@ -725,6 +772,64 @@ printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: conf, empt
 "$HP" plan "$tmp/edi.yaml" --move-apps >"$tmp/out" 2>&1
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "app .*host .*shares a PU with setup" "$tmp/out"' "an emptyDir an init container fills keeps its readers on the host ($(cat "$tmp/out"))"
+# ... a volume without a source is an emptyDir (the API server makes it one)
+sed 's/{name: logs, emptyDir: {}}/{name: logs}/' "$tmp/ed.yaml" >"$tmp/ed0.yaml"
+"$HP" plan "$tmp/ed0.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "fluent-bit .*host .*shares a PU with app" "$tmp/out"' "a volume without a source keeps its users together ($(cat "$tmp/out"))"
+# ... and so does a disk the host attaches: a claim, an ephemeral volume, a
+# StatefulSet's claim template; a container using one stays unless pinned
+for vol in 'persistentVolumeClaim: {claimName: c}' 'ephemeral: {volumeClaimTemplate: {spec: {}}}'; do
+	sed "s/{name: logs, emptyDir: {}}/{name: logs, $vol}/" "$tmp/ed.yaml" >"$tmp/pvc.yaml"
+	"$HP" plan "$tmp/pvc.yaml" --move-apps >"$tmp/out" 2>&1
+	rc=$?
+	check '[ $rc -eq 0 ] && grep -q "app .*host .*mounts volume logs (a disk the host attaches)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume logs" "$tmp/out"' \
+		"$vol: its users together on the host ($(cat "$tmp/out"))"
+done
+printf 'kind: StatefulSet\nmetadata: {name: db}\nspec:\n  volumeClaimTemplates:\n  - metadata: {name: data}\n  template:\n    spec:\n      containers:\n      - {name: db, image: postgres, volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}\n      - {name: fluent-bit, image: fluent/fluent-bit:2, volumeMounts: [{name: data, mountPath: /data}]}\n' >"$tmp/sts.yaml"
+"$HP" plan "$tmp/sts.yaml" --move-apps >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "db .*host .*mounts volume data (a disk the host attaches)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume data" "$tmp/out"' \
+	"a StatefulSet's claim template keeps its users on the host ($(cat "$tmp/out"))"
+bad vct.yaml 'kind: StatefulSet\nmetadata: {name: db}\nspec:\n  volumeClaimTemplates: {name: data}\n  template:\n    spec:\n      containers: [{name: db, image: postgres}]\n' \
+	"$tmp/vct.yaml" "vct.yaml:4: volumeClaimTemplates must be a list"
+# Knative's queue-proxy by its environment, not by any SERVING_ variable
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: serve\n    image: tensorflow/serving\n    env: [{name: SERVING_MODEL_NAME, value: m}]\n  - name: qp\n    image: example/queue\n    env: [{name: SERVING_REVISION, value: r}, {name: QUEUE_SERVING_PORT, value: "8012"}]\n' >"$tmp/serving.yaml"
+"$HP" plan "$tmp/serving.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "serve .*app .*host" "$tmp/out" && grep -q "qp .*infra .*dpu0 .*queue-proxy" "$tmp/out"' \
+	"queue-proxy by Knative's environment only ($(cat "$tmp/out"))"
+# the network init containers of OSM, App Mesh and Kuma follow their proxies
+MESH='kind: Pod\nmetadata: {name: a}\nspec:\n  initContainers:\n  - {name: %s, image: x/init, securityContext: {capabilities: {add: [NET_ADMIN]}}}\n  containers:\n  - {name: app, image: nginx}\n  - {name: %s, image: x/proxy}\n'
+for pair in osm-init:envoy proxyinit:envoy kuma-init:kuma-sidecar; do
+	# shellcheck disable=SC2059
+	printf "$MESH" "${pair%%:*}" "${pair#*:}" >"$tmp/mesh.yaml"
+	"$HP" plan "$tmp/mesh.yaml" --json >"$tmp/out" 2>&1
+	rc=$?
+	check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); pu={p[\"container\"]: p[\"pu\"] for p in o[\"placements\"]}; assert pu[sys.argv[2]] == pu[sys.argv[3]] == \"dpu0\", pu" "$tmp/out" "${pair%%:*}" "${pair#*:}"' \
+		"$pair: the init container follows its proxy ($(cat "$tmp/out"))"
+done
+# what the plan leaves out is said: a sidecar a webhook will inject, a kind
+# with a pod template the planner does not read
+"$HP" plan "$MAN/dapr/hello-kubernetes-python.yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "warning: .*hello-kubernetes-python.yaml:[0-9]*: Deployment/pythonapp: dapr.io/enabled asks for a daprd sidecar" "$tmp/err" && python3 -c "import json,sys; w=json.load(open(sys.argv[1]))[\"warnings\"]; assert len(w) == 1 and \"daprd\" in w[0], w" "$tmp/out"' \
+	"a Dapr pod before injection is warned of ($(cat "$tmp/err"))"
+"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && ! grep -q warnings "$tmp/out"' "no warning where there is nothing left out ($(cat "$tmp/err"))"
+printf 'kind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    metadata:\n      annotations: {sidecar.istio.io/inject: "true"}\n    spec:\n      containers: [{name: app, image: nginx}]\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: nginx}]\n' >"$tmp/kinds.yaml"
+"$HP" plan "$tmp/kinds.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "warning: .*kinds.yaml:1: Rollout/r skipped: a pod template" "$tmp/err" && grep -q "^Pod/p" "$tmp/out"' \
+	"a kind the planner does not read is said to be skipped ($(cat "$tmp/err"))"
+# long names keep the table's columns aligned (they had been cut at 48 wide)
+long=$(printf 'x%.0s' $(seq 70))
+printf 'kind: Pod\nmetadata: {name: %s}\nspec:\n  containers: [{name: app, image: nginx}]\n---\nkind: Pod\nmetadata: {name: b}\nspec:\n  containers: [{name: %s, image: envoyproxy/envoy:v1}]\n' "$long" "envoy-$long" >"$tmp/long.yaml"
+"$HP" plan "$tmp/long.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && python3 -c "import sys; l=open(sys.argv[1]).read().split(chr(10)); h=l[0].index(\"ROLE\"); assert [x[h:h + 5].strip() for x in l[1:3]] == [\"app\", \"infra\"], l" "$tmp/out"' \
+	"long names keep the columns aligned ($(cat "$tmp/out"))"
 
 # from the twenty-fifth session's second black-box review
 # --annotate: an append-only file, which no rename may replace, is found

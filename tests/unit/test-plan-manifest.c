@@ -290,23 +290,33 @@ static void test_pins_and_groups(void)
 
 /*
  * hostPath: under /dev, /sys or /proc (by directory, not by prefix: not
- * /development) or a *.sock file is a device, anything else a directory;
+ * /development) is a device, a *.sock file a socket, / and the runtime's
+ * and kubelet's socket directories hard too, anything else a directory;
  * and a container kept with a partner that may not move says so.
  */
 static void test_reasons(void)
 {
 	static const struct {
 		const char *path;
-		bool device;
+		const char *reason;
 	} paths[] = {
-		{ "/dev", true },
-		{ "/dev/nvidia0", true },
-		{ "/development/data", false },
-		{ "/proc", true },
-		{ "/process", false },
-		{ "/var/run/docker.sock", true },
-		{ "/var/lib/x.socket-dir", false },
-		{ "/run/containerd/containerd.sock/", true },
+		{ "/dev", "hostPath device /dev" },
+		{ "/dev/nvidia0", "hostPath device /dev/nvidia0" },
+		{ "/development/data", "mounts host directory /development/data" },
+		{ "/proc", "hostPath device /proc" },
+		{ "/process", "mounts host directory /process" },
+		{ "/var/run/docker.sock", "hostPath socket /var/run/docker.sock" },
+		{ "/var/lib/x.socket-dir", "mounts host directory /var/lib/x.socket-dir" },
+		{ "/run/containerd/containerd.sock/",
+		  "hostPath socket /run/containerd/containerd.sock" },
+		{ "/", "hostPath / (the host's root" },
+		{ "//./", "hostPath / (the host's root" },
+		{ "/var/run", "hostPath /var/run (the node's runtime" },
+		{ "/run/containerd", "hostPath /run/containerd (the node's runtime" },
+		{ "/var/lib/kubelet/pod-resources",
+		  "hostPath /var/lib/kubelet/pod-resources (the" },
+		{ "/run/xtables.lock", "mounts host directory /run/xtables.lock" },
+		{ "/var/lib/kubeletx", "mounts host directory /var/lib/kubeletx" },
 	};
 	static const char *shared =
 	    "kind: Pod\n"
@@ -333,8 +343,7 @@ static void test_reasons(void)
 		r = plan_text(&pl, yaml, false);
 		c = find(&pl, "envoy");
 		CHECKF(r == 0 && c >= 0 && pl.p.ctr[c].stay_reason &&
-			   strstr(pl.p.ctr[c].stay_reason,
-				  paths[i].device ? "hostPath device" : "mounts host directory"),
+			   strstr(pl.p.ctr[c].stay_reason, paths[i].reason),
 		       "%s: r=%d %s, reason '%s'", paths[i].path, r, pl.err.msg,
 		       c >= 0 && pl.p.ctr[c].stay_reason ? pl.p.ctr[c].stay_reason : "");
 		plan_free(&pl);
@@ -420,7 +429,13 @@ static void test_classifier(void)
 {
 	CHECKF(hp_plan_infra_kind("istio-proxy", "x", false), "istio-proxy");
 	CHECKF(hp_plan_infra_kind("sidecar", "docker.io/istio/proxyv2:1.2", false), "proxyv2");
-	CHECKF(hp_plan_infra_kind("qp", "img", true), "SERVING_ env");
+	CHECKF(hp_plan_infra_kind("qp", "img", true), "Knative's queue env");
+	CHECKF(!hp_plan_infra_kind("vault", "hashicorp/vault:1.15", false), "the Vault server");
+	CHECKF(!hp_plan_infra_kind("injector", "hashicorp/vault-k8s:1.3", false),
+	       "the Vault injector");
+	CHECKF(hp_plan_infra_kind("vault-agent", "hashicorp/vault:1.15", false), "vault-agent");
+	CHECKF(!hp_plan_infra_kind("app", "myorg/vector:2.0", false), "myorg/vector");
+	CHECKF(hp_plan_infra_kind("kuma-sidecar", "x", false), "kuma-sidecar");
 	CHECKF(!hp_plan_infra_kind("other-sidecar", "fake.docker.io/google-samples/hello-go-gke:1.0",
 				  false),
 	      "other-sidecar is an application");

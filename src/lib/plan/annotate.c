@@ -58,23 +58,6 @@ char *hp_plan_placement_json(const struct hp_plan_problem *p, const int *pu, uns
 	return s;
 }
 
-static size_t mark_offset(const struct hp_plan_file *f, yaml_mark_t m)
-{
-	size_t off;
-
-	if (m.line >= f->n_lines)
-		return f->len;
-	off = f->line_start[m.line];
-	for (size_t col = 0; col < m.column && off < f->len; col++) {
-		unsigned char ch = (unsigned char)f->text[off++];
-
-		if (ch >= 0xc0)
-			while (off < f->len && ((unsigned char)f->text[off] & 0xc0) == 0x80)
-				off++;
-	}
-	return off;
-}
-
 struct edit {
 	size_t off, del;
 	char *text;
@@ -183,7 +166,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		yaml_node_t *vn = hp_yaml_node(d, v);
 
 		if (vn) {
-			size_t key_end = mark_offset(f, hp_yaml_node(d, k)->end_mark);
+			size_t key_end = hp_plan_mark_offset(f, hp_yaml_node(d, k)->end_mark);
 
 			if (vn->type != YAML_SCALAR_NODE ||
 			    vn->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
@@ -192,7 +175,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 						  "string)", f->path, hp_yaml_line(vn), PLACEMENT_KEY);
 				return -ENOTSUP;
 			}
-			e->off = mark_offset(f, vn->start_mark);
+			e->off = hp_plan_mark_offset(f, vn->start_mark);
 			/*
 			 * An alias's value lies elsewhere (before the key), and an
 			 * anchored one is what aliases elsewhere name: rewriting
@@ -218,7 +201,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 				e->text = hp_sprintf(" %s", q);
 				return e->text ? 0 : -ENOMEM;
 			}
-			e->del = mark_offset(f, vn->end_mark) - e->off;
+			e->del = hp_plan_mark_offset(f, vn->end_mark) - e->off;
 			e->text = strdup(q);
 			return e->text ? 0 : -ENOMEM;
 		}
@@ -226,8 +209,8 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		depth = 0;
 	} else if (an && hp_yaml_is_null(an)) {
 		/* "annotations:" with no value or "~": give it a flow mapping */
-		e->off = mark_offset(f, an->start_mark);
-		e->del = mark_offset(f, an->end_mark) - e->off;
+		e->off = hp_plan_mark_offset(f, an->start_mark);
+		e->del = hp_plan_mark_offset(f, an->end_mark) - e->off;
 		e->text = hp_sprintf("%s{" PLACEMENT_KEY ": %s}",
 				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
 		return e->text ? 0 : -ENOMEM;
@@ -242,8 +225,8 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		hp_error_set(err, "%s:%u: metadata is not a mapping", f->path, hp_yaml_line(mn));
 		return -EINVAL;
 	} else if (mn) {
-		e->off = mark_offset(f, mn->start_mark);
-		e->del = mark_offset(f, mn->end_mark) - e->off;
+		e->off = hp_plan_mark_offset(f, mn->start_mark);
+		e->del = hp_plan_mark_offset(f, mn->end_mark) - e->off;
 		e->text = hp_sprintf("%s{annotations: {" PLACEMENT_KEY ": %s}}",
 				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
 		return e->text ? 0 : -ENOMEM;
@@ -257,7 +240,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		static const char *const post[] = { "", "}", "}}" };
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
 
-		e->off = mark_offset(f, target->start_mark);
+		e->off = hp_plan_mark_offset(f, target->start_mark);
 		/* past an anchor or a tag, and a comment: "&a # x" then "{team: x}" */
 		while (e->off < f->len && (f->text[e->off] == '&' || f->text[e->off] == '!')) {
 			e->off += strcspn(f->text + e->off, " \t\r\n");
@@ -288,7 +271,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	 * it shares its line with a "- " sequence indicator. An explicit key
 	 * ("? x", then ": v") begins at its '?'.
 	 */
-	e->off = mark_offset(f, mark);
+	e->off = hp_plan_mark_offset(f, mark);
 	for (size_t at = e->off; at > 0; at--) {
 		char c = f->text[at - 1];
 
@@ -526,7 +509,7 @@ static unsigned anchor_line(const struct hp_plan_file *f, yaml_document_t *d, in
 	for (int up, steps = 0; (up = sole_parent(d, x)) && steps < d->nodes.top - d->nodes.start;
 	     steps++)
 		x = up;
-	off = mark_offset(f, hp_yaml_node(d, x)->start_mark);
+	off = hp_plan_mark_offset(f, hp_yaml_node(d, x)->start_mark);
 	if (off < f->len && f->text[off] == '&')
 		return offset_line(f, off);
 	for (int token = 0; token < 2; token++) {

@@ -141,8 +141,14 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 		const char *k = hp_yaml_str(kn);
 		struct hp_plan_workload_opt *w, *nw;
 
-		if (!k || !strchr(k, '/'))
-			return NFAIL(np, kn, "workloads: keys are Kind/name");
+		const char *s1 = k ? strchr(k, '/') : NULL, *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+		const char *kind = s2 ? s1 + 1 : k;
+
+		/* "Kind/name", or "ns/Kind/name" for the namespace ns only */
+		if (!s1 || (s2 && strchr(s2 + 1, '/')) || *k == '/' || strstr(k, "//") ||
+		    k[strlen(k) - 1] == '/')
+			return NFAIL(np, kn,
+				     "workloads: keys are Kind/name or namespace/Kind/name");
 		nw = reallocarray(node->w, node->n_w + 1, sizeof(*nw));
 		if (!nw)
 			return -ENOMEM;
@@ -176,12 +182,12 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 				w->replicas = (unsigned)v;
 				/* a DaemonSet's pod, or a bare Pod, runs once on a node */
 				if (w->replicas > 1 &&
-				    (!strncmp(k, "DaemonSet/", 10) || !strncmp(k, "Pod/", 4)))
+				    (!strncmp(kind, "DaemonSet/", 10) || !strncmp(kind, "Pod/", 4)))
 					return NFAIL(
 					    np, hp_yaml_node(np->d, q->value),
 					    "workloads.%s: a %.*s runs at most one replica "
 					    "on a node",
-					    k, (int)(strchr(k, '/') - k), k);
+					    k, (int)(strchr(kind, '/') - kind), kind);
 			} else if (f && !strcmp(f, "latencyBudgetUs")) {
 				r = num(np, q->value, "latencyBudgetUs", 0, &w->latency_budget_us);
 				if (r < 0)
@@ -615,14 +621,41 @@ int hp_plan_profile_load(struct hp_plan_profile **ret, const char *path, struct 
 	return hp_plan_profile_parse(ret, text, (size_t)r, path, err);
 }
 
-int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
-			      const char *container, double *cpu, double *mem)
+/*
+ * A pod's entry in the profile: its namespace's own ("ns/Kind/name", then
+ * given in *own for messages, to be freed) before every namespace's
+ * ("Kind/name"); NULL if neither. -ENOMEM.
+ */
+static int profile_pod(const struct hp_plan_profile *prof, const char *ns, const char *workload,
+		       json_t **ret, char **own)
 {
-	json_t *c = json_object_get(json_object_get(json_object_get(prof->pods, workload),
-						    "containers"),
-				    container);
-	json_t *v;
+	*ret = NULL;
+	*own = NULL;
+	if (ns) {
+		char *k = hp_sprintf("%s/%s", ns, workload);
 
+		if (!k)
+			return -ENOMEM;
+		*ret = json_object_get(prof->pods, k);
+		if (*ret)
+			*own = k;
+		else
+			free(k);
+	}
+	if (!*ret)
+		*ret = json_object_get(prof->pods, workload);
+	return 0;
+}
+
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *ns,
+			      const char *workload, const char *container, double *cpu, double *mem)
+{
+	_cleanup_free_ char *own = NULL;
+	json_t *pj, *c, *v;
+
+	if (profile_pod(prof, ns, workload, &pj, &own) < 0)
+		return -ENOMEM;
+	c = json_object_get(json_object_get(pj, "containers"), container);
 	if (!c)
 		return 0;
 	if ((v = json_object_get(c, "cpu")) && json_quantity(v, cpu) < 0)
@@ -642,10 +675,19 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 
 	if (!held)
 		return -ENOMEM;
-	for (unsigned i = 0; i < p->n_pods && r == 0; i++)
-		if (json_object_get(prof->pods, p->pods[i].workload) &&
-		    json_object_set_new(held, p->pods[i].workload, json_true()) < 0)
+	/* a pod holds its own namespace's entry and every namespace's */
+	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
+		const struct hp_plan_pod *pd = &p->pods[i];
+		_cleanup_free_ char *k = pd->ns ? hp_sprintf("%s/%s", pd->ns, pd->workload) : NULL;
+
+		if (pd->ns && !k)
 			r = -ENOMEM;
+		else if ((json_object_get(prof->pods, pd->workload) &&
+			  json_object_set_new(held, pd->workload, json_true()) < 0) ||
+			 (k && json_object_get(prof->pods, k) &&
+			  json_object_set_new(held, k, json_true()) < 0))
+			r = -ENOMEM;
+	}
 	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
 		json_object_foreach(prof->pods, wl, v) {
 			if (json_object_get(held, wl))
@@ -666,11 +708,15 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 			  unsigned pod, struct hp_error *err)
 {
 	const struct hp_plan_pod *pd = &p->pods[pod];
-	json_t *pj = json_object_get(prof->pods, pd->workload);
-	json_t *tr = json_object_get(pj, "traffic"), *e;
-	const char *ck;
-	json_t *cv;
+	_cleanup_free_ char *own = NULL;
+	json_t *pj, *tr, *e, *cv;
+	const char *ck, *wl;
 	size_t i;
+
+	if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0)
+		return -ENOMEM;
+	wl = own ? own : pd->workload; /* the entry's key, for messages */
+	tr = json_object_get(pj, "traffic");
 
 	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
 		bool found = false;
@@ -678,8 +724,7 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
 			found |= !strcmp(p->ctr[c].name, ck);
 		if (!found) {
-			hp_error_set(err, "%s: %s has no container '%s'", prof->file, pd->workload,
-				     ck);
+			hp_error_set(err, "%s: %s has no container '%s'", prof->file, wl, ck);
 			return -EINVAL;
 		}
 	}
@@ -699,13 +744,13 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 				b = (int)c;
 		}
 		if (a < 0 || b < 0) {
-			hp_error_set(err, "%s: %s traffic[%zu]: no container '%s'", prof->file,
-				     pd->workload, i, a < 0 ? from : to);
+			hp_error_set(err, "%s: %s traffic[%zu]: no container '%s'", prof->file, wl,
+				     i, a < 0 ? from : to);
 			return -EINVAL;
 		}
 		if (a == b) {
 			hp_error_set(err, "%s: %s traffic[%zu]: from '%s' to itself", prof->file,
-				     pd->workload, i, from);
+				     wl, i, from);
 			return -EINVAL;
 		}
 		if (p->ctr[a].ctype == HP_PLAN_INIT || p->ctr[b].ctype == HP_PLAN_INIT) {
@@ -713,7 +758,7 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 				     "%s: %s traffic[%zu]: '%s' is an init container, which has "
 				     "finished before the others start (a native sidecar, "
 				     "restartPolicy: Always, runs beside them)",
-				     prof->file, pd->workload, i,
+				     prof->file, wl, i,
 				     p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
 			return -EINVAL;
 		}

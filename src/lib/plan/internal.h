@@ -81,6 +81,8 @@ static inline bool hp_plan_plain_name(const char *s)
 }
 /* "true"/"false" (YAML 1.1 spellings too) */
 int hp_yaml_bool(const yaml_node_t *n, bool *ret);
+/* The byte offset in f's text of a libyaml mark (marks count characters). */
+size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m);
 /* 1-based line of a node, for messages */
 static inline unsigned hp_yaml_line(const yaml_node_t *n)
 {
@@ -112,8 +114,9 @@ int hp_plan_quantity(const char *s, double *ret);
  * memory, a pod's traffic (1: given, 0: use the defaults), and whether
  * every workload the profile names is a pod of p.
  */
-int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *workload,
-			      const char *container, double *cpu, double *mem);
+int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *ns,
+			      const char *workload, const char *container, double *cpu,
+			      double *mem);
 int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
 			  unsigned pod, struct hp_error *err);
 int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,

@@ -235,17 +235,6 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 	return -EINVAL;
 }
 
-/*
- * A manifest's boolean: written plain, for a quoted "true" is a string to
- * kubectl, which refuses it where a boolean goes.
- */
-static int manifest_bool(const yaml_node_t *n, bool *ret)
-{
-	if (n->type == YAML_SCALAR_NODE && n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return -EINVAL;
-	return hp_yaml_bool(n, ret);
-}
-
 int hp_plan_quantity(const char *s, double *ret)
 {
 	static const struct {
@@ -311,22 +300,59 @@ void hp_plan_manifests_free(struct hp_plan_manifests *m)
 	m->n_files = 0;
 }
 
+/*
+ * The length of the line break at text + i, 0 if none: every break libyaml
+ * counts a line at, so its marks' lines index the table. YAML 1.1 breaks
+ * lines at NEL, LS and PS too, in comments and quoted scalars alike
+ * (kubectl's go-yaml as well); a CR before LF is part of the LF's break.
+ */
+static size_t line_break(const char *text, size_t i)
+{
+	const unsigned char *c = (const unsigned char *)text + i;
+
+	if (c[0] == '\n' || (c[0] == '\r' && c[1] != '\n'))
+		return 1;
+	if (c[0] == 0xc2 && c[1] == 0x85)
+		return 2;
+	if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 static int index_lines(struct hp_plan_file *f)
 {
 	unsigned n = 1;
+	size_t k;
 
 	for (size_t i = 0; i < f->len; i++)
-		if (f->text[i] == '\n' || (f->text[i] == '\r' && f->text[i + 1] != '\n'))
-			n++;
+		if ((k = line_break(f->text, i)))
+			n++, i += k - 1;
 	f->line_start = calloc(n, sizeof(size_t));
 	if (!f->line_start)
 		return -ENOMEM;
 	n = 1;
 	for (size_t i = 0; i < f->len; i++)
-		if (f->text[i] == '\n' || (f->text[i] == '\r' && f->text[i + 1] != '\n'))
-			f->line_start[n++] = i + 1;
+		if ((k = line_break(f->text, i)))
+			f->line_start[n++] = i + k, i += k - 1;
 	f->n_lines = n;
 	return 0;
+}
+
+size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m)
+{
+	size_t off;
+
+	if (m.line >= f->n_lines)
+		return f->len;
+	off = f->line_start[m.line];
+	for (size_t col = 0; col < m.column && off < f->len; col++) {
+		unsigned char ch = (unsigned char)f->text[off++];
+
+		if (ch >= 0xc0)
+			while (off < f->len && ((unsigned char)f->text[off] & 0xc0) == 0x80)
+				off++;
+	}
+	return off;
 }
 
 int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const char *text,
@@ -475,20 +501,27 @@ static const struct infra_kind {
 	{ "linkerd-proxy", "linkerd-proxy", "linkerd/proxy:|linkerd-io/proxy:", 0.15, 20, T_PROXY },
 	{ "linkerd-init", "linkerd-init|linkerd-network-validator", "proxy-init", 0.01, 10,
 	  T_NONE },
-	{ "envoy", "envoy|envoy-sidecar|envoy-proxy", "envoyproxy/envoy", 0.3, 50, T_PROXY },
+	{ "envoy", "envoy|envoy-sidecar|envoy-proxy", "envoyproxy/envoy|aws-appmesh-envoy", 0.3, 50,
+	  T_PROXY },
+	/* the network init containers of meshes whose proxy is an Envoy */
+	{ "osm-init", "osm-init", "openservicemesh/init", 0.01, 10, T_NONE },
+	{ "appmesh-init", "proxyinit", "aws-appmesh-proxy-route-manager", 0.01, 10, T_NONE },
+	{ "kuma-sidecar", "kuma-sidecar", "kumahq/kuma-dp", 0.3, 50, T_PROXY },
+	{ "kuma-init", "kuma-init", "kumahq/kuma-init", 0.01, 10, T_NONE },
 	{ "consul-dataplane", "consul-dataplane|consul-connect-envoy-sidecar", "consul-dataplane",
 	  0.3, 50, T_PROXY },
 	{ "queue-proxy", "queue-proxy", "serving/cmd/queue", 0.1, 30, T_PROXY },
 	{ "daprd", "daprd", "dapr/daprd|daprio/daprd", 0.1, 60, T_PROXY },
 	{ "cloud-sql-proxy", "cloud-sql-proxy|cloudsql-proxy", "cloud-sql-proxy|gce-proxy", 0.05,
 	  30, T_PROXY },
-	{ "vault-agent", "vault-agent|vault-agent-init", "hashicorp/vault", 0.02, 30, T_NONE },
+	/* by name only: the Vault server and its injector run hashicorp/vault images too */
+	{ "vault-agent", "vault-agent|vault-agent-init", NULL, 0.02, 30, T_NONE },
 	{ "otel-collector", "otc-container|otel-collector|opentelemetry-collector",
 	  "opentelemetry-collector", 0.1, 100, T_TELEMETRY },
 	{ "jaeger-agent", "jaeger-agent", "jaegertracing/jaeger-agent", 0.05, 30, T_TELEMETRY },
 	{ "fluent-bit", "fluent-bit|fluentbit", "fluent-bit", 0.05, 50, T_TELEMETRY },
 	{ "fluentd", "fluentd", "fluentd", 0.1, 200, T_TELEMETRY },
-	{ "vector", "vector", "timberio/vector|/vector:", 0.1, 100, T_TELEMETRY },
+	{ "vector", "vector", "timberio/vector", 0.1, 100, T_TELEMETRY },
 	{ "promtail", "promtail", "grafana/promtail", 0.05, 60, T_TELEMETRY },
 	{ "node-exporter", "node-exporter", "node-exporter", 0.05, 30, T_NONE },
 	{ "kube-rbac-proxy", "kube-rbac-proxy", "kube-rbac-proxy", 0.02, 20, T_TELEMETRY },
@@ -552,6 +585,7 @@ struct build {
 	unsigned file_idx, doc_idx;
 	yaml_document_t *d;
 	bool *seen; /* per node of d: an object walked (walk_object) */
+	int claims; /* the StatefulSet's volumeClaimTemplates being built, or 0 */
 };
 
 #define FAIL(b, node, fmt, ...)                                                                 \
@@ -561,15 +595,56 @@ struct build {
 		-EINVAL;                                                                        \
 	})
 
+/*
+ * Whether node n is written with a tag ("!!str true", "&a !!str true"):
+ * libyaml gives an untagged plain scalar the tag "!!str" too, so the text
+ * says which it was. The node's mark is at its anchor or tag, if any.
+ */
+static bool explicit_tag(const struct hp_plan_file *f, const yaml_node_t *n)
+{
+	size_t off = hp_plan_mark_offset(f, n->start_mark);
+
+	if (off < f->len && f->text[off] == '&') {
+		while (off < f->len && !isspace((unsigned char)f->text[off]))
+			off++;
+		for (;;) {
+			while (off < f->len && isspace((unsigned char)f->text[off]))
+				off++;
+			if (off >= f->len || f->text[off] != '#')
+				break;
+			while (off < f->len && f->text[off] != '\n' && f->text[off] != '\r')
+				off++;
+		}
+	}
+	return off < f->len && f->text[off] == '!';
+}
+
+/*
+ * A manifest's boolean as kubectl reads it: plain, for a quoted "true" or a
+ * "!!str true" is a string, which it refuses where a boolean goes; tagged
+ * "!!bool", in any style.
+ */
+static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
+{
+	if (n->type == YAML_SCALAR_NODE &&
+	    !(n->tag && !strcmp((const char *)n->tag, YAML_BOOL_TAG)) &&
+	    (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_tag(b->f, n)))
+		return -EINVAL;
+	return hp_yaml_bool(n, ret);
+}
+
 /* The proxy a network init container prepares the pod's namespace for, or NULL. */
 static const char *net_init_partner(const char *kind)
 {
-	if (!kind)
-		return NULL;
-	if (!strcmp(kind, "istio-init"))
-		return "istio-proxy";
-	if (!strcmp(kind, "linkerd-init"))
-		return "linkerd-proxy";
+	static const char *const partner[][2] = {
+		{ "istio-init", "istio-proxy" }, { "linkerd-init", "linkerd-proxy" },
+		{ "osm-init", "envoy" },	 { "appmesh-init", "envoy" },
+		{ "kuma-init", "kuma-sidecar" },
+	};
+
+	for (size_t i = 0; kind && i < ARRAY_SIZE(partner); i++)
+		if (!strcmp(kind, partner[i][0]))
+			return partner[i][1];
 	return NULL;
 }
 
@@ -642,8 +717,9 @@ static bool is_standard_resource(const char *k)
 	       !strncmp(k, "hugepages-", 10) || !strcmp(k, "storage");
 }
 
-static const char *host_caps[] = { "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO",
-				   "SYS_BOOT",  "BPF",        "PERFMON",    "ALL" };
+/* capabilities over the kernel's or the machine's own state: a DPU has its own */
+static const char *host_caps[] = { "SYS_ADMIN", "SYS_PTRACE", "SYS_MODULE", "SYS_RAWIO", "SYS_BOOT",
+				   "SYS_TIME",	"SYSLOG",     "BPF",	    "PERFMON",	 "ALL" };
 
 /*
  * path as the kernel resolves it, lexically: repeated '/' as one, "." left
@@ -697,6 +773,39 @@ static bool path_is_sock(const char *path)
 	return n >= 5 && !strcmp(path + n - 5, ".sock");
 }
 
+/*
+ * Whether a hostPath (path_clean's) can never move, and why: "hostPath
+ * <what><path><note>". A DPU has devices, sockets and a root of its own,
+ * and the node's container runtime and kubelet keep their sockets in the
+ * directories below, which on a DPU would reach the DPU's or nothing.
+ */
+static bool host_path_hard(const char *path, const char *type, const char **what, const char **note)
+{
+	static const char *const sock_dirs[] = {
+		"/run/containerd",     "/run/crio",	"/run/docker",	   "/run/cri-dockerd",
+		"/var/run/containerd", "/var/run/crio", "/var/run/docker", "/var/run/cri-dockerd",
+		"/var/lib/kubelet",
+	};
+	bool sock_dir = !strcmp(path, "/run") || !strcmp(path, "/var/run");
+
+	*what = *note = "";
+	for (size_t i = 0; i < ARRAY_SIZE(sock_dirs); i++)
+		sock_dir |= path_under(path, sock_dirs[i]);
+	if (!strcmp(path, "/"))
+		*note = " (the host's root, its devices with it)";
+	else if (path_under(path, "/dev") || path_under(path, "/sys") ||
+		 path_under(path, "/proc") ||
+		 (type && (!strcmp(type, "CharDevice") || !strcmp(type, "BlockDevice"))))
+		*what = "device ";
+	else if (path_is_sock(path) || (type && !strcmp(type, "Socket")))
+		*what = "socket ";
+	else if (sock_dir)
+		*note = " (the node's runtime and kubelet sockets)";
+	else
+		return false;
+	return true;
+}
+
 /* Node v is a list (seq) or a mapping, or left out (-EINVAL naming what). */
 static int shape(struct build *b, int v, bool seq, const char *what)
 {
@@ -737,6 +846,94 @@ static int volumes_check(struct build *b, int volumes)
 }
 
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
+/* The name of a StatefulSet's volume claim template, or NULL. */
+static const char *claim_name(yaml_document_t *d, int tmpl)
+{
+	return hp_yaml_str(
+	    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "name")));
+}
+
+/*
+ * Is the pod's volume name storage on one PU? 'e': an emptyDir (a volume
+ * without a source is one: the API server makes it so); 'c': a disk the
+ * kubelet attaches to the host (a persistentVolumeClaim, a generic
+ * ephemeral volume, a StatefulSet's claim template). 0: anything else,
+ * read-only copies (configMap, secret, ...) a DPU can hold too.
+ */
+static int volume_storage(const struct build *b, int volumes, const char *name)
+{
+	yaml_document_t *d = b->d;
+	yaml_node_t *vols = hp_yaml_node(d, volumes), *cl = hp_yaml_node(d, b->claims);
+
+	for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
+	     v && v < vols->data.sequence.items.top; v++) {
+		yaml_node_t *vn = hp_yaml_node(d, *v);
+		const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
+
+		if (!nm || strcmp(nm, name))
+			continue;
+		if (hp_yaml_get(d, *v, "emptyDir") ||
+		    (hp_yaml_is_map(vn) &&
+		     vn->data.mapping.pairs.top - vn->data.mapping.pairs.start == 1))
+			return 'e';
+		if (hp_yaml_get(d, *v, "persistentVolumeClaim") || hp_yaml_get(d, *v, "ephemeral"))
+			return 'c';
+		return 0;
+	}
+	for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start : NULL;
+	     v && v < cl->data.sequence.items.top; v++) {
+		const char *nm = claim_name(d, *v);
+
+		if (nm && !strcmp(nm, name))
+			return 'c';
+	}
+	return 0;
+}
+
+/*
+ * The pod's containers that mount volume vname share a PU: storage on one
+ * PU (volume_storage) is seen by none on another (docs/runtime.md), an
+ * init container's included (what it leaves there is read after it). An
+ * emptyDir backed by memory (Memory, HugePages) is shared memory as well.
+ */
+static void colocate_users(struct build *b, int spec, unsigned first, const char *vname)
+{
+	yaml_document_t *d = b->d;
+	struct hp_plan_problem *p = b->p;
+	int prev = -1;
+
+	for (int li = 0; li < 2; li++) {
+		yaml_node_t *ln =
+		    hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+
+		for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start
+							       : NULL;
+		     it && it < ln->data.sequence.items.top; it++) {
+			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+			yaml_node_t *mounts = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
+			bool uses = false;
+
+			for (yaml_node_item_t *m =
+				 hp_yaml_is_seq(mounts) ? mounts->data.sequence.items.start : NULL;
+			     m && m < mounts->data.sequence.items.top; m++) {
+				const char *mn =
+				    hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *m, "name")));
+
+				uses |= mn && !strcmp(mn, vname);
+			}
+			if (!uses || !nm)
+				continue;
+			for (unsigned i = first; i < p->n_ctr; i++) {
+				if (strcmp(p->ctr[i].name, nm))
+					continue;
+				if (prev >= 0)
+					hp_plan_colocate(p, (unsigned)prev, i);
+				prev = (int)i;
+			}
+		}
+	}
+}
+
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
 {
@@ -762,7 +959,7 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	    (r = shape(b, devices, true, "volumeDevices")) < 0)
 		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
-	if (n && !hp_yaml_is_null(n) && manifest_bool(n, &priv) < 0)
+	if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &priv) < 0)
 		return FAIL(b, n, "securityContext.privileged: not a boolean");
 	if (priv) {
 		*hard = true;
@@ -829,10 +1026,11 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		/* none names no volume (test fixtures do that); not a string is an error */
 		if (!hp_yaml_is_null(vn) && !vname)
 			return FAIL(b, vn, "volumeMounts: a volume name must be a string");
-		if (!vname || !hp_yaml_is_seq(vols))
+		if (!vname)
 			continue;
-		for (yaml_node_item_t *v = vols->data.sequence.items.start;
-		     v < vols->data.sequence.items.top; v++) {
+		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start
+								: NULL;
+		     v && v < vols->data.sequence.items.top; v++) {
 			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
 
 			if (nm && !strcmp(nm, vname))
@@ -842,23 +1040,24 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 			const char *raw = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
 			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
 			_cleanup_free_ char *buf = malloc(raw ? strlen(raw) + 2 : 2);
-			const char *path;
+			const char *path, *what, *note;
 
 			if (!buf)
 				return -ENOMEM;
 			path = raw ? path_clean(raw, buf) : "?";
-			if (path_under(path, "/dev") || path_under(path, "/sys") ||
-			    path_under(path, "/proc") || path_is_sock(path) ||
-			    (type && (!strcmp(type, "CharDevice") || !strcmp(type, "BlockDevice") ||
-				      !strcmp(type, "Socket")))) {
+			if (host_path_hard(path, type, &what, &note)) {
 				*hard = true;
-				return set_reason(c, "hostPath device %s", path);
+				return set_reason(c, "hostPath %s%s%s", what, path, note);
 			}
 			if (!*soft) {
 				*soft = hp_sprintf("mounts host directory %s (hostPath)", path);
 				if (!*soft)
 					return -ENOMEM;
 			}
+		} else if (!*soft && volume_storage(b, volumes, vname) == 'c') {
+			*soft = hp_sprintf("mounts volume %s (a disk the host attaches)", vname);
+			if (!*soft)
+				return -ENOMEM;
 		}
 	}
 	(void)r;
@@ -975,9 +1174,15 @@ static int pu_by_name(const struct hp_plan_problem *p, const char *s)
 	return -1;
 }
 
+/*
+ * Knative's queue-proxy by its environment: the port it serves on and the
+ * revision it fronts. Another SERVING_ variable alone (TF Serving's
+ * SERVING_MODEL_NAME) says nothing.
+ */
 static bool has_serving_env(yaml_document_t *d, int cnode)
 {
 	yaml_node_t *env = hp_yaml_node(d, hp_yaml_get(d, cnode, "env"));
+	bool port = false, revision = false;
 
 	if (!hp_yaml_is_seq(env))
 		return false;
@@ -985,10 +1190,10 @@ static bool has_serving_env(yaml_document_t *d, int cnode)
 	     it < env->data.sequence.items.top; it++) {
 		const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
 
-		if (nm && !strncmp(nm, "SERVING_", 8))
-			return true;
+		port |= nm && !strcmp(nm, "QUEUE_SERVING_PORT");
+		revision |= nm && !strcmp(nm, "SERVING_REVISION");
 	}
-	return false;
+	return port && revision;
 }
 
 static bool restart_policy_valid(const char *rp)
@@ -1085,7 +1290,8 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 		if (b->prof) {
 			double pc = -1, pm = -1;
 
-			r = hp_plan_profile_container(b->prof, workload, name, &pc, &pm);
+			r = hp_plan_profile_container(b->prof, p->pods[pod].ns, workload, name, &pc,
+						      &pm);
 			if (r < 0)
 				return r;
 			if (pc >= 0) {
@@ -1146,6 +1352,52 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 	return 0;
 }
 
+/*
+ * A pod template that asks an admission webhook for a sidecar the manifest
+ * does not hold yet: the plan leaves it out, which the user should know
+ * (plan the manifest as injected: istioctl kube-inject, linkerd inject).
+ */
+static int injection_hints(struct build *b, unsigned pod, int meta)
+{
+	static const struct {
+		const char *key, *value; /* value NULL: any but "false" */
+		const char *kind;
+	} hints[] = {
+		{ "sidecar.istio.io/inject", "true", "istio-proxy" },
+		{ "linkerd.io/inject", "enabled", "linkerd-proxy" },
+		{ "dapr.io/enabled", "true", "daprd" },
+		{ "vault.hashicorp.com/agent-inject", "true", "vault-agent" },
+		{ "sidecar.opentelemetry.io/inject", NULL, "otel-collector" },
+	};
+	yaml_document_t *d = b->d;
+	struct hp_plan_problem *p = b->p;
+	const struct hp_plan_pod *pd = &p->pods[pod];
+
+	for (size_t i = 0; i < ARRAY_SIZE(hints); i++) {
+		int at = 0;
+		const char *v = NULL;
+		bool held = false;
+
+		for (int m = 0; m < 2 && !v; m++) {
+			at = hp_yaml_get(d, hp_yaml_get(d, meta, m ? "labels" : "annotations"),
+					 hints[i].key);
+			v = hp_yaml_str(hp_yaml_node(d, at));
+		}
+		if (!v || (hints[i].value ? strcmp(v, hints[i].value) : !strcmp(v, "false")))
+			continue;
+		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
+			held |= p->ctr[c].kind && !strcmp(p->ctr[c].kind, hints[i].kind);
+		if (!held && hp_plan_warn(p,
+					  "%s:%u: %s: %s asks for a %s sidecar the manifest does "
+					  "not hold; it is left out of the plan (plan the manifest "
+					  "as injected)",
+					  b->f->path, hp_yaml_line(hp_yaml_node(d, at)),
+					  pd->workload, hints[i].key, hints[i].kind) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 {
 	struct hp_plan_problem *p = b->p;
@@ -1161,6 +1413,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	json_t *pins = NULL, *roles = NULL, *archs = NULL;
 	_cleanup_free_ char *workload = NULL;
 	const struct hp_plan_workload_opt *opt = NULL;
+	const char *ns = NULL;
 	static const char *const host_ns[] = { "hostNetwork", "hostPID", "hostIPC" };
 	const char *pod_reason = NULL;
 	bool share_pid = false;
@@ -1182,16 +1435,32 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				      b->doc_idx + 1);
 	if (!workload)
 		return -ENOMEM;
+	if (!hp_yaml_is_null(nsn)) {
+		/* "namespace: ~" is none; "namespace: {}" and "namespace: ''" are errors */
+		ns = hp_yaml_str(nsn);
+		if (!ns || !*ns)
+			return FAIL(b, nsn, "metadata.namespace must be a name");
+	}
 	/*
 	 * The same Kind/name may appear twice (other namespaces, variants of a
-	 * manifest); both land on the node, and node and profile entries apply
-	 * to both.
+	 * manifest); both land on the node. The node's entry "Kind/name" applies
+	 * to both, "ns/Kind/name" to the one in namespace ns only, before the
+	 * other.
 	 */
-	for (unsigned i = 0; i < b->node->n_w; i++)
-		if (!strcmp(b->node->w[i].workload, workload)) {
-			opt = &b->node->w[i];
-			((struct hp_plan_workload_opt *)opt)->used = true;
+	for (unsigned i = 0; i < b->node->n_w; i++) {
+		struct hp_plan_workload_opt *w = &b->node->w[i];
+		size_t nl = ns ? strlen(ns) : 0;
+
+		if (!strcmp(w->workload, workload)) {
+			w->used = true;
+			if (!opt)
+				opt = w;
+		} else if (ns && !strncmp(w->workload, ns, nl) && w->workload[nl] == '/' &&
+			   !strcmp(w->workload + nl + 1, workload)) {
+			w->used = true;
+			opt = w;
 		}
+	}
 	pod = hp_plan_add_pod(p, workload, opt ? opt->replicas : 1);
 	if (pod < 0)
 		return pod;
@@ -1210,15 +1479,14 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	if (!p->pods[pod].replicas)
 		p->pods[pod].latency_budget_us = -1;
 
-	if (!hp_yaml_is_null(nsn)) {
-		/* "namespace: ~" is none; "namespace: {}" and "namespace: ''" are errors */
-		if (!hp_yaml_str(nsn) || !*hp_yaml_str(nsn))
-			return FAIL(b, nsn, "metadata.namespace must be a name");
-		p->pods[pod].ns = strdup(hp_yaml_str(nsn));
-		if (!p->pods[pod].ns)
-			return -ENOMEM;
-	}
+	if (ns && !(p->pods[pod].ns = strdup(ns)))
+		return -ENOMEM;
 	if ((r = volumes_check(b, volumes)) < 0)
+		return r;
+	b->claims = strcmp(kind, "StatefulSet")
+			? 0
+			: hp_yaml_get(d, hp_yaml_get(d, wl, "spec"), "volumeClaimTemplates");
+	if ((r = shape(b, b->claims, true, "volumeClaimTemplates")) < 0)
 		return r;
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "restartPolicy"));
@@ -1239,6 +1507,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			   archs);
 	if (r < 0)
 		goto out;
+	if ((r = injection_hints(b, pod, meta)) < 0)
+		goto out;
 	/* Kubernetes takes none without one: init containers alone are not a pod */
 	{
 		unsigned regular = 0;
@@ -1255,7 +1525,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, host_ns[i]));
 		bool on = false;
 
-		if (n && !hp_yaml_is_null(n) && manifest_bool(n, &on) < 0) {
+		if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &on) < 0) {
 			r = FAIL(b, n, "%s: not a boolean", host_ns[i]);
 			goto out;
 		}
@@ -1265,7 +1535,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
-		if (n && !hp_yaml_is_null(n) && manifest_bool(n, &share_pid) < 0) {
+		if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &share_pid) < 0) {
 			r = FAIL(b, n, "shareProcessNamespace: not a boolean");
 			goto out;
 		}
@@ -1457,50 +1727,26 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				goto out;
 		}
 	}
+	/* Storage on one PU: its users share it. */
 	{
-		yaml_node_t *vols = hp_yaml_node(d, volumes);
+		yaml_node_t *vols = hp_yaml_node(d, volumes), *cl = hp_yaml_node(d, b->claims);
 
-		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
+		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start
+								: NULL;
 		     v && v < vols->data.sequence.items.top; v++) {
-			int ed = hp_yaml_get(d, *v, "emptyDir");
-			const char *vname = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
-			int prev = -1;
+			const char *vname =
+			    hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
 
-			if (!ed || !vname)
-				continue;
-			/*
-			 * An emptyDir is one directory on one PU: a DPU sees none of
-			 * the host's (docs/runtime.md), so its users share a PU, an
-			 * init container's too (what it leaves there is read after
-			 * it). One backed by memory (Memory, HugePages) is shared
-			 * memory as well.
-			 */
-			for (int li = 0; li < 2; li++) {
-				yaml_node_t *ln = hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+			if (vname && volume_storage(b, volumes, vname))
+				colocate_users(b, spec, first, vname);
+		}
+		for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start
+							      : NULL;
+		     v && v < cl->data.sequence.items.top; v++) {
+			const char *vname = claim_name(d, *v);
 
-				for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start : NULL;
-				     it && it < ln->data.sequence.items.top; it++) {
-					const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
-					yaml_node_t *mounts = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
-					bool uses = false;
-
-					for (yaml_node_item_t *m = hp_yaml_is_seq(mounts) ? mounts->data.sequence.items.start : NULL;
-					     m && m < mounts->data.sequence.items.top; m++) {
-						const char *mn = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *m, "name")));
-
-						uses |= mn && !strcmp(mn, vname);
-					}
-					if (!uses || !nm)
-						continue;
-					for (unsigned i = first; i < p->n_ctr; i++) {
-						if (strcmp(p->ctr[i].name, nm))
-							continue;
-						if (prev >= 0)
-							hp_plan_colocate(p, (unsigned)prev, i);
-						prev = (int)i;
-					}
-				}
-			}
+			if (vname && volume_storage(b, volumes, vname))
+				colocate_users(b, spec, first, vname);
 		}
 	}
 	/* A group that is pinned apart can never be placed. */
@@ -1513,7 +1759,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!mask) {
 			r = FAIL(b, hp_yaml_node(d, tmpl),
 				 "%s: %s and the containers that share its process namespace, "
-				 "memory or an emptyDir must share a PU, but their pins and "
+				 "memory or storage must share a PU, but their pins and "
 				 "limits allow none",
 				 workload, p->ctr[i].name);
 			goto out;
@@ -1615,8 +1861,22 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 		return 0;
 	}
 	path = hp_plan_template_path(kind);
-	if (!path)
+	if (!path) {
+		/* Argo's Rollout, Knative's Service, a PodTemplate: said, not planned */
+		int spec = hp_yaml_get(d, obj, "spec");
+		int t = hp_yaml_get(d, hp_yaml_get(d, spec ? spec : obj, "template"), "spec");
+		const char *name = hp_yaml_str(
+		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "name")));
+
+		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))) &&
+		    hp_plan_warn(b->p,
+				 "%s:%u: %s/%s skipped: a pod template in a kind the planner does "
+				 "not read (it reads Pod, Deployment, StatefulSet, DaemonSet, "
+				 "ReplicaSet, ReplicationController, Job, CronJob and List)",
+				 b->f->path, hp_yaml_line(on), kind, name ? name : "(no name)") < 0)
+			return -ENOMEM;
 		return 0;
+	}
 	tmpl = hp_plan_template(d, obj, kind);
 	if (!tmpl)
 		return FAIL(b, on, "%s without %s", kind, path);

@@ -68,10 +68,31 @@ void hp_plan_problem_free(struct hp_plan_problem *p)
 		free(p->ctr[i].image);
 		free(p->ctr[i].stay_reason);
 	}
+	for (unsigned i = 0; i < p->n_warnings; i++)
+		free(p->warnings[i]);
+	free(p->warnings);
 	free(p->pods);
 	free(p->ctr);
 	free(p->edges);
 	memset(p, 0, sizeof(*p));
+}
+
+int hp_plan_warn(struct hp_plan_problem *p, const char *fmt, ...)
+{
+	char **nw = reallocarray(p->warnings, p->n_warnings + 1, sizeof(*nw));
+	va_list ap;
+	int r;
+
+	if (!nw)
+		return -ENOMEM;
+	p->warnings = nw;
+	va_start(ap, fmt);
+	r = vasprintf(&nw[p->n_warnings], fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	p->n_warnings++;
+	return 0;
 }
 
 static int grow(void **arr, unsigned *cap, unsigned n, size_t size)

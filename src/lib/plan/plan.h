@@ -123,6 +123,8 @@ struct hp_plan_problem {
 	unsigned n_ctr, cap_ctr;
 	struct hp_plan_edge *edges;
 	unsigned n_edges, cap_edges;
+	char **warnings; /* what the manifests hold that the plan leaves out */
+	unsigned n_warnings;
 };
 
 void hp_plan_problem_init(struct hp_plan_problem *p);
@@ -133,6 +135,9 @@ int hp_plan_add_container(struct hp_plan_problem *p, unsigned pod, const char *n
 			  const char *image);
 int hp_plan_add_edge(struct hp_plan_problem *p, unsigned a, unsigned b, double msgs,
 		     double bytes, double crossings);
+/* Append a warning (printf format); 0 or -ENOMEM. */
+int hp_plan_warn(struct hp_plan_problem *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Join the groups of two containers (they must share a PU). */
 void hp_plan_colocate(struct hp_plan_problem *p, unsigned a, unsigned b);
 unsigned hp_plan_group(const struct hp_plan_problem *p, unsigned c);

@@ -182,6 +182,13 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 	}
 	json_object_set_new(o, "placements", pl);
 	pl = NULL;
+	if (p->n_warnings) {
+		json_t *wa = json_array();
+
+		for (unsigned i = 0; wa && i < p->n_warnings; i++)
+			json_array_append_new(wa, json_string(p->warnings[i]));
+		json_object_set_new(o, "warnings", wa);
+	}
 	s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 out:
 	why_free(&w);
@@ -266,7 +273,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	struct why w = { 0 };
 	const struct hp_plan_eval *ev = &w.cur;
 	unsigned moved = 0, stay = 0;
-	size_t ns = 0, wl = 8, cn = 9;
+	size_t ns = 0, wl = 8, cn = 9, pw = 6;
 
 	if (why_init(&w, p, r->pu) < 0) {
 		why_free(&w);
@@ -281,13 +288,13 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		wl = MAX(wl, cell_width(p->pods[p->ctr[c].pod].workload));
 		cn = MAX(cn, cell_width(p->ctr[c].name));
 	}
-	ns = MIN(ns, 32);
-	wl = MIN(wl, 48);
-	cn = MIN(cn, 32);
+	/* every column as wide as its widest cell, as kubectl's are: rows stay aligned */
+	for (unsigned d = 0; d < p->n_pus; d++)
+		pw = MAX(pw, cell_width(p->pu[d].name));
 	if (ns)
 		fprintf(f, "%-*s  ", (int)ns, "NAMESPACE");
-	fprintf(f, "%-*s  %-*s  %-5s  %-6s  %8s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
-		"ROLE", "PU", "FREED", "REASON");
+	fprintf(f, "%-*s  %-*s  %-5s  %-*s  %8s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
+		"ROLE", (int)pw, "PU", "FREED", "REASON");
 	for (unsigned c = 0; c < p->n_ctr; c++) {
 		const struct hp_plan_container *k = &p->ctr[c];
 		_cleanup_free_ char *why = why_reason(p, r->pu, &w, c);
@@ -303,7 +310,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		fputs("  ", f);
 		put_cell(f, k->name, cn);
 		fprintf(f, "  %-5s  ", role_str(k));
-		put_cell(f, p->pu[r->pu[c]].name, 6);
+		put_cell(f, p->pu[r->pu[c]].name, pw);
 		fprintf(f, "  %8.3f  ", why_freed(p, r->pu, &w, c));
 		put_cell(f, why ? why : "", 0);
 		fprintf(f, "%s\n", rep);
