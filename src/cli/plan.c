@@ -322,14 +322,31 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': node_file = optarg; break;
-		case 'p': profile_file = optarg; break;
-		case 'P': params_file = optarg; break;
+		/* given twice, the first file would go unread: refused */
+		case 'n':
+			if (node_file)
+				return cli_usage_error("plan: --node given twice");
+			node_file = optarg;
+			break;
+		case 'p':
+			if (profile_file)
+				return cli_usage_error("plan: --profile given twice");
+			profile_file = optarg;
+			break;
+		case 'P':
+			if (params_file)
+				return cli_usage_error("plan: --params given twice");
+			params_file = optarg;
+			break;
 		case 'm': move_apps = true; break;
 		case 'g': greedy = true; break;
 		case 'j': json = true; break;
 		case 'a': annotate = true; break;
-		case 'w': model_file = optarg; break;
+		case 'w':
+			if (model_file)
+				return cli_usage_error("plan: --write-model given twice");
+			model_file = optarg;
+			break;
 		case 't':
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
 				return cli_usage_error("plan: --time-limit: a number of seconds");

@@ -412,7 +412,7 @@ bad ver.json '{"version": 2, "pods": {}}' "$GOOD --profile $tmp/ver.json" "ver.j
 bad unk.json '{"pods": {"Deployment/nope": {"containers": {}}}}' "$GOOD --profile $tmp/unk.json" \
 	"unk.json: the profile names workload Deployment/nope"
 bad self.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "nginx"}]}}}' \
-	"$GOOD --profile $tmp/self.json" "self.json: Deployment/frontend traffic\[0\]: from 'nginx' to itself"
+	"$GOOD --profile $tmp/self.json" "self.json: pods.Deployment/frontend.traffic\[0\]: from 'nginx' to itself"
 bad dupname.yaml 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' "$GOOD --node $tmp/dupname.yaml" "dupname.yaml:3: PU name 'dpu0' used twice"
 bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml:3:9: YAML: invalid leading UTF-8"
 bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
@@ -446,7 +446,7 @@ bad ds.yaml 'workloads:\n  DaemonSet/ds: {replicas: 3}\n' "$GOOD --node $tmp/ds.
 # profile traffic from or to a plain init container: it has finished first
 printf 'kind: Pod\nmetadata: {name: b}\nspec:\n  initContainers:\n  - {name: setup, image: busybox}\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/it.yaml"
 bad it.json '{"pods": {"Pod/b": {"traffic": [{"from": "setup", "to": "istio-proxy", "msgsPerSec": 100}]}}}' \
-	"$tmp/it.yaml --profile $tmp/it.json" "it.json: Pod/b traffic\[0\]: .setup. is an init container"
+	"$tmp/it.yaml --profile $tmp/it.json" "it.json: pods.Pod/b.traffic\[0\].from: .setup. is an init container"
 bad oct20.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 0000000000000000000000000010}}}\n' \
 	"$tmp/oct20.yaml" "oct20.yaml:5: resources.requests.cpu: kubectl reads 0000000000000000000000000010 as octal"
 # --annotate where an alias would write the placement out elsewhere too: a
@@ -608,7 +608,20 @@ bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --no
 bad ns-unk.json '{"pods": {"news/Deployment/web": {}}}' "$tmp/ns.yaml --profile $tmp/ns-unk.json" \
 	"ns-unk.json: the profile names workload news/Deployment/web, which no manifest holds"
 bad ns-tr.json '{"pods": {"blog/Deployment/web": {"traffic": [{"from": "envoy", "to": "nope"}]}}}' \
-	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: blog/Deployment/web traffic\[0\]: no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: pods.blog/Deployment/web.traffic\[0\].to: Deployment/web has no container 'nope'"
+bad ns-ctr.json '{"pods": {"Deployment/web": {"containers": {"nope": {"cpu": 1}}}}}' \
+	"$tmp/ns.yaml --profile $tmp/ns-ctr.json" "ns-ctr.json: pods.Deployment/web.containers.nope: Deployment/web (for namespace shop) has no container 'nope'"
+# one traffic entry counts both directions: the pair again, either way, is an error
+bad twice.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "istio-proxy"}, {"from": "istio-proxy", "to": "nginx"}]}}}' \
+	"$GOOD --profile $tmp/twice.json" "twice.json: pods.Deployment/frontend.traffic\[1\]: 'istio-proxy' and 'nginx' again (traffic\[0\])"
+bad tkey.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "istio-proxy", "msgsPerSec": -5}]}}}' \
+	"$GOOD --profile $tmp/tkey.json" "tkey.json: pods.Deployment/frontend.traffic\[0\].msgsPerSec: expected a number"
+bad cnum.json '{"pods": {"Deployment/frontend": {"containers": {"nginx": 1}}}}' \
+	"$GOOD --profile $tmp/cnum.json" "cnum.json: pods.Deployment/frontend.containers.nginx: expected {"
+# the node description is one YAML document: what a second held went unread
+bad md.yaml 'host: {cores: 32}\n---\ndpus:\n- {name: bf3, cores: 16}\n' "$GOOD --node $tmp/md.yaml" \
+	"md.yaml:2: a second YAML document; the node description is one"
+bad md2.yaml 'dpus: [{name: bf3}]\n---\n{ unclosed: [\n' "$GOOD --node $tmp/md2.yaml" "md2.yaml:4:1: YAML:"
 # namespace: ~ is none (no column, no field), not a namespace called "~"
 printf 'kind: Pod\nmetadata: {name: a, namespace: ~}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/nsnull.yaml"
 "$HP" plan "$tmp/nsnull.yaml" --json >"$tmp/nsnull.json" && "$HP" plan "$tmp/nsnull.yaml" >"$tmp/nsnull.out"
@@ -830,6 +843,33 @@ printf 'kind: Pod\nmetadata: {name: %s}\nspec:\n  containers: [{name: app, image
 rc=$?
 check '[ $rc -eq 0 ] && python3 -c "import sys; l=open(sys.argv[1]).read().split(chr(10)); h=l[0].index(\"ROLE\"); assert [x[h:h + 5].strip() for x in l[1:3]] == [\"app\", \"infra\"], l" "$tmp/out"' \
 	"long names keep the columns aligned ($(cat "$tmp/out"))"
+# architectures as runtimes name them (x86_64 is amd64, aarch64 arm64), in
+# lists of any length
+printf 'host: {arch: x86_64}\ndpus: [{name: d, arch: AArch64}]\nimages:\n  example.com/app: [amd64, arm, 386, ppc64le, s390x, riscv64, mips64le, loong64, mips64, mipsle, mips, aarch64]\n' >"$tmp/an.yaml"
+printf 'kind: Pod\nmetadata:\n  name: a\n  annotations: {heteropod.io/arch: '"'"'{"envoy": ["x86_64", "arm", "386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64", "mips64", "mipsle", "mips"]}'"'"'}\nspec:\n  containers: [{name: app, image: example.com/app:1}, {name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/ap.yaml"
+"$HP" plan "$tmp/ap.yaml" --node "$tmp/an.yaml" --move-apps >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "app .*app .*d .*offloaded" "$tmp/out" && grep -q "envoy .*host .*no image for arm64" "$tmp/out"' \
+	"x86_64 and aarch64 are amd64 and arm64, in long lists ($(cat "$tmp/out"))"
+# a file named twice would leave the first unread; a NUL would end --params
+printf '{"mipGap": 0}' >"$tmp/p1.json"
+"$HP" plan "$GOOD" --params "$tmp/nonexistent.json" --params "$tmp/p1.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q -- "--params given twice" "$tmp/err"' "--params given twice ($rc: $(cat "$tmp/err"))"
+printf '{"mipGap": 0}\0{"bogus": 1}' >"$tmp/nul.json"
+"$HP" plan "$GOOD" --params "$tmp/nul.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "nul.json:1:" "$tmp/err"' "a NUL in --params is an error ($rc: $(cat "$tmp/err"))"
+# an empty document after the node description's is nothing unread
+printf 'dpus: [{name: bf3}]\n---\n' >"$tmp/md0.yaml"
+"$HP" plan "$GOOD" --node "$tmp/md0.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "bf3" "$tmp/out"' "a trailing empty document in the node description ($(cat "$tmp/out"))"
+# a placement at the bound is proven, however soon the time limit came
+"$HP" plan "$GOOD" --time-limit 1e-9 --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"optimal\"] and o[\"bound\"] == o[\"objective\"], o" "$tmp/out"' \
+	"at the bound at a 1e-9 s limit: optimal ($(cat "$tmp/err"))"
 
 # from the twenty-fifth session's second black-box review
 # --annotate: an append-only file, which no rename may replace, is found

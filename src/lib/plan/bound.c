@@ -1163,16 +1163,16 @@ bool gap_accepted(struct heur *h, double inc)
  * was proven in some runs and not in others; without, the 144 gave 135
  * proofs against 134, in as much time.
  */
-static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower)
+static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower, double stop)
 {
 	double proved = fmax(lower, h->pack_lb), m;
 
 	for (bool dfs = !h->meet_budget;; dfs = true) {
-		struct hp_pack_limits lim = {.nodes = dfs ? PACK_NODES_ANY : 0,
-					     .stop_ms = heur_stop(h),
-					     .fill = true,
-					     .threads = h->threads,
-					     .entries = MEET_GAP_ENTRIES};
+		struct hp_pack_limits lim = { .nodes = dfs ? PACK_NODES_ANY : 0,
+					      .stop_ms = fmin(stop, heur_stop(h)),
+					      .fill = true,
+					      .threads = h->threads,
+					      .entries = MEET_GAP_ENTRIES };
 		int r;
 
 		if (hp_now_ms() >= h->deadline)
@@ -1293,8 +1293,27 @@ void group_check(struct heur *h, glp_tree *tree, bool quick)
 		group_check(h, tree, false);
 		return;
 	}
-	/* Few pods: whole pods, not millicores, may leave the DPUs short. */
-	if (pack_check(h, tree, gap, m)) {
+	/*
+	 * Few pods: whole pods, not millicores, may leave the DPUs short. The
+	 * packing search below the gap gets half the time left first; where
+	 * it finds nothing in it, the neighbourhood search, whose picks are
+	 * random, tries again before it has the rest.
+	 */
+	if (!h->pack_split) {
+		h->pack_split = true;
+		if (pack_check(h, tree, gap, m, heur_share(h, 2))) {
+			h->grp_proven = "packing bound";
+			glp_ios_terminate(tree);
+			return;
+		}
+		if (glp_mip_obj_val(P) > inc || hp_now_ms() >= h->deadline)
+			return; /* it found a better placement, and checked it */
+		if (pack_lns(h, tree, gap, m)) {
+			group_check(h, tree, false);
+			return;
+		}
+	}
+	if (pack_check(h, tree, gap, m, HUGE_VAL)) {
 		h->grp_proven = "packing bound";
 		glp_ios_terminate(tree);
 	}

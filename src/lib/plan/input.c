@@ -29,6 +29,15 @@ void hp_plan_node_defaults(struct hp_plan_node *n)
 	n->latency_budget_us = -1;
 }
 
+const char *hp_plan_arch(const char *name)
+{
+	if (!strcasecmp(name, "amd64") || !strcasecmp(name, "x86_64"))
+		return "amd64";
+	if (!strcasecmp(name, "arm64") || !strcasecmp(name, "aarch64"))
+		return "arm64";
+	return name;
+}
+
 void hp_plan_node_free(struct hp_plan_node *n)
 {
 	if (!n)
@@ -37,6 +46,7 @@ void hp_plan_node_free(struct hp_plan_node *n)
 		free(n->w[i].workload);
 	for (unsigned i = 0; i < n->n_img; i++) {
 		free(n->img[i].prefix);
+		free(n->img[i].archs);
 		for (unsigned j = 0; j < ARRAY_SIZE(n->img[i].reading); j++)
 			free(n->img[i].reading[j]);
 	}
@@ -105,9 +115,12 @@ static int parse_pu(struct nparse *np, int map, struct hp_plan_pu *pu, bool dpu)
 			return NFAIL(np, kn, "keys must be strings");
 		if (!strcmp(k, "cores"))
 			r = num(np, p->value, "cores", 0, &pu->cores);
-		else if (!strcmp(k, "arch"))
+		else if (!strcmp(k, "arch")) {
 			r = str(np, p->value, "arch", pu->arch, sizeof(pu->arch));
-		else if (dpu && !strcmp(k, "name"))
+			if (r >= 0)
+				memmove(pu->arch, hp_plan_arch(pu->arch),
+					strlen(hp_plan_arch(pu->arch)) + 1);
+		} else if (dpu && !strcmp(k, "name"))
 			r = str(np, p->value, "name", pu->name, sizeof(pu->name));
 		else if (dpu && !strcmp(k, "speed")) {
 			r = num(np, p->value, "speed", 0, &pu->speed);
@@ -249,16 +262,25 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 					     "runtimes read names",
 					     k, node->img[i].prefix, node->img[i].line);
 		}
+		im->archs = strdup(" ");
+		if (!im->archs)
+			return -ENOMEM;
 		for (yaml_node_item_t *it = vn->data.sequence.items.start;
 		     it < vn->data.sequence.items.top; it++) {
-			const char *a = hp_yaml_str(hp_yaml_node(np->d, *it));
+			yaml_node_t *an = hp_yaml_node(np->d, *it);
+			const char *a = hp_yaml_str(an);
+			char *na;
 
-			if (!hp_plan_plain_name(a) ||
-			    strlen(im->archs) + strlen(a) + 2 >= sizeof(im->archs))
-				return NFAIL(np, vn, "images.%s: a list of architectures", k);
-			if (*im->archs)
-				strcat(im->archs, " ");
-			strcat(im->archs, a);
+			if (!hp_plan_plain_name(a))
+				return NFAIL(np, an,
+					     "images.%s: a list of architecture names (amd64, "
+					     "arm64, ...)",
+					     k);
+			na = hp_sprintf("%s%s ", im->archs, hp_plan_arch(a));
+			if (!na)
+				return -ENOMEM;
+			free(im->archs);
+			im->archs = na;
 		}
 	}
 	return 0;
@@ -286,7 +308,38 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		yaml_parser_delete(&parser);
 		return -EINVAL;
 	}
+	/* one document: what a second holds (a DPU, a typo) would go unread */
+	for (;;) {
+		yaml_document_t more;
+		yaml_node_t *mr;
+		bool end, empty;
+		unsigned line;
+
+		if (!yaml_parser_load(&parser, &more)) {
+			hp_yaml_parse_error(&parser, file, text, err);
+			r = -EINVAL;
+			break;
+		}
+		mr = yaml_document_get_root_node(&more);
+		end = !mr; /* the end of the stream */
+		empty = end || hp_yaml_is_null(mr);
+		line = (unsigned)more.start_mark.line + 1;
+		yaml_document_delete(&more);
+		if (end)
+			break;
+		if (!empty) {
+			hp_error_set(err,
+				     "%s:%u: a second YAML document; the node description is one",
+				     file, line);
+			r = -EINVAL;
+			break;
+		}
+	}
 	yaml_parser_delete(&parser);
+	if (r < 0) {
+		yaml_document_delete(&doc);
+		return r;
+	}
 	r = hp_yaml_check_keys(&doc, file, err);
 	if (r < 0)
 		goto out;
@@ -407,12 +460,13 @@ static const struct {
 	{ "mipGap", offsetof(struct hp_plan_params, mip_gap) },
 };
 
-int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,
+int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len, const char *file,
 			 struct hp_error *err)
 {
 	struct hp_plan_params np = *p;
 	json_error_t jerr;
-	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &jerr), *v;
+	/* all len bytes: json_loads would stop at a NUL and not read the rest */
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *v;
 	const char *k;
 
 	if (!j) {
@@ -464,7 +518,7 @@ int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_er
 		hp_error_set(err, "%s: %s", path, strerror(-r));
 		return -ENOENT;
 	}
-	return hp_plan_params_parse(p, text, path, err);
+	return hp_plan_params_parse(p, text, (size_t)r, path, err);
 }
 
 /* ---- profiles -------------------------------------------------------------------- */
@@ -499,6 +553,11 @@ static int profile_check(json_t *pods, const char *file, struct hp_error *err)
 	const char *wl;
 	json_t *pod;
 
+#define PFAIL(fmt, ...)                                                                            \
+	({                                                                                         \
+		hp_error_set(err, "%s: pods.%s" fmt, file, wl, ##__VA_ARGS__);                     \
+		-EINVAL;                                                                           \
+	})
 	json_object_foreach(pods, wl, pod) {
 		json_t *cs = json_object_get(pod, "containers");
 		json_t *tr = json_object_get(pod, "traffic");
@@ -507,57 +566,61 @@ static int profile_check(json_t *pods, const char *file, struct hp_error *err)
 		size_t i;
 
 		if (!json_is_object(pod))
-			goto bad;
+			return PFAIL(": expected {\"containers\": {...}, \"traffic\": [...]}");
 		json_object_foreach(pod, k, v)
-			if (strcmp(k, "containers") && strcmp(k, "traffic")) {
-				hp_error_set(err, "%s: pods.%s: unknown field '%s'", file, wl, k);
-				return -EINVAL;
-			}
+			if (strcmp(k, "containers") && strcmp(k, "traffic"))
+				return PFAIL(": unknown field '%s'", k);
 		if (cs && !json_is_object(cs))
-			goto bad;
+			return PFAIL(".containers: expected {\"name\": {\"cpu\": ..., "
+				     "\"memory\": ...}}");
 		json_object_foreach(cs, ck, c) {
 			double x;
 
 			if (!json_is_object(c))
-				goto bad;
+				return PFAIL(
+				    ".containers.%s: expected {\"cpu\": ..., \"memory\": ...}", ck);
 			json_object_foreach(c, k, v) {
-				if ((strcmp(k, "cpu") && strcmp(k, "memory")) || json_quantity(v, &x) < 0) {
-					hp_error_set(err, "%s: pods.%s.containers.%s.%s: expected cpu "
-							  "or memory, a number or quantity",
-						     file, wl, ck, k);
-					return -EINVAL;
-				}
+				if (strcmp(k, "cpu") && strcmp(k, "memory"))
+					return PFAIL(
+					    ".containers.%s: unknown field '%s' (cpu, memory)", ck,
+					    k);
+				if (json_quantity(v, &x) < 0)
+					return PFAIL(".containers.%s.%s: expected a number or "
+						     "quantity >= 0 and <= %g",
+						     ck, k, HP_PLAN_QUANTITY_MAX);
 			}
 		}
 		if (tr && !json_is_array(tr))
-			goto bad;
+			return PFAIL(".traffic: expected a list of {\"from\": ..., \"to\": ...}");
 		json_array_foreach(tr, i, v) {
 			double x;
 
-			if (!json_is_object(v) || !json_is_string(json_object_get(v, "from")) ||
+			if (!json_is_object(v))
+				return PFAIL(".traffic[%zu]: expected {\"from\": ..., \"to\": ...}",
+					     i);
+			if (!json_is_string(json_object_get(v, "from")) ||
 			    !json_is_string(json_object_get(v, "to")))
-				goto bad_traffic;
+				return PFAIL(".traffic[%zu].%s: expected a container name", i,
+					     json_is_string(json_object_get(v, "from")) ? "to"
+											: "from");
 			json_object_foreach(v, k, c) {
 				if (!strcmp(k, "from") || !strcmp(k, "to"))
 					continue;
-				if ((strcmp(k, "msgsPerSec") && strcmp(k, "bytesPerSec") &&
-				     strcmp(k, "crossingsPerRequest")) ||
-				    json_quantity(c, &x) < 0)
-					goto bad_traffic;
+				if (strcmp(k, "msgsPerSec") && strcmp(k, "bytesPerSec") &&
+				    strcmp(k, "crossingsPerRequest"))
+					return PFAIL(
+					    ".traffic[%zu]: unknown field '%s' (from, to, "
+					    "msgsPerSec, bytesPerSec, crossingsPerRequest)",
+					    i, k);
+				if (json_quantity(c, &x) < 0)
+					return PFAIL(
+					    ".traffic[%zu].%s: expected a number or quantity "
+					    ">= 0 and <= %g",
+					    i, k, HP_PLAN_QUANTITY_MAX);
 			}
-			continue;
-bad_traffic:
-			hp_error_set(err, "%s: pods.%s.traffic[%zu]: {from, to, msgsPerSec, "
-					  "bytesPerSec, crossingsPerRequest}",
-				     file, wl, i);
-			return -EINVAL;
 		}
-		continue;
-bad:
-		hp_error_set(err, "%s: pods.%s: expected {\"containers\": {...}, \"traffic\": [...]}",
-			     file, wl);
-		return -EINVAL;
 	}
+#undef PFAIL
 	return 0;
 }
 
@@ -711,20 +774,23 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 	_cleanup_free_ char *own = NULL;
 	json_t *pj, *tr, *e, *cv;
 	const char *ck, *wl;
+	char of[96] = ""; /* the pod an entry for every namespace was taken for */
 	size_t i;
 
 	if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0)
 		return -ENOMEM;
-	wl = own ? own : pd->workload; /* the entry's key, for messages */
+	wl = own ? own : pd->workload; /* the entry's key */
+	if (pd->ns && !own)
+		snprintf(of, sizeof(of), " (for namespace %s)", pd->ns);
 	tr = json_object_get(pj, "traffic");
-
 	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
 		bool found = false;
 
 		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
 			found |= !strcmp(p->ctr[c].name, ck);
 		if (!found) {
-			hp_error_set(err, "%s: %s has no container '%s'", prof->file, wl, ck);
+			hp_error_set(err, "%s: pods.%s.containers.%s: %s%s has no container '%s'",
+				     prof->file, wl, ck, pd->workload, of, ck);
 			return -EINVAL;
 		}
 	}
@@ -744,23 +810,40 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 				b = (int)c;
 		}
 		if (a < 0 || b < 0) {
-			hp_error_set(err, "%s: %s traffic[%zu]: no container '%s'", prof->file, wl,
-				     i, a < 0 ? from : to);
+			hp_error_set(err, "%s: pods.%s.traffic[%zu].%s: %s%s has no container '%s'",
+				     prof->file, wl, i, a < 0 ? "from" : "to", pd->workload, of,
+				     a < 0 ? from : to);
 			return -EINVAL;
 		}
 		if (a == b) {
-			hp_error_set(err, "%s: %s traffic[%zu]: from '%s' to itself", prof->file,
-				     wl, i, from);
+			hp_error_set(err, "%s: pods.%s.traffic[%zu]: from '%s' to itself",
+				     prof->file, wl, i, from);
 			return -EINVAL;
 		}
 		if (p->ctr[a].ctype == HP_PLAN_INIT || p->ctr[b].ctype == HP_PLAN_INIT) {
-			hp_error_set(err,
-				     "%s: %s traffic[%zu]: '%s' is an init container, which has "
-				     "finished before the others start (a native sidecar, "
-				     "restartPolicy: Always, runs beside them)",
-				     prof->file, wl, i,
-				     p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
+			hp_error_set(
+			    err,
+			    "%s: pods.%s.traffic[%zu].%s: '%s' is an init container, which "
+			    "has finished before the others start (a native sidecar, "
+			    "restartPolicy: Always, runs beside them)",
+			    prof->file, wl, i, p->ctr[a].ctype == HP_PLAN_INIT ? "from" : "to",
+			    p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
 			return -EINVAL;
+		}
+		/* an entry is both directions: a second of the pair, either way, is an error */
+		for (size_t k = 0; k < i; k++) {
+			json_t *o = json_array_get(tr, k);
+			const char *of_ = json_string_value(json_object_get(o, "from"));
+			const char *ot = json_string_value(json_object_get(o, "to"));
+
+			if ((!strcmp(of_, from) && !strcmp(ot, to)) ||
+			    (!strcmp(of_, to) && !strcmp(ot, from))) {
+				hp_error_set(err,
+					     "%s: pods.%s.traffic[%zu]: '%s' and '%s' again "
+					     "(traffic[%zu]); one entry counts both directions",
+					     prof->file, wl, i, from, to, k);
+				return -EINVAL;
+			}
 		}
 		if ((v = json_object_get(e, "msgsPerSec")))
 			json_quantity(v, &msgs);

@@ -83,6 +83,12 @@ static inline bool hp_plan_plain_name(const char *s)
 int hp_yaml_bool(const yaml_node_t *n, bool *ret);
 /* The byte offset in f's text of a libyaml mark (marks count characters). */
 size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m);
+/*
+ * An architecture's name as OCI platforms write it: x86_64 is amd64 and
+ * aarch64 arm64 (as runtimes take them), in any case; any other name as
+ * given.
+ */
+const char *hp_plan_arch(const char *name);
 /* 1-based line of a node, for messages */
 static inline unsigned hp_yaml_line(const yaml_node_t *n)
 {

@@ -1156,9 +1156,10 @@ static size_t image_match(const char *full, const struct hp_plan_image_arch *im)
 	return len;
 }
 
+/* Does list (" amd64 arm64 ") name arch (at most 15 characters)? */
 static bool archs_include(const char *list, const char *arch)
 {
-	char buf[80];
+	char buf[24];
 
 	snprintf(buf, sizeof(buf), " %s ", arch);
 	return strstr(list, buf) != NULL;
@@ -1303,8 +1304,9 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 		}
 		/* Architectures the image exists for: annotation, then node's list. */
 		{
-			char archlist[80] = " ";
 			json_t *a = archs ? json_object_get(archs, name) : NULL;
+			unsigned have = 0; /* the PUs whose architecture is listed */
+			bool listed = false;
 
 			if (a) {
 				size_t i;
@@ -1316,13 +1318,19 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 					return FAIL(
 					    b, cn, "heteropod.io/arch for %s: an empty list", name);
 				json_array_foreach(a, i, e) {
-					if (!hp_plan_plain_name(json_string_value(e)) ||
-					    strlen(archlist) + strlen(json_string_value(e)) + 2 >=
-						sizeof(archlist))
-						return FAIL(b, cn, "heteropod.io/arch for %s", name);
-					strcat(archlist, json_string_value(e));
-					strcat(archlist, " ");
+					const char *s = json_string_value(e);
+
+					if (!hp_plan_plain_name(s))
+						return FAIL(
+						    b, cn,
+						    "heteropod.io/arch for %s: a list of "
+						    "architecture names (amd64, arm64, ...)",
+						    name);
+					for (unsigned pu = 0; pu < p->n_pus; pu++)
+						if (!strcmp(p->pu[pu].arch, hp_plan_arch(s)))
+							have |= 1u << pu;
 				}
+				listed = true;
 			} else if (image && b->node->n_img) {
 				_cleanup_free_ char *full = image_full(image);
 				const struct hp_plan_image_arch *best = NULL;
@@ -1338,15 +1346,14 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 						best_len = len;
 					}
 				}
-				if (best)
-					snprintf(archlist, sizeof(archlist), " %s ", best->archs);
+				for (unsigned pu = 0; best && pu < p->n_pus; pu++)
+					if (archs_include(best->archs, p->pu[pu].arch))
+						have |= 1u << pu;
+				listed = best;
 			}
 			/* the host too: an image built for the DPUs' Arm alone must move */
-			if (strlen(archlist) > 1) {
-				for (unsigned pu = 0; pu < p->n_pus; pu++)
-					if (!archs_include(archlist, p->pu[pu].arch))
-						c->allowed &= ~(1u << pu);
-			}
+			if (listed)
+				c->allowed &= have;
 		}
 	}
 	return 0;

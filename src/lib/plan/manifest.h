@@ -42,7 +42,7 @@ struct hp_plan_workload_opt {
 };
 struct hp_plan_image_arch {
 	char *prefix;         /* image reference prefix */
-	char archs[64];       /* space-separated */
+	char *archs;	      /* " amd64 arm64 ": each name hp_plan_arch's, spaces around */
 	unsigned line;	      /* in the node description */
 	char *reading[3];     /* hp_plan_image_readings' */
 };

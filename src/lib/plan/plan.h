@@ -61,7 +61,7 @@ void hp_plan_params_defaults(struct hp_plan_params *p);
 unsigned hp_plan_threads(const struct hp_plan_params *p);
 /* JSON object with the fields above (camelCase); unknown fields are errors. */
 int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_error *err);
-int hp_plan_params_parse(struct hp_plan_params *p, const char *text, const char *file,
+int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len, const char *file,
 			 struct hp_error *err);
 
 struct hp_plan_pu {

@@ -189,7 +189,8 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 			json_array_append_new(wa, json_string(p->warnings[i]));
 		json_object_set_new(o, "warnings", wa);
 	}
-	s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	/* 12 digits: whole cores up to 10^12 exact, the sums' last-bit noise hidden */
+	s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
 out:
 	why_free(&w);
 	json_decref(o);

@@ -205,6 +205,7 @@ struct heur {
 	unsigned *grp_best;  /* the group bound's choice, per pod */
 	unsigned grp_tries;
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
+	bool pack_split;	   /* the packing search has had its first share of the time */
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
 	double deadline;		     /* hp_now_ms() at the time limit */
