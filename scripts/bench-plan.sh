@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The planner's benchmark as docs/planner.md reports it: every family of
 # random instances (applications moving, sidecars only, DPUs short of
-# memory; one to four DPUs; 10 to 5000 containers), run by one heteropod
+# memory; one to eight DPUs; 10 to 5000 containers), run by one heteropod
 # binary or by two, one after the other within each family, and printed
 # as the docs' Markdown tables, before/after where there are two, with
 # the totals: proven up to 2000 containers and in all, the slowest solves,
@@ -62,6 +62,8 @@ FAMILIES=(
 	"apps2|two DPUs|--dpus 2 --seeds 5 --sizes $ALL,5000"
 	"apps3|three DPUs|--dpus 3 --seeds 5 --sizes $ALL,5000"
 	"apps4|four DPUs, 10 seeds|--dpus 4 --seeds 10 --sizes $ALL"
+	"apps6|six DPUs, 5 seeds|--dpus 6 --seeds 5 --sizes $ALL"
+	"apps8|eight DPUs (the most a node may have), 5 seeds|--dpus 8 --seeds 5 --sizes $ALL"
 	"side1|Sidecars only (\`--sidecars-only\`), one DPU, 5 seeds|--sidecars-only --dpus 1 --seeds 5 --sizes $ALL"
 	"side2|two DPUs|--sidecars-only --dpus 2 --seeds 5 --sizes $ALL"
 	"side3|three DPUs|--sidecars-only --dpus 3 --seeds 5 --sizes $ALL"

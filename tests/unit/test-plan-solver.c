@@ -93,6 +93,47 @@ static void test_exhaustive(void)
 }
 
 /*
+ * Five to eight DPUs: a pod of four movable containers has 6^4 to 9^4
+ * placements, past the 1024 that had sent such pods to the x/h/z/s rows,
+ * and now a choice among its placements (CFG_MAX).
+ */
+static void test_exhaustive_many(void)
+{
+	unsigned matched = 0, infeasible = 0, total = 0, big = 0;
+
+	for (unsigned i = 0; i < 48; i++) {
+		struct hp_plan_gen g = {
+			.dpus = 5 + i % 4,
+			.containers = 4 + i % 3,
+			.move_apps = true,
+			.restrictions = i % 3 == 0,
+			.latency = i % 2 == 0,
+			.tightness = 0.2 + (i % 5) * 0.1,
+		};
+		struct hp_plan_problem p;
+
+		if (hp_plan_generate(&p, &g, 5000 + i) == 0) {
+			for (unsigned k = 0; k < p.n_pods; k++) {
+				unsigned movable = 0;
+
+				for (unsigned c = p.pods[k].first;
+				     c < p.pods[k].first + p.pods[k].n; c++)
+					movable += (p.ctr[c].allowed & ~1u) != 0;
+				big += movable >= 4;
+			}
+			hp_plan_problem_free(&p);
+		}
+		compare(&g, 5000 + i, &matched, &infeasible);
+		total++;
+	}
+	printf("exhaustive, 5-8 DPUs: %u/%u instances matched exactly (%u infeasible in both), "
+	       "%u pods of four movable containers or more\n",
+	       matched, total, infeasible, big);
+	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	CHECKF(big > 0, "no pod with more than 1024 placements");
+}
+
+/*
  * 240 instances shaped like the benchmark's (the DPUs sized to the movable
  * demand, pins, budgets; memory as --memory, 0: the default) on dpus0 to
  * three DPUs, from min2 (one or two DPUs) or min3 containers up to 14, 11
@@ -650,6 +691,7 @@ int main(void)
 	test_greedy_memory();
 	test_model_file();
 	test_exhaustive();
+	test_exhaustive_many();
 	test_packing();
 	test_sidecars();
 	test_memory();

@@ -1740,6 +1740,64 @@ bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b)
 	return hp_group_same_f(g, x, y);
 }
 
+int hp_load_set_init(struct hp_load_set *s, const struct hp_group *g)
+{
+	unsigned most = 1;
+
+	for (unsigned i = 0; i < g->n_pods; i++)
+		most = g->n[i] > most ? g->n[i] : most;
+	*s = (struct hp_load_set){ .g = g, .cap = 2 };
+	while (s->cap < 2 * most)
+		s->cap *= 2;
+	s->slot = calloc(s->cap, sizeof(unsigned));
+	return s->slot ? 0 : -ENOMEM;
+}
+
+void hp_load_set_free(struct hp_load_set *s)
+{
+	free(s->slot);
+	s->slot = NULL;
+}
+
+void hp_load_set_clear(struct hp_load_set *s, unsigned n)
+{
+	unsigned size = 2;
+
+	while (size < 2 * n && size < s->cap)
+		size *= 2;
+	s->mask = size - 1;
+	memset(s->slot, 0, size * sizeof(unsigned));
+}
+
+static uint64_t load_hash(const struct hp_group *g, unsigned k)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (unsigned r = 1; r <= g->n_rows; r++)
+		h = (h ^ (uint64_t)g->opts[k].m[r]) * 1099511628211ull;
+	for (unsigned j = 0; j < g->n_res; j++) {
+		double v = g->res[(size_t)k * g->n_res + j];
+		uint64_t b;
+
+		v = v == 0 ? 0 : v; /* -0 is 0 */
+		memcpy(&b, &v, sizeof(b));
+		h = (h ^ b) * 1099511628211ull;
+	}
+	return h ^ h >> 29;
+}
+
+bool hp_load_set_seen(struct hp_load_set *s, unsigned k)
+{
+	for (unsigned at = (unsigned)load_hash(s->g, k) & s->mask;; at = (at + 1) & s->mask) {
+		if (!s->slot[at]) {
+			s->slot[at] = k + 1;
+			return false;
+		}
+		if (hp_group_same_load(s->g, s->slot[at] - 1, k))
+			return true;
+	}
+}
+
 /* The threads a search runs in: 1 to HP_PLAN_MAX_THREADS. */
 static unsigned pack_threads(unsigned n)
 {
@@ -1768,12 +1826,13 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	    .stop_ms = lim->stop_ms,
 	    .threads = pack_threads(lim->threads),
 	};
+	__attribute__((cleanup(hp_load_set_free))) struct hp_load_set seen = { 0 };
 	size_t used = 0, work = 0;
 	bool rows;
 	int r;
 
 	*ret = limit; /* none found, also when its tables would be too large (-E2BIG) */
-	if (!v || !pool)
+	if (!v || !pool || hp_load_set_init(&seen, g) < 0)
 		return -ENOMEM;
 	for (unsigned q = 1; q <= g->n_rows; q++) {
 		s.cap[q] = (long long)floor((g->b[q] + g->tol[q]) / g->q[q]);
@@ -1817,6 +1876,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 		p->n = 0;
 		p->size = 0;
 		p->crosses = false;
+		hp_load_set_clear(&seen, g->n[i]);
 		for (unsigned k = g->first[i]; k < g->first[i] + g->n[i]; k++) {
 			const struct hp_group_opt *o = &g->opts[k];
 			bool dup = false, fits = true;
@@ -1831,8 +1891,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 			for (unsigned j = 0; j < g->n_res; j++)
 				fits &=
 				    g->res[(size_t)k * g->n_res + j] <= g->res_b[j] + g->res_tol[j];
-			for (unsigned j = 0; j < p->n && !dup && fits; j++)
-				dup = hp_group_same_load(g, p->opt[j].idx, k);
+			dup = fits && hp_load_set_seen(&seen, k);
 			if (dup || !fits)
 				continue;
 			p->opt[p->n++] = (struct popt){.loss = o->loss, .o = o, .idx = k};

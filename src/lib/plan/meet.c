@@ -1057,10 +1057,11 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	bool short_list = lim->list > 0 && lim->list < limit; /* not exhaustive */
 	size_t used = 0, tmp_n;
 	unsigned n_a = 0, n_b = 0;
+	__attribute__((cleanup(hp_load_set_free))) struct hp_load_set seen = { 0 };
 	int p = -1, p2 = -1, r;
 	bool two;
 
-	if (!v || !alts || !delta || !half)
+	if (!v || !alts || !delta || !half || hp_load_set_init(&seen, g) < 0)
 		return -ENOMEM;
 	if (lim->refine) {
 		/* its own record of the first options, and a choice to hand over */
@@ -1092,8 +1093,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		pd->alt = alts + used;
 		pd->n_alt = 0;
 		pd->delta = delta + used * dims;
+		hp_load_set_clear(&seen, g->n[i]);
 		for (unsigned k = g->first[i]; k < g->first[i] + g->n[i]; k++) {
-			bool fits = true, dup = false;
+			bool fits = true;
 
 			for (unsigned d = 0; d < dims; d++)
 				fits &= meet_load(g, k, d) <= s.cap[d] + s.tol[d];
@@ -1104,15 +1106,13 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 					break;
 				pd->base = k;
 				have = true;
+				hp_load_set_seen(&seen, k);
 				continue;
 			}
 			if (g->opts[k].loss - g->opts[pd->base].loss >= lim_loss)
 				break; /* by ascending loss */
 			/* the same loads as a cheaper option (to rounding): never better */
-			for (unsigned a = 0; a <= pd->n_alt && !dup; a++)
-				dup = hp_group_same_load(g, k,
-							 a < pd->n_alt ? pd->alt[a].idx : pd->base);
-			if (dup)
+			if (hp_load_set_seen(&seen, k))
 				continue;
 			pd->alt[pd->n_alt] = (struct meet_alt){
 			    .loss = g->opts[k].loss - g->opts[pd->base].loss, .idx = k};

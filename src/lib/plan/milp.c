@@ -359,21 +359,42 @@ static bool cfg_dominates(const struct cfg *a, const struct cfg *b, unsigned npu
 	return true;
 }
 
-/* Enumerate a pod's placements; -E2BIG when it has more than CFG_MAX. */
+/* Drop dominated placements (the first of equal ones stays). */
+static int cfg_prune(struct cfg *c, unsigned n, unsigned npu)
+{
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned j = 0; j < n && !c[i].dead; j++) {
+			if (i == j || c[j].dead)
+				continue;
+			if (cfg_dominates(&c[j], &c[i], npu) &&
+			    (j < i || !cfg_dominates(&c[i], &c[j], npu)))
+				c[i].dead = true;
+		}
+	}
+	return 0;
+}
+
+/* Enumerate a pod's placements; -E2BIG when it has more than limit. */
+static double cfg_count(const struct hp_plan_problem *p, const struct units *s,
+			const struct podcfg *pc)
+{
+	unsigned all = (1u << p->n_pus) - 1;
+	double combos = 1;
+
+	for (unsigned u = 0; u < pc->un; u++)
+		combos *= __builtin_popcount(s->u[pc->ufirst + u].allowed & all);
+	return combos;
+}
+
 static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s, struct podcfg *pc,
-			 struct cfg **cfgs, unsigned *n, unsigned *cap, int **pool, size_t *pool_n,
-			 size_t *pool_cap)
+			 double limit, struct cfg **cfgs, unsigned *n, unsigned *cap, int **pool,
+			 size_t *pool_n, size_t *pool_cap)
 {
 	unsigned npu = p->n_pus, all = (1u << npu) - 1;
-	double combos = 1;
 	int cur[64];
 	unsigned u;
 
-	if (pc->un > 64)
-		return -E2BIG;
-	for (u = 0; u < pc->un; u++)
-		combos *= __builtin_popcount(s->u[pc->ufirst + u].allowed & all);
-	if (combos > CFG_MAX)
+	if (pc->un > 64 || cfg_count(p, s, pc) > limit)
 		return -E2BIG;
 	pc->first = *n;
 	for (u = 0; u < pc->un; u++)
@@ -419,17 +440,7 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 			break;
 	}
 	pc->n = *n - pc->first;
-	/* Drop dominated placements (the first of equal ones stays). */
-	for (unsigned i = pc->first; i < *n; i++) {
-		for (unsigned j = pc->first; j < *n && !(*cfgs)[i].dead; j++) {
-			if (i == j || (*cfgs)[j].dead)
-				continue;
-			if (cfg_dominates(&(*cfgs)[j], &(*cfgs)[i], npu) &&
-			    (j < i || !cfg_dominates(&(*cfgs)[i], &(*cfgs)[j], npu)))
-				(*cfgs)[i].dead = true;
-		}
-	}
-	return 0;
+	return pc->n <= CFG_FEW ? cfg_prune(*cfgs + pc->first, pc->n, npu) : 0;
 }
 
 /*
@@ -553,6 +564,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	_cleanup_free_ struct cfg *cfgs = NULL;
 	_cleanup_free_ int *pool = NULL;
 	unsigned ncfg = 0, capcfg = 0;
+	double total = 0, limit;
 	size_t pool_n = 0, pool_cap = 0;
 	struct heur heur = {.lp = &lp,
 			    .p = p,
@@ -663,6 +675,13 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 
 		pc->edges[pc->ne++] = i;
 	}
+	/* Up to CFG_MAX placements a pod where they are not too many in all. */
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		double c = cfg_count(p, s, &pcs[i]);
+
+		total += c <= CFG_MAX ? c : 0;
+	}
+	limit = total <= CFG_TOTAL ? CFG_MAX : CFG_FEW;
 	for (unsigned i = 0; i < p->n_pods && r >= 0; i++) {
 		struct podcfg *pc = &pcs[i];
 		bool movable = false;
@@ -671,7 +690,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 			movable |= (s->u[u].allowed & dpus) != 0;
 		if (!pc->un || !movable)
 			continue;
-		r = cfg_enumerate(p, s, pc, &cfgs, &ncfg, &capcfg, &pool, &pool_n, &pool_cap);
+		r = cfg_enumerate(p, s, pc, limit, &cfgs, &ncfg, &capcfg, &pool, &pool_n,
+				  &pool_cap);
 		if (r == -E2BIG) {
 			r = 0;
 			continue;
