@@ -303,6 +303,12 @@ rc=$?
 check '[ $rc -eq 0 ] && [ "$(tr "\r" "\n" <"$tmp/cr.yaml" | grep -c heteropod.io/placement)" -eq 1 ] && [ "$(tr -dc "\n" <"$tmp/cr.yaml" | wc -c)" -eq 0 ]' \
 	"CR-only line ends kept on added lines ($(cat "$tmp/err"))"
 
+# a UTF-8 BOM: libyaml's marks on the first line count from after it
+printf '\357\273\277{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: app, image: nginx}, {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}}\n' >"$tmp/bom.yaml"
+"$HP" plan "$tmp/bom.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && head -c 3 "$tmp/bom.yaml" | od -An -tx1 | grep -q "ef bb bf" && grep -q "metadata: {annotations: {heteropod.io/placement: " "$tmp/bom.yaml"' \
+	"--annotate after a BOM ($rc: $(cat "$tmp/err"))"
 # libyaml (and kubectl's go-yaml) break lines at LS, NEL and PS too: the
 # placement goes before the first annotation, not a line below into its text
 ls=$'\xe2\x80\xa8'
@@ -434,6 +440,12 @@ bad oct.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: a
 	"$tmp/oct.yaml" "oct.yaml:5: resources.requests.cpu: kubectl reads 010 as octal"
 bad bool.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: "true"\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
 	"$tmp/bool.yaml" "bool.yaml:4: hostNetwork: not a boolean"
+# a tag after an anchor, a comment and a YAML 1.1 line break (NEL); a
+# tagged null is no null to kubectl
+bad tagnel.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: &a # c\302\205    !!str true\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
+	"$tmp/tagnel.yaml" "hostNetwork: not a boolean"
+bad tagnull.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: !!str null\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
+	"$tmp/tagnull.yaml" "tagnull.yaml:4: hostNetwork: not a boolean"
 bad tag.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostPID: &t !!str true\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
 	"$tmp/tag.yaml" "tag.yaml:4: hostPID: not a boolean"
 bad nospec.yaml 'kind: Pod\nmetadata: {name: a}\nspec: null\n' "$tmp/nospec.yaml" "nospec.yaml:3: Pod/a: pod template spec is not a mapping"
@@ -796,16 +808,28 @@ for vol in 'persistentVolumeClaim: {claimName: c}' 'ephemeral: {volumeClaimTempl
 	sed "s/{name: logs, emptyDir: {}}/{name: logs, $vol}/" "$tmp/ed.yaml" >"$tmp/pvc.yaml"
 	"$HP" plan "$tmp/pvc.yaml" --move-apps >"$tmp/out" 2>&1
 	rc=$?
-	check '[ $rc -eq 0 ] && grep -q "app .*host .*mounts volume logs (a disk the host attaches)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume logs" "$tmp/out"' \
+	check '[ $rc -eq 0 ] && grep -q "app .*host .*mounts volume logs (storage the host mounts)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume logs" "$tmp/out"' \
 		"$vol: its users together on the host ($(cat "$tmp/out"))"
 done
 printf 'kind: StatefulSet\nmetadata: {name: db}\nspec:\n  volumeClaimTemplates:\n  - metadata: {name: data}\n  template:\n    spec:\n      containers:\n      - {name: db, image: postgres, volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}\n      - {name: fluent-bit, image: fluent/fluent-bit:2, volumeMounts: [{name: data, mountPath: /data}]}\n' >"$tmp/sts.yaml"
 "$HP" plan "$tmp/sts.yaml" --move-apps >"$tmp/out" 2>&1
 rc=$?
-check '[ $rc -eq 0 ] && grep -q "db .*host .*mounts volume data (a disk the host attaches)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume data" "$tmp/out"' \
+check '[ $rc -eq 0 ] && grep -q "db .*host .*mounts volume data (storage the host mounts)" "$tmp/out" && grep -q "fluent-bit .*host .*mounts volume data" "$tmp/out"' \
 	"a StatefulSet's claim template keeps its users on the host ($(cat "$tmp/out"))"
 bad vct.yaml 'kind: StatefulSet\nmetadata: {name: db}\nspec:\n  volumeClaimTemplates: {name: data}\n  template:\n    spec:\n      containers: [{name: db, image: postgres}]\n' \
 	"$tmp/vct.yaml" "vct.yaml:4: volumeClaimTemplates must be a list"
+# a claim template takes the place of a pod volume of its name; nfs and the
+# other shares and disks the host mounts too
+printf 'kind: StatefulSet\nmetadata: {name: db}\nspec:\n  volumeClaimTemplates:\n  - metadata: {name: data}\n  template:\n    spec:\n      volumes: [{name: data, configMap: {name: c}}]\n      containers:\n      - {name: db, image: postgres, volumeMounts: [{name: data, mountPath: /d}]}\n' >"$tmp/sts2.yaml"
+"$HP" plan "$tmp/sts2.yaml" --move-apps >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "db .*host .*mounts volume data (storage the host mounts)" "$tmp/out"' \
+	"a claim template before a pod volume of its name ($(cat "$tmp/out"))"
+sed "s/{name: logs, emptyDir: {}}/{name: logs, nfs: {server: s, path: \/x}}/" "$tmp/ed.yaml" >"$tmp/nfs.yaml"
+"$HP" plan "$tmp/nfs.yaml" --move-apps >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "app .*host .*storage the host mounts" "$tmp/out" && grep -q "fluent-bit .*host" "$tmp/out"' \
+	"an nfs volume keeps its users on the host ($(cat "$tmp/out"))"
 # Knative's queue-proxy by its environment, not by any SERVING_ variable
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: serve\n    image: tensorflow/serving\n    env: [{name: SERVING_MODEL_NAME, value: m}]\n  - name: qp\n    image: example/queue\n    env: [{name: SERVING_REVISION, value: r}, {name: QUEUE_SERVING_PORT, value: "8012"}]\n' >"$tmp/serving.yaml"
 "$HP" plan "$tmp/serving.yaml" >"$tmp/out" 2>&1
@@ -831,6 +855,11 @@ check '[ $rc -eq 0 ] && grep -q "warning: .*hello-kubernetes-python.yaml:[0-9]*:
 "$HP" plan "$MAN/istio/hello-multi.injected.yaml" --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ] && [ ! -s "$tmp/err" ] && ! grep -q warnings "$tmp/out"' "no warning where there is nothing left out ($(cat "$tmp/err"))"
+# a warning naming a file whose name is not UTF-8 is in --json too
+cp "$MAN/dapr/hello-kubernetes-python.yaml" "$tmp/k$(printf '\351').yaml"
+"$HP" plan "$tmp/k$(printf '\351').yaml" --json >"$tmp/out" 2>/dev/null
+check 'grep -q "k\\\\\\\\xe9.yaml:[0-9]*: Deployment/pythonapp" "$tmp/out"' \
+	"a warning about a file named in Latin-1 ($(head -c 300 "$tmp/out"))"
 printf 'kind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    metadata:\n      annotations: {sidecar.istio.io/inject: "true"}\n    spec:\n      containers: [{name: app, image: nginx}]\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: app, image: nginx}]\n' >"$tmp/kinds.yaml"
 "$HP" plan "$tmp/kinds.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?

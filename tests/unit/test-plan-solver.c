@@ -234,8 +234,8 @@ static void test_large(void)
 			printf("large: %u containers, %u pods, %u DPU%s: %s by %s, objective %.6f, "
 			       "%.0f ms (greedy %.6f)\n",
 			       p.n_ctr, p.n_pods, dpus, dpus > 1 ? "s" : "", milp.status,
-			       milp.proof ? milp.proof : "-", milp.objective, milp.solve_ms,
-			       rg == 0 ? gr.objective : NAN);
+			       milp.optimal && milp.proof ? milp.proof : "-", milp.objective,
+			       milp.solve_ms, rg == 0 ? gr.objective : NAN);
 			CHECKF(milp.optimal, "2000 containers, %u DPUs, seed %u: not proven optimal in "
 			       "60 s (%.6f, bound %.6f)", dpus, seed, milp.objective, milp.bound);
 			CHECKF(rg != 0 || gr.objective <= milp.objective + 1e-9,
@@ -267,8 +267,8 @@ static double proven_within(const char *what, const struct hp_plan_gen *g, unsig
 	}
 	p.params.time_limit_s = limit;
 	CHECKF(hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) == 0, "%s: %s", what, err.msg);
-	printf("%s: %s by %s, objective %.6f, %.0f ms\n", what, r.status, r.proof ? r.proof : "-",
-	       r.objective, r.solve_ms);
+	printf("%s: %s by %s, objective %.6f, %.0f ms\n", what, r.status,
+	       r.optimal && r.proof ? r.proof : "-", r.objective, r.solve_ms);
 	CHECKF(r.optimal, "%s: not proven optimal in %.0f s (%.6f, bound %.6f)", what, limit,
 	       r.objective, r.bound);
 	obj = r.pu ? r.objective : NAN;

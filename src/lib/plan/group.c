@@ -1769,21 +1769,31 @@ void hp_load_set_clear(struct hp_load_set *s, unsigned n)
 	memset(s->slot, 0, size * sizeof(unsigned));
 }
 
+/* Every bit of x into h (murmur3's finaliser): round figures differ high up. */
+static uint64_t hash_mix(uint64_t h, uint64_t x)
+{
+	h ^= x;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ h >> 33;
+}
+
 static uint64_t load_hash(const struct hp_group *g, unsigned k)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 0;
 
 	for (unsigned r = 1; r <= g->n_rows; r++)
-		h = (h ^ (uint64_t)g->opts[k].m[r]) * 1099511628211ull;
+		h = hash_mix(h, (uint64_t)g->opts[k].m[r]);
 	for (unsigned j = 0; j < g->n_res; j++) {
 		double v = g->res[(size_t)k * g->n_res + j];
 		uint64_t b;
 
 		v = v == 0 ? 0 : v; /* -0 is 0 */
 		memcpy(&b, &v, sizeof(b));
-		h = (h ^ b) * 1099511628211ull;
+		h = hash_mix(h, b);
 	}
-	return h ^ h >> 29;
+	return h;
 }
 
 bool hp_load_set_seen(struct hp_load_set *s, unsigned k)

@@ -330,6 +330,9 @@ static int index_lines(struct hp_plan_file *f)
 	f->line_start = calloc(n, sizeof(size_t));
 	if (!f->line_start)
 		return -ENOMEM;
+	/* libyaml reads past a UTF-8 BOM, and its marks count from after it */
+	if (f->len >= 3 && !memcmp(f->text, "\xef\xbb\xbf", 3))
+		f->line_start[0] = 3;
 	n = 1;
 	for (size_t i = 0; i < f->len; i++)
 		if ((k = line_break(f->text, i)))
@@ -602,21 +605,43 @@ struct build {
  */
 static bool explicit_tag(const struct hp_plan_file *f, const yaml_node_t *n)
 {
-	size_t off = hp_plan_mark_offset(f, n->start_mark);
+	size_t off = hp_plan_mark_offset(f, n->start_mark), k;
+	bool comment = false;
 
-	if (off < f->len && f->text[off] == '&') {
-		while (off < f->len && !isspace((unsigned char)f->text[off]))
+	if (off >= f->len || f->text[off] != '&')
+		return off < f->len && f->text[off] == '!';
+	/* the anchor's name, as libyaml scans it; then blanks, breaks, comments */
+	for (off++; off < f->len && (isalnum((unsigned char)f->text[off]) || f->text[off] == '-' ||
+				     f->text[off] == '_');
+	     off++)
+		;
+	while (off < f->len) {
+		if ((k = line_break(f->text, off))) {
+			off += k;
+			comment = false;
+		} else if (comment || f->text[off] == ' ' || f->text[off] == '\t') {
 			off++;
-		for (;;) {
-			while (off < f->len && isspace((unsigned char)f->text[off]))
-				off++;
-			if (off >= f->len || f->text[off] != '#')
-				break;
-			while (off < f->len && f->text[off] != '\n' && f->text[off] != '\r')
-				off++;
+		} else if (f->text[off] == '#') {
+			comment = true;
+			off++;
+		} else {
+			break;
 		}
 	}
 	return off < f->len && f->text[off] == '!';
+}
+
+/*
+ * Is a manifest's scalar left unset: null, "~" or empty, untagged (a
+ * "!!str null" is the string "null" to kubectl), or tagged "!!null"?
+ */
+static bool manifest_null(const struct build *b, const yaml_node_t *n)
+{
+	if (!n)
+		return true;
+	if (n->tag && !strcmp((const char *)n->tag, YAML_NULL_TAG))
+		return true;
+	return hp_yaml_is_null(n) && !explicit_tag(b->f, n);
 }
 
 /*
@@ -845,7 +870,6 @@ static int volumes_check(struct build *b, int volumes)
 	return 0;
 }
 
-/* Container-level reasons it cannot move. hard: a pin cannot override it. */
 /* The name of a StatefulSet's volume claim template, or NULL. */
 static const char *claim_name(yaml_document_t *d, int tmpl)
 {
@@ -853,18 +877,44 @@ static const char *claim_name(yaml_document_t *d, int tmpl)
 	    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "name")));
 }
 
-/*
- * Is the pod's volume name storage on one PU? 'e': an emptyDir (a volume
- * without a source is one: the API server makes it so); 'c': a disk the
- * kubelet attaches to the host (a persistentVolumeClaim, a generic
- * ephemeral volume, a StatefulSet's claim template). 0: anything else,
- * read-only copies (configMap, secret, ...) a DPU can hold too.
- */
-static int volume_storage(const struct build *b, int volumes, const char *name)
+/* Does the pod have a volume called name? */
+static bool volume_named(const struct build *b, int volumes, const char *name)
 {
+	yaml_node_t *vols = hp_yaml_node(b->d, volumes);
+
+	for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
+	     v && v < vols->data.sequence.items.top; v++) {
+		const char *nm = hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, *v, "name")));
+
+		if (nm && !strcmp(nm, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Where the data of the pod's volume name lives. 'c': storage the host
+ * mounts, a DPU sees none of it: a StatefulSet's claim template (which
+ * takes the place of a pod volume of its name, as the controller has it),
+ * a persistentVolumeClaim, a generic ephemeral volume, nfs, iscsi, csi and
+ * every other source of a disk or share. 'e': an emptyDir (a volume
+ * without a source is one: the API server makes it so). 'h': a hostPath.
+ * 0: a read-only copy a DPU can hold too (configMap, secret, downwardAPI,
+ * projected), or no such volume.
+ */
+static int volume_storage(const struct build *b, int volumes, const char *name, int *hostpath)
+{
+	static const char *const copies[] = { "configMap", "secret", "downwardAPI", "projected" };
 	yaml_document_t *d = b->d;
 	yaml_node_t *vols = hp_yaml_node(d, volumes), *cl = hp_yaml_node(d, b->claims);
 
+	for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start : NULL;
+	     v && v < cl->data.sequence.items.top; v++) {
+		const char *nm = claim_name(d, *v);
+
+		if (nm && !strcmp(nm, name))
+			return 'c';
+	}
 	for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
 	     v && v < vols->data.sequence.items.top; v++) {
 		yaml_node_t *vn = hp_yaml_node(d, *v);
@@ -876,16 +926,15 @@ static int volume_storage(const struct build *b, int volumes, const char *name)
 		    (hp_yaml_is_map(vn) &&
 		     vn->data.mapping.pairs.top - vn->data.mapping.pairs.start == 1))
 			return 'e';
-		if (hp_yaml_get(d, *v, "persistentVolumeClaim") || hp_yaml_get(d, *v, "ephemeral"))
-			return 'c';
-		return 0;
-	}
-	for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start : NULL;
-	     v && v < cl->data.sequence.items.top; v++) {
-		const char *nm = claim_name(d, *v);
-
-		if (nm && !strcmp(nm, name))
-			return 'c';
+		if (hp_yaml_get(d, *v, "hostPath")) {
+			if (hostpath)
+				*hostpath = hp_yaml_get(d, *v, "hostPath");
+			return 'h';
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(copies); k++)
+			if (hp_yaml_get(d, *v, copies[k]))
+				return 0;
+		return 'c';
 	}
 	return 0;
 }
@@ -934,6 +983,7 @@ static void colocate_users(struct build *b, int spec, unsigned first, const char
 	}
 }
 
+/* Container-level reasons it cannot move. hard: a pin cannot override it. */
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
 {
@@ -959,7 +1009,7 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	    (r = shape(b, devices, true, "volumeDevices")) < 0)
 		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
-	if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &priv) < 0)
+	if (!manifest_null(b, n) && manifest_bool(b, n, &priv) < 0)
 		return FAIL(b, n, "securityContext.privileged: not a boolean");
 	if (priv) {
 		*hard = true;
@@ -1020,23 +1070,15 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	     it && it < n->data.sequence.items.top; it++) {
 		yaml_node_t *vn = hp_yaml_node(d, hp_yaml_get(d, *it, "name"));
 		const char *vname = hp_yaml_str(vn);
-		yaml_node_t *vols = hp_yaml_node(d, volumes);
-		int hp = 0;
+		int hp = 0, st;
 
 		/* none names no volume (test fixtures do that); not a string is an error */
 		if (!hp_yaml_is_null(vn) && !vname)
 			return FAIL(b, vn, "volumeMounts: a volume name must be a string");
 		if (!vname)
 			continue;
-		for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start
-								: NULL;
-		     v && v < vols->data.sequence.items.top; v++) {
-			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
-
-			if (nm && !strcmp(nm, vname))
-				hp = hp_yaml_get(d, *v, "hostPath");
-		}
-		if (hp) {
+		st = volume_storage(b, volumes, vname, &hp);
+		if (st == 'h') {
 			const char *raw = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
 			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
 			_cleanup_free_ char *buf = malloc(raw ? strlen(raw) + 2 : 2);
@@ -1054,8 +1096,8 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 				if (!*soft)
 					return -ENOMEM;
 			}
-		} else if (!*soft && volume_storage(b, volumes, vname) == 'c') {
-			*soft = hp_sprintf("mounts volume %s (a disk the host attaches)", vname);
+		} else if (!*soft && st == 'c') {
+			*soft = hp_sprintf("mounts volume %s (storage the host mounts)", vname);
 			if (!*soft)
 				return -ENOMEM;
 		}
@@ -1532,7 +1574,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, host_ns[i]));
 		bool on = false;
 
-		if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &on) < 0) {
+		if (!manifest_null(b, n) && manifest_bool(b, n, &on) < 0) {
 			r = FAIL(b, n, "%s: not a boolean", host_ns[i]);
 			goto out;
 		}
@@ -1542,7 +1584,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
-		if (n && !hp_yaml_is_null(n) && manifest_bool(b, n, &share_pid) < 0) {
+		if (!manifest_null(b, n) && manifest_bool(b, n, &share_pid) < 0) {
 			r = FAIL(b, n, "shareProcessNamespace: not a boolean");
 			goto out;
 		}
@@ -1743,16 +1785,18 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		     v && v < vols->data.sequence.items.top; v++) {
 			const char *vname =
 			    hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
+			int st = vname ? volume_storage(b, volumes, vname, NULL) : 0;
 
-			if (vname && volume_storage(b, volumes, vname))
+			if (st == 'e' || st == 'c')
 				colocate_users(b, spec, first, vname);
 		}
+		/* claim templates without a pod volume of their name */
 		for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start
 							      : NULL;
 		     v && v < cl->data.sequence.items.top; v++) {
 			const char *vname = claim_name(d, *v);
 
-			if (vname && volume_storage(b, volumes, vname))
+			if (vname && !volume_named(b, volumes, vname))
 				colocate_users(b, spec, first, vname);
 		}
 	}

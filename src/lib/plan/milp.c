@@ -444,6 +444,16 @@ static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s,
 }
 
 /*
+ * What gave the bound res->bound (the lesser of GLPK's and the searches'),
+ * should hp_plan_solve find the placement at it: its proof.
+ */
+static const char *bound_by(const struct heur *h)
+{
+	return h->grp_bound < h->best_bound ? "group, packing or surrogate bound"
+					    : "branch and bound";
+}
+
+/*
  * Past the limit, stop GLPK here rather than let it branch on to its own
  * next check of it (that took 45 ms of a 2000-container four-DPU model), or
  * run a heuristic (25 ms of the same size). True then.
@@ -961,6 +971,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		/* Stopped before it took any placement: the greedy one is feasible. */
 		memcpy(upu, greedy, s->n * sizeof(int));
 		res->bound = fmin(heur.best_bound, heur.grp_bound);
+		res->proof = bound_by(&heur);
 		r = 0;
 		goto out;
 	}
@@ -991,6 +1002,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	if (((status == GLP_OPT && ret == 0) || heur.gap_met) && !res->optimal)
 		res->status = "optimal within the accepted gap";
 	res->bound = fmin(heur.best_bound, heur.grp_bound); /* hp_plan_solve settles it */
+	if (!res->optimal)
+		res->proof = bound_by(&heur); /* should the placement reach it */
 	for (unsigned u = 0; u < s->n; u++) {
 		upu[u] = HP_PLAN_HOST;
 		for (unsigned d = 1; d < npu; d++)

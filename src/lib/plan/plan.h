@@ -183,7 +183,7 @@ struct hp_plan_result {
 	double solve_ms;
 	double bound;            /* best bound known (MILP), = objective when optimal */
 	const char *status;      /* "optimal", "feasible (time limit)", ... */
-	const char *proof;       /* when optimal: "branch and bound", "group bound", ... */
+	const char *proof;	 /* when optimal (only): "branch and bound", "group bound", ... */
 	bool model_written;	 /* params.model_file holds the model (not when nothing may move) */
 };
 void hp_plan_result_free(struct hp_plan_result *r);

@@ -131,6 +131,26 @@ static const char *role_str(const struct hp_plan_container *k)
 	return k->role == HP_PLAN_INFRA ? "infra" : "app";
 }
 
+/*
+ * A JSON string of s, which may not be UTF-8 (a file name): then every byte
+ * past ASCII as \xNN, for json_string takes UTF-8 only (a warning naming
+ * "k\xe9.yaml" was left out of --json).
+ */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *t, *o;
+
+	if (j || !(t = malloc(4 * strlen(s) + 1)))
+		return j;
+	o = t;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		o += *c < 0x80 ? sprintf(o, "%c", *c) : sprintf(o, "\\x%02x", *c);
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r)
 {
 	json_t *o = json_object(), *pl = json_array(), *pus = json_array();
@@ -186,7 +206,7 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 		json_t *wa = json_array();
 
 		for (unsigned i = 0; wa && i < p->n_warnings; i++)
-			json_array_append_new(wa, json_string(p->warnings[i]));
+			json_array_append_new(wa, json_text(p->warnings[i]));
 		json_object_set_new(o, "warnings", wa);
 	}
 	/* 12 digits: whole cores up to 10^12 exact, the sums' last-bit noise hidden */

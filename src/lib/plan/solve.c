@@ -739,7 +739,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	 */
 	if (m == HP_PLAN_MILP && !res.optimal && gap_to(res.bound, ev.objective) <= 0) {
 		res.optimal = true;
-		res.proof = "branch and bound";
+		res.proof = res.proof ? res.proof : "branch and bound";
 		res.status = NULL;
 	}
 	if (m == HP_PLAN_GREEDY)
