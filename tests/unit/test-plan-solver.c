@@ -684,6 +684,52 @@ static void test_model_file(void)
 	       written);
 }
 
+/*
+ * Many DPUs: six DPUs, 500 containers (pods of four movable containers have
+ * 7^4 placements) proven, as pods of placements (none proven in 10 s when
+ * such pods took the x/h/z/s rows); eight DPUs, 2000 containers, whose
+ * placements come to more than CFG_TOTAL: those pods in the x/h/z/s rows
+ * again, a feasible answer no worse than greedy's and its bound above it.
+ */
+static void test_many_dpus(void)
+{
+	struct hp_plan_gen g = { .containers = 500,
+				 .dpus = 6,
+				 .move_apps = true,
+				 .restrictions = true,
+				 .latency = true,
+				 .tightness = 0.4,
+				 .feasible = true };
+	struct hp_plan_problem p;
+	struct hp_plan_result r = { 0 }, gr = { 0 };
+	struct hp_plan_eval ev;
+	struct hp_error err = { "" };
+
+	proven_within("six DPUs, 500 containers", &g, 0, 10);
+	g.containers = 2000;
+	g.dpus = 8;
+	if (hp_plan_generate(&p, &g, 7919ull * g.containers) < 0) {
+		CHECKF(0, "generate failed");
+		return;
+	}
+	p.params.time_limit_s = 1;
+	CHECKF(hp_plan_solve(&p, HP_PLAN_MILP, &r, &err) == 0, "eight DPUs: %s", err.msg);
+	CHECKF(hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) == 0, "eight DPUs, greedy: %s",
+	       err.msg);
+	if (r.pu && gr.pu) {
+		hp_plan_evaluate(&p, r.pu, &ev);
+		CHECKF(ev.feasible, "eight DPUs, 2000 containers: infeasible (%s)", ev.why);
+		CHECKF(r.objective >= gr.objective - 1e-9 && r.bound >= r.objective - 1e-9,
+		       "eight DPUs: %.6f, greedy %.6f, bound %.6f", r.objective, gr.objective,
+		       r.bound);
+		printf("eight DPUs, 2000 containers: %s, objective %.6f, bound %.6f, %.0f ms\n",
+		       r.status, r.objective, r.bound, r.solve_ms);
+	}
+	hp_plan_result_free(&r);
+	hp_plan_result_free(&gr);
+	hp_plan_problem_free(&p);
+}
+
 int main(void)
 {
 	test_evaluate();
@@ -692,6 +738,7 @@ int main(void)
 	test_model_file();
 	test_exhaustive();
 	test_exhaustive_many();
+	test_many_dpus();
 	test_packing();
 	test_sidecars();
 	test_memory();
