@@ -850,7 +850,7 @@ done
 # with a pod template the planner does not read
 "$HP" plan "$MAN/dapr/hello-kubernetes-python.yaml" --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
-check '[ $rc -eq 0 ] && grep -q "warning: .*hello-kubernetes-python.yaml:[0-9]*: Deployment/pythonapp: dapr.io/enabled asks for a daprd sidecar" "$tmp/err" && python3 -c "import json,sys; w=json.load(open(sys.argv[1]))[\"warnings\"]; assert len(w) == 1 and \"daprd\" in w[0], w" "$tmp/out"' \
+check '[ $rc -eq 0 ] && grep -q "warning: .*hello-kubernetes-python.yaml:[0-9]*: Deployment/pythonapp: dapr.io/enabled asks for the daprd sidecar" "$tmp/err" && python3 -c "import json,sys; w=json.load(open(sys.argv[1]))[\"warnings\"]; assert len(w) == 1 and \"daprd\" in w[0], w" "$tmp/out"' \
 	"a Dapr pod before injection is warned of ($(cat "$tmp/err"))"
 "$HP" plan "$MAN/istio/hello-multi.injected.yaml" --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -899,6 +899,45 @@ check '[ $rc -eq 0 ] && grep -q "bf3" "$tmp/out"' "a trailing empty document in 
 rc=$?
 check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"optimal\"] and o[\"bound\"] == o[\"objective\"], o" "$tmp/out"' \
 	"at the bound at a 1e-9 s limit: optimal ($(cat "$tmp/err"))"
+# from the twenty-sixth session's second black-box review
+# injection as each webhook reads it: Dapr's truthy values, Linkerd's ingress
+# mode; Istio's label before its annotation, and no sidecar in a hostNetwork pod
+INJ='kind: Deployment\nmetadata: {name: w}\nspec:\n  template:\n    metadata:\n      labels: {%s}\n      annotations: {%s}\n    spec:\n      hostNetwork: %s\n      containers: [{name: app, image: nginx}]\n'
+for c in '|dapr.io/enabled: "yes"|false|daprd' '|linkerd.io/inject: ingress|false|linkerd-proxy' \
+	'|vault.hashicorp.com/agent-inject: "1"|false|vault-agent' '|sidecar.istio.io/inject: "TRUE"|false|istio-proxy' \
+	'sidecar.istio.io/inject: "false"|sidecar.istio.io/inject: "true"|false|' '|sidecar.istio.io/inject: "true"|true|'; do
+	IFS='|' read -r lab ann hn want <<<"$c"
+	# shellcheck disable=SC2059
+	printf "$INJ" "$lab" "$ann" "$hn" >"$tmp/inj.yaml"
+	"$HP" plan "$tmp/inj.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	if [ -n "$want" ]; then
+		check '[ $rc -eq 0 ] && grep -q "asks for the $want sidecar" "$tmp/err"' "warned: $c ($(cat "$tmp/err"))"
+	else
+		check '[ $rc -eq 0 ] && ! grep -q "asks for" "$tmp/err"' "not warned: $c ($(cat "$tmp/err"))"
+	fi
+done
+# namespace '' is none, as kubectl has it
+printf 'kind: Pod\nmetadata: {name: a, namespace: ""}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/ns0.yaml"
+"$HP" plan "$tmp/ns0.yaml" >"$tmp/out" 2>&1
+check '[ $? -eq 0 ] && head -1 "$tmp/out" | grep -q "^WORKLOAD"' "namespace '' is none ($(cat "$tmp/out"))"
+# /var holds /var/lib/kubelet and /var/run: a pin cannot move it
+bad var.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"envoy": "dpu0"}'"'"'}}\nspec:\n  volumes: [{name: v, hostPath: {path: /var/}}]\n  containers: [{name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /host}]}]\n' \
+	"$tmp/var.yaml" "var.yaml:5: envoy is pinned to dpu0 but cannot move: hostPath /var (the node's runtime"
+# a node description after empty documents
+printf -- '---\n---\ndpus: [{name: bf3}]\n' >"$tmp/md1.yaml"
+"$HP" plan "$GOOD" --node "$tmp/md1.yaml" >"$tmp/out" 2>&1
+check '[ $? -eq 0 ] && grep -q "bf3" "$tmp/out"' "empty documents before the node description ($(cat "$tmp/out"))"
+# an entry for every namespace that each pod's own entry takes the place of is checked still
+bad nsg.json '{"pods": {"Deployment/web": {"containers": {"nope": {"cpu": 1}}}, "shop/Deployment/web": {}, "blog/Deployment/web": {}}}' \
+	"$tmp/ns.yaml --profile $tmp/nsg.json" "nsg.json: pods.Deployment/web.containers.nope: Deployment/web has no container 'nope'"
+# a volume of two sources is refused, a mount of no volume warned of
+bad two.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: v, emptyDir: {}, configMap: {name: c}}\n  containers: [{name: app, image: nginx}]\n' \
+	"$tmp/two.yaml" "two.yaml:5: volumes: 'v' has two sources, emptyDir and configMap"
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: nope, mountPath: /x}]}\n' >"$tmp/nov.yaml"
+"$HP" plan "$tmp/nov.yaml" >/dev/null 2>"$tmp/err"
+check '[ $? -eq 0 ] && grep -q "nov.yaml:5: Pod/a: envoy mounts volume .nope., which the pod does not have" "$tmp/err"' \
+	"a mount of no volume is warned of ($(cat "$tmp/err"))"
 
 # from the twenty-fifth session's second black-box review
 # --annotate: an append-only file, which no rename may replace, is found

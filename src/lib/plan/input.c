@@ -303,10 +303,19 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		hp_yaml_parse_error(&parser, file, text, err);
-		yaml_parser_delete(&parser);
-		return -EINVAL;
+	/* empty documents before it ("---" alone) are nothing */
+	for (;;) {
+		yaml_node_t *first;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			hp_yaml_parse_error(&parser, file, text, err);
+			yaml_parser_delete(&parser);
+			return -EINVAL;
+		}
+		first = yaml_document_get_root_node(&doc);
+		if (!first || !hp_yaml_is_null(first) || first->data.scalar.length)
+			break;
+		yaml_document_delete(&doc);
 	}
 	/* one document: what a second holds (a DPU, a typo) would go unread */
 	for (;;) {
@@ -728,61 +737,20 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *ns
 	return 0;
 }
 
-/* Does every workload of the profile name a pod of p? If not, -EINVAL naming it. */
-int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
-			       struct hp_error *err)
-{
-	json_t *held = json_object(), *v; /* a set: one lookup per pod, not per pair */
-	const char *wl;
-	int r = 0;
-
-	if (!held)
-		return -ENOMEM;
-	/* a pod holds its own namespace's entry and every namespace's */
-	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
-		const struct hp_plan_pod *pd = &p->pods[i];
-		_cleanup_free_ char *k = pd->ns ? hp_sprintf("%s/%s", pd->ns, pd->workload) : NULL;
-
-		if (pd->ns && !k)
-			r = -ENOMEM;
-		else if ((json_object_get(prof->pods, pd->workload) &&
-			  json_object_set_new(held, pd->workload, json_true()) < 0) ||
-			 (k && json_object_get(prof->pods, k) &&
-			  json_object_set_new(held, k, json_true()) < 0))
-			r = -ENOMEM;
-	}
-	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
-		json_object_foreach(prof->pods, wl, v) {
-			if (json_object_get(held, wl))
-				continue;
-			hp_error_set(err,
-				     "%s: the profile names workload %s, which no manifest holds",
-				     prof->file, wl);
-			r = -EINVAL;
-			break;
-		}
-	}
-	json_decref(held);
-	return r;
-}
-
-/* 1: the profile gave this pod's traffic; 0: it did not (use defaults). */
-int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
-			  unsigned pod, struct hp_error *err)
+/*
+ * Check the profile's entry pj (key wl) against pod of p: its containers
+ * and traffic name the pod's; with add (p itself), the traffic becomes the
+ * pod's edges. 1: it gave traffic; 0: it did not.
+ */
+static int profile_apply(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			 unsigned pod, json_t *pj, const char *wl, const char *of,
+			 struct hp_plan_problem *add, struct hp_error *err)
 {
 	const struct hp_plan_pod *pd = &p->pods[pod];
-	_cleanup_free_ char *own = NULL;
-	json_t *pj, *tr, *e, *cv;
-	const char *ck, *wl;
-	char of[96] = ""; /* the pod an entry for every namespace was taken for */
+	json_t *tr = json_object_get(pj, "traffic"), *e, *cv;
+	const char *ck;
 	size_t i;
 
-	if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0)
-		return -ENOMEM;
-	wl = own ? own : pd->workload; /* the entry's key */
-	if (pd->ns && !own)
-		snprintf(of, sizeof(of), " (for namespace %s)", pd->ns);
-	tr = json_object_get(pj, "traffic");
 	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
 		bool found = false;
 
@@ -851,9 +819,82 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 			json_quantity(v, &bytes);
 		if ((v = json_object_get(e, "crossingsPerRequest")))
 			json_quantity(v, &crossings);
-		r = hp_plan_add_edge(p, (unsigned)a, (unsigned)b, msgs, bytes, crossings);
+		r = add ? hp_plan_add_edge(add, (unsigned)a, (unsigned)b, msgs, bytes, crossings)
+			: 0;
 		if (r < 0)
 			return r;
 	}
 	return 1;
+}
+
+/* Does every workload of the profile name a pod of p? If not, -EINVAL naming it. */
+int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
+			       struct hp_error *err)
+{
+	/* sets: one lookup per pod, not per pair */
+	json_t *held = json_object(), *applied = json_object(), *v;
+	const char *wl;
+	int r = 0;
+
+	if (!held || !applied) {
+		json_decref(held);
+		json_decref(applied);
+		return -ENOMEM;
+	}
+	/* a pod holds its own namespace's entry and every namespace's, and applies one */
+	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
+		const struct hp_plan_pod *pd = &p->pods[i];
+		_cleanup_free_ char *k = pd->ns ? hp_sprintf("%s/%s", pd->ns, pd->workload) : NULL;
+		bool own = k && json_object_get(prof->pods, k);
+
+		if (pd->ns && !k)
+			r = -ENOMEM;
+		else if ((json_object_get(prof->pods, pd->workload) &&
+			  json_object_set_new(held, pd->workload, json_true()) < 0) ||
+			 (own && json_object_set_new(held, k, json_true()) < 0) ||
+			 json_object_set_new(applied, own ? k : pd->workload, json_true()) < 0)
+			r = -ENOMEM;
+	}
+	/* an entry every pod of its Kind/name has one of its own before is checked still */
+	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
+		const char *k = p->pods[i].workload;
+		json_t *pj = json_object_get(prof->pods, k);
+
+		if (pj && !json_object_get(applied, k)) {
+			r = profile_apply(prof, p, i, pj, k, "", NULL, err);
+			r = r < 0					       ? r
+			    : json_object_set_new(applied, k, json_true()) < 0 ? -ENOMEM
+									       : 0;
+		}
+	}
+	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
+		json_object_foreach(prof->pods, wl, v) {
+			if (json_object_get(held, wl))
+				continue;
+			hp_error_set(err,
+				     "%s: the profile names workload %s, which no manifest holds",
+				     prof->file, wl);
+			r = -EINVAL;
+			break;
+		}
+	}
+	json_decref(held);
+	json_decref(applied);
+	return r;
+}
+
+/* 1: the profile gave this pod's traffic; 0: it did not (use defaults). */
+int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
+			  unsigned pod, struct hp_error *err)
+{
+	const struct hp_plan_pod *pd = &p->pods[pod];
+	_cleanup_free_ char *own = NULL;
+	char of[96] = ""; /* the pod an entry for every namespace was taken for */
+	json_t *pj;
+
+	if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0)
+		return -ENOMEM;
+	if (pd->ns && !own)
+		snprintf(of, sizeof(of), " (for namespace %s)", pd->ns);
+	return profile_apply(prof, p, pod, pj, own ? own : pd->workload, of, p, err);
 }

@@ -807,11 +807,21 @@ static bool path_is_sock(const char *path)
 static bool host_path_hard(const char *path, const char *type, const char **what, const char **note)
 {
 	static const char *const sock_dirs[] = {
-		"/run/containerd",     "/run/crio",	"/run/docker",	   "/run/cri-dockerd",
-		"/var/run/containerd", "/var/run/crio", "/var/run/docker", "/var/run/cri-dockerd",
+		"/run/containerd",
+		"/run/crio",
+		"/run/docker",
+		"/run/cri-dockerd",
+		"/var/run/containerd",
+		"/var/run/crio",
+		"/var/run/docker",
+		"/var/run/cri-dockerd",
+		"/run/k3s",
+		"/var/run/k3s",
 		"/var/lib/kubelet",
 	};
-	bool sock_dir = !strcmp(path, "/run") || !strcmp(path, "/var/run");
+	/* the directories above them hold them too */
+	bool sock_dir = !strcmp(path, "/run") || !strcmp(path, "/var/run") ||
+			!strcmp(path, "/var") || !strcmp(path, "/var/lib");
 
 	*what = *note = "";
 	for (size_t i = 0; i < ARRAY_SIZE(sock_dirs); i++)
@@ -866,6 +876,24 @@ static int volumes_check(struct build *b, int volumes)
 			if (on && !strcmp(on, name))
 				return FAIL(b, vn, "volumes: '%s' named twice", name);
 		}
+		/* one source each, as the API server has it: which would hold is a guess */
+		{
+			yaml_node_t *m = hp_yaml_node(b->d, *it);
+			const char *first = NULL;
+
+			for (yaml_node_pair_t *q = m->data.mapping.pairs.start;
+			     q < m->data.mapping.pairs.top; q++) {
+				const char *k = hp_yaml_str(hp_yaml_node(b->d, q->key));
+
+				if (!k || !strcmp(k, "name"))
+					continue;
+				if (first)
+					return FAIL(b, hp_yaml_node(b->d, q->key),
+						    "volumes: '%s' has two sources, %s and %s",
+						    name, first, k);
+				first = k;
+			}
+		}
 	}
 	return 0;
 }
@@ -885,6 +913,21 @@ static bool volume_named(const struct build *b, int volumes, const char *name)
 	for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
 	     v && v < vols->data.sequence.items.top; v++) {
 		const char *nm = hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, *v, "name")));
+
+		if (nm && !strcmp(nm, name))
+			return true;
+	}
+	return false;
+}
+
+/* Is name one of the StatefulSet's claim templates? */
+static bool claim_named(const struct build *b, const char *name)
+{
+	yaml_node_t *cl = hp_yaml_node(b->d, b->claims);
+
+	for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start : NULL;
+	     v && v < cl->data.sequence.items.top; v++) {
+		const char *nm = claim_name(b->d, *v);
 
 		if (nm && !strcmp(nm, name))
 			return true;
@@ -1078,6 +1121,13 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		if (!vname)
 			continue;
 		st = volume_storage(b, volumes, vname, &hp);
+		if (!volume_named(b, volumes, vname) && !claim_named(b, vname) &&
+		    hp_plan_warn(b->p,
+				 "%s:%u: %s: %s mounts volume '%s', which the pod does not have "
+				 "(Kubernetes refuses it)",
+				 b->f->path, hp_yaml_line(vn), b->p->pods[c->pod].workload, c->name,
+				 vname) < 0)
+			return -ENOMEM;
 		if (st == 'h') {
 			const char *raw = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
 			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
@@ -1406,17 +1456,23 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
  * does not hold yet: the plan leaves it out, which the user should know
  * (plan the manifest as injected: istioctl kube-inject, linkerd inject).
  */
-static int injection_hints(struct build *b, unsigned pod, int meta)
+static int injection_hints(struct build *b, unsigned pod, int meta, bool host_network)
 {
+	/* the values each webhook takes for "inject", in any case */
+	static const char *const truthy[] = { "true", "t", "yes", "y", "on", "1", NULL };
+	static const char *const go_bool[] = { "true", "t", "1", NULL }; /* strconv.ParseBool */
+	static const char *const linkerd[] = { "enabled", "ingress", NULL };
 	static const struct {
-		const char *key, *value; /* value NULL: any but "false" */
+		const char *key;
+		const char *const *values; /* NULL: any but "false" */
 		const char *kind;
+		bool host_network; /* injected into a hostNetwork pod too */
 	} hints[] = {
-		{ "sidecar.istio.io/inject", "true", "istio-proxy" },
-		{ "linkerd.io/inject", "enabled", "linkerd-proxy" },
-		{ "dapr.io/enabled", "true", "daprd" },
-		{ "vault.hashicorp.com/agent-inject", "true", "vault-agent" },
-		{ "sidecar.opentelemetry.io/inject", NULL, "otel-collector" },
+		{ "sidecar.istio.io/inject", truthy, "istio-proxy", false },
+		{ "linkerd.io/inject", linkerd, "linkerd-proxy", false },
+		{ "dapr.io/enabled", truthy, "daprd", true },
+		{ "vault.hashicorp.com/agent-inject", go_bool, "vault-agent", true },
+		{ "sidecar.opentelemetry.io/inject", NULL, "otel-collector", true },
 	};
 	yaml_document_t *d = b->d;
 	struct hp_plan_problem *p = b->p;
@@ -1425,23 +1481,30 @@ static int injection_hints(struct build *b, unsigned pod, int meta)
 	for (size_t i = 0; i < ARRAY_SIZE(hints); i++) {
 		int at = 0;
 		const char *v = NULL;
-		bool held = false;
+		bool held = false, on = false;
 
+		/* a label before an annotation, as Istio reads them */
 		for (int m = 0; m < 2 && !v; m++) {
-			at = hp_yaml_get(d, hp_yaml_get(d, meta, m ? "labels" : "annotations"),
+			at = hp_yaml_get(d, hp_yaml_get(d, meta, m ? "annotations" : "labels"),
 					 hints[i].key);
 			v = hp_yaml_str(hp_yaml_node(d, at));
 		}
-		if (!v || (hints[i].value ? strcmp(v, hints[i].value) : !strcmp(v, "false")))
+		if (!v || (host_network && !hints[i].host_network))
 			continue;
+		for (const char *const *t = hints[i].values; t && *t && !on; t++)
+			on = !strcasecmp(v, *t);
+		if (!hints[i].values)
+			on = strcasecmp(v, "false") != 0;
 		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
 			held |= p->ctr[c].kind && !strcmp(p->ctr[c].kind, hints[i].kind);
-		if (!held && hp_plan_warn(p,
-					  "%s:%u: %s: %s asks for a %s sidecar the manifest does "
-					  "not hold; it is left out of the plan (plan the manifest "
-					  "as injected)",
-					  b->f->path, hp_yaml_line(hp_yaml_node(d, at)),
-					  pd->workload, hints[i].key, hints[i].kind) < 0)
+		if (on && !held &&
+		    hp_plan_warn(p,
+				 "%s:%u: %s%s%s%s: %s asks for the %s sidecar, which the manifest "
+				 "does not hold; it is left out of the plan (plan the manifest as "
+				 "injected)",
+				 b->f->path, hp_yaml_line(hp_yaml_node(d, at)), pd->workload,
+				 pd->ns ? " (namespace " : "", pd->ns ? pd->ns : "",
+				 pd->ns ? ")" : "", hints[i].key, hints[i].kind) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -1465,7 +1528,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	const char *ns = NULL;
 	static const char *const host_ns[] = { "hostNetwork", "hostPID", "hostIPC" };
 	const char *pod_reason = NULL;
-	bool share_pid = false;
+	bool share_pid = false, host_net = false;
 	unsigned first;
 	int pod, r;
 
@@ -1485,10 +1548,12 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	if (!workload)
 		return -ENOMEM;
 	if (!hp_yaml_is_null(nsn)) {
-		/* "namespace: ~" is none; "namespace: {}" and "namespace: ''" are errors */
+		/* "namespace: ~" and "namespace: ''" are none, as kubectl has them; {} an error */
 		ns = hp_yaml_str(nsn);
-		if (!ns || !*ns)
+		if (!ns)
 			return FAIL(b, nsn, "metadata.namespace must be a name");
+		if (!*ns)
+			ns = NULL;
 	}
 	/*
 	 * The same Kind/name may appear twice (other namespaces, variants of a
@@ -1556,8 +1621,6 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			   archs);
 	if (r < 0)
 		goto out;
-	if ((r = injection_hints(b, pod, meta)) < 0)
-		goto out;
 	/* Kubernetes takes none without one: init containers alone are not a pod */
 	{
 		unsigned regular = 0;
@@ -1580,7 +1643,10 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		}
 		if (on && !pod_reason)
 			pod_reason = host_ns[i];
+		host_net |= on && i == 0;
 	}
+	if ((r = injection_hints(b, pod, meta, host_net)) < 0)
+		goto out;
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
