@@ -917,6 +917,9 @@ for c in '|dapr.io/enabled: "yes"|false|daprd' '|linkerd.io/inject: ingress|fals
 		check '[ $rc -eq 0 ] && ! grep -q "asks for" "$tmp/err"' "not warned: $c ($(cat "$tmp/err"))"
 	fi
 done
+# a group its pins and reasons keep apart says what keeps each
+bad grp.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"app": "dpu0"}'"'"'}}\nspec:\n  volumes: [{name: v, nfs: {server: s, path: /x}}]\n  containers:\n  - {name: app, image: nginx, volumeMounts: [{name: v, mountPath: /v}]}\n  - {name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /v}]}\n' \
+	"$tmp/grp.yaml --move-apps" "grp.yaml:1: Pod/a: app and the containers .* allow none (app: pinned to dpu0; envoy: mounts volume v (storage the host mounts))"
 # namespace '' is none, as kubectl has it
 printf 'kind: Pod\nmetadata: {name: a, namespace: ""}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/ns0.yaml"
 "$HP" plan "$tmp/ns0.yaml" >"$tmp/out" 2>&1

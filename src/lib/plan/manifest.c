@@ -1874,11 +1874,26 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			if (p->ctr[j].group == g)
 				mask &= p->ctr[j].allowed;
 		if (!mask) {
+			char why[512] = ""; /* each one's pin or reason: what to change */
+			size_t n = 0;
+
+			for (unsigned j = first; j < p->n_ctr && n < sizeof(why); j++) {
+				const struct hp_plan_container *k = &p->ctr[j];
+
+				if (k->group != g || (k->pin < 0 && !k->stay_reason))
+					continue;
+				n += (size_t)snprintf(
+				    why + n, sizeof(why) - n, "%s%s: %s%s", n ? "; " : "", k->name,
+				    k->pin < 0 ? k->stay_reason : "pinned to ",
+				    k->pin < 0			? ""
+				    : k->pin == HP_PLAN_PIN_DPU ? "a DPU"
+								: p->pu[k->pin].name);
+			}
 			r = FAIL(b, hp_yaml_node(d, tmpl),
 				 "%s: %s and the containers that share its process namespace, "
 				 "memory or storage must share a PU, but their pins and "
-				 "limits allow none",
-				 workload, p->ctr[i].name);
+				 "limits allow none (%s)",
+				 workload, p->ctr[i].name, why);
 			goto out;
 		}
 	}
