@@ -313,7 +313,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 			return -EINVAL;
 		}
 		first = yaml_document_get_root_node(&doc);
-		if (!first || !hp_yaml_is_null(first) || first->data.scalar.length)
+		if (!first || !hp_yaml_is_null(first))
 			break;
 		yaml_document_delete(&doc);
 	}
@@ -855,16 +855,32 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 			 json_object_set_new(applied, own ? k : pd->workload, json_true()) < 0)
 			r = -ENOMEM;
 	}
-	/* an entry every pod of its Kind/name has one of its own before is checked still */
+	/*
+	 * An entry every pod of its Kind/name has one of its own before is
+	 * checked still: it must fit one of them.
+	 */
 	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
 		const char *k = p->pods[i].workload;
 		json_t *pj = json_object_get(prof->pods, k);
+		struct hp_error first = { "" };
+		int fit = -EINVAL;
 
-		if (pj && !json_object_get(applied, k)) {
-			r = profile_apply(prof, p, i, pj, k, "", NULL, err);
-			r = r < 0					       ? r
-			    : json_object_set_new(applied, k, json_true()) < 0 ? -ENOMEM
-									       : 0;
+		if (!pj || json_object_get(applied, k))
+			continue;
+		for (unsigned j = i; j < p->n_pods && fit == -EINVAL; j++) {
+			struct hp_error e = { "" };
+
+			if (strcmp(p->pods[j].workload, k))
+				continue;
+			fit = profile_apply(prof, p, j, pj, k, " (in any namespace)", NULL, &e);
+			if (fit < 0 && !first.msg[0])
+				first = e;
+		}
+		if (fit < 0) {
+			*err = first;
+			r = fit;
+		} else if (json_object_set_new(applied, k, json_true()) < 0) {
+			r = -ENOMEM;
 		}
 	}
 	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {

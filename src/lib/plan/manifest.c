@@ -885,7 +885,8 @@ static int volumes_check(struct build *b, int volumes)
 			     q < m->data.mapping.pairs.top; q++) {
 				const char *k = hp_yaml_str(hp_yaml_node(b->d, q->key));
 
-				if (!k || !strcmp(k, "name"))
+				if (!k || !strcmp(k, "name") ||
+				    hp_yaml_is_null(hp_yaml_node(b->d, q->value)))
 					continue;
 				if (first)
 					return FAIL(b, hp_yaml_node(b->d, q->key),
@@ -1026,6 +1027,53 @@ static void colocate_users(struct build *b, int spec, unsigned first, const char
 	}
 }
 
+/*
+ * Warn of each container's mount of a volume the pod does not have (the API
+ * server refuses it; an e2e assertion in ../shared does it), once a name.
+ */
+static int mounts_check(struct build *b, unsigned pod, int spec, int volumes)
+{
+	yaml_document_t *d = b->d;
+
+	for (int li = 0; li < 2; li++) {
+		yaml_node_t *ln =
+		    hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+
+		for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start
+							       : NULL;
+		     it && it < ln->data.sequence.items.top; it++) {
+			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
+			yaml_node_t *ms = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
+
+			for (yaml_node_item_t *m =
+				 hp_yaml_is_seq(ms) ? ms->data.sequence.items.start : NULL;
+			     m && m < ms->data.sequence.items.top; m++) {
+				yaml_node_t *vn = hp_yaml_node(d, hp_yaml_get(d, *m, "name"));
+				const char *v = hp_yaml_str(vn);
+				bool again = false;
+
+				if (!v || volume_named(b, volumes, v) || claim_named(b, v))
+					continue;
+				for (yaml_node_item_t *o = ms->data.sequence.items.start; o < m;
+				     o++) {
+					const char *ov = hp_yaml_str(
+					    hp_yaml_node(d, hp_yaml_get(d, *o, "name")));
+
+					again |= ov && !strcmp(ov, v);
+				}
+				if (!again &&
+				    hp_plan_warn(b->p,
+						 "%s:%u: %s: %s mounts volume '%s', which the pod "
+						 "does not have (Kubernetes refuses it)",
+						 b->f->path, hp_yaml_line(vn),
+						 b->p->pods[pod].workload, nm ? nm : "?", v) < 0)
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
 static int container_limits(struct build *b, int cnode, int volumes, struct hp_plan_container *c,
 			    bool *hard, char **soft)
@@ -1121,13 +1169,6 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		if (!vname)
 			continue;
 		st = volume_storage(b, volumes, vname, &hp);
-		if (!volume_named(b, volumes, vname) && !claim_named(b, vname) &&
-		    hp_plan_warn(b->p,
-				 "%s:%u: %s: %s mounts volume '%s', which the pod does not have "
-				 "(Kubernetes refuses it)",
-				 b->f->path, hp_yaml_line(vn), b->p->pods[c->pod].workload, c->name,
-				 vname) < 0)
-			return -ENOMEM;
 		if (st == 'h') {
 			const char *raw = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "path")));
 			const char *type = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, hp, "type")));
@@ -1458,21 +1499,25 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
  */
 static int injection_hints(struct build *b, unsigned pod, int meta, bool host_network)
 {
-	/* the values each webhook takes for "inject", in any case */
-	static const char *const truthy[] = { "true", "t", "yes", "y", "on", "1", NULL };
-	static const char *const go_bool[] = { "true", "t", "1", NULL }; /* strconv.ParseBool */
+	/* the values each webhook takes for "inject" */
+	static const char *const istio[] = { "y", "yes", "true", "on", NULL }; /* any case */
+	static const char *const dapr[] = { "y", "yes", "true", "t", "on", "1", NULL }; /* too */
 	static const char *const linkerd[] = { "enabled", "ingress", NULL };
+	static const char *const go_bool[] = {
+		"1", "t", "T", "true", "True", "TRUE", NULL
+	}; /* strconv.ParseBool */
 	static const struct {
 		const char *key;
 		const char *const *values; /* NULL: any but "false" */
 		const char *kind;
-		bool host_network; /* injected into a hostNetwork pod too */
+		bool any_case, label; /* a label too, before the annotation (Istio) */
+		bool host_network;    /* injected into a hostNetwork pod too */
 	} hints[] = {
-		{ "sidecar.istio.io/inject", truthy, "istio-proxy", false },
-		{ "linkerd.io/inject", linkerd, "linkerd-proxy", false },
-		{ "dapr.io/enabled", truthy, "daprd", true },
-		{ "vault.hashicorp.com/agent-inject", go_bool, "vault-agent", true },
-		{ "sidecar.opentelemetry.io/inject", NULL, "otel-collector", true },
+		{ "sidecar.istio.io/inject", istio, "istio-proxy", true, true, false },
+		{ "linkerd.io/inject", linkerd, "linkerd-proxy", false, false, false },
+		{ "dapr.io/enabled", dapr, "daprd", true, false, true },
+		{ "vault.hashicorp.com/agent-inject", go_bool, "vault-agent", false, false, true },
+		{ "sidecar.opentelemetry.io/inject", NULL, "otel-collector", true, false, true },
 	};
 	yaml_document_t *d = b->d;
 	struct hp_plan_problem *p = b->p;
@@ -1483,8 +1528,7 @@ static int injection_hints(struct build *b, unsigned pod, int meta, bool host_ne
 		const char *v = NULL;
 		bool held = false, on = false;
 
-		/* a label before an annotation, as Istio reads them */
-		for (int m = 0; m < 2 && !v; m++) {
+		for (int m = hints[i].label ? 0 : 1; m < 2 && !v; m++) {
 			at = hp_yaml_get(d, hp_yaml_get(d, meta, m ? "annotations" : "labels"),
 					 hints[i].key);
 			v = hp_yaml_str(hp_yaml_node(d, at));
@@ -1492,7 +1536,7 @@ static int injection_hints(struct build *b, unsigned pod, int meta, bool host_ne
 		if (!v || (host_network && !hints[i].host_network))
 			continue;
 		for (const char *const *t = hints[i].values; t && *t && !on; t++)
-			on = !strcasecmp(v, *t);
+			on = hints[i].any_case ? !strcasecmp(v, *t) : !strcmp(v, *t);
 		if (!hints[i].values)
 			on = strcasecmp(v, "false") != 0;
 		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
@@ -1645,7 +1689,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			pod_reason = host_ns[i];
 		host_net |= on && i == 0;
 	}
-	if ((r = injection_hints(b, pod, meta, host_net)) < 0)
+	if ((r = injection_hints(b, pod, meta, host_net)) < 0 ||
+	    (r = mounts_check(b, pod, spec, volumes)) < 0)
 		goto out;
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
@@ -1879,21 +1924,39 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 
 			for (unsigned j = first; j < p->n_ctr && n < sizeof(why); j++) {
 				const struct hp_plan_container *k = &p->ctr[j];
+				char only[HP_PLAN_MAX_PUS * 20] = "";
 
-				if (k->group != g || (k->pin < 0 && !k->stay_reason))
+				if (k->group != g)
 					continue;
-				n += (size_t)snprintf(
-				    why + n, sizeof(why) - n, "%s%s: %s%s", n ? "; " : "", k->name,
-				    k->pin < 0 ? k->stay_reason : "pinned to ",
-				    k->pin < 0			? ""
-				    : k->pin == HP_PLAN_PIN_DPU ? "a DPU"
-								: p->pu[k->pin].name);
+				if (k->pin < 0 && !k->stay_reason) {
+					if (k->allowed == all)
+						continue;
+					/* its images' architectures alone limit it */
+					for (unsigned e = 0; e < p->n_pus; e++)
+						if (k->allowed & (1u << e))
+							snprintf(only + strlen(only),
+								 sizeof(only) - strlen(only),
+								 "%s%s", *only ? ", " : "",
+								 p->pu[e].name);
+				}
+				n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s: %s%s%s",
+						      n ? "; " : "", k->name,
+						      k->pin >= 0      ? "pinned to "
+						      : k->stay_reason ? k->stay_reason
+								       : "images for ",
+						      k->pin < 0 ? only
+						      : k->pin == HP_PLAN_PIN_DPU
+							  ? "a DPU"
+							  : p->pu[k->pin].name,
+						      k->pin < 0 && !k->stay_reason ? " only" : "");
 			}
+			if (n >= sizeof(why))
+				memcpy(why + sizeof(why) - 4, "...", 4);
 			r = FAIL(b, hp_yaml_node(d, tmpl),
 				 "%s: %s and the containers that share its process namespace, "
 				 "memory or storage must share a PU, but their pins and "
-				 "limits allow none (%s)",
-				 workload, p->ctr[i].name, why);
+				 "limits allow none%s%s%s",
+				 workload, p->ctr[i].name, n ? " (" : "", why, n ? ")" : "");
 			goto out;
 		}
 	}
