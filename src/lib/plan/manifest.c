@@ -984,6 +984,66 @@ static int volume_storage(const struct build *b, int volumes, const char *name, 
 }
 
 /*
+ * fn on each of the pod template's init containers, then its containers
+ * (their nodes), until one returns non-zero, which is returned.
+ */
+static int each_container(struct build *b, int spec, int (*fn)(struct build *, int, void *),
+			  void *arg)
+{
+	for (int li = 0; li < 2; li++) {
+		yaml_node_t *ln = hp_yaml_node(
+		    b->d, hp_yaml_get(b->d, spec, li ? "containers" : "initContainers"));
+
+		for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start
+							       : NULL;
+		     it && it < ln->data.sequence.items.top; it++) {
+			int r = fn(b, *it, arg);
+
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* The name of a container's mount m, or NULL. */
+static const char *mount_name(yaml_document_t *d, const yaml_node_item_t *m)
+{
+	return hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *m, "name")));
+}
+
+struct colocating {
+	const char *vname;
+	unsigned first;
+	int prev; /* the last user so far, -1 */
+};
+
+static int colocate_one(struct build *b, int cnode, void *arg)
+{
+	struct colocating *co = arg;
+	const char *nm = hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, cnode, "name")));
+	yaml_node_t *ms = hp_yaml_node(b->d, hp_yaml_get(b->d, cnode, "volumeMounts"));
+	bool uses = false;
+
+	for (yaml_node_item_t *m = hp_yaml_is_seq(ms) ? ms->data.sequence.items.start : NULL;
+	     m && m < ms->data.sequence.items.top; m++) {
+		const char *mn = mount_name(b->d, m);
+
+		uses |= mn && !strcmp(mn, co->vname);
+	}
+	if (!uses || !nm)
+		return 0;
+	for (unsigned i = co->first; i < b->p->n_ctr; i++) {
+		if (strcmp(b->p->ctr[i].name, nm))
+			continue;
+		if (co->prev >= 0)
+			hp_plan_colocate(b->p, (unsigned)co->prev, i);
+		co->prev = (int)i;
+	}
+	return 0;
+}
+
+/*
  * The pod's containers that mount volume vname share a PU: storage on one
  * PU (volume_storage) is seen by none on another (docs/runtime.md), an
  * init container's included (what it leaves there is read after it). An
@@ -991,40 +1051,44 @@ static int volume_storage(const struct build *b, int volumes, const char *name, 
  */
 static void colocate_users(struct build *b, int spec, unsigned first, const char *vname)
 {
-	yaml_document_t *d = b->d;
-	struct hp_plan_problem *p = b->p;
-	int prev = -1;
+	struct colocating co = { .vname = vname, .first = first, .prev = -1 };
 
-	for (int li = 0; li < 2; li++) {
-		yaml_node_t *ln =
-		    hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
+	each_container(b, spec, colocate_one, &co);
+}
 
-		for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start
-							       : NULL;
-		     it && it < ln->data.sequence.items.top; it++) {
-			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
-			yaml_node_t *mounts = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
-			bool uses = false;
+struct mounts_checking {
+	unsigned pod;
+	int volumes;
+};
 
-			for (yaml_node_item_t *m =
-				 hp_yaml_is_seq(mounts) ? mounts->data.sequence.items.start : NULL;
-			     m && m < mounts->data.sequence.items.top; m++) {
-				const char *mn =
-				    hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *m, "name")));
+static int mounts_check_one(struct build *b, int cnode, void *arg)
+{
+	const struct mounts_checking *mc = arg;
+	const char *nm = hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, cnode, "name")));
+	yaml_node_t *ms = hp_yaml_node(b->d, hp_yaml_get(b->d, cnode, "volumeMounts"));
 
-				uses |= mn && !strcmp(mn, vname);
-			}
-			if (!uses || !nm)
-				continue;
-			for (unsigned i = first; i < p->n_ctr; i++) {
-				if (strcmp(p->ctr[i].name, nm))
-					continue;
-				if (prev >= 0)
-					hp_plan_colocate(p, (unsigned)prev, i);
-				prev = (int)i;
-			}
+	for (yaml_node_item_t *m = hp_yaml_is_seq(ms) ? ms->data.sequence.items.start : NULL;
+	     m && m < ms->data.sequence.items.top; m++) {
+		const char *v = mount_name(b->d, m);
+		bool again = false;
+
+		if (!v || volume_named(b, mc->volumes, v) || claim_named(b, v))
+			continue;
+		for (yaml_node_item_t *o = ms->data.sequence.items.start; o < m; o++) {
+			const char *ov = mount_name(b->d, o);
+
+			again |= ov && !strcmp(ov, v);
 		}
+		if (!again &&
+		    hp_plan_warn(b->p,
+				 "%s:%u: %s: %s mounts volume '%s', which the pod does not have "
+				 "(Kubernetes refuses it)",
+				 b->f->path,
+				 hp_yaml_line(hp_yaml_node(b->d, hp_yaml_get(b->d, *m, "name"))),
+				 b->p->pods[mc->pod].workload, nm ? nm : "?", v) < 0)
+			return -ENOMEM;
 	}
+	return 0;
 }
 
 /*
@@ -1033,45 +1097,9 @@ static void colocate_users(struct build *b, int spec, unsigned first, const char
  */
 static int mounts_check(struct build *b, unsigned pod, int spec, int volumes)
 {
-	yaml_document_t *d = b->d;
+	struct mounts_checking mc = { .pod = pod, .volumes = volumes };
 
-	for (int li = 0; li < 2; li++) {
-		yaml_node_t *ln =
-		    hp_yaml_node(d, hp_yaml_get(d, spec, li ? "containers" : "initContainers"));
-
-		for (yaml_node_item_t *it = hp_yaml_is_seq(ln) ? ln->data.sequence.items.start
-							       : NULL;
-		     it && it < ln->data.sequence.items.top; it++) {
-			const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
-			yaml_node_t *ms = hp_yaml_node(d, hp_yaml_get(d, *it, "volumeMounts"));
-
-			for (yaml_node_item_t *m =
-				 hp_yaml_is_seq(ms) ? ms->data.sequence.items.start : NULL;
-			     m && m < ms->data.sequence.items.top; m++) {
-				yaml_node_t *vn = hp_yaml_node(d, hp_yaml_get(d, *m, "name"));
-				const char *v = hp_yaml_str(vn);
-				bool again = false;
-
-				if (!v || volume_named(b, volumes, v) || claim_named(b, v))
-					continue;
-				for (yaml_node_item_t *o = ms->data.sequence.items.start; o < m;
-				     o++) {
-					const char *ov = hp_yaml_str(
-					    hp_yaml_node(d, hp_yaml_get(d, *o, "name")));
-
-					again |= ov && !strcmp(ov, v);
-				}
-				if (!again &&
-				    hp_plan_warn(b->p,
-						 "%s:%u: %s: %s mounts volume '%s', which the pod "
-						 "does not have (Kubernetes refuses it)",
-						 b->f->path, hp_yaml_line(vn),
-						 b->p->pods[pod].workload, nm ? nm : "?", v) < 0)
-					return -ENOMEM;
-			}
-		}
-	}
-	return 0;
+	return each_container(b, spec, mounts_check_one, &mc);
 }
 
 /* Container-level reasons it cannot move. hard: a pin cannot override it. */
