@@ -374,7 +374,7 @@ static int cfg_prune(struct cfg *c, unsigned n, unsigned npu)
 	return 0;
 }
 
-/* Enumerate a pod's placements; -E2BIG when it has more than limit. */
+/* How many placements a pod has: each unit on any PU it may run on. */
 static double cfg_count(const struct hp_plan_problem *p, const struct units *s,
 			const struct podcfg *pc)
 {
@@ -386,6 +386,7 @@ static double cfg_count(const struct hp_plan_problem *p, const struct units *s,
 	return combos;
 }
 
+/* Enumerate a pod's placements; -E2BIG when it has more than limit. */
 static int cfg_enumerate(const struct hp_plan_problem *p, const struct units *s, struct podcfg *pc,
 			 double limit, struct cfg **cfgs, unsigned *n, unsigned *cap, int **pool,
 			 size_t *pool_n, size_t *pool_cap)

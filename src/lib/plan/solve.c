@@ -729,10 +729,6 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	res.objective = ev.objective;
 	res.host_cores_freed = ev.host_cores_freed;
 	/*
-	 * A bound below the placement found is GLPK's sums and the evaluator's
-	 * apart in the last digits.
-	 */
-	/*
 	 * A placement at the bound is optimal however the search ended: a
 	 * time limit may stop it before GLPK's first node, the LP's bound
 	 * already met.
@@ -742,6 +738,10 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.proof = res.proof ? res.proof : "branch and bound";
 		res.status = NULL;
 	}
+	/*
+	 * A bound below the placement found is GLPK's sums and the evaluator's
+	 * apart in the last digits.
+	 */
 	if (m == HP_PLAN_GREEDY)
 		res.bound = fmax(greedy_bound(p, &s), ev.objective);
 	else if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)

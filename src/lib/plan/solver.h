@@ -68,9 +68,9 @@ struct lp {
  * CFG_TOTAL in all (a model the LP takes too long over: 420 K columns of
  * 2000 containers on eight DPUs overran 2 s by 0.6-0.9 s, 270 K of 1000
  * on eight by up to 0.3 s; 240 K proved two of those 1000 more, and one
- * of 2000 on six, in time). Past CFG_FEW a
- * pod's placements are kept dominated or not: with five or more DPUs,
- * few are (0.2-0.6%), and comparing them pair by pair is quadratic.
+ * of 2000 on six, in time). Past CFG_FEW a pod's placements are kept
+ * dominated or not: with five or more DPUs, few are (0.2-0.6%), and
+ * comparing them pair by pair is quadratic.
  */
 #define CFG_MAX 8192 /* every pod of four units with eight DPUs: 9^4 */
 #define CFG_FEW 1024 /* ... of four units with four DPUs: 5^4 */
