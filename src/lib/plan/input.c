@@ -844,15 +844,14 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 	/* a pod holds its own namespace's entry and every namespace's, and applies one */
 	for (unsigned i = 0; i < p->n_pods && r == 0; i++) {
 		const struct hp_plan_pod *pd = &p->pods[i];
-		_cleanup_free_ char *k = pd->ns ? hp_sprintf("%s/%s", pd->ns, pd->workload) : NULL;
-		bool own = k && json_object_get(prof->pods, k);
+		_cleanup_free_ char *own = NULL;
+		json_t *pj;
 
-		if (pd->ns && !k)
-			r = -ENOMEM;
-		else if ((json_object_get(prof->pods, pd->workload) &&
-			  json_object_set_new(held, pd->workload, json_true()) < 0) ||
-			 (own && json_object_set_new(held, k, json_true()) < 0) ||
-			 json_object_set_new(applied, own ? k : pd->workload, json_true()) < 0)
+		if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0 ||
+		    (json_object_get(prof->pods, pd->workload) &&
+		     json_object_set_new(held, pd->workload, json_true()) < 0) ||
+		    (own && json_object_set_new(held, own, json_true()) < 0) ||
+		    json_object_set_new(applied, own ? own : pd->workload, json_true()) < 0)
 			r = -ENOMEM;
 	}
 	/*

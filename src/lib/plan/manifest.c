@@ -807,25 +807,16 @@ static bool path_is_sock(const char *path)
 static bool host_path_hard(const char *path, const char *type, const char **what, const char **note)
 {
 	static const char *const sock_dirs[] = {
-		"/run/containerd",
-		"/run/crio",
-		"/run/docker",
-		"/run/cri-dockerd",
-		"/var/run/containerd",
-		"/var/run/crio",
-		"/var/run/docker",
-		"/var/run/cri-dockerd",
-		"/run/k3s",
-		"/var/run/k3s",
-		"/var/lib/kubelet",
+		"/run/containerd",  "/run/crio", "/run/docker",
+		"/run/cri-dockerd", "/run/k3s",	 "/var/lib/kubelet",
 	};
-	/* the directories above them hold them too */
-	bool sock_dir = !strcmp(path, "/run") || !strcmp(path, "/var/run") ||
-			!strcmp(path, "/var") || !strcmp(path, "/var/lib");
+	/* /var/run is /run (a link to it); the directories above them hold them too */
+	const char *run = path_under(path, "/var/run") ? path + 4 : path;
+	bool sock_dir = !strcmp(run, "/run") || !strcmp(path, "/var") || !strcmp(path, "/var/lib");
 
 	*what = *note = "";
 	for (size_t i = 0; i < ARRAY_SIZE(sock_dirs); i++)
-		sock_dir |= path_under(path, sock_dirs[i]);
+		sock_dir |= path_under(run, sock_dirs[i]);
 	if (!strcmp(path, "/"))
 		*note = " (the host's root, its devices with it)";
 	else if (path_under(path, "/dev") || path_under(path, "/sys") ||
@@ -906,8 +897,8 @@ static const char *claim_name(yaml_document_t *d, int tmpl)
 	    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, tmpl, "metadata"), "name")));
 }
 
-/* Does the pod have a volume called name? */
-static bool volume_named(const struct build *b, int volumes, const char *name)
+/* The pod's volume called name (its node), 0 if it has none. */
+static int volume_named(const struct build *b, int volumes, const char *name)
 {
 	yaml_node_t *vols = hp_yaml_node(b->d, volumes);
 
@@ -916,9 +907,9 @@ static bool volume_named(const struct build *b, int volumes, const char *name)
 		const char *nm = hp_yaml_str(hp_yaml_node(b->d, hp_yaml_get(b->d, *v, "name")));
 
 		if (nm && !strcmp(nm, name))
-			return true;
+			return *v;
 	}
-	return false;
+	return 0;
 }
 
 /* Is name one of the StatefulSet's claim templates? */
@@ -950,37 +941,25 @@ static int volume_storage(const struct build *b, int volumes, const char *name, 
 {
 	static const char *const copies[] = { "configMap", "secret", "downwardAPI", "projected" };
 	yaml_document_t *d = b->d;
-	yaml_node_t *vols = hp_yaml_node(d, volumes), *cl = hp_yaml_node(d, b->claims);
+	int v = volume_named(b, volumes, name), hp;
+	yaml_node_t *vn = hp_yaml_node(d, v);
 
-	for (yaml_node_item_t *v = hp_yaml_is_seq(cl) ? cl->data.sequence.items.start : NULL;
-	     v && v < cl->data.sequence.items.top; v++) {
-		const char *nm = claim_name(d, *v);
-
-		if (nm && !strcmp(nm, name))
-			return 'c';
-	}
-	for (yaml_node_item_t *v = hp_yaml_is_seq(vols) ? vols->data.sequence.items.start : NULL;
-	     v && v < vols->data.sequence.items.top; v++) {
-		yaml_node_t *vn = hp_yaml_node(d, *v);
-		const char *nm = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *v, "name")));
-
-		if (!nm || strcmp(nm, name))
-			continue;
-		if (hp_yaml_get(d, *v, "emptyDir") ||
-		    (hp_yaml_is_map(vn) &&
-		     vn->data.mapping.pairs.top - vn->data.mapping.pairs.start == 1))
-			return 'e';
-		if (hp_yaml_get(d, *v, "hostPath")) {
-			if (hostpath)
-				*hostpath = hp_yaml_get(d, *v, "hostPath");
-			return 'h';
-		}
-		for (size_t k = 0; k < ARRAY_SIZE(copies); k++)
-			if (hp_yaml_get(d, *v, copies[k]))
-				return 0;
+	if (claim_named(b, name))
 		return 'c';
+	if (!v)
+		return 0;
+	if (hp_yaml_get(d, v, "emptyDir") ||
+	    (hp_yaml_is_map(vn) && vn->data.mapping.pairs.top - vn->data.mapping.pairs.start == 1))
+		return 'e';
+	if ((hp = hp_yaml_get(d, v, "hostPath"))) {
+		if (hostpath)
+			*hostpath = hp;
+		return 'h';
 	}
-	return 0;
+	for (size_t k = 0; k < ARRAY_SIZE(copies); k++)
+		if (hp_yaml_get(d, v, copies[k]))
+			return 0;
+	return 'c';
 }
 
 /*
