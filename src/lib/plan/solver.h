@@ -75,6 +75,8 @@ struct lp {
 #define CFG_MAX 8192 /* every pod of four units with eight DPUs: 9^4 */
 #define CFG_FEW 1024 /* ... of four units with four DPUs: 5^4 */
 #define CFG_TOTAL (240u << 10)
+/* Pods of more placements start the root LP with those on one DPU (lp_root) */
+#define ROOT_FEW 64
 #define NRES (3 * HP_PLAN_MAX_PUS) /* cpu, memory, link per PU */
 
 struct podcfg {
@@ -110,6 +112,9 @@ struct cfg {
 #define LNS_NODES (1ul << 16)	    /* the packing search's nodes in one neighbourhood */
 #define LNS_FAILS 16		    /* neighbourhoods in a row without a better placement */
 #define LNS_NODES_TOTAL (8ul << 20) /* over a solve */
+#define PROBE_FIRST 256		    /* pack_probe: its first limit 1/256 of the gap at least ... */
+#define PROBE_GROW 4		    /* ... then 4 times the last, up to half the gap ... */
+#define PROBE_SHARE 4		    /* ... in a quarter of the time left */
 #define PACK_ROUNDS 7 /* the surrogate search's limits: 1/64 of the way to the gap, 1/32, ... */
 #define PACK_NODES_ANY (ULONG_MAX / 2) /* the packing bound's search: time stops it */
 #define SUR_NODES_TOTAL (4ul << 20)   /* the surrogate bound's, over a solve */
@@ -215,6 +220,7 @@ struct heur {
 	unsigned grp_tries;
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
 	bool pack_split;	   /* the packing search has had its first share of the time */
+	bool probed;		   /* pack_probe has run */
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
 	double deadline;		     /* hp_now_ms() at the time limit */
