@@ -1089,14 +1089,14 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
  * limit is the gap, and so is the first of the searches after it. A limit
  * below which it found nothing bounds every placement (pack_proved).
  */
-static int group_min(struct heur *h, double gap, unsigned long leaves, double *m)
+static int group_min(struct heur *h, double gap, unsigned long leaves, double stop, double *m)
 {
 	for (double l = h->grp_ties ? gap : gap / GROUP_FIRST;;) {
 		unsigned long left = leaves;
 		int r;
 
 		l = fmin(l, gap);
-		r = hp_group_min(&h->grp, l, &left, h->deadline, h->grp_best, m);
+		r = hp_group_min(&h->grp, l, &left, stop, h->grp_best, m);
 		if (r < 0 || *m < l || l >= gap)
 			return r;
 		pack_proved(h, l);
@@ -1198,13 +1198,14 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower,
 
 /*
  * Once a solve, with several rows: the packing search below small limits
- * first, from PROBE_FIRST-th of the gap (or twice the group bound's least,
- * or what the packing search has proven) up, PROBE_GROW times a step, while
- * below half the gap and within a PROBE_SHARE-th of the time left. Below the
- * incumbent's gap, where that is far from the optimum, the search is large;
- * below a limit near the optimum's penalty, small, and what it finds is the
- * optimum. A limit below which it finds nothing is proven (pack_proved).
- * Returns whether it handed over a better placement.
+ * first, from PROBE_FIRST-th of the gap (or twice the least penalty
+ * proven, by the group bound m or the packing search) up, PROBE_GROW times a
+ * step, while below half the gap and within a PROBE_SHARE-th of the time
+ * left. Below the incumbent's gap, where that is far from the optimum, the
+ * search is large; below a limit near the optimum's penalty, small, and
+ * what it finds there is the optimum. A search run to its end proves its
+ * least (pack_proved), the limit where it finds nothing. Returns whether it
+ * handed over a better placement.
  *
  * Eight DPUs, 200 containers, seed 1: the optimum is the group bound's
  * (0.000916 below the LP), the incumbent 0.51 below. The neighbourhood
@@ -1218,27 +1219,31 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower,
  */
 static bool pack_probe(struct heur *h, glp_tree *tree, double gap, double m)
 {
-	double stop = heur_share(h, PROBE_SHARE);
+	double stop, lower;
 
 	if (h->probed || h->grp.n_rows < 2)
 		return false;
 	h->probed = true;
-	for (double l = fmax(fmax(2 * m, 2 * h->pack_lb), gap / PROBE_FIRST);
-	     l < gap / 2 && hp_now_ms() < stop; l *= PROBE_GROW) {
+	stop = fmin(heur_share(h, PROBE_SHARE), heur_stop(h));
+	lower = fmax(m, h->pack_lb);
+	for (double l = fmax(2 * lower, gap / PROBE_FIRST); l < gap / 2 && hp_now_ms() < stop;
+	     l *= PROBE_GROW) {
 		struct hp_pack_limits lim = { .nodes = PACK_NODES_ANY,
-					      .stop_ms = fmin(stop, heur_stop(h)),
+					      .stop_ms = stop,
 					      .fill = true,
 					      .threads = h->threads };
 		double least;
-		int r = hp_group_pack_min(&h->grp, l, h->pack_lb, &lim, h->grp_best, &least);
+		int r = hp_group_pack_min(&h->grp, l, lower, &lim, h->grp_best, &least);
 
 		if (r < 0 && r != -E2BIG)
 			return false;
+		if (r == 0)
+			pack_proved(h, least); /* the least below l, or l */
 		if (least < l)
 			return heur_pack(h, tree, h->grp_best);
 		if (r)
 			return false; /* out of time */
-		pack_proved(h, l);
+		lower = l;
 	}
 	return false;
 }
@@ -1293,7 +1298,8 @@ void group_check(struct heur *h, glp_tree *tree, bool quick)
 	} else if (gap <= h->grp_fail / GROUP_RETRY) {
 		bool full = h->grp_fail == HUGE_VAL && !(h->npu > 2 && mem_binds(&h->grp));
 
-		r = group_min(h, gap, full ? GROUP_LEAVES : GROUP_LEAVES / 16, &m);
+		r = group_min(h, gap, full ? GROUP_LEAVES : GROUP_LEAVES / 16,
+			      quick ? heur_share(h, GROUP_QUICK_SHARE) : h->deadline, &m);
 		if (r == -E2BIG)
 			h->grp_fail = gap;
 		if (r == 0) {

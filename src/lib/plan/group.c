@@ -122,11 +122,14 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 			   .stop_ms = stop_ms,
 			   .cur = cur,
 			   .best_choice = bc};
+	struct hp_load_set seen;
 	size_t used = 0;
 	int r;
 
 	if (!v || !pool || !cur || !bc)
 		return -ENOMEM;
+	if ((r = hp_load_set_init(&seen, g, true)) < 0)
+		return r;
 	for (unsigned k = 1; k <= g->n_rows; k++)
 		s.floor_res -= g->y[k] * (g->tol[k] + 1e-12 * (1 + fabs(g->b[k])));
 	for (unsigned i = 0; i < g->n_pods; i++) {
@@ -137,17 +140,15 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 		p->pod = i;
 		p->opt = pool + used;
 		p->n = 0;
+		hp_load_set_clear(&seen, g->n[i]);
 		for (unsigned k = g->first[i]; k < g->first[i] + g->n[i]; k++) {
-			bool dup = false;
-
 			if (g->opts[k].loss >= limit)
 				break;
-			for (unsigned j = 0; j < p->n && !dup; j++)
-				dup = hp_group_same_f(g, &g->opts[p->opt[j]], &g->opts[k]);
-			if (!dup)
+			if (!hp_load_set_seen(&seen, k))
 				p->opt[p->n++] = k;
 		}
 		if (!p->n) {
+			hp_load_set_free(&seen);
 			*ret = limit; /* every option of this pod costs the limit */
 			return 0;
 		}
@@ -163,6 +164,7 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 		used += p->n;
 		s.n_v++;
 	}
+	hp_load_set_free(&seen);
 	r = dfs(&s, 0, base_loss, base);
 	*leaves -= s.leaves < *leaves ? s.leaves : *leaves;
 	if (r < 0)
@@ -1740,13 +1742,13 @@ bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b)
 	return hp_group_same_f(g, x, y);
 }
 
-int hp_load_set_init(struct hp_load_set *s, const struct hp_group *g)
+int hp_load_set_init(struct hp_load_set *s, const struct hp_group *g, bool f_only)
 {
 	unsigned most = 1;
 
 	for (unsigned i = 0; i < g->n_pods; i++)
 		most = g->n[i] > most ? g->n[i] : most;
-	*s = (struct hp_load_set){ .g = g, .cap = 2 };
+	*s = (struct hp_load_set){ .g = g, .cap = 2, .f_only = f_only };
 	while (s->cap < 2 * most)
 		s->cap *= 2;
 	s->slot = calloc(s->cap, sizeof(unsigned));
@@ -1796,14 +1798,30 @@ static uint64_t load_hash(const struct hp_group *g, unsigned k)
 	return h;
 }
 
+static uint64_t f_hash(const struct hp_group *g, unsigned k)
+{
+	uint64_t h = 0;
+
+	for (unsigned r = 1; r <= g->n_rows; r++)
+		h = hash_mix(h, (uint64_t)llround(g->opts[k].f[r] * 1e9));
+	return h;
+}
+
 bool hp_load_set_seen(struct hp_load_set *s, unsigned k)
 {
-	for (unsigned at = (unsigned)load_hash(s->g, k) & s->mask;; at = (at + 1) & s->mask) {
+	const struct hp_group *g = s->g;
+	uint64_t h = s->f_only ? f_hash(g, k) : load_hash(g, k);
+
+	for (unsigned at = (unsigned)h & s->mask;; at = (at + 1) & s->mask) {
+		unsigned o;
+
 		if (!s->slot[at]) {
 			s->slot[at] = k + 1;
 			return false;
 		}
-		if (hp_group_same_load(s->g, s->slot[at] - 1, k))
+		o = s->slot[at] - 1;
+		if (s->f_only ? hp_group_same_f(g, &g->opts[o], &g->opts[k])
+			      : hp_group_same_load(g, o, k))
 			return true;
 	}
 }
@@ -1842,7 +1860,7 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	int r;
 
 	*ret = limit; /* none found, also when its tables would be too large (-E2BIG) */
-	if (!v || !pool || hp_load_set_init(&seen, g) < 0)
+	if (!v || !pool || hp_load_set_init(&seen, g, false) < 0)
 		return -ENOMEM;
 	for (unsigned q = 1; q <= g->n_rows; q++) {
 		s.cap[q] = (long long)floor((g->b[q] + g->tol[q]) / g->q[q]);

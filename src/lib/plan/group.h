@@ -62,14 +62,19 @@ bool hp_group_same_load(const struct hp_group *g, unsigned a, unsigned b);
  * Options by their loads (hp_group_same_load), to drop a pod's duplicates
  * in time linear in its options: compared pair by pair, a pod's 6561
  * options on eight DPUs took 0.1 s past the time limit. Hashed on what
- * hp_group_same_load compares exactly (grid steps, capacities used).
+ * hp_group_same_load compares exactly (grid steps, capacities used). With
+ * f_only, by their crossing costs alone (hp_group_same_f), as the group
+ * bound's search tells them apart: hashed on them to a nanocore, so two
+ * equal to rounding across a step of it are taken for two (kept both, as
+ * a pod's options that differ are).
  */
 struct hp_load_set {
 	const struct hp_group *g;
 	unsigned mask, cap;
 	unsigned *slot; /* option + 1; 0: empty */
+	bool f_only;
 };
-int hp_load_set_init(struct hp_load_set *s, const struct hp_group *g);
+int hp_load_set_init(struct hp_load_set *s, const struct hp_group *g, bool f_only);
 void hp_load_set_free(struct hp_load_set *s);
 /* Empty it, for up to n options. */
 void hp_load_set_clear(struct hp_load_set *s, unsigned n);

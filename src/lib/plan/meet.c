@@ -1061,7 +1061,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	int p = -1, p2 = -1, r;
 	bool two;
 
-	if (!v || !alts || !delta || !half || hp_load_set_init(&seen, g) < 0)
+	if (!v || !alts || !delta || !half || hp_load_set_init(&seen, g, false) < 0)
 		return -ENOMEM;
 	if (lim->refine) {
 		/* its own record of the first options, and a choice to hand over */

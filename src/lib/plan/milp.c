@@ -476,7 +476,7 @@ static bool cfg_one_dpu(const struct cfg *c, unsigned un)
 static int lp_root(struct lp *lp, const struct podcfg *pcs, const bool *cfg_pod, unsigned n_pods,
 		   const struct cfg *cfgs, const glp_smcp *smcp)
 {
-	int n = glp_get_num_cols(lp->prob), m = glp_get_num_rows(lp->prob), ret;
+	int n = glp_get_num_cols(lp->prob), m = glp_get_num_rows(lp->prob), ret = 0;
 	_cleanup_free_ bool *held = calloc((size_t)n + 1, sizeof(bool));
 	_cleanup_free_ double *d = malloc(((size_t)n + 1) * sizeof(double));
 	_cleanup_free_ double *y = malloc(((size_t)m + 1) * sizeof(double));
@@ -496,6 +496,10 @@ static int lp_root(struct lp *lp, const struct podcfg *pcs, const bool *cfg_pod,
 		}
 		if (live <= ROOT_FEW || !one)
 			continue;
+		/*
+		 * The greedy's stays too: with every pod's (a placement that
+		 * dominates the greedy one), the first round is feasible.
+		 */
 		for (unsigned k = pc->first; k < pc->first + pc->n; k++) {
 			const struct cfg *c = &cfgs[k];
 
@@ -506,11 +510,18 @@ static int lp_root(struct lp *lp, const struct podcfg *pcs, const bool *cfg_pod,
 			glp_set_col_bnds(lp->prob, c->col, GLP_FX, 0.0, 0.0);
 		}
 	}
+	/*
+	 * GLPK's advanced starting basis (a triangular one from the matrix,
+	 * the held columns left out of it) rather than the standard one: the
+	 * root LP of a 2000-container four-DPU model (57,000 columns) took
+	 * 1.2-1.5 s from the standard basis and 0.5-0.7 s from this one,
+	 * before the rounds.
+	 */
 	glp_adv_basis(lp->prob, 0);
 	while (n_held) {
 		unsigned freed = 0;
 
-		/* an infeasible or failed round: all are let go, and solved whole */
+		/* infeasible: all are let go and solved whole; failed: from the start */
 		ret = glp_simplex(lp->prob, smcp);
 		if (ret || glp_get_status(lp->prob) != GLP_OPT)
 			break;
@@ -535,6 +546,8 @@ static int lp_root(struct lp *lp, const struct podcfg *pcs, const bool *cfg_pod,
 	for (int j = 1; j <= n; j++)
 		if (held[j])
 			glp_set_col_bnds(lp->prob, j, GLP_DB, 0.0, 1.0);
+	if (ret)
+		glp_adv_basis(lp->prob, 0);
 	return glp_simplex(lp->prob, smcp);
 }
 
@@ -978,17 +991,11 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		*t0 += hp_now_ms() - tw;
 	}
 
-	/*
-	 * GLPK's advanced starting basis (a triangular one from the matrix)
-	 * rather than the standard one: the root LP of a 2000-container
-	 * four-DPU model (57,000 columns) took 1.2-1.5 s from the standard
-	 * basis and 0.5-0.7 s from this one (lp_root, since, less).
-	 */
 	glp_init_smcp(&smcp);
 	smcp.msg_lev = GLP_MSG_OFF;
 	smcp.presolve = GLP_OFF;
 	ret = lp_root(&lp, pcs, cfg_pod, p->n_pods, cfgs, &smcp);
-	if (ret == -ENOMEM) {
+	if (ret < 0) {
 		r = ret;
 		goto out;
 	}

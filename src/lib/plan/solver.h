@@ -106,6 +106,7 @@ struct cfg {
 #define GROUP_FIRST 1024	    /* its first limit: 1/1024 of the gap ... */
 #define GROUP_GROW 8		    /* ... then 8 times the last ... */
 #define GROUP_TIES 8		    /* ... or the gap, after one using 1/8 of its choices */
+#define GROUP_QUICK_SHARE 4	    /* ... on the greedy's incumbent, a quarter of the time left */
 #define GROUP_PRICES 12		    /* group_fill: doublings of memory's price, at most */
 #define GROUP_BISECT 8		    /* ... then halvings of the interval it is in */
 #define LNS_PODS 12		    /* pods free in a neighbourhood, at first */
