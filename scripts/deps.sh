@@ -16,8 +16,9 @@ pkgs=(
 	# the emulated node and hetero-netns
 	iproute2 iptables util-linux procps
 	# real programs the tests and the demo drive (glpsol checks the planner's
-	# written model)
+	# written model, strace the mode --annotate creates its files with)
 	glpk-utils curl python3 python3-yaml socat jq wrk nginx-light busybox-static iperf3
+	strace
 	# real container engines and CNI plugins (HeteroK8s)
 	podman runc crun conmon containernetworking-plugins
 	# podman builds its pods' pause image around catatonit (a Recommends, which

@@ -267,6 +267,11 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 			if (stdin_at >= 0)
 				return cli_usage_error("plan: '-' (stdin) given twice");
 			stdin_at = i;
+			/* a file given by name and as stdin is given twice too */
+			if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+				ids[n++] = (struct input_id){ .dev = st.st_dev,
+							      .ino = st.st_ino,
+							      .arg = i };
 		} else if (stat(argv[i], &st) == 0) { /* else loading it says what is wrong */
 			if (annotate && !S_ISREG(st.st_mode))
 				return cli_usage_error("plan: --annotate %s: not a regular file "
@@ -281,7 +286,10 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 	for (int i = 1; i < n; i++)
 		if (ids[i].dev == ids[i - 1].dev && ids[i].ino == ids[i - 1].ino)
 			return cli_usage_error("plan: %s and %s are the same file",
-					       argv[ids[i - 1].arg], argv[ids[i].arg]);
+					       !strcmp(argv[ids[i - 1].arg], "-") ? "- (stdin)"
+									   : argv[ids[i - 1].arg],
+					       !strcmp(argv[ids[i].arg], "-") ? "- (stdin)"
+									  : argv[ids[i].arg]);
 	return 0;
 }
 

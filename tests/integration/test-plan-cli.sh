@@ -282,6 +282,14 @@ install -m 644 "$GOOD" "$tmp/same.yaml"
 check '[ $? -eq 2 ] && cmp -s "$GOOD" "$tmp/same.yaml" && grep -q "same file" "$tmp/err"' "the same file twice exits 2"
 "$HP" plan - - <"$GOOD" >/dev/null 2>&1
 check '[ $? -eq 2 ]' "stdin twice exits 2"
+"$HP" plan "$tmp/same.yaml" - <"$tmp/same.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "same file" "$tmp/err"' "a file given by name and as stdin exits 2"
+# the file written beside a manifest is its owner's alone until it has the manifest's mode
+install -m 600 "$GOOD" "$tmp/private.yaml"
+strace -f -e trace=openat -o "$tmp/strace" "$HP" plan "$tmp/private.yaml" --annotate 2>/dev/null
+check '[ $? -eq 0 ] && [ "$(stat -c %a "$tmp/private.yaml")" = 600 ] && grep "private.yaml.hp-plan" "$tmp/strace" | grep -q "O_EXCL.*, 0600)"' \
+	"--annotate's temporary file created 0600 ($(grep private.yaml.hp "$tmp/strace"))"
 install -m 644 "$GOOD" "$tmp/target.yaml"
 ln -s target.yaml "$tmp/link.yaml"
 "$HP" plan "$tmp/link.yaml" --annotate 2>/dev/null
@@ -295,6 +303,45 @@ rc=$?
 lf=$(grep -c $'[^\r]$' "$tmp/crlf.yaml")
 check '[ $rc -eq 0 ] && [ "$(grep -c heteropod.io/placement "$tmp/crlf.yaml")" -eq 1 ] && [ "$lf" -eq 0 ]' \
 	"CRLF kept on added lines"
+
+# metadata that is no mapping is refused when planning, not only by --annotate
+for m in '[p]' 'x'; do
+	printf 'apiVersion: v1\nkind: Pod\nmetadata: %s\nspec:\n  containers: [{name: app, image: nginx}]\n' "$m" >"$tmp/meta.yaml"
+	"$HP" plan "$tmp/meta.yaml" --json >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "meta.yaml:3: .*metadata must be a mapping" "$tmp/err"' \
+		"metadata: $m refused ($(cat "$tmp/err"))"
+done
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    metadata: [x]\n    spec:\n      containers: [{name: app, image: nginx}]\n' >"$tmp/meta.yaml"
+"$HP" plan "$tmp/meta.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "meta.yaml:6: .*metadata must be a mapping" "$tmp/err"' \
+	"a template's metadata: [x] refused ($(cat "$tmp/err"))"
+
+# JSON manifests stay JSON: kubectl reads a file starting with '{' as JSON,
+# where YAML's flow syntax (unquoted keys, single quotes) does not parse
+cat >"$tmp/j.json" <<'J'
+ {"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+   "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"metadata": {"labels": {"a": "b"}, "annotations": null},
+     "spec": {"containers": [{"name": "app", "image": "nginx"}, {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}}}},
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p2", "annotations": {"heteropod.io/placement": "{\"x\": \"host\"}"}},
+   "spec": {"containers": [{"name": "app", "image": "nginx"}, {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}},
+  {"apiVersion": "v1", "kind": "Pod",
+   "spec": {"containers": [{"name": "app", "image": "nginx"}, {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}},
+  {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p4", "annotations": {}},
+   "spec": {"containers": [{"name": "app", "image": "nginx"}, {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}}]}
+J
+"$HP" plan "$tmp/j.json" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && python3 -c "
+import json, sys
+o = json.load(open(sys.argv[1]))
+def meta(i):
+    return (i[\"spec\"][\"template\"] if i[\"kind\"] == \"Deployment\" else i)[\"metadata\"]
+for i in o[\"items\"]:
+    assert json.loads(meta(i)[\"annotations\"][\"heteropod.io/placement\"]) == {\"app\": \"host\", \"istio-proxy\": \"dpu0\"}, i
+" "$tmp/j.json"' "--annotate keeps a JSON manifest JSON ($(cat "$tmp/err"))"
 
 # CR-only files keep CR on the lines added (libyaml reads CR as a line break)
 tr '\n' '\r' <"$GOOD" >"$tmp/cr.yaml"

@@ -95,6 +95,28 @@ static const char *eol_at(const struct hp_plan_file *f, size_t off)
 	return end >= 2 && f->text[end - 2] == '\r' ? "\r\n" : "\n";
 }
 
+/*
+ * Is the file JSON to kubectl? It reads a stream whose first character but
+ * for white space is '{' as JSON, and YAML's flow syntax then does not parse
+ * (unquoted keys, single quotes): the keys and the value are written as JSON.
+ */
+static bool file_is_json(const struct hp_plan_file *f)
+{
+	size_t at = strspn(f->text, " \t\r\n");
+
+	return at < f->len && f->text[at] == '{';
+}
+
+/* A JSON string, YAML's double-quoted scalar too; s is ASCII (hp_plan_placement_json). */
+static char *quote_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+
+	json_decref(j);
+	return q;
+}
+
 /* A YAML single-quoted scalar. */
 static char *quote(const char *s)
 {
@@ -143,11 +165,15 @@ static char *spaces(size_t n)
 
 /*
  * The edit for one template, `q` the quoted value: in its annotations, or
- * where there are none its metadata, or where there is none itself.
+ * where there are none its metadata, or where there is none itself. json:
+ * the keys written as JSON strings (file_is_json).
  */
 static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int tmpl, const char *q,
-			 struct edit *e, struct hp_error *err)
+			 bool json, struct edit *e, struct hp_error *err)
 {
+	const char *pk = json ? "\"" PLACEMENT_KEY "\"" : PLACEMENT_KEY;
+	const char *ak = json ? "\"annotations\"" : "annotations";
+	const char *mk = json ? "\"metadata\"" : "metadata";
 	yaml_node_t *tn = hp_yaml_node(d, tmpl);
 	int meta = hp_yaml_get(d, tmpl, "metadata");
 	yaml_node_t *mn = hp_yaml_node(d, meta);
@@ -211,8 +237,8 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		/* "annotations:" with no value or "~": give it a flow mapping */
 		e->off = hp_plan_mark_offset(f, an->start_mark);
 		e->del = hp_plan_mark_offset(f, an->end_mark) - e->off;
-		e->text = hp_sprintf("%s{" PLACEMENT_KEY ": %s}",
-				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
+		e->text = hp_sprintf("%s{%s: %s}",
+				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", pk, q);
 		return e->text ? 0 : -ENOMEM;
 	} else if (an) {
 		hp_error_set(err, "%s:%u: metadata.annotations is not a mapping", f->path,
@@ -227,8 +253,9 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	} else if (mn) {
 		e->off = hp_plan_mark_offset(f, mn->start_mark);
 		e->del = hp_plan_mark_offset(f, mn->end_mark) - e->off;
-		e->text = hp_sprintf("%s{annotations: {" PLACEMENT_KEY ": %s}}",
-				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", q);
+		e->text =
+		    hp_sprintf("%s{%s: {%s: %s}}",
+			       e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", ak, pk, q);
 		return e->text ? 0 : -ENOMEM;
 	} else {
 		target = tn;
@@ -236,8 +263,10 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 	}
 
 	if (target->data.mapping.style == YAML_FLOW_MAPPING_STYLE) {
-		static const char *const pre[] = { "", "annotations: {", "metadata: {annotations: {" };
 		static const char *const post[] = { "", "}", "}}" };
+		_cleanup_free_ char *pre = depth == 0	? strdup("")
+					   : depth == 1 ? hp_sprintf("%s: {", ak)
+							: hp_sprintf("%s: {%s: {", mk, ak);
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
 
 		e->off = hp_plan_mark_offset(f, target->start_mark);
@@ -256,9 +285,10 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 				     hp_yaml_line(target));
 			return -ENOTSUP;
 		}
+		if (!pre)
+			return -ENOMEM;
 		e->off++;
-		e->text = hp_sprintf("%s" PLACEMENT_KEY ": %s%s%s", pre[depth], q, post[depth],
-				     empty ? "" : ", ");
+		e->text = hp_sprintf("%s%s: %s%s%s", pre, pk, q, post[depth], empty ? "" : ", ");
 		return e->text ? 0 : -ENOMEM;
 	}
 	if (first_key_col(d, target, &col, &mark) < 0) {
@@ -294,13 +324,12 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		return -ENOMEM;
 	nl = eol_at(f, e->off);
 	if (depth == 0)
-		e->text = hp_sprintf(PLACEMENT_KEY ": %s%s%s", q, nl, sp0);
+		e->text = hp_sprintf("%s: %s%s%s", pk, q, nl, sp0);
 	else if (depth == 1)
-		e->text =
-		    hp_sprintf("annotations:%s%s" PLACEMENT_KEY ": %s%s%s", nl, sp2, q, nl, sp0);
+		e->text = hp_sprintf("%s:%s%s%s: %s%s%s", ak, nl, sp2, pk, q, nl, sp0);
 	else
-		e->text = hp_sprintf("metadata:%s%sannotations:%s%s" PLACEMENT_KEY ": %s%s%s", nl,
-				     sp2, nl, sp4, q, nl, sp0);
+		e->text = hp_sprintf("%s:%s%s%s:%s%s%s: %s%s%s", mk, nl, sp2, ak, nl, sp4, pk, q,
+				     nl, sp0);
 	return e->text ? 0 : -ENOMEM;
 }
 
@@ -631,6 +660,7 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 		struct doc_uses uses = { 0 };
 		size_t len = f->len, pos = 0;
 		unsigned ne = 0;
+		bool json = file_is_json(f);
 		char *out, *o;
 
 		for (unsigned i = 0; i < p->n_pods; i++) {
@@ -642,7 +672,7 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 			if (p->pods[i].file_idx != fi)
 				continue;
 			d = &f->docs[p->pods[i].doc_idx];
-			q = quote(values[i]);
+			q = json ? quote_json(values[i]) : quote(values[i]);
 			if (!q || doc_uses_get(&uses, f, p, fi, p->pods[i].doc_idx) < 0) {
 				r = -ENOMEM;
 				break;
@@ -664,7 +694,7 @@ int hp_plan_annotate(const struct hp_plan_manifests *m, const struct hp_plan_pro
 				r = -ENOTSUP;
 				break;
 			}
-			r = template_edit(f, d, p->pods[i].tmpl_node, q, &edits[ne], err);
+			r = template_edit(f, d, p->pods[i].tmpl_node, q, json, &edits[ne], err);
 			if (r < 0)
 				break;
 			len += strlen(edits[ne].text) - edits[ne].del;

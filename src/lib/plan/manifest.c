@@ -1587,6 +1587,13 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		return FAIL(b, specn ? specn : hp_yaml_node(d, tmpl), "%s/%s: pod template %s",
 			    kind, name && *name ? name : "(no name)",
 			    specn ? "spec is not a mapping" : "without a spec");
+	/* the object's and its template's, as the API server has them (and --annotate) */
+	for (int k = 0; k < 2; k++) {
+		yaml_node_t *mn = hp_yaml_node(d, k ? meta : wl_meta);
+
+		if (mn && !hp_yaml_is_map(mn) && !hp_yaml_is_null(mn))
+			return FAIL(b, mn, "metadata must be a mapping");
+	}
 	if (an && !hp_yaml_is_map(an) && !hp_yaml_is_null(an))
 		return FAIL(b, an, "metadata.annotations must be a mapping");
 	if (name && *name)

@@ -65,16 +65,19 @@ struct lp {
  * only the shared DPU capacities make branching necessary. Pods with more
  * placements than the limit use the x/h/z/s rows (milp.c): CFG_MAX, or
  * CFG_FEW where the pods' placements up to CFG_MAX would be more than
- * CFG_TOTAL in all (a model the LP takes too long over: 420 K columns of
- * 2000 containers on eight DPUs overran 2 s by 0.6-0.9 s, 270 K of 1000
- * on eight by up to 0.3 s; 240 K proved two of those 1000 more, and one
- * of 2000 on six, in time). Past CFG_FEW a pod's placements are kept
+ * CFG_TOTAL in all (a model too large to build and solve in time: 420 K
+ * columns of 2000 containers on eight DPUs take 1.1 s to build and 0.5 s
+ * to the root LP). At 240 K, where 270 K of 1000 containers on eight DPUs
+ * had overrun 2 s by up to 0.3 s, those used the x/h/z/s rows and two of
+ * five were proven; with the root LP priced (lp_root) and the group bound's
+ * options hashed (hp_load_set), at 320 K four are, in 1.1-1.4 s, and none
+ * overran. Past CFG_FEW a pod's placements are kept
  * dominated or not: with five or more DPUs, few are (0.2-0.6%), and
  * comparing them pair by pair is quadratic.
  */
 #define CFG_MAX 8192 /* every pod of four units with eight DPUs: 9^4 */
 #define CFG_FEW 1024 /* ... of four units with four DPUs: 5^4 */
-#define CFG_TOTAL (240u << 10)
+#define CFG_TOTAL (320u << 10)
 /* Pods of more placements start the root LP with those on one DPU (lp_root) */
 #define ROOT_FEW 64
 #define NRES (3 * HP_PLAN_MAX_PUS) /* cpu, memory, link per PU */

@@ -76,21 +76,26 @@ int hp_create_beside(const char *path, const char *tag, char **ret_tmp)
 {
 	_cleanup_free_ char *t = NULL;
 	struct stat st;
+	bool exists = stat(path, &st) == 0;
 	int fd = -EEXIST;
 
-	/* O_EXCL: no file or link of the name is followed or reused */
+	/*
+	 * O_EXCL: no file or link of the name is followed or reused. Owner
+	 * only until it has the mode of the file it replaces: under umask 022
+	 * a copy of a 0600 file was readable by all for a moment.
+	 */
 	for (unsigned n = 0; fd == -EEXIST && n < 64; n++) {
 		free(t);
 		t = hp_sprintf("%s.%s.%ld.%u", path, tag, (long)getpid(), n);
 		if (!t)
 			return -ENOMEM;
-		fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? 0600 : 0666);
 		if (fd < 0)
 			fd = -errno;
 	}
 	if (fd < 0)
 		return fd;
-	if (stat(path, &st) == 0)
+	if (exists)
 		(void)fchmod(fd, st.st_mode & 07777);
 	*ret_tmp = steal_ptr(t);
 	return fd;
