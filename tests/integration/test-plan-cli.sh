@@ -318,6 +318,29 @@ rc=$?
 check '[ $rc -eq 2 ] && grep -q "meta.yaml:6: .*metadata must be a mapping" "$tmp/err"' \
 	"a template's metadata: [x] refused ($(cat "$tmp/err"))"
 
+# an empty value the edit cannot fill (a key alone, a tag on the placement)
+# is refused with its line, the file unchanged, not an internal error
+P='spec: {containers: [{name: app, image: nginx}, {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}'
+i=0
+for m in 'metadata: {name: p, annotations}' \
+	$'metadata:\n  name: p\n  ? annotations' \
+	$'metadata:\n  name: p\n  annotations:\n    heteropod.io/placement: !!null'; do
+	i=$((i + 1))
+	printf 'apiVersion: v1\nkind: Pod\n%s\n%s\n' "$m" "$P" >"$tmp/empty$i.yaml"
+	cp "$tmp/empty$i.yaml" "$tmp/empty$i.orig"
+	"$HP" plan "$tmp/empty$i.yaml" --annotate 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && cmp -s "$tmp/empty$i.orig" "$tmp/empty$i.yaml" && grep -q "empty$i.yaml:[3-6]: cannot fill in this empty" "$tmp/err"' \
+		"an empty value it cannot fill, case $i ($(cat "$tmp/err"))"
+done
+# an empty anchored value is filled in after its anchor, which aliases name
+printf 'kind: List\nitems:\n- kind: Pod\n  metadata: &m\n  %s\n- kind: Pod\n  metadata: *m\n  %s\n' "$P" "$P" >"$tmp/empty4.yaml"
+"$HP" plan "$tmp/empty4.yaml" --annotate 2>"$tmp/err"
+rc=$?
+"$HP" plan "$tmp/empty4.yaml" --json >"$tmp/empty4.json" 2>/dev/null
+check '[ $rc -eq 0 ] && grep -q "metadata: &m {annotations: {heteropod.io/placement: " "$tmp/empty4.yaml" && [ "$(jq "[.placements[] | select(.pu != \"host\")] | length" "$tmp/empty4.json")" -eq 2 ]' \
+	"an empty anchored metadata filled in after its anchor ($(cat "$tmp/err"))"
+
 # JSON manifests stay JSON: kubectl reads a file starting with '{' as JSON,
 # where YAML's flow syntax (unquoted keys, single quotes) does not parse
 cat >"$tmp/j.json" <<'J'

@@ -164,6 +164,55 @@ static char *spaces(size_t n)
 }
 
 /*
+ * Key k of an empty (null) value, which the edit fills in: a ':' must follow
+ * the key, and with tags (the placement's value, filled in after the ':') no
+ * anchor or tag the ':'. A key standing alone ("{a, key}", "? key") has
+ * the value placed nowhere the text spliced in could go; there an anchor
+ * would be lost with the value it names, a tag left after the new one.
+ * -ENOTSUP, the message set.
+ */
+static int empty_value(const struct hp_plan_file *f, yaml_document_t *d, int k, const char *what,
+		       bool tags, struct hp_error *err)
+{
+	yaml_node_t *kn = hp_yaml_node(d, k);
+	size_t at = hp_plan_mark_offset(f, kn->end_mark);
+
+	at += strspn(f->text + at, " \t");
+	if (at < f->len && f->text[at] == ':') {
+		at++;
+		at += strspn(f->text + at, " \t");
+		if (at >= f->len || !tags || !strchr("&!", f->text[at]))
+			return 0;
+	}
+	hp_error_set(err, "%s:%u: cannot fill in this empty %s (write it with a value: %s)",
+		     f->path, hp_yaml_line(kn), what,
+		     !strcmp(what, PLACEMENT_KEY) ? "'{}'"
+		     : !strcmp(what, "metadata")  ? "\"metadata: {}\""
+						  : "\"annotations: {}\"");
+	return -ENOTSUP;
+}
+
+/*
+ * Replace the null node n by text (a " " before it where it would touch
+ * what is before): past its anchor, which aliases name.
+ */
+static int null_edit(const struct hp_plan_file *f, yaml_node_t *n, char *text, struct edit *e)
+{
+	size_t end = hp_plan_mark_offset(f, n->end_mark);
+
+	if (!text)
+		return -ENOMEM;
+	e->off = hp_plan_mark_offset(f, n->start_mark);
+	if (f->text[e->off] == '&')
+		e->off += strcspn(f->text + e->off, " \t\r\n,]}");
+	e->del = end > e->off ? end - e->off : 0;
+	e->text = e->off > 0 && !strchr(" \t", f->text[e->off - 1]) ? hp_sprintf(" %s", text)
+								    : strdup(text);
+	free(text);
+	return e->text ? 0 : -ENOMEM;
+}
+
+/*
  * The edit for one template, `q` the quoted value: in its annotations, or
  * where there are none its metadata, or where there is none itself. json:
  * the keys written as JSON strings (file_is_json).
@@ -217,9 +266,11 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 			}
 			if (!vn->data.scalar.length && hp_yaml_is_null(vn)) {
 				/* "key:" with nothing after: the value goes after the ':' */
-				const char *colon =
-				    memchr(f->text + key_end, ':', f->len - key_end);
+				const char *colon;
 
+				if (empty_value(f, d, k, PLACEMENT_KEY, true, err) < 0)
+					return -ENOTSUP;
+				colon = memchr(f->text + key_end, ':', f->len - key_end);
 				if (!colon)
 					return -EINVAL;
 				e->off = (size_t)(colon - f->text) + 1;
@@ -234,12 +285,13 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		target = an;
 		depth = 0;
 	} else if (an && hp_yaml_is_null(an)) {
+		int k = 0;
+
 		/* "annotations:" with no value or "~": give it a flow mapping */
-		e->off = hp_plan_mark_offset(f, an->start_mark);
-		e->del = hp_plan_mark_offset(f, an->end_mark) - e->off;
-		e->text = hp_sprintf("%s{%s: %s}",
-				     e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", pk, q);
-		return e->text ? 0 : -ENOMEM;
+		hp_yaml_get_pair(d, meta, "annotations", &k);
+		if (empty_value(f, d, k, "metadata.annotations", false, err) < 0)
+			return -ENOTSUP;
+		return null_edit(f, an, hp_sprintf("{%s: %s}", pk, q), e);
 	} else if (an) {
 		hp_error_set(err, "%s:%u: metadata.annotations is not a mapping", f->path,
 			     hp_yaml_line(an));
@@ -251,12 +303,12 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		hp_error_set(err, "%s:%u: metadata is not a mapping", f->path, hp_yaml_line(mn));
 		return -EINVAL;
 	} else if (mn) {
-		e->off = hp_plan_mark_offset(f, mn->start_mark);
-		e->del = hp_plan_mark_offset(f, mn->end_mark) - e->off;
-		e->text =
-		    hp_sprintf("%s{%s: {%s: %s}}",
-			       e->off > 0 && f->text[e->off - 1] == ':' ? " " : "", ak, pk, q);
-		return e->text ? 0 : -ENOMEM;
+		int k = 0;
+
+		hp_yaml_get_pair(d, tmpl, "metadata", &k);
+		if (empty_value(f, d, k, "metadata", false, err) < 0)
+			return -ENOTSUP;
+		return null_edit(f, mn, hp_sprintf("{%s: {%s: %s}}", ak, pk, q), e);
 	} else {
 		target = tn;
 		depth = 2;
