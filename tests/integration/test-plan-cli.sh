@@ -859,6 +859,18 @@ printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, im
 "$HP" plan "$tmp/oct8.yaml" --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "\"cpu\": 8" "$tmp/out"' "a plain 08 read as 8 ($(cat "$tmp/err"))"
+# go-yaml v2's numbers: '_' left out, integers written 0x, 0o or 0b, -0 as 0
+for q in 0x10:16 0o20:16 0b10000:16 1_6:16 1_6.5:16.5 -0:0; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: %s}}}\n' "${q%%:*}" >"$tmp/num.yaml"
+	"$HP" plan "$tmp/num.yaml" --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ] && grep -Eq "\"cpu\": ${q#*:}(\.0)?([^0-9.]|\$)" "$tmp/out"' "a plain ${q%%:*} read as ${q#*:} ($(cat "$tmp/err"))"
+done
+# ... and "1_000m" is a string to it, no quantity
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 1_000m}}}\n' >"$tmp/num.yaml"
+"$HP" plan "$tmp/num.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "num.yaml:5: .*not a quantity" "$tmp/err"' "1_000m refused ($(cat "$tmp/err"))"
 # containers sharing an emptyDir on disk share a PU
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  volumes:\n  - {name: logs, emptyDir: {}}\n  containers:\n  - {name: app, image: nginx, volumeMounts: [{name: logs, mountPath: /var/log/app}]}\n  - {name: fluent-bit, image: fluent/fluent-bit:2, volumeMounts: [{name: logs, mountPath: /logs}]}\n' >"$tmp/ed.yaml"
 "$HP" plan "$tmp/ed.yaml" >"$tmp/out" 2>&1

@@ -192,12 +192,8 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
  * that YAML 1.2 and the reader here take from "010" (8). "08" is not octal
  * there (a float, 8) and "007" is 7 either way. Quoted, it is a string.
  */
-static bool yaml1_octal(const yaml_node_t *n)
+static bool yaml1_octal(const char *s)
 {
-	const char *s = hp_yaml_str(n);
-
-	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
 	s += *s == '-' || *s == '+';
 	if (s[0] != '0' || !s[1] || strspn(s, "01234567") != strlen(s))
 		return false;
@@ -209,6 +205,54 @@ static bool yaml1_octal(const yaml_node_t *n)
 	errno = 0;
 	strtoull(s, NULL, 8);
 	return strlen(s) > 1 && errno != ERANGE;
+}
+
+/*
+ * The text of plain scalar n as go-yaml v2 reads a number, into buf: its
+ * '_' left out where the rest is a number, an integer written 0x, 0o or 0b
+ * (Go's base 0, either case) as decimal, "-0" as 0: "0x10" is 16 cores to
+ * kubectl, "1_000" 1000, "1_000m" a string. NULL where it is none of those
+ * (or does not fit buf).
+ */
+static const char *yaml1_number(const yaml_node_t *n, char *buf, size_t size)
+{
+	const char *s = hp_yaml_str(n), *d;
+	unsigned long long v;
+	size_t k = 0;
+	int base = 0;
+	bool neg;
+	char *end;
+
+	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return NULL;
+	for (; *s && k + 1 < size; s++)
+		if (*s != '_')
+			buf[k++] = *s;
+	buf[k] = '\0';
+	if (*s)
+		return NULL;
+	d = buf + (*buf == '-' || *buf == '+');
+	neg = *buf == '-';
+	if (d[0] == '0' && d[1] && strchr("xXoObB", d[1]))
+		base = strchr("xX", d[1]) ? 16 : strchr("oO", d[1]) ? 8 : 2;
+	if (!base) {
+		/* "-0" is 0; "1_000" a number, "1_000m" a string (YAML 1.1 floats' form) */
+		if (neg && d[0] == '0' && d[strspn(d, "0")] == '\0')
+			return strcpy(buf, "0");
+		if (!strchr(hp_yaml_str(n), '_') || !strchr("0123456789.", *d) ||
+		    d[strspn(d, "0123456789.eE+-")] != '\0')
+			return NULL;
+		errno = 0;
+		strtod(d, &end);
+		return *end || errno ? NULL : buf;
+	}
+	errno = 0;
+	v = strtoull(d + 2, &end, base);
+	if (d[2] == '\0' || *end || strchr("+- ", d[2]) || errno == ERANGE ||
+	    v > (neg ? 1ull << 63 : ~0ull))
+		return NULL;
+	snprintf(buf, size, "%s%llu", neg && v ? "-" : "", v);
+	return buf;
 }
 
 /* The booleans of YAML 1.1 (go-yaml v2's, kubectl's). */
@@ -722,15 +766,20 @@ static int resource(struct build *b, int resources, const char *section, const c
 	int sec = hp_yaml_get(b->d, resources, section);
 	int v = hp_yaml_get(b->d, sec, name);
 	yaml_node_t *n = hp_yaml_node(b->d, v);
+	const char *text;
+	char num[64];
 
 	if (!v || hp_yaml_is_null(n))
 		return 0;
-	if (yaml1_octal(n))
+	text = yaml1_number(n, num, sizeof(num));
+	if (!text)
+		text = hp_yaml_str(n);
+	if (text && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && yaml1_octal(text))
 		return FAIL(b, n,
 			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
 			    "write it without the leading 0, or quote it",
 			    section, name, hp_yaml_str(n));
-	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), ret) < 0)
+	if (!text || hp_plan_quantity(text, ret) < 0)
 		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
 			    HP_PLAN_QUANTITY_MAX);
 	return 1;
