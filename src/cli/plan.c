@@ -268,10 +268,15 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 				return cli_usage_error("plan: '-' (stdin) given twice");
 			stdin_at = i;
 			/* a file given by name and as stdin is given twice too */
-			if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+			if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (model && st.st_dev == mst.st_dev && st.st_ino == mst.st_ino)
+					return cli_usage_error("plan: --write-model %s is the "
+							       "manifest read from stdin",
+							       model_file);
 				ids[n++] = (struct input_id){ .dev = st.st_dev,
 							      .ino = st.st_ino,
 							      .arg = i };
+			}
 		} else if (stat(argv[i], &st) == 0) { /* else loading it says what is wrong */
 			if (annotate && !S_ISREG(st.st_mode))
 				return cli_usage_error("plan: --annotate %s: not a regular file "

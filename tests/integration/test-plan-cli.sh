@@ -285,6 +285,9 @@ check '[ $? -eq 2 ]' "stdin twice exits 2"
 "$HP" plan "$tmp/same.yaml" - <"$tmp/same.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "same file" "$tmp/err"' "a file given by name and as stdin exits 2"
+"$HP" plan - --write-model "$tmp/same.yaml" <"$tmp/same.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && cmp -s "$GOOD" "$tmp/same.yaml"' "--write-model over the manifest read from stdin exits 2 ($(cat "$tmp/err"))"
 # the file written beside a manifest is its owner's alone until it has the manifest's mode
 install -m 600 "$GOOD" "$tmp/private.yaml"
 strace -f -e trace=openat -o "$tmp/strace" "$HP" plan "$tmp/private.yaml" --annotate 2>/dev/null
@@ -332,6 +335,15 @@ for m in 'metadata: {name: p, annotations}' \
 	rc=$?
 	check '[ $rc -eq 2 ] && cmp -s "$tmp/empty$i.orig" "$tmp/empty$i.yaml" && grep -q "empty$i.yaml:[3-6]: cannot fill in this empty" "$tmp/err"' \
 		"an empty value it cannot fill, case $i ($(cat "$tmp/err"))"
+done
+# ... after a tag too, and before a NEL (a line break to libyaml)
+printf 'kind: List\nitems:\n- kind: Pod\n  metadata: !!null &m\n  %s\n- kind: Pod\n  metadata: *m\n  %s\n' "$P" "$P" >"$tmp/empty6.yaml"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: &m\302\205%s\n' "$P" >"$tmp/empty7.yaml"
+for i in 6 7; do
+	"$HP" plan "$tmp/empty$i.yaml" --annotate 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ] && grep -q "metadata: &m {annotations: {heteropod.io/placement: " "$tmp/empty$i.yaml"' \
+		"an empty metadata with a tag or a NEL after its anchor, case $i ($(cat "$tmp/err"))"
 done
 # an empty anchored value is filled in after its anchor, which aliases name
 printf 'kind: List\nitems:\n- kind: Pod\n  metadata: &m\n  %s\n- kind: Pod\n  metadata: *m\n  %s\n' "$P" "$P" >"$tmp/empty4.yaml"
@@ -865,6 +877,19 @@ for q in 0x10:16 0o20:16 0b10000:16 1_6:16 1_6.5:16.5 -0:0; do
 	"$HP" plan "$tmp/num.yaml" --json >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	check '[ $rc -eq 0 ] && grep -Eq "\"cpu\": ${q#*:}(\.0)?([^0-9.]|\$)" "$tmp/out"' "a plain ${q%%:*} read as ${q#*:} ($(cat "$tmp/err"))"
+done
+# tagged, as go-yaml reads it: !!int however quoted, !!str the text itself
+for q in '!!int "0x10":16' '!!str 010:10' -0.0:0; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: %s}}}\n' "${q%:*}" >"$tmp/num.yaml"
+	"$HP" plan "$tmp/num.yaml" --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ] && grep -Eq "\"cpu\": ${q##*:}(\.0)?([^0-9.]|\$)" "$tmp/out"' "cpu: ${q%:*} read as ${q##*:} ($(cat "$tmp/err"))"
+done
+for q in '!!str 0x10' 0x0x2 _1 ._5; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: %s}}}\n' "$q" >"$tmp/num.yaml"
+	"$HP" plan "$tmp/num.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "not a quantity" "$tmp/err"' "cpu: $q is a string to kubectl, no quantity ($(cat "$tmp/err"))"
 done
 # ... and "1_000m" is a string to it, no quantity
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 1_000m}}}\n' >"$tmp/num.yaml"

@@ -13,6 +13,7 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <limits.h>
 
@@ -192,22 +193,43 @@ static int empty_value(const struct hp_plan_file *f, yaml_document_t *d, int k, 
 	return -ENOTSUP;
 }
 
+/* The length of the anchor name at s, as libyaml scans it. */
+static size_t anchor_len(const char *s)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_')
+		n++;
+	return n;
+}
+
 /*
- * Replace the null node n by text (a " " before it where it would touch
- * what is before): past its anchor, which aliases name.
+ * Replace the null node n, its tag and anchor (its marks span them, in
+ * either order) by text, its anchor kept before it (aliases name it), and
+ * a " " where it would touch what is before.
  */
 static int null_edit(const struct hp_plan_file *f, yaml_node_t *n, char *text, struct edit *e)
 {
-	size_t end = hp_plan_mark_offset(f, n->end_mark);
+	size_t end = hp_plan_mark_offset(f, n->end_mark), at, alen = 0;
+	const char *anchor = NULL;
 
 	if (!text)
 		return -ENOMEM;
-	e->off = hp_plan_mark_offset(f, n->start_mark);
-	if (f->text[e->off] == '&')
-		e->off += strcspn(f->text + e->off, " \t\r\n,]}");
+	e->off = at = hp_plan_mark_offset(f, n->start_mark);
+	while (at < end && (f->text[at] == '&' || f->text[at] == '!')) {
+		if (f->text[at] == '&') {
+			anchor = f->text + at + 1;
+			alen = anchor_len(anchor);
+			at += 1 + alen;
+		} else {
+			at += strcspn(f->text + at, " \t\r\n,]}");
+		}
+		at += strspn(f->text + at, " \t");
+	}
 	e->del = end > e->off ? end - e->off : 0;
-	e->text = e->off > 0 && !strchr(" \t", f->text[e->off - 1]) ? hp_sprintf(" %s", text)
-								    : strdup(text);
+	e->text =
+	    hp_sprintf("%s%s%.*s%s%s", e->off > 0 && !strchr(" \t", f->text[e->off - 1]) ? " " : "",
+		       anchor ? "&" : "", (int)alen, anchor ? anchor : "", anchor ? " " : "", text);
 	free(text);
 	return e->text ? 0 : -ENOMEM;
 }

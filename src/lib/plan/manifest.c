@@ -208,26 +208,29 @@ static bool yaml1_octal(const char *s)
 }
 
 /*
- * The text of plain scalar n as go-yaml v2 reads a number, into buf: its
- * '_' left out where the rest is a number, an integer written 0x, 0o or 0b
- * (Go's base 0, either case) as decimal, "-0" as 0: "0x10" is 16 cores to
- * kubectl, "1_000" 1000, "1_000m" a string. NULL where it is none of those
- * (or does not fit buf).
+ * Text s of a number as go-yaml v2 reads it, into buf: its '_' left out
+ * where it starts with a digit or a sign and the rest is a number, an
+ * integer written 0x, 0o or 0b (Go's base 0, either case) as decimal, a
+ * negative zero as 0: "0x10" is 16 cores to kubectl, "1_000" 1000,
+ * "1_000m" and "_1" strings. NULL where it reads as the text itself (or
+ * does not fit buf).
  */
-static const char *yaml1_number(const yaml_node_t *n, char *buf, size_t size)
+static const char *yaml1_number(const char *s, char *buf, size_t size)
 {
-	const char *s = hp_yaml_str(n), *d;
+	bool strip = *s && strchr("0123456789+-", *s), stripped = false, neg;
+	const char *d, *digits;
 	unsigned long long v;
 	size_t k = 0;
 	int base = 0;
-	bool neg;
+	double x;
 	char *end;
 
-	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return NULL;
-	for (; *s && k + 1 < size; s++)
-		if (*s != '_')
+	for (; *s && k + 1 < size; s++) {
+		if (*s == '_' && strip)
+			stripped = true;
+		else
 			buf[k++] = *s;
+	}
 	buf[k] = '\0';
 	if (*s)
 		return NULL;
@@ -236,20 +239,24 @@ static const char *yaml1_number(const yaml_node_t *n, char *buf, size_t size)
 	if (d[0] == '0' && d[1] && strchr("xXoObB", d[1]))
 		base = strchr("xX", d[1]) ? 16 : strchr("oO", d[1]) ? 8 : 2;
 	if (!base) {
-		/* "-0" is 0; "1_000" a number, "1_000m" a string (YAML 1.1 floats' form) */
-		if (neg && d[0] == '0' && d[strspn(d, "0")] == '\0')
-			return strcpy(buf, "0");
-		if (!strchr(hp_yaml_str(n), '_') || !strchr("0123456789.", *d) ||
-		    d[strspn(d, "0123456789.eE+-")] != '\0')
+		/* an integer's or a float's form (YAML 1.1's), as strtod reads it */
+		if (!*d || !strchr("0123456789.", *d) || d[strspn(d, "0123456789.eE+-")] != '\0')
 			return NULL;
 		errno = 0;
-		strtod(d, &end);
-		return *end || errno ? NULL : buf;
+		x = strtod(d, &end);
+		if (*end || errno)
+			return NULL;
+		if (neg && x == 0)
+			return strcpy(buf, "0");
+		return stripped ? buf : NULL;
 	}
+	/* Go's digits of the base only: strtoull would skip blanks and a second 0x */
+	digits = base == 16 ? "0123456789abcdefABCDEF" : base == 8 ? "01234567" : "01";
+	if (!d[2] || d[2 + strspn(d + 2, digits)] != '\0')
+		return NULL;
 	errno = 0;
 	v = strtoull(d + 2, &end, base);
-	if (d[2] == '\0' || *end || strchr("+- ", d[2]) || errno == ERANGE ||
-	    v > (neg ? 1ull << 63 : ~0ull))
+	if (errno == ERANGE || v > (neg ? 1ull << 63 : ~0ull))
 		return NULL;
 	snprintf(buf, size, "%s%llu", neg && v ? "-" : "", v);
 	return buf;
@@ -767,14 +774,26 @@ static int resource(struct build *b, int resources, const char *section, const c
 	int v = hp_yaml_get(b->d, sec, name);
 	yaml_node_t *n = hp_yaml_node(b->d, v);
 	const char *text;
+	bool number;
 	char num[64];
 
 	if (!v || hp_yaml_is_null(n))
 		return 0;
-	text = yaml1_number(n, num, sizeof(num));
-	if (!text)
-		text = hp_yaml_str(n);
-	if (text && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && yaml1_octal(text))
+	/*
+	 * As go-yaml reads a number: plain, or tagged !!int or !!float however
+	 * quoted; a !!str is the text (and "010" 10).
+	 */
+	if ((text = hp_yaml_str(n)) && explicit_tag(b->f, n)) {
+		number = !strcmp((const char *)n->tag, YAML_INT_TAG) ||
+			 !strcmp((const char *)n->tag, YAML_FLOAT_TAG);
+		if (!number && strcmp((const char *)n->tag, YAML_STR_TAG))
+			number = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	} else {
+		number = text && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	}
+	if (number && yaml1_number(text, num, sizeof(num)))
+		text = num;
+	if (number && yaml1_octal(text))
 		return FAIL(b, n,
 			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
 			    "write it without the leading 0, or quote it",
