@@ -95,8 +95,13 @@ int hp_create_beside(const char *path, const char *tag, char **ret_tmp)
 	}
 	if (fd < 0)
 		return fd;
-	if (exists)
-		(void)fchmod(fd, st.st_mode & 07777);
+	if (exists && fchmod(fd, st.st_mode & 07777) < 0) {
+		int r = -errno;
+
+		close(fd);
+		unlink(t);
+		return r; /* left 0600, it would have replaced the file with another mode */
+	}
 	*ret_tmp = steal_ptr(t);
 	return fd;
 }
