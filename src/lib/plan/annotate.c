@@ -13,7 +13,6 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <limits.h>
 
@@ -193,16 +192,6 @@ static int empty_value(const struct hp_plan_file *f, yaml_document_t *d, int k, 
 	return -ENOTSUP;
 }
 
-/* The length of the anchor name at s, as libyaml scans it. */
-static size_t anchor_len(const char *s)
-{
-	size_t n = 0;
-
-	while (isalnum((unsigned char)s[n]) || s[n] == '-' || s[n] == '_')
-		n++;
-	return n;
-}
-
 /*
  * Replace the null node n, its tag and anchor (its marks span them, in
  * either order) by text, its anchor kept before it (aliases name it), and
@@ -210,26 +199,17 @@ static size_t anchor_len(const char *s)
  */
 static int null_edit(const struct hp_plan_file *f, yaml_node_t *n, char *text, struct edit *e)
 {
-	size_t end = hp_plan_mark_offset(f, n->end_mark), at, alen = 0;
-	const char *anchor = NULL;
+	size_t end = hp_plan_mark_offset(f, n->end_mark), at, next, anchor = 0, alen = 0;
 
 	if (!text)
 		return -ENOMEM;
 	e->off = at = hp_plan_mark_offset(f, n->start_mark);
-	while (at < end && (f->text[at] == '&' || f->text[at] == '!')) {
-		if (f->text[at] == '&') {
-			anchor = f->text + at + 1;
-			alen = anchor_len(anchor);
-			at += 1 + alen;
-		} else {
-			at += strcspn(f->text + at, " \t\r\n,]}");
-		}
-		at += strspn(f->text + at, " \t");
-	}
+	while (at < end && (next = hp_yaml_past_prop(f, at, &anchor, &alen)) > at)
+		at = next;
 	e->del = end > e->off ? end - e->off : 0;
-	e->text =
-	    hp_sprintf("%s%s%.*s%s%s", e->off > 0 && !strchr(" \t", f->text[e->off - 1]) ? " " : "",
-		       anchor ? "&" : "", (int)alen, anchor ? anchor : "", anchor ? " " : "", text);
+	e->text = hp_sprintf(
+	    "%s%s%.*s%s%s", e->off > 0 && !strchr(" \t", f->text[e->off - 1]) ? " " : "",
+	    anchor ? "&" : "", (int)alen, anchor ? f->text + anchor : "", anchor ? " " : "", text);
 	free(text);
 	return e->text ? 0 : -ENOMEM;
 }
@@ -345,15 +325,8 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 
 		e->off = hp_plan_mark_offset(f, target->start_mark);
 		/* past an anchor or a tag, and a comment: "&a # x" then "{team: x}" */
-		while (e->off < f->len && (f->text[e->off] == '&' || f->text[e->off] == '!')) {
-			e->off += strcspn(f->text + e->off, " \t\r\n");
-			for (;;) {
-				e->off += strspn(f->text + e->off, " \t\r\n");
-				if (f->text[e->off] != '#')
-					break;
-				e->off += strcspn(f->text + e->off, "\r\n");
-			}
-		}
+		for (size_t next; (next = hp_yaml_past_prop(f, e->off, NULL, NULL)) > e->off;)
+			e->off = next;
 		if (e->off >= f->len || f->text[e->off] != '{') {
 			hp_error_set(err, "%s:%u: unexpected flow mapping", f->path,
 				     hp_yaml_line(target));

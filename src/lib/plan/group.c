@@ -122,14 +122,12 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 			   .stop_ms = stop_ms,
 			   .cur = cur,
 			   .best_choice = bc};
-	struct hp_load_set seen;
+	__attribute__((cleanup(hp_load_set_free))) struct hp_load_set seen = { 0 };
 	size_t used = 0;
 	int r;
 
-	if (!v || !pool || !cur || !bc)
+	if (!v || !pool || !cur || !bc || hp_load_set_init(&seen, g, true) < 0)
 		return -ENOMEM;
-	if ((r = hp_load_set_init(&seen, g, true)) < 0)
-		return r;
 	for (unsigned k = 1; k <= g->n_rows; k++)
 		s.floor_res -= g->y[k] * (g->tol[k] + 1e-12 * (1 + fabs(g->b[k])));
 	for (unsigned i = 0; i < g->n_pods; i++) {
@@ -148,7 +146,6 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 				p->opt[p->n++] = k;
 		}
 		if (!p->n) {
-			hp_load_set_free(&seen);
 			*ret = limit; /* every option of this pod costs the limit */
 			return 0;
 		}
@@ -164,7 +161,6 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 		used += p->n;
 		s.n_v++;
 	}
-	hp_load_set_free(&seen);
 	r = dfs(&s, 0, base_loss, base);
 	*leaves -= s.leaves < *leaves ? s.leaves : *leaves;
 	if (r < 0)

@@ -84,6 +84,15 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret);
 /* The byte offset in f's text of a libyaml mark (marks count characters). */
 size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m);
 /*
+ * Past one property of a node at off in f's text, an anchor ("&name") or a
+ * tag ("!!str"), as libyaml scans them, and the blanks, line breaks (NEL,
+ * LS and PS too) and comments after it: the offset of what follows; off
+ * itself where neither is there. *anchor (may be NULL) gets the offset of
+ * an anchor's name, and *anchor_len its length (left as they are for a tag).
+ */
+size_t hp_yaml_past_prop(const struct hp_plan_file *f, size_t off, size_t *anchor,
+			 size_t *anchor_len);
+/*
  * An architecture's name as OCI platforms write it: x86_64 is amd64 and
  * aarch64 arm64 (as runtimes take them), in any case; any other name as
  * given.

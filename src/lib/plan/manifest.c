@@ -370,6 +370,49 @@ static size_t line_break(const char *text, size_t i)
 	return 0;
 }
 
+size_t hp_yaml_past_prop(const struct hp_plan_file *f, size_t off, size_t *anchor,
+			 size_t *anchor_len)
+{
+	const char *t = f->text;
+	bool comment = false;
+	size_t k;
+
+	if (off >= f->len || (t[off] != '&' && t[off] != '!'))
+		return off;
+	if (t[off] == '&') {
+		size_t n = 0;
+
+		/* the anchor's name, as libyaml scans it */
+		while (isalnum((unsigned char)t[off + 1 + n]) || t[off + 1 + n] == '-' ||
+		       t[off + 1 + n] == '_')
+			n++;
+		if (anchor)
+			*anchor = off + 1;
+		if (anchor_len)
+			*anchor_len = n;
+		off += 1 + n;
+	} else {
+		/* a tag's characters are printable ASCII; flow indicators end it */
+		while ((unsigned char)t[off] > ' ' && (unsigned char)t[off] < 0x7f &&
+		       !strchr(",[]{}", t[off]))
+			off++;
+	}
+	while (off < f->len) {
+		if ((k = line_break(t, off))) {
+			off += k;
+			comment = false;
+		} else if (comment || t[off] == ' ' || t[off] == '\t') {
+			off++;
+		} else if (t[off] == '#') {
+			comment = true;
+			off++;
+		} else {
+			break;
+		}
+	}
+	return off;
+}
+
 static int index_lines(struct hp_plan_file *f)
 {
 	unsigned n = 1;
@@ -656,29 +699,10 @@ struct build {
  */
 static bool explicit_tag(const struct hp_plan_file *f, const yaml_node_t *n)
 {
-	size_t off = hp_plan_mark_offset(f, n->start_mark), k;
-	bool comment = false;
+	size_t off = hp_plan_mark_offset(f, n->start_mark);
 
-	if (off >= f->len || f->text[off] != '&')
-		return off < f->len && f->text[off] == '!';
-	/* the anchor's name, as libyaml scans it; then blanks, breaks, comments */
-	for (off++; off < f->len && (isalnum((unsigned char)f->text[off]) || f->text[off] == '-' ||
-				     f->text[off] == '_');
-	     off++)
-		;
-	while (off < f->len) {
-		if ((k = line_break(f->text, off))) {
-			off += k;
-			comment = false;
-		} else if (comment || f->text[off] == ' ' || f->text[off] == '\t') {
-			off++;
-		} else if (f->text[off] == '#') {
-			comment = true;
-			off++;
-		} else {
-			break;
-		}
-	}
+	if (off < f->len && f->text[off] == '&')
+		off = hp_yaml_past_prop(f, off, NULL, NULL);
 	return off < f->len && f->text[off] == '!';
 }
 
