@@ -616,6 +616,14 @@ bad vdmap.yaml "$(printf "$CTR" '' ', volumeDevices: {name: x, devicePath: /dev/
 bad claim.yaml "$(printf "$CTR" '' ', resources: {claims: [{name: gpu}]}')" "$tmp/claim.yaml" "claim.yaml:6: envoy is pinned to dpu0 but cannot move: uses a resource claim"
 bad tmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, !!merge "<<": {securityContext: {privileged: true}}}\n' \
 	"$tmp/tmerge.yaml" "tmerge.yaml:5: merge keys (<<) are not supported"
+# as go-yaml (kubectl) takes '<<': tagged '!' alone it merges in any style,
+# tagged '!!str' it is the key '<<' and merges nothing
+bad nsmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, ! "<<": {securityContext: {privileged: true}}}\n' \
+	"$tmp/nsmerge.yaml" "nsmerge.yaml:5: merge keys (<<) are not supported"
+printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, !!str <<: {securityContext: {privileged: true}}}\n' >"$tmp/strmerge.yaml"
+"$HP" plan "$tmp/strmerge.yaml" >"$tmp/out" 2>&1
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "envoy .*dpu0" "$tmp/out"' "a '!!str <<' key merges nothing ($(cat "$tmp/out"))"
 bad nul.yaml 'kind: Pod\nmetadata: {name: "a\\0b"}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nul.yaml" "nul.yaml:2: a NUL character"
 bad dname.yaml 'dpus: [{name: "d\\nx"}]\n' "$GOOD --node $tmp/dname.yaml" "dname.yaml:1: name: expected a name of at most 15 letters"
 bad noarch.yaml "$(printf "$POD" arch '[]' | sed 's/"zz"/"envoy"/')" "$tmp/noarch.yaml" "noarch.yaml:8: heteropod.io/arch for envoy: an empty list"

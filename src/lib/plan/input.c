@@ -349,7 +349,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		yaml_document_delete(&doc);
 		return r;
 	}
-	r = hp_yaml_check_keys(&doc, file, err);
+	r = hp_yaml_check_keys(&doc, NULL, file, err);
 	if (r < 0)
 		goto out;
 	root = yaml_document_get_root_node(&doc);

@@ -51,9 +51,11 @@ void hp_yaml_parse_error(const yaml_parser_t *ps, const char *file, const char *
 /*
  * A key given twice in one mapping of the document is an error naming file
  * and line (-EINVAL): YAML forbids it, and readers differ on which one wins.
- * So are merge keys and a NUL in a scalar.
+ * So are merge keys (as kubectl takes them where f, the document's text,
+ * is given; else any plain "<<") and a NUL in a scalar.
  */
-int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err);
+int hp_yaml_check_keys(yaml_document_t *d, const struct hp_plan_file *f, const char *file,
+		       struct hp_error *err);
 /*
  * Flow collections ([ ], { }) nested deeper than HP_YAML_MAX_NESTING are an
  * error (-EINVAL, file:line): libyaml's scanner takes time in the depth for

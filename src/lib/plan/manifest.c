@@ -121,7 +121,34 @@ int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct
 	return 0;
 }
 
-int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *err)
+/*
+ * Is kn a merge key as go-yaml v2 (kubectl) takes it: "<<" tagged !!merge,
+ * or implicit, i.e. plain and untagged, or tagged "!" alone in any style
+ * (libyaml's and go-yaml's plain_implicit). A "!!str <<" is the key "<<".
+ * Without f's text a plain "<<" counts, tagged or not. Any !!merge is
+ * refused too, though go-yaml reads one on another key as that key.
+ */
+static bool merge_key(const struct hp_plan_file *f, const yaml_node_t *kn)
+{
+	const char *s = hp_yaml_str(kn);
+	size_t off;
+
+	if (kn->tag && !strcmp((const char *)kn->tag, "tag:yaml.org,2002:merge"))
+		return true;
+	if (!s || strcmp(s, "<<"))
+		return false;
+	if (!f)
+		return kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	off = hp_plan_mark_offset(f, kn->start_mark);
+	if (off < f->len && f->text[off] == '&')
+		off = hp_yaml_past_prop(f, off, NULL, NULL);
+	if (off >= f->len || f->text[off] != '!')
+		return kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	return off + 1 == f->len || strchr(" \t\r\n", f->text[off + 1]);
+}
+
+int hp_yaml_check_keys(yaml_document_t *d, const struct hp_plan_file *f, const char *file,
+		       struct hp_error *err)
 {
 	_cleanup_free_ struct key *keys = NULL;
 	size_t cap = 0;
@@ -156,12 +183,8 @@ int hp_yaml_check_keys(yaml_document_t *d, const char *file, struct hp_error *er
 			/*
 			 * kubectl's YAML merges "<<: *base" into the mapping; read
 			 * as a plain key, a privileged: true merged in went unseen.
-			 * So does a key tagged !!merge, quoted or not.
 			 */
-			if (s && ((!strcmp(s, "<<") &&
-				   kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) ||
-				  (kn->tag &&
-				   !strcmp((const char *)kn->tag, "tag:yaml.org,2002:merge")))) {
+			if (s && merge_key(f, kn)) {
 				hp_error_set(err,
 					     "%s:%u: merge keys (<<) are not supported: write the "
 					     "keys out",
@@ -498,7 +521,7 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 			yaml_document_delete(&doc);
 			break;
 		}
-		r = hp_yaml_check_keys(&doc, name, err);
+		r = hp_yaml_check_keys(&doc, &f, name, err);
 		if (r < 0) {
 			yaml_document_delete(&doc);
 			break;
