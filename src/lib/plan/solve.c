@@ -651,6 +651,50 @@ static int solve_exhaustive(const struct hp_plan_problem *p, const struct units 
 	return 0;
 }
 
+/*
+ * The exact solver, on split.c's q where a pod splits: greedy (PUs of s's
+ * units) seeds it, and upu gets its answer as s's units' PUs.
+ */
+static int solve_milp(const struct hp_plan_problem *p, const struct units *s, int *upu,
+		      const int *greedy, double *t0, struct hp_plan_result *res, char **model_tmp,
+		      struct hp_error *err)
+{
+	__attribute__((cleanup(split_free))) struct split sp;
+	_cleanup_free_ int *qpu = NULL, *qupu = NULL, *qgreedy = NULL;
+	struct units qs = { 0 };
+	unsigned all = (1u << p->n_pus) - 1;
+	int r = split_build(p, s, &sp);
+
+	if (r <= 0)
+		return r ? r : milp_solve(p, s, upu, greedy, t0, res, model_tmp, err);
+	r = units_build(&sp.q, &qs, err);
+	if (r < 0)
+		goto out;
+	qpu = calloc(sp.q.n_ctr ? sp.q.n_ctr : 1, sizeof(int));
+	qupu = calloc(qs.n ? qs.n : 1, sizeof(int));
+	qgreedy = calloc(qs.n ? qs.n : 1, sizeof(int));
+	if (!qpu || !qupu || !qgreedy) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* a stand-in's PU is its unit's one */
+	for (unsigned k = 0; k < sp.q.n_ctr; k++)
+		qpu[k] = __builtin_ctz(sp.q.ctr[k].allowed & all);
+	for (unsigned c = 0; greedy && c < p->n_ctr; c++)
+		qpu[sp.at[c]] = greedy[s->of[c]];
+	for (unsigned k = 0; k < sp.q.n_ctr; k++)
+		qgreedy[qs.of[k]] = qpu[k];
+	r = milp_solve(&sp.q, &qs, qupu, greedy ? qgreedy : NULL, t0, res, model_tmp, err);
+	if (r < 0)
+		goto out;
+	expand(&sp.q, &qs, qupu, qpu);
+	for (unsigned c = 0; c < p->n_ctr; c++)
+		upu[s->of[c]] = qpu[sp.at[c]];
+out:
+	units_free(&qs);
+	return r;
+}
+
 void hp_plan_solver_cleanup(void)
 {
 	hp_group_meet_release();
@@ -707,7 +751,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 
 		/* The greedy answer seeds branch and bound with an incumbent. */
 		rg = solve_greedy(p, &s, greedy, &gerr);
-		r = milp_solve(p, &s, upu, rg >= 0 ? greedy : NULL, &t0, &res, &model_tmp, err);
+		r = solve_milp(p, &s, upu, rg >= 0 ? greedy : NULL, &t0, &res, &model_tmp, err);
 		/* Where the pins alone break a constraint, greedy's says which. */
 		if (r == -EDOM && rg == -EDOM)
 			*err = gerr;

@@ -6,6 +6,7 @@
  *   heur.c       the incumbent heuristic
  *   bound.c      the group and packing bounds, and the searches they run
  *   surrogate.c  the surrogate bound, its split and its refinement
+ *   split.c      pods whose units move independently, split into parts
  *
  * solve.c holds hp_plan_solve, the units every solver works on, the greedy
  * and the exhaustive solvers. group.c and meet.c are the searches.
@@ -342,6 +343,19 @@ static inline int keyed_cmp(const void *a, const void *b)
 
 	return x < y ? -1 : x > y;
 }
+
+/*
+ * split.c: the problem the exact solver gets, q, with pods whose units move
+ * independently split into parts; p's container c is q's at[c] (q's other
+ * containers stand in for fixed units). q's arrays are its own, its strings
+ * p's. split_build: 0 where no pod splits (sp left empty), 1, or -ENOMEM.
+ */
+struct split {
+	struct hp_plan_problem q;
+	unsigned *at;
+};
+int split_build(const struct hp_plan_problem *p, const struct units *s, struct split *sp);
+void split_free(struct split *sp);
 
 /* milp.c: the exact solver, hp_plan_solve's HP_PLAN_MILP */
 int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu, const int *greedy,
