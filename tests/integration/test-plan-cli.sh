@@ -145,7 +145,7 @@ o = json.load(open(sys.argv[1]))
 s = sum(p["host_cores_freed"] for p in o["placements"])
 assert abs(s - o["host_cores_freed"]) <= 1e-6 * (1 + abs(s)), (s, o["host_cores_freed"])
 assert len({p["workload"] for p in o["placements"]}) > 5
-assert any(p["pu"] == "host" and "room" in p["reason"] for p in o["placements"]), o["placements"]
+assert any(p["pu"] == "host" and "fits on no DPU: " in p["reason"] for p in o["placements"]), o["placements"]
 PY
 
 # A DPU just short of what a move needs: the proxy stays (GLPK's 1e-5
@@ -1114,6 +1114,19 @@ printf 'workloads: {Deployment/a: {replicas: 0, latencyBudgetUs: 1}}\n' >"$tmp/r
 "$HP" plan "$tmp/r0.yaml" --node "$tmp/r0-node.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
+# a sidecar kept on the host: every DPU's reason, whatever their order;
+# the latency budget once where it keeps it off each of them
+printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/kept.yaml"
+for dp in '{name: a, cores: 0.1}, {name: b, cores: 8}' '{name: b, cores: 8}, {name: a, cores: 0.1}'; do
+	printf 'dpus: [%s]\nlatencyBudgetUs: 5\n' "$dp" >"$tmp/kept-node.yaml"
+	"$HP" plan "$tmp/kept.yaml" --node "$tmp/kept-node.yaml" >"$tmp/out" 2>&1
+	check 'grep -q "istio-proxy .*host .*over its pod.s latency budget on every DPU: Pod/p latency: 10 > 5 us" "$tmp/out"' \
+		"the latency budget keeps a sidecar off both DPUs, $dp ($(grep istio-proxy "$tmp/out"))"
+done
+printf 'dpus: [{name: a, cores: 0.1}, {name: b, cores: 2, linkGbps: 0.001}]\n' >"$tmp/kept-node.yaml"
+"$HP" plan "$tmp/kept.yaml" --node "$tmp/kept-node.yaml" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*host .*fits on no DPU: a CPU: [0-9.]* > 0.100 cores; b PU link: " "$tmp/out"' \
+	"each DPU's reason for a sidecar kept on the host ($(grep istio-proxy "$tmp/out"))"
 # bench plan --json says which manifest failed, on stderr and in the JSON
 mkdir -p "$tmp/bm"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: "-1"}}}\n' >"$tmp/bm/bad.yaml"

@@ -355,7 +355,7 @@ static void test_reasons(void)
 
 		CHECKF(json && strstr(json, "shares a PU with app (") &&
 			   strstr(json, "which stays: application container") &&
-			   !strstr(json, "no room"),
+			   !strstr(json, "fits on no DPU"),
 		       "%s", json ? json : "no report");
 	}
 	plan_free(&pl);

@@ -61,6 +61,50 @@ static double why_freed(const struct hp_plan_problem *p, const int *pu, const st
 	return hp_plan_container_freed_in(p, pu, c, e, n);
 }
 
+#define WHY_MAX 3 /* different reasons given for the DPUs, at most */
+
+/*
+ * list ("x; y", or NULL) with why added where it is not there yet; *n
+ * counts them, *left the DPUs whose reason is past WHY_MAX. A new string,
+ * or NULL (no memory).
+ */
+static char *why_add(const char *list, const char *why, unsigned *n, unsigned *left)
+{
+	size_t len = strlen(why);
+
+	for (const char *at = list; at;) {
+		if (!strncmp(at, why, len) && (at[len] == ';' || !at[len]))
+			return strdup(list);
+		if ((at = strstr(at, "; ")))
+			at += 2;
+	}
+	if (*n == WHY_MAX) {
+		++*left;
+		return strdup(list);
+	}
+	++*n;
+	return list ? hp_sprintf("%s; %s", list, why) : strdup(why);
+}
+
+/*
+ * Why moving container c (with its group) to DPU d is infeasible, in ev:
+ * what would still be wrong with room on d to spare (its pod's latency
+ * budget), else what is.
+ */
+static void why_not(const struct hp_plan_problem *p, const int *pu, const struct why *w, unsigned c,
+		    int d, const unsigned *edges, unsigned n_edges, struct hp_plan_eval *ev)
+{
+	struct hp_plan_problem roomy = *p;
+	struct hp_plan_eval more;
+
+	if (ev->why_pu != d)
+		return;
+	roomy.pu[d].cores = roomy.pu[d].memory = roomy.pu[d].link_bw = HUGE_VAL;
+	hp_plan_evaluate_move(&roomy, pu, &w->cur, c, d, edges, n_edges, &more);
+	if (!more.feasible)
+		*ev = more;
+}
+
 /* Why container c is where it is, for people (caller frees). */
 static char *why_reason(const struct hp_plan_problem *p, const int *pu, const struct why *w,
 			unsigned c)
@@ -69,8 +113,10 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	unsigned pod = k->pod, n_edges;
 	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
-	char *best = NULL;
-	bool dpu = false;
+	char *best = NULL, *list;
+	unsigned dpus = 0, n_why = 0, left = 0;
+	double loss = HUGE_VAL;
+	bool lat = true;
 
 	if (pu[c] != HP_PLAN_HOST) {
 		if (k->pin >= 0)
@@ -99,29 +145,53 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 				  : j->pin == HP_PLAN_HOST ? "pinned to host"
 							   : "it may not run on the same DPU");
 	}
-	/* Movable but kept: say what moving it (with its group) would do. */
-	for (unsigned d = 1; d < p->n_pus && !best; d++) {
+	/*
+	 * Movable but kept: say what moving it (with its group) would do, on
+	 * every DPU it may run on. Where it fits on one, that it does not pay
+	 * (the least it would lose); where on none, each DPU's reason, the
+	 * latency budget before room (why_not), once where they are the same.
+	 * The first DPU's reason had been given for all: with DPUs a (0.1
+	 * cores) and b (8), "no room on a: a CPU", where the budget kept it off
+	 * both, and in the other order "no room on b: latency".
+	 */
+	for (unsigned d = 1; d < p->n_pus; d++) {
 		if (!(k->allowed & (1u << d)))
 			continue;
-		dpu = true;
+		dpus++;
 		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
-		if (!ev.feasible)
-			best = hp_sprintf("no room on %s: %s", p->pu[d].name, ev.why);
-		else if (ev.objective <= w->cur.objective + 1e-12) {
-			double more = w->cur.objective - ev.objective;
-			int prec = 3; /* as many places as show it: 0.0001, not 0.000 */
-
-			while (prec < 9 && more > 0 && more < 0.5 * pow(10, -prec))
-				prec++;
-			best = hp_sprintf("moving it does not pay (crossings cost %.*f more host "
-					  "cores than it frees)",
-					  prec, more);
+		if (ev.feasible) {
+			if (ev.objective <= w->cur.objective + 1e-12)
+				loss = fmin(loss, w->cur.objective - ev.objective);
+			continue;
 		}
+		why_not(p, pu, w, c, (int)d, edges, n_edges, &ev);
+		lat &= ev.why_pod >= 0;
+		list = why_add(best, ev.why, &n_why, &left);
+		free(best);
+		if (!(best = list))
+			return NULL;
 	}
-	if (best)
-		return best;
-	return strdup(dpu ? "kept on the host (the optimum places others first)"
-			  : "no DPU on this node");
+	if (loss < HUGE_VAL) {
+		int prec = 3; /* as many places as show it: 0.0001, not 0.000 */
+
+		free(best);
+		while (prec < 9 && loss > 0 && loss < 0.5 * pow(10, -prec))
+			prec++;
+		return hp_sprintf("moving it does not pay (crossings cost %.*f more host cores "
+				  "than it frees)",
+				  prec, loss);
+	}
+	if (best) {
+		list = lat && n_why == 1 ? hp_sprintf("over its pod's latency budget on %s: %s",
+						      dpus > 1 ? "every DPU" : "the DPU", best)
+		       : left ? hp_sprintf("fits on no DPU: %s; others on %u more DPU%s", best,
+					   left, left > 1 ? "s" : "")
+			      : hp_sprintf("fits on no DPU: %s", best);
+		free(best);
+		return list;
+	}
+	return strdup(dpus ? "kept on the host (the optimum places others first)"
+			   : "no DPU on this node");
 }
 
 static const char *role_str(const struct hp_plan_container *k)
