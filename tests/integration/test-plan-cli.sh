@@ -1040,11 +1040,15 @@ for c in '|dapr.io/enabled: "yes"|false|daprd' '|linkerd.io/inject: ingress|fals
 done
 # a group its pins and reasons keep apart says what keeps each
 bad grp.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/pin: '"'"'{"app": "dpu0"}'"'"'}}\nspec:\n  volumes: [{name: v, nfs: {server: s, path: /x}}]\n  containers:\n  - {name: app, image: nginx, volumeMounts: [{name: v, mountPath: /v}]}\n  - {name: envoy, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /v}]}\n' \
-	"$tmp/grp.yaml --move-apps" "grp.yaml:1: Pod/a: app and the containers .* allow none (app: pinned to dpu0; envoy: mounts volume v (storage the host mounts))"
+	"$tmp/grp.yaml --move-apps" "grp.yaml:2: Pod/a: app and the containers .* no PU in common (app: pinned to dpu0; envoy: mounts volume v (storage the host mounts))"
 # ... and one its images' architectures alone keep where it is
 printf 'dpus: [{name: d1, arch: arm64}, {name: d2, arch: riscv64}]\n' >"$tmp/n2d.yaml"
 bad grp2.yaml 'kind: Pod\nmetadata: {name: a, annotations: {heteropod.io/arch: '"'"'{"a": ["arm64"], "b": ["riscv64"]}'"'"'}}\nspec:\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n  - {name: a, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /v}]}\n  - {name: b, image: envoyproxy/envoy:v1, volumeMounts: [{name: v, mountPath: /v}]}\n' \
-	"$tmp/grp2.yaml --node $tmp/n2d.yaml" "allow none (a: images for d1 only; b: images for d2 only)"
+	"$tmp/grp2.yaml --node $tmp/n2d.yaml" "grp2.yaml:1: .*no PU in common (a: images for d1 only; b: images for d2 only)"
+# ... and a mesh's init container pinned apart from its proxy: the network
+# rules among the causes, the line of the pins
+bad grp3.yaml 'kind: Pod\nmetadata:\n  name: p\n  annotations:\n    heteropod.io/pin: '"'"'{"istio-init": "host", "istio-proxy": "dpu"}'"'"'\nspec:\n  initContainers:\n  - {name: istio-init, image: docker.io/istio/proxyv2:1.20}\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' \
+	"$tmp/grp3.yaml" "grp3.yaml:5: Pod/p: istio-init and the containers it must share a PU with (.*network rules) have no PU in common (istio-init: pinned to host; istio-proxy: pinned to a DPU)"
 # namespace '' is none, as kubectl has it
 printf 'kind: Pod\nmetadata: {name: a, namespace: ""}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/ns0.yaml"
 "$HP" plan "$tmp/ns0.yaml" >"$tmp/out" 2>&1

@@ -2050,6 +2050,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!mask) {
 			char why[512] = ""; /* each one's pin or reason: what to change */
 			size_t n = 0;
+			bool pinned = false;
 
 			for (unsigned j = first; j < p->n_ctr && n < sizeof(why); j++) {
 				const struct hp_plan_container *k = &p->ctr[j];
@@ -2057,6 +2058,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 
 				if (k->group != g)
 					continue;
+				pinned |= k->pin >= 0;
 				if (k->pin < 0 && !k->stay_reason) {
 					if (k->allowed == all)
 						continue;
@@ -2081,10 +2083,13 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			}
 			if (n >= sizeof(why))
 				memcpy(why + sizeof(why) - 4, "...", 4);
-			r = FAIL(b, hp_yaml_node(d, tmpl),
-				 "%s: %s and the containers that share its process namespace, "
-				 "memory or storage must share a PU, but their pins and "
-				 "limits allow none%s%s%s",
+			/* at the pins where there are any: what to change */
+			r = FAIL(b,
+				 hp_yaml_node(d, pinned ? hp_yaml_get(d, ann, "heteropod.io/pin")
+							: tmpl),
+				 "%s: %s and the containers it must share a PU with (process "
+				 "namespace, emptyDir, memory or network rules) have no PU in "
+				 "common%s%s%s",
 				 workload, p->ctr[i].name, n ? " (" : "", why, n ? ")" : "");
 			goto out;
 		}
