@@ -584,6 +584,11 @@ bad pintypo.yaml "$(printf "$POD" pin '"hots"' | sed 's/"zz"/"envoy"/')" "$tmp/p
 	"pintypo.yaml:5: heteropod.io/pin for envoy: unknown PU 'hots' (the node has no DPU)"
 bad rep9.yaml 'workloads:\n  Deployment/frontend: {replicas: 1e9}\n' "$GOOD --node $tmp/rep9.yaml" \
 	"rep9.yaml:2: replicas: a whole number from 0 to 1000000"
+# a count, not a quantity: the message gives the range that holds
+for v in -1 1k 2e6 abc; do
+	bad rep$v.yaml "workloads:\n  Deployment/frontend: {replicas: $v}\n" "$GOOD --node $tmp/rep$v.yaml" \
+		"rep$v.yaml:2: replicas: a whole number from 0 to 1000000"
+done
 
 # replicas 0: its containers stay, and the reason says so
 printf 'workloads:\n  Deployment/frontend: {replicas: 0}\n' >"$tmp/rep0.yaml"

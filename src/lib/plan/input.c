@@ -185,10 +185,11 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 			int r;
 
 			if (f && !strcmp(f, "replicas")) {
-				r = num(np, q->value, "replicas", 0, &v);
-				if (r < 0)
-					return r;
-				if (v != floor(v) || v > HP_PLAN_REPLICAS_MAX)
+				const char *t = hp_yaml_str(hp_yaml_node(np->d, q->value));
+
+				/* a count, in digits: not a quantity ("1k") nor "-1" */
+				if (!t || !*t || t[strspn(t, "0123456789")] || strlen(t) > 12 ||
+				    (v = strtod(t, NULL)) > HP_PLAN_REPLICAS_MAX)
 					return NFAIL(np, hp_yaml_node(np->d, q->value),
 						     "replicas: a whole number from 0 to %u",
 						     HP_PLAN_REPLICAS_MAX);
