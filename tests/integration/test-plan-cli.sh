@@ -711,6 +711,10 @@ assert got == [("blog", 5, 0.2), ("shop", 2, 0.9)], got
 PY
 bad ns-unk.yaml 'workloads:\n  news/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-unk.yaml" \
 	"ns-unk.yaml:2: the node description names workload news/Deployment/web, which no manifest holds"
+# a workload the manifests hold in a kind the planner skips is not "no manifest"
+printf 'kind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: app, image: nginx}\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n' >"$tmp/ro.yaml"
+bad ro-node.yaml 'workloads:\n  Rollout/r: {replicas: 2}\n' "$tmp/ro.yaml --node $tmp/ro-node.yaml" \
+	"ro-node.yaml:2: the node description names workload Rollout/r, which the manifests hold in a kind the planner does not read"
 bad ns-key.yaml 'workloads:\n  a/b/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-key.yaml" \
 	"ns-key.yaml:2: workloads: keys are Kind/name or namespace/Kind/name"
 bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-ds.yaml" \

@@ -1614,6 +1614,24 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 	return 0;
 }
 
+/* The node's entries for kind/name (any namespace), which a manifest holds in a kind it skips. */
+static void node_skipped(const struct hp_plan_node *node, const char *kind, const char *name)
+{
+	size_t kl = strlen(kind);
+
+	for (unsigned i = 0; name && i < node->n_w; i++) {
+		struct hp_plan_workload_opt *w = &node->w[i];
+		const char *at = strstr(w->workload, kind);
+
+		/* "Kind/name" or "ns/Kind/name" */
+		while (at && !(at[kl] == '/' && !strcmp(at + kl + 1, name) &&
+			       (at == w->workload || at[-1] == '/')))
+			at = strstr(at + 1, kind);
+		if (at)
+			w->skipped = true;
+	}
+}
+
 /*
  * A pod template that asks an admission webhook for a sidecar the manifest
  * does not hold yet: the plan leaves it out, which the user should know
@@ -2197,6 +2215,8 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 		const char *name = hp_yaml_str(
 		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "name")));
 
+		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))))
+			node_skipped(b->node, kind, name);
 		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))) &&
 		    hp_plan_warn(b->p,
 				 "%s:%u: %s/%s skipped: a pod template in a kind the planner does "
@@ -2239,8 +2259,10 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 {
 	struct build b = { .p = p, .node = node, .prof = prof, .err = err };
 
-	for (unsigned i = 0; i < node->n_w; i++)
-		((struct hp_plan_workload_opt *)&node->w[i])->used = false;
+	for (unsigned i = 0; i < node->n_w; i++) {
+		node->w[i].used = false;
+		node->w[i].skipped = false;
+	}
 
 	hp_plan_problem_init(p);
 	if (params)
@@ -2267,11 +2289,16 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 	}
 	for (unsigned i = 0; i < node->n_w; i++)
 		if (!node->w[i].used) {
-			hp_error_set(err,
-				     "%s:%u: the node description names workload %s, which "
-				     "no manifest holds",
-				     node->file ? node->file : "node", node->w[i].line,
-				     node->w[i].workload);
+			hp_error_set(
+			    err,
+			    "%s:%u: the node description names workload %s, which "
+			    "%s",
+			    node->file ? node->file : "node", node->w[i].line, node->w[i].workload,
+			    node->w[i].skipped
+				? "the manifests hold in a kind the planner does not read "
+				  "(it reads Pod, Deployment, StatefulSet, DaemonSet, "
+				  "ReplicaSet, ReplicationController, Job, CronJob and List)"
+				: "no manifest holds");
 			return -EINVAL;
 		}
 	return prof ? hp_plan_profile_check_used(prof, p, err) : 0;

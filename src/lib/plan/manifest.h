@@ -39,6 +39,7 @@ struct hp_plan_workload_opt {
 	double latency_budget_us; /* < 0: none */
 	unsigned line;		  /* in the node description, for messages */
 	bool used;
+	bool skipped; /* a manifest holds it in a kind the planner skips */
 };
 struct hp_plan_image_arch {
 	char *prefix;         /* image reference prefix */
