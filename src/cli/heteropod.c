@@ -55,6 +55,20 @@ int cli_sibling(const char *name, char *buf, size_t n)
 	return access(buf, X_OK) == 0 ? 0 : -ENOENT;
 }
 
+/*
+ * What a command wrote to standard output, flushed: a status of 0 becomes 1
+ * where that failed (--help > /dev/full had exited 0), said once; a command
+ * that failed has said why.
+ */
+static int finish(int status)
+{
+	if ((fflush(stdout) == EOF || ferror(stdout)) && status == EXIT_OK) {
+		log_err("writing standard output: %s", strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .node = getenv("HETEROPOD_NODE"), .prog = argv[0] };
@@ -68,7 +82,7 @@ int main(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		} else if (!strcmp(argv[i], "--node") && i + 1 < argc) {
 			cli.node = argv[i + 1];
 			cli.node_set = node_arg = true;
@@ -79,7 +93,7 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("heteropod 0.1.0\n");
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		} else {
 			usage(stderr);
 			return cli_usage_error("unknown option '%s'", argv[i]);
@@ -99,7 +113,7 @@ int main(int argc, char **argv)
 				       "benchmarks run on their own");
 	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
 		if (!strcmp(argv[i], verbs[v].name))
-			return verbs[v].fn(&cli, argc - i, argv + i);
+			return finish(verbs[v].fn(&cli, argc - i, argv + i));
 	usage(stderr);
 	return cli_usage_error("unknown command '%s'", argv[i]);
 }

@@ -1127,6 +1127,10 @@ printf 'workloads: {Deployment/a: {replicas: 0, latencyBudgetUs: 1}}\n' >"$tmp/r
 "$HP" plan "$tmp/r0.yaml" --node "$tmp/r0-node.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
+# a failed write of the help fails too
+"$HP" plan --help >/dev/full 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "writing standard output" "$tmp/err"' "plan --help >/dev/full exits 1 ($rc: $(cat "$tmp/err"))"
 # a sidecar kept on the host: every DPU's reason, whatever their order;
 # the latency budget once where it keeps it off each of them
 printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/kept.yaml"
