@@ -298,6 +298,20 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 	return 0;
 }
 
+/*
+ * A file option's argument into *dst: given twice, the first file would go
+ * unread, and an empty name is none; both usage errors (their status), else 0.
+ */
+static int file_opt(const char **dst, const char *opt)
+{
+	if (*dst)
+		return cli_usage_error("plan: %s given twice", opt);
+	if (!*optarg)
+		return cli_usage_error("plan: %s needs a file name", opt);
+	*dst = optarg;
+	return 0;
+}
+
 int cmd_plan(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -335,30 +349,25 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		/* given twice, the first file would go unread: refused */
 		case 'n':
-			if (node_file)
-				return cli_usage_error("plan: --node given twice");
-			node_file = optarg;
+			if ((r = file_opt(&node_file, "--node")))
+				return r;
 			break;
 		case 'p':
-			if (profile_file)
-				return cli_usage_error("plan: --profile given twice");
-			profile_file = optarg;
+			if ((r = file_opt(&profile_file, "--profile")))
+				return r;
 			break;
 		case 'P':
-			if (params_file)
-				return cli_usage_error("plan: --params given twice");
-			params_file = optarg;
+			if ((r = file_opt(&params_file, "--params")))
+				return r;
 			break;
 		case 'm': move_apps = true; break;
 		case 'g': greedy = true; break;
 		case 'j': json = true; break;
 		case 'a': annotate = true; break;
 		case 'w':
-			if (model_file)
-				return cli_usage_error("plan: --write-model given twice");
-			model_file = optarg;
+			if ((r = file_opt(&model_file, "--write-model")))
+				return r;
 			break;
 		case 't':
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)

@@ -1012,6 +1012,12 @@ printf '{"mipGap": 0}' >"$tmp/p1.json"
 "$HP" plan "$GOOD" --params "$tmp/nonexistent.json" --params "$tmp/p1.json" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--params given twice" "$tmp/err"' "--params given twice ($rc: $(cat "$tmp/err"))"
+# ... and an empty name is none (--write-model '' had failed writing, exit 1)
+for o in --node --profile --params --write-model; do
+	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" $o '' >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q -- "$o needs a file name" "$tmp/err"' "$o '' ($rc: $(cat "$tmp/err"))"
+done
 printf '{"mipGap": 0}\0{"bogus": 1}' >"$tmp/nul.json"
 "$HP" plan "$GOOD" --params "$tmp/nul.json" >/dev/null 2>"$tmp/err"
 rc=$?
