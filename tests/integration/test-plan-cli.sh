@@ -1133,6 +1133,10 @@ printf 'workloads: {Deployment/a: {replicas: 0, latencyBudgetUs: 1}}\n' >"$tmp/r
 "$HP" plan "$tmp/r0.yaml" --node "$tmp/r0-node.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
+# workloads without a name are named by their place: two in one List apart
+printf 'kind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n' >"$tmp/unnamed.yaml"
+"$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
+check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6 " "$tmp/out"' "unnamed workloads named by their lines ($(cat "$tmp/out"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

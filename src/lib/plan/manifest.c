@@ -1732,10 +1732,11 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	if (name && *name)
 		workload = hp_sprintf("%s/%s", kind, name);
 	else
-		workload = hp_sprintf("%s/%s#%u", kind,
-				      strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1
-							       : b->f->path,
-				      b->doc_idx + 1);
+		/* named by its place: two in one List had the document's number both */
+		workload =
+		    hp_sprintf("%s/%s:%u", kind,
+			       strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path,
+			       hp_yaml_line(hp_yaml_node(d, wl)));
 	if (!workload)
 		return -ENOMEM;
 	if (!hp_yaml_is_null(nsn)) {
