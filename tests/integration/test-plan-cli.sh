@@ -1137,6 +1137,9 @@ check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
 printf 'kind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n' >"$tmp/unnamed.yaml"
 "$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
 check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6 " "$tmp/out"' "unnamed workloads named by their lines ($(cat "$tmp/out"))"
+# a request above its limit is refused, as Kubernetes refuses it
+bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
+	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

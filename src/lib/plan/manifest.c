@@ -851,6 +851,24 @@ static int resource(struct build *b, int resources, const char *section, const c
 	return 1;
 }
 
+/* A request above its limit, which Kubernetes refuses (its validation): an error. */
+static int request_in_limit(struct build *b, int res, const char *name)
+{
+	double req, lim;
+	int r = resource(b, res, "requests", name, &req);
+
+	if (r <= 0 || (r = resource(b, res, "limits", name, &lim)) <= 0)
+		return r;
+	if (req > lim)
+		return FAIL(
+		    b,
+		    hp_yaml_node(b->d, hp_yaml_get(b->d, hp_yaml_get(b->d, res, "requests"), name)),
+		    "resources.requests.%s is more than resources.limits.%s, which "
+		    "Kubernetes refuses",
+		    name, name);
+	return 0;
+}
+
 static bool is_standard_resource(const char *k)
 {
 	return !strcmp(k, "cpu") || !strcmp(k, "memory") || !strcmp(k, "ephemeral-storage") ||
@@ -1518,6 +1536,9 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 		    (r = shape(b, hp_yaml_get(d, res, "requests"), false, "resources.requests")) <
 			0 ||
 		    (r = shape(b, hp_yaml_get(d, res, "limits"), false, "resources.limits")) < 0)
+			return r;
+		if ((r = request_in_limit(b, res, "cpu")) < 0 ||
+		    (r = request_in_limit(b, res, "memory")) < 0)
 			return r;
 		/* CPU and memory: profile, then requests, then limits, then defaults. */
 		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
