@@ -1140,6 +1140,12 @@ check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"
+# FREED as wide as its widest figure: the reasons stay aligned
+printf 'kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 1}}}\n      - {name: app, image: nginx}\n' >"$tmp/wide.yaml"
+printf 'dpus: [{name: d, cores: 1000000, memory: 1Pi, linkGbps: 1000000}]\nworkloads: {Deployment/d: {replicas: 200000}}\n' >"$tmp/wide-node.yaml"
+"$HP" plan "$tmp/wide.yaml" --node "$tmp/wide-node.yaml" >"$tmp/out" 2>&1
+check '[ "$(awk "/istio-proxy/ {print index(\$0, \"infrastructure\")} / app / {print index(\$0, \"application\")}" "$tmp/out" | sort -u | wc -l)" -eq 1 ]' \
+	"FREED of six digits keeps the reasons aligned ($(cat "$tmp/out"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

@@ -365,8 +365,10 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	const struct hp_plan_eval *ev = &w.cur;
 	unsigned moved = 0, stay = 0;
 	size_t ns = 0, wl = 8, cn = 9, pw = 6;
+	int fw = 8;
+	_cleanup_free_ double *freed = calloc(p->n_ctr ? p->n_ctr : 1, sizeof(double));
 
-	if (why_init(&w, p, r->pu) < 0) {
+	if (!freed || why_init(&w, p, r->pu) < 0) {
 		why_free(&w);
 		return -ENOMEM;
 	}
@@ -378,14 +380,16 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	for (unsigned c = 0; c < p->n_ctr; c++) {
 		wl = MAX(wl, cell_width(p->pods[p->ctr[c].pod].workload));
 		cn = MAX(cn, cell_width(p->ctr[c].name));
+		freed[c] = why_freed(p, r->pu, &w, c);
+		fw = MAX(fw, snprintf(NULL, 0, "%.3f", freed[c]));
 	}
 	/* every column as wide as its widest cell, as kubectl's are: rows stay aligned */
 	for (unsigned d = 0; d < p->n_pus; d++)
 		pw = MAX(pw, cell_width(p->pu[d].name));
 	if (ns)
 		fprintf(f, "%-*s  ", (int)ns, "NAMESPACE");
-	fprintf(f, "%-*s  %-*s  %-5s  %-*s  %8s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
-		"ROLE", (int)pw, "PU", "FREED", "REASON");
+	fprintf(f, "%-*s  %-*s  %-5s  %-*s  %*s  %s\n", (int)wl, "WORKLOAD", (int)cn, "CONTAINER",
+		"ROLE", (int)pw, "PU", fw, "FREED", "REASON");
 	for (unsigned c = 0; c < p->n_ctr; c++) {
 		const struct hp_plan_container *k = &p->ctr[c];
 		_cleanup_free_ char *why = why_reason(p, r->pu, &w, c);
@@ -402,7 +406,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		put_cell(f, k->name, cn);
 		fprintf(f, "  %-5s  ", role_str(k));
 		put_cell(f, p->pu[r->pu[c]].name, pw);
-		fprintf(f, "  %8.3f  ", why_freed(p, r->pu, &w, c));
+		fprintf(f, "  %*.3f  ", fw, freed[c]);
 		put_cell(f, why ? why : "", 0);
 		fprintf(f, "%s\n", rep);
 		if (r->pu[c] == HP_PLAN_HOST)
