@@ -1146,6 +1146,16 @@ printf 'dpus: [{name: d, cores: 1000000, memory: 1Pi, linkGbps: 1000000}]\nworkl
 "$HP" plan "$tmp/wide.yaml" --node "$tmp/wide-node.yaml" >"$tmp/out" 2>&1
 check '[ "$(awk "/istio-proxy/ {print index(\$0, \"infrastructure\")} / app / {print index(\$0, \"application\")}" "$tmp/out" | sort -u | wc -l)" -eq 1 ]' \
 	"FREED of six digits keeps the reasons aligned ($(cat "$tmp/out"))"
+# kind, metadata.name and image of another shape are errors (they had passed
+# as none), and a pin on a Deployment's own metadata is said, not read
+bad kindl.yaml 'kind: [Pod]\nmetadata: {name: a}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/kindl.yaml" "kindl.yaml:1: kind must be a string"
+bad namel.yaml 'kind: Pod\nmetadata: {name: [a]}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/namel.yaml" "namel.yaml:2: metadata.name must be a string"
+bad imgl.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: app, image: [nginx]}]\n' "$tmp/imgl.yaml" "imgl.yaml:4: app: image must be a string"
+printf 'kind: Deployment\nmetadata:\n  name: d\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  template:\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n      - {name: app, image: nginx}\n' "'{\"app\": \"dpu0\"}'" >"$tmp/wpin.yaml"
+"$HP" plan "$tmp/wpin.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "wpin.yaml:5: Deployment/d: heteropod.io/pin in the Deployment.s own metadata is not read; it goes in the pod template.s (spec.template.metadata.annotations)" "$tmp/err" && grep -q "app .*host" "$tmp/out"' \
+	"a pin on a Deployment's own metadata is said ($rc: $(cat "$tmp/err"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

@@ -1492,7 +1492,8 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 	     it++) {
 		yaml_node_t *cn = hp_yaml_node(d, *it);
 		const char *name = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "name")));
-		const char *image = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, *it, "image")));
+		yaml_node_t *imn = hp_yaml_node(d, hp_yaml_get(d, *it, "image"));
+		const char *image = hp_yaml_str(imn);
 		yaml_node_t *rpn = hp_yaml_node(d, hp_yaml_get(d, *it, "restartPolicy"));
 		const char *rp = hp_yaml_str(rpn);
 		const struct infra_kind *ik;
@@ -1506,6 +1507,8 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			return FAIL(b, cn, "a container must be a mapping");
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
+		if (!image && imn && !hp_yaml_is_null(imn))
+			return FAIL(b, imn, "%s: image must be a string", name);
 		if (rpn && !hp_yaml_is_null(rpn) && !restart_policy_valid(rp))
 			return FAIL(b, rpn, "%s: restartPolicy '%s': Always, OnFailure or Never",
 				    name, rp ? rp : "(not a string)");
@@ -1750,6 +1753,12 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	}
 	if (an && !hp_yaml_is_map(an) && !hp_yaml_is_null(an))
 		return FAIL(b, an, "metadata.annotations must be a mapping");
+	{
+		yaml_node_t *nn = hp_yaml_node(d, hp_yaml_get(d, wl_meta, "name"));
+
+		if (!name && nn && !hp_yaml_is_null(nn))
+			return FAIL(b, nn, "metadata.name must be a string");
+	}
 	if (name && *name)
 		workload = hp_sprintf("%s/%s", kind, name);
 	else
@@ -1821,6 +1830,19 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!hp_yaml_is_null(n) && !restart_policy_valid(hp_yaml_str(n)))
 			return FAIL(b, n, "%s: restartPolicy '%s': Always, OnFailure or Never",
 				    workload, hp_yaml_str(n) ? hp_yaml_str(n) : "(not a string)");
+	}
+	/* the workload's own metadata is not the pod template's: said, not read */
+	for (unsigned m = 0; wl_meta != meta && m < 3; m++) {
+		static const char *const key[] = { "heteropod.io/pin", "heteropod.io/role",
+						   "heteropod.io/arch" };
+		int at = hp_yaml_get(d, hp_yaml_get(d, wl_meta, "annotations"), key[m]);
+
+		if (at && hp_plan_warn(p,
+				       "%s:%u: %s: %s in the %s's own metadata is not read; it "
+				       "goes in the pod template's (%s.metadata.annotations)",
+				       b->f->path, hp_yaml_line(hp_yaml_node(d, at)), workload,
+				       key[m], kind, hp_plan_template_path(kind)) < 0)
+			return -ENOMEM;
 	}
 	if ((r = annotation_map(b, ann, "heteropod.io/pin", &pins)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/role", &roles)) < 0 ||
@@ -2202,6 +2224,10 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 	if (!hp_yaml_is_map(on))
 		return 0;
 	kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
+	if (!kind && hp_yaml_get(d, obj, "kind") &&
+	    !hp_yaml_is_null(hp_yaml_node(d, hp_yaml_get(d, obj, "kind"))))
+		return FAIL(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")),
+			    "kind must be a string");
 	if (!kind)
 		return 0;
 	/*
