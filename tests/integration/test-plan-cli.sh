@@ -1140,6 +1140,13 @@ check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"
+# ... and one equal to it in another form is not (700m had read as 0.70000000000000007)
+for q in '700m:"0.7"' '2300m:2.3' '1.5Gi:1536Mi' '100k:0.1M'; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: %s}, limits: {cpu: %s}}\n' "${q%%:*}" "${q#*:}" >"$tmp/reqeq.yaml"
+	"$HP" plan "$tmp/reqeq.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ]' "a request of ${q%%:*} within a limit of ${q#*:} ($rc: $(cat "$tmp/err"))"
+done
 # FREED as wide as its widest figure: the reasons stay aligned
 printf 'kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 1}}}\n      - {name: app, image: nginx}\n' >"$tmp/wide.yaml"
 printf 'dpus: [{name: d, cores: 1000000, memory: 1Pi, linkGbps: 1000000}]\nworkloads: {Deployment/d: {replicas: 200000}}\n' >"$tmp/wide-node.yaml"

@@ -311,15 +311,28 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 
 int hp_plan_quantity(const char *s, double *ret)
 {
+	/* binary suffixes multiply exactly; decimal ones are an exponent (below) */
 	static const struct {
 		const char *sfx;
 		double mul;
+		int exp10;
 	} units[] = {
-		{ "Ki", 1024.0 }, { "Mi", 1048576.0 }, { "Gi", 1073741824.0 },
-		{ "Ti", 1099511627776.0 }, { "Pi", 1125899906842624.0 },
-		{ "Ei", 1152921504606846976.0 }, { "n", 1e-9 }, { "u", 1e-6 }, { "m", 1e-3 },
-		{ "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "T", 1e12 }, { "P", 1e15 },
-		{ "E", 1e18 }, { "", 1.0 },
+		{ "Ki", 1024.0, 0 },
+		{ "Mi", 1048576.0, 0 },
+		{ "Gi", 1073741824.0, 0 },
+		{ "Ti", 1099511627776.0, 0 },
+		{ "Pi", 1125899906842624.0, 0 },
+		{ "Ei", 1152921504606846976.0, 0 },
+		{ "n", 1, -9 },
+		{ "u", 1, -6 },
+		{ "m", 1, -3 },
+		{ "k", 1, 3 },
+		{ "M", 1, 6 },
+		{ "G", 1, 9 },
+		{ "T", 1, 12 },
+		{ "P", 1, 15 },
+		{ "E", 1, 18 },
+		{ "", 1, 0 },
 	};
 	bool exponent = false;
 	char *end;
@@ -343,10 +356,23 @@ int hp_plan_quantity(const char *s, double *ret)
 	if (exponent && *end)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (!strcmp(end, units[i].sfx)) {
-			*ret = v * units[i].mul;
-			return *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
+		char dec[96];
+
+		if (strcmp(end, units[i].sfx))
+			continue;
+		/*
+		 * "700m" read as the decimal 700e-3, rounded once, as "0.7" is:
+		 * 700 * 1e-3 was 0.70000000000000007, above 0.7, and a request
+		 * of 700m over a limit of 0.7 seemed to exceed it.
+		 */
+		if (units[i].exp10 && end - s < 64) {
+			snprintf(dec, sizeof(dec), "%.*se%d", (int)(end - s), s, units[i].exp10);
+			v = strtod(dec, NULL);
+		} else if (units[i].exp10) {
+			v *= pow(10, units[i].exp10);
 		}
+		*ret = v * units[i].mul;
+		return *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 	}
 	return -EINVAL;
 }
