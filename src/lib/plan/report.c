@@ -61,6 +61,21 @@ static double why_freed(const struct hp_plan_problem *p, const int *pu, const st
 	return hp_plan_container_freed_in(p, pu, c, e, n);
 }
 
+/* v with as many places as show it (0.0001, not 0.000), at least 3 */
+struct figure {
+	char s[32];
+};
+static struct figure figure(double v)
+{
+	struct figure f;
+	int prec = 3;
+
+	while (prec < 9 && v > 0 && v < 0.5 * pow(10, -prec))
+		prec++;
+	snprintf(f.s, sizeof(f.s), "%.*f", prec, v);
+	return f;
+}
+
 #define WHY_MAX 3 /* different reasons given for the DPUs, at most */
 
 /*
@@ -114,8 +129,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
 	char *best = NULL, *list;
-	unsigned dpus = 0, n_why = 0, left = 0;
-	double loss = HUGE_VAL;
+	unsigned dpus = 0, n_why = 0, left = 0, to = 0, allowed = k->allowed;
+	double loss = HUGE_VAL, gain = 0;
 	bool lat = true;
 
 	if (pu[c] != HP_PLAN_HOST) {
@@ -147,21 +162,29 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	}
 	/*
 	 * Movable but kept: say what moving it (with its group) would do, on
-	 * every DPU it may run on. Where it fits on one, that it does not pay
-	 * (the least it would lose); where on none, each DPU's reason, the
-	 * latency budget before room (why_not), once where they are the same.
-	 * The first DPU's reason had been given for all: with DPUs a (0.1
-	 * cores) and b (8), "no room on a: a CPU", where the budget kept it off
-	 * both, and in the other order "no room on b: latency".
+	 * every DPU the group may run on. Where it would pay on one (an answer
+	 * not proven optimal: --greedy, a time limit, a gap), that; where it
+	 * fits on one, that it does not pay (the least it would lose); where
+	 * on none, each DPU's reason, the latency budget before room
+	 * (why_not). The first DPU's reason had been given for all: with DPUs
+	 * a (0.1 cores) and b (8), "no room on a: a CPU", where the budget kept
+	 * it off both, and in the other order "no room on b: latency".
 	 */
+	for (unsigned i = p->pods[pod].first; i < p->pods[pod].first + p->pods[pod].n; i++)
+		if (p->ctr[i].group == k->group)
+			allowed &= p->ctr[i].allowed;
 	for (unsigned d = 1; d < p->n_pus; d++) {
-		if (!(k->allowed & (1u << d)))
+		if (!(allowed & (1u << d)))
 			continue;
 		dpus++;
 		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
 		if (ev.feasible) {
-			if (ev.objective <= w->cur.objective + 1e-12)
+			if (ev.objective <= w->cur.objective + 1e-12) {
 				loss = fmin(loss, w->cur.objective - ev.objective);
+			} else if (ev.objective - w->cur.objective > gain) {
+				gain = ev.objective - w->cur.objective;
+				to = d;
+			}
 			continue;
 		}
 		why_not(p, pu, w, c, (int)d, edges, n_edges, &ev);
@@ -171,22 +194,28 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		if (!(best = list))
 			return NULL;
 	}
-	if (loss < HUGE_VAL) {
-		int prec = 3; /* as many places as show it: 0.0001, not 0.000 */
-
+	if (gain > 0) {
 		free(best);
-		while (prec < 9 && loss > 0 && loss < 0.5 * pow(10, -prec))
-			prec++;
-		return hp_sprintf("moving it does not pay (crossings cost %.*f more host cores "
+		return hp_sprintf("not moved, though moving it to %s would free %s more (the "
+				  "answer is not proven optimal)",
+				  p->pu[to].name, figure(gain).s);
+	}
+	if (loss < HUGE_VAL) {
+		free(best);
+		return hp_sprintf("moving it does not pay (crossings cost %s more host cores "
 				  "than it frees)",
-				  prec, loss);
+				  figure(loss).s);
 	}
 	if (best) {
-		list = lat && n_why == 1 ? hp_sprintf("over its pod's latency budget on %s: %s",
-						      dpus > 1 ? "every DPU" : "the DPU", best)
-		       : left ? hp_sprintf("fits on no DPU: %s; others on %u more DPU%s", best,
-					   left, left > 1 ? "s" : "")
-			      : hp_sprintf("fits on no DPU: %s", best);
+		list = left ? hp_sprintf("%s: %s; others on %u more DPU%s",
+					 lat ? "over its pod's latency budget on every DPU"
+					     : "fits on no DPU",
+					 best, left, left > 1 ? "s" : "")
+			    : hp_sprintf("%s: %s",
+					 !lat	    ? "fits on no DPU"
+					 : dpus > 1 ? "over its pod's latency budget on every DPU"
+						    : "over its pod's latency budget on the DPU",
+					 best);
 		free(best);
 		return list;
 	}
