@@ -896,20 +896,39 @@ static int split_instance(struct hp_plan_problem *p, unsigned dpus, unsigned n_p
 }
 
 /*
- * Pods that split, against exhaustive search: three DPUs and six sidecars
- * (4^6 = 4096 placements) or five DPUs and four (6^4 = 1296), with a
- * second pod of one sidecar. Then two pods of eight sidecars, each talking
- * to two applications, on eight DPUs (9^8 placements a pod): as one choice
- * each they were past CFG_MAX, and the x/h/z/s rows took 7.4 and 8.2 s to
- * prove these two; split, 0.2-0.4 s, 1.4 s under ASan (5 s keeps a loaded
- * machine from failing).
+ * Pods that split, against exhaustive search: three DPUs and seven sidecars
+ * (4^7 placements, 4^6 = 4096 where one is fixed or two share a PU) or five
+ * DPUs and five (6^5, 6^4 = 1296), with a second pod of one sidecar; the
+ * model written says which split (more pods than two). Then two pods of eight sidecars, each
+ * talking to two applications, on eight DPUs (9^8 placements a pod): as one choice each they were
+ * past CFG_MAX, and the x/h/z/s rows took 7.4 and 8.2 s to prove these two; split, 0.2-0.4 s, 1.4 s
+ * under ASan (5 s keeps a loaded machine from failing).
  */
+/* The rows one_pI of the model in path: pods given as a choice among their placements. */
+static unsigned model_pods(const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	unsigned n = 0;
+
+	if (hp_read_file(path, &text) < 0)
+		return 0;
+	for (const char *at = text; (at = strstr(at, "\n one_p")); at++)
+		n++;
+	return n;
+}
+
 static void test_split(void)
 {
-	unsigned matched = 0, infeasible = 0, total = 0;
+	char dir[] = "/tmp/hp-plan-split.XXXXXX", path[64];
+	unsigned matched = 0, infeasible = 0, total = 0, split = 0;
 
+	if (!mkdtemp(dir)) {
+		CHECKF(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/model.lp", dir);
 	for (unsigned i = 0; i < 40; i++) {
-		unsigned dpus = i % 2 ? 5 : 3, side[] = { dpus == 3 ? 6 : 4, 1 };
+		unsigned dpus = i % 2 ? 5 : 3, side[] = { dpus == 3 ? 7 : 5, 1 };
 		struct hp_plan_problem p;
 		struct hp_plan_result milp = { 0 }, exh = { 0 }, gr = { 0 };
 		struct hp_error err = { "" };
@@ -920,10 +939,15 @@ static void test_split(void)
 			hp_plan_problem_free(&p);
 			continue;
 		}
+		p.params.model_file = path;
 		rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
+		p.params.model_file = NULL;
 		re = hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err);
 		CHECKF((rm == 0) == (re == 0), "split %u: milp %d exhaustive %d (%s)", i, rm, re,
 		       err.msg);
+		/* split, the two pods are three or more */
+		split += rm == 0 && milp.model_written && model_pods(path) > 2;
+		unlink(path);
 		if (rm == 0 && re == 0) {
 			CHECKF(milp.optimal && same(milp.objective, exh.objective),
 			       "split %u (%u DPUs): milp %.12f (%s), exhaustive %.12f", i, dpus,
@@ -942,9 +966,12 @@ static void test_split(void)
 		hp_plan_result_free(&gr);
 		hp_plan_problem_free(&p);
 	}
-	printf("split pods: %u/%u instances matched exhaustive search (%u infeasible in both)\n",
-	       matched, total, infeasible);
+	rmdir(dir);
+	printf("split pods: %u/%u instances matched exhaustive search (%u infeasible in both), "
+	       "%u split\n",
+	       matched, total, infeasible, split);
 	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	CHECKF(split >= 20, "only %u instances split", split);
 
 	for (unsigned i = 11; i <= 12; i++) {
 		static const unsigned side[] = { 8, 8 };

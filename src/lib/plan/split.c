@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Pods split where their traffic does not join them. A pod whose units may
- * move independently (no edge between two units that may each run on more
- * than one PU, and a latency budget that every placement meets) frees the
- * sum of what its parts free, and each part uses its own share of every
- * DPU. As one choice among its placements it is their product (eleven
- * sidecars on three DPUs: 4^11 = 4 Mi placements), past CFG_MAX, and it
- * went to the x/h/z/s rows, whose LP GLPK did not close: three such pods,
- * 33 containers, 1.35 at 1 s and unproven at 10 s, where the optimum is
- * 1.5787. Split, each part is a pod of a few placements, and the convex
- * hull of the parts' placements is that of the whole (the objective and
- * the rows are sums over the parts): the same LP, from a model that the
- * group bound and the packing searches work on.
+ * Pods split where their traffic does not join them. The units of a pod
+ * that may each run on more than one PU fall into parts, joined by the
+ * edges between such units; where a pod has two parts or more (and a
+ * latency budget, if any, that every placement meets), it frees the sum of
+ * what its parts free, and each part uses its own share of every DPU. As one choice among its
+ * placements it is their product (eleven sidecars on three DPUs: 4^11 = 4 Mi placements), past
+ * CFG_MAX, and it went to the x/h/z/s rows, whose LP GLPK did not close: three such pods, 33
+ * containers, 1.35 at 1 s and unproven at 10 s, where the optimum is 1.5787. Split, each part is a
+ * pod of a few placements, and the convex hull of the parts' placements is that of the whole (the
+ * objective and the rows are sums over the parts): the same LP, from a model that the group bound
+ * and the packing searches work on.
  *
  * The exact solver gets a second problem, q: every pod of p that is not
  * split as it is, and for each that is, a pod of its fixed units (those
@@ -136,14 +135,15 @@ static void split_one(struct split *sp, const struct hp_plan_problem *p, const s
 }
 
 /*
- * Would every pod of q that may use a DPU be a choice among its placements
- * (milp.c's rule: at most CFG_MAX, or CFG_FEW where those up to CFG_MAX
- * come to more than CFG_TOTAL in all; at most 64 units)? Where some would
- * still use the x/h/z/s rows, p is left whole: GLPK's tree over a model of
- * both kinds was the slower (five DPUs, three pods of seven sidecars, one
- * with a latency budget that binds, not split: proven in 0.03-0.3 s whole,
- * 0.8-3.6 s split), and the searches of bound.c need every pod's
- * placements anyway.
+ * Would every pod of q that may use a DPU be a choice among its placements,
+ * by milp.c's rule: at most 64 units, and at most CFG_MAX placements, or
+ * CFG_FEW where the pods' placements up to CFG_MAX come to more than
+ * CFG_TOTAL in all? Where some would still use the x/h/z/s rows, p is left
+ * whole: GLPK's tree over a model of both kinds was the slower (five DPUs,
+ * three pods of seven sidecars, one with a latency budget that binds, so
+ * not split: proven in 0.03-0.3 s whole, 0.8-3.6 s split), and the
+ * searches of bound.c need every pod's placements anyway. A part's units
+ * are counted with a stand-in for each fixed unit of its pod (at most).
  */
 static bool all_placements(const struct hp_plan_problem *p, const struct units *s,
 			   const bool *split, const double *count, const double *pcount,
@@ -152,30 +152,35 @@ static bool all_placements(const struct hp_plan_problem *p, const struct units *
 	unsigned dpus = ((1u << p->n_pus) - 1) & ~1u;
 	double total = 0, most = 0;
 
-	for (unsigned u = 0; u < s->n; u++) {
-		const struct unit *x = &s->u[u];
-		double c = count[x->pod];
-		unsigned n = 0;
+	for (unsigned u = 0, first = 0; u < s->n; u = first) {
+		unsigned pod = s->u[u].pod, n = 0, fixed = 0;
+		bool movable = false, fixed_dpu = false;
 
-		if (split[x->pod]) {
-			if (!unit_free(p, x) || find(up, u) != u)
-				continue; /* a fixed pod's placement is one */
-			c = pcount[u];
-			n = units[u];
-		} else if (u && s->u[u - 1].pod == x->pod) {
-			continue; /* a pod once, at its first unit */
-		} else {
-			bool movable = false;
-
-			for (unsigned v = u; v < s->n && s->u[v].pod == x->pod; v++, n++)
-				movable |= (s->u[v].allowed & dpus) != 0;
-			if (!movable)
-				continue;
+		for (first = u; first < s->n && s->u[first].pod == pod; first++, n++) {
+			movable |= (s->u[first].allowed & dpus) != 0;
+			if (!unit_free(p, &s->u[first])) {
+				fixed++;
+				fixed_dpu |= (s->u[first].allowed & dpus) != 0;
+			}
 		}
-		if (n > 64)
+		if (!split[pod]) {
+			total += count[pod] <= CFG_MAX ? count[pod] : 0;
+			if (movable && (n > 64 || count[pod] > CFG_MAX))
+				return false;
+			most = movable ? fmax(most, count[pod]) : most;
+			continue;
+		}
+		total += fixed > 0; /* the fixed units' pod: one placement */
+		if (fixed_dpu && fixed > 64)
 			return false;
-		total += c <= CFG_MAX ? c : 0;
-		most = fmax(most, c);
+		for (unsigned v = u; v < first; v++) {
+			if (!unit_free(p, &s->u[v]) || find(up, v) != v)
+				continue;
+			if (units[v] + fixed > 64 || pcount[v] > CFG_MAX)
+				return false;
+			total += pcount[v];
+			most = fmax(most, pcount[v]);
+		}
 	}
 	return most <= (total <= CFG_TOTAL ? CFG_MAX : CFG_FEW);
 }
