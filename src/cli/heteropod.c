@@ -62,8 +62,17 @@ int cli_sibling(const char *name, char *buf, size_t n)
  */
 static int finish(int status)
 {
-	if ((fflush(stdout) == EOF || ferror(stdout)) && status == EXIT_OK) {
-		log_err("writing standard output: %s", strerror(errno ? errno : EIO));
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) == EOF)
+		e = errno ? errno : EIO;
+	if ((e || ferror(stdout)) && status == EXIT_OK) {
+		/* an earlier write's error is gone from errno: none named */
+		if (e)
+			log_err("writing standard output: %s", strerror(e));
+		else
+			log_err("writing standard output failed");
 		return 1;
 	}
 	return status;

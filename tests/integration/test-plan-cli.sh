@@ -583,11 +583,11 @@ bad pinnodpu.yaml "$(printf "$POD" pin '"dpu"' | sed 's/"zz"/"envoy"/')" "$tmp/p
 bad pintypo.yaml "$(printf "$POD" pin '"hots"' | sed 's/"zz"/"envoy"/')" "$tmp/pintypo.yaml --node $tmp/nodpu.yaml" \
 	"pintypo.yaml:5: heteropod.io/pin for envoy: unknown PU 'hots' (the node has no DPU)"
 bad rep9.yaml 'workloads:\n  Deployment/frontend: {replicas: 1e9}\n' "$GOOD --node $tmp/rep9.yaml" \
-	"rep9.yaml:2: replicas: a whole number from 0 to 1000000"
+	"rep9.yaml:2: workloads.Deployment/frontend: replicas: a whole number from 0 to 1000000"
 # a count, not a quantity: the message gives the range that holds
-for v in -1 1k 2e6 abc; do
+for v in -1 1k 2e6 abc 010; do
 	bad rep$v.yaml "workloads:\n  Deployment/frontend: {replicas: $v}\n" "$GOOD --node $tmp/rep$v.yaml" \
-		"rep$v.yaml:2: replicas: a whole number from 0 to 1000000"
+		"rep$v.yaml:2: workloads.Deployment/frontend: replicas: a whole number from 0 to 1000000"
 done
 
 # replicas 0: its containers stay, and the reason says so
@@ -625,6 +625,8 @@ bad tmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name
 # tagged '!!str' it is the key '<<' and merges nothing
 bad nsmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, ! "<<": {securityContext: {privileged: true}}}\n' \
 	"$tmp/nsmerge.yaml" "nsmerge.yaml:5: merge keys (<<) are not supported"
+bad vbmerge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, !<!> "<<": {securityContext: {privileged: true}}}\n' \
+	"$tmp/vbmerge.yaml" "vbmerge.yaml:5: merge keys (<<) are not supported"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, !!str <<: {securityContext: {privileged: true}}}\n' >"$tmp/strmerge.yaml"
 "$HP" plan "$tmp/strmerge.yaml" >"$tmp/out" 2>&1
 rc=$?
@@ -1137,6 +1139,9 @@ check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
 printf 'kind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n' >"$tmp/unnamed.yaml"
 "$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
 check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6 " "$tmp/out"' "unnamed workloads named by their lines ($(cat "$tmp/out"))"
+printf 'kind: List\nitems: [{kind: Pod, spec: {containers: [{name: a, image: nginx}]}}, {kind: Pod, spec: {containers: [{name: a, image: nginx}]}}]\n' >"$tmp/unnamed.yaml"
+"$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
+check 'grep -q "^Pod/unnamed.yaml:2 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:2:69 " "$tmp/out"' "two unnamed on one line apart by column ($(cat "$tmp/out"))"
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"

@@ -187,12 +187,18 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 			if (f && !strcmp(f, "replicas")) {
 				const char *t = hp_yaml_str(hp_yaml_node(np->d, q->value));
 
-				/* a count, in digits: not a quantity ("1k") nor "-1" */
+				/*
+				 * A count, in digits: not a quantity ("1k") nor "-1",
+				 * nor "010", which YAML 1.1 readers take as octal.
+				 */
 				if (!t || !*t || t[strspn(t, "0123456789")] || strlen(t) > 12 ||
+				    (t[0] == '0' && t[1]) ||
 				    (v = strtod(t, NULL)) > HP_PLAN_REPLICAS_MAX)
-					return NFAIL(np, hp_yaml_node(np->d, q->value),
-						     "replicas: a whole number from 0 to %u",
-						     HP_PLAN_REPLICAS_MAX);
+					return NFAIL(
+					    np, hp_yaml_node(np->d, q->value),
+					    "workloads.%s: replicas: a whole number from 0 "
+					    "to %u",
+					    k, HP_PLAN_REPLICAS_MAX);
 				w->replicas = (unsigned)v;
 				/* a DaemonSet's pod, or a bare Pod, runs once on a node */
 				if (w->replicas > 1 &&

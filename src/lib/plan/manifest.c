@@ -121,10 +121,12 @@ int hp_yaml_check_nesting(const char *text, size_t len, const char *file, struct
 	return 0;
 }
 
+static size_t line_break(const char *text, size_t i);
+
 /*
  * Is kn a merge key as go-yaml v2 (kubectl) takes it: "<<" tagged !!merge,
- * or implicit, i.e. plain and untagged, or tagged "!" alone in any style
- * (libyaml's and go-yaml's plain_implicit). A "!!str <<" is the key "<<".
+ * or implicit, i.e. plain and untagged, or tagged "!" alone (or "!<!>")
+ * in any style (libyaml's and go-yaml's plain_implicit). A "!!str <<" is the key "<<".
  * Without f's text a plain "<<" counts, tagged or not. Any !!merge is
  * refused too, though go-yaml reads one on another key as that key.
  */
@@ -144,7 +146,9 @@ static bool merge_key(const struct hp_plan_file *f, const yaml_node_t *kn)
 		off = hp_yaml_past_prop(f, off, NULL, NULL);
 	if (off >= f->len || f->text[off] != '!')
 		return kn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-	return off + 1 == f->len || strchr(" \t\r\n", f->text[off + 1]);
+	/* "!" alone, or written verbatim "!<!>", up to a blank or a line break */
+	off += strncmp(f->text + off, "!<!>", 4) ? 1 : 4;
+	return off >= f->len || strchr(" \t\r\n", f->text[off]) || line_break(f->text, off);
 }
 
 int hp_yaml_check_keys(yaml_document_t *d, const struct hp_plan_file *f, const char *file,
@@ -1664,20 +1668,22 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 	return 0;
 }
 
-/* The node's entries for kind/name (any namespace), which a manifest holds in a kind it skips. */
-static void node_skipped(const struct hp_plan_node *node, const char *kind, const char *name)
+/*
+ * The node's entries for kind/name, "Kind/name" or "ns/Kind/name" where ns
+ * is the object's namespace: a manifest holds it in a kind it skips.
+ */
+static void node_skipped(const struct hp_plan_node *node, const char *ns, const char *kind,
+			 const char *name)
 {
-	size_t kl = strlen(kind);
+	size_t nl = ns ? strlen(ns) : 0, kl = strlen(kind);
 
 	for (unsigned i = 0; name && i < node->n_w; i++) {
 		struct hp_plan_workload_opt *w = &node->w[i];
-		const char *at = strstr(w->workload, kind);
+		const char *at = w->workload;
 
-		/* "Kind/name" or "ns/Kind/name" */
-		while (at && !(at[kl] == '/' && !strcmp(at + kl + 1, name) &&
-			       (at == w->workload || at[-1] == '/')))
-			at = strstr(at + 1, kind);
-		if (at)
+		if (ns && *ns && !strncmp(at, ns, nl) && at[nl] == '/')
+			at += nl + 1;
+		if (!strncmp(at, kind, kl) && at[kl] == '/' && !strcmp(at + kl + 1, name))
 			w->skipped = true;
 	}
 }
@@ -1785,14 +1791,26 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!name && nn && !hp_yaml_is_null(nn))
 			return FAIL(b, nn, "metadata.name must be a string");
 	}
-	if (name && *name)
+	if (name && *name) {
 		workload = hp_sprintf("%s/%s", kind, name);
-	else
-		/* named by its place: two in one List had the document's number both */
-		workload =
-		    hp_sprintf("%s/%s:%u", kind,
-			       strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path,
-			       hp_yaml_line(hp_yaml_node(d, wl)));
+	} else {
+		/*
+		 * Named by its place: two in one List had the document's number
+		 * both. Its column too where another starts on its line.
+		 */
+		const char *base =
+		    strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path;
+		yaml_node_t *wn = hp_yaml_node(d, wl);
+
+		workload = hp_sprintf("%s/%s:%u", kind, base, hp_yaml_line(wn));
+		for (unsigned i = 0; workload && i < p->n_pods; i++)
+			if (!strcmp(p->pods[i].workload, workload)) {
+				free(workload);
+				workload = hp_sprintf("%s/%s:%u:%u", kind, base, hp_yaml_line(wn),
+						      (unsigned)wn->start_mark.column + 1);
+				break;
+			}
+	}
 	if (!workload)
 		return -ENOMEM;
 	if (!hp_yaml_is_null(nsn)) {
@@ -2138,7 +2156,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		if (!mask) {
 			char why[512] = ""; /* each one's pin or reason: what to change */
 			size_t n = 0;
-			bool pinned = false;
+			unsigned unpinned = all; /* what the members without a pin share */
 
 			for (unsigned j = first; j < p->n_ctr && n < sizeof(why); j++) {
 				const struct hp_plan_container *k = &p->ctr[j];
@@ -2146,7 +2164,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 
 				if (k->group != g)
 					continue;
-				pinned |= k->pin >= 0;
+				if (k->pin < 0)
+					unpinned &= k->allowed;
 				if (k->pin < 0 && !k->stay_reason) {
 					if (k->allowed == all)
 						continue;
@@ -2171,10 +2190,10 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			}
 			if (n >= sizeof(why))
 				memcpy(why + sizeof(why) - 4, "...", 4);
-			/* at the pins where there are any: what to change */
+			/* at the pins where they are what parts them: what to change */
 			r = FAIL(b,
-				 hp_yaml_node(d, pinned ? hp_yaml_get(d, ann, "heteropod.io/pin")
-							: tmpl),
+				 hp_yaml_node(d, unpinned ? hp_yaml_get(d, ann, "heteropod.io/pin")
+							  : tmpl),
 				 "%s: %s and the containers it must share a PU with (process "
 				 "namespace, emptyDir, memory or network rules) have no PU in "
 				 "common%s%s%s",
@@ -2217,6 +2236,11 @@ out:
 	json_decref(archs);
 	return r;
 }
+
+/* The kinds hp_plan_template_path knows, and List, for messages. */
+#define READ_KINDS                                                                                 \
+	"Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, "        \
+	"CronJob and List"
 
 const char *hp_plan_template_path(const char *kind)
 {
@@ -2290,12 +2314,15 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "name")));
 
 		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))))
-			node_skipped(b->node, kind, name);
+			node_skipped(
+			    b->node,
+			    hp_yaml_str(hp_yaml_node(
+				d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "namespace"))),
+			    kind, name);
 		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))) &&
 		    hp_plan_warn(b->p,
 				 "%s:%u: %s/%s skipped: a pod template in a kind the planner does "
-				 "not read (it reads Pod, Deployment, StatefulSet, DaemonSet, "
-				 "ReplicaSet, ReplicationController, Job, CronJob and List)",
+				 "not read (it reads " READ_KINDS ")",
 				 b->f->path, hp_yaml_line(on), kind, name ? name : "(no name)") < 0)
 			return -ENOMEM;
 		return 0;
@@ -2363,16 +2390,15 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 	}
 	for (unsigned i = 0; i < node->n_w; i++)
 		if (!node->w[i].used) {
-			hp_error_set(
-			    err,
-			    "%s:%u: the node description names workload %s, which "
-			    "%s",
-			    node->file ? node->file : "node", node->w[i].line, node->w[i].workload,
-			    node->w[i].skipped
-				? "the manifests hold in a kind the planner does not read "
-				  "(it reads Pod, Deployment, StatefulSet, DaemonSet, "
-				  "ReplicaSet, ReplicationController, Job, CronJob and List)"
-				: "no manifest holds");
+			hp_error_set(err,
+				     "%s:%u: the node description names workload %s, which "
+				     "%s",
+				     node->file ? node->file : "node", node->w[i].line,
+				     node->w[i].workload,
+				     node->w[i].skipped
+					 ? "the manifests hold in a kind the planner does not read "
+					   "(it reads " READ_KINDS ")"
+					 : "no manifest holds");
 			return -EINVAL;
 		}
 	return prof ? hp_plan_profile_check_used(prof, p, err) : 0;
