@@ -785,7 +785,9 @@ static void test_reasons(void)
 			for (unsigned d = 1; d < p.n_pus; d++) {
 				hp_plan_evaluate_move(&p, r.pu, &cur, c, (int)d, edges, ne, &ev);
 				fits |= ev.feasible;
-				pay |= ev.feasible && ev.objective > cur.objective + 1e-12;
+				pay |=
+				    ev.feasible &&
+				    ev.objective > cur.objective + 1e-9 * (1 + fabs(cur.objective));
 			}
 			kept++;
 			pays += pay;

@@ -179,8 +179,10 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		dpus++;
 		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
 		if (ev.feasible) {
-			if (ev.objective <= w->cur.objective + 1e-12) {
-				loss = fmin(loss, w->cur.objective - ev.objective);
+			/* a gain in the last digits is the sums' rounding, not a better answer */
+			if (ev.objective <=
+			    w->cur.objective + 1e-9 * (1 + fabs(w->cur.objective))) {
+				loss = fmin(loss, fmax(w->cur.objective - ev.objective, 0));
 			} else if (ev.objective - w->cur.objective > gain) {
 				gain = ev.objective - w->cur.objective;
 				to = d;
