@@ -126,9 +126,10 @@ static size_t line_break(const char *text, size_t i);
 /*
  * Is kn a merge key as go-yaml v2 (kubectl) takes it: "<<" tagged !!merge,
  * or implicit, i.e. plain and untagged, or tagged "!" alone (or "!<!>")
- * in any style (libyaml's and go-yaml's plain_implicit). A "!!str <<" is the key "<<".
- * Without f's text a plain "<<" counts, tagged or not. Any !!merge is
- * refused too, though go-yaml reads one on another key as that key.
+ * in any style (libyaml's and go-yaml's plain_implicit). A "!!str <<" is
+ * the key "<<". Without f's text a plain "<<" counts, tagged or not. Any
+ * !!merge is refused too, though go-yaml reads one on another key as that
+ * key.
  */
 static bool merge_key(const struct hp_plan_file *f, const yaml_node_t *kn)
 {
