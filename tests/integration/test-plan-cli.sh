@@ -717,6 +717,10 @@ bad ns-unk.yaml 'workloads:\n  news/Deployment/web: {replicas: 2}\n' "$tmp/ns.ya
 printf 'kind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: app, image: nginx}\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n' >"$tmp/ro.yaml"
 bad ro-node.yaml 'workloads:\n  Rollout/r: {replicas: 2}\n' "$tmp/ro.yaml --node $tmp/ro-node.yaml" \
 	"ro-node.yaml:2: the node description names workload Rollout/r, which the manifests hold in a kind the planner does not read"
+bad ro-prof.json '{"pods": {"Rollout/r": {}}}' "$tmp/ro.yaml --profile $tmp/ro-prof.json" \
+	"ro-prof.json: the profile names workload Rollout/r, which the manifests hold in a kind the planner does not read"
+bad ro-ns.yaml 'workloads:\n  dev/Rollout/r: {replicas: 2}\n' "$tmp/ro.yaml --node $tmp/ro-ns.yaml" \
+	"ro-ns.yaml:2: the node description names workload dev/Rollout/r, which no manifest holds"
 bad ns-key.yaml 'workloads:\n  a/b/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-key.yaml" \
 	"ns-key.yaml:2: workloads: keys are Kind/name or namespace/Kind/name"
 bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-ds.yaml" \

@@ -836,7 +836,7 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 
 /* Does every workload of the profile name a pod of p? If not, -EINVAL naming it. */
 int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
-			       struct hp_error *err)
+			       const json_t *skipped, struct hp_error *err)
 {
 	/* sets: one lookup per pod, not per pair */
 	json_t *held = json_object(), *applied = json_object(), *v;
@@ -893,9 +893,9 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 		json_object_foreach(prof->pods, wl, v) {
 			if (json_object_get(held, wl))
 				continue;
-			hp_error_set(err,
-				     "%s: the profile names workload %s, which no manifest holds",
-				     prof->file, wl);
+			hp_error_set(
+			    err, "%s: the profile names workload %s, which %s", prof->file, wl,
+			    json_object_get(skipped, wl) ? HP_PLAN_SKIPPED : "no manifest holds");
 			r = -EINVAL;
 			break;
 		}

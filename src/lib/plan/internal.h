@@ -4,6 +4,7 @@
 #define HP_PLAN_INTERNAL_H
 
 #include <string.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "plan/manifest.h"
@@ -137,7 +138,14 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *ns
 int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_problem *p,
 			  unsigned pod, struct hp_error *err);
 int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
-			       struct hp_error *err);
+			       const json_t *skipped, struct hp_error *err);
+/* The kinds the planner reads (hp_plan_template_path's, and List), for messages. */
+#define HP_PLAN_READ_KINDS                                                                         \
+	"Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, "        \
+	"CronJob and List"
+/* A node description's or profile's workload that the manifests hold in a kind skipped */
+#define HP_PLAN_SKIPPED                                                                            \
+	"the manifests hold in a kind the planner does not read (it reads " HP_PLAN_READ_KINDS ")"
 
 /* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */
 const char *hp_plan_template_path(const char *kind);

@@ -737,6 +737,7 @@ struct build {
 	yaml_document_t *d;
 	bool *seen; /* per node of d: an object walked (walk_object) */
 	int claims; /* the StatefulSet's volumeClaimTemplates being built, or 0 */
+	json_t *skipped; /* pod templates in kinds skipped: "Kind/name", "ns/Kind/name" */
 };
 
 #define FAIL(b, node, fmt, ...)                                                                 \
@@ -1670,23 +1671,22 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 }
 
 /*
- * The node's entries for kind/name, "Kind/name" or "ns/Kind/name" where ns
- * is the object's namespace: a manifest holds it in a kind it skips.
+ * A pod template in a kind the planner skips, by the names the node
+ * description and the profile may give it: "Kind/name", "ns/Kind/name".
  */
-static void node_skipped(const struct hp_plan_node *node, const char *ns, const char *kind,
-			 const char *name)
+static int skipped_add(struct build *b, int obj, const char *kind, const char *name)
 {
-	size_t nl = ns ? strlen(ns) : 0, kl = strlen(kind);
+	const char *ns = hp_yaml_str(
+	    hp_yaml_node(b->d, hp_yaml_get(b->d, hp_yaml_get(b->d, obj, "metadata"), "namespace")));
+	_cleanup_free_ char *k = name ? hp_sprintf("%s/%s", kind, name) : NULL;
+	_cleanup_free_ char *nk = name && ns && *ns ? hp_sprintf("%s/%s/%s", ns, kind, name) : NULL;
 
-	for (unsigned i = 0; name && i < node->n_w; i++) {
-		struct hp_plan_workload_opt *w = &node->w[i];
-		const char *at = w->workload;
-
-		if (ns && *ns && !strncmp(at, ns, nl) && at[nl] == '/')
-			at += nl + 1;
-		if (!strncmp(at, kind, kl) && at[kl] == '/' && !strcmp(at + kl + 1, name))
-			w->skipped = true;
-	}
+	if (!name)
+		return 0;
+	if (!k || (ns && *ns && !nk) || json_object_set_new(b->skipped, k, json_true()) < 0 ||
+	    (nk && json_object_set_new(b->skipped, nk, json_true()) < 0))
+		return -ENOMEM;
+	return 0;
 }
 
 /*
@@ -2238,11 +2238,6 @@ out:
 	return r;
 }
 
-/* The kinds hp_plan_template_path knows, and List, for messages. */
-#define READ_KINDS                                                                                 \
-	"Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, "        \
-	"CronJob and List"
-
 const char *hp_plan_template_path(const char *kind)
 {
 	static const struct {
@@ -2315,15 +2310,12 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 		    hp_yaml_node(d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "name")));
 
 		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))))
-			node_skipped(
-			    b->node,
-			    hp_yaml_str(hp_yaml_node(
-				d, hp_yaml_get(d, hp_yaml_get(d, obj, "metadata"), "namespace"))),
-			    kind, name);
+			if (skipped_add(b, obj, kind, name) < 0)
+				return -ENOMEM;
 		if (hp_yaml_is_seq(hp_yaml_node(d, hp_yaml_get(d, t, "containers"))) &&
 		    hp_plan_warn(b->p,
 				 "%s:%u: %s/%s skipped: a pod template in a kind the planner does "
-				 "not read (it reads " READ_KINDS ")",
+				 "not read (it reads " HP_PLAN_READ_KINDS ")",
 				 b->f->path, hp_yaml_line(on), kind, name ? name : "(no name)") < 0)
 			return -ENOMEM;
 		return 0;
@@ -2355,16 +2347,14 @@ int hp_plan_template(yaml_document_t *d, int obj, const char *kind)
 	return tmpl;
 }
 
-int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
-		  const struct hp_plan_node *node, const struct hp_plan_profile *prof,
-		  const struct hp_plan_params *params, struct hp_error *err)
+static int build_all(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
+		     const struct hp_plan_node *node, const struct hp_plan_profile *prof,
+		     const struct hp_plan_params *params, json_t *skipped, struct hp_error *err)
 {
-	struct build b = { .p = p, .node = node, .prof = prof, .err = err };
+	struct build b = { .p = p, .node = node, .prof = prof, .err = err, .skipped = skipped };
 
-	for (unsigned i = 0; i < node->n_w; i++) {
+	for (unsigned i = 0; i < node->n_w; i++)
 		node->w[i].used = false;
-		node->w[i].skipped = false;
-	}
 
 	hp_plan_problem_init(p);
 	if (params)
@@ -2391,16 +2381,25 @@ int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
 	}
 	for (unsigned i = 0; i < node->n_w; i++)
 		if (!node->w[i].used) {
-			hp_error_set(err,
-				     "%s:%u: the node description names workload %s, which "
-				     "%s",
-				     node->file ? node->file : "node", node->w[i].line,
-				     node->w[i].workload,
-				     node->w[i].skipped
-					 ? "the manifests hold in a kind the planner does not read "
-					   "(it reads " READ_KINDS ")"
-					 : "no manifest holds");
+			hp_error_set(
+			    err,
+			    "%s:%u: the node description names workload %s, which "
+			    "%s",
+			    node->file ? node->file : "node", node->w[i].line, node->w[i].workload,
+			    json_object_get(skipped, node->w[i].workload) ? HP_PLAN_SKIPPED
+									  : "no manifest holds");
 			return -EINVAL;
 		}
-	return prof ? hp_plan_profile_check_used(prof, p, err) : 0;
+	return prof ? hp_plan_profile_check_used(prof, p, skipped, err) : 0;
+}
+
+int hp_plan_build(struct hp_plan_problem *p, const struct hp_plan_manifests *m,
+		  const struct hp_plan_node *node, const struct hp_plan_profile *prof,
+		  const struct hp_plan_params *params, struct hp_error *err)
+{
+	json_t *skipped = json_object();
+	int r = skipped ? build_all(p, m, node, prof, params, skipped, err) : -ENOMEM;
+
+	json_decref(skipped);
+	return r;
 }
