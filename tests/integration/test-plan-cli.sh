@@ -800,12 +800,12 @@ rc=$?
 check '[ $rc -eq 2 ] && grep -q "mipGap" "$tmp/wm-params.json" && grep -q "is the --params file" "$tmp/err"' \
 	"--write-model over the --params file exits 2 ($(cat "$tmp/err"))"
 # --greedy places a container pinned to any DPU where it fits, not on the first DPU
-printf 'kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  containers:\n  - {name: x, image: nginx, resources: {requests: {cpu: 500m}}}\n  - {name: y, image: nginx, resources: {requests: {cpu: 500m}}}\n' \
-	"'{\"x\": \"small\", \"y\": \"dpu\"}'" >"$tmp/gp.yaml"
+printf 'kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  containers:\n  - {name: x, image: nginx, resources: {requests: {cpu: 500m}}}\n  - {name: z, image: nginx, resources: {requests: {cpu: 500m}}}\n' \
+	"'{\"x\": \"small\", \"z\": \"dpu\"}'" >"$tmp/gp.yaml"
 printf 'dpus:\n- {name: small, cores: 1.2, speed: 0.5}\n- {name: big, cores: 8, speed: 0.5}\n' >"$tmp/gp-node.yaml"
 "$HP" plan "$tmp/gp.yaml" --node "$tmp/gp-node.yaml" --greedy --json >"$tmp/gp.json" 2>"$tmp/err"
 rc=$?
-check '[ $rc -eq 0 ] && python3 -c "import json,sys; p={x[\"container\"]: x[\"pu\"] for x in json.load(open(sys.argv[1]))[\"placements\"]}; assert p == {\"x\": \"small\", \"y\": \"big\"}, p" "$tmp/gp.json"' \
+check '[ $rc -eq 0 ] && python3 -c "import json,sys; p={x[\"container\"]: x[\"pu\"] for x in json.load(open(sys.argv[1]))[\"placements\"]}; assert p == {\"x\": \"small\", \"z\": \"big\"}, p" "$tmp/gp.json"' \
 	"--greedy puts a container pinned to any DPU where it fits ($(cat "$tmp/err"))"
 printf 'dpus:\n- {name: small, cores: 1.2, speed: 0.5}\n- {name: big, cores: 0.4, speed: 0.5}\n' >"$tmp/gp-node2.yaml"
 "$HP" plan "$tmp/gp.yaml" --node "$tmp/gp-node2.yaml" --greedy >/dev/null 2>"$tmp/err"
@@ -1166,12 +1166,30 @@ check '[ "$(awk "/istio-proxy/ {print index(\$0, \"infrastructure\")} / app / {p
 # as none), and a pin on a Deployment's own metadata is said, not read
 bad kindl.yaml 'kind: [Pod]\nmetadata: {name: a}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/kindl.yaml" "kindl.yaml:1: kind must be a string"
 bad namel.yaml 'kind: Pod\nmetadata: {name: [a]}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/namel.yaml" "namel.yaml:2: metadata.name must be a string"
-bad imgl.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: app, image: [nginx]}]\n' "$tmp/imgl.yaml" "imgl.yaml:4: app: image must be a string"
+bad imgl.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: app, image: [nginx]}]\n' "$tmp/imgl.yaml" "imgl.yaml:4: image must be a string"
 printf 'kind: Deployment\nmetadata:\n  name: d\n  annotations:\n    heteropod.io/pin: %s\nspec:\n  template:\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n      - {name: app, image: nginx}\n' "'{\"app\": \"dpu0\"}'" >"$tmp/wpin.yaml"
 "$HP" plan "$tmp/wpin.yaml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "wpin.yaml:5: Deployment/d: heteropod.io/pin in the Deployment.s own metadata is not read; it goes in the pod template.s (spec.template.metadata.annotations)" "$tmp/err" && grep -q "app .*host" "$tmp/out"' \
 	"a pin on a Deployment's own metadata is said ($rc: $(cat "$tmp/err"))"
+# ... and so are ones YAML 1.1 reads as a number or a boolean, as kubectl
+# refuses them ("got integer, expected string"); a null name is none
+for t in 'kind: 123\nmetadata: {name: a}|kind' 'kind: Pod\nmetadata: {name: 123}|metadata.name' \
+	'kind: Pod\nmetadata: {name: yes}|metadata.name'; do
+	printf "${t%%|*}"'\nspec:\n  containers: [{name: app, image: nginx}]\n' >"$tmp/typed.yaml"
+	"$HP" plan "$tmp/typed.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "${t##*|} must be a string; kubectl reads this as a" "$tmp/err"' "${t%%|*} refused ($rc: $(cat "$tmp/err"))"
+done
+for t in '{name: app, image: 1.5}|image' '{name: 7, image: nginx}|a container.s name'; do
+	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [%s]\n' "${t%%|*}" >"$tmp/typed.yaml"
+	"$HP" plan "$tmp/typed.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "${t##*|} must be a string; kubectl reads this as a" "$tmp/err"' "${t%%|*} refused ($rc: $(cat "$tmp/err"))"
+done
+printf 'kind: Pod\nmetadata: {name: null}\nspec:\n  containers: [{name: app, image: !!str 1.5}]\n' >"$tmp/typed.yaml"
+"$HP" plan "$tmp/typed.yaml" >"$tmp/out" 2>&1
+check 'grep -q "^Pod/typed.yaml:1 " "$tmp/out"' "a null name is none, a !!str image a string ($(cat "$tmp/out"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

@@ -235,6 +235,24 @@ static bool yaml1_octal(const char *s)
 	return strlen(s) > 1 && errno != ERANGE;
 }
 
+/* Is plain s a number of YAML 1.1's forms as it stands (an int, a float, .inf, .nan)? */
+static bool plain_number(const char *s)
+{
+	static const char *const special[] = { ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN" };
+	const char *d = s + (*s == '-' || *s == '+');
+	char *end;
+
+	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
+		if (!strcmp(d, special[i]) && (d == s || i < 3))
+			return true;
+	if (!*d || !strchr("0123456789.", *d) || d[strspn(d, "0123456789.eE+-")] != '\0' ||
+	    !strpbrk(d, "0123456789"))
+		return false;
+	errno = 0;
+	strtod(d, &end);
+	return !*end;
+}
+
 /*
  * Text s of a number as go-yaml v2 reads it, into buf: its '_' left out
  * where it starts with a digit or a sign and the rest is a number, an
@@ -786,6 +804,41 @@ static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
 	    (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_tag(b->f, n)))
 		return -EINVAL;
 	return hp_yaml_bool(n, ret);
+}
+
+/*
+ * A manifest's string as kubectl reads it: a plain scalar that YAML 1.1
+ * (go-yaml v2) reads as a boolean or a number is neither (kubectl refuses
+ * "name: 123": got integer, expected string), and a null is none (*ret
+ * NULL). -EINVAL with the message for what (a mapping, a list, a number).
+ */
+static int manifest_string(const struct build *b, const yaml_node_t *n, const char *what,
+			   const char **ret)
+{
+	const char *s = hp_yaml_str(n), *t = "a mapping or a list";
+	char num[64];
+	bool yes;
+
+	*ret = NULL;
+	if (manifest_null(b, n))
+		return 0;
+	if (s && (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_tag(b->f, n))) {
+		*ret = s;
+		return 0;
+	}
+	if (s && hp_yaml_bool(n, &yes) == 0)
+		t = "a boolean";
+	else if (s && (yaml1_number(s, num, sizeof(num)) || plain_number(s)))
+		t = "a number";
+	else if (s)
+		t = NULL;
+	if (t) {
+		hp_error_set(b->err, "%s:%u: %s must be a string; kubectl reads this as %s%s",
+			     b->f->path, hp_yaml_line(n), what, t, s ? " (quote it)" : "");
+		return -EINVAL;
+	}
+	*ret = s;
+	return 0;
 }
 
 /* The proxy a network init container prepares the pod's namespace for, or NULL. */
@@ -1537,10 +1590,14 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 
 		if (!hp_yaml_is_map(cn))
 			return FAIL(b, cn, "a container must be a mapping");
+		if (hp_yaml_get(d, *it, "name") &&
+		    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, *it, "name")),
+				    "a container's name", &name) < 0)
+			return -EINVAL;
 		if (!name || !*name)
 			return FAIL(b, cn, "container without a name");
-		if (!image && imn && !hp_yaml_is_null(imn))
-			return FAIL(b, imn, "%s: image must be a string", name);
+		if (imn && manifest_string(b, imn, "image", &image) < 0)
+			return -EINVAL;
 		if (rpn && !hp_yaml_is_null(rpn) && !restart_policy_valid(rp))
 			return FAIL(b, rpn, "%s: restartPolicy '%s': Always, OnFailure or Never",
 				    name, rp ? rp : "(not a string)");
@@ -1786,12 +1843,10 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	}
 	if (an && !hp_yaml_is_map(an) && !hp_yaml_is_null(an))
 		return FAIL(b, an, "metadata.annotations must be a mapping");
-	{
-		yaml_node_t *nn = hp_yaml_node(d, hp_yaml_get(d, wl_meta, "name"));
-
-		if (!name && nn && !hp_yaml_is_null(nn))
-			return FAIL(b, nn, "metadata.name must be a string");
-	}
+	if (hp_yaml_get(d, wl_meta, "name") &&
+	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, wl_meta, "name")), "metadata.name",
+			    &name) < 0)
+		return -EINVAL;
 	if (name && *name) {
 		workload = hp_sprintf("%s/%s", kind, name);
 	} else {
@@ -2269,12 +2324,10 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 
 	if (!hp_yaml_is_map(on))
 		return 0;
-	kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
-	if (!kind && hp_yaml_get(d, obj, "kind") &&
-	    !hp_yaml_is_null(hp_yaml_node(d, hp_yaml_get(d, obj, "kind"))))
-		return FAIL(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")),
-			    "kind must be a string");
-	if (!kind)
+	if (hp_yaml_get(d, obj, "kind") &&
+	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")), "kind", &kind) < 0)
+		return -EINVAL;
+	if (!hp_yaml_get(d, obj, "kind") || !kind)
 		return 0;
 	/*
 	 * An alias in a List's items reaches the same object again: it would
