@@ -3,7 +3,8 @@
  * Pods split where their traffic does not join them. The units of a pod
  * that may each run on more than one PU fall into parts, joined by the
  * edges between such units; where a pod has two parts or more (and a
- * latency budget, if any, that every placement meets), it frees the sum of
+ * latency budget, if any, that every placement meets: the edges that may
+ * cross, all crossing), it frees the sum of
  * what its parts free, and each part uses its own share of every DPU. As one choice among its
  * placements it is their product (eleven sidecars on three DPUs: 4^11 = 4 Mi placements), past
  * CFG_MAX, and it went to the x/h/z/s rows, whose LP GLPK did not close: three such pods, 33
@@ -216,7 +217,10 @@ int split_build(const struct hp_plan_problem *p, const struct units *s, struct s
 	for (unsigned k = 0; k < s->n_e; k++) {
 		const struct uedge *e = &s->e[k];
 
-		lat[e->pod] += e->lat;
+		/* an edge between two units fixed on one PU never crosses */
+		if (unit_free(p, &s->u[e->u]) || unit_free(p, &s->u[e->v]) ||
+		    (s->u[e->u].allowed & all) != (s->u[e->v].allowed & all))
+			lat[e->pod] += e->lat;
 		if (unit_free(p, &s->u[e->u]) && unit_free(p, &s->u[e->v]))
 			up[find(up, e->u)] = find(up, e->v);
 	}
@@ -284,8 +288,13 @@ int split_build(const struct hp_plan_problem *p, const struct units *s, struct s
 			sp->q.edges[sp->q.n_edges++] = e;
 		}
 	}
-	/* a group is named by a container of it (stand-ins are their own) */
-	for (unsigned c = 0; c < p->n_ctr; c++)
+	/*
+	 * A group is named by a container of it (stand-ins are their own); a
+	 * container may run where its unit may (units_latency may have fixed it).
+	 */
+	for (unsigned c = 0; c < p->n_ctr; c++) {
 		sp->q.ctr[sp->at[c]].group = sp->at[p->ctr[c].group];
+		sp->q.ctr[sp->at[c]].allowed &= s->u[s->of[c]].allowed;
+	}
 	return 1;
 }
