@@ -386,6 +386,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		usage(stderr);
 		return cli_usage_error("plan: no manifest given");
 	}
+	for (int i = optind; i < argc; i++)
+		if (!*argv[i])
+			return cli_usage_error("plan: an empty manifest name");
 	if (json && annotate)
 		return cli_usage_error("plan: --json and --annotate exclude each other");
 	if (greedy && model_file)

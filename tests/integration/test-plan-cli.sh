@@ -1018,6 +1018,9 @@ printf '{"mipGap": 0}' >"$tmp/p1.json"
 "$HP" plan "$GOOD" --params "$tmp/nonexistent.json" --params "$tmp/p1.json" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--params given twice" "$tmp/err"' "--params given twice ($rc: $(cat "$tmp/err"))"
+"$HP" plan '' >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "an empty manifest name" "$tmp/err"' "plan '' ($rc: $(cat "$tmp/err"))"
 # ... and an empty name is none (--write-model '' had failed writing, exit 1)
 for o in --node --profile --params --write-model; do
 	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" $o '' >/dev/null 2>"$tmp/err"
@@ -1211,6 +1214,18 @@ printf 'dpus:\n- {cores: 1.0, linkGbps: 25, memory: 256Mi, name: d0, speed: 1}\n
 rc=$?
 check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"optimal\"], o[\"status\"]" "$tmp/out"' \
 	"a budget each proxy breaks: proven ($rc: $(cat "$tmp/err"))"
+# a latency that keeps it off one DPU among other reasons names that DPU;
+# a move that frees nothing is a tie, not a cost
+printf 'kind: Pod\nmetadata: {name: l, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 400m}}}\n  - {name: fluent-bit, image: fluent/fluent-bit:2.0, resources: {requests: {cpu: 300m}}}\n' \
+	"'{\"istio-proxy\": \"a\"}'" >"$tmp/lat2.yaml"
+printf '{"pods": {"Pod/l": {"traffic": [{"from": "app", "to": "istio-proxy", "msgsPerSec": 100, "crossingsPerRequest": 2}, {"from": "istio-proxy", "to": "fluent-bit", "msgsPerSec": 100, "crossingsPerRequest": 2}, {"from": "app", "to": "fluent-bit", "msgsPerSec": 100, "crossingsPerRequest": 1}]}}}\n' >"$tmp/lat2.json"
+printf 'dpus: [{name: a, cores: 0.5, speed: 1}, {name: b, cores: 8, speed: 1}]\nworkloads: {Pod/l: {latencyBudgetUs: 20}}\n' >"$tmp/lat2-node.yaml"
+"$HP" plan "$tmp/lat2.yaml" --node "$tmp/lat2-node.yaml" --profile "$tmp/lat2.json" >"$tmp/out" 2>&1
+check 'grep -q "fluent-bit .*fits on no DPU: a CPU: 0.700 > 0.500 cores; Pod/l latency: 25 > 20 us (on b)" "$tmp/out"' \
+	"a latency among other reasons names its DPU ($(grep fluent "$tmp/out"))"
+printf 'kind: Pod\nmetadata: {name: t, annotations: {heteropod.io/role: %s}}\nspec:\n  containers:\n  - {name: x, image: busybox, resources: {requests: {cpu: "0", memory: "0"}}}\n' "'{\"x\": \"infra\"}'" >"$tmp/tie.yaml"
+"$HP" plan "$tmp/tie.yaml" >"$tmp/out" 2>&1
+check 'grep -q "x .*host .*moving it frees nothing more" "$tmp/out"' "a tie said as such ($(cat "$tmp/out"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

@@ -128,8 +128,9 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	unsigned pod = k->pod, n_edges;
 	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
-	char *best = NULL, *list;
-	unsigned dpus = 0, n_why = 0, left = 0, to = 0, allowed = k->allowed;
+	char *best = NULL, *plain = NULL, *list, *named;
+	unsigned dpus = 0, n_why = 0, left = 0, n_plain = 0, left_plain = 0, to = 0;
+	unsigned allowed = k->allowed;
 	double loss = HUGE_VAL, gain = 0;
 	bool lat = true;
 
@@ -191,34 +192,53 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		}
 		why_not(p, pu, w, c, (int)d, edges, n_edges, &ev);
 		lat &= ev.why_pod >= 0;
-		list = why_add(best, ev.why, &n_why, &left);
+		/* the DPU a latency names, where the reasons differ */
+		named = ev.why_pod >= 0 ? hp_sprintf("%s (on %s)", ev.why, p->pu[d].name)
+					: strdup(ev.why);
+		list = named ? why_add(best, named, &n_why, &left) : NULL;
+		free(named);
 		free(best);
-		if (!(best = list))
+		best = list;
+		list = best ? why_add(plain, ev.why, &n_plain, &left_plain) : NULL;
+		free(plain);
+		plain = list;
+		if (!best || !plain) {
+			free(best);
+			free(plain);
 			return NULL;
+		}
 	}
 	if (gain > 0) {
 		free(best);
+		free(plain);
 		return hp_sprintf("not moved, though moving it to %s would free %s more (the "
 				  "answer is not proven optimal)",
 				  p->pu[to].name, figure(gain).s);
 	}
 	if (loss < HUGE_VAL) {
 		free(best);
-		return hp_sprintf("moving it does not pay (crossings cost %s more host cores "
-				  "than it frees)",
-				  figure(loss).s);
+		free(plain);
+		/* a tie (nothing to free, no crossing) is not a cost */
+		return loss > 0 ? hp_sprintf("moving it does not pay (crossings cost %s more "
+					     "host cores than it frees)",
+					     figure(loss).s)
+				: strdup("moving it frees nothing more");
+	}
+	if (best && lat) {
+		/* the budget wherever it goes: its figures, without the DPUs' names */
+		list = left_plain ? hp_sprintf("over its pod's latency budget on every DPU: %s; "
+					       "others on %u more DPU%s",
+					       plain, left_plain, left_plain > 1 ? "s" : "")
+				  : hp_sprintf("over its pod's latency budget on %s: %s",
+					       dpus > 1 ? "every DPU" : "the DPU", plain);
+	} else if (best) {
+		list = left ? hp_sprintf("fits on no DPU: %s; others on %u more DPU%s", best, left,
+					 left > 1 ? "s" : "")
+			    : hp_sprintf("fits on no DPU: %s", best);
 	}
 	if (best) {
-		list = left ? hp_sprintf("%s: %s; others on %u more DPU%s",
-					 lat ? "over its pod's latency budget on every DPU"
-					     : "fits on no DPU",
-					 best, left, left > 1 ? "s" : "")
-			    : hp_sprintf("%s: %s",
-					 !lat	    ? "fits on no DPU"
-					 : dpus > 1 ? "over its pod's latency budget on every DPU"
-						    : "over its pod's latency budget on the DPU",
-					 best);
 		free(best);
+		free(plain);
 		return list;
 	}
 	return strdup(dpus ? "kept on the host (the optimum places others first)"
