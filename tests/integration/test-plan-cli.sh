@@ -1226,6 +1226,15 @@ check 'grep -q "fluent-bit .*fits on no DPU: a CPU: 0.700 > 0.500 cores; Pod/l l
 printf 'kind: Pod\nmetadata: {name: t, annotations: {heteropod.io/role: %s}}\nspec:\n  containers:\n  - {name: x, image: busybox, resources: {requests: {cpu: "0", memory: "0"}}}\n' "'{\"x\": \"infra\"}'" >"$tmp/tie.yaml"
 "$HP" plan "$tmp/tie.yaml" >"$tmp/out" 2>&1
 check 'grep -q "x .*host .*moving it frees nothing more" "$tmp/out"' "a tie said as such ($(cat "$tmp/out"))"
+# pinned to any DPU where the budget breaks on each: said so, whatever their order
+printf 'kind: Pod\nmetadata: {name: p, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: envoy, image: envoyproxy/envoy:v1.28}\n' "'{\"envoy\": \"dpu\"}'" >"$tmp/pdpu.yaml"
+for dp in '{name: a, cores: 8, linkGbps: 25}, {name: b, cores: 8, linkGbps: 0.001}' '{name: b, cores: 8, linkGbps: 0.001}, {name: a, cores: 8, linkGbps: 25}'; do
+	printf 'dpus: [%s]\nworkloads: {Pod/p: {latencyBudgetUs: 5}}\n' "$dp" >"$tmp/pdpu-node.yaml"
+	"$HP" plan "$tmp/pdpu.yaml" --node "$tmp/pdpu-node.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "pinned placements alone are infeasible (Pod/p latency: 10 > 5 us)" "$tmp/err"' \
+		"a pin to any DPU against a budget, $dp ($rc: $(cat "$tmp/err"))"
+done
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

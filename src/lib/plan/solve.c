@@ -429,7 +429,7 @@ static int start_search(const struct hp_plan_problem *p, const struct units *s,
 {
 	_cleanup_free_ int *cur = malloc((s->n ? s->n : 1) * sizeof(int));
 	_cleanup_free_ int *try_pu = malloc((p->n_ctr ? p->n_ctr : 1) * sizeof(int));
-	struct hp_plan_eval tev;
+	struct hp_plan_eval tev, lat_ev = { .feasible = true };
 
 	if (!cur || !try_pu)
 		return -ENOMEM;
@@ -447,6 +447,13 @@ static int start_search(const struct hp_plan_problem *p, const struct units *s,
 			*ev = tev;
 			return true;
 		}
+		/*
+		 * A latency budget broken where the capacities held (it is
+		 * checked last) is what to say where none fits, whatever the
+		 * DPUs' order: the first placement's room had been said instead.
+		 */
+		if (tev.why_pod >= 0 && lat_ev.feasible)
+			lat_ev = tev;
 		for (i = 0; i < nf; i++) {
 			unsigned u = forced[i], rest = s->u[u].allowed & ~((2u << cur[u]) - 1);
 
@@ -456,8 +463,11 @@ static int start_search(const struct hp_plan_problem *p, const struct units *s,
 			}
 			cur[u] = __builtin_ctz(s->u[u].allowed);
 		}
-		if (i == nf)
+		if (i == nf) {
+			if (!lat_ev.feasible)
+				*ev = lat_ev;
 			return false;
+		}
 	}
 }
 
