@@ -1221,11 +1221,22 @@ printf 'kind: Pod\nmetadata: {name: l, annotations: {heteropod.io/pin: %s}}\nspe
 printf '{"pods": {"Pod/l": {"traffic": [{"from": "app", "to": "istio-proxy", "msgsPerSec": 100, "crossingsPerRequest": 2}, {"from": "istio-proxy", "to": "fluent-bit", "msgsPerSec": 100, "crossingsPerRequest": 2}, {"from": "app", "to": "fluent-bit", "msgsPerSec": 100, "crossingsPerRequest": 1}]}}}\n' >"$tmp/lat2.json"
 printf 'dpus: [{name: a, cores: 0.5, speed: 1}, {name: b, cores: 8, speed: 1}]\nworkloads: {Pod/l: {latencyBudgetUs: 20}}\n' >"$tmp/lat2-node.yaml"
 "$HP" plan "$tmp/lat2.yaml" --node "$tmp/lat2-node.yaml" --profile "$tmp/lat2.json" >"$tmp/out" 2>&1
-check 'grep -q "fluent-bit .*fits on no DPU: a CPU: 0.700 > 0.500 cores; Pod/l latency: 25 > 20 us (on b)" "$tmp/out"' \
+check 'grep -q "fluent-bit .*fits on no DPU: Pod/l latency: 25 > 20 us (on b); a CPU: 0.700 > 0.500 cores" "$tmp/out"' \
 	"a latency among other reasons names its DPU ($(grep fluent "$tmp/out"))"
 printf 'kind: Pod\nmetadata: {name: t, annotations: {heteropod.io/role: %s}}\nspec:\n  containers:\n  - {name: x, image: busybox, resources: {requests: {cpu: "0", memory: "0"}}}\n' "'{\"x\": \"infra\"}'" >"$tmp/tie.yaml"
 "$HP" plan "$tmp/tie.yaml" >"$tmp/out" 2>&1
 check 'grep -q "x .*host .*moving it frees nothing more" "$tmp/out"' "a tie said as such ($(cat "$tmp/out"))"
+# six DPUs that each keep it off: one reason of each kind first, in an order
+# of their own, not the node's (the first three had hidden the memory)
+printf 'kind: Pod\nmetadata: {name: p, annotations: {heteropod.io/arch: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' "'{\"istio-proxy\": [\"amd64\", \"arm64\"]}'" >"$tmp/six.yaml"
+A='{name: a, cores: 0.1}' B='{name: b, cores: 0.2}' C='{name: c, cores: 8, linkGbps: 0.001}'
+D='{name: d, cores: 8, linkGbps: 25, memory: 10Mi}' E='{name: e, cores: 0.3}' F='{name: f, cores: 8, memory: 16Gi, arch: riscv64}'
+for order in "$A, $B, $C, $D, $E, $F" "$C, $D, $B, $E, $F, $A"; do
+	printf 'dpus: [%s]\n' "$order" >"$tmp/six-node.yaml"
+	"$HP" plan "$tmp/six.yaml" --node "$tmp/six-node.yaml" >"$tmp/out" 2>&1
+	check 'grep -q "istio-proxy .*fits on no DPU: d memory: 52428800 > 10485760 bytes; c PU link: 4096000 > 125000 bytes/s; a CPU: 0.709 > 0.100 cores; others on 2 more DPUs" "$tmp/out"' \
+		"six DPUs' reasons, whatever their order ($(grep istio-proxy "$tmp/out"))"
+done
 # pinned to any DPU where the budget breaks on each: said so, whatever their order
 printf 'kind: Pod\nmetadata: {name: p, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: envoy, image: envoyproxy/envoy:v1.28}\n' "'{\"envoy\": \"dpu\"}'" >"$tmp/pdpu.yaml"
 for dp in '{name: a, cores: 8, linkGbps: 25}, {name: b, cores: 8, linkGbps: 0.001}' '{name: b, cores: 8, linkGbps: 0.001}, {name: a, cores: 8, linkGbps: 25}'; do
@@ -1250,7 +1261,7 @@ for dp in '{name: a, cores: 0.1}, {name: b, cores: 8}' '{name: b, cores: 8}, {na
 done
 printf 'dpus: [{name: a, cores: 0.1}, {name: b, cores: 2, linkGbps: 0.001}]\n' >"$tmp/kept-node.yaml"
 "$HP" plan "$tmp/kept.yaml" --node "$tmp/kept-node.yaml" >"$tmp/out" 2>&1
-check 'grep -q "istio-proxy .*host .*fits on no DPU: a CPU: [0-9.]* > 0.100 cores; b PU link: " "$tmp/out"' \
+check 'grep -q "istio-proxy .*host .*fits on no DPU: b PU link: [0-9]* > [0-9]* bytes/s; a CPU: [0-9.]* > 0.100 cores" "$tmp/out"' \
 	"each DPU's reason for a sidecar kept on the host ($(grep istio-proxy "$tmp/out"))"
 # bench plan --json says which manifest failed, on stderr and in the JSON
 mkdir -p "$tmp/bm"

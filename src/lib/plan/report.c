@@ -78,27 +78,67 @@ static struct figure figure(double v)
 
 #define WHY_MAX 3 /* different reasons given for the DPUs, at most */
 
-/*
- * list ("x; y", or NULL) with why added where it is not there yet; *n
- * counts them, *left the DPUs whose reason is past WHY_MAX. A new string,
- * or NULL (no memory).
- */
-static char *why_add(const char *list, const char *why, unsigned *n, unsigned *left)
+/* A DPU's reason's kind, for choosing which to give: latency, memory, link, CPU, other */
+static int why_kind(const char *why)
 {
-	size_t len = strlen(why);
+	static const char *const kinds[] = { " latency: ", " memory: ", " PU link: ", " CPU: " };
 
-	for (const char *at = list; at;) {
-		if (!strncmp(at, why, len) && (at[len] == ';' || !at[len]))
-			return strdup(list);
-		if ((at = strstr(at, "; ")))
-			at += 2;
+	for (int k = 0; k < (int)ARRAY_SIZE(kinds); k++)
+		if (strstr(why, kinds[k]))
+			return k;
+	return (int)ARRAY_SIZE(kinds);
+}
+
+static int why_cmp(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	int kx = why_kind(x), ky = why_kind(y);
+
+	return kx != ky ? kx - ky : strcmp(x, y);
+}
+
+/*
+ * The DPUs' reasons (n of them, each a DPU's), joined: at most WHY_MAX
+ * different ones, one of each kind first, in an order of their own (kind,
+ * then text, which names the DPU), not the node's: with six DPUs the first
+ * three in the node's order had hidden the one short of memory. *left: the
+ * DPUs whose reason is not given. A new string, or NULL (no memory).
+ */
+static char *why_list(char **why, unsigned n, unsigned *left)
+{
+	const char *pick[WHY_MAX];
+	unsigned np = 0;
+	char *out = NULL;
+
+	qsort(why, n, sizeof(*why), why_cmp);
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < n && np < WHY_MAX; i++) {
+			bool taken = false, kind_seen = false;
+
+			for (unsigned j = 0; j < np; j++) {
+				taken |= !strcmp(pick[j], why[i]);
+				kind_seen |= why_kind(pick[j]) == why_kind(why[i]);
+			}
+			if (!taken && (pass || !kind_seen))
+				pick[np++] = why[i];
+		}
+	qsort(pick, np, sizeof(*pick), why_cmp);
+	*left = 0;
+	for (unsigned i = 0; i < n; i++) {
+		bool shown = false;
+
+		for (unsigned j = 0; j < np; j++)
+			shown |= !strcmp(pick[j], why[i]);
+		*left += !shown;
 	}
-	if (*n == WHY_MAX) {
-		++*left;
-		return strdup(list);
+	for (unsigned j = 0; j < np; j++) {
+		char *more = out ? hp_sprintf("%s; %s", out, pick[j]) : strdup(pick[j]);
+
+		free(out);
+		if (!(out = more))
+			return NULL;
 	}
-	++*n;
-	return list ? hp_sprintf("%s; %s", list, why) : strdup(why);
+	return out;
 }
 
 /*
@@ -120,6 +160,14 @@ static void why_not(const struct hp_plan_problem *p, const int *pu, const struct
 		*ev = more;
 }
 
+static void reasons_free(char **named, char **plain, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(named[i]);
+		free(plain[i]);
+	}
+}
+
 /* Why container c is where it is, for people (caller frees). */
 static char *why_reason(const struct hp_plan_problem *p, const int *pu, const struct why *w,
 			unsigned c)
@@ -128,9 +176,8 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	unsigned pod = k->pod, n_edges;
 	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
-	char *best = NULL, *plain = NULL, *list, *named;
-	unsigned dpus = 0, n_why = 0, left = 0, n_plain = 0, left_plain = 0, to = 0;
-	unsigned allowed = k->allowed;
+	char *named[HP_PLAN_MAX_PUS], *plain[HP_PLAN_MAX_PUS];
+	unsigned dpus = 0, n_why = 0, left = 0, to = 0, allowed = k->allowed;
 	double loss = HUGE_VAL, gain = 0;
 	bool lat = true;
 
@@ -193,53 +240,44 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		why_not(p, pu, w, c, (int)d, edges, n_edges, &ev);
 		lat &= ev.why_pod >= 0;
 		/* the DPU a latency names, where the reasons differ */
-		named = ev.why_pod >= 0 ? hp_sprintf("%s (on %s)", ev.why, p->pu[d].name)
-					: strdup(ev.why);
-		list = named ? why_add(best, named, &n_why, &left) : NULL;
-		free(named);
-		free(best);
-		best = list;
-		list = best ? why_add(plain, ev.why, &n_plain, &left_plain) : NULL;
-		free(plain);
-		plain = list;
-		if (!best || !plain) {
-			free(best);
-			free(plain);
+		named[n_why] = ev.why_pod >= 0 ? hp_sprintf("%s (on %s)", ev.why, p->pu[d].name)
+					       : strdup(ev.why);
+		plain[n_why] = strdup(ev.why);
+		if (!named[n_why++] || !plain[n_why - 1]) {
+			reasons_free(named, plain, n_why);
 			return NULL;
 		}
 	}
 	if (gain > 0) {
-		free(best);
-		free(plain);
+		reasons_free(named, plain, n_why);
 		return hp_sprintf("not moved, though moving it to %s would free %s more (the "
 				  "answer is not proven optimal)",
 				  p->pu[to].name, figure(gain).s);
 	}
 	if (loss < HUGE_VAL) {
-		free(best);
-		free(plain);
+		reasons_free(named, plain, n_why);
 		/* a tie (nothing to free, no crossing) is not a cost */
 		return loss > 0 ? hp_sprintf("moving it does not pay (crossings cost %s more "
 					     "host cores than it frees)",
 					     figure(loss).s)
 				: strdup("moving it frees nothing more");
 	}
-	if (best && lat) {
+	if (n_why) {
 		/* the budget wherever it goes: its figures, without the DPUs' names */
-		list = left_plain ? hp_sprintf("over its pod's latency budget on every DPU: %s; "
-					       "others on %u more DPU%s",
-					       plain, left_plain, left_plain > 1 ? "s" : "")
-				  : hp_sprintf("over its pod's latency budget on %s: %s",
-					       dpus > 1 ? "every DPU" : "the DPU", plain);
-	} else if (best) {
-		list = left ? hp_sprintf("fits on no DPU: %s; others on %u more DPU%s", best, left,
-					 left > 1 ? "s" : "")
-			    : hp_sprintf("fits on no DPU: %s", best);
-	}
-	if (best) {
-		free(best);
-		free(plain);
-		return list;
+		_cleanup_free_ char *best = why_list(lat ? plain : named, n_why, &left);
+
+		reasons_free(named, plain, n_why);
+		if (!best)
+			return NULL;
+		if (lat && !left)
+			return hp_sprintf("over its pod's latency budget on %s: %s",
+					  dpus > 1 ? "every DPU" : "the DPU", best);
+		if (!left)
+			return hp_sprintf("fits on no DPU: %s", best);
+		return hp_sprintf("%s: %s; others on %u more DPU%s",
+				  lat ? "over its pod's latency budget on every DPU"
+				      : "fits on no DPU",
+				  best, left, left > 1 ? "s" : "");
 	}
 	return strdup(dpus ? "kept on the host (the optimum places others first)"
 			   : "no DPU on this node");
