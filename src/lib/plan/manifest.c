@@ -235,22 +235,32 @@ static bool yaml1_octal(const char *s)
 	return strlen(s) > 1 && errno != ERANGE;
 }
 
+/*
+ * Is d (past its sign) an integer's or a float's form, YAML 1.1's, as strtod
+ * reads it whole? *x its value, errno strtod's.
+ */
+static bool decimal_form(const char *d, double *x)
+{
+	char *end;
+
+	if (!*d || !strchr("0123456789.", *d) || d[strspn(d, "0123456789.eE+-")] != '\0')
+		return false;
+	errno = 0;
+	*x = strtod(d, &end);
+	return !*end;
+}
+
 /* Is plain s a number of YAML 1.1's forms as it stands (an int, a float, .inf, .nan)? */
 static bool plain_number(const char *s)
 {
 	static const char *const special[] = { ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN" };
 	const char *d = s + (*s == '-' || *s == '+');
-	char *end;
+	double x;
 
 	for (size_t i = 0; i < ARRAY_SIZE(special); i++)
 		if (!strcmp(d, special[i]) && (d == s || i < 3))
 			return true;
-	if (!*d || !strchr("0123456789.", *d) || d[strspn(d, "0123456789.eE+-")] != '\0' ||
-	    !strpbrk(d, "0123456789"))
-		return false;
-	errno = 0;
-	strtod(d, &end);
-	return !*end;
+	return decimal_form(d, &x);
 }
 
 /*
@@ -285,12 +295,7 @@ static const char *yaml1_number(const char *s, char *buf, size_t size)
 	if (d[0] == '0' && d[1] && strchr("xXoObB", d[1]))
 		base = strchr("xX", d[1]) ? 16 : strchr("oO", d[1]) ? 8 : 2;
 	if (!base) {
-		/* an integer's or a float's form (YAML 1.1's), as strtod reads it */
-		if (!*d || !strchr("0123456789.", *d) || d[strspn(d, "0123456789.eE+-")] != '\0')
-			return NULL;
-		errno = 0;
-		x = strtod(d, &end);
-		if (*end || errno)
+		if (!decimal_form(d, &x) || errno)
 			return NULL;
 		if (neg && x == 0)
 			return strcpy(buf, "0");

@@ -346,7 +346,7 @@ static bool cfg_eval(const struct hp_plan_problem *p, const struct units *s,
 		}
 	}
 	budget = p->pods[s->u[pc->ufirst].pod].latency_budget_us;
-	return budget < 0 || lat <= budget + 1e-7 * fmax(1.0, budget);
+	return budget < 0 || hp_plan_within(lat, budget);
 }
 
 static bool cfg_dominates(const struct cfg *a, const struct cfg *b, unsigned npu)

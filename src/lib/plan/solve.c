@@ -137,7 +137,7 @@ static void units_latency(const struct hp_plan_problem *p, struct units *s)
 				unsigned u = side ? e->v : e->u, v = side ? e->u : e->v;
 				unsigned fixed = s->u[v].allowed & all;
 
-				if (__builtin_popcount(fixed) != 1)
+				if (unit_free(p, &s->u[v]))
 					continue;
 				for (unsigned d = 0; d < p->n_pus; d++)
 					if (!(fixed & (1u << d)))
@@ -149,11 +149,10 @@ static void units_latency(const struct hp_plan_problem *p, struct units *s)
 			double b = pod->latency_budget_us;
 			unsigned keep = s->u[u].allowed & all;
 
-			if (b < 0 || !pod->replicas || __builtin_popcount(keep) < 2)
+			if (b < 0 || !pod->replicas || !unit_free(p, &s->u[u]))
 				continue;
 			for (unsigned d = 0; d < p->n_pus; d++)
-				if (forced[(size_t)u * HP_PLAN_MAX_PUS + d] >
-				    b + 1e-7 * fmax(1.0, b))
+				if (!hp_plan_within(forced[(size_t)u * HP_PLAN_MAX_PUS + d], b))
 					keep &= ~(1u << d);
 			if (keep && keep != (s->u[u].allowed & all)) {
 				s->u[u].allowed = keep;

@@ -30,6 +30,12 @@ struct unit {
 	unsigned allowed;  /* PUs */
 };
 
+/* A unit that may run on more than one PU: one a placement decides. */
+static inline bool unit_free(const struct hp_plan_problem *p, const struct unit *u)
+{
+	return __builtin_popcount(u->allowed & ((1u << p->n_pus) - 1)) > 1;
+}
+
 struct uedge {
 	unsigned u, v, pod;
 	double cost;  /* host cores when crossing the host, all replicas */

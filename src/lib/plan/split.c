@@ -23,12 +23,6 @@
  */
 #include "plan/solver.h"
 
-/* Units that may run on more than one PU: the ones a placement decides. */
-static bool unit_free(const struct hp_plan_problem *p, const struct unit *u)
-{
-	return __builtin_popcount(u->allowed & ((1u << p->n_pus) - 1)) > 1;
-}
-
 static unsigned find(unsigned *up, unsigned u)
 {
 	while (up[u] != u)
@@ -242,8 +236,8 @@ int split_build(const struct hp_plan_problem *p, const struct units *s, struct s
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		double b = p->pods[i].latency_budget_us;
 
-		split[i] = count[i] > CFG_FEW && parts[i] > 1 &&
-			   (b < 0 || lat[i] <= b + 1e-7 * fmax(1.0, b));
+		split[i] =
+		    count[i] > CFG_FEW && parts[i] > 1 && (b < 0 || hp_plan_within(lat[i], b));
 		n_split += split[i];
 	}
 	if (!n_split || !all_placements(p, s, split, count, pcount, units, up))
