@@ -910,10 +910,8 @@ for q in '!!int "0x10":16' '!!str 010:10' -0.0:0; do
 	check '[ $rc -eq 0 ] && grep -Eq "\"cpu\": ${q##*:}(\.0)?([^0-9.]|\$)" "$tmp/out"' "cpu: ${q%:*} read as ${q##*:} ($(cat "$tmp/err"))"
 done
 for q in '!!str 0x10' 0x0x2 _1 ._5; do
-	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: %s}}}\n' "$q" >"$tmp/num.yaml"
-	"$HP" plan "$tmp/num.yaml" >/dev/null 2>"$tmp/err"
-	rc=$?
-	check '[ $rc -eq 2 ] && grep -q "not a quantity" "$tmp/err"' "cpu: $q is a string to kubectl, no quantity ($(cat "$tmp/err"))"
+	bad num.yaml "kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: $q}}}\n" \
+		"$tmp/num.yaml" "not a quantity"
 done
 # ... and "1_000m" is a string to it, no quantity
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 1_000m}}}\n' >"$tmp/num.yaml"
@@ -1179,16 +1177,12 @@ check '[ $rc -eq 0 ] && grep -q "wpin.yaml:5: Deployment/d: heteropod.io/pin in 
 # refuses them ("got integer, expected string"); a null name is none
 for t in 'kind: 123\nmetadata: {name: a}|kind' 'kind: Pod\nmetadata: {name: 123}|metadata.name' \
 	'kind: Pod\nmetadata: {name: yes}|metadata.name'; do
-	printf "${t%%|*}"'\nspec:\n  containers: [{name: app, image: nginx}]\n' >"$tmp/typed.yaml"
-	"$HP" plan "$tmp/typed.yaml" >/dev/null 2>"$tmp/err"
-	rc=$?
-	check '[ $rc -eq 2 ] && grep -q "${t##*|} must be a string; kubectl reads this as a" "$tmp/err"' "${t%%|*} refused ($rc: $(cat "$tmp/err"))"
+	bad typed.yaml "${t%%|*}\nspec:\n  containers: [{name: app, image: nginx}]\n" "$tmp/typed.yaml" \
+		"${t##*|} must be a string; kubectl reads this as a"
 done
 for t in '{name: app, image: 1.5}|image' '{name: 7, image: nginx}|a container.s name'; do
-	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [%s]\n' "${t%%|*}" >"$tmp/typed.yaml"
-	"$HP" plan "$tmp/typed.yaml" >/dev/null 2>"$tmp/err"
-	rc=$?
-	check '[ $rc -eq 2 ] && grep -q "${t##*|} must be a string; kubectl reads this as a" "$tmp/err"' "${t%%|*} refused ($rc: $(cat "$tmp/err"))"
+	bad typed.yaml "kind: Pod\nmetadata: {name: a}\nspec:\n  containers: [${t%%|*}]\n" "$tmp/typed.yaml" \
+		"${t##*|} must be a string; kubectl reads this as a"
 done
 printf 'kind: Pod\nmetadata: {name: null}\nspec:\n  containers: [{name: app, image: !!str 1.5}]\n' >"$tmp/typed.yaml"
 "$HP" plan "$tmp/typed.yaml" >"$tmp/out" 2>&1
