@@ -229,6 +229,23 @@ static void test_quantities(void)
 		{ "cpu", "1m5", -1 },
 		{ "memory", "2E", -1 },
 		{ "cpu", "1e19", -1 },
+		/* exactly, as Kubernetes keeps them: nano units, a fraction rounded up */
+		{ "memory", "1000000000000000001", -1 },
+		{ "memory", "1000000000000000000.000000001", -1 },
+		{ "memory", "1Ei", -1 },
+		{ "memory", "0.5Ei", 576460752303423488 },
+		{ "memory", "999999999999999999", 1e18 },
+		{ "cpu", "0.1n", 1e-9 },
+		{ "cpu", "1e-20", 1e-9 },
+		{ "cpu", "1.", 1 },
+		{ "cpu", "+.5", 0.5 },
+		{ "cpu", "0e999999999999", 0 },
+		{ "cpu", "1e999999999999", -1 },
+		{ "cpu", "1e", -1 },
+		{ "cpu", "1e+", -1 },
+		{ "cpu", "1e 3", -1 },
+		{ "cpu", ".", -1 },
+		{ "cpu", "1..5", -1 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -251,6 +268,58 @@ static void test_quantities(void)
 			       "%s %s: r=%d read %g, want %g", cases[i].field, cases[i].q, r, got,
 			       cases[i].want);
 		}
+		plan_free(&pl);
+	}
+}
+
+/*
+ * Requests against limits, compared exactly, as Kubernetes' validation does:
+ * NULL where the pod is read, or the message's start.
+ */
+static void test_requests_limits(void)
+{
+	static const struct {
+		const char *res, *want;
+	} cases[] = {
+		{ "{requests: {cpu: 2}, limits: {cpu: 1500m}}", "requests.cpu is more than" },
+		{ "{requests: {cpu: 700m}, limits: {cpu: \"0.7\"}}", NULL },
+		/* equal as doubles (both 1e18), not as quantities */
+		{ "{requests: {memory: \"999999999999999999\"}, limits: {memory: "
+		  "\"999999999999999998\"}}",
+		  "requests.memory is more than" },
+		{ "{requests: {ephemeral-storage: 2Gi}, limits: {ephemeral-storage: 1Gi}}",
+		  "requests.ephemeral-storage is more than" },
+		{ "{requests: {ephemeral-storage: 1Gi}}", NULL },
+		{ "{requests: {ephemeral-storage: lots}}",
+		  "requests.ephemeral-storage: not a quantity" },
+		{ "{requests: {hugepages-2Mi: 1Gi}}", "requests.hugepages-2Mi needs a limit" },
+		{ "{requests: {hugepages-2Mi: 1Gi}, limits: {hugepages-2Mi: 2Gi}}",
+		  "requests.hugepages-2Mi differs from" },
+		{ "{requests: {hugepages-2Mi: 1Gi}, limits: {hugepages-2Mi: 1024Mi}}", NULL },
+		{ "{requests: {nvidia.com/gpu: 1}}", "requests.nvidia.com/gpu needs a limit" },
+		{ "{requests: {nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2}}",
+		  "requests.nvidia.com/gpu differs from" },
+		{ "{limits: {nvidia.com/gpu: 1}}", NULL },
+		{ "{limits: {ephemeral-storage: lots}}",
+		  "limits.ephemeral-storage: not a quantity" },
+		{ "{requests: {example.kubernetes.io/x: 2}, limits: {example.kubernetes.io/x: 3}}",
+		  NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *yaml =
+		    hp_sprintf("kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: %s\n",
+			       cases[i].res);
+		_cleanup_free_ char *want =
+		    cases[i].want ? hp_sprintf("t.yaml:5: resources.%s", cases[i].want) : NULL;
+		struct plan pl;
+		int r = plan_text(&pl, yaml, false);
+
+		if (want)
+			CHECKF(r == -EINVAL && strstr(pl.err.msg, want), "%s: r=%d msg '%s'",
+			       cases[i].res, r, pl.err.msg);
+		else
+			CHECKF(r == 0, "%s: r=%d msg '%s'", cases[i].res, r, pl.err.msg);
 		plan_free(&pl);
 	}
 }
@@ -451,6 +520,7 @@ int main(void)
 	test_annotate_shapes();
 	test_errors();
 	test_quantities();
+	test_requests_limits();
 	test_pins_and_groups();
 	test_reasons();
 	test_real_manifests();

@@ -77,7 +77,7 @@ static int num(struct nparse *np, int v, const char *what, double min, double *r
 	yaml_node_t *n = hp_yaml_node(np->d, v);
 	double x;
 
-	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), &x) < 0 || x < min)
+	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), &x, NULL) < 0 || x < min)
 		return NFAIL(np, n, "%s: expected a number >= %g and <= %g", what, min,
 			     HP_PLAN_QUANTITY_MAX);
 	*ret = x;
@@ -560,7 +560,7 @@ static int json_quantity(json_t *v, double *ret)
 		return *ret >= 0 && *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 	}
 	if (json_is_string(v))
-		return hp_plan_quantity(json_string_value(v), ret);
+		return hp_plan_quantity(json_string_value(v), ret, NULL);
 	return -EINVAL;
 }
 

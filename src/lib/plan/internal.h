@@ -125,7 +125,17 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
 #define HP_PLAN_PARAM_MAX 1e9
 /* Replicas of one workload on one node (node description) at most this. */
 #define HP_PLAN_REPLICAS_MAX 1000000u
-int hp_plan_quantity(const char *s, double *ret);
+/*
+ * Into *ret, the double nearest s's exact value, which Kubernetes keeps in
+ * nano units, a fraction of one rounded up; into nanos (NULL, or
+ * HP_PLAN_NANOS_DIGITS + 1 bytes) that exact value as digits with leading
+ * zeros, which compare as strings: "1000000000000000001" is over the cap
+ * and over a limit of "1e18", which as doubles it is not. A mantissa of
+ * more than HP_PLAN_QUANTITY_TEXT digits is refused.
+ */
+#define HP_PLAN_NANOS_DIGITS 30
+#define HP_PLAN_QUANTITY_TEXT 256
+int hp_plan_quantity(const char *s, double *ret, char *nanos);
 
 /*
  * The manifest builder's profile lookups (input.c): a container's CPU and

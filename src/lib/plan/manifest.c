@@ -337,72 +337,134 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
 	return -EINVAL;
 }
 
-int hp_plan_quantity(const char *s, double *ret)
+/*
+ * A quantity's exact value as Kubernetes keeps it (resource.Quantity): in
+ * nano units, a fraction of one rounded up ("0.1n" is 1n), written as
+ * HP_PLAN_NANOS_DIGITS decimal digits with leading zeros, so that two
+ * compare as strings; -ERANGE where it has more digits.
+ *
+ * digits, n: the mantissa's digits, without its '.'; point: how many of
+ * them come before the '.', moved by the decimal exponent (a suffix's or
+ * an "e"'s); binary: how many times 1024 the suffix multiplies.
+ */
+static int quantity_nanos(const char *digits, size_t n, long point, int binary, char *out)
 {
-	/* binary suffixes multiply exactly; decimal ones are an exponent (below) */
+	/* 1024^6 adds at most 19 digits in front */
+	unsigned char a[HP_PLAN_QUANTITY_TEXT + 24];
+	size_t len, first = sizeof(a) - n;
+	bool sticky = false;
+	long whole;
+
+	for (size_t i = 0; i < n; i++) /* right-aligned in a, the digits' values */
+		a[first + i] = (unsigned char)(digits[i] - '0');
+	while (binary-- > 0) {
+		unsigned carry = 0;
+
+		for (size_t i = sizeof(a); i-- > first;) {
+			carry += a[i] * 1024u;
+			a[i] = (unsigned char)(carry % 10);
+			carry /= 10;
+		}
+		for (; carry; carry /= 10) {
+			a[--first] = (unsigned char)(carry % 10);
+			point++;
+		}
+	}
+	while (first < sizeof(a) && !a[first]) { /* leading zeros */
+		first++;
+		point--;
+	}
+	len = sizeof(a) - first;
+	whole = point + 9; /* digits of whole nanos */
+	if (len && whole > HP_PLAN_NANOS_DIGITS)
+		return -ERANGE;
+	memset(out, '0', HP_PLAN_NANOS_DIGITS);
+	out[HP_PLAN_NANOS_DIGITS] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		long at = HP_PLAN_NANOS_DIGITS - whole + (long)i;
+
+		if ((long)i >= whole)
+			sticky |= a[first + i] != 0;
+		else
+			out[at] = (char)('0' + a[first + i]);
+	}
+	for (long i = HP_PLAN_NANOS_DIGITS - 1; sticky && i >= 0; i--) { /* round up */
+		sticky = out[i] == '9';
+		out[i] = sticky ? '0' : (char)(out[i] + 1);
+	}
+	return sticky ? -ERANGE : 0;
+}
+
+int hp_plan_quantity(const char *s, double *ret, char *nanos)
+{
 	static const struct {
 		const char *sfx;
-		double mul;
+		int binary; /* times 1024 */
 		int exp10;
 	} units[] = {
-		{ "Ki", 1024.0, 0 },
-		{ "Mi", 1048576.0, 0 },
-		{ "Gi", 1073741824.0, 0 },
-		{ "Ti", 1099511627776.0, 0 },
-		{ "Pi", 1125899906842624.0, 0 },
-		{ "Ei", 1152921504606846976.0, 0 },
-		{ "n", 1, -9 },
-		{ "u", 1, -6 },
-		{ "m", 1, -3 },
-		{ "k", 1, 3 },
-		{ "M", 1, 6 },
-		{ "G", 1, 9 },
-		{ "T", 1, 12 },
-		{ "P", 1, 15 },
-		{ "E", 1, 18 },
-		{ "", 1, 0 },
+		{ "Ki", 1, 0 }, { "Mi", 2, 0 }, { "Gi", 3, 0 }, { "Ti", 4, 0 },
+		{ "Pi", 5, 0 }, { "Ei", 6, 0 }, { "n", 0, -9 }, { "u", 0, -6 },
+		{ "m", 0, -3 }, { "k", 0, 3 },	{ "M", 0, 6 },	{ "G", 0, 9 },
+		{ "T", 0, 12 }, { "P", 0, 15 }, { "E", 0, 18 }, { "", 0, 0 },
 	};
-	bool exponent = false;
-	char *end;
-	double v;
+	char digits[HP_PLAN_QUANTITY_TEXT], own[HP_PLAN_NANOS_DIGITS + 1], text[64];
+	char cap[HP_PLAN_NANOS_DIGITS + 1];
+	long point = -1, exp10 = 0;
+	int binary = -1;
+	size_t n = 0;
 
-	if (!s || !(isdigit((unsigned char)*s) || *s == '.' || *s == '+'))
+	_Static_assert((long long)HP_PLAN_QUANTITY_MAX == 1000000000000000000LL,
+		       "cap below: 1 and 18 zeros");
+	if (!s)
 		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	/*
-	 * strtod takes "1E3" but also "0x10" and "inf": allow only what k8s
-	 * does. An exponent is a suffix of its own ("1e3", not "1e3m").
-	 */
-	for (const char *q = s; q < end; q++) {
-		if (!isdigit((unsigned char)*q) && !strchr(".+-eE", *q))
+	/* Kubernetes' grammar: [+] digits [. digits] (or .digits), then a suffix */
+	s += *s == '+';
+	for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
+		if (*s == '.' && point >= 0)
 			return -EINVAL;
-		exponent |= *q == 'e' || *q == 'E';
+		if (*s == '.')
+			point = (long)n;
+		else if (n < sizeof(digits))
+			digits[n++] = *s;
+		else
+			return -EINVAL;
 	}
-	if (exponent && *end)
+	if (!n)
 		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		char dec[96];
+	if (point < 0)
+		point = (long)n;
+	if ((*s == 'e' || *s == 'E') && s[1] && strcmp(s, "Ei")) {
+		/* an exponent is a suffix of its own ("1e3", not "1e3m"); "E" is exa */
+		const char *e = s + 1 + (s[1] == '+' || s[1] == '-');
+		char *end;
 
-		if (strcmp(end, units[i].sfx))
-			continue;
-		/*
-		 * "700m" read as the decimal 700e-3, rounded once, as "0.7" is:
-		 * 700 * 1e-3 was 0.70000000000000007, above 0.7, and a request
-		 * of 700m over a limit of 0.7 seemed to exceed it.
-		 */
-		if (units[i].exp10 && end - s < 64) {
-			snprintf(dec, sizeof(dec), "%.*se%d", (int)(end - s), s, units[i].exp10);
-			v = strtod(dec, NULL);
-		} else if (units[i].exp10) {
-			v *= pow(10, units[i].exp10);
-		}
-		*ret = v * units[i].mul;
-		return *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
+		if (!isdigit((unsigned char)*e))
+			return -EINVAL;
+		errno = 0;
+		exp10 = strtol(s + 1, &end, 10);
+		if (*end)
+			return -EINVAL;
+		if (errno || exp10 > 1000 || exp10 < -1000) /* far out of range either way */
+			exp10 = exp10 > 0 ? 1000 : -1000;
+		binary = 0;
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(units) && binary < 0; i++)
+			if (!strcmp(s, units[i].sfx)) {
+				binary = units[i].binary;
+				exp10 = units[i].exp10;
+			}
+		if (binary < 0)
+			return -EINVAL;
 	}
-	return -EINVAL;
+	nanos = nanos ? nanos : own;
+	if (quantity_nanos(digits, n, point + exp10, binary, nanos) < 0 ||
+	    quantity_nanos("1", 1, 19, 0, cap) < 0 || strcmp(nanos, cap) > 0)
+		return -EINVAL;
+	/* the double nearest that exact value: "700m" is 0.7, as "0.7" is */
+	snprintf(text, sizeof(text), "%.*s.%s", HP_PLAN_NANOS_DIGITS - 9, nanos,
+		 nanos + HP_PLAN_NANOS_DIGITS - 9);
+	*ret = strtod(text, NULL);
+	return 0;
 }
 
 /* ---- loading ------------------------------------------------------------------- */
@@ -904,8 +966,9 @@ static int annotation_map(struct build *b, int annotations, const char *key, jso
 	return 0;
 }
 
+/* resources.section.name: 0 none, 1 read (its exact value into nanos, or NULL) */
 static int resource(struct build *b, int resources, const char *section, const char *name,
-		    double *ret)
+		    double *ret, char *nanos)
 {
 	int sec = hp_yaml_get(b->d, resources, section);
 	int v = hp_yaml_get(b->d, sec, name);
@@ -935,27 +998,72 @@ static int resource(struct build *b, int resources, const char *section, const c
 			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
 			    "write it without the leading 0, or quote it",
 			    section, name, hp_yaml_str(n));
-	if (!text || hp_plan_quantity(text, ret) < 0)
+	if (!text || hp_plan_quantity(text, ret, nanos) < 0)
 		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
 			    HP_PLAN_QUANTITY_MAX);
 	return 1;
 }
 
-/* A request above its limit, which Kubernetes refuses (its validation): an error. */
-static int request_in_limit(struct build *b, int res, const char *name)
+/*
+ * Whether Kubernetes lets a node promise more of resource k than it has:
+ * not hugepages, not an extended resource (a name in a domain of its own,
+ * nvidia.com/gpu).
+ */
+static bool overcommit_allowed(const char *k)
 {
-	double req, lim;
-	int r = resource(b, res, "requests", name, &req);
+	return (!strchr(k, '/') || strstr(k, "kubernetes.io/")) && strncmp(k, "hugepages-", 10);
+}
 
-	if (r <= 0 || (r = resource(b, res, "limits", name, &lim)) <= 0)
-		return r;
-	if (req > lim)
-		return FAIL(
-		    b,
-		    hp_yaml_node(b->d, hp_yaml_get(b->d, hp_yaml_get(b->d, res, "requests"), name)),
-		    "resources.requests.%s is more than resources.limits.%s, which "
-		    "Kubernetes refuses",
-		    name, name);
+/*
+ * Requests against limits, as Kubernetes' validation refuses them: a request
+ * above its limit; for a resource it does not overcommit, a request without
+ * a limit, or unequal to it. Compared exactly, not as doubles.
+ */
+static int requests_in_limits(struct build *b, int res)
+{
+	yaml_node_t *n = hp_yaml_node(b->d, hp_yaml_get(b->d, res, "limits"));
+	double v;
+
+	/* every limit a quantity, the ones without a request too */
+	for (yaml_node_pair_t *pr = hp_yaml_is_map(n) ? n->data.mapping.pairs.start : NULL;
+	     pr && pr < n->data.mapping.pairs.top; pr++) {
+		const char *k = hp_yaml_str(hp_yaml_node(b->d, pr->key));
+
+		if (k && resource(b, res, "limits", k, &v, NULL) < 0)
+			return -EINVAL;
+	}
+	n = hp_yaml_node(b->d, hp_yaml_get(b->d, res, "requests"));
+
+	for (yaml_node_pair_t *pr = hp_yaml_is_map(n) ? n->data.mapping.pairs.start : NULL;
+	     pr && pr < n->data.mapping.pairs.top; pr++) {
+		const char *k = hp_yaml_str(hp_yaml_node(b->d, pr->key));
+		yaml_node_t *at = hp_yaml_node(b->d, pr->value);
+		char req[HP_PLAN_NANOS_DIGITS + 1], lim[HP_PLAN_NANOS_DIGITS + 1];
+		int r, l;
+
+		if (!k)
+			continue;
+		if ((r = resource(b, res, "requests", k, &v, req)) < 0 ||
+		    (l = resource(b, res, "limits", k, &v, lim)) < 0)
+			return -EINVAL;
+		if (!r)
+			continue;
+		if (!l && !overcommit_allowed(k))
+			return FAIL(b, at,
+				    "resources.requests.%s needs a limit: Kubernetes does not "
+				    "overcommit %s, and refuses a request without one",
+				    k, k);
+		if (l && strcmp(req, lim) && !overcommit_allowed(k))
+			return FAIL(b, at,
+				    "resources.requests.%s differs from resources.limits.%s: "
+				    "Kubernetes does not overcommit %s, and refuses them unequal",
+				    k, k, k);
+		if (l && strcmp(req, lim) > 0)
+			return FAIL(b, at,
+				    "resources.requests.%s is more than resources.limits.%s, "
+				    "which Kubernetes refuses",
+				    k, k);
+	}
 	return 0;
 }
 
@@ -1634,30 +1742,29 @@ static int add_containers(struct build *b, unsigned pod, int list, bool init, in
 			0 ||
 		    (r = shape(b, hp_yaml_get(d, res, "limits"), false, "resources.limits")) < 0)
 			return r;
-		if ((r = request_in_limit(b, res, "cpu")) < 0 ||
-		    (r = request_in_limit(b, res, "memory")) < 0)
+		if ((r = requests_in_limits(b, res)) < 0)
 			return r;
 		/* CPU and memory: profile, then requests, then limits, then defaults. */
 		dcpu = ik ? ik->cpu : APP_DEFAULT_CPU;
 		dmem = (ik ? ik->mem : APP_DEFAULT_MEM) * 1048576.0;
 		c->cpu = dcpu;
 		c->memory = dmem;
-		if ((r = resource(b, res, "requests", "cpu", &v)) < 0)
+		if ((r = resource(b, res, "requests", "cpu", &v, NULL)) < 0)
 			return r;
 		if (r) {
 			c->cpu = v;
 			c->cpu_source = "requests";
 		} else {
-			if ((r = resource(b, res, "limits", "cpu", &v)) < 0)
+			if ((r = resource(b, res, "limits", "cpu", &v, NULL)) < 0)
 				return r;
 			if (r) {
 				c->cpu = v;
 				c->cpu_source = "limits";
 			}
 		}
-		if ((r = resource(b, res, "requests", "memory", &v)) < 0)
+		if ((r = resource(b, res, "requests", "memory", &v, NULL)) < 0)
 			return r;
-		if (!r && (r = resource(b, res, "limits", "memory", &v)) < 0)
+		if (!r && (r = resource(b, res, "limits", "memory", &v, NULL)) < 0)
 			return r;
 		if (r)
 			c->memory = v;
