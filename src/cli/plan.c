@@ -173,9 +173,13 @@ static void out_free(struct out_file *o, unsigned n)
 /*
  * Write the annotated texts: every file's into its temporary file first, and
  * only when all are written, each renamed over its file; a failure before
- * that leaves every file as it was. '-' (stdin) goes to stdout, last.
+ * that leaves every file as it was. '-' (stdin) goes to stdout, last. A file
+ * that already holds its new text is left alone (*ret_same of them): it had
+ * been replaced all the same, a new inode, and a read-only one had failed
+ * the run.
  */
-static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsigned *ret_files)
+static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsigned *ret_files,
+			   unsigned *ret_same)
 {
 	struct out_file *o = calloc(m->n_files + 1, sizeof(*o));
 	unsigned n = 0, files = 0;
@@ -183,9 +187,16 @@ static int write_annotated(const struct hp_plan_manifests *m, char **texts, unsi
 
 	if (!o)
 		return -ENOMEM;
+	*ret_same = 0;
 	for (unsigned i = 0; i < m->n_files && r == 0; i++) {
-		if (!texts[i] || !strcmp(m->files[i].path, "-"))
+		const struct hp_plan_file *f = &m->files[i];
+
+		if (!texts[i] || !strcmp(f->path, "-"))
 			continue;
+		if (strlen(texts[i]) == f->len && !memcmp(texts[i], f->text, f->len)) {
+			++*ret_same;
+			continue;
+		}
 		o[n].name = m->files[i].path;
 		r = out_prepare(&o[n++], texts[i]);
 		if (r < 0)
@@ -428,18 +439,22 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	if (model_file && !res.model_written)
 		log_info("plan: no model written to %s: nothing may move", model_file);
 	if (annotate) {
-		unsigned files = 0;
+		unsigned files = 0, same = 0;
+		char upto[48] = "";
 
 		r = hp_plan_annotate(&m, &p, res.pu, &texts, &err);
 		if (r < 0)
 			goto fail;
 		/* Everything is computed and checked before the first write. */
-		if (write_annotated(&m, texts, &files) < 0) {
+		if (write_annotated(&m, texts, &files, &same) < 0) {
 			ret = EXIT_FAIL;
 			goto out;
 		}
-		log_info("plan: annotated %u pod template%s in %u file%s (%s, %.3f host cores "
-			 "freed)", p.n_pods, p.n_pods == 1 ? "" : "s", files, files == 1 ? "" : "s",
+		if (same)
+			snprintf(upto, sizeof(upto), ", %u already up to date", same);
+		log_info("plan: annotated %u pod template%s in %u file%s%s (%s, %.3f host "
+			 "cores freed)",
+			 p.n_pods, p.n_pods == 1 ? "" : "s", files, files == 1 ? "" : "s", upto,
 			 res.status, res.host_cores_freed);
 	} else if (json) {
 		_cleanup_free_ char *s = hp_plan_report_json(&p, &res);

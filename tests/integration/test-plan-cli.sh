@@ -386,12 +386,14 @@ rc=$?
 check '[ $rc -eq 0 ] && [ "$(tr "\r" "\n" <"$tmp/cr.yaml" | grep -c heteropod.io/placement)" -eq 1 ] && [ "$(tr -dc "\n" <"$tmp/cr.yaml" | wc -c)" -eq 0 ]' \
 	"CR-only line ends kept on added lines ($(cat "$tmp/err"))"
 
-# a UTF-8 BOM: libyaml's marks on the first line count from after it
-printf '\357\273\277{apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: app, image: nginx}, {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}}\n' >"$tmp/bom.yaml"
+# a UTF-8 BOM: libyaml's marks on the first line count from after it, and
+# a '{' after it is JSON to kubectl (it drops the BOM), so the keys are
+# written as JSON's
+printf '\357\273\277{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "app", "image": "nginx"}, {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}}\n' >"$tmp/bom.yaml"
 "$HP" plan "$tmp/bom.yaml" --annotate 2>"$tmp/err"
 rc=$?
-check '[ $rc -eq 0 ] && head -c 3 "$tmp/bom.yaml" | od -An -tx1 | grep -q "ef bb bf" && grep -q "metadata: {annotations: {heteropod.io/placement: " "$tmp/bom.yaml"' \
-	"--annotate after a BOM ($rc: $(cat "$tmp/err"))"
+check '[ $rc -eq 0 ] && head -c 3 "$tmp/bom.yaml" | od -An -tx1 | grep -q "ef bb bf" && tail -c +4 "$tmp/bom.yaml" | jq -e ".metadata.annotations[\"heteropod.io/placement\"]" >/dev/null' \
+	"--annotate after a BOM, JSON ($rc: $(cat "$tmp/err"); $(cat "$tmp/bom.yaml"))"
 # libyaml (and kubectl's go-yaml) break lines at LS, NEL and PS too: the
 # placement goes before the first annotation, not a line below into its text
 ls=$'\xe2\x80\xa8'
@@ -728,9 +730,14 @@ bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --no
 bad ns-unk.json '{"pods": {"news/Deployment/web": {}}}' "$tmp/ns.yaml --profile $tmp/ns-unk.json" \
 	"ns-unk.json: the profile names workload news/Deployment/web, which no manifest holds"
 bad ns-tr.json '{"pods": {"blog/Deployment/web": {"traffic": [{"from": "envoy", "to": "nope"}]}}}' \
-	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: pods.blog/Deployment/web.traffic\[0\].to: Deployment/web has no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: pods.blog/Deployment/web.traffic\[0\].to: Deployment/web (.*ns.yaml:5) has no container 'nope'"
 bad ns-ctr.json '{"pods": {"Deployment/web": {"containers": {"nope": {"cpu": 1}}}}}' \
-	"$tmp/ns.yaml --profile $tmp/ns-ctr.json" "ns-ctr.json: pods.Deployment/web.containers.nope: Deployment/web (for namespace shop) has no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/ns-ctr.json" "ns-ctr.json: pods.Deployment/web.containers.nope: Deployment/web (.*ns.yaml:1, for namespace shop) has no container 'nope'"
+# the same Kind/name in two files: the message names the copy without the container
+printf 'kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/copy1.yaml"
+printf 'kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: sidecar, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/copy2.yaml"
+bad copy.json '{"pods": {"Pod/p": {"containers": {"istio-proxy": {"cpu": 0.2}}}}}' \
+	"$tmp/copy1.yaml $tmp/copy2.yaml --profile $tmp/copy.json" "copy.json: pods.Pod/p.containers.istio-proxy: Pod/p (.*copy2.yaml:1) has no container 'istio-proxy'"
 # one traffic entry counts both directions: the pair again, either way, is an error
 bad twice.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "istio-proxy"}, {"from": "istio-proxy", "to": "nginx"}]}}}' \
 	"$GOOD --profile $tmp/twice.json" "twice.json: pods.Deployment/frontend.traffic\[1\]: 'istio-proxy' and 'nginx' again (traffic\[0\])"
@@ -1140,13 +1147,27 @@ printf 'workloads: {Deployment/a: {replicas: 0, latencyBudgetUs: 1}}\n' >"$tmp/r
 "$HP" plan "$tmp/r0.yaml" --node "$tmp/r0-node.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ]' "replicas 0 has no latency to break ($(cat "$tmp/err"))"
-# workloads without a name are named by their place: two in one List apart
-printf 'kind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n' >"$tmp/unnamed.yaml"
-"$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
-check 'grep -q "^Pod/unnamed.yaml:3 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:6 " "$tmp/out"' "unnamed workloads named by their lines ($(cat "$tmp/out"))"
-printf 'kind: List\nitems: [{kind: Pod, spec: {containers: [{name: a, image: nginx}]}}, {kind: Pod, spec: {containers: [{name: a, image: nginx}]}}]\n' >"$tmp/unnamed.yaml"
-"$HP" plan "$tmp/unnamed.yaml" >"$tmp/out" 2>&1
-check 'grep -q "^Pod/unnamed.yaml:2 " "$tmp/out" && grep -q "^Pod/unnamed.yaml:2:69 " "$tmp/out"' "two unnamed on one line apart by column ($(cat "$tmp/out"))"
+# workloads without a name are named by their place, document and List
+# items: two in one List apart, and the same after --annotate adds lines
+# above them (a name by line moved, and the profile's entry for it failed)
+printf 'kind: List\nitems:\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n- kind: Pod\n  spec:\n    containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]\n---\nkind: Pod\nspec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/unnamed.yaml"
+printf '{"pods": {"Pod/unnamed.yaml#2": {"containers": {"istio-proxy": {"cpu": 0.2}}}}}' >"$tmp/unnamed.json"
+"$HP" plan "$tmp/unnamed.yaml" --profile "$tmp/unnamed.json" >"$tmp/out" 2>&1
+check 'grep -q "^Pod/unnamed.yaml#1.1 " "$tmp/out" && grep -q "^Pod/unnamed.yaml#1.2 " "$tmp/out" && grep -q "^Pod/unnamed.yaml#2 .*0.200" "$tmp/out"' "unnamed workloads named by document and item ($(cat "$tmp/out"))"
+for run in 1 2; do
+	"$HP" plan "$tmp/unnamed.yaml" --profile "$tmp/unnamed.json" --annotate >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 0 ]' "--annotate run $run keeps the unnamed workload's name ($rc: $(cat "$tmp/err"))"
+done
+check 'grep -q "1 already up to date" "$tmp/err"' "a file already annotated is left alone ($(cat "$tmp/err"))"
+# a typed List's items without a kind have its items' kind, as the API
+# server writes them (kubectl get --raw) and kubectl reads them; a List's
+# item without one is said, not skipped in silence
+printf 'apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: d}\n  spec:\n    template:\n      spec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n---\nkind: List\nitems:\n- metadata: {name: e}\n' >"$tmp/typedlist.yaml"
+"$HP" plan "$tmp/typedlist.yaml" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "typedlist.yaml:11: a List item without a kind, skipped" "$tmp/err" && grep -q "annotated 1 pod template in 1 file" "$tmp/err" && grep -q "heteropod.io/placement: .{\"istio-proxy\": \"dpu0\"}" "$tmp/typedlist.yaml"' \
+	"a DeploymentList's items are Deployments ($rc: $(cat "$tmp/err"))"
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"
@@ -1157,6 +1178,14 @@ for q in '700m:"0.7"' '2300m:2.3' '1.5Gi:1536Mi' '100k:0.1M'; do
 	rc=$?
 	check '[ $rc -eq 0 ]' "a request of ${q%%:*} within a limit of ${q#*:} ($rc: $(cat "$tmp/err"))"
 done
+# a UTF-8 byte order mark before JSON is read past, as before YAML (jansson
+# had said "'[' or '{' expected near" a character that prints as nothing)
+printf '\357\273\277{"timeLimitS": 1}' >"$tmp/bom-params.json"
+printf '\357\273\277{"pods": {"Deployment/frontend": {"containers": {"nginx": {"cpu": 0.5}}}}}' >"$tmp/bom-prof.json"
+# shellcheck disable=SC2086
+"$HP" plan $GOOD --params "$tmp/bom-params.json" --profile "$tmp/bom-prof.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ]' "JSON inputs after a byte order mark ($rc: $(cat "$tmp/err"))"
 # FREED as wide as its widest figure: the reasons stay aligned
 printf 'kind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 1}}}\n      - {name: app, image: nginx}\n' >"$tmp/wide.yaml"
 printf 'dpus: [{name: d, cores: 1000000, memory: 1Pi, linkGbps: 1000000}]\nworkloads: {Deployment/d: {replicas: 200000}}\n' >"$tmp/wide-node.yaml"
@@ -1186,7 +1215,7 @@ for t in '{name: app, image: 1.5}|image' '{name: 7, image: nginx}|a container.s 
 done
 printf 'kind: Pod\nmetadata: {name: null}\nspec:\n  containers: [{name: app, image: !!str 1.5}]\n' >"$tmp/typed.yaml"
 "$HP" plan "$tmp/typed.yaml" >"$tmp/out" 2>&1
-check 'grep -q "^Pod/typed.yaml:1 " "$tmp/out"' "a null name is none, a !!str image a string ($(cat "$tmp/out"))"
+check 'grep -q "^Pod/typed.yaml#1 " "$tmp/out"' "a null name is none, a !!str image a string ($(cat "$tmp/out"))"
 # a latency budget each proxy breaks alone keeps them on the host before
 # the solve: proven at once (the x/h/z/s rows' LP had left it 15% open at 10 s)
 {

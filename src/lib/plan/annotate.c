@@ -102,7 +102,9 @@ static const char *eol_at(const struct hp_plan_file *f, size_t off)
  */
 static bool file_is_json(const struct hp_plan_file *f)
 {
-	size_t at = strspn(f->text, " \t\r\n");
+	/* past a UTF-8 byte order mark, which kubectl drops too */
+	size_t bom = f->len >= 3 && !memcmp(f->text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	size_t at = bom + strspn(f->text + bom, " \t\r\n");
 
 	return at < f->len && f->text[at] == '{';
 }
@@ -606,22 +608,30 @@ static unsigned anchor_line(const struct hp_plan_file *f, yaml_document_t *d, in
 	return hp_yaml_line(hp_yaml_node(d, x));
 }
 
-/* Templates of one document in the order hp_plan_build visits them. */
-static int collect_templates(yaml_document_t *d, int obj, unsigned depth, int *out, unsigned max,
-			     unsigned *n)
+/*
+ * Templates of one document in the order hp_plan_build visits them (its
+ * walk_object; list_kind: the kind of a typed List's items, or NULL).
+ */
+static int collect_templates(yaml_document_t *d, int obj, unsigned depth, const char *list_kind,
+			     int *out, unsigned max, unsigned *n)
 {
 	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
-	int tmpl;
+	_cleanup_free_ char *item_kind = NULL;
+	int tmpl, r;
 
+	kind = kind ? kind : depth ? list_kind : NULL;
 	if (!kind || depth > 8)
 		return 0;
-	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List"))) {
+	if ((r = hp_plan_list_kind(kind, &item_kind)) < 0)
+		return r;
+	if (r) {
 		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
 
 		for (yaml_node_item_t *it = hp_yaml_is_seq(items) ? items->data.sequence.items.start
 								   : NULL;
 		     it && it < items->data.sequence.items.top; it++)
-			collect_templates(d, *it, depth + 1, out, max, n);
+			if ((r = collect_templates(d, *it, depth + 1, item_kind, out, max, n)) < 0)
+				return r;
 		return 0;
 	}
 	tmpl = hp_plan_template(d, obj, kind);
@@ -659,7 +669,9 @@ static int verify(const struct hp_plan_file *orig, const char *text, size_t len,
 		yaml_document_t *d = &m.files[0].docs[doc];
 		unsigned n = 0;
 
-		collect_templates(d, 1, 0, tmpls, p->n_pods + 1, &n);
+		if ((r = collect_templates(d, 1, 0, NULL, tmpls, p->n_pods + 1, &n)) < 0)
+			goto out;
+		r = -EPROTO;
 		for (unsigned i = 0; i < n; i++) {
 			int ann = hp_yaml_get(d, hp_yaml_get(d, tmpls[i], "metadata"), "annotations");
 			const char *v = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, ann, PLACEMENT_KEY)));
@@ -674,6 +686,13 @@ static int verify(const struct hp_plan_file *orig, const char *text, size_t len,
 			}
 			pod++;
 		}
+	}
+	while (pod < p->n_pods && p->pods[pod].file_idx != file_idx)
+		pod++;
+	if (pod < p->n_pods) {
+		hp_error_set(err, "%s: internal error: the annotated text does not read back (%s)",
+			     orig->path, p->pods[pod].workload);
+		goto out;
 	}
 	r = 0;
 out:

@@ -476,13 +476,27 @@ static const struct {
 	{ "mipGap", offsetof(struct hp_plan_params, mip_gap) },
 };
 
+/*
+ * A JSON input's len bytes (json_loads would stop at a NUL and not read the
+ * rest), past a UTF-8 byte order mark, which RFC 8259 lets a reader ignore
+ * and editors write: jansson had said "'[' or '{' expected near" it,
+ * quoting a character that prints as nothing. Manifests take one too.
+ */
+static json_t *json_input(const char *text, size_t len, json_error_t *jerr)
+{
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+}
+
 int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len, const char *file,
 			 struct hp_error *err)
 {
 	struct hp_plan_params np = *p;
 	json_error_t jerr;
-	/* all len bytes: json_loads would stop at a NUL and not read the rest */
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *v;
+	json_t *j = json_input(text, len, &jerr), *v;
 	const char *k;
 
 	if (!j) {
@@ -645,7 +659,7 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 {
 	struct hp_plan_profile *prof;
 	json_error_t jerr;
-	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), *pods, *v;
+	json_t *j = json_input(text, len, &jerr), *pods, *v;
 	const char *k;
 	int r;
 
@@ -911,12 +925,21 @@ int hp_plan_profile_edges(const struct hp_plan_profile *prof, struct hp_plan_pro
 {
 	const struct hp_plan_pod *pd = &p->pods[pod];
 	_cleanup_free_ char *own = NULL;
-	char of[96] = ""; /* the pod an entry for every namespace was taken for */
+	_cleanup_free_ char *of = NULL; /* which pod: its place, and an entry's namespace */
 	json_t *pj;
 
 	if (profile_pod(prof, pd->ns, pd->workload, &pj, &own) < 0)
 		return -ENOMEM;
+	/*
+	 * Its place: the same Kind/name in two files had been said alike, the
+	 * one with the container named too.
+	 */
 	if (pd->ns && !own)
-		snprintf(of, sizeof(of), " (for namespace %s)", pd->ns);
+		of = hp_sprintf(" (%s:%u, for namespace %s)", pd->file ? pd->file : "-", pd->line,
+				pd->ns);
+	else
+		of = hp_sprintf(" (%s:%u)", pd->file ? pd->file : "-", pd->line);
+	if (!of)
+		return -ENOMEM;
 	return profile_apply(prof, p, pod, pj, own ? own : pd->workload, of, p, err);
 }

@@ -161,5 +161,11 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 const char *hp_plan_template_path(const char *kind);
 /* The pod template of a workload object (node id), 0 if kind has none or it is missing. */
 int hp_plan_template(yaml_document_t *d, int obj, const char *kind);
+/*
+ * Is kind a List (List, or a typed one: DeploymentList)? Then into *item
+ * (NULL, or to free) the kind its items have where they give none, as the
+ * API server writes a typed List's and kubectl reads them: "Deployment".
+ */
+int hp_plan_list_kind(const char *kind, char **item);
 
 #endif

@@ -819,6 +819,11 @@ struct build {
 	struct hp_error *err;
 	const struct hp_plan_file *f;
 	unsigned file_idx, doc_idx;
+	/*
+	 * Where the object being walked is: "#2" the second document, "#1.3"
+	 * the first one's third List item. An unnamed workload is named by it.
+	 */
+	char where[128]; /* "#" and up to nine numbers, a List in a List ... (walk_object) */
 	yaml_document_t *d;
 	bool *seen; /* per node of d: an object walked (walk_object) */
 	int claims; /* the StatefulSet's volumeClaimTemplates being built, or 0 */
@@ -1963,21 +1968,15 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		workload = hp_sprintf("%s/%s", kind, name);
 	} else {
 		/*
-		 * Named by its place: two in one List had the document's number
-		 * both. Its column too where another starts on its line.
+		 * Named by its place: its document and List items, which stay
+		 * where they are when --annotate adds lines above (a name by
+		 * line, as the twenty-eighth session's, moved, and a profile's
+		 * entry for it no longer matched the next run).
 		 */
 		const char *base =
 		    strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path;
-		yaml_node_t *wn = hp_yaml_node(d, wl);
 
-		workload = hp_sprintf("%s/%s:%u", kind, base, hp_yaml_line(wn));
-		for (unsigned i = 0; workload && i < p->n_pods; i++)
-			if (!strcmp(p->pods[i].workload, workload)) {
-				free(workload);
-				workload = hp_sprintf("%s/%s:%u:%u", kind, base, hp_yaml_line(wn),
-						      (unsigned)wn->start_mark.column + 1);
-				break;
-			}
+		workload = hp_sprintf("%s/%s%s", kind, base, b->where);
 	}
 	if (!workload)
 		return -ENOMEM;
@@ -2427,19 +2426,33 @@ const char *hp_plan_template_path(const char *kind)
 	return NULL;
 }
 
-static int walk_object(struct build *b, int obj, unsigned depth)
+/*
+ * An object of document b->d and what it holds (a List's items); list_kind:
+ * the kind of a typed List it is an item of ("Deployment" in a
+ * DeploymentList), which an item without a kind has, as the API server
+ * writes them and kubectl reads them; else NULL.
+ */
+static int walk_object(struct build *b, int obj, unsigned depth, const char *list_kind)
 {
 	yaml_document_t *d = b->d;
 	yaml_node_t *on = hp_yaml_node(d, obj);
-	const char *kind, *path;
-	int tmpl = obj;
+	const char *kind = NULL, *path;
+	_cleanup_free_ char *item_kind = NULL;
+	int tmpl = obj, r;
 
 	if (!hp_yaml_is_map(on))
 		return 0;
 	if (hp_yaml_get(d, obj, "kind") &&
 	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")), "kind", &kind) < 0)
 		return -EINVAL;
-	if (!hp_yaml_get(d, obj, "kind") || !kind)
+	if (!kind && depth && list_kind)
+		kind = list_kind;
+	else if (!kind && depth)
+		return hp_plan_warn(b->p, "%s:%u: a List item without a kind, skipped", b->f->path,
+				    hp_yaml_line(on)) < 0
+			   ? -ENOMEM
+			   : 0;
+	if (!kind)
 		return 0;
 	/*
 	 * An alias in a List's items reaches the same object again: it would
@@ -2450,7 +2463,9 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 		return FAIL(b, on, "%s reached again through a YAML alias; write each object out",
 			    kind);
 	b->seen[obj - 1] = true;
-	if (!strcmp(kind, "List") || (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List"))) {
+	if ((r = hp_plan_list_kind(kind, &item_kind)) < 0)
+		return r;
+	if (r) {
 		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
 
 		if (depth > 8)
@@ -2459,8 +2474,12 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 			return FAIL(b, items, "List items must be a list");
 		for (yaml_node_item_t *it = hp_yaml_is_seq(items) ? items->data.sequence.items.start : NULL;
 		     it && it < items->data.sequence.items.top; it++) {
-			int r = walk_object(b, *it, depth + 1);
+			size_t at = strlen(b->where);
 
+			snprintf(b->where + at, sizeof(b->where) - at, ".%zu",
+				 (size_t)(it - items->data.sequence.items.start) + 1);
+			r = walk_object(b, *it, depth + 1, item_kind);
+			b->where[at] = '\0';
 			if (r < 0)
 				return r;
 		}
@@ -2489,6 +2508,18 @@ static int walk_object(struct build *b, int obj, unsigned depth)
 	if (!tmpl)
 		return FAIL(b, on, "%s without %s", kind, path);
 	return build_pod(b, kind, obj, tmpl);
+}
+
+int hp_plan_list_kind(const char *kind, char **item)
+{
+	size_t len = strlen(kind);
+
+	*item = NULL;
+	if (len < 4 || strcmp(kind + len - 4, "List"))
+		return 0;
+	if (len > 4 && !(*item = strndup(kind, len - 4)))
+		return -ENOMEM;
+	return 1;
 }
 
 int hp_plan_template(yaml_document_t *d, int obj, const char *kind)
@@ -2533,12 +2564,13 @@ static int build_all(struct hp_plan_problem *p, const struct hp_plan_manifests *
 			int r;
 
 			b.doc_idx = i;
+			snprintf(b.where, sizeof(b.where), "#%u", i + 1);
 			b.d = &b.f->docs[i];
 			b.seen =
 			    calloc((size_t)(b.d->nodes.top - b.d->nodes.start) + 1, sizeof(bool));
 			if (!b.seen)
 				return -ENOMEM;
-			r = walk_object(&b, 1, 0);
+			r = walk_object(&b, 1, 0, NULL);
 			free(b.seen);
 			if (r < 0)
 				return r;
