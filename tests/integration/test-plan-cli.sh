@@ -1168,6 +1168,23 @@ printf 'apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: d}
 rc=$?
 check '[ $rc -eq 0 ] && grep -q "typedlist.yaml:11: a List item without a kind, skipped" "$tmp/err" && grep -q "annotated 1 pod template in 1 file" "$tmp/err" && grep -q "heteropod.io/placement: .{\"istio-proxy\": \"dpu0\"}" "$tmp/typedlist.yaml"' \
 	"a DeploymentList's items are Deployments ($rc: $(cat "$tmp/err"))"
+# ... and one of kind null too; an item with an apiVersion but no kind is
+# no Deployment to kubectl; a Pod in Lists nine deep is annotated
+printf 'kind: DeploymentList\nitems:\n- kind: null\n  metadata: {name: d}\n  spec:\n    template:\n      spec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n- apiVersion: apps/v1\n  metadata: {name: e}\n  spec:\n    template:\n      spec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/typedlist.yaml"
+printf '%s' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' '{"kind": "List", "items": [' \
+	'{"kind": "Pod", "metadata": {"name": "deep"}, "spec": {"containers": [{"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.20"}]}}' \
+	']}' ']}' ']}' ']}' ']}' ']}' ']}' ']}' ']}' >"$tmp/deep.json"
+"$HP" plan "$tmp/typedlist.yaml" "$tmp/deep.json" --annotate 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && grep -q "typedlist.yaml:8: a List item without a kind, skipped" "$tmp/err" && grep -q "annotated 2 pod templates in 2 files" "$tmp/err"' \
+	"a kind: null item in a DeploymentList and a Pod nine Lists deep annotated ($rc: $(cat "$tmp/err"))"
+# unnamed workloads of two files with one base name apart, by path
+mkdir -p "$tmp/a" "$tmp/b"
+for d in a b; do
+	printf 'kind: Pod\nmetadata: {generateName: x-}\nspec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/$d/pod.yaml"
+done
+"$HP" plan "$tmp/a/pod.yaml" "$tmp/b/pod.yaml" --json >"$tmp/out" 2>&1
+check '[ "$(jq -r "[.placements[].workload] | unique | length" "$tmp/out")" -eq 2 ]' "unnamed workloads of a/pod.yaml and b/pod.yaml apart ($(cat "$tmp/out"))"
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"

@@ -302,6 +302,15 @@ static void test_requests_limits(void)
 		{ "{limits: {nvidia.com/gpu: 1}}", NULL },
 		{ "{limits: {ephemeral-storage: lots}}",
 		  "limits.ephemeral-storage: not a quantity" },
+		/* a plain number that is no integer is a float64 to kubectl: 0.3 */
+		{ "{requests: {cpu: 0.30000000000000001}, limits: {cpu: 300m}}", NULL },
+		{ "{requests: {cpu: \"0.30000000000000001\"}, limits: {cpu: 300m}}",
+		  "requests.cpu is more than" },
+		/* over the cap, compared only: not CPU or memory */
+		{ "{limits: {ephemeral-storage: 2E}}", NULL },
+		{ "{requests: {ephemeral-storage: 3E}, limits: {ephemeral-storage: 2E}}",
+		  "requests.ephemeral-storage is more than" },
+		{ "{limits: {cpu: 2E}}", "limits.cpu: not a quantity" },
 		{ "{requests: {example.kubernetes.io/x: 2}, limits: {example.kubernetes.io/x: 3}}",
 		  NULL },
 	};

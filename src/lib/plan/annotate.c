@@ -609,28 +609,34 @@ static unsigned anchor_line(const struct hp_plan_file *f, yaml_document_t *d, in
 }
 
 /*
- * Templates of one document in the order hp_plan_build visits them (its
- * walk_object; list_kind: the kind of a typed List's items, or NULL).
+ * Templates of document d of file f in the order hp_plan_build visits them
+ * (its walk_object; list_kind: the kind of a typed List's items, or NULL).
  */
-static int collect_templates(yaml_document_t *d, int obj, unsigned depth, const char *list_kind,
-			     int *out, unsigned max, unsigned *n)
+static int collect_templates(const struct hp_plan_file *f, yaml_document_t *d, int obj,
+			     unsigned depth, const char *list_kind, int *out, unsigned max,
+			     unsigned *n)
 {
-	const char *kind = hp_yaml_str(hp_yaml_node(d, hp_yaml_get(d, obj, "kind")));
+	yaml_node_t *kn = hp_yaml_node(d, hp_yaml_get(d, obj, "kind"));
+	const char *kind = hp_plan_null(f, kn) ? NULL : hp_yaml_str(kn);
 	_cleanup_free_ char *item_kind = NULL;
 	int tmpl, r;
 
-	kind = kind ? kind : depth ? list_kind : NULL;
-	if (!kind || depth > 8)
+	if (!kind && depth && !hp_yaml_get(d, obj, "apiVersion"))
+		kind = list_kind;
+	if (!kind)
 		return 0;
 	if ((r = hp_plan_list_kind(kind, &item_kind)) < 0)
 		return r;
 	if (r) {
 		yaml_node_t *items = hp_yaml_node(d, hp_yaml_get(d, obj, "items"));
 
+		if (depth > 8)
+			return 0; /* refused by hp_plan_build */
 		for (yaml_node_item_t *it = hp_yaml_is_seq(items) ? items->data.sequence.items.start
 								   : NULL;
 		     it && it < items->data.sequence.items.top; it++)
-			if ((r = collect_templates(d, *it, depth + 1, item_kind, out, max, n)) < 0)
+			if ((r = collect_templates(f, d, *it, depth + 1, item_kind, out, max, n)) <
+			    0)
 				return r;
 		return 0;
 	}
@@ -669,7 +675,8 @@ static int verify(const struct hp_plan_file *orig, const char *text, size_t len,
 		yaml_document_t *d = &m.files[0].docs[doc];
 		unsigned n = 0;
 
-		if ((r = collect_templates(d, 1, 0, NULL, tmpls, p->n_pods + 1, &n)) < 0)
+		if ((r = collect_templates(&m.files[0], d, 1, 0, NULL, tmpls, p->n_pods + 1, &n)) <
+		    0)
 			goto out;
 		r = -EPROTO;
 		for (unsigned i = 0; i < n; i++) {

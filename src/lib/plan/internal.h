@@ -130,8 +130,10 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * nano units, a fraction of one rounded up; into nanos (NULL, or
  * HP_PLAN_NANOS_DIGITS + 1 bytes) that exact value as digits with leading
  * zeros, which compare as strings: "1000000000000000001" is over the cap
- * and over a limit of "1e18", which as doubles it is not. A mantissa of
- * more than HP_PLAN_QUANTITY_TEXT digits is refused.
+ * and over a limit of "1e18", which as doubles it is not. -EDOM: over
+ * HP_PLAN_QUANTITY_MAX (*ret and nanos set all the same); -ERANGE: more
+ * digits than nanos holds; -EINVAL: not a quantity, or a mantissa of more
+ * than HP_PLAN_QUANTITY_TEXT digits.
  */
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256
@@ -167,5 +169,11 @@ int hp_plan_template(yaml_document_t *d, int obj, const char *kind);
  * API server writes a typed List's and kubectl reads them: "Deployment".
  */
 int hp_plan_list_kind(const char *kind, char **item);
+/*
+ * Is a manifest's scalar n of file f left unset: null, "~" or empty,
+ * untagged (a "!!str null" is the string "null" to kubectl), or tagged
+ * "!!null"? A missing one (NULL) is.
+ */
+bool hp_plan_null(const struct hp_plan_file *f, const yaml_node_t *n);
 
 #endif

@@ -343,17 +343,17 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret)
  * HP_PLAN_NANOS_DIGITS decimal digits with leading zeros, so that two
  * compare as strings; -ERANGE where it has more digits.
  *
- * digits, n: the mantissa's digits, without its '.'; point: how many of
+ * digits, n: the mantissa's digits, without its '.'; whole: how many of
  * them come before the '.', moved by the decimal exponent (a suffix's or
  * an "e"'s); binary: how many times 1024 the suffix multiplies.
  */
-static int quantity_nanos(const char *digits, size_t n, long point, int binary, char *out)
+static int quantity_nanos(const char *digits, size_t n, long whole, int binary, char *out)
 {
 	/* 1024^6 adds at most 19 digits in front */
 	unsigned char a[HP_PLAN_QUANTITY_TEXT + 24];
 	size_t len, first = sizeof(a) - n;
-	bool sticky = false;
-	long whole;
+	bool rest = false; /* a digit past the nanos that is not 0 */
+	long nanos;
 
 	for (size_t i = 0; i < n; i++) /* right-aligned in a, the digits' values */
 		a[first + i] = (unsigned char)(digits[i] - '0');
@@ -365,34 +365,34 @@ static int quantity_nanos(const char *digits, size_t n, long point, int binary, 
 			a[i] = (unsigned char)(carry % 10);
 			carry /= 10;
 		}
-		for (; carry; carry /= 10) {
+		for (; carry; carry /= 10, whole++) /* a digit more before the '.' */
 			a[--first] = (unsigned char)(carry % 10);
-			point++;
-		}
 	}
-	while (first < sizeof(a) && !a[first]) { /* leading zeros */
-		first++;
-		point--;
-	}
+	for (; first < sizeof(a) && !a[first]; first++) /* leading zeros */
+		whole--;
 	len = sizeof(a) - first;
-	whole = point + 9; /* digits of whole nanos */
-	if (len && whole > HP_PLAN_NANOS_DIGITS)
+	nanos = whole + 9; /* of a[first..]'s digits, how many count whole nanos */
+	if (len && nanos > HP_PLAN_NANOS_DIGITS)
 		return -ERANGE;
 	memset(out, '0', HP_PLAN_NANOS_DIGITS);
 	out[HP_PLAN_NANOS_DIGITS] = '\0';
 	for (size_t i = 0; i < len; i++) {
-		long at = HP_PLAN_NANOS_DIGITS - whole + (long)i;
-
-		if ((long)i >= whole)
-			sticky |= a[first + i] != 0;
+		if ((long)i < nanos)
+			out[HP_PLAN_NANOS_DIGITS - nanos + (long)i] = (char)('0' + a[first + i]);
 		else
-			out[at] = (char)('0' + a[first + i]);
+			rest |= a[first + i] != 0;
 	}
-	for (long i = HP_PLAN_NANOS_DIGITS - 1; sticky && i >= 0; i--) { /* round up */
-		sticky = out[i] == '9';
-		out[i] = sticky ? '0' : (char)(out[i] + 1);
+	if (rest) { /* rounded up: one nano more */
+		bool carry = true;
+
+		for (long i = HP_PLAN_NANOS_DIGITS - 1; carry && i >= 0; i--) {
+			carry = out[i] == '9';
+			out[i] = carry ? '0' : (char)(out[i] + 1);
+		}
+		if (carry)
+			return -ERANGE;
 	}
-	return sticky ? -ERANGE : 0;
+	return 0;
 }
 
 int hp_plan_quantity(const char *s, double *ret, char *nanos)
@@ -407,14 +407,19 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		{ "m", 0, -3 }, { "k", 0, 3 },	{ "M", 0, 6 },	{ "G", 0, 9 },
 		{ "T", 0, 12 }, { "P", 0, 15 }, { "E", 0, 18 }, { "", 0, 0 },
 	};
+	/* HP_PLAN_QUANTITY_MAX in nano units: 1 and 27 zeros */
+	static const char cap[] = "00"
+				  "1000000000"
+				  "000000000"
+				  "000000000";
 	char digits[HP_PLAN_QUANTITY_TEXT], own[HP_PLAN_NANOS_DIGITS + 1], text[64];
-	char cap[HP_PLAN_NANOS_DIGITS + 1];
 	long point = -1, exp10 = 0;
 	int binary = -1;
 	size_t n = 0;
 
-	_Static_assert((long long)HP_PLAN_QUANTITY_MAX == 1000000000000000000LL,
-		       "cap below: 1 and 18 zeros");
+	_Static_assert((long long)HP_PLAN_QUANTITY_MAX == 1000000000000000000LL &&
+			   sizeof(cap) == HP_PLAN_NANOS_DIGITS + 1,
+		       "cap: HP_PLAN_QUANTITY_MAX in nano units");
 	if (!s)
 		return -EINVAL;
 	/* Kubernetes' grammar: [+] digits [. digits] (or .digits), then a suffix */
@@ -433,8 +438,11 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		return -EINVAL;
 	if (point < 0)
 		point = (long)n;
+	/*
+	 * An exponent is a suffix of its own ("1e3", not "1e3m"); "E" and "Ei"
+	 * alone are the suffixes exa and exbi.
+	 */
 	if ((*s == 'e' || *s == 'E') && s[1] && strcmp(s, "Ei")) {
-		/* an exponent is a suffix of its own ("1e3", not "1e3m"); "E" is exa */
 		const char *e = s + 1 + (s[1] == '+' || s[1] == '-');
 		char *end;
 
@@ -457,14 +465,13 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 			return -EINVAL;
 	}
 	nanos = nanos ? nanos : own;
-	if (quantity_nanos(digits, n, point + exp10, binary, nanos) < 0 ||
-	    quantity_nanos("1", 1, 19, 0, cap) < 0 || strcmp(nanos, cap) > 0)
-		return -EINVAL;
+	if (quantity_nanos(digits, n, point + exp10, binary, nanos) < 0)
+		return -ERANGE;
 	/* the double nearest that exact value: "700m" is 0.7, as "0.7" is */
 	snprintf(text, sizeof(text), "%.*s.%s", HP_PLAN_NANOS_DIGITS - 9, nanos,
 		 nanos + HP_PLAN_NANOS_DIGITS - 9);
 	*ret = strtod(text, NULL);
-	return 0;
+	return strcmp(nanos, cap) > 0 ? -EDOM : 0;
 }
 
 /* ---- loading ------------------------------------------------------------------- */
@@ -851,17 +858,13 @@ static bool explicit_tag(const struct hp_plan_file *f, const yaml_node_t *n)
 	return off < f->len && f->text[off] == '!';
 }
 
-/*
- * Is a manifest's scalar left unset: null, "~" or empty, untagged (a
- * "!!str null" is the string "null" to kubectl), or tagged "!!null"?
- */
-static bool manifest_null(const struct build *b, const yaml_node_t *n)
+bool hp_plan_null(const struct hp_plan_file *f, const yaml_node_t *n)
 {
 	if (!n)
 		return true;
 	if (n->tag && !strcmp((const char *)n->tag, YAML_NULL_TAG))
 		return true;
-	return hp_yaml_is_null(n) && !explicit_tag(b->f, n);
+	return hp_yaml_is_null(n) && !explicit_tag(f, n);
 }
 
 /*
@@ -892,7 +895,7 @@ static int manifest_string(const struct build *b, const yaml_node_t *n, const ch
 	bool yes;
 
 	*ret = NULL;
-	if (manifest_null(b, n))
+	if (hp_plan_null(b->f, n))
 		return 0;
 	if (s && (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_tag(b->f, n))) {
 		*ret = s;
@@ -971,7 +974,36 @@ static int annotation_map(struct build *b, int annotations, const char *key, jso
 	return 0;
 }
 
-/* resources.section.name: 0 none, 1 read (its exact value into nanos, or NULL) */
+/*
+ * A plain scalar as kubectl sends it: a number that is not an integer of
+ * 64 bits go-yaml reads as a float64, and kubectl writes its shortest form
+ * (0.30000000000000001 is 0.3, and not above a limit of 300m), into buf;
+ * anything else as it is.
+ */
+static const char *go_float(const char *text, char *buf, size_t size)
+{
+	const char *d = text + (*text == '-' || *text == '+');
+	double x;
+
+	if (!decimal_form(d, &x) || !isfinite(x))
+		return text; /* no number: "100m" */
+	errno = 0;
+	if (d[strspn(d, "0123456789")] == '\0' && (strtoll(text, NULL, 10), errno != ERANGE))
+		return text; /* an integer, exact */
+	x = strtod(text, NULL);
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, x);
+		if (strtod(buf, NULL) == x)
+			break;
+	}
+	return buf;
+}
+
+/*
+ * resources.section.name: 0 none, 1 read. With nanos, its exact value
+ * there too, and one over HP_PLAN_QUANTITY_MAX is read (compared, not
+ * planned with: ephemeral-storage: 2E).
+ */
 static int resource(struct build *b, int resources, const char *section, const char *name,
 		    double *ret, char *nanos)
 {
@@ -980,7 +1012,8 @@ static int resource(struct build *b, int resources, const char *section, const c
 	yaml_node_t *n = hp_yaml_node(b->d, v);
 	const char *text;
 	bool number;
-	char num[64];
+	char num[64], flt[32];
+	int r;
 
 	if (!v || hp_yaml_is_null(n))
 		return 0;
@@ -1003,7 +1036,10 @@ static int resource(struct build *b, int resources, const char *section, const c
 			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
 			    "write it without the leading 0, or quote it",
 			    section, name, hp_yaml_str(n));
-	if (!text || hp_plan_quantity(text, ret, nanos) < 0)
+	if (number && text)
+		text = go_float(text, flt, sizeof(flt));
+	r = text ? hp_plan_quantity(text, ret, nanos) : -EINVAL;
+	if (r < 0 && !(r == -EDOM && nanos))
 		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
 			    HP_PLAN_QUANTITY_MAX);
 	return 1;
@@ -1027,6 +1063,7 @@ static bool overcommit_allowed(const char *k)
 static int requests_in_limits(struct build *b, int res)
 {
 	yaml_node_t *n = hp_yaml_node(b->d, hp_yaml_get(b->d, res, "limits"));
+	char scratch[HP_PLAN_NANOS_DIGITS + 1];
 	double v;
 
 	/* every limit a quantity, the ones without a request too */
@@ -1034,7 +1071,7 @@ static int requests_in_limits(struct build *b, int res)
 	     pr && pr < n->data.mapping.pairs.top; pr++) {
 		const char *k = hp_yaml_str(hp_yaml_node(b->d, pr->key));
 
-		if (k && resource(b, res, "limits", k, &v, NULL) < 0)
+		if (k && resource(b, res, "limits", k, &v, scratch) < 0)
 			return -EINVAL;
 	}
 	n = hp_yaml_node(b->d, hp_yaml_get(b->d, res, "requests"));
@@ -1443,7 +1480,7 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 	    (r = shape(b, devices, true, "volumeDevices")) < 0)
 		return r;
 	n = hp_yaml_node(d, hp_yaml_get(d, sc, "privileged"));
-	if (!manifest_null(b, n) && manifest_bool(b, n, &priv) < 0)
+	if (!hp_plan_null(b->f, n) && manifest_bool(b, n, &priv) < 0)
 		return FAIL(b, n, "securityContext.privileged: not a boolean");
 	if (priv) {
 		*hard = true;
@@ -1977,6 +2014,13 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		    strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path;
 
 		workload = hp_sprintf("%s/%s%s", kind, base, b->where);
+		/* two files of one base name (a/pod.yaml, b/pod.yaml): by its path */
+		for (unsigned i = 0; workload && i < p->n_pods; i++)
+			if (!strcmp(p->pods[i].workload, workload)) {
+				free(workload);
+				workload = hp_sprintf("%s/%s%s", kind, b->f->path, b->where);
+				break;
+			}
 	}
 	if (!workload)
 		return -ENOMEM;
@@ -2083,7 +2127,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, host_ns[i]));
 		bool on = false;
 
-		if (!manifest_null(b, n) && manifest_bool(b, n, &on) < 0) {
+		if (!hp_plan_null(b->f, n) && manifest_bool(b, n, &on) < 0) {
 			r = FAIL(b, n, "%s: not a boolean", host_ns[i]);
 			goto out;
 		}
@@ -2097,7 +2141,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	{
 		yaml_node_t *n = hp_yaml_node(d, hp_yaml_get(d, spec, "shareProcessNamespace"));
 
-		if (!manifest_null(b, n) && manifest_bool(b, n, &share_pid) < 0) {
+		if (!hp_plan_null(b->f, n) && manifest_bool(b, n, &share_pid) < 0) {
 			r = FAIL(b, n, "shareProcessNamespace: not a boolean");
 			goto out;
 		}
@@ -2445,8 +2489,8 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 	if (hp_yaml_get(d, obj, "kind") &&
 	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")), "kind", &kind) < 0)
 		return -EINVAL;
-	if (!kind && depth && list_kind)
-		kind = list_kind;
+	if (!kind && depth && list_kind && !hp_yaml_get(d, obj, "apiVersion"))
+		kind = list_kind; /* as kubectl: an item with neither kind nor apiVersion */
 	else if (!kind && depth)
 		return hp_plan_warn(b->p, "%s:%u: a List item without a kind, skipped", b->f->path,
 				    hp_yaml_line(on)) < 0
