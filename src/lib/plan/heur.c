@@ -3,9 +3,10 @@
  * The incumbent heuristic.
  *
  * Branch and bound can only prune against an incumbent, and GLPK's own
- * rounding heuristic cannot satisfy the millicore rows. So when every pod that
- * may move is a configuration pod, the callback builds placements itself from
- * the LP solution of a node: each pod takes its configuration with the
+ * rounding heuristic cannot satisfy the millicore rows. So the callback builds
+ * placements itself from the LP solution of a node, for the pods that choose
+ * a configuration (the others, with x/h/z/s rows, stay where greedy has them:
+ * heur.mixed): each pod takes its configuration with the
  * largest LP value; resources over capacity are repaired by the cheapest
  * downgrades; then, while the objective improves: sweeps of single moves (one
  * pod to another configuration), the best pair of moves (found by sorting on
@@ -489,7 +490,7 @@ double heur_gain(const struct heur *h)
 void heur_set(struct heur *h, const int *choice)
 {
 	memcpy(h->choice, choice, h->p->n_pods * sizeof(int));
-	memset(h->use, 0, sizeof(h->use));
+	memcpy(h->use, h->base, sizeof(h->use));
 	for (unsigned i = 0; i < h->p->n_pods; i++)
 		if (h->choice[i] >= 0)
 			for (unsigned r = 3; r < h->nres; r++)
@@ -551,7 +552,7 @@ bool heur_run(struct heur *h, glp_tree *tree)
 	const struct hp_plan_problem *p = h->p;
 	glp_prob *mp = glp_ios_get_prob(tree);
 
-	memset(h->use, 0, sizeof(h->use));
+	memcpy(h->use, h->base, sizeof(h->use));
 	for (unsigned i = 0; i < p->n_pods; i++) {
 		const struct podcfg *pc = &h->pcs[i];
 		double bv = -1;
@@ -595,41 +596,17 @@ bool heur_run(struct heur *h, glp_tree *tree)
 	return heur_submit(h, tree);
 }
 
-/* Hand the heuristic's placement to GLPK, rechecked from scratch in the LP's own terms. */
-bool heur_submit(struct heur *h, glp_tree *tree)
-{
-	const struct hp_plan_problem *p = h->p;
-	struct lp *lp = h->lp;
-	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
-	double use[NRES] = {0};
-
-	if (!x)
-		return false;
-	for (unsigned i = 0; i < p->n_pods; i++) {
-		const struct cfg *c;
-
-		if (h->choice[i] < 0)
-			continue;
-		c = &h->cfgs[h->choice[i]];
-		x[c->col] = 1;
-		for (unsigned r = 3; r < h->nres; r++)
-			use[r] += c->use[r];
-	}
-	if (!heur_fits(h, use))
-		return false;
-	return heur_hand(h, tree, x) == 0;
-}
-
-/* The greedy placement, as GLPK's column values. */
-void heur_greedy(struct heur *h, glp_tree *tree)
+/*
+ * The greedy placement's column values into x: its configurations' too with
+ * cfgs, else only the x/h/z/s columns (the pods heur.mixed leaves where
+ * greedy has them).
+ */
+static void heur_cols(const struct heur *h, double *x, bool cfgs)
 {
 	const struct units *s = h->s;
-	struct lp *lp = h->lp;
-	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
+	const struct lp *lp = h->lp;
 
-	if (!x)
-		return;
-	for (int col = 1; col <= lp->ncols; col++) {
+	for (int col = 1; h->upu && col <= lp->ncols; col++) {
 		unsigned u = lp->ku[col], d = lp->kd[col];
 		int pa, pb;
 
@@ -651,9 +628,48 @@ void heur_greedy(struct heur *h, glp_tree *tree)
 			x[col] = h->upu[s->e[u].u] != h->upu[s->e[u].v];
 			break;
 		case 4: /* configuration d of pod u */
-			x[col] = h->pcs[u].greedy == (int)d;
+			if (cfgs)
+				x[col] = h->pcs[u].greedy == (int)d;
 			break;
 		}
 	}
+}
+
+/* Hand the heuristic's placement to GLPK, rechecked from scratch in the LP's own terms. */
+bool heur_submit(struct heur *h, glp_tree *tree)
+{
+	const struct hp_plan_problem *p = h->p;
+	struct lp *lp = h->lp;
+	_cleanup_free_ double *x = calloc(lp->ncols + 1, sizeof(double));
+	double use[NRES];
+
+	if (!x)
+		return false;
+	memcpy(use, h->base, sizeof(use));
+	if (h->mixed)
+		heur_cols(h, x, false);
+	for (unsigned i = 0; i < p->n_pods; i++) {
+		const struct cfg *c;
+
+		if (h->choice[i] < 0)
+			continue;
+		c = &h->cfgs[h->choice[i]];
+		x[c->col] = 1;
+		for (unsigned r = 3; r < h->nres; r++)
+			use[r] += c->use[r];
+	}
+	if (!heur_fits(h, use))
+		return false;
+	return heur_hand(h, tree, x) == 0;
+}
+
+/* The greedy placement, as GLPK's column values. */
+void heur_greedy(struct heur *h, glp_tree *tree)
+{
+	_cleanup_free_ double *x = calloc(h->lp->ncols + 1, sizeof(double));
+
+	if (!x)
+		return;
+	heur_cols(h, x, true);
 	heur_hand(h, tree, x);
 }

@@ -616,7 +616,7 @@ static void milp_work(struct heur *h, glp_tree *tree)
 		group_check(h, tree, true);
 	}
 	h->given = true;
-	if (!h->cfg_only || !h->choice || h->grp_proven)
+	if (!h->choice || h->grp_proven)
 		return;
 	/*
 	 * Once the heuristic has failed HEUR_FAILS times in a row, the incumbent
@@ -892,8 +892,25 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		if ((s->u[u].allowed & dpus) && !ucfg[u])
 			heur.cfg_only = false;
 	heur.cfg_pod = cfg_pod;
-	if (heur.cfg_only && (!(heur.choice = calloc(p->n_pods ? p->n_pods : 1, sizeof(int))) ||
-			      heur_collect_moves(&heur) < 0)) {
+	/*
+	 * Pods past the placements a configuration pod may have (x/h/z/s
+	 * rows) had kept the heuristic out of the whole model, and GLPK's
+	 * answer was greedy's: eight DPUs, 2000 containers. They stay where
+	 * greedy has them, and the heuristic moves the others.
+	 */
+	heur.mixed = !heur.cfg_only && heur.upu;
+	for (unsigned i = 0; heur.mixed && i < p->n_pods; i++) {
+		struct cfg g = { 0 };
+
+		if (cfg_pod[i] || !pcs[i].un)
+			continue;
+		cfg_eval(p, s, &pcs[i], heur.upu + pcs[i].ufirst, &g);
+		for (unsigned q = 3; q < heur.nres; q++)
+			heur.base[q] += g.use[q];
+	}
+	if ((heur.cfg_only || heur.mixed) &&
+	    (!(heur.choice = calloc(p->n_pods ? p->n_pods : 1, sizeof(int))) ||
+	     heur_collect_moves(&heur) < 0)) {
 		r = -ENOMEM;
 		goto out;
 	}

@@ -207,6 +207,13 @@ struct heur {
 	size_t n_int_nz;
 	unsigned npu, nres;
 	bool cfg_only; /* every pod with columns chooses a configuration */
+	/*
+	 * Not cfg_only, but with a greedy placement (upu): the heuristic moves
+	 * the pods that choose a configuration, the others stay where upu has
+	 * them, using base of each resource.
+	 */
+	bool mixed;
+	double base[NRES];
 	bool given;
 	unsigned ncalls, fails;
 	double cap[NRES];
