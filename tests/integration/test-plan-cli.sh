@@ -746,6 +746,9 @@ bad tkey.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "
 bad cnum.json '{"pods": {"Deployment/frontend": {"containers": {"nginx": 1}}}}' \
 	"$GOOD --profile $tmp/cnum.json" "cnum.json: pods.Deployment/frontend.containers.nginx: expected {"
 # the node description is one YAML document: what a second held went unread
+# a plain 010 in the node description: octal to YAML 1.1 readers, as in manifests
+bad oct.yaml 'dpus:\n- {name: bf3, cores: 010}\n' "$GOOD --node $tmp/oct.yaml" \
+	"oct.yaml:2: cores: 010 has a leading 0, which YAML 1.1 reads as octal"
 bad md.yaml 'host: {cores: 32}\n---\ndpus:\n- {name: bf3, cores: 16}\n' "$GOOD --node $tmp/md.yaml" \
 	"md.yaml:2: a second YAML document; the node description is one"
 bad md2.yaml 'dpus: [{name: bf3}]\n---\n{ unclosed: [\n' "$GOOD --node $tmp/md2.yaml" "md2.yaml:4:1: YAML:"

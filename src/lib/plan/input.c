@@ -7,6 +7,7 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 
@@ -75,9 +76,20 @@ struct nparse {
 static int num(struct nparse *np, int v, const char *what, double min, double *ret)
 {
 	yaml_node_t *n = hp_yaml_node(np->d, v);
+	const char *t = hp_yaml_str(n);
 	double x;
 
-	if (!hp_yaml_str(n) || hp_plan_quantity(hp_yaml_str(n), &x, NULL) < 0 || x < min)
+	/*
+	 * A plain 010 is 8 to YAML 1.1 readers (kubectl's) and was 10 here;
+	 * refused, as in manifests, and replicas: 010 is.
+	 */
+	if (t && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && t[0] == '0' &&
+	    isdigit((unsigned char)t[1]) && !t[strspn(t, "0123456789")])
+		return NFAIL(np, n,
+			     "%s: %s has a leading 0, which YAML 1.1 reads as octal; write it "
+			     "without",
+			     what, t);
+	if (!t || hp_plan_quantity(t, &x, NULL) < 0 || x < min)
 		return NFAIL(np, n, "%s: expected a number >= %g and <= %g", what, min,
 			     HP_PLAN_QUANTITY_MAX);
 	*ret = x;
