@@ -988,10 +988,53 @@ static unsigned model_pods(const char *path)
 	return model_rows(path, "one_p");
 }
 
+/* Exact against exhaustive search over a family of instances. */
+struct tally {
+	unsigned matched, infeasible, total;
+};
+
+/*
+ * Solve p exactly, its model written to path, and by exhaustive search:
+ * both solve or neither does, and to the same objective, proven; with
+ * greedy, greedy's is no better. The exact answer into *milp (the caller
+ * frees it and removes path).
+ */
+static void against_exhaustive(struct hp_plan_problem *p, const char *path, const char *what,
+			       unsigned i, bool greedy, struct hp_plan_result *milp,
+			       struct tally *t)
+{
+	struct hp_plan_result exh = { 0 }, gr = { 0 };
+	struct hp_error err = { "" };
+	int rm, re;
+
+	p->params.model_file = path;
+	rm = hp_plan_solve(p, HP_PLAN_MILP, milp, &err);
+	p->params.model_file = NULL;
+	re = hp_plan_solve(p, HP_PLAN_EXHAUSTIVE, &exh, &err);
+	CHECKF((rm == 0) == (re == 0), "%s %u: milp %d exhaustive %d (%s)", what, i, rm, re,
+	       err.msg);
+	if (rm == 0 && re == 0) {
+		CHECKF(milp->optimal && same(milp->objective, exh.objective),
+		       "%s %u (%u DPUs): milp %.12f (%s), exhaustive %.12f", what, i, p->n_pus - 1,
+		       milp->objective, milp->status, exh.objective);
+		t->matched += milp->optimal && same(milp->objective, exh.objective);
+		if (greedy && hp_plan_solve(p, HP_PLAN_GREEDY, &gr, &err) == 0)
+			CHECKF(gr.objective <= milp->objective + 1e-9,
+			       "%s %u: greedy %.12f beats milp %.12f", what, i, gr.objective,
+			       milp->objective);
+	} else if (rm == -EDOM && re == -EDOM) {
+		t->infeasible++;
+	}
+	t->total++;
+	hp_plan_result_free(&exh);
+	hp_plan_result_free(&gr);
+}
+
 static void test_split(void)
 {
 	char dir[] = "/tmp/hp-plan-split.XXXXXX", path[64];
-	unsigned matched = 0, infeasible = 0, total = 0, split = 0;
+	struct tally t = { 0 };
+	unsigned split = 0;
 
 	if (!mkdtemp(dir)) {
 		CHECKF(0, "mkdtemp: %s", strerror(errno));
@@ -1001,47 +1044,26 @@ static void test_split(void)
 	for (unsigned i = 0; i < 40; i++) {
 		unsigned dpus = i % 2 ? 5 : 3, side[] = { dpus == 3 ? 7 : 5, 1 };
 		struct hp_plan_problem p;
-		struct hp_plan_result milp = { 0 }, exh = { 0 }, gr = { 0 };
-		struct hp_error err = { "" };
-		int rm, re;
+		struct hp_plan_result milp = { 0 };
 
 		if (split_instance(&p, dpus, 2, 1, side, 9000 + i) < 0) {
 			CHECKF(0, "split instance %u: out of memory", i);
 			hp_plan_problem_free(&p);
 			continue;
 		}
-		p.params.model_file = path;
-		rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
-		p.params.model_file = NULL;
-		re = hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err);
-		CHECKF((rm == 0) == (re == 0), "split %u: milp %d exhaustive %d (%s)", i, rm, re,
-		       err.msg);
+		against_exhaustive(&p, path, "split", i, true, &milp, &t);
 		/* split, the two pods are three or more */
-		split += rm == 0 && milp.model_written && model_pods(path) > 2;
+		split += milp.pu && milp.model_written && model_pods(path) > 2;
 		unlink(path);
-		if (rm == 0 && re == 0) {
-			CHECKF(milp.optimal && same(milp.objective, exh.objective),
-			       "split %u (%u DPUs): milp %.12f (%s), exhaustive %.12f", i, dpus,
-			       milp.objective, milp.status, exh.objective);
-			matched += milp.optimal && same(milp.objective, exh.objective);
-			if (hp_plan_solve(&p, HP_PLAN_GREEDY, &gr, &err) == 0)
-				CHECKF(gr.objective <= milp.objective + 1e-9,
-				       "split %u: greedy %.12f beats milp %.12f", i, gr.objective,
-				       milp.objective);
-		} else if (rm == -EDOM && re == -EDOM) {
-			infeasible++;
-		}
-		total++;
 		hp_plan_result_free(&milp);
-		hp_plan_result_free(&exh);
-		hp_plan_result_free(&gr);
 		hp_plan_problem_free(&p);
 	}
 	rmdir(dir);
 	printf("split pods: %u/%u instances matched exhaustive search (%u infeasible in both), "
 	       "%u split\n",
-	       matched, total, infeasible, split);
-	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	       t.matched, t.total, t.infeasible, split);
+	CHECKF(t.matched + t.infeasible == t.total, "%u mismatches",
+	       t.total - t.matched - t.infeasible);
 	CHECKF(split >= 20, "only %u instances split", split);
 
 	for (unsigned i = 11; i <= 12; i++) {
@@ -1081,7 +1103,8 @@ static void test_split(void)
 static void test_mixed(void)
 {
 	char dir[] = "/tmp/hp-plan-mixed.XXXXXX", path[64];
-	unsigned matched = 0, infeasible = 0, total = 0, mixed = 0;
+	struct tally t = { 0 };
+	unsigned mixed = 0;
 
 	if (!mkdtemp(dir)) {
 		CHECKF(0, "mkdtemp: %s", strerror(errno));
@@ -1091,9 +1114,7 @@ static void test_mixed(void)
 	for (unsigned i = 0; i < 24; i++) {
 		static const unsigned side[] = { 5, 1 };
 		struct hp_plan_problem p;
-		struct hp_plan_result milp = { 0 }, exh = { 0 };
-		struct hp_error err = { "" };
-		int rm, re;
+		struct hp_plan_result milp = { 0 };
 
 		if (split_instance(&p, 8, 2, 1, side, 9500 + i) < 0) {
 			CHECKF(0, "mixed instance %u: out of memory", i);
@@ -1104,33 +1125,19 @@ static void test_mixed(void)
 		for (unsigned c = p.pods[0].first + 1; c + 1 < p.pods[0].first + p.pods[0].n; c++)
 			if (hp_plan_add_edge(&p, c, c + 1, 200, 2e4, 0) < 0)
 				CHECKF(0, "mixed instance %u: out of memory", i);
-		p.params.model_file = path;
-		rm = hp_plan_solve(&p, HP_PLAN_MILP, &milp, &err);
-		p.params.model_file = NULL;
-		re = hp_plan_solve(&p, HP_PLAN_EXHAUSTIVE, &exh, &err);
-		CHECKF((rm == 0) == (re == 0), "mixed %u: milp %d exhaustive %d (%s)", i, rm, re,
-		       err.msg);
-		mixed += rm == 0 && milp.model_written && model_rows(path, "one_u") &&
+		against_exhaustive(&p, path, "mixed", i, false, &milp, &t);
+		mixed += milp.pu && milp.model_written && model_rows(path, "one_u") &&
 			 model_rows(path, "one_p");
 		unlink(path);
-		if (rm == 0 && re == 0) {
-			CHECKF(milp.optimal && same(milp.objective, exh.objective),
-			       "mixed %u: milp %.12f (%s), exhaustive %.12f", i, milp.objective,
-			       milp.status, exh.objective);
-			matched += milp.optimal && same(milp.objective, exh.objective);
-		} else if (rm == -EDOM && re == -EDOM) {
-			infeasible++;
-		}
-		total++;
 		hp_plan_result_free(&milp);
-		hp_plan_result_free(&exh);
 		hp_plan_problem_free(&p);
 	}
 	rmdir(dir);
 	printf("mixed models: %u/%u instances matched exhaustive search (%u infeasible in both), "
 	       "%u mixed\n",
-	       matched, total, infeasible, mixed);
-	CHECKF(matched + infeasible == total, "%u mismatches", total - matched - infeasible);
+	       t.matched, t.total, t.infeasible, mixed);
+	CHECKF(t.matched + t.infeasible == t.total, "%u mismatches",
+	       t.total - t.matched - t.infeasible);
 	CHECKF(mixed >= 10, "only %u models mixed", mixed);
 
 	/*
