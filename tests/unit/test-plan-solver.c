@@ -993,6 +993,24 @@ struct tally {
 	unsigned matched, infeasible, total;
 };
 
+/* A new directory for written models (dir a mkdtemp template), and path in it. */
+static bool model_path(char *dir, char *path, size_t size)
+{
+	if (!mkdtemp(dir)) {
+		CHECKF(0, "mkdtemp: %s", strerror(errno));
+		return false;
+	}
+	snprintf(path, size, "%s/model.lp", dir);
+	return true;
+}
+
+/* Every instance matched, or had no placement either way. */
+static void tally_check(const struct tally *t)
+{
+	CHECKF(t->matched + t->infeasible == t->total, "%u mismatches",
+	       t->total - t->matched - t->infeasible);
+}
+
 /*
  * Solve p exactly, its model written to path, and by exhaustive search:
  * both solve or neither does, and to the same objective, proven; with
@@ -1036,11 +1054,8 @@ static void test_split(void)
 	struct tally t = { 0 };
 	unsigned split = 0;
 
-	if (!mkdtemp(dir)) {
-		CHECKF(0, "mkdtemp: %s", strerror(errno));
+	if (!model_path(dir, path, sizeof(path)))
 		return;
-	}
-	snprintf(path, sizeof(path), "%s/model.lp", dir);
 	for (unsigned i = 0; i < 40; i++) {
 		unsigned dpus = i % 2 ? 5 : 3, side[] = { dpus == 3 ? 7 : 5, 1 };
 		struct hp_plan_problem p;
@@ -1062,8 +1077,7 @@ static void test_split(void)
 	printf("split pods: %u/%u instances matched exhaustive search (%u infeasible in both), "
 	       "%u split\n",
 	       t.matched, t.total, t.infeasible, split);
-	CHECKF(t.matched + t.infeasible == t.total, "%u mismatches",
-	       t.total - t.matched - t.infeasible);
+	tally_check(&t);
 	CHECKF(split >= 20, "only %u instances split", split);
 
 	for (unsigned i = 11; i <= 12; i++) {
@@ -1106,11 +1120,8 @@ static void test_mixed(void)
 	struct tally t = { 0 };
 	unsigned mixed = 0;
 
-	if (!mkdtemp(dir)) {
-		CHECKF(0, "mkdtemp: %s", strerror(errno));
+	if (!model_path(dir, path, sizeof(path)))
 		return;
-	}
-	snprintf(path, sizeof(path), "%s/model.lp", dir);
 	for (unsigned i = 0; i < 24; i++) {
 		static const unsigned side[] = { 5, 1 };
 		struct hp_plan_problem p;
@@ -1136,8 +1147,7 @@ static void test_mixed(void)
 	printf("mixed models: %u/%u instances matched exhaustive search (%u infeasible in both), "
 	       "%u mixed\n",
 	       t.matched, t.total, t.infeasible, mixed);
-	CHECKF(t.matched + t.infeasible == t.total, "%u mismatches",
-	       t.total - t.matched - t.infeasible);
+	tally_check(&t);
 	CHECKF(mixed >= 10, "only %u models mixed", mixed);
 
 	/*
