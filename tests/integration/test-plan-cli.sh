@@ -587,10 +587,12 @@ bad pintypo.yaml "$(printf "$POD" pin '"hots"' | sed 's/"zz"/"envoy"/')" "$tmp/p
 bad rep9.yaml 'workloads:\n  Deployment/frontend: {replicas: 1e9}\n' "$GOOD --node $tmp/rep9.yaml" \
 	"rep9.yaml:2: workloads.Deployment/frontend: replicas: a whole number from 0 to 1000000"
 # a count, not a quantity: the message gives the range that holds
-for v in -1 1k 2e6 abc 010; do
+for v in -1 1k 2e6 abc; do
 	bad rep$v.yaml "workloads:\n  Deployment/frontend: {replicas: $v}\n" "$GOOD --node $tmp/rep$v.yaml" \
 		"rep$v.yaml:2: workloads.Deployment/frontend: replicas: a whole number from 0 to 1000000"
 done
+bad rep010.yaml 'workloads:\n  Deployment/frontend: {replicas: 010}\n' "$GOOD --node $tmp/rep010.yaml" \
+	"rep010.yaml:2: workloads.Deployment/frontend: replicas: YAML 1.1 reads 010 as octal"
 
 # replicas 0: its containers stay, and the reason says so
 printf 'workloads:\n  Deployment/frontend: {replicas: 0}\n' >"$tmp/rep0.yaml"
@@ -748,7 +750,13 @@ bad cnum.json '{"pods": {"Deployment/frontend": {"containers": {"nginx": 1}}}}' 
 # the node description is one YAML document: what a second held went unread
 # a plain 010 in the node description: octal to YAML 1.1 readers, as in manifests
 bad oct.yaml 'dpus:\n- {name: bf3, cores: 010}\n' "$GOOD --node $tmp/oct.yaml" \
-	"oct.yaml:2: cores: 010 has a leading 0, which YAML 1.1 reads as octal"
+	"oct.yaml:2: cores: YAML 1.1 reads 010 as octal"
+# ... 08 and 007 are no octal there, and read (8 and 7 either way)
+printf 'dpus:\n- {name: bf3, cores: 08}\nworkloads:\n  Deployment/frontend: {replicas: 007}\n' >"$tmp/dec.yaml"
+# shellcheck disable=SC2086
+"$HP" plan $GOOD --node "$tmp/dec.yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ]' "cores: 08 and replicas: 007 read ($rc: $(cat "$tmp/err"))"
 bad md.yaml 'host: {cores: 32}\n---\ndpus:\n- {name: bf3, cores: 16}\n' "$GOOD --node $tmp/md.yaml" \
 	"md.yaml:2: a second YAML document; the node description is one"
 bad md2.yaml 'dpus: [{name: bf3}]\n---\n{ unclosed: [\n' "$GOOD --node $tmp/md2.yaml" "md2.yaml:4:1: YAML:"

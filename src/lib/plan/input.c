@@ -7,7 +7,6 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 
@@ -79,16 +78,11 @@ static int num(struct nparse *np, int v, const char *what, double min, double *r
 	const char *t = hp_yaml_str(n);
 	double x;
 
-	/*
-	 * A plain 010 is 8 to YAML 1.1 readers (kubectl's) and was 10 here;
-	 * refused, as in manifests, and replicas: 010 is.
-	 */
-	if (t && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && t[0] == '0' &&
-	    isdigit((unsigned char)t[1]) && !t[strspn(t, "0123456789")])
+	/* a plain 010 is 8 to YAML 1.1 readers (kubectl's) and was 10 here */
+	if (t && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && hp_yaml1_octal(t))
 		return NFAIL(np, n,
-			     "%s: %s has a leading 0, which YAML 1.1 reads as octal; write it "
-			     "without",
-			     what, t);
+			     "%s: YAML 1.1 reads %s as octal; write it without the leading 0", what,
+			     t);
 	if (!t || hp_plan_quantity(t, &x, NULL) < 0 || x < min)
 		return NFAIL(np, n, "%s: expected a number >= %g and <= %g", what, min,
 			     HP_PLAN_QUANTITY_MAX);
@@ -199,12 +193,13 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 			if (f && !strcmp(f, "replicas")) {
 				const char *t = hp_yaml_str(hp_yaml_node(np->d, q->value));
 
-				/*
-				 * A count, in digits: not a quantity ("1k") nor "-1",
-				 * nor "010", which YAML 1.1 readers take as octal.
-				 */
+				/* A count, in digits: not a quantity ("1k") nor "-1" */
+				if (t && hp_yaml1_octal(t))
+					return NFAIL(np, hp_yaml_node(np->d, q->value),
+						     "workloads.%s: replicas: YAML 1.1 reads %s "
+						     "as octal; write it without the leading 0",
+						     k, t);
 				if (!t || !*t || t[strspn(t, "0123456789")] || strlen(t) > 12 ||
-				    (t[0] == '0' && t[1]) ||
 				    (v = strtod(t, NULL)) > HP_PLAN_REPLICAS_MAX)
 					return NFAIL(
 					    np, hp_yaml_node(np->d, q->value),

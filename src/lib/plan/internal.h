@@ -132,12 +132,19 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * zeros, which compare as strings: "1000000000000000001" is over the cap
  * and over a limit of "1e18", which as doubles it is not. -EDOM: over
  * HP_PLAN_QUANTITY_MAX (*ret and nanos set all the same); -ERANGE: more
- * digits than nanos holds; -EINVAL: not a quantity, or a mantissa of more
- * than HP_PLAN_QUANTITY_TEXT digits.
+ * digits than nanos holds; -E2BIG: a mantissa of more than
+ * HP_PLAN_QUANTITY_TEXT digits; -EINVAL: not a quantity.
  */
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256
 int hp_plan_quantity(const char *s, double *ret, char *nanos);
+/*
+ * A plain integer with a leading 0 that YAML 1.1, which kubectl reads
+ * manifests as (go-yaml v2), takes as octal, to another value than the 10
+ * that YAML 1.2 and the reader here take from "010" (8). "08" is not octal
+ * there (a float, 8) and "007" is 7 either way. Quoted, it is a string.
+ */
+bool hp_yaml1_octal(const char *s);
 
 /*
  * The manifest builder's profile lookups (input.c): a container's CPU and

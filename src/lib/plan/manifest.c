@@ -214,13 +214,7 @@ int hp_yaml_check_keys(yaml_document_t *d, const struct hp_plan_file *f, const c
 	return 0;
 }
 
-/*
- * A plain integer with a leading 0 that YAML 1.1, which kubectl reads
- * manifests as (go-yaml v2), takes as octal, to another value than the 10
- * that YAML 1.2 and the reader here take from "010" (8). "08" is not octal
- * there (a float, 8) and "007" is 7 either way. Quoted, it is a string.
- */
-static bool yaml1_octal(const char *s)
+bool hp_yaml1_octal(const char *s)
 {
 	s += *s == '-' || *s == '+';
 	if (s[0] != '0' || !s[1] || strspn(s, "01234567") != strlen(s))
@@ -432,7 +426,7 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		else if (n < sizeof(digits))
 			digits[n++] = *s;
 		else
-			return -EINVAL;
+			return -E2BIG;
 	}
 	if (!n)
 		return -EINVAL;
@@ -1031,7 +1025,7 @@ static int resource(struct build *b, int resources, const char *section, const c
 	}
 	if (number && yaml1_number(text, num, sizeof(num)))
 		text = num;
-	if (number && yaml1_octal(text))
+	if (number && hp_yaml1_octal(text))
 		return FAIL(b, n,
 			    "resources.%s.%s: kubectl reads %s as octal (YAML 1.1); "
 			    "write it without the leading 0, or quote it",
@@ -1039,6 +1033,9 @@ static int resource(struct build *b, int resources, const char *section, const c
 	if (number && text)
 		text = go_float(text, flt, sizeof(flt));
 	r = text ? hp_plan_quantity(text, ret, nanos) : -EINVAL;
+	if (r == -E2BIG)
+		return FAIL(b, n, "resources.%s.%s: a quantity of more than %d digits", section,
+			    name, HP_PLAN_QUANTITY_TEXT);
 	if (r < 0 && !(r == -EDOM && nanos))
 		return FAIL(b, n, "resources.%s.%s: not a quantity of at most %g", section, name,
 			    HP_PLAN_QUANTITY_MAX);
