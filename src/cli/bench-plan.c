@@ -65,9 +65,11 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_ap
 	}
 	qsort(ms, solved, sizeof(double), cmp_double);
 	if (!json)
-		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%\n", containers, dpus,
-		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
-		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap);
+		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%%s%.0u%s\n", containers,
+		       dpus, solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
+		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap,
+		       infeasible ? "  (and " : "", infeasible,
+		       infeasible ? " with no placement)" : "");
 	return json_pack("{s:i, s:i, s:f, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f}",
 			 "containers", containers, "dpus", dpus, "memory", memory,
 			 "apps_move", move_apps, "instances", solved, "proven_optimal", optimal,
@@ -113,6 +115,14 @@ static json_t *bench_manifests(const char *dir, double time_limit, unsigned thre
 		printf("\n%-52s %-9s %5s %9s %9s %7s %s\n", "MANIFEST", "NODE", "CTRS", "EXACT",
 		       "GREEDY", "GAP", "STATUS");
 	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		struct stat st;
+
+		/* a FIFO would block the run, a directory is no manifest */
+		if (stat(gl.gl_pathv[i], &st) < 0 || !S_ISREG(st.st_mode)) {
+			log_err("bench plan: %s: not a regular file, left out", gl.gl_pathv[i]);
+			*ret_fail = 1;
+			continue;
+		}
 		for (int scenario = 0; scenario < 2; scenario++) {
 			struct hp_plan_manifests m = { 0 };
 			struct hp_plan_node node;
@@ -221,7 +231,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	unsigned sizes[64];
 	size_t n_sizes = ARRAY_SIZE(default_sizes);
 	char dir[PATH_MAX];
-	bool json = false, move_apps = true;
+	bool json = false, move_apps = true, dir_given = false;
 	uint64_t seeds = 5, dpus = 1, threads = 0;
 	struct hp_plan_params params;
 	double time_limit = 10, memory = 1.5;
@@ -231,6 +241,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	memcpy(sizes, default_sizes, sizeof(default_sizes));
 	default_manifests(dir, sizeof(dir));
 	optind = 0;
+	opterr = 0; /* said below, as "bench plan:" */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
@@ -248,8 +259,11 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 						       "up to 100");
 			break;
 		case 't':
-			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0)
-				return cli_usage_error("bench plan: --time-limit SECONDS");
+			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0 ||
+			    time_limit > HP_PLAN_TIME_LIMIT_MAX)
+				return cli_usage_error("bench plan: --time-limit: a number of "
+						       "seconds, at most %g",
+						       HP_PLAN_TIME_LIMIT_MAX);
 			break;
 		case 'T':
 			if (hp_parse_u64(optarg, &threads) < 0 || !threads ||
@@ -273,10 +287,13 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			struct stat st;
 
 			/* the default may be missing (no manifests beside the tree); one given may not */
+			if (dir_given)
+				return cli_usage_error("bench plan: --manifests given twice");
 			if (stat(optarg, &st) < 0 || !S_ISDIR(st.st_mode))
 				return cli_usage_error("bench plan: --manifests %s: not a directory",
 						       optarg);
 			snprintf(dir, sizeof(dir), "%s", optarg);
+			dir_given = true;
 			break;
 		}
 		case 'h':
@@ -284,17 +301,36 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			       "[--memory F] [--sidecars-only]\n"
 			       "                            [--time-limit S] [--sizes 10,100,...] "
 			       "[--manifests DIR] [--threads N]\n"
+			       "Solve times and proofs of the exact planner on random instances, and\n"
+			       "the greedy heuristic's gap on real manifests. The defaults take many\n"
+			       "minutes (scripts/bench-plan.sh runs the docs' families).\n"
+			       "  --json           machine-readable output\n"
+			       "  --seeds N        random instances per size, 1 to 1000 [5]\n"
+			       "  --dpus N         DPUs of the random node, 1 to 8 [1]\n"
+			       "  --sizes LIST     containers per instance, comma-separated, each\n"
+			       "                   1 to %d [10,20,50,100,200,500,1000,2000,5000]\n"
+			       "  --time-limit S   each solve's time limit, seconds [10]\n"
 			       "  --memory F       random instances: each DPU gets F times its\n"
 			       "                   share of the movable CPU as its share of the\n"
 			       "                   movable memory [1.5: CPU binds; 0.5: memory does]\n"
 			       "  --sidecars-only  random instances: applications stay on the host,\n"
 			       "                   as heteropod plan has them without --move-apps\n"
 			       "                   [default: they may move]\n"
-			       "  --threads N      the solver's threads [the CPUs it may run on]\n");
+			       "  --manifests DIR  the real manifests, DIR/*.yaml and DIR/*/*.yaml\n"
+			       "                   [../shared/manifests beside the source tree]\n"
+			       "  --threads N      the solver's threads, 1 to 16 [the CPUs it may\n"
+			       "                   run on]\n",
+			       BENCH_SIZE_MAX);
 			return EXIT_OK;
-		default: return EXIT_USAGE;
+		default:
+			return cli_usage_error("bench plan: %s: an unknown option, or one without "
+					       "its value (see --help)",
+					       argv[optind - 1]);
 		}
 	}
+	if (optind < argc)
+		return cli_usage_error("bench plan: '%s': no arguments but options (see --help)",
+				       argv[optind]);
 	hp_plan_params_defaults(&params);
 	params.threads = (unsigned)threads;
 	threads = hp_plan_threads(&params);
@@ -302,9 +338,9 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	arr = json_array();
 	json_object_set_new(out, "threads", json_integer((json_int_t)threads));
 	if (!json)
-		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %.0f s, "
+		printf("Exact planner (GLPK) on random instances, %llu per size, time limit %g s, "
 		       "%llu thread%s\n"
-		       "Each DPU's share of the movable memory: %.2g times its CPU share\n"
+		       "Each DPU's share of the movable memory: %g times its CPU share\n"
 		       "%s\n"
 		       "%10s %5s %6s %12s %10s %10s %10s %11s\n",
 		       (unsigned long long)seeds, time_limit, (unsigned long long)threads,

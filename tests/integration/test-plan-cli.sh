@@ -780,6 +780,18 @@ if [ -c /dev/full ]; then
 fi
 "$HP" bench plan --manifests "$tmp/nowhere" >/dev/null 2>"$tmp/err"
 check '[ $? -eq 2 ] && grep -q -- "--manifests" "$tmp/err"' "bench plan --manifests of no directory exits 2"
+# an argument, a second --manifests, an unknown option: refused as bench plan's, before running
+for args in "extra" "--manifests $tmp/none --manifests $tmp/none" "--bogus" "--seeds"; do
+	# shellcheck disable=SC2086
+	"$HP" bench plan $args >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "bench plan: " "$tmp/err"' "bench plan $args refused ($rc: $(cat "$tmp/err"))"
+done
+# a FIFO among the manifests is left out, not waited on
+mkdir "$tmp/fifodir" && mkfifo "$tmp/fifodir/pipe.yaml"
+timeout 60 "$HP" bench plan --sizes 10 --seeds 1 --time-limit 0.2 --manifests "$tmp/fifodir" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 1 ] && grep -q "pipe.yaml: not a regular file" "$tmp/err"' "bench plan leaves a FIFO out ($rc: $(cat "$tmp/err"))"
 for sizes in 10,abc 10,,20 10, ,10; do
 	"$HP" bench plan --sizes "$sizes" --manifests "$tmp/none" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
@@ -1196,6 +1208,22 @@ for d in a b; do
 done
 "$HP" plan "$tmp/a/pod.yaml" "$tmp/b/pod.yaml" --json >"$tmp/out" 2>&1
 check '[ "$(jq -r "[.placements[].workload] | unique | length" "$tmp/out")" -eq 2 ]' "unnamed workloads of a/pod.yaml and b/pod.yaml apart ($(cat "$tmp/out"))"
+# a document without a kind is said, not skipped in silence (a node file given as a manifest)
+printf 'apiVersion: v1\nmetadata: {name: a}\nspec: {containers: [{name: x, image: nginx}]}\n' >"$tmp/nokind.yaml"
+"$HP" plan "$tmp/nokind.yaml" >/dev/null 2>"$tmp/err"
+check 'grep -q "nokind.yaml:1: a document without a kind, skipped" "$tmp/err"' "a document without a kind said ($(cat "$tmp/err"))"
+# standard input a directory, or closed: the reason, not an I/O error
+"$HP" plan - <"$tmp" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "standard input: Is a directory" "$tmp/err"' "stdin a directory ($rc: $(cat "$tmp/err"))"
+# a Ctrl-C in a solve removes --write-model's temporary file (eight small DPUs: no proof soon)
+printf 'dpus:\n' >"$tmp/n8.yaml"
+for i in 0 1 2 3 4 5 6 7; do printf -- '- {name: d%d, cores: 0.%d, memory: 1Gi}\n' "$i" $((i + 2)) >>"$tmp/n8.yaml"; done
+mkdir "$tmp/int"
+timeout --preserve-status -s INT 3 "$HP" plan "$MAN"/*/*.yaml --node "$tmp/n8.yaml" --move-apps --time-limit 30 \
+	--write-model "$tmp/int/model.lp" >/dev/null 2>&1
+rc=$?
+check '[ $rc -eq 130 ] && [ -z "$(ls -A "$tmp/int")" ]' "a Ctrl-C leaves no model file behind ($rc: $(ls -A "$tmp/int"))"
 # a request above its limit is refused, as Kubernetes refuses it
 bad reqlim.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    resources: {requests: {cpu: 2}, limits: {cpu: 1500m}}\n' \
 	"$tmp/reqlim.yaml" "reqlim.yaml:7: resources.requests.cpu is more than resources.limits.cpu"

@@ -51,7 +51,7 @@ struct hp_node_config {
 
 /* A message naming the field and the problem; filled on -EINVAL. */
 struct hp_error {
-	char msg[320];
+	char msg[1024]; /* two paths and names: 320 had cut a message after its long path */
 };
 void hp_error_set(struct hp_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -688,13 +688,15 @@ static int read_stream(FILE *in, char **ret, size_t *ret_len)
 			buf = nb;
 			cap += 65536;
 		}
+		errno = 0;
 		n = fread(buf + len, 1, cap - len - 1, in);
 		len += n;
 		if (n == 0)
 			break;
 	}
+	/* the reason, not EIO: stdin a directory (EISDIR), or closed (EBADF) */
 	if (ferror(in))
-		return -EIO;
+		return errno ? -errno : -EIO;
 	buf[len] = '\0';
 	*ret_len = len;
 	*ret = steal_ptr(buf);
@@ -704,7 +706,7 @@ static int read_stream(FILE *in, char **ret, size_t *ret_len)
 int hp_plan_manifests_load(struct hp_plan_manifests *m, const char *path, struct hp_error *err)
 {
 	_cleanup_free_ char *text = NULL;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	if (!strcmp(path, "-")) {
@@ -714,7 +716,8 @@ int hp_plan_manifests_load(struct hp_plan_manifests *m, const char *path, struct
 		len = r >= 0 ? (size_t)r : 0;
 	}
 	if (r < 0) {
-		hp_error_set(err, "%s: %s", path, strerror(-r));
+		hp_error_set(err, "%s: %s", strcmp(path, "-") ? path : "standard input",
+			     r == -EBADF && !strcmp(path, "-") ? "closed" : strerror(-r));
 		return r == -ENOMEM ? r : -ENOENT;
 	}
 	return hp_plan_manifests_parse(m, path, text, len, err);
@@ -2488,13 +2491,12 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 		return -EINVAL;
 	if (!kind && depth && list_kind && !hp_yaml_get(d, obj, "apiVersion"))
 		kind = list_kind; /* as kubectl: an item with neither kind nor apiVersion */
-	else if (!kind && depth)
-		return hp_plan_warn(b->p, "%s:%u: a List item without a kind, skipped", b->f->path,
-				    hp_yaml_line(on)) < 0
+	/* kubectl refuses it; a node description given as a manifest is one */
+	if (!kind)
+		return hp_plan_warn(b->p, "%s:%u: a %s without a kind, skipped", b->f->path,
+				    hp_yaml_line(on), depth ? "List item" : "document") < 0
 			   ? -ENOMEM
 			   : 0;
-	if (!kind)
-		return 0;
 	/*
 	 * An alias in a List's items reaches the same object again: it would
 	 * be planned twice, and ten aliases of ten aliases of ... a pod, a few

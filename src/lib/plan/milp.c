@@ -275,11 +275,13 @@ static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error
 		return -EIO;
 	}
 	close(fd);
+	hp_tmp_remember(t); /* a Ctrl-C in the solve that follows removes it */
 	glp_set_prob_name(lp->prob, "heteropod-plan");
 	glp_set_obj_name(lp->prob, "host_cores_freed");
 	if (glp_write_lp(lp->prob, NULL, t) != 0) {
 		hp_error_set(err, "writing the model to %s: GLPK could not write it", path);
 		unlink(t);
+		hp_tmp_forget(t);
 		return -EIO;
 	}
 	*tmp = steal_ptr(t);

@@ -57,6 +57,7 @@ struct hp_plan_params {
 };
 void hp_plan_params_defaults(struct hp_plan_params *p);
 #define HP_PLAN_MAX_THREADS 16 /* the most threads a solve runs in */
+#define HP_PLAN_TIME_LIMIT_MAX 1e9 /* seconds: timeLimitS, --time-limit */
 /* The threads a solve runs in: p->threads, or as many as the CPUs it may run on. */
 unsigned hp_plan_threads(const struct hp_plan_params *p);
 /* JSON object with the fields above (camelCase); unknown fields are errors. */

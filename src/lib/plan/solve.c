@@ -859,6 +859,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
 	if (model_tmp) {
+		hp_tmp_forget(model_tmp);
 		if (rename(model_tmp, p->params.model_file) < 0) {
 			hp_error_set(err, "writing the model to %s: %s", p->params.model_file,
 				     strerror(errno));
@@ -872,8 +873,10 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	*ret = res;
 	r = 0;
 out:
-	if (r < 0 && model_tmp)
+	if (r < 0 && model_tmp) {
 		unlink(model_tmp);
+		hp_tmp_forget(model_tmp);
+	}
 	units_free(&s);
 	return r;
 }

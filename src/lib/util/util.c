@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 static const char *log_prog = "heteropod";
@@ -104,6 +105,50 @@ int hp_create_beside(const char *path, const char *tag, char **ret_tmp)
 	}
 	*ret_tmp = steal_ptr(t);
 	return fd;
+}
+
+static char tmp_path[HP_TMP_MAX][PATH_MAX];
+static volatile sig_atomic_t tmp_used[HP_TMP_MAX];
+
+static void tmp_signal(int sig)
+{
+	for (unsigned i = 0; i < HP_TMP_MAX; i++)
+		if (tmp_used[i])
+			unlink(tmp_path[i]);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void hp_tmp_on_signal(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = tmp_signal }, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+void hp_tmp_remember(const char *path)
+{
+	size_t len = strlen(path);
+
+	for (unsigned i = 0; i < HP_TMP_MAX && len < PATH_MAX; i++)
+		if (!tmp_used[i]) {
+			memcpy(tmp_path[i], path, len + 1);
+			tmp_used[i] = 1;
+			return;
+		}
+}
+
+void hp_tmp_forget(const char *path)
+{
+	for (unsigned i = 0; i < HP_TMP_MAX; i++)
+		if (tmp_used[i] && !strcmp(tmp_path[i], path)) {
+			tmp_used[i] = 0;
+			return;
+		}
 }
 
 int hp_read_file(const char *path, char **ret_buf)

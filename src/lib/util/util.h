@@ -97,6 +97,16 @@ int hp_read_file(const char *path, char **ret_buf);
  * free) or -errno.
  */
 int hp_create_beside(const char *path, const char *tag, char **ret_tmp);
+/*
+ * Temporary files that SIGINT, SIGTERM or SIGHUP removes before it ends the
+ * process, once hp_tmp_on_signal has run (signals ignored stay ignored): at
+ * most HP_TMP_MAX at once, a longer path or one more is not removed.
+ * hp_tmp_forget once it is renamed or removed. One thread's.
+ */
+#define HP_TMP_MAX 8
+void hp_tmp_on_signal(void);
+void hp_tmp_remember(const char *path);
+void hp_tmp_forget(const char *path);
 
 /* The path of NAME beside this program's executable (it may not exist). */
 int hp_exe_sibling(const char *name, char *buf, size_t n);
