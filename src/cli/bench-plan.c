@@ -64,12 +64,16 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_ap
 		hp_plan_problem_free(&p);
 	}
 	qsort(ms, solved, sizeof(double), cmp_double);
-	if (!json)
-		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%%s%.0u%s\n", containers,
-		       dpus, solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
-		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap,
-		       infeasible ? "  (and " : "", infeasible,
-		       infeasible ? " with no placement)" : "");
+	if (!json) {
+		char unsolved[48] = "";
+
+		if (infeasible)
+			snprintf(unsolved, sizeof(unsolved), "  (and %u without an answer)",
+				 infeasible);
+		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %10.2g %10.2f%%%s\n", containers, dpus,
+		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
+		       solved ? ms[solved - 1] : 0.0, worst_gap, 100 * greedy_gap, unsolved);
+	}
 	return json_pack("{s:i, s:i, s:f, s:b, s:i, s:i, s:i, s:f, s:f, s:f, s:f}",
 			 "containers", containers, "dpus", dpus, "memory", memory,
 			 "apps_move", move_apps, "instances", solved, "proven_optimal", optimal,
@@ -241,7 +245,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 	memcpy(sizes, default_sizes, sizeof(default_sizes));
 	default_manifests(dir, sizeof(dir));
 	optind = 0;
-	opterr = 0; /* said below, as "bench plan:" */
+	argv[0] = (char *)"heteropod bench plan"; /* getopt's messages name it so */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
@@ -322,10 +326,8 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			       "                   run on]\n",
 			       BENCH_SIZE_MAX);
 			return EXIT_OK;
-		default:
-			return cli_usage_error("bench plan: %s: an unknown option, or one without "
-					       "its value (see --help)",
-					       argv[optind - 1]);
+		default: /* getopt said which */
+			return cli_usage_error("bench plan: see --help");
 		}
 	}
 	if (optind < argc)

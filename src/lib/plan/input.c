@@ -194,7 +194,9 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 				const char *t = hp_yaml_str(hp_yaml_node(np->d, q->value));
 
 				/* A count, in digits: not a quantity ("1k") nor "-1" */
-				if (t && hp_yaml1_octal(t))
+				if (t && hp_yaml1_octal(t) &&
+				    hp_yaml_node(np->d, q->value)->data.scalar.style ==
+					YAML_PLAIN_SCALAR_STYLE)
 					return NFAIL(np, hp_yaml_node(np->d, q->value),
 						     "workloads.%s: replicas: YAML 1.1 reads %s "
 						     "as octal; write it without the leading 0",

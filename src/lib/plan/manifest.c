@@ -706,18 +706,19 @@ static int read_stream(FILE *in, char **ret, size_t *ret_len)
 int hp_plan_manifests_load(struct hp_plan_manifests *m, const char *path, struct hp_error *err)
 {
 	_cleanup_free_ char *text = NULL;
+	bool in = !strcmp(path, "-");
 	size_t len = 0;
 	int r;
 
-	if (!strcmp(path, "-")) {
+	if (in) {
 		r = read_stream(stdin, &text, &len);
 	} else {
 		r = hp_read_file(path, &text);
 		len = r >= 0 ? (size_t)r : 0;
 	}
 	if (r < 0) {
-		hp_error_set(err, "%s: %s", strcmp(path, "-") ? path : "standard input",
-			     r == -EBADF && !strcmp(path, "-") ? "closed" : strerror(-r));
+		hp_error_set(err, "%s: %s", in ? "standard input" : path,
+			     in && r == -EBADF ? "not open for reading" : strerror(-r));
 		return r == -ENOMEM ? r : -ENOENT;
 	}
 	return hp_plan_manifests_parse(m, path, text, len, err);
@@ -2492,11 +2493,11 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 	if (!kind && depth && list_kind && !hp_yaml_get(d, obj, "apiVersion"))
 		kind = list_kind; /* as kubectl: an item with neither kind nor apiVersion */
 	/* kubectl refuses it; a node description given as a manifest is one */
-	if (!kind)
-		return hp_plan_warn(b->p, "%s:%u: a %s without a kind, skipped", b->f->path,
-				    hp_yaml_line(on), depth ? "List item" : "document") < 0
-			   ? -ENOMEM
-			   : 0;
+	if (!kind) {
+		r = hp_plan_warn(b->p, "%s:%u: a %s without a kind, skipped", b->f->path,
+				 hp_yaml_line(on), depth ? "List item" : "document");
+		return r < 0 ? -ENOMEM : 0;
+	}
 	/*
 	 * An alias in a List's items reaches the same object again: it would
 	 * be planned twice, and ten aliases of ten aliases of ... a pod, a few

@@ -274,8 +274,8 @@ static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error
 		hp_error_set(err, "writing the model to %s: %s", path, strerror(-fd));
 		return -EIO;
 	}
-	close(fd);
 	hp_tmp_remember(t); /* a Ctrl-C in the solve that follows removes it */
+	close(fd);
 	glp_set_prob_name(lp->prob, "heteropod-plan");
 	glp_set_obj_name(lp->prob, "host_cores_freed");
 	if (glp_write_lp(lp->prob, NULL, t) != 0) {

@@ -390,7 +390,7 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			else
 				snprintf(to, sizeof(to), "is pinned to %s",
 					 c->pin == HP_PLAN_PIN_DPU ? "a DPU" : where);
-			/* the container first: hp_error's 320 bytes may cut the end */
+			/* the container first: hp_error's 1024 bytes may cut the end */
 			hp_error_set(err,
 				     "%simpossible instance: %s %s, and the pinned placements "
 				     "alone are infeasible (%s)",
@@ -859,13 +859,14 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
 									 : "feasible (time limit)";
 	if (model_tmp) {
-		hp_tmp_forget(model_tmp);
+		/* forgotten after: a Ctrl-C between the two unlinks a name now gone */
 		if (rename(model_tmp, p->params.model_file) < 0) {
 			hp_error_set(err, "writing the model to %s: %s", p->params.model_file,
 				     strerror(errno));
 			r = -EIO;
 			goto out;
 		}
+		hp_tmp_forget(model_tmp);
 		res.model_written = true;
 	}
 	res.solve_ms = hp_now_ms() - t0;

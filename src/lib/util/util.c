@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 static const char *log_prog = "heteropod";
@@ -107,6 +108,7 @@ int hp_create_beside(const char *path, const char *tag, char **ret_tmp)
 	return fd;
 }
 
+/* a slot's path is written before it is marked used (the fence), read after */
 static char tmp_path[HP_TMP_MAX][PATH_MAX];
 static volatile sig_atomic_t tmp_used[HP_TMP_MAX];
 
@@ -137,6 +139,7 @@ void hp_tmp_remember(const char *path)
 	for (unsigned i = 0; i < HP_TMP_MAX && len < PATH_MAX; i++)
 		if (!tmp_used[i]) {
 			memcpy(tmp_path[i], path, len + 1);
+			atomic_signal_fence(memory_order_seq_cst);
 			tmp_used[i] = 1;
 			return;
 		}
