@@ -241,6 +241,9 @@ static void test_quantities(void)
 		{ "cpu", "+.5", 0.5 },
 		{ "cpu", "0e999999999999", 0 },
 		{ "cpu", "1e999999999999", -1 },
+		{ "cpu", "1e-99999999999999999999", -1 }, /* past 64 bits: Kubernetes refuses it */
+		{ "cpu", " 1 ", 1 },			  /* trimmed, as Kubernetes reads it */
+		{ "cpu", "1 m", -1 },
 		{ "cpu", "1e", -1 },
 		{ "cpu", "1e+", -1 },
 		{ "cpu", "1e 3", -1 },

@@ -407,15 +407,25 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 				  "000000000"
 				  "000000000";
 	char digits[HP_PLAN_QUANTITY_TEXT], own[HP_PLAN_NANOS_DIGITS + 1], text[64];
+	char trimmed[HP_PLAN_QUANTITY_TEXT + 64];
 	long point = -1, exp10 = 0;
 	int binary = -1;
-	size_t n = 0;
+	size_t n = 0, len;
 
 	_Static_assert((long long)HP_PLAN_QUANTITY_MAX == 1000000000000000000LL &&
 			   sizeof(cap) == HP_PLAN_NANOS_DIGITS + 1,
 		       "cap: HP_PLAN_QUANTITY_MAX in nano units");
 	if (!s)
 		return -EINVAL;
+	/* without the spaces around it, as Kubernetes reads one (Quantity.UnmarshalJSON) */
+	s += strspn(s, " \t\r\n");
+	for (len = strlen(s); len && strchr(" \t\r\n", s[len - 1]);)
+		len--;
+	if (len >= sizeof(trimmed))
+		return -E2BIG;
+	memcpy(trimmed, s, len);
+	trimmed[len] = '\0';
+	s = trimmed;
 	/* Kubernetes' grammar: [+] digits [. digits] (or .digits), then a suffix */
 	s += *s == '+';
 	for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
@@ -444,9 +454,9 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 			return -EINVAL;
 		errno = 0;
 		exp10 = strtol(s + 1, &end, 10);
-		if (*end)
+		if (*end || errno) /* one past 64 bits Kubernetes refuses too */
 			return -EINVAL;
-		if (errno || exp10 > 1000 || exp10 < -1000) /* far out of range either way */
+		if (exp10 > 1000 || exp10 < -1000) /* far out of range either way */
 			exp10 = exp10 > 0 ? 1000 : -1000;
 		binary = 0;
 	} else {
