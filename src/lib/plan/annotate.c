@@ -621,8 +621,7 @@ static int collect_templates(const struct hp_plan_file *f, yaml_document_t *d, i
 	_cleanup_free_ char *item_kind = NULL;
 	int tmpl, r;
 
-	if (!kind && depth && !hp_yaml_get(d, obj, "apiVersion"))
-		kind = list_kind;
+	kind = hp_plan_item_kind(d, obj, depth, kind, list_kind);
 	if (!kind)
 		return 0;
 	if ((r = hp_plan_list_kind(kind, &item_kind)) < 0)

@@ -191,20 +191,20 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 			int r;
 
 			if (f && !strcmp(f, "replicas")) {
-				const char *t = hp_yaml_str(hp_yaml_node(np->d, q->value));
+				yaml_node_t *rn = hp_yaml_node(np->d, q->value);
+				const char *t = hp_yaml_str(rn);
 
 				/* A count, in digits: not a quantity ("1k") nor "-1" */
 				if (t && hp_yaml1_octal(t) &&
-				    hp_yaml_node(np->d, q->value)->data.scalar.style ==
-					YAML_PLAIN_SCALAR_STYLE)
-					return NFAIL(np, hp_yaml_node(np->d, q->value),
+				    rn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+					return NFAIL(np, rn,
 						     "workloads.%s: replicas: YAML 1.1 reads %s "
 						     "as octal; write it without the leading 0",
 						     k, t);
 				if (!t || !*t || t[strspn(t, "0123456789")] || strlen(t) > 12 ||
 				    (v = strtod(t, NULL)) > HP_PLAN_REPLICAS_MAX)
 					return NFAIL(
-					    np, hp_yaml_node(np->d, q->value),
+					    np, rn,
 					    "workloads.%s: replicas: a whole number from 0 "
 					    "to %u",
 					    k, HP_PLAN_REPLICAS_MAX);
@@ -213,7 +213,7 @@ static int parse_workloads(struct nparse *np, int map, struct hp_plan_node *node
 				if (w->replicas > 1 &&
 				    (!strncmp(kind, "DaemonSet/", 10) || !strncmp(kind, "Pod/", 4)))
 					return NFAIL(
-					    np, hp_yaml_node(np->d, q->value),
+					    np, rn,
 					    "workloads.%s: a %.*s runs at most one replica "
 					    "on a node",
 					    k, (int)(strchr(kind, '/') - kind), kind);

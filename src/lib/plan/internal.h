@@ -177,6 +177,13 @@ int hp_plan_template(yaml_document_t *d, int obj, const char *kind);
  */
 int hp_plan_list_kind(const char *kind, char **item);
 /*
+ * An object's kind: kind, or for an item of a typed List (depth > 0) with
+ * neither kind nor apiVersion, list_kind (its items' kind), as kubectl
+ * reads the API server's; NULL for none.
+ */
+const char *hp_plan_item_kind(yaml_document_t *d, int obj, unsigned depth, const char *kind,
+			      const char *list_kind);
+/*
  * Is a manifest's scalar n of file f left unset: null, "~" or empty,
  * untagged (a "!!str null" is the string "null" to kubectl), or tagged
  * "!!null"? A missing one (NULL) is.

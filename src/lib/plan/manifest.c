@@ -998,7 +998,7 @@ static const char *go_float(const char *text, char *buf, size_t size)
 	errno = 0;
 	if (d[strspn(d, "0123456789")] == '\0' && (strtoll(text, NULL, 10), errno != ERANGE))
 		return text; /* an integer, exact */
-	x = strtod(text, NULL);
+	x = *text == '-' ? -x : x;
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, size, "%.*g", prec, x);
 		if (strtod(buf, NULL) == x)
@@ -2500,8 +2500,7 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 	if (hp_yaml_get(d, obj, "kind") &&
 	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")), "kind", &kind) < 0)
 		return -EINVAL;
-	if (!kind && depth && list_kind && !hp_yaml_get(d, obj, "apiVersion"))
-		kind = list_kind; /* as kubectl: an item with neither kind nor apiVersion */
+	kind = hp_plan_item_kind(d, obj, depth, kind, list_kind);
 	/* kubectl refuses it; a node description given as a manifest is one */
 	if (!kind) {
 		r = hp_plan_warn(b->p, "%s:%u: a %s without a kind, skipped", b->f->path,
@@ -2562,6 +2561,12 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 	if (!tmpl)
 		return FAIL(b, on, "%s without %s", kind, path);
 	return build_pod(b, kind, obj, tmpl);
+}
+
+const char *hp_plan_item_kind(yaml_document_t *d, int obj, unsigned depth, const char *kind,
+			      const char *list_kind)
+{
+	return !kind && depth && !hp_yaml_get(d, obj, "apiVersion") ? list_kind : kind;
 }
 
 int hp_plan_list_kind(const char *kind, char **item)
