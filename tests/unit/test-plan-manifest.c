@@ -182,16 +182,28 @@ static void test_errors(void)
 		const char *yaml, *msg;
 	} cases[] = {
 		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    image: [\n", "t.yaml:6:" },
-		{ "kind: Pod\nspec:\n  containers:\n  - image: i\n", "t.yaml:4: container without a name" },
-		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: lots}}\n",
+		{ "kind: Pod\nspec:\n  containers:\n  - image: i\n",
+		  "t.yaml:4: container without a name" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {requests: {cpu: "
+		  "lots}}\n",
 		  "t.yaml:5: resources.requests.cpu" },
-		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": \"dpu7\"}'\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": "
+		  "\"dpu7\"}'\nspec:\n  containers:\n  - {name: c, image: i}\n",
 		  "unknown PU 'dpu7'" },
-		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": \"dpu0\"}'\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n",
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{\"c\": "
+		  "\"dpu0\"}'\nspec:\n  containers:\n  - name: c\n    securityContext: "
+		  "{privileged: true}\n",
 		  "t.yaml:7: c is pinned to dpu0 but cannot move: privileged" },
-		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{not json'\nspec:\n  containers:\n  - {name: c}\n",
+		{ "kind: Pod\nmetadata:\n  annotations:\n    heteropod.io/pin: '{not "
+		  "json'\nspec:\n  containers:\n  - {name: c}\n",
 		  "t.yaml:4: heteropod.io/pin: invalid JSON" },
 		{ "kind: Deployment\nspec: {}\n", "Deployment without spec.template" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {memory: "
+		  "\"-1Gi\"}}\n",
+		  "t.yaml:5: resources.limits.memory: -1Gi is below 0" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {memory: "
+		  "\"- 1Gi\"}}\n",
+		  "t.yaml:5: resources.limits.memory: not a quantity" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -247,8 +259,21 @@ static void test_quantities(void)
 		{ "cpu", "1e", -1 },
 		{ "cpu", "1e+", -1 },
 		{ "cpu", "1e 3", -1 },
-		{ "cpu", ".", -1 },
 		{ "cpu", "1..5", -1 },
+		/* no digits: 0, as Kubernetes' reader takes them; empty, refused */
+		{ "cpu", ".", 0 },
+		{ "cpu", "m", 0 },
+		{ "memory", "Ki", 0 },
+		{ "cpu", "e3", 0 },
+		{ "cpu", "+", 0 },
+		{ "cpu", "-", 0 },
+		{ "cpu", "", -1 },
+		/* a sign: "-0" is 0, below it refused */
+		{ "cpu", "-0", 0 },
+		{ "cpu", "-0.0m", 0 },
+		{ "cpu", "-1n", -1 },
+		{ "cpu", "-0.1n", -1 },
+		{ "memory", "-2E", -1 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -284,6 +284,7 @@ struct pack {
 	double pre_f[HP_PLAN_MAX_PUS], pre_u[HP_GROUP_MAX_RES], pre_loss;
 	unsigned long nodes, max_nodes, turn;
 	double stop_ms; /* 0: no time limit */
+	double hard_ms, limit; /* hp_pack_limits.hard_ms, and the limit it goes on below */
 	unsigned *cur, *best_choice;
 	/*
 	 * twin[k]: pod k has the same options as pod k - 1 (losses, loads,
@@ -562,7 +563,13 @@ static void pack_leaf(struct pack *s, double loss, const long long *m, const dou
  */
 static bool pack_late(const struct pack *s)
 {
-	return s->stop_ms && hp_now_ms() >= s->stop_ms;
+	double now, best = s->best;
+
+	if (!s->stop_ms || (now = hp_now_ms()) < s->stop_ms)
+		return false;
+	if (s->sh)
+		best = min_d(best, atomic_load_explicit(&s->sh->best, memory_order_relaxed));
+	return now >= s->hard_ms || best >= s->limit;
 }
 
 static void pack_give(struct pack *s);
@@ -1841,14 +1848,16 @@ int hp_group_pack_min(const struct hp_group *g, double limit, double lower,
 	long long base_m[HP_PLAN_MAX_PUS] = {0};
 	double base_f[HP_PLAN_MAX_PUS] = {0}, base_u[HP_GROUP_MAX_RES] = {0}, base_loss = 0;
 	__attribute__((cleanup(pack_freep))) struct pack s = {
-	    .g = g,
-	    .v = v,
-	    .best = limit,
-	    .floor = lower + 1e-12,
-	    .max_nodes = lim->nodes,
-	    .turn = lim->turn,
-	    .stop_ms = lim->stop_ms,
-	    .threads = pack_threads(lim->threads),
+		.g = g,
+		.v = v,
+		.best = limit,
+		.floor = lower + 1e-12,
+		.max_nodes = lim->nodes,
+		.turn = lim->turn,
+		.stop_ms = lim->stop_ms,
+		.hard_ms = lim->hard_ms,
+		.limit = limit,
+		.threads = pack_threads(lim->threads),
 	};
 	__attribute__((cleanup(hp_load_set_free))) struct hp_load_set seen = { 0 };
 	size_t used = 0, work = 0;

@@ -102,6 +102,12 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
 struct hp_pack_limits {
 	unsigned long nodes; /* the most nodes it may visit; reduced by those it did */
 	double stop_ms;	     /* CLOCK_MONOTONIC time, in ms, at which it stops (0: none) */
+	/*
+	 * The packing search (hp_group_pack_min) only: past stop_ms, it goes
+	 * on up to hard_ms where it has found something below limit (0: it
+	 * stops at stop_ms all the same).
+	 */
+	double hard_ms;
 	bool fill;	     /* also bound what filling each row costs (pack_fill_bound) */
 	unsigned long turn;  /* nodes of the first turn each way (pack_run); 0: the default */
 	/*

@@ -133,7 +133,7 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * and over a limit of "1e18", which as doubles it is not. -EDOM: over
  * HP_PLAN_QUANTITY_MAX (*ret and nanos set all the same); -ERANGE: more
  * digits than nanos holds; -E2BIG: a mantissa of more than
- * HP_PLAN_QUANTITY_TEXT digits; -EINVAL: not a quantity.
+ * HP_PLAN_QUANTITY_TEXT digits; -EINVAL: not a quantity, or one below 0.
  */
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256

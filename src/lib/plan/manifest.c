@@ -411,6 +411,7 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 	long point = -1, exp10 = 0;
 	int binary = -1;
 	size_t n = 0, len;
+	bool neg;
 
 	_Static_assert((long long)HP_PLAN_QUANTITY_MAX == 1000000000000000000LL &&
 			   sizeof(cap) == HP_PLAN_NANOS_DIGITS + 1,
@@ -426,8 +427,11 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 	memcpy(trimmed, s, len);
 	trimmed[len] = '\0';
 	s = trimmed;
-	/* Kubernetes' grammar: [+] digits [. digits] (or .digits), then a suffix */
-	s += *s == '+';
+	if (!*s)
+		return -EINVAL; /* the one string Kubernetes' grammar refuses for want of digits */
+	/* Kubernetes' grammar: [+-] digits [. digits] (or .digits), then a suffix */
+	neg = *s == '-';
+	s += *s == '+' || *s == '-';
 	for (; isdigit((unsigned char)*s) || *s == '.'; s++) {
 		if (*s == '.' && point >= 0)
 			return -EINVAL;
@@ -438,8 +442,12 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		else
 			return -E2BIG;
 	}
+	/*
+	 * No digits at all ("." or "m" alone, a sign alone): 0, as Kubernetes'
+	 * reader takes them (its numerator "0" where it found none).
+	 */
 	if (!n)
-		return -EINVAL;
+		digits[n++] = '0';
 	if (point < 0)
 		point = (long)n;
 	/*
@@ -470,7 +478,9 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 	}
 	nanos = nanos ? nanos : own;
 	if (quantity_nanos(digits, n, point + exp10, binary, nanos) < 0)
-		return -ERANGE;
+		return neg ? -EINVAL : -ERANGE;
+	if (neg && nanos[strspn(nanos, "0")]) /* "-0" is 0; below it, no request or limit */
+		return -EINVAL;
 	/* the double nearest that exact value: "700m" is 0.7, as "0.7" is */
 	snprintf(text, sizeof(text), "%.*s.%s", HP_PLAN_NANOS_DIGITS - 9, nanos,
 		 nanos + HP_PLAN_NANOS_DIGITS - 9);
@@ -1007,6 +1017,16 @@ static const char *go_float(const char *text, char *buf, size_t size)
 	return buf;
 }
 
+/* Is quantity text t one below 0: a quantity once its '-' is dropped ("-2E" too)? */
+static bool quantity_negative(const char *t)
+{
+	double x;
+
+	t += strspn(t, " \t\r\n");
+	return t[0] == '-' && t[1] && !strchr(" \t\r\n", t[1]) &&
+	       hp_plan_quantity(t + 1, &x, NULL) != -EINVAL;
+}
+
 /*
  * resources.section.name: 0 none, 1 read. With nanos, its exact value
  * there too, and one over HP_PLAN_QUANTITY_MAX is read (compared, not
@@ -1047,6 +1067,8 @@ static int resource(struct build *b, int resources, const char *section, const c
 	if (number && text)
 		text = go_float(text, flt, sizeof(flt));
 	r = text ? hp_plan_quantity(text, ret, nanos) : -EINVAL;
+	if (r == -EINVAL && text && quantity_negative(text))
+		return FAIL(b, n, "resources.%s.%s: %s is below 0", section, name, text);
 	if (r == -E2BIG)
 		return FAIL(b, n, "resources.%s.%s: a quantity of more than %d digits", section,
 			    name, HP_PLAN_QUANTITY_TEXT);
