@@ -142,23 +142,55 @@ static void test_annotate_shapes(void)
 		const char *in, *out;
 	} cases[] = {
 		/* annotations exist, the key does not */
-		{ "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    x: y\nspec:\n  containers:\n  - {name: c, image: i}\n",
-		  "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/placement: '{\"c\": \"host\"}'\n    x: y\n" },
+		{ "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    x: y\nspec:\n  "
+		  "containers:\n  - {name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/placement: "
+		  "'{\"c\": \"host\"}'\n    x: y\n" },
 		/* the key exists: its value is replaced */
-		{ "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: \"old\"}\n  name: a\nspec:\n  containers:\n  - {name: c, image: i}\n",
-		  "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}\n  name: a\n" },
+		{ "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: \"old\"}\n  name: "
+		  "a\nspec:\n  containers:\n  - {name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  annotations: {heteropod.io/placement: '{\"c\": "
+		  "\"host\"}'}\n  name: a\n" },
 		/* no template metadata */
-		{ "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: i}\n",
-		  "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    metadata:\n      annotations:\n        heteropod.io/placement: '{\"c\": \"host\"}'\n    spec:\n" },
+		{ "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    spec:\n      "
+		  "containers:\n      - {name: c, image: i}\n",
+		  "kind: Job\nmetadata: {name: j}\nspec:\n  template:\n    metadata:\n      "
+		  "annotations:\n        heteropod.io/placement: '{\"c\": \"host\"}'\n    "
+		  "spec:\n" },
 		/* flow metadata, empty */
 		{ "kind: Pod\nmetadata: {}\nspec: {containers: [{name: c, image: i}]}\n",
-		  "kind: Pod\nmetadata: {annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}}\n" },
+		  "kind: Pod\nmetadata: {annotations: {heteropod.io/placement: '{\"c\": "
+		  "\"host\"}'}}\n" },
 		/* a List item: the key shares its line with "- " */
-		{ "kind: List\nitems:\n- kind: Pod\n  spec:\n    containers:\n    - {name: c, image: i}\n",
-		  "kind: List\nitems:\n- metadata:\n    annotations:\n      heteropod.io/placement: '{\"c\": \"host\"}'\n  kind: Pod\n" },
+		{ "kind: List\nitems:\n- kind: Pod\n  spec:\n    containers:\n    - {name: c, "
+		  "image: i}\n",
+		  "kind: List\nitems:\n- metadata:\n    annotations:\n      "
+		  "heteropod.io/placement: '{\"c\": \"host\"}'\n  kind: Pod\n" },
+		/*
+		 * A stream of JSON objects, as kubectl reads one: after a tab, two
+		 * on a line (the second's columns after a two-byte character),
+		 * CRLF, one without a name
+		 */
+		{ "\t{\"kind\":\"Pod\",\"metadata\":{\"name\":\"\xc3\xa9\"},\"spec\":{"
+		  "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}} "
+		  "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"b\"},\"spec\":{\"containers\":[{"
+		  "\"name\":\"c\",\"image\":\"i\"}]}}\r\n"
+		  "{\"kind\":\"Pod\",\"metadata\":{},\"spec\":{\"containers\":[{\"name\":\"c\","
+		  "\"image\":\"i\"}]}}\r\n",
+		  "\t{\"kind\":\"Pod\",\"metadata\":{\"annotations\": {\"heteropod.io/placement\": "
+		  "\"{\\\"c\\\": \\\"host\\\"}\"}, \"name\":\"\xc3\xa9\"},"
+		  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}} "
+		  "{\"kind\":\"Pod\",\"metadata\":{\"annotations\": {\"heteropod.io/placement\": "
+		  "\"{\\\"c\\\": \\\"host\\\"}\"}, \"name\":\"b\"},"
+		  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}\r\n"
+		  "{\"kind\":\"Pod\",\"metadata\":{\"annotations\": {\"heteropod.io/placement\": "
+		  "\"{\\\"c\\\": \\\"host\\\"}\"}},"
+		  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}\r\n" },
 		/* annotations: null, UTF-8 before it */
-		{ "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations:\nspec:\n  containers:\n  - {name: c, image: i}\n",
-		  "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations: {heteropod.io/placement: '{\"c\": \"host\"}'}\n" },
+		{ "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations:\nspec:\n  containers:\n  - "
+		  "{name: c, image: i}\n",
+		  "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations: {heteropod.io/placement: "
+		  "'{\"c\": \"host\"}'}\n" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -204,6 +236,15 @@ static void test_errors(void)
 		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {memory: "
 		  "\"- 1Gi\"}}\n",
 		  "t.yaml:5: resources.limits.memory: not a quantity" },
+		/* a JSON stream: a later object's error is jansson's, at its place (characters) */
+		{ "{\"kind\":\"Pod\"} {\"kind\":\"\xc3\xa9\", \"x\": y}\n",
+		  "t.yaml:1:34: JSON: invalid token" },
+		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":"
+		  "\"b\"}}\n",
+		  "t.yaml:2: key 'name' given twice" },
+		{ "{\"kind\":\"Pod\",\"spec\":{\"containers\":[{\"name\":\"c\"}]}}\n"
+		  "{\"kind\":\"Pod\",\n \"spec\": {\"containers\":[{\"image\":\"i\"}]}}\n",
+		  "t.yaml:3: container without a name" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -102,11 +102,9 @@ static const char *eol_at(const struct hp_plan_file *f, size_t off)
  */
 static bool file_is_json(const struct hp_plan_file *f)
 {
-	/* past a UTF-8 byte order mark, which kubectl drops too */
-	size_t bom = f->len >= 3 && !memcmp(f->text, "\xef\xbb\xbf", 3) ? 3 : 0;
-	size_t at = bom + strspn(f->text + bom, " \t\r\n");
+	size_t at;
 
-	return at < f->len && f->text[at] == '{';
+	return hp_plan_json_start(f->text, f->len, &at);
 }
 
 /* A JSON string, YAML's double-quoted scalar too; s is ASCII (hp_plan_placement_json). */

@@ -84,6 +84,12 @@ static inline bool hp_plan_plain_name(const char *s)
 }
 /* "true"/"false" (YAML 1.1 spellings too) */
 int hp_yaml_bool(const yaml_node_t *n, bool *ret);
+/*
+ * Is the text JSON to kubectl? It reads one whose first character but for
+ * white space (and a UTF-8 byte order mark, which it drops) is '{' as a
+ * stream of JSON objects; *at is the offset of that '{' then.
+ */
+bool hp_plan_json_start(const char *text, size_t len, size_t *at);
 /* The byte offset in f's text of a libyaml mark (marks count characters). */
 size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m);
 /*

@@ -612,13 +612,164 @@ size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m)
 	return off;
 }
 
+/* One more document in f, which takes it over (-ENOMEM: deleted). */
+static int add_doc(struct hp_plan_file *f, unsigned *cap, yaml_document_t *doc)
+{
+	if (f->n_docs == *cap) {
+		unsigned n = *cap ? *cap * 2 : 8;
+		yaml_document_t *nd = reallocarray(f->docs, n, sizeof(*nd));
+
+		if (!nd) {
+			yaml_document_delete(doc);
+			return -ENOMEM;
+		}
+		f->docs = nd;
+		*cap = n;
+	}
+	f->docs[f->n_docs++] = *doc;
+	return 0;
+}
+
+/*
+ * The documents of text, len bytes of f's at byte off, into f: all of f as
+ * YAML, or one JSON text of a stream (at). A JSON text's marks count from
+ * where it is in f: its line, its column on its first line, and the
+ * characters before it (at->chars, as libyaml counts them).
+ */
+struct json_at {
+	size_t line, col, chars;
+};
+
+static void mark_move(yaml_mark_t *m, const struct json_at *at)
+{
+	if (!m->line)
+		m->column += at->col;
+	m->line += at->line;
+	m->index += at->chars;
+}
+
+static int load_docs(struct hp_plan_file *f, unsigned *cap, size_t off, size_t len,
+		     const struct json_at *at, const char *name, struct hp_error *err)
+{
+	yaml_parser_t parser;
+	int r = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)f->text + off, len);
+	for (;;) {
+		yaml_document_t doc;
+
+		if (!yaml_parser_load(&parser, &doc)) {
+			if (at) {
+				parser.problem_offset += off; /* a reader error's, in bytes */
+				mark_move(&parser.problem_mark, at);
+				mark_move(&parser.context_mark, at);
+			}
+			hp_yaml_parse_error(&parser, name, f->text, err);
+			r = -EINVAL;
+			break;
+		}
+		if (!yaml_document_get_root_node(&doc)) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		if (at) {
+			mark_move(&doc.start_mark, at);
+			mark_move(&doc.end_mark, at);
+			for (yaml_node_t *n = doc.nodes.start; n < doc.nodes.top; n++) {
+				mark_move(&n->start_mark, at);
+				mark_move(&n->end_mark, at);
+			}
+		}
+		r = hp_yaml_check_keys(&doc, f, name, err);
+		if (r < 0) {
+			yaml_document_delete(&doc);
+			break;
+		}
+		r = add_doc(f, cap, &doc);
+		if (r < 0)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	return r;
+}
+
+bool hp_plan_json_start(const char *text, size_t len, size_t *at)
+{
+	/* past a UTF-8 byte order mark, which kubectl drops too */
+	size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+
+	*at = bom;
+	while (*at < len && strchr(" \t\r\n", text[*at]) && text[*at])
+		++*at;
+	return *at < len && text[*at] == '{';
+}
+
+/*
+ * A stream of JSON texts, from off (hp_plan_json_start) on, as kubectl reads
+ * one: each a document. libyaml reads one JSON text as a YAML flow mapping,
+ * but not two in a row (`jq -c` writes one a line), nor after a tab: each
+ * is parsed alone. -EAGAIN where the file is no such stream (the first is
+ * no JSON, YAML's flow syntax perhaps, or YAML follows it: "---"): it is
+ * read as YAML. Where one past the first is no JSON, -EINVAL and jansson's
+ * message, with its place in f.
+ */
+static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, const char *name,
+			    struct hp_error *err)
+{
+	struct json_at at = { 0 };
+	size_t pos = f->line_start[0]; /* at's count has reached pos */
+
+	for (unsigned k = 0; off < f->len; k++) {
+		json_error_t jerr;
+		json_t *j;
+		size_t len;
+		int r;
+
+		if (k == 1 && f->text[off] != '{')
+			return -EAGAIN; /* YAML after a JSON text ("---"), as YAML */
+		/* where it is, as libyaml's marks count */
+		for (; pos < off; pos++) {
+			size_t br = line_break(f->text, pos);
+
+			if (br) {
+				at.line++;
+				at.col = 0;
+				at.chars++; /* a CR before an LF was one already */
+				pos += br - 1;
+			} else if (((unsigned char)f->text[pos] & 0xc0) != 0x80) {
+				at.col++;
+				at.chars++;
+			}
+		}
+		j = json_loadb(f->text + off, f->len - off, JSON_DISABLE_EOF_CHECK, &jerr);
+		if (!j && k == 0)
+			return -EAGAIN; /* no JSON: as YAML, whose error it then is */
+		if (!j) {
+			hp_error_set(err, "%s:%zu:%d: JSON: %s", name, at.line + (size_t)jerr.line,
+				     jerr.line == 1 ? (int)at.col + jerr.column : jerr.column,
+				     jerr.text);
+			return -EINVAL;
+		}
+		json_decref(j);
+		len = (size_t)jerr.position;
+		r = load_docs(f, cap, off, len, &at, name, err);
+		if (r < 0)
+			return r;
+		off += len;
+		off += strspn(f->text + off, " \t\r\n");
+	}
+	return 0;
+}
+
 int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const char *text,
 			    size_t len, struct hp_error *err)
 {
 	struct hp_plan_file f = { 0 };
 	struct hp_plan_file *nf;
-	yaml_parser_t parser;
 	unsigned cap = 0;
+	size_t at;
 	int r = 0;
 
 	if (memchr(text, '\0', len)) {
@@ -637,47 +788,15 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 	r = index_lines(&f);
 	if (r >= 0)
 		r = hp_yaml_check_nesting(f.text, f.len, name, err);
-	if (r < 0) {
-		file_free(&f);
-		return r;
+	r = r < 0				      ? r
+	    : !hp_plan_json_start(f.text, f.len, &at) ? -EAGAIN
+						      : load_json_stream(&f, &cap, at, name, err);
+	if (r == -EAGAIN) {
+		for (unsigned i = 0; i < f.n_docs; i++)
+			yaml_document_delete(&f.docs[i]);
+		f.n_docs = 0;
+		r = load_docs(&f, &cap, 0, f.len, NULL, name, err);
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		file_free(&f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)f.text, f.len);
-	for (;;) {
-		yaml_document_t doc;
-
-		if (!yaml_parser_load(&parser, &doc)) {
-			hp_yaml_parse_error(&parser, name, f.text, err);
-			r = -EINVAL;
-			break;
-		}
-		if (!yaml_document_get_root_node(&doc)) {
-			yaml_document_delete(&doc);
-			break;
-		}
-		r = hp_yaml_check_keys(&doc, &f, name, err);
-		if (r < 0) {
-			yaml_document_delete(&doc);
-			break;
-		}
-		if (f.n_docs == cap) {
-			yaml_document_t *nd;
-
-			cap = cap ? cap * 2 : 8;
-			nd = reallocarray(f.docs, cap, sizeof(*nd));
-			if (!nd) {
-				yaml_document_delete(&doc);
-				r = -ENOMEM;
-				break;
-			}
-			f.docs = nd;
-		}
-		f.docs[f.n_docs++] = doc;
-	}
-	yaml_parser_delete(&parser);
 	if (r < 0) {
 		file_free(&f);
 		return r;
