@@ -36,7 +36,8 @@ static void usage(FILE *f)
 		"  --params FILE      crossing-cost parameters (JSON, docs/plan-params.json)\n"
 		"  --move-apps        application containers may move too when it pays\n"
 		"  --greedy           use the greedy heuristic instead of the exact solver\n"
-		"  --time-limit SEC   stop the exact solver SEC seconds after it starts (default 10)\n"
+		"  --time-limit SEC   stop the exact solver SEC seconds after it starts (default 10;\n"
+		"                     a Ctrl-C stops it sooner, at the best placement so far)\n"
 		"  --threads N        the exact solver's threads, 1 to 16 (default: the CPUs it\n"
 		"                     may run on, at most 16)\n"
 		"  --write-model FILE also write the exact solver's model to FILE (CPLEX LP\n"
@@ -170,6 +171,34 @@ static void out_free(struct out_file *o, unsigned n)
 		free(o[i].real);
 	}
 	free(o);
+}
+
+/*
+ * A Ctrl-C during the solve stops it where it is, as its time limit would:
+ * the best placement found so far is the answer, printed and written as
+ * any (status "feasible (interrupted)"). A second one is the usual Ctrl-C
+ * (hp_tmp_on_signal's: the temporary files go, and the process ends).
+ */
+static struct sigaction int_before;
+
+static void solve_interrupted(int sig)
+{
+	hp_plan_interrupt();
+	sigaction(sig, &int_before, NULL);
+}
+
+static void solve_catch_int(bool on)
+{
+	struct sigaction sa = { .sa_handler = solve_interrupted };
+
+	if (!on) {
+		sigaction(SIGINT, &int_before, NULL);
+		return;
+	}
+	sigemptyset(&sa.sa_mask);
+	/* ignored (a background job of a shell without job control): left so */
+	if (sigaction(SIGINT, &sa, &int_before) == 0 && int_before.sa_handler == SIG_IGN)
+		sigaction(SIGINT, &int_before, NULL);
 }
 
 /*
@@ -451,10 +480,13 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	}
 	/* a person waiting at a terminal sees what the next seconds are for */
 	if (!greedy && p.n_ctr >= 200 && isatty(STDERR_FILENO))
-		log_info("plan: solving %u containers in %u pods on %u DPU%s (at most %g s)...",
+		log_info("plan: solving %u containers in %u pods on %u DPU%s (at most %g s; "
+			 "Ctrl-C stops at the best placement so far)...",
 			 p.n_ctr, p.n_pods, p.n_pus - 1, p.n_pus == 2 ? "" : "s",
 			 params.time_limit_s);
+	solve_catch_int(true);
 	r = hp_plan_solve(&p, greedy ? HP_PLAN_GREEDY : HP_PLAN_MILP, &res, &err);
+	solve_catch_int(false);
 	if (r < 0)
 		goto fail_solve;
 	if (model_file && !res.model_written)

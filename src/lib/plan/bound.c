@@ -1018,7 +1018,7 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	bool found = false;
 
 	/* (its setup took 6 ms of 2000 containers on four DPUs, past the limit) */
-	if (!inc || !first || !n || !cand || !best || hp_now_ms() >= h->deadline)
+	if (!inc || !first || !n || !cand || !best || hp_plan_clock_ms() >= h->deadline)
 		return false;
 	/* The incumbent's option of each pod. */
 	for (unsigned i = 0; i < g->n_pods; i++) {
@@ -1031,7 +1031,8 @@ static bool pack_lns(struct heur *h, glp_tree *tree, double gap, double lower)
 	}
 	sub.first = first;
 	sub.n = n;
-	for (unsigned fails = 0; fails < LNS_FAILS && h->lns_budget && hp_now_ms() < h->deadline;) {
+	for (unsigned fails = 0;
+	     fails < LNS_FAILS && h->lns_budget && hp_plan_clock_ms() < h->deadline;) {
 		unsigned long given = h->lns_budget < LNS_NODES ? h->lns_budget : LNS_NODES;
 		struct hp_pack_limits lim = {
 		    .nodes = given, .stop_ms = heur_stop(h), .threads = h->threads};
@@ -1176,7 +1177,7 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower,
 					      .entries = MEET_GAP_ENTRIES };
 		int r;
 
-		if (hp_now_ms() >= h->deadline)
+		if (hp_plan_clock_ms() >= h->deadline)
 			return false;
 		r = pack_min(h, &h->grp, &h->grp_meet, &proved, gap, &lim, h->grp_best, &m);
 		pack_proved(h, proved);
@@ -1227,8 +1228,8 @@ static bool pack_probe(struct heur *h, glp_tree *tree, double gap, double m)
 	h->probed = true;
 	stop = fmin(heur_share(h, PROBE_SHARE), heur_stop(h));
 	lower = fmax(m, h->pack_lb);
-	for (double l = fmax(2 * lower, gap / PROBE_FIRST); l < gap / 2 && hp_now_ms() < stop;
-	     l *= PROBE_GROW) {
+	for (double l = fmax(2 * lower, gap / PROBE_FIRST);
+	     l < gap / 2 && hp_plan_clock_ms() < stop; l *= PROBE_GROW) {
 		struct hp_pack_limits lim = { .nodes = PACK_NODES_ANY,
 					      .stop_ms = stop,
 					      .fill = true,
@@ -1261,7 +1262,7 @@ void group_check(struct heur *h, glp_tree *tree, bool quick)
 	int r;
 
 	if (!h->grp.n_rows || h->grp_proven || glp_mip_status(P) != GLP_FEAS ||
-	    hp_now_ms() >= h->deadline)
+	    hp_plan_clock_ms() >= h->deadline)
 		return;
 	inc = glp_mip_obj_val(P);
 	if (inc <= h->grp_inc)
@@ -1367,7 +1368,7 @@ void group_check(struct heur *h, glp_tree *tree, bool quick)
 			glp_ios_terminate(tree);
 			return;
 		}
-		if (glp_mip_obj_val(P) > inc || hp_now_ms() >= h->deadline)
+		if (glp_mip_obj_val(P) > inc || hp_plan_clock_ms() >= h->deadline)
 			return; /* it found a better placement, and checked it */
 		if (pack_lns(h, tree, gap, m)) {
 			group_check(h, tree, false);

@@ -77,7 +77,7 @@ static int dfs(struct search *s, unsigned i, double loss, const double *f)
 	if (loss + s->floor_res >= s->best)
 		return 0;
 	/* (every 64 Ki nodes was 30 ms of four DPUs, 2000 containers: past the limit) */
-	if (s->stop_ms && !(++s->nodes & 0xfff) && hp_now_ms() >= s->stop_ms)
+	if (s->stop_ms && !(++s->nodes & 0xfff) && hp_plan_clock_ms() >= s->stop_ms)
 		return -E2BIG;
 	if (i == s->n_v) {
 		double v = loss + residue(g, f);
@@ -565,7 +565,7 @@ static bool pack_late(const struct pack *s)
 {
 	double now, best = s->best;
 
-	if (!s->stop_ms || (now = hp_now_ms()) < s->stop_ms)
+	if (!s->stop_ms || (now = hp_plan_clock_ms()) < s->stop_ms)
 		return false;
 	if (s->sh)
 		best = min_d(best, atomic_load_explicit(&s->sh->best, memory_order_relaxed));

@@ -8,11 +8,25 @@
 #ifndef HP_PLAN_GROUP_H
 #define HP_PLAN_GROUP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "plan/plan.h"
+#include "util/util.h"
+
+/*
+ * The clock the searches stop by, in CLOCK_MONOTONIC ms: hp_now_ms(), but
+ * past every limit once hp_plan_interrupt has been called. What a step
+ * took, and the time limit itself, are hp_now_ms()'s.
+ */
+#define HP_PLAN_INTERRUPTED_MS 1e15
+extern volatile sig_atomic_t hp_plan_interrupted;
+static inline double hp_plan_clock_ms(void)
+{
+	return hp_now_ms() + (hp_plan_interrupted ? HP_PLAN_INTERRUPTED_MS : 0);
+}
 
 /*
  * One choice of a pod: how far its LP reduced value is below the pod's best

@@ -353,7 +353,7 @@ static bool heur_fill(struct heur *h, unsigned d)
  */
 static bool heur_step_late(const struct heur *h)
 {
-	return hp_now_ms() + h->step_ms + h->submit_ms >= h->deadline;
+	return hp_plan_clock_ms() + h->step_ms + h->submit_ms >= h->deadline;
 }
 
 /* A step begun at t is over. */
@@ -522,7 +522,7 @@ static void heur_kicks(struct heur *h, glp_tree *tree)
 		return;
 	memcpy(best, h->choice, p->n_pods * sizeof(int));
 	for (unsigned k = 0; k < kicks && best_gain < bound - 1e-9 * (1 + fabs(bound)) &&
-			     !heur_late(h) && hp_now_ms() < stop;
+			     !heur_late(h) && hp_plan_clock_ms() < stop;
 	     k++) {
 		double g;
 

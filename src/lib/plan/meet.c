@@ -198,7 +198,7 @@ static int meet_list_init(struct meet_list *l, unsigned dims, size_t max)
 /* Is it past the time limit? */
 static bool meet_late(const struct meet *s)
 {
-	return s->stop_ms && hp_now_ms() >= s->stop_ms;
+	return s->stop_ms && hp_plan_clock_ms() >= s->stop_ms;
 }
 
 /* Tell the other thread of the work done: false when both together ran out, or it stopped. */
@@ -1158,7 +1158,7 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 	 * as long as in one: the other core may be busy).
 	 */
 	if (!r && s.stop_ms &&
-	    hp_now_ms() + (double)(la.n + lb.n) * MEET_SORT_NS / 1e6 >= s.stop_ms)
+	    hp_plan_clock_ms() + (double)(la.n + lb.n) * MEET_SORT_NS / 1e6 >= s.stop_ms)
 		r = -E2BIG;
 	if (!r && !meet_primary(&s, &lb, limit, &p, &p2))
 		r = -E2BIG; /* nothing priced: the window is every entry */
@@ -1207,8 +1207,9 @@ int hp_group_meet_min(const struct hp_group *g, double limit, double lower,
 		 * an entry, the other core busy).
 		 */
 		if (!r && !two && s.stop_ms &&
-		    hp_now_ms() + (double)la.n *
-				      fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) / 1e6 >=
+		    hp_plan_clock_ms() + (double)la.n *
+					     fmax(MEET_SORT_NS, (hp_now_ms() - t) * 1e6 / lb.n) /
+					     1e6 >=
 			s.stop_ms)
 			r = -E2BIG;
 		if (!r && !two) {

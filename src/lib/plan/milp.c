@@ -570,7 +570,7 @@ static const char *bound_by(const struct heur *h)
  */
 static bool cb_late(const struct heur *h, glp_tree *tree)
 {
-	if (hp_now_ms() < h->deadline)
+	if (hp_plan_clock_ms() < h->deadline)
 		return false;
 	glp_ios_terminate(tree);
 	return true;
@@ -599,7 +599,8 @@ static void milp_work(struct heur *h, glp_tree *tree)
 	 * 7, whose first branching came 0.15 s before the limit (ending at
 	 * 2.045 s). Near the limit, the first column it may branch on.
 	 */
-	if (glp_ios_reason(tree) == GLP_IBRANCH && hp_now_ms() + h->branch_ms >= h->deadline) {
+	if (glp_ios_reason(tree) == GLP_IBRANCH &&
+	    hp_plan_clock_ms() + h->branch_ms >= h->deadline) {
 		for (int j = 1; j <= glp_get_num_cols(glp_ios_get_prob(tree)); j++)
 			if (glp_ios_can_branch(tree, j)) {
 				glp_ios_branch_upon(tree, j, GLP_DN_BRNCH);
@@ -658,7 +659,7 @@ static void milp_callback(glp_tree *tree, void *info)
 	 * branch on three DPUs short of memory, 2000 containers, seed 7
 	 * (ending at 2.04 s). When the longest it has taken yet would, stop.
 	 */
-	if (hp_now_ms() + h->glpk_ms >= h->deadline)
+	if (hp_plan_clock_ms() + h->glpk_ms >= h->deadline)
 		glp_ios_terminate(tree);
 	h->cb_out = hp_now_ms();
 }
@@ -1065,7 +1066,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	glp_init_iocp(&iocp);
 	iocp.msg_lev = GLP_MSG_OFF;
 	iocp.presolve = GLP_OFF;
-	iocp.tm_lim = (int)fmin(fmax(heur.deadline - hp_now_ms(), 1), 1e9);
+	iocp.tm_lim = (int)fmin(fmax(heur.deadline - hp_plan_clock_ms(), 1), 1e9);
 	/*
 	 * No MIR or cover cuts: the group, packing and surrogate bounds do their
 	 * work, and setting them up cost 150 ms of a 2000-container four-DPU
@@ -1104,6 +1105,9 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 			hp_error_set(err, "impossible instance: no placement satisfies every "
 					  "constraint");
 			r = -EDOM;
+		} else if (hp_plan_interrupted) {
+			hp_error_set(err, "the solver was interrupted before it found a placement");
+			r = -ETIME;
 		} else {
 			hp_error_set(err, "the solver found no placement in %.1f s",
 				     p->params.time_limit_s);

@@ -196,6 +196,14 @@ void hp_plan_result_free(struct hp_plan_result *r);
 int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		  struct hp_plan_result *ret, struct hp_error *err);
 /*
+ * Stop the solve that runs, and any after it, at its next look at the
+ * clock, as at its time limit: its answer is the best placement it has
+ * found (status "feasible (interrupted)", unless proven optimal all the
+ * same). Async-signal-safe, for a SIGINT handler; for the rest of the
+ * process.
+ */
+void hp_plan_interrupt(void);
+/*
  * Release the solver's global state (GLPK environment, and the room meeting
  * in the middle keeps between solves of this thread); for leak checkers and
  * long-lived callers.

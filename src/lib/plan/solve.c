@@ -758,6 +758,13 @@ out:
 	return r;
 }
 
+volatile sig_atomic_t hp_plan_interrupted;
+
+void hp_plan_interrupt(void)
+{
+	hp_plan_interrupted = 1;
+}
+
 void hp_plan_solver_cleanup(void)
 {
 	hp_group_meet_release();
@@ -856,8 +863,10 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	else if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)
 		res.bound = ev.objective;
 	if (!res.status)
-		res.status = res.optimal ? "optimal" : m == HP_PLAN_GREEDY ? "heuristic"
-									 : "feasible (time limit)";
+		res.status = res.optimal	   ? "optimal"
+			     : m == HP_PLAN_GREEDY ? "heuristic"
+			     : hp_plan_interrupted ? "feasible (interrupted)"
+						   : "feasible (time limit)";
 	if (model_tmp) {
 		/* forgotten after: a Ctrl-C between the two unlinks a name now gone */
 		if (rename(model_tmp, p->params.model_file) < 0) {

@@ -318,7 +318,7 @@ static inline uint64_t heur_rand(uint64_t *st)
  */
 static inline bool heur_late(const struct heur *h)
 {
-	return hp_now_ms() + h->submit_ms >= h->deadline;
+	return hp_plan_clock_ms() + h->submit_ms >= h->deadline;
 }
 
 /*

@@ -123,7 +123,7 @@ static double sur_ys(const struct heur *h, double *z)
 	fa = sur_value(h, a);
 	fb = sur_value(h, b);
 	/* to 4e-9 of the interval; any y_s gives a bound, the least the best one */
-	for (unsigned it = 0; it < 40 && hp_now_ms() < h->deadline; it++) {
+	for (unsigned it = 0; it < 40 && hp_plan_clock_ms() < h->deadline; it++) {
 		if (fa <= fb) {
 			hi = b;
 			b = a;
@@ -138,7 +138,7 @@ static double sur_ys(const struct heur *h, double *z)
 			fb = sur_value(h, b);
 		}
 	}
-	if (hp_now_ms() >= h->deadline) {
+	if (hp_plan_clock_ms() >= h->deadline) {
 		/* not one more look (1.5 ms of 2000 containers on four DPUs): the build stops */
 		*z = fmin(fa, fb);
 		return fa <= fb ? a : b;
@@ -170,7 +170,7 @@ static void sur_tie_price(struct heur *h, double gap)
 	sur_ys(h, &z0);
 	/* its value rises by at most the summed memory times the price */
 	p = gap / SUR_TIE / sg->res_b[0];
-	for (unsigned i = 0; i < 64 && hp_now_ms() < h->deadline; i++, p *= 2) {
+	for (unsigned i = 0; i < 64 && hp_plan_clock_ms() < h->deadline; i++, p *= 2) {
 		sg->res_y[0] = 2 * p;
 		sur_ys(h, &z);
 		if (z - z0 > gap / SUR_TIE)
@@ -204,7 +204,7 @@ static int sur_build(struct heur *h, double gap)
 	 * (sur_ys stops at the limit; the second pass's took 4 ms more).
 	 */
 	for (int all = 1; all >= 0; all--) {
-		if (hp_now_ms() >= h->deadline)
+		if (hp_plan_clock_ms() >= h->deadline)
 			return -ETIME;
 		sur_rows(h, all);
 		sur_tie_price(h, gap);
@@ -212,7 +212,7 @@ static int sur_build(struct heur *h, double gap)
 		if (z - h->grp_z <= gap / SUR_WEAK)
 			break;
 	}
-	if (hp_now_ms() >= h->deadline)
+	if (hp_plan_clock_ms() >= h->deadline)
 		return -ETIME;
 	sg->b[1] = sg->tol[1] = 0;
 	for (unsigned d = 1; d <= g->n_rows; d++)
@@ -485,7 +485,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 	 * short of memory, 500 containers, seed 2): not when the longest so
 	 * far would end past it.
 	 */
-	if (k < 2 || hp_now_ms() + h->rebalance_ms >= h->deadline)
+	if (k < 2 || hp_plan_clock_ms() + h->rebalance_ms >= h->deadline)
 		return false;
 	t0 = hp_now_ms();
 	memcpy(base, use, sizeof(base));
@@ -527,7 +527,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 		double chi = room_d - s->d, clo = w->lo_cpu - base[3 * d] - s->d;
 		double mhi = mroom_d - s->md, mlo = w->lo_mem - base[3 * d + 1] - s->md;
 
-		if (!(x & 1023) && hp_now_ms() >= h->deadline)
+		if (!(x & 1023) && hp_plan_clock_ms() >= h->deadline)
 			return false;
 		if (w->e_fits) {
 			/* e's CPU, in host cores, and memory: what d must take at least */
@@ -553,7 +553,7 @@ static bool sur_rebalance(struct heur *h, const unsigned *multi, unsigned n_mult
 				 * else is over (a link), every one of them may fail.
 				 */
 				if (++looks >= SPLIT_LOOKS ||
-				    (!(looks & 1023) && hp_now_ms() >= h->deadline))
+				    (!(looks & 1023) && hp_plan_clock_ms() >= h->deadline))
 					return false;
 				memcpy(t_use, base, sizeof(t_use));
 				for (unsigned j = 0; j < k; j++) {
@@ -745,7 +745,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 	}
 	over = sur_over(h, use);
 	for (unsigned round = 0;
-	     round < SPLIT_ROUNDS && over > 0 && n_multi && hp_now_ms() < h->deadline; round++) {
+	     round < SPLIT_ROUNDS && over > 0 && n_multi && hp_plan_clock_ms() < h->deadline;
+	     round++) {
 		bool better = false;
 
 		/* single moves */
@@ -771,7 +772,8 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		 * and any other pod to another of its, the best pair
 		 */
 		for (unsigned ka = 0;
-		     ka < n_multi && over > 0 && !better && hp_now_ms() < h->deadline; ka++) {
+		     ka < n_multi && over > 0 && !better && hp_plan_clock_ms() < h->deadline;
+		     ka++) {
 			unsigned a = multi[ka], bb = 0;
 			int ta = -1, tb = -1;
 			double least = over - 1e-15;
@@ -863,7 +865,7 @@ static bool sur_place(struct heur *h, const unsigned *first, const unsigned *n, 
 		 * repair and local search, is a placement a few millicores below
 		 * the surrogate's where the others may be cores below it.
 		 */
-		if (heur_repair(h) && hp_now_ms() < h->deadline)
+		if (heur_repair(h) && hp_plan_clock_ms() < h->deadline)
 			heur_local(h);
 		return false;
 	}
@@ -1077,7 +1079,7 @@ static bool sur_refine_place(struct sur_refine *rf, double v)
 	struct heur *h = rf->h;
 	double t;
 
-	if (hp_now_ms() >= h->deadline || !sur_place(h, rf->c.first, rf->c.n, rf->c.cfg))
+	if (hp_plan_clock_ms() >= h->deadline || !sur_place(h, rf->c.first, rf->c.n, rf->c.cfg))
 		return false;
 	t = h->sur_z - heur_gain(h); /* its penalty, as the surrogate's */
 	if (t < rf->t) {
@@ -1099,7 +1101,7 @@ static int sur_refine_one(void *arg, const unsigned *sbest, double v, double lim
 	double m;
 	int r;
 
-	if (hp_now_ms() >= h->deadline) {
+	if (hp_plan_clock_ms() >= h->deadline) {
 		rf->unsettled++;
 		return -E2BIG;
 	}
@@ -1154,7 +1156,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 	if (gap >= h->refine_gap || !choice || sur_class_alloc(h, &rf.c) < 0)
 		return 0;
 	h->refine_gap = gap;
-	while ((l < gap || again) && h->refine_budget && hp_now_ms() < h->deadline) {
+	while ((l < gap || again) && h->refine_budget && hp_plan_clock_ms() < h->deadline) {
 		struct hp_pack_limits lim = {.nodes = h->refine_budget,
 					     .stop_ms = heur_stop(h),
 					     .threads = h->threads,
@@ -1178,14 +1180,14 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 		r = hp_group_meet_min(&h->sur, l, h->sur_lb, &lim, NULL, &m);
 		h->refine_budget = lim.nodes;
 		if (r < 0) {
-			if (r == -E2BIG && hp_now_ms() < lim.stop_ms)
+			if (r == -E2BIG && hp_plan_clock_ms() < lim.stop_ms)
 				h->refine_fail = l;
 			break;
 		}
 		h->sur_lb = fmax(h->sur_lb, m); /* nothing below m, found or not */
 		if (m < l && m >= gap / REFINE_NEAR && rf.t > m && !rf.unsettled && lim.full &&
 		    h->refine_keep < REFINE_KEEP_MAX &&
-		    hp_now_ms() - t0 <= (h->deadline - hp_now_ms()) / REFINE_SHARE) {
+		    hp_now_ms() - t0 <= (h->deadline - hp_plan_clock_ms()) / REFINE_SHARE) {
 			/*
 			 * Every packing it kept was settled, more were below the
 			 * limit than it kept, and the bound has come a third of
@@ -1213,7 +1215,7 @@ static int sur_refine(struct heur *h, glp_tree *tree, double inc)
 			h->refine_fail = l; /* a packing it could not settle: again only below */
 		if (m < l)
 			break; /* (or more than it kept: the next incumbent's run may keep more) */
-		if (hp_now_ms() - t0 > (h->deadline - hp_now_ms()) / REFINE_SHARE)
+		if (hp_now_ms() - t0 > (h->deadline - hp_plan_clock_ms()) / REFINE_SHARE)
 			break; /* the next round lists more: leave the time to the others */
 	}
 	sur_class_free(&rf.c);
@@ -1256,7 +1258,8 @@ static int sur_round(struct heur *h, glp_tree *tree, double inc, double limit, u
 	 * ran it again.
 	 */
 	if (nodes) {
-		if (r == -E2BIG && m >= limit && lim.nodes == nodes && hp_now_ms() < h->deadline)
+		if (r == -E2BIG && m >= limit && lim.nodes == nodes &&
+		    hp_plan_clock_ms() < h->deadline)
 			lim.nodes = 0; /* its tables too large, not a node searched: never again */
 		h->sur_budget = lim.nodes;
 	}
@@ -1282,7 +1285,8 @@ int sur_check(struct heur *h, glp_tree *tree, double inc)
 	double gap;
 	int r;
 
-	if (h->grp.n_rows < 2 || (!h->sur_budget && !h->meet_budget) || hp_now_ms() >= h->deadline)
+	if (h->grp.n_rows < 2 || (!h->sur_budget && !h->meet_budget) ||
+	    hp_plan_clock_ms() >= h->deadline)
 		return 0;
 	if (!h->sur.n_rows && sur_build(h, gap_to(h->grp_z, inc)) < 0) {
 		h->sur_budget = 0; /* never again: sur.n_rows stays 0 */
