@@ -424,9 +424,9 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 		case 't':
 			if (hp_parse_double(optarg, &time_limit) < 0 || time_limit <= 0 ||
 			    time_limit > HP_PLAN_TIME_LIMIT_MAX)
-				return cli_usage_error("plan: --time-limit: a number of seconds, "
-						       "at most %g",
-						       HP_PLAN_TIME_LIMIT_MAX);
+				return cli_usage_error("plan: --time-limit: '%s' is not a number of "
+						       "seconds above 0 and at most %g",
+						       optarg, HP_PLAN_TIME_LIMIT_MAX);
 			break;
 		case 'T':
 			if (hp_parse_u64(optarg, &threads) < 0 || !threads ||

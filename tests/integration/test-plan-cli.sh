@@ -1320,7 +1320,7 @@ D='{name: d, cores: 8, linkGbps: 25, memory: 10Mi}' E='{name: e, cores: 0.3}' F=
 for order in "$A, $B, $C, $D, $E, $F" "$C, $D, $B, $E, $F, $A"; do
 	printf 'dpus: [%s]\n' "$order" >"$tmp/six-node.yaml"
 	"$HP" plan "$tmp/six.yaml" --node "$tmp/six-node.yaml" >"$tmp/out" 2>&1
-	check 'grep -q "istio-proxy .*fits on no DPU: d memory: 52428800 > 10485760 bytes; c PU link: 4096000 > 125000 bytes/s; a CPU: 0.709 > 0.100 cores; others on 2 more DPUs" "$tmp/out"' \
+	check 'grep -q "istio-proxy .*fits on no DPU: d memory: 50 > 10 MiB; c PU link: 4.096 > 0.125 MB/s; a CPU: 0.709 > 0.100 cores; others on 2 more DPUs; f: no image for its riscv64\$" "$tmp/out"' \
 		"six DPUs' reasons, whatever their order ($(grep istio-proxy "$tmp/out"))"
 done
 # pinned to any DPU where the budget breaks on each: said so, whatever their order
@@ -1347,8 +1347,47 @@ for dp in '{name: a, cores: 0.1}, {name: b, cores: 8}' '{name: b, cores: 8}, {na
 done
 printf 'dpus: [{name: a, cores: 0.1}, {name: b, cores: 2, linkGbps: 0.001}]\n' >"$tmp/kept-node.yaml"
 "$HP" plan "$tmp/kept.yaml" --node "$tmp/kept-node.yaml" >"$tmp/out" 2>&1
-check 'grep -q "istio-proxy .*host .*fits on no DPU: b PU link: [0-9]* > [0-9]* bytes/s; a CPU: [0-9.]* > 0.100 cores" "$tmp/out"' \
+check 'grep -q "istio-proxy .*host .*fits on no DPU: b PU link: [0-9.]* > [0-9.]* MB/s; a CPU: [0-9.]* > 0.100 cores" "$tmp/out"' \
 	"each DPU's reason for a sidecar kept on the host ($(grep istio-proxy "$tmp/out"))"
+# from a black-box review of the output (thirtieth session):
+# a group that no DPU takes whole, though each pair shares one (it had said
+# "no DPU on this node" on a node with two)
+printf 'kind: Pod\nmetadata: {name: g, annotations: {heteropod.io/arch: %s}}\nspec:\n  shareProcessNamespace: true\n  containers:\n  - {name: a, image: envoyproxy/envoy:v1}\n  - {name: b, image: fluent/fluent-bit:2}\n  - {name: envoy, image: envoyproxy/envoy:v1}\n' \
+	"'{\"a\": [\"amd64\", \"arm64\"], \"b\": [\"amd64\", \"riscv64\"]}'" >"$tmp/grp.yaml"
+printf 'dpus: [{name: d0, arch: arm64}, {name: d1, arch: riscv64}]\n' >"$tmp/grp-node.yaml"
+"$HP" plan "$tmp/grp.yaml" --node "$tmp/grp-node.yaml" >"$tmp/out" 2>&1
+check 'grep -q "envoy .*host .*shares a PU with a, b (.*), which have no DPU in common with it" "$tmp/out"' \
+	"a group no DPU takes whole said so ($(grep envoy "$tmp/out"))"
+# with a memory weight, what moving costs is the objective's, not cores
+printf 'kind: Pod\nmetadata: {name: mw}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 1m, memory: 1Mi}}}\n' >"$tmp/mw.yaml"
+printf '{"memoryWeight": 1}\n' >"$tmp/mw.json"
+"$HP" plan "$tmp/mw.yaml" --params "$tmp/mw.json" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*does not pay (the objective, memory weighed in, would be [0-9.]* lower)" "$tmp/out"' \
+	"a memory weight's loss said as the objective's ($(grep istio-proxy "$tmp/out"))"
+# a latency budget broken by other figures on each DPU: each names its DPU
+printf 'kind: Deployment\nmetadata: {name: l3}\nspec:\n  template:\n    metadata: {annotations: {heteropod.io/pin: %s}}\n    spec:\n      containers:\n      - {name: app, image: app:1}\n      - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n      - {name: envoy, image: envoyproxy/envoy:v1, securityContext: {privileged: true}}\n      - {name: linkerd-proxy, image: cr.l5d.io/linkerd/proxy:v1, securityContext: {privileged: true}}\n' \
+	"'{\"istio-proxy\": \"d0\"}'" >"$tmp/l3.yaml"
+printf 'dpus: [{name: d0}, {name: d1}]\nworkloads: {Deployment/l3: {latencyBudgetUs: 12}}\n' >"$tmp/l3-node.yaml"
+"$HP" plan "$tmp/l3.yaml" --node "$tmp/l3-node.yaml" --move-apps >"$tmp/out" 2>&1
+check 'grep -q "app .*over its pod.s latency budget on every DPU: Deployment/l3 latency: 20 > 12 us (on d0); Deployment/l3 latency: 30 > 12 us (on d1)" "$tmp/out"' \
+	"a budget broken by other figures on each DPU names them ($(grep " app " "$tmp/out"))"
+# a pinned container that frees less than nothing: its figure, not -0.000
+printf 'kind: Pod\nmetadata: {name: neg, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: app, image: app:1}\n  - {name: fluent-bit, image: fluent/fluent-bit:2, resources: {requests: {cpu: 0m}}}\n' \
+	"'{\"fluent-bit\": \"dpu0\"}'" >"$tmp/neg.yaml"
+"$HP" plan "$tmp/neg.yaml" >"$tmp/out" 2>&1
+check 'grep -q "fluent-bit .*dpu0 *-0.000[1-9]" "$tmp/out" && grep -q "Host cores freed: -0.000[1-9]" "$tmp/out"' \
+	"a small negative figure shows its digits ($(cat "$tmp/out"))"
+# --json with a file name that is not UTF-8 (it had failed, "out of
+# memory"): escaped, with the file and line of each placement
+printf 'kind: Pod\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/k$(printf '\351').yaml"
+"$HP" plan "$tmp/k$(printf '\351').yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(jq -r ".placements[0].workload" "$tmp/out")" = "Pod/k\\xe9.yaml#1" ] && [ "$(jq -r ".placements[0].line" "$tmp/out")" = 1 ] && jq -r ".placements[0].file" "$tmp/out" | grep -q "k\\\\xe9.yaml\$"' \
+	"--json with a file name that is not UTF-8 ($rc: $(cat "$tmp/out" "$tmp/err" | head -c 600))"
+# a time limit of 0 says why it is refused
+"$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "'"'0'"' is not a number of seconds above 0" "$tmp/err"' "--time-limit 0 refused, saying why ($rc: $(cat "$tmp/err"))"
 # bench plan --json says which manifest failed, on stderr and in the JSON
 mkdir -p "$tmp/bm"
 printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: "-1"}}}\n' >"$tmp/bm/bad.yaml"

@@ -265,6 +265,26 @@ static bool eval_allowed(const struct hp_plan_problem *p, unsigned c, int d, int
 	return ok;
 }
 
+/*
+ * "dpu0 memory: 50 > 10 MiB": use over capacity in unit (scale of them),
+ * as the table's DPU lines give them, in 4 significant digits or as many
+ * more as tell the two apart (a byte over 2 GiB takes 11).
+ */
+static void eval_over(struct hp_plan_eval *ev, const char *pu, const char *what, double use,
+		      double cap, double scale, const char *unit)
+{
+	int prec = 4;
+
+	for (char a[64], b[64]; prec < 17; prec++) {
+		snprintf(a, sizeof(a), "%.*g", prec, use / scale);
+		snprintf(b, sizeof(b), "%.*g", prec, cap / scale);
+		if (strcmp(a, b))
+			break;
+	}
+	snprintf(ev->why, sizeof(ev->why), "%s %s: %.*g > %.*g %s", pu, what, prec, use / scale,
+		 prec, cap / scale, unit);
+}
+
 /* The DPUs' capacities against ev's loads. */
 static void eval_capacity(const struct hp_plan_problem *p, struct hp_plan_eval *ev)
 {
@@ -275,11 +295,10 @@ static void eval_capacity(const struct hp_plan_problem *p, struct hp_plan_eval *
 			snprintf(ev->why, sizeof(ev->why), "%s CPU: %.3f > %.3f cores", u->name,
 				 ev->dpu_cpu[d], u->cores);
 		else if (!hp_plan_within(ev->dpu_mem[d], u->memory))
-			snprintf(ev->why, sizeof(ev->why), "%s memory: %.0f > %.0f bytes", u->name,
-				 ev->dpu_mem[d], u->memory);
+			eval_over(ev, u->name, "memory", ev->dpu_mem[d], u->memory, 1048576.0,
+				  "MiB");
 		else if (!hp_plan_within(ev->dpu_link[d], u->link_bw))
-			snprintf(ev->why, sizeof(ev->why), "%s PU link: %.0f > %.0f bytes/s",
-				 u->name, ev->dpu_link[d], u->link_bw);
+			eval_over(ev, u->name, "PU link", ev->dpu_link[d], u->link_bw, 1e6, "MB/s");
 		else
 			continue;
 		ev->feasible = false;

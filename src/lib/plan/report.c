@@ -61,7 +61,7 @@ static double why_freed(const struct hp_plan_problem *p, const int *pu, const st
 	return hp_plan_container_freed_in(p, pu, c, e, n);
 }
 
-/* v with as many places as show it (0.0001, not 0.000), at least 3 */
+/* v with as many places as show it (0.0001, not 0.000; -0.0002, not -0.000), at least 3 */
 struct figure {
 	char s[32];
 };
@@ -70,7 +70,7 @@ static struct figure figure(double v)
 	struct figure f;
 	int prec = 3;
 
-	while (prec < 9 && v > 0 && v < 0.5 * pow(10, -prec))
+	while (prec < 9 && v != 0 && fabs(v) < 0.5 * pow(10, -prec))
 		prec++;
 	snprintf(f.s, sizeof(f.s), "%.*f", prec, v);
 	return f;
@@ -168,6 +168,68 @@ static void reasons_free(char **named, char **plain, unsigned n)
 	}
 }
 
+/*
+ * Container c's group (those it must share a PU with) may run on no DPU as
+ * a whole, though any two of them may share one: the others named (at most
+ * WHY_NAMES).
+ */
+#define WHY_NAMES 4
+static char *why_group(const struct hp_plan_problem *p, unsigned c)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	const struct hp_plan_pod *pod = &p->pods[k->pod];
+	_cleanup_free_ char *names = NULL;
+	unsigned n = 0;
+
+	for (unsigned i = pod->first; i < pod->first + pod->n; i++) {
+		char *more;
+
+		if (i == c || p->ctr[i].group != k->group || n++ >= WHY_NAMES)
+			continue;
+		more = names ? hp_sprintf("%s, %s", names, p->ctr[i].name) : strdup(p->ctr[i].name);
+		free(names);
+		if (!(names = more))
+			return NULL;
+	}
+	if (n > WHY_NAMES)
+		return hp_sprintf("shares a PU with %s and %u more (process namespace, emptyDir, "
+				  "memory or network rules), which have no DPU in common with it",
+				  names, n - WHY_NAMES);
+	return hp_sprintf("shares a PU with %s (process namespace, emptyDir, memory or network "
+			  "rules), which %s no DPU in common with it",
+			  names ? names : "", n > 1 ? "have" : "has");
+}
+
+/*
+ * The DPUs that c's group may not run on (not in allowed) for want of an
+ * image for their architecture, said: "dpu0: no image of envoy for its
+ * riscv64". An empty string if none; NULL if no memory.
+ */
+static char *why_arch(const struct hp_plan_problem *p, unsigned c, unsigned allowed)
+{
+	const struct hp_plan_container *k = &p->ctr[c];
+	const struct hp_plan_pod *pod = &p->pods[k->pod];
+	char *out = strdup("");
+
+	for (unsigned d = 1; out && d < p->n_pus; d++) {
+		const struct hp_plan_container *j = NULL;
+		char *more;
+
+		if (allowed & (1u << d))
+			continue;
+		for (unsigned i = pod->first; i < pod->first + pod->n && j != k; i++)
+			if (p->ctr[i].group == k->group && !(p->ctr[i].allowed & (1u << d)))
+				j = &p->ctr[i];
+		if (!j)
+			continue;
+		more = hp_sprintf("%s; %s: no image%s%s for its %s", out, p->pu[d].name,
+				  j == k ? "" : " of ", j == k ? "" : j->name, p->pu[d].arch);
+		free(out);
+		out = more;
+	}
+	return out;
+}
+
 /* Why container c is where it is, for people (caller frees). */
 static char *why_reason(const struct hp_plan_problem *p, const int *pu, const struct why *w,
 			unsigned c)
@@ -248,39 +310,64 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 			return NULL;
 		}
 	}
+	/* with a memory weight, gain and loss are the objective's, not cores */
 	if (gain > 0) {
 		reasons_free(named, plain, n_why);
-		return hp_sprintf("not moved, though moving it to %s would free %s more (the "
+		return hp_sprintf("not moved, though moving it to %s would %s %s more (the "
 				  "answer is not proven optimal)",
-				  p->pu[to].name, figure(gain).s);
+				  p->pu[to].name,
+				  p->params.memory_weight > 0
+				      ? "raise the objective (memory weighed "
+					"in) by"
+				      : "free",
+				  figure(gain).s);
 	}
 	if (loss < HUGE_VAL) {
 		reasons_free(named, plain, n_why);
 		/* a tie (nothing to free, no crossing) is not a cost */
+		if (loss > 0 && p->params.memory_weight > 0)
+			return hp_sprintf("moving it does not pay (the objective, memory weighed "
+					  "in, would be %s lower)",
+					  figure(loss).s);
 		return loss > 0 ? hp_sprintf("moving it does not pay (crossings cost %s more "
 					     "host cores than it frees)",
 					     figure(loss).s)
 				: strdup("moving it frees nothing more");
 	}
 	if (n_why) {
-		/* the budget wherever it goes: its figures, without the DPUs' names */
-		_cleanup_free_ char *best = why_list(lat ? plain : named, n_why, &left);
+		bool same = true;
+
+		for (unsigned i = 1; i < n_why; i++)
+			same &= !strcmp(plain[i], plain[0]);
+		/* the budget wherever it goes, the same figures: without the DPUs' names */
+		_cleanup_free_ char *best = why_list(lat && same ? plain : named, n_why, &left);
+		/* and the DPUs it may not run on at all, which the list leaves out */
+		_cleanup_free_ char *arch = why_arch(p, c, allowed);
+		const char *every = *arch ? (dpus > 1 ? "every DPU it may run on"
+						      : "the DPU it may "
+							"run on")
+					  : (dpus > 1 ? "every DPU" : "the DPU");
 
 		reasons_free(named, plain, n_why);
-		if (!best)
+		if (!best || !arch)
 			return NULL;
 		if (lat && !left)
-			return hp_sprintf("over its pod's latency budget on %s: %s",
-					  dpus > 1 ? "every DPU" : "the DPU", best);
+			return hp_sprintf("over its pod's latency budget on %s: %s%s", every, best,
+					  arch);
 		if (!left)
-			return hp_sprintf("fits on no DPU: %s", best);
-		return hp_sprintf("%s: %s; others on %u more DPU%s",
-				  lat ? "over its pod's latency budget on every DPU"
-				      : "fits on no DPU",
-				  best, left, left > 1 ? "s" : "");
+			return hp_sprintf("fits on no DPU: %s%s", best, arch);
+		return hp_sprintf("%s%s: %s; others on %u more DPU%s%s",
+				  lat ? "over its pod's latency budget on " : "fits on no DPU",
+				  lat ? every : "", best, left, left > 1 ? "s" : "", arch);
 	}
-	return strdup(dpus ? "kept on the host (the optimum places others first)"
-			   : "no DPU on this node");
+	if (dpus)
+		return strdup("kept on the host (the optimum places others first)");
+	if (p->n_pus == 1)
+		return strdup("no DPU on this node");
+	if (!(k->allowed & ~1u))
+		return strdup("may run on no DPU of this node");
+	/* each pair of its group shares a DPU, but no DPU takes them all */
+	return why_group(p, c);
 }
 
 static const char *role_str(const struct hp_plan_container *k)
@@ -347,16 +434,23 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 	for (unsigned c = 0; c < p->n_ctr; c++) {
 		const struct hp_plan_container *k = &p->ctr[c];
 		_cleanup_free_ char *why = why_reason(p, r->pu, &w, c);
-		json_t *e = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:f, s:s, s:f, s:i}", "workload",
-		    p->pods[k->pod].workload, "container", k->name, "pu", p->pu[r->pu[c]].name,
-		    "reason", why ? why : "", "host_cores_freed", why_freed(p, r->pu, &w, c),
-		    "role", role_str(k), "cpu", k->cpu, "replicas", (int)p->pods[k->pod].replicas);
+		/* a workload or a reason may name a file, which may not be UTF-8 */
+		json_t *e =
+		    json_pack("{s:o, s:s, s:s, s:o, s:f, s:s, s:f, s:i}", "workload",
+			      json_text(p->pods[k->pod].workload), "container", k->name, "pu",
+			      p->pu[r->pu[c]].name, "reason", json_text(why ? why : ""),
+			      "host_cores_freed", why_freed(p, r->pu, &w, c), "role", role_str(k),
+			      "cpu", k->cpu, "replicas", (int)p->pods[k->pod].replicas);
 
 		if (!e)
 			goto out;
 		if (p->pods[k->pod].ns)
 			json_object_set_new(e, "namespace", json_string(p->pods[k->pod].ns));
+		/* where it is: the same Kind/name may be in two files */
+		if (p->pods[k->pod].file) {
+			json_object_set_new(e, "file", json_text(p->pods[k->pod].file));
+			json_object_set_new(e, "line", json_integer(p->pods[k->pod].line));
+		}
 		json_array_append_new(pl, e);
 	}
 	json_object_set_new(o, "placements", pl);
@@ -470,7 +564,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		wl = MAX(wl, cell_width(p->pods[p->ctr[c].pod].workload));
 		cn = MAX(cn, cell_width(p->ctr[c].name));
 		freed[c] = why_freed(p, r->pu, &w, c);
-		fw = MAX(fw, snprintf(NULL, 0, "%.3f", freed[c]));
+		fw = MAX(fw, (int)strlen(figure(freed[c]).s));
 	}
 	/* every column as wide as its widest cell, as kubectl's are: rows stay aligned */
 	for (unsigned d = 0; d < p->n_pus; d++)
@@ -495,7 +589,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 		put_cell(f, k->name, cn);
 		fprintf(f, "  %-5s  ", role_str(k));
 		put_cell(f, p->pu[r->pu[c]].name, pw);
-		fprintf(f, "  %*.3f  ", fw, freed[c]);
+		fprintf(f, "  %*s  ", fw, figure(freed[c]).s);
 		put_cell(f, why ? why : "", 0);
 		fprintf(f, "%s\n", rep);
 		if (r->pu[c] == HP_PLAN_HOST)
@@ -511,10 +605,11 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 	 * optimised is said as such, the cores apart.
 	 */
 	if (p->params.memory_weight > 0)
-		fprintf(f, "Host cores freed: %.3f; objective, with %g cores per GiB freed: %.3f (",
-			r->host_cores_freed, p->params.memory_weight, r->objective);
+		fprintf(f, "Host cores freed: %s; objective, with %g cores per GiB freed: %s (",
+			figure(r->host_cores_freed).s, p->params.memory_weight,
+			figure(r->objective).s);
 	else
-		fprintf(f, "Host cores freed: %.3f (", r->host_cores_freed);
+		fprintf(f, "Host cores freed: %s (", figure(r->host_cores_freed).s);
 	fprintf(f, "%s%s%s, %.1f ms",
 		r->optimal  ? "proven optimal"
 		: r->status ? r->status
