@@ -313,14 +313,14 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	/* with a memory weight, gain and loss are the objective's, not cores */
 	if (gain > 0) {
 		reasons_free(named, plain, n_why);
-		return hp_sprintf("not moved, though moving it to %s would %s %s more (the "
+		if (p->params.memory_weight > 0)
+			return hp_sprintf("not moved, though moving it to %s would raise the "
+					  "objective, memory weighed in, by %s (the answer is not "
+					  "proven optimal)",
+					  p->pu[to].name, figure(gain).s);
+		return hp_sprintf("not moved, though moving it to %s would free %s more (the "
 				  "answer is not proven optimal)",
-				  p->pu[to].name,
-				  p->params.memory_weight > 0
-				      ? "raise the objective (memory weighed "
-					"in) by"
-				      : "free",
-				  figure(gain).s);
+				  p->pu[to].name, figure(gain).s);
 	}
 	if (loss < HUGE_VAL) {
 		reasons_free(named, plain, n_why);
