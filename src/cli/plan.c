@@ -16,6 +16,7 @@
 #include <libgen.h>
 #include <linux/fs.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,28 +178,49 @@ static void out_free(struct out_file *o, unsigned n)
  * A Ctrl-C during the solve stops it where it is, as its time limit would:
  * the best placement found so far is the answer, printed and written as
  * any (status "feasible (interrupted)"). A second one is the usual Ctrl-C
- * (hp_tmp_on_signal's: the temporary files go, and the process ends).
+ * (hp_tmp_on_signal's: the temporary files go, and the process ends), but
+ * within INT_TWICE_NS of the first it is the same Ctrl-C: timeout(1)
+ * signals the process and then its group, and the two had ended the run
+ * with no answer, one time in a hundred.
  */
+#define INT_TWICE_NS 300000000ll
 static struct sigaction int_before;
+static atomic_llong int_first; /* CLOCK_MONOTONIC ns of the first, 0: none */
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "solve_interrupted: a handler's atomics, lock-free");
 
 static void solve_interrupted(int sig)
 {
-	hp_plan_interrupt();
+	struct timespec ts;
+	long long now, first = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	if (atomic_compare_exchange_strong(&int_first, &first, now)) {
+		hp_plan_interrupt();
+		return;
+	}
+	if (now - first < INT_TWICE_NS)
+		return;
 	sigaction(sig, &int_before, NULL);
+	raise(sig); /* on its return: SIGINT is held while its handler runs */
 }
 
 static void solve_catch_int(bool on)
 {
+	static bool caught;
 	struct sigaction sa = { .sa_handler = solve_interrupted };
 
 	if (!on) {
-		sigaction(SIGINT, &int_before, NULL);
+		if (caught)
+			sigaction(SIGINT, &int_before, NULL);
+		caught = false;
 		return;
 	}
-	sigemptyset(&sa.sa_mask);
 	/* ignored (a background job of a shell without job control): left so */
-	if (sigaction(SIGINT, &sa, &int_before) == 0 && int_before.sa_handler == SIG_IGN)
-		sigaction(SIGINT, &int_before, NULL);
+	if (sigaction(SIGINT, NULL, &int_before) < 0 || int_before.sa_handler == SIG_IGN)
+		return;
+	sigemptyset(&sa.sa_mask);
+	caught = sigaction(SIGINT, &sa, NULL) == 0;
 }
 
 /*

@@ -1384,6 +1384,18 @@ printf 'kind: Pod\nspec:\n  containers:\n  - {name: istio-proxy, image: docker.i
 rc=$?
 check '[ $rc -eq 0 ] && [ "$(jq -r ".placements[0].workload" "$tmp/out")" = "Pod/k\\xe9.yaml#1" ] && [ "$(jq -r ".placements[0].line" "$tmp/out")" = 1 ] && jq -r ".placements[0].file" "$tmp/out" | grep -q "k\\\\xe9.yaml\$"' \
 	"--json with a file name that is not UTF-8 ($rc: $(cat "$tmp/out" "$tmp/err" | head -c 600))"
+# over-capacity figures in plain decimals (%g had given 2.048e+04 MiB)
+printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {memory: 20Gi}}}\n' >"$tmp/m20.yaml"
+printf 'dpus: [{name: d, memory: 10Gi}]\n' >"$tmp/m10.yaml"
+"$HP" plan "$tmp/m20.yaml" --node "$tmp/m10.yaml" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*fits on no DPU: d memory: 20480 > 10240 MiB$" "$tmp/out"' \
+	"memory over a DPU's in plain MiB ($(grep istio-proxy "$tmp/out"))"
+# the node description's quantities need digits ("Gi" alone is 0 to
+# Kubernetes' reader, which manifests follow; a DPU's cores it is a typo)
+printf 'dpus: [{name: d0, cores: Gi}]\n' >"$tmp/gi.yaml"
+"$HP" plan "$tmp/m20.yaml" --node "$tmp/gi.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "gi.yaml:1: cores: expected a number" "$tmp/err"' "a node's cores: Gi refused ($rc: $(cat "$tmp/err"))"
 # a time limit of 0 says why it is refused
 "$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
 rc=$?

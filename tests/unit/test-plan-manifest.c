@@ -236,6 +236,22 @@ static void test_errors(void)
 		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {memory: "
 		  "\"- 1Gi\"}}\n",
 		  "t.yaml:5: resources.limits.memory: not a quantity" },
+		/* below 0, said so; not a quantity, said so */
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: "
+		  "\"-0.1n\"}}\n",
+		  "t.yaml:5: resources.limits.cpu: -0.1n is below 0" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {memory: "
+		  "\"-2E\"}}\n",
+		  "t.yaml:5: resources.limits.memory: -2E is below 0" },
+		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: "
+		  "\"-+1\"}}\n",
+		  "t.yaml:5: resources.limits.cpu: not a quantity" },
+		/* "\u0000" is JSON, and a value with a NUL is refused with its line */
+		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\\u0000\"}}\n",
+		  "t.yaml:2: a NUL character in a value" },
+		/* lines as the file counts them: a CR alone breaks one (jansson's count does not)
+		 */
+		{ "{\"kind\":\"Pod\"}\r{\r\"kind\": }\r", "t.yaml:3:9: JSON: unexpected token" },
 		/* a JSON stream: a later object's error is jansson's, at its place (characters) */
 		{ "{\"kind\":\"Pod\"} {\"kind\":\"\xc3\xa9\", \"x\": y}\n",
 		  "t.yaml:1:34: JSON: invalid token" },
@@ -255,6 +271,25 @@ static void test_errors(void)
 		      r, pl.err.msg);
 		plan_free(&pl);
 	}
+}
+
+/*
+ * A stream of JSON objects whose first jansson would refuse but for its
+ * flags (an integer past 64 bits): a stream all the same, not YAML that
+ * fails at its second object.
+ */
+static void test_json_stream(void)
+{
+	static const char *json =
+	    "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"a\", \"annotations\": {\"n\": "
+	    "99999999999999999999}}, \"spec\": {\"containers\": [{\"name\": "
+	    "\"c\"}]}}\n{\"kind\": \"Pod\", \"metadata\": {\"name\": \"b\"}, \"spec\": "
+	    "{\"containers\": [{\"name\": \"c\"}]}}\n";
+	struct plan pl;
+	int r = plan_text(&pl, json, false);
+
+	CHECKF(r == 0 && pl.p.n_pods == 2, "r=%d pods %u: %s", r, pl.p.n_pods, pl.err.msg);
+	plan_free(&pl);
 }
 
 /* Kubernetes quantities as requests: what each reads as, or refused (< 0). */
@@ -597,6 +632,7 @@ int main(void)
 	test_basics();
 	test_annotate_shapes();
 	test_errors();
+	test_json_stream();
 	test_quantities();
 	test_requests_limits();
 	test_pins_and_groups();

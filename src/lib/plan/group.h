@@ -8,7 +8,7 @@
 #ifndef HP_PLAN_GROUP_H
 #define HP_PLAN_GROUP_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,10 +22,12 @@
  * took, and the time limit itself, are hp_now_ms()'s.
  */
 #define HP_PLAN_INTERRUPTED_MS 1e15
-extern volatile sig_atomic_t hp_plan_interrupted;
+extern atomic_int hp_plan_interrupted; /* lock-free: a handler on any thread sets it */
 static inline double hp_plan_clock_ms(void)
 {
-	return hp_now_ms() + (hp_plan_interrupted ? HP_PLAN_INTERRUPTED_MS : 0);
+	return hp_now_ms() + (atomic_load_explicit(&hp_plan_interrupted, memory_order_relaxed)
+				  ? HP_PLAN_INTERRUPTED_MS
+				  : 0);
 }
 
 /*

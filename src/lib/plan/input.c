@@ -7,6 +7,7 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 
@@ -72,6 +73,22 @@ struct nparse {
 		-EINVAL;                                                                        \
 	})
 
+/*
+ * A quantity of HeteroPod's own files (node description, profile): one
+ * with digits. Kubernetes' reader takes "." or "m" alone as 0, which
+ * hp_plan_quantity follows for manifests; in a node's cores it is a typo.
+ */
+static int own_quantity(const char *t, double *ret)
+{
+	const char *d = t + strspn(t, " \t\r\n");
+
+	d += *d == '+' || *d == '-';
+	d += *d == '.';
+	if (!isdigit((unsigned char)*d))
+		return -EINVAL;
+	return hp_plan_quantity(t, ret, NULL);
+}
+
 static int num(struct nparse *np, int v, const char *what, double min, double *ret)
 {
 	yaml_node_t *n = hp_yaml_node(np->d, v);
@@ -83,7 +100,7 @@ static int num(struct nparse *np, int v, const char *what, double min, double *r
 		return NFAIL(np, n,
 			     "%s: YAML 1.1 reads %s as octal; write it without the leading 0", what,
 			     t);
-	if (!t || hp_plan_quantity(t, &x, NULL) < 0 || x < min)
+	if (!t || own_quantity(t, &x) < 0 || x < min)
 		return NFAIL(np, n, "%s: expected a number >= %g and <= %g", what, min,
 			     HP_PLAN_QUANTITY_MAX);
 	*ret = x;
@@ -583,7 +600,7 @@ static int json_quantity(json_t *v, double *ret)
 		return *ret >= 0 && *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 	}
 	if (json_is_string(v))
-		return hp_plan_quantity(json_string_value(v), ret, NULL);
+		return own_quantity(json_string_value(v), ret);
 	return -EINVAL;
 }
 

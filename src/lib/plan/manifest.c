@@ -701,7 +701,7 @@ bool hp_plan_json_start(const char *text, size_t len, size_t *at)
 	size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
 
 	*at = bom;
-	while (*at < len && strchr(" \t\r\n", text[*at]) && text[*at])
+	while (*at < len && text[*at] && strchr(" \t\r\n\v\f", text[*at]))
 		++*at;
 	return *at < len && text[*at] == '{';
 }
@@ -715,6 +715,29 @@ bool hp_plan_json_start(const char *text, size_t len, size_t *at)
  * read as YAML. Where one past the first is no JSON, -EINVAL and jansson's
  * message, with its place in f.
  */
+/*
+ * at, counted up to *pos in f, on to to, as libyaml's marks count: lines at
+ * every break line_break knows (jansson's only at LF), columns and the
+ * index in characters.
+ */
+static void json_at_advance(const struct hp_plan_file *f, struct json_at *at, size_t *pos,
+			    size_t to)
+{
+	for (; *pos < to; ++*pos) {
+		size_t br = line_break(f->text, *pos);
+
+		if (br) {
+			at->line++;
+			at->col = 0;
+			at->chars++; /* a CR before an LF was one already */
+			*pos += br - 1;
+		} else if (((unsigned char)f->text[*pos] & 0xc0) != 0x80) {
+			at->col++;
+			at->chars++;
+		}
+	}
+}
+
 static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, const char *name,
 			    struct hp_error *err)
 {
@@ -729,26 +752,24 @@ static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, c
 
 		if (k == 1 && f->text[off] != '{')
 			return -EAGAIN; /* YAML after a JSON text ("---"), as YAML */
-		/* where it is, as libyaml's marks count */
-		for (; pos < off; pos++) {
-			size_t br = line_break(f->text, pos);
-
-			if (br) {
-				at.line++;
-				at.col = 0;
-				at.chars++; /* a CR before an LF was one already */
-				pos += br - 1;
-			} else if (((unsigned char)f->text[pos] & 0xc0) != 0x80) {
-				at.col++;
-				at.chars++;
-			}
-		}
-		j = json_loadb(f->text + off, f->len - off, JSON_DISABLE_EOF_CHECK, &jerr);
+		json_at_advance(f, &at, &pos, off);
+		/*
+		 * jansson finds where it ends; libyaml reads it. Integers past
+		 * 64 bits and "\u0000" are JSON all the same.
+		 */
+		j = json_loadb(f->text + off, f->len - off,
+			       JSON_DISABLE_EOF_CHECK | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL,
+			       &jerr);
 		if (!j && k == 0)
 			return -EAGAIN; /* no JSON: as YAML, whose error it then is */
 		if (!j) {
-			hp_error_set(err, "%s:%zu:%d: JSON: %s", name, at.line + (size_t)jerr.line,
-				     jerr.line == 1 ? (int)at.col + jerr.column : jerr.column,
+			/* the last character it read, counted as the file's lines are */
+			struct json_at e = at;
+			size_t p = pos;
+
+			json_at_advance(f, &e, &p,
+					off + (jerr.position ? (size_t)jerr.position - 1 : 0));
+			hp_error_set(err, "%s:%zu:%zu: JSON: %s", name, e.line + 1, e.col + 1,
 				     jerr.text);
 			return -EINVAL;
 		}
@@ -1136,13 +1157,16 @@ static const char *go_float(const char *text, char *buf, size_t size)
 	return buf;
 }
 
-/* Is quantity text t one below 0: a quantity once its '-' is dropped ("-2E" too)? */
+/*
+ * Is quantity text t one below 0: '-', a digit or a '.', and a quantity
+ * once its '-' is dropped ("-2E" too; not "-+1")?
+ */
 static bool quantity_negative(const char *t)
 {
 	double x;
 
 	t += strspn(t, " \t\r\n");
-	return t[0] == '-' && t[1] && !strchr(" \t\r\n", t[1]) &&
+	return t[0] == '-' && (isdigit((unsigned char)t[1]) || t[1] == '.') &&
 	       hp_plan_quantity(t + 1, &x, NULL) != -EINVAL;
 }
 

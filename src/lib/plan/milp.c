@@ -1105,7 +1105,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 			hp_error_set(err, "impossible instance: no placement satisfies every "
 					  "constraint");
 			r = -EDOM;
-		} else if (hp_plan_interrupted) {
+		} else if (atomic_load(&hp_plan_interrupted)) {
 			hp_error_set(err, "the solver was interrupted before it found a placement");
 			r = -ETIME;
 		} else {

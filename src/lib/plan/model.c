@@ -265,24 +265,39 @@ static bool eval_allowed(const struct hp_plan_problem *p, unsigned c, int d, int
 	return ok;
 }
 
+/* v in prec decimals, its trailing zeros (and '.') dropped: "50", "4.096" */
+static void eval_figure(char *buf, size_t size, int prec, double v)
+{
+	size_t n = (size_t)snprintf(buf, size, "%.*f", prec, v);
+
+	if (prec > 0 && n < size) {
+		while (buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (buf[n - 1] == '.')
+			buf[--n] = '\0';
+	}
+}
+
 /*
  * "dpu0 memory: 50 > 10 MiB": use over capacity in unit (scale of them),
- * as the table's DPU lines give them, in 4 significant digits or as many
- * more as tell the two apart (a byte over 2 GiB takes 11).
+ * as the table's DPU lines give them, in plain decimals: three significant
+ * digits of the smaller at least, and as many more as tell the two apart
+ * (a byte over 2 GiB takes 7).
  */
 static void eval_over(struct hp_plan_eval *ev, const char *pu, const char *what, double use,
 		      double cap, double scale, const char *unit)
 {
-	int prec = 4;
+	double small = fmin(use, cap) / scale;
+	int prec = small > 0 ? (int)fmin(fmax(0, 2 - floor(log10(small))), 9) : 3;
+	char a[400], b[400];
 
-	for (char a[64], b[64]; prec < 17; prec++) {
-		snprintf(a, sizeof(a), "%.*g", prec, use / scale);
-		snprintf(b, sizeof(b), "%.*g", prec, cap / scale);
-		if (strcmp(a, b))
+	for (;; prec++) {
+		eval_figure(a, sizeof(a), prec, use / scale);
+		eval_figure(b, sizeof(b), prec, cap / scale);
+		if (strcmp(a, b) || prec >= 9)
 			break;
 	}
-	snprintf(ev->why, sizeof(ev->why), "%s %s: %.*g > %.*g %s", pu, what, prec, use / scale,
-		 prec, cap / scale, unit);
+	snprintf(ev->why, sizeof(ev->why), "%s %s: %s > %s %s", pu, what, a, b, unit);
 }
 
 /* The DPUs' capacities against ev's loads. */

@@ -70,6 +70,8 @@ static struct figure figure(double v)
 	struct figure f;
 	int prec = 3;
 
+	if (fabs(v) < 5e-10)
+		v = 0; /* the sums' noise: -1e-17 is 0.000, not -0.000000000 */
 	while (prec < 9 && v != 0 && fabs(v) < 0.5 * pow(10, -prec))
 		prec++;
 	snprintf(f.s, sizeof(f.s), "%.*f", prec, v);
@@ -343,14 +345,13 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		_cleanup_free_ char *best = why_list(lat && same ? plain : named, n_why, &left);
 		/* and the DPUs it may not run on at all, which the list leaves out */
 		_cleanup_free_ char *arch = why_arch(p, c, allowed);
-		const char *every = *arch ? (dpus > 1 ? "every DPU it may run on"
-						      : "the DPU it may "
-							"run on")
-					  : (dpus > 1 ? "every DPU" : "the DPU");
+		const char *every;
 
 		reasons_free(named, plain, n_why);
 		if (!best || !arch)
 			return NULL;
+		every = *arch ? (dpus > 1 ? "every DPU it may run on" : "the DPU it may run on")
+			      : (dpus > 1 ? "every DPU" : "the DPU");
 		if (lat && !left)
 			return hp_sprintf("over its pod's latency budget on %s: %s%s", every, best,
 					  arch);

@@ -758,11 +758,13 @@ out:
 	return r;
 }
 
-volatile sig_atomic_t hp_plan_interrupted;
+atomic_int hp_plan_interrupted;
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "hp_plan_interrupt: a handler's store, lock-free");
 
 void hp_plan_interrupt(void)
 {
-	hp_plan_interrupted = 1;
+	atomic_store_explicit(&hp_plan_interrupted, 1, memory_order_relaxed);
 }
 
 void hp_plan_solver_cleanup(void)
@@ -788,6 +790,7 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 	struct hp_plan_eval ev;
 	struct units s;
 	double t0 = hp_now_ms();
+	bool interrupted;
 	int r;
 
 	if (p->n_pus < 1 || p->n_pus > HP_PLAN_MAX_PUS) {
@@ -862,10 +865,13 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 		res.bound = fmax(greedy_bound(p, &s), ev.objective);
 	else if (m != HP_PLAN_MILP || res.optimal || res.bound < ev.objective)
 		res.bound = ev.objective;
+	/* interrupted before the time limit, not in what follows it */
+	interrupted =
+	    atomic_load(&hp_plan_interrupted) && hp_now_ms() - t0 < p->params.time_limit_s * 1e3;
 	if (!res.status)
 		res.status = res.optimal	   ? "optimal"
 			     : m == HP_PLAN_GREEDY ? "heuristic"
-			     : hp_plan_interrupted ? "feasible (interrupted)"
+			     : interrupted	   ? "feasible (interrupted)"
 						   : "feasible (time limit)";
 	if (model_tmp) {
 		/* forgotten after: a Ctrl-C between the two unlinks a name now gone */
