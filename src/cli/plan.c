@@ -210,8 +210,14 @@ static void solve_catch_int(bool on)
 	static bool caught;
 	struct sigaction sa = { .sa_handler = solve_interrupted };
 
+	/*
+	 * After the solve: the usual Ctrl-C again, but where one came, its
+	 * twin within INT_TWICE_NS still may (writing a large answer took
+	 * 0.35 s, and the twin had ended the run with half of it written);
+	 * a later one ends the run through the handler.
+	 */
 	if (!on) {
-		if (caught)
+		if (caught && !atomic_load(&int_first))
 			sigaction(SIGINT, &int_before, NULL);
 		caught = false;
 		return;

@@ -1396,6 +1396,23 @@ printf 'dpus: [{name: d0, cores: Gi}]\n' >"$tmp/gi.yaml"
 "$HP" plan "$tmp/m20.yaml" --node "$tmp/gi.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "gi.yaml:1: cores: expected a number" "$tmp/err"' "a node's cores: Gi refused ($rc: $(cat "$tmp/err"))"
+# a JSON stream's [ ... ] said, not skipped in silence (kubectl refuses it)
+P='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}'
+printf '%s\n%s\n[%s]\n' "${P/NAME/a}" "${P/NAME/b}" "${P/NAME/c}" >"$tmp/arr.json"
+"$HP" plan "$tmp/arr.json" >/dev/null 2>"$tmp/err"
+check 'grep -q "arr.json:3: a document that is a list, not an object, skipped" "$tmp/err"' \
+	"a list among JSON objects said ($(cat "$tmp/err"))"
+# a CPU over a DPU's in as many digits as tell the two apart (0.709 > 0.709 had been said)
+printf 'dpus:\n- {name: dpu0, cores: 0.7085}\n' >"$tmp/nc.yaml"
+printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20, resources: {requests: {cpu: 350m}}}\n' >"$tmp/p350.yaml"
+"$HP" plan "$tmp/p350.yaml" --node "$tmp/nc.yaml" >"$tmp/out" 2>&1
+check 'grep -q "fits on no DPU: dpu0 CPU: 0.7088 > 0.7085 cores" "$tmp/out"' "CPU figures told apart ($(grep istio "$tmp/out"))"
+# the one DPU it may run on, named where the node has others
+printf 'kind: Pod\nmetadata: {name: p, annotations: {heteropod.io/arch: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' "'{\"istio-proxy\": [\"amd64\", \"arm64\"]}'" >"$tmp/one.yaml"
+printf 'dpus: [{name: r, arch: riscv64}, {name: a, arch: arm64}]\nlatencyBudgetUs: 5\n' >"$tmp/one-node.yaml"
+"$HP" plan "$tmp/one.yaml" --node "$tmp/one-node.yaml" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*over its pod.s latency budget on a (the one DPU it may run on): Pod/p latency: 10 > 5 us; r: no image for its riscv64" "$tmp/out"' \
+	"the one DPU it may run on named ($(grep istio "$tmp/out"))"
 # a time limit of 0 says why it is refused
 "$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
 rc=$?

@@ -246,6 +246,14 @@ static void test_errors(void)
 		{ "kind: Pod\nspec:\n  containers:\n  - name: c\n    resources: {limits: {cpu: "
 		  "\"-+1\"}}\n",
 		  "t.yaml:5: resources.limits.cpu: not a quantity" },
+		/* a first object that is no JSON: jansson's error, as kubectl's (not YAML's at line
+		   2) */
+		{ "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",}}\n{\"kind\":\"Pod\"}\n",
+		  "t.yaml:1:38: JSON: string or '}' expected" },
+		/* JSON libyaml cannot read (a surrogate pair's escape): why, said */
+		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"ConfigMap\",\"data\":{\"i\":\"\\ud83d\\ude00\"}}"
+		  "\n",
+		  "(libyaml reads each JSON object here and refuses some JSON" },
 		/* "\u0000" is JSON, and a value with a NUL is refused with its line */
 		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\\u0000\"}}\n",
 		  "t.yaml:2: a NUL character in a value" },
@@ -344,6 +352,10 @@ static void test_quantities(void)
 		{ "cpu", "+", 0 },
 		{ "cpu", "-", 0 },
 		{ "cpu", "", -1 },
+		/* Go's white space around it, Latin-1's NEL and NBSP too */
+		{ "cpu", "1\\u00a0", 1 },
+		{ "cpu", "\\v2\\f", 2 },
+		{ "cpu", "\\u00853", 3 },
 		/* a sign: "-0" is 0, below it refused */
 		{ "cpu", "-0", 0 },
 		{ "cpu", "-0.0m", 0 },

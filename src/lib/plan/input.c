@@ -596,7 +596,7 @@ void hp_plan_profile_free(struct hp_plan_profile *prof)
 static int json_quantity(json_t *v, double *ret)
 {
 	if (json_is_number(v)) {
-		*ret = json_number_value(v);
+		*ret = json_number_value(v) + 0.0; /* -0.0 is 0 */
 		return *ret >= 0 && *ret <= HP_PLAN_QUANTITY_MAX ? 0 : -EINVAL;
 	}
 	if (json_is_string(v))

@@ -389,6 +389,24 @@ static int quantity_nanos(const char *digits, size_t n, long whole, int binary, 
 	return 0;
 }
 
+/*
+ * The length of the white space that Go's unicode.IsSpace takes (Latin-1's:
+ * ASCII's, NEL, NBSP) at s (end 0), or just before s + end; 0 if none.
+ */
+static size_t quantity_space(const char *s, size_t end)
+{
+	const unsigned char *c = (const unsigned char *)s;
+
+	if (!end) {
+		if (*c && strchr(" \t\n\v\f\r", *c))
+			return 1;
+		return c[0] == 0xc2 && (c[1] == 0x85 || c[1] == 0xa0) ? 2 : 0;
+	}
+	if (strchr(" \t\n\v\f\r", c[end - 1]))
+		return 1;
+	return end >= 2 && c[end - 2] == 0xc2 && (c[end - 1] == 0x85 || c[end - 1] == 0xa0) ? 2 : 0;
+}
+
 int hp_plan_quantity(const char *s, double *ret, char *nanos)
 {
 	static const struct {
@@ -418,10 +436,16 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		       "cap: HP_PLAN_QUANTITY_MAX in nano units");
 	if (!s)
 		return -EINVAL;
-	/* without the spaces around it, as Kubernetes reads one (Quantity.UnmarshalJSON) */
-	s += strspn(s, " \t\r\n");
-	for (len = strlen(s); len && strchr(" \t\r\n", s[len - 1]);)
-		len--;
+	/*
+	 * Without the spaces around it, as Kubernetes reads one
+	 * (Quantity.UnmarshalJSON: strings.TrimSpace, Latin-1's NEL and NBSP
+	 * too; the rarer Unicode spaces not).
+	 */
+	for (size_t k; (k = quantity_space(s, 0));)
+		s += k;
+	len = strlen(s);
+	for (size_t k; len && (k = quantity_space(s, len));)
+		len -= k;
 	if (len >= sizeof(trimmed))
 		return -E2BIG;
 	memcpy(trimmed, s, len);
@@ -667,6 +691,18 @@ static int load_docs(struct hp_plan_file *f, unsigned *cap, size_t off, size_t l
 				mark_move(&parser.context_mark, at);
 			}
 			hp_yaml_parse_error(&parser, name, f->text, err);
+			/* a JSON text libyaml cannot read, though jansson did: said why */
+			if (at) {
+				struct hp_error yerr = *err;
+
+				hp_error_set(err,
+					     "%s (libyaml reads each JSON object here and refuses "
+					     "some JSON that kubectl takes: an escaped character "
+					     "past U+FFFF such as \\ud83d\\ude00 (write it as "
+					     "UTF-8); a raw DEL or C1 control; a key's ':' on the "
+					     "next line; a key of over 1024 characters)",
+					     yerr.msg);
+			}
 			r = -EINVAL;
 			break;
 		}
@@ -711,9 +747,9 @@ bool hp_plan_json_start(const char *text, size_t len, size_t *at)
  * one: each a document. libyaml reads one JSON text as a YAML flow mapping,
  * but not two in a row (`jq -c` writes one a line), nor after a tab: each
  * is parsed alone. -EAGAIN where the file is no such stream (the first is
- * no JSON, YAML's flow syntax perhaps, or YAML follows it: "---"): it is
- * read as YAML. Where one past the first is no JSON, -EINVAL and jansson's
- * message, with its place in f.
+ * no JSON, YAML's flow syntax perhaps, with jansson's message in err, or
+ * YAML follows it: "---"): it is read as YAML. Where one past the first is
+ * no JSON, -EINVAL and jansson's message, with its place in f.
  */
 /*
  * at, counted up to *pos in f, on to to, as libyaml's marks count: lines at
@@ -738,12 +774,41 @@ static void json_at_advance(const struct hp_plan_file *f, struct json_at *at, si
 	}
 }
 
+/*
+ * jansson's error in the JSON text at off (at, counted up to pos), with its
+ * place in f: jansson's line and column where LF is the only line break on
+ * the way (it counts no other), else its last character read, counted as
+ * the file's lines are.
+ */
+static void json_error_at(const struct hp_plan_file *f, const struct json_at *at, size_t pos,
+			  size_t off, const json_error_t *jerr, const char *name,
+			  struct hp_error *err)
+{
+	size_t end = off + (size_t)jerr->position, line, col;
+	bool lf = true;
+
+	for (size_t i = off; i < end && i < f->len; i++)
+		lf &= !line_break(f->text, i) || f->text[i] == '\n';
+	if (lf && jerr->line > 0 && jerr->column > 0) {
+		line = at->line + (size_t)jerr->line;
+		col = (jerr->line == 1 ? at->col : 0) + (size_t)jerr->column;
+	} else {
+		struct json_at e = *at;
+
+		json_at_advance(f, &e, &pos, end > off ? end - 1 : off);
+		line = e.line + 1;
+		col = e.col + 1;
+	}
+	hp_error_set(err, "%s:%zu:%zu: JSON: %s", name, line, col, jerr->text);
+}
+
 static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, const char *name,
 			    struct hp_error *err)
 {
 	struct json_at at = { 0 };
 	size_t pos = f->line_start[0]; /* at's count has reached pos */
 
+	err->msg[0] = '\0'; /* no JSON error yet */
 	for (unsigned k = 0; off < f->len; k++) {
 		json_error_t jerr;
 		json_t *j;
@@ -760,18 +825,10 @@ static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, c
 		j = json_loadb(f->text + off, f->len - off,
 			       JSON_DISABLE_EOF_CHECK | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL,
 			       &jerr);
-		if (!j && k == 0)
-			return -EAGAIN; /* no JSON: as YAML, whose error it then is */
 		if (!j) {
-			/* the last character it read, counted as the file's lines are */
-			struct json_at e = at;
-			size_t p = pos;
-
-			json_at_advance(f, &e, &p,
-					off + (jerr.position ? (size_t)jerr.position - 1 : 0));
-			hp_error_set(err, "%s:%zu:%zu: JSON: %s", name, e.line + 1, e.col + 1,
-				     jerr.text);
-			return -EINVAL;
+			json_error_at(f, &at, pos, off, &jerr, name, err);
+			/* the first no JSON: YAML's flow syntax perhaps, read as YAML */
+			return k == 0 ? -EAGAIN : -EINVAL;
 		}
 		json_decref(j);
 		len = (size_t)jerr.position;
@@ -813,10 +870,15 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 	    : !hp_plan_json_start(f.text, f.len, &at) ? -EAGAIN
 						      : load_json_stream(&f, &cap, at, name, err);
 	if (r == -EAGAIN) {
+		/* JSON to kubectl, which says what is wrong with it as JSON */
+		struct hp_error jerr = *err;
+
 		for (unsigned i = 0; i < f.n_docs; i++)
 			yaml_document_delete(&f.docs[i]);
 		f.n_docs = 0;
 		r = load_docs(&f, &cap, 0, f.len, NULL, name, err);
+		if (r == -EINVAL && jerr.msg[0])
+			*err = jerr;
 	}
 	if (r < 0) {
 		file_free(&f);
@@ -2660,8 +2722,19 @@ static int walk_object(struct build *b, int obj, unsigned depth, const char *lis
 	_cleanup_free_ char *item_kind = NULL;
 	int tmpl = obj, r;
 
-	if (!hp_yaml_is_map(on))
-		return 0;
+	/*
+	 * An empty document is none; a list or a scalar is no object, which
+	 * kubectl refuses: said, as one without a kind (a JSON stream's
+	 * [ ... ] had been skipped in silence).
+	 */
+	if (!hp_yaml_is_map(on)) {
+		if (hp_plan_null(b->f, on))
+			return 0;
+		r = hp_plan_warn(b->p, "%s:%u: a %s that is %s, not an object, skipped", b->f->path,
+				 hp_yaml_line(on), depth ? "List item" : "document",
+				 hp_yaml_is_seq(on) ? "a list" : "a scalar");
+		return r < 0 ? -ENOMEM : 0;
+	}
 	if (hp_yaml_get(d, obj, "kind") &&
 	    manifest_string(b, hp_yaml_node(d, hp_yaml_get(d, obj, "kind")), "kind", &kind) < 0)
 		return -EINVAL;

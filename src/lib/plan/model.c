@@ -265,12 +265,12 @@ static bool eval_allowed(const struct hp_plan_problem *p, unsigned c, int d, int
 	return ok;
 }
 
-/* v in prec decimals, its trailing zeros (and '.') dropped: "50", "4.096" */
-static void eval_figure(char *buf, size_t size, int prec, double v)
+/* v in prec decimals; trim: its trailing zeros (and '.') dropped, "50", "4.096" */
+static void eval_figure(char *buf, size_t size, int prec, double v, bool trim)
 {
 	size_t n = (size_t)snprintf(buf, size, "%.*f", prec, v);
 
-	if (prec > 0 && n < size) {
+	if (trim && prec > 0 && n < size) {
 		while (buf[n - 1] == '0')
 			buf[--n] = '\0';
 		if (buf[n - 1] == '.')
@@ -279,24 +279,40 @@ static void eval_figure(char *buf, size_t size, int prec, double v)
 }
 
 /*
+ * A use over its capacity, "a > b", in plain decimals: prec at least, and
+ * as many more as tell the two apart ("0.7085 > 0.7084", not "0.709 >
+ * 0.709"; a byte over 2 GiB takes 7 of MiB). trim: see eval_figure.
+ */
+#define EVAL_SIZE 400
+static void eval_pair(char a[EVAL_SIZE], char b[EVAL_SIZE], double use, double cap, int prec,
+		      bool trim)
+{
+	for (;; prec++) {
+		eval_figure(a, EVAL_SIZE, prec, use, trim);
+		eval_figure(b, EVAL_SIZE, prec, cap, trim);
+		if (strcmp(a, b) || prec >= 9)
+			break;
+	}
+}
+
+/* Decimals for three significant digits of the smaller of two figures. */
+static int eval_prec(double use, double cap)
+{
+	double small = fmin(use, cap);
+
+	return small > 0 ? (int)fmin(fmax(0, 2 - floor(log10(small))), 9) : 3;
+}
+
+/*
  * "dpu0 memory: 50 > 10 MiB": use over capacity in unit (scale of them),
- * as the table's DPU lines give them, in plain decimals: three significant
- * digits of the smaller at least, and as many more as tell the two apart
- * (a byte over 2 GiB takes 7).
+ * as the table's DPU lines give them.
  */
 static void eval_over(struct hp_plan_eval *ev, const char *pu, const char *what, double use,
 		      double cap, double scale, const char *unit)
 {
-	double small = fmin(use, cap) / scale;
-	int prec = small > 0 ? (int)fmin(fmax(0, 2 - floor(log10(small))), 9) : 3;
-	char a[400], b[400];
+	char a[EVAL_SIZE], b[EVAL_SIZE];
 
-	for (;; prec++) {
-		eval_figure(a, sizeof(a), prec, use / scale);
-		eval_figure(b, sizeof(b), prec, cap / scale);
-		if (strcmp(a, b) || prec >= 9)
-			break;
-	}
+	eval_pair(a, b, use / scale, cap / scale, eval_prec(use / scale, cap / scale), true);
 	snprintf(ev->why, sizeof(ev->why), "%s %s: %s > %s %s", pu, what, a, b, unit);
 }
 
@@ -306,10 +322,12 @@ static void eval_capacity(const struct hp_plan_problem *p, struct hp_plan_eval *
 	for (unsigned d = 1; d < p->n_pus && ev->feasible; d++) {
 		const struct hp_plan_pu *u = &p->pu[d];
 
-		if (!hp_plan_within(ev->dpu_cpu[d], u->cores))
-			snprintf(ev->why, sizeof(ev->why), "%s CPU: %.3f > %.3f cores", u->name,
-				 ev->dpu_cpu[d], u->cores);
-		else if (!hp_plan_within(ev->dpu_mem[d], u->memory))
+		if (!hp_plan_within(ev->dpu_cpu[d], u->cores)) {
+			char a[EVAL_SIZE], b[EVAL_SIZE];
+
+			eval_pair(a, b, ev->dpu_cpu[d], u->cores, 3, false); /* millicores */
+			snprintf(ev->why, sizeof(ev->why), "%s CPU: %s > %s cores", u->name, a, b);
+		} else if (!hp_plan_within(ev->dpu_mem[d], u->memory))
 			eval_over(ev, u->name, "memory", ev->dpu_mem[d], u->memory, 1048576.0,
 				  "MiB");
 		else if (!hp_plan_within(ev->dpu_link[d], u->link_bw))
@@ -329,9 +347,13 @@ static void eval_latency(const struct hp_plan_problem *p, unsigned i, double lat
 
 	if (ev->feasible && pod->latency_budget_us >= 0 &&
 	    !hp_plan_within(lat, pod->latency_budget_us)) {
-		snprintf(ev->why, sizeof(ev->why), "%s%s%s%s latency: %.4g > %.4g us",
-			 pod->workload, pod->ns ? " (namespace " : "", pod->ns ? pod->ns : "",
-			 pod->ns ? ")" : "", lat, pod->latency_budget_us);
+		char a[EVAL_SIZE], b[EVAL_SIZE];
+
+		eval_pair(a, b, lat, pod->latency_budget_us, eval_prec(lat, pod->latency_budget_us),
+			  true);
+		snprintf(ev->why, sizeof(ev->why), "%s%s%s%s latency: %s > %s us", pod->workload,
+			 pod->ns ? " (namespace " : "", pod->ns ? pod->ns : "", pod->ns ? ")" : "",
+			 a, b);
 		ev->feasible = false;
 		ev->why_pod = (int)i;
 	}

@@ -241,7 +241,7 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 	const unsigned *edges = why_edges(w, pod, &n_edges);
 	struct hp_plan_eval ev;
 	char *named[HP_PLAN_MAX_PUS], *plain[HP_PLAN_MAX_PUS];
-	unsigned dpus = 0, n_why = 0, left = 0, to = 0, allowed = k->allowed;
+	unsigned dpus = 0, n_why = 0, left = 0, to = 0, allowed = k->allowed, one = 0;
 	double loss = HUGE_VAL, gain = 0;
 	bool lat = true;
 
@@ -289,6 +289,7 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		if (!(allowed & (1u << d)))
 			continue;
 		dpus++;
+		one = d;
 		hp_plan_evaluate_move(p, pu, &w->cur, c, (int)d, edges, n_edges, &ev);
 		if (ev.feasible) {
 			/* a gain in the last digits is the sums' rounding, not a better answer */
@@ -346,11 +347,15 @@ static char *why_reason(const struct hp_plan_problem *p, const int *pu, const st
 		/* and the DPUs it may not run on at all, which the list leaves out */
 		_cleanup_free_ char *arch = why_arch(p, c, allowed);
 		const char *every;
+		char the_one[sizeof(p->pu[0].name) + 32];
 
 		reasons_free(named, plain, n_why);
 		if (!best || !arch)
 			return NULL;
-		every = *arch ? (dpus > 1 ? "every DPU it may run on" : "the DPU it may run on")
+		/* the one it may run on named, where the node has others */
+		snprintf(the_one, sizeof(the_one), "%s (the one DPU it may run on)",
+			 p->pu[one].name);
+		every = *arch ? (dpus > 1 ? "every DPU it may run on" : the_one)
 			      : (dpus > 1 ? "every DPU" : "the DPU");
 		if (lat && !left)
 			return hp_sprintf("over its pod's latency budget on %s: %s%s", every, best,
@@ -398,6 +403,12 @@ static json_t *json_text(const char *s)
 	return j;
 }
 
+/* A figure for --json: the sums' noise (2.7e-20 cores) as 0, as the table shows it. */
+static json_t *json_figure(double v)
+{
+	return json_real(fabs(v) < 5e-10 ? 0 : v);
+}
+
 char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_result *r)
 {
 	json_t *o = json_object(), *pl = json_array(), *pus = json_array();
@@ -411,16 +422,16 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 	json_object_set_new(o, "status", json_string(r->status ? r->status : ""));
 	if (r->optimal && r->proof)
 		json_object_set_new(o, "proof", json_string(r->proof));
-	json_object_set_new(o, "objective", json_real(r->objective));
-	json_object_set_new(o, "host_cores_freed", json_real(r->host_cores_freed));
-	json_object_set_new(o, "bound", json_real(r->bound));
+	json_object_set_new(o, "objective", json_figure(r->objective));
+	json_object_set_new(o, "host_cores_freed", json_figure(r->host_cores_freed));
+	json_object_set_new(o, "bound", json_figure(r->bound));
 	json_object_set_new(o, "solve_ms", json_real(round(r->solve_ms * 1000) / 1000));
 	for (unsigned d = 0; d < p->n_pus; d++) {
 		json_t *u = json_pack("{s:s, s:f, s:f}", "name", p->pu[d].name, "cores",
 				      p->pu[d].cores, "speed", p->pu[d].speed);
 
 		if (u && d > 0) {
-			json_object_set_new(u, "cpu_used", json_real(ev->dpu_cpu[d]));
+			json_object_set_new(u, "cpu_used", json_figure(ev->dpu_cpu[d]));
 			json_object_set_new(u, "memory", json_integer(llround(p->pu[d].memory)));
 			json_object_set_new(u, "memory_used",
 					    json_integer(llround(ev->dpu_mem[d])));
@@ -436,12 +447,12 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 		const struct hp_plan_container *k = &p->ctr[c];
 		_cleanup_free_ char *why = why_reason(p, r->pu, &w, c);
 		/* a workload or a reason may name a file, which may not be UTF-8 */
-		json_t *e =
-		    json_pack("{s:o, s:s, s:s, s:o, s:f, s:s, s:f, s:i}", "workload",
-			      json_text(p->pods[k->pod].workload), "container", k->name, "pu",
-			      p->pu[r->pu[c]].name, "reason", json_text(why ? why : ""),
-			      "host_cores_freed", why_freed(p, r->pu, &w, c), "role", role_str(k),
-			      "cpu", k->cpu, "replicas", (int)p->pods[k->pod].replicas);
+		json_t *e = json_pack("{s:o, s:s, s:s, s:o, s:o, s:s, s:f, s:i}", "workload",
+				      json_text(p->pods[k->pod].workload), "container", k->name,
+				      "pu", p->pu[r->pu[c]].name, "reason",
+				      json_text(why ? why : ""), "host_cores_freed",
+				      json_figure(why_freed(p, r->pu, &w, c)), "role", role_str(k),
+				      "cpu", k->cpu, "replicas", (int)p->pods[k->pod].replicas);
 
 		if (!e)
 			goto out;
