@@ -1413,6 +1413,10 @@ printf 'dpus: [{name: r, arch: riscv64}, {name: a, arch: arm64}]\nlatencyBudgetU
 "$HP" plan "$tmp/one.yaml" --node "$tmp/one-node.yaml" >"$tmp/out" 2>&1
 check 'grep -q "istio-proxy .*over its pod.s latency budget on a (the one DPU it may run on): Pod/p latency: 10 > 5 us; r: no image for its riscv64" "$tmp/out"' \
 	"the one DPU it may run on named ($(grep istio "$tmp/out"))"
+# an extended resource of 0 asks for no device: the container may move
+printf 'kind: Pod\nmetadata: {name: g}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: istio-proxy\n    image: docker.io/istio/proxyv2:1.20\n    resources: {requests: {nvidia.com/gpu: 0}, limits: {nvidia.com/gpu: 0}}\n' >"$tmp/g0.yaml"
+"$HP" plan "$tmp/g0.yaml" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*dpu0 .*offloaded" "$tmp/out"' "nvidia.com/gpu: 0 keeps nothing on the host ($(grep istio "$tmp/out"))"
 # a time limit of 0 says why it is refused
 "$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
 rc=$?

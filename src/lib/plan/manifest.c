@@ -1751,7 +1751,12 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
 		     pr < n->data.mapping.pairs.top; pr++) {
 			const char *k = hp_yaml_str(hp_yaml_node(d, pr->key));
+			const char *v = hp_yaml_str(hp_yaml_node(d, pr->value));
+			double x;
 
+			/* nvidia.com/gpu: 0 asks for no device */
+			if (v && hp_plan_quantity(v, &x, NULL) == 0 && x == 0)
+				continue;
 			if (k && !is_standard_resource(k)) {
 				*hard = true;
 				return set_reason(c, "uses extended resource %s", k);
