@@ -1417,6 +1417,12 @@ check 'grep -q "istio-proxy .*over its pod.s latency budget on a (the one DPU it
 printf 'kind: Pod\nmetadata: {name: g}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: istio-proxy\n    image: docker.io/istio/proxyv2:1.20\n    resources: {requests: {nvidia.com/gpu: 0}, limits: {nvidia.com/gpu: 0}}\n' >"$tmp/g0.yaml"
 "$HP" plan "$tmp/g0.yaml" >"$tmp/out" 2>&1
 check 'grep -q "istio-proxy .*dpu0 .*offloaded" "$tmp/out"' "nvidia.com/gpu: 0 keeps nothing on the host ($(grep istio "$tmp/out"))"
+# a tie between DPUs goes to the less full: a slow, small DPU listed first
+# had taken the proxy (63% of its cores) beside a fast one left empty
+printf 'dpus:\n- {name: slow, cores: 8, speed: 0.1, memory: 1Gi, linkGbps: 1}\n- {name: fast, cores: 8, speed: 1.0, memory: 16Gi, linkGbps: 100}\n' >"$tmp/sf.yaml"
+"$HP" plan "$SRC/examples/mesh-pod.yaml" --node "$tmp/sf.yaml" --json >"$tmp/out" 2>"$tmp/err"
+check '[ "$(jq -r ".placements[] | select(.container == \"istio-proxy\") | .pu" "$tmp/out")" = fast ] && [ "$(jq -r .optimal "$tmp/out")" = true ]' \
+	"a tie between DPUs to the less full ($(jq -c "[.placements[] | {container, pu}]" "$tmp/out"))"
 # a time limit of 0 says why it is refused
 "$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
 rc=$?

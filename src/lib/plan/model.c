@@ -422,6 +422,28 @@ void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 	*ret = ev;
 }
 
+int hp_plan_pod_edges(const struct hp_plan_problem *p, unsigned **eoff, unsigned **eidx)
+{
+	unsigned *off = calloc(p->n_pods + 2, sizeof(unsigned));
+	unsigned *idx = calloc(p->n_edges + 1, sizeof(unsigned)), *at;
+
+	if (!off || !idx) {
+		free(off);
+		free(idx);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < p->n_edges; i++)
+		off[p->ctr[p->edges[i].a].pod + 2]++;
+	for (unsigned i = 2; i < p->n_pods + 2; i++)
+		off[i] += off[i - 1];
+	at = off + 1; /* at[pod]: the next free slot of pod's edges */
+	for (unsigned i = 0; i < p->n_edges; i++)
+		idx[at[p->ctr[p->edges[i].a].pod]++] = i;
+	*eoff = off;
+	*eidx = idx;
+	return 0;
+}
+
 /* What edge e costs container c's DPU end, r replicas (0: c is not on it, or not split). */
 static double edge_charge(const struct hp_plan_problem *p, const int *pu, unsigned c,
 			  const struct hp_plan_edge *e, double r)

@@ -168,6 +168,11 @@ bool hp_plan_within(double used, double cap);
 void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
 			   unsigned n_edges, struct hp_plan_eval *ret);
+/*
+ * Each pod's edges: pod i's are (*eidx)[(*eoff)[i]] to below (*eoff)[i + 1]
+ * (indices; the caller frees both). -ENOMEM.
+ */
+int hp_plan_pod_edges(const struct hp_plan_problem *p, unsigned **eoff, unsigned **eidx);
 /* Host cores one container's placement frees, net of the crossings it causes. */
 double hp_plan_container_freed(const struct hp_plan_problem *p, const int *pu, unsigned c);
 /* The same from the edges of its pod (indices; NULL: every edge). */

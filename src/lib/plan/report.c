@@ -22,21 +22,8 @@ struct why {
 
 static int why_init(struct why *w, const struct hp_plan_problem *p, const int *pu)
 {
-	unsigned *at;
-
 	hp_plan_evaluate(p, pu, &w->cur);
-	w->eoff = calloc(p->n_pods + 2, sizeof(unsigned));
-	w->eidx = calloc(p->n_edges + 1, sizeof(unsigned));
-	if (!w->eoff || !w->eidx)
-		return -ENOMEM;
-	for (unsigned i = 0; i < p->n_edges; i++)
-		w->eoff[p->ctr[p->edges[i].a].pod + 2]++;
-	for (unsigned i = 2; i < p->n_pods + 2; i++)
-		w->eoff[i] += w->eoff[i - 1];
-	at = w->eoff + 1; /* at[pod]: the next free slot of pod's edges */
-	for (unsigned i = 0; i < p->n_edges; i++)
-		w->eidx[at[p->ctr[p->edges[i].a].pod]++] = i;
-	return 0;
+	return hp_plan_pod_edges(p, &w->eoff, &w->eidx);
 }
 
 static void why_free(struct why *w)

@@ -758,6 +758,92 @@ out:
 	return r;
 }
 
+/* DPU d's fullest share in ev: of its CPU, memory or PU link in use. */
+static double dpu_share(const struct hp_plan_problem *p, const struct hp_plan_eval *ev, int d)
+{
+	const double use[] = { ev->dpu_cpu[d], ev->dpu_mem[d], ev->dpu_link[d] };
+	const double cap[] = { p->pu[d].cores, p->pu[d].memory, p->pu[d].link_bw };
+	double s = 0;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(use); i++)
+		s = fmax(s, use[i] <= 0 ? 0 : cap[i] > 0 ? use[i] / cap[i] : HUGE_VAL);
+	return s;
+}
+
+/*
+ * Ties among the DPUs, after the solve: the solvers keep the first of
+ * placements that free as many host cores, so a proxy went to the DPU
+ * listed first, slow or fast, full or empty (a black-box review: 63% of a
+ * slow DPU's cores, where a fast one would have been at 6%). A group of
+ * containers that is all its pod has on its DPU moves to a DPU that holds
+ * none of its pod, where the answer stays feasible and its objective the
+ * same (to 1e-9), and the fuller of the two DPUs is less full after
+ * (dpu_share); the least full such, BALANCE_PASSES passes over the groups
+ * at most, one pod's work a move (hp_plan_evaluate_move). ev is pu's
+ * hp_plan_evaluate, and stays so; the caller checks the whole again.
+ */
+#define BALANCE_PASSES 4
+static int balance_ties(const struct hp_plan_problem *p, int *pu, struct hp_plan_eval *ev)
+{
+	_cleanup_free_ unsigned *eoff = NULL, *eidx = NULL;
+	double tol = 1e-9 * (1 + fabs(ev->objective)), floor = ev->objective - tol;
+
+	if (p->n_pus < 3)
+		return 0;
+	if (hp_plan_pod_edges(p, &eoff, &eidx) < 0)
+		return -ENOMEM;
+	for (unsigned pass = 0; pass < BALANCE_PASSES; pass++) {
+		bool moved = false;
+
+		for (unsigned c = 0; c < p->n_ctr; c++) {
+			const struct hp_plan_container *k = &p->ctr[c];
+			const struct hp_plan_pod *pod = &p->pods[k->pod];
+			int d = pu[c], to = -1;
+			unsigned used = 0;
+			bool alone = d != HP_PLAN_HOST;
+			double before, best = HUGE_VAL;
+			struct hp_plan_eval t, best_ev;
+
+			/* the group's first container, alone of its pod on d */
+			for (unsigned i = pod->first; alone && i < pod->first + pod->n; i++) {
+				if (pu[i] != HP_PLAN_HOST)
+					used |= 1u << pu[i];
+				alone =
+				    p->ctr[i].group == k->group ? i >= c || pu[i] != d : pu[i] != d;
+			}
+			if (!alone)
+				continue;
+			for (int e = 1; e < (int)p->n_pus; e++) {
+				if (used & (1u << e))
+					continue;
+				hp_plan_evaluate_move(p, pu, ev, c, e, eidx + eoff[k->pod],
+						      eoff[k->pod + 1] - eoff[k->pod], &t);
+				before = fmax(dpu_share(p, ev, d), dpu_share(p, ev, e));
+				/* against the solver's own: no drift down, move by move */
+				if (!t.feasible || t.objective < floor)
+					continue;
+				if (fmax(dpu_share(p, &t, d), dpu_share(p, &t, e)) <
+					before - 1e-9 &&
+				    dpu_share(p, &t, e) < best) {
+					best = dpu_share(p, &t, e);
+					best_ev = t;
+					to = e;
+				}
+			}
+			if (to < 0)
+				continue;
+			for (unsigned i = pod->first; i < pod->first + pod->n; i++)
+				if (p->ctr[i].group == k->group)
+					pu[i] = to;
+			*ev = best_ev;
+			moved = true;
+		}
+		if (!moved)
+			break;
+	}
+	return 0;
+}
+
 atomic_int hp_plan_interrupted;
 
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "hp_plan_interrupt: a handler's store, lock-free");
@@ -844,6 +930,26 @@ int hp_plan_solve(const struct hp_plan_problem *p, enum hp_plan_method m,
 			     ev.why);
 		r = -EPROTO;
 		goto out;
+	}
+	if (p->n_pus > 2) {
+		_cleanup_free_ int *was = malloc((p->n_ctr ? p->n_ctr : 1) * sizeof(int));
+		struct hp_plan_eval tied = ev;
+
+		if (!was) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(was, pu, p->n_ctr * sizeof(int));
+		r = balance_ties(p, pu, &tied);
+		if (r < 0)
+			goto out;
+		/* the whole again: what the moves left must be what the solver found */
+		hp_plan_evaluate(p, pu, &tied);
+		if (tied.feasible &&
+		    tied.objective >= ev.objective - 1e-9 * (1 + fabs(ev.objective)))
+			ev = tied;
+		else
+			memcpy(pu, was, p->n_ctr * sizeof(int));
 	}
 	res.objective = ev.objective;
 	res.host_cores_freed = ev.host_cores_freed;
