@@ -743,15 +743,6 @@ bool hp_plan_json_start(const char *text, size_t len, size_t *at)
 }
 
 /*
- * A stream of JSON texts, from off (hp_plan_json_start) on, as kubectl reads
- * one: each a document. libyaml reads one JSON text as a YAML flow mapping,
- * but not two in a row (`jq -c` writes one a line), nor after a tab: each
- * is parsed alone. -EAGAIN where the file is no such stream (the first is
- * no JSON, YAML's flow syntax perhaps, with jansson's message in err, or
- * YAML follows it: "---"): it is read as YAML. Where one past the first is
- * no JSON, -EINVAL and jansson's message, with its place in f.
- */
-/*
  * at, counted up to *pos in f, on to to, as libyaml's marks count: lines at
  * every break line_break knows (jansson's only at LF), columns and the
  * index in characters.
@@ -802,6 +793,15 @@ static void json_error_at(const struct hp_plan_file *f, const struct json_at *at
 	hp_error_set(err, "%s:%zu:%zu: JSON: %s", name, line, col, jerr->text);
 }
 
+/*
+ * A stream of JSON texts, from off (hp_plan_json_start) on, as kubectl reads
+ * one: each a document. libyaml reads one JSON text as a YAML flow mapping,
+ * but not two in a row (`jq -c` writes one a line), nor after a tab: each
+ * is parsed alone. -EAGAIN where the file is no such stream (the first is
+ * no JSON, YAML's flow syntax perhaps, with jansson's message in err, or
+ * YAML follows it: "---"): it is read as YAML. Where one past the first is
+ * no JSON, -EINVAL and jansson's message, with its place in f.
+ */
 static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, const char *name,
 			    struct hp_error *err)
 {
@@ -827,7 +827,7 @@ static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, c
 			       &jerr);
 		if (!j) {
 			json_error_at(f, &at, pos, off, &jerr, name, err);
-			/* the first no JSON: YAML's flow syntax perhaps, read as YAML */
+			/* the first is no JSON: YAML's flow syntax perhaps, read as YAML */
 			return k == 0 ? -EAGAIN : -EINVAL;
 		}
 		json_decref(j);
