@@ -1417,12 +1417,37 @@ check 'grep -q "istio-proxy .*over its pod.s latency budget on a (the one DPU it
 printf 'kind: Pod\nmetadata: {name: g}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: istio-proxy\n    image: docker.io/istio/proxyv2:1.20\n    resources: {requests: {nvidia.com/gpu: 0}, limits: {nvidia.com/gpu: 0}}\n' >"$tmp/g0.yaml"
 "$HP" plan "$tmp/g0.yaml" >"$tmp/out" 2>&1
 check 'grep -q "istio-proxy .*dpu0 .*offloaded" "$tmp/out"' "nvidia.com/gpu: 0 keeps nothing on the host ($(grep istio "$tmp/out"))"
+sed -i 's/gpu: 0}, limits: {nvidia.com\/gpu: 0}/gpu: ~}/' "$tmp/g0.yaml"
+"$HP" plan "$tmp/g0.yaml" >"$tmp/out" 2>&1
+check 'grep -q "istio-proxy .*dpu0 .*offloaded" "$tmp/out"' "nvidia.com/gpu: ~ keeps nothing on the host ($(grep istio "$tmp/out"))"
 # a tie between DPUs goes to the less full: a slow, small DPU listed first
 # had taken the proxy (63% of its cores) beside a fast one left empty
 printf 'dpus:\n- {name: slow, cores: 8, speed: 0.1, memory: 1Gi, linkGbps: 1}\n- {name: fast, cores: 8, speed: 1.0, memory: 16Gi, linkGbps: 100}\n' >"$tmp/sf.yaml"
 "$HP" plan "$SRC/examples/mesh-pod.yaml" --node "$tmp/sf.yaml" --json >"$tmp/out" 2>"$tmp/err"
 check '[ "$(jq -r ".placements[] | select(.container == \"istio-proxy\") | .pu" "$tmp/out")" = fast ] && [ "$(jq -r .optimal "$tmp/out")" = true ]' \
 	"a tie between DPUs to the less full ($(jq -c "[.placements[] | {container, pu}]" "$tmp/out"))"
+# ... all a pod has on the DPU moves, two groups too; never to a slower DPU
+printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n  - {name: fluent-bit, image: fluent/fluent-bit:2.0}\n' >"$tmp/two.yaml"
+"$HP" plan "$tmp/two.yaml" --node "$tmp/sf.yaml" --json >"$tmp/out" 2>"$tmp/err"
+check '[ "$(jq -r "[.placements[] | select(.pu != \"host\") | .pu] | unique | join(\",\")" "$tmp/out")" = fast ]' \
+	"a pod's two groups on a slow DPU to the fast one ($(jq -c "[.placements[] | {container, pu}]" "$tmp/out"))"
+printf 'dpus:\n- {name: fast, cores: 1, speed: 1}\n- {name: slow, cores: 8, speed: 0.25}\n' >"$tmp/fs.yaml"
+"$HP" plan "$SRC/examples/mesh-pod.yaml" --node "$tmp/fs.yaml" --json >"$tmp/out" 2>"$tmp/err"
+check '[ "$(jq -r ".placements[] | select(.container == \"istio-proxy\") | .pu" "$tmp/out")" = fast ]' \
+	"a tie never moved to a slower DPU, however empty ($(jq -c "[.placements[] | {container, pu}]" "$tmp/out"))"
+# a YAML file's error is its own: not jansson's on an earlier file's flow mapping,
+# nor on a first flow mapping that YAML read (kubectl reads neither as a stream)
+printf '{kind: Pod, metadata: {name: a}, spec: {containers: [{name: c, image: nginx}]}}\n' >"$tmp/f1.yaml"
+printf 'kind: Pod\nmetadata: {name: b\nspec: x\n' >"$tmp/f2.yaml"
+"$HP" plan "$tmp/f1.yaml" "$tmp/f2.yaml" >/dev/null 2>"$tmp/err"
+check 'grep -q "f2.yaml:3:5: YAML:" "$tmp/err"' "a YAML error after a flow-mapping file is its own ($(cat "$tmp/err"))"
+printf '{kind: Pod, metadata: {name: a}}\n---\nkind: Pod\nmetadata: {name: b\n' >"$tmp/k5.yaml"
+"$HP" plan "$tmp/k5.yaml" >/dev/null 2>"$tmp/err"
+check 'grep -q "k5.yaml:5:1: YAML:" "$tmp/err"' "YAML after a flow mapping: YAML's error ($(cat "$tmp/err"))"
+# a list second in a JSON stream said too (it had been YAML's error)
+printf '%s\n[%s]\n' "${P/NAME/a}" "${P/NAME/c}" >"$tmp/arr2.json"
+"$HP" plan "$tmp/arr2.json" >/dev/null 2>"$tmp/err"
+check 'grep -q "arr2.json:2: a document that is a list, not an object, skipped" "$tmp/err"' "a list second in a JSON stream said ($(cat "$tmp/err"))"
 # a time limit of 0 says why it is refused
 "$HP" plan "$tmp/neg.yaml" --time-limit 0 >/dev/null 2>"$tmp/err"
 rc=$?

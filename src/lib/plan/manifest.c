@@ -798,24 +798,23 @@ static void json_error_at(const struct hp_plan_file *f, const struct json_at *at
  * one: each a document. libyaml reads one JSON text as a YAML flow mapping,
  * but not two in a row (`jq -c` writes one a line), nor after a tab: each
  * is parsed alone. -EAGAIN where the file is no such stream (the first is
- * no JSON, YAML's flow syntax perhaps, with jansson's message in err, or
- * YAML follows it: "---"): it is read as YAML. Where one past the first is
+ * no JSON, YAML's flow syntax perhaps, with jansson's message in first,
+ * or YAML follows it: "---"): it is read as YAML. Where one past the first is
  * no JSON, -EINVAL and jansson's message, with its place in f.
  */
 static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, const char *name,
-			    struct hp_error *err)
+			    struct hp_error *err, struct hp_error *first)
 {
 	struct json_at at = { 0 };
 	size_t pos = f->line_start[0]; /* at's count has reached pos */
 
-	err->msg[0] = '\0'; /* no JSON error yet */
 	for (unsigned k = 0; off < f->len; k++) {
 		json_error_t jerr;
 		json_t *j;
 		size_t len;
 		int r;
 
-		if (k == 1 && f->text[off] != '{')
+		if (k == 1 && !strchr("{[", f->text[off]))
 			return -EAGAIN; /* YAML after a JSON text ("---"), as YAML */
 		json_at_advance(f, &at, &pos, off);
 		/*
@@ -826,7 +825,7 @@ static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, c
 			       JSON_DISABLE_EOF_CHECK | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL,
 			       &jerr);
 		if (!j) {
-			json_error_at(f, &at, pos, off, &jerr, name, err);
+			json_error_at(f, &at, pos, off, &jerr, name, k ? err : first);
 			/* the first is no JSON: YAML's flow syntax perhaps, read as YAML */
 			return k == 0 ? -EAGAIN : -EINVAL;
 		}
@@ -841,9 +840,29 @@ static int load_json_stream(struct hp_plan_file *f, unsigned *cap, size_t off, c
 	return 0;
 }
 
+/*
+ * A file whose first object is no JSON and that YAML cannot read either:
+ * was it meant as a stream of JSON objects, whose error kubectl gives as
+ * JSON's, on the first? Where YAML failed in its first document, or after
+ * it where the next begins with '{' (a broken object, then another: YAML's
+ * error had named the valid second). Not where YAML follows ("---", a YAML
+ * flow mapping first): its own error is the one.
+ */
+static bool json_stream_meant(const struct hp_plan_file *f)
+{
+	size_t end;
+
+	if (!f->n_docs)
+		return true;
+	end = hp_plan_mark_offset(f, f->docs[0].end_mark);
+	end += strspn(f->text + end, " \t\r\n");
+	return end < f->len && f->text[end] == '{';
+}
+
 int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const char *text,
 			    size_t len, struct hp_error *err)
 {
+	struct hp_error first = { "" }; /* jansson's on a first object that is no JSON */
 	struct hp_plan_file f = { 0 };
 	struct hp_plan_file *nf;
 	unsigned cap = 0;
@@ -866,19 +885,17 @@ int hp_plan_manifests_parse(struct hp_plan_manifests *m, const char *name, const
 	r = index_lines(&f);
 	if (r >= 0)
 		r = hp_yaml_check_nesting(f.text, f.len, name, err);
-	r = r < 0				      ? r
-	    : !hp_plan_json_start(f.text, f.len, &at) ? -EAGAIN
-						      : load_json_stream(&f, &cap, at, name, err);
+	r = r < 0 ? r
+	    : !hp_plan_json_start(f.text, f.len, &at)
+		? -EAGAIN
+		: load_json_stream(&f, &cap, at, name, err, &first);
 	if (r == -EAGAIN) {
-		/* JSON to kubectl, which says what is wrong with it as JSON */
-		struct hp_error jerr = *err;
-
 		for (unsigned i = 0; i < f.n_docs; i++)
 			yaml_document_delete(&f.docs[i]);
 		f.n_docs = 0;
 		r = load_docs(&f, &cap, 0, f.len, NULL, name, err);
-		if (r == -EINVAL && jerr.msg[0])
-			*err = jerr;
+		if (r == -EINVAL && first.msg[0] && json_stream_meant(&f))
+			*err = first;
 	}
 	if (r < 0) {
 		file_free(&f);
@@ -1751,11 +1768,13 @@ static int container_limits(struct build *b, int cnode, int volumes, struct hp_p
 		for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
 		     pr < n->data.mapping.pairs.top; pr++) {
 			const char *k = hp_yaml_str(hp_yaml_node(d, pr->key));
-			const char *v = hp_yaml_str(hp_yaml_node(d, pr->value));
+			const yaml_node_t *vn = hp_yaml_node(d, pr->value);
+			const char *v = hp_yaml_str(vn);
 			double x;
 
-			/* nvidia.com/gpu: 0 asks for no device */
-			if (v && hp_plan_quantity(v, &x, NULL) == 0 && x == 0)
+			/* nvidia.com/gpu: 0 asks for no device, nor does a null one */
+			if (hp_plan_null(b->f, vn) ||
+			    (v && hp_plan_quantity(v, &x, NULL) == 0 && x == 0))
 				continue;
 			if (k && !is_standard_resource(k)) {
 				*hard = true;

@@ -391,16 +391,19 @@ void hp_plan_evaluate(const struct hp_plan_problem *p, const int *pu, struct hp_
 	*ret = ev;
 }
 
-void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
-			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
-			   unsigned n_edges, struct hp_plan_eval *ret)
+/*
+ * hp_plan_evaluate of pu with some of pod pi's containers moved to PU d,
+ * from cur: those of group group, or (group < 0) those on PU from.
+ */
+static void eval_moved(const struct hp_plan_problem *p, const int *pu,
+		       const struct hp_plan_eval *cur, unsigned pi, long group, int from, int d,
+		       const unsigned *edges, unsigned n_edges, struct hp_plan_eval *ret)
 {
-	const struct hp_plan_container *k = &p->ctr[c];
-	const struct hp_plan_pod *pod = &p->pods[k->pod];
+	const struct hp_plan_pod *pod = &p->pods[pi];
 	struct hp_plan_eval ev = *cur;
 	double lat = 0;
 
-#define ALT(i) (p->ctr[i].group == k->group ? d : pu[i])
+#define ALT(i) ((group >= 0 ? p->ctr[i].group == (unsigned long)group : pu[i] == from) ? d : pu[i])
 	ev.feasible = true;
 	ev.why[0] = '\0';
 	ev.why_pu = ev.why_pod = -1;
@@ -418,8 +421,22 @@ void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 	}
 #undef ALT
 	eval_capacity(p, &ev);
-	eval_latency(p, k->pod, lat, &ev);
+	eval_latency(p, pi, lat, &ev);
 	*ret = ev;
+}
+
+void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
+			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
+			   unsigned n_edges, struct hp_plan_eval *ret)
+{
+	eval_moved(p, pu, cur, p->ctr[c].pod, p->ctr[c].group, -1, d, edges, n_edges, ret);
+}
+
+void hp_plan_evaluate_part(const struct hp_plan_problem *p, const int *pu,
+			   const struct hp_plan_eval *cur, unsigned pod, int from, int to,
+			   const unsigned *edges, unsigned n_edges, struct hp_plan_eval *ret)
+{
+	eval_moved(p, pu, cur, pod, -1, from, to, edges, n_edges, ret);
 }
 
 int hp_plan_pod_edges(const struct hp_plan_problem *p, unsigned **eoff, unsigned **eidx)

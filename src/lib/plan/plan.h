@@ -168,6 +168,10 @@ bool hp_plan_within(double used, double cap);
 void hp_plan_evaluate_move(const struct hp_plan_problem *p, const int *pu,
 			   const struct hp_plan_eval *cur, unsigned c, int d, const unsigned *edges,
 			   unsigned n_edges, struct hp_plan_eval *ret);
+/* The same with every container of pod pod on PU from moved to PU to. */
+void hp_plan_evaluate_part(const struct hp_plan_problem *p, const int *pu,
+			   const struct hp_plan_eval *cur, unsigned pod, int from, int to,
+			   const unsigned *edges, unsigned n_edges, struct hp_plan_eval *ret);
 /*
  * Each pod's edges: pod i's are (*eidx)[(*eoff)[i]] to below (*eoff)[i + 1]
  * (indices; the caller frees both). -ENOMEM.

@@ -774,19 +774,20 @@ static double dpu_share(const struct hp_plan_problem *p, const struct hp_plan_ev
  * Ties among the DPUs, after the solve: the solvers keep the first of
  * placements that free as many host cores, so a proxy went to the DPU
  * listed first, slow or fast, full or empty (a black-box review: 63% of a
- * slow DPU's cores, where a fast one would have been at 6%). A group of
- * containers that is all its pod has on its DPU moves to a DPU that holds
- * none of its pod, where the answer stays feasible and its objective the
- * same (to 1e-9), and the fuller of the two DPUs is less full after
- * (dpu_share); the least full such, BALANCE_PASSES passes over the groups
- * at most, one pod's work a move (hp_plan_evaluate_move). ev is pu's
- * hp_plan_evaluate, and stays so; the caller checks the whole again.
+ * slow DPU's cores, where a fast one would have been at 6%). What a pod
+ * has on a DPU moves, whole, to a DPU that holds none of the pod and is
+ * no slower (a slower one takes more of its cores for the same work),
+ * where the answer stays feasible and its objective the same (to 1e-9),
+ * and the fuller of the two DPUs is less full after (dpu_share); to the
+ * least full such, BALANCE_PASSES passes over the pods at most, one pod's
+ * work a move (hp_plan_evaluate_part). ev is pu's hp_plan_evaluate, and
+ * stays so; the caller checks the whole again.
  */
 #define BALANCE_PASSES 4
 static int balance_ties(const struct hp_plan_problem *p, int *pu, struct hp_plan_eval *ev)
 {
 	_cleanup_free_ unsigned *eoff = NULL, *eidx = NULL;
-	double tol = 1e-9 * (1 + fabs(ev->objective)), floor = ev->objective - tol;
+	double floor = ev->objective - 1e-9 * (1 + fabs(ev->objective));
 
 	if (p->n_pus < 3)
 		return 0;
@@ -795,48 +796,47 @@ static int balance_ties(const struct hp_plan_problem *p, int *pu, struct hp_plan
 	for (unsigned pass = 0; pass < BALANCE_PASSES; pass++) {
 		bool moved = false;
 
-		for (unsigned c = 0; c < p->n_ctr; c++) {
-			const struct hp_plan_container *k = &p->ctr[c];
-			const struct hp_plan_pod *pod = &p->pods[k->pod];
-			int d = pu[c], to = -1;
+		for (unsigned i = 0; i < p->n_pods; i++) {
+			const struct hp_plan_pod *pod = &p->pods[i];
+			const unsigned *edges = eidx + eoff[i], n_edges = eoff[i + 1] - eoff[i];
 			unsigned used = 0;
-			bool alone = d != HP_PLAN_HOST;
-			double before, best = HUGE_VAL;
-			struct hp_plan_eval t, best_ev;
 
-			/* the group's first container, alone of its pod on d */
-			for (unsigned i = pod->first; alone && i < pod->first + pod->n; i++) {
-				if (pu[i] != HP_PLAN_HOST)
-					used |= 1u << pu[i];
-				alone =
-				    p->ctr[i].group == k->group ? i >= c || pu[i] != d : pu[i] != d;
-			}
-			if (!alone)
-				continue;
-			for (int e = 1; e < (int)p->n_pus; e++) {
-				if (used & (1u << e))
+			for (unsigned c = pod->first; c < pod->first + pod->n; c++)
+				if (pu[c] != HP_PLAN_HOST)
+					used |= 1u << pu[c];
+			for (int d = 1; d < (int)p->n_pus; d++) {
+				double best = HUGE_VAL, before;
+				struct hp_plan_eval t, best_ev;
+				int to = -1;
+
+				if (!(used & (1u << d)))
 					continue;
-				hp_plan_evaluate_move(p, pu, ev, c, e, eidx + eoff[k->pod],
-						      eoff[k->pod + 1] - eoff[k->pod], &t);
-				before = fmax(dpu_share(p, ev, d), dpu_share(p, ev, e));
-				/* against the solver's own: no drift down, move by move */
-				if (!t.feasible || t.objective < floor)
-					continue;
-				if (fmax(dpu_share(p, &t, d), dpu_share(p, &t, e)) <
-					before - 1e-9 &&
-				    dpu_share(p, &t, e) < best) {
-					best = dpu_share(p, &t, e);
-					best_ev = t;
-					to = e;
+				for (int e = 1; e < (int)p->n_pus; e++) {
+					if ((used & (1u << e)) || p->pu[e].speed < p->pu[d].speed)
+						continue;
+					hp_plan_evaluate_part(p, pu, ev, i, d, e, edges, n_edges,
+							      &t);
+					/* against the solver's own: no drift down, move by move */
+					if (!t.feasible || t.objective < floor)
+						continue;
+					before = fmax(dpu_share(p, ev, d), dpu_share(p, ev, e));
+					if (fmax(dpu_share(p, &t, d), dpu_share(p, &t, e)) <
+						before - 1e-9 &&
+					    dpu_share(p, &t, e) < best) {
+						best = dpu_share(p, &t, e);
+						best_ev = t;
+						to = e;
+					}
 				}
+				if (to < 0)
+					continue;
+				for (unsigned c = pod->first; c < pod->first + pod->n; c++)
+					if (pu[c] == d)
+						pu[c] = to;
+				used = (used & ~(1u << d)) | 1u << to;
+				*ev = best_ev;
+				moved = true;
 			}
-			if (to < 0)
-				continue;
-			for (unsigned i = pod->first; i < pod->first + pod->n; i++)
-				if (p->ctr[i].group == k->group)
-					pu[i] = to;
-			*ev = best_ev;
-			moved = true;
 		}
 		if (!moved)
 			break;
