@@ -7,7 +7,6 @@
 #include "plan/internal.h"
 #include "util/util.h"
 
-#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 
@@ -80,13 +79,7 @@ struct nparse {
  */
 static int own_quantity(const char *t, double *ret)
 {
-	const char *d = t + strspn(t, " \t\r\n");
-
-	d += *d == '+' || *d == '-';
-	d += *d == '.';
-	if (!isdigit((unsigned char)*d))
-		return -EINVAL;
-	return hp_plan_quantity(t, ret, NULL);
+	return hp_plan_quantity_digits(t) ? hp_plan_quantity(t, ret, NULL) : -EINVAL;
 }
 
 static int num(struct nparse *np, int v, const char *what, double min, double *ret)

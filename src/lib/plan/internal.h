@@ -141,6 +141,11 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * digits than nanos holds; -E2BIG: a mantissa of more than
  * HP_PLAN_QUANTITY_TEXT digits; -EINVAL: not a quantity, or one below 0.
  */
+/*
+ * Has quantity text s a mantissa: past the blanks and a sign, a digit, or
+ * '.' and a digit (Kubernetes' reader takes ".", "m" or a sign alone as 0)?
+ */
+bool hp_plan_quantity_digits(const char *s);
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256
 int hp_plan_quantity(const char *s, double *ret, char *nanos);

@@ -407,6 +407,14 @@ static size_t quantity_space(const char *s, size_t end)
 	return end >= 2 && c[end - 2] == 0xc2 && (c[end - 1] == 0x85 || c[end - 1] == 0xa0) ? 2 : 0;
 }
 
+bool hp_plan_quantity_digits(const char *s)
+{
+	s += strspn(s, " \t\r\n");
+	s += *s == '+' || *s == '-';
+	s += *s == '.';
+	return isdigit((unsigned char)*s);
+}
+
 int hp_plan_quantity(const char *s, double *ret, char *nanos)
 {
 	static const struct {
@@ -1245,7 +1253,7 @@ static bool quantity_negative(const char *t)
 	double x;
 
 	t += strspn(t, " \t\r\n");
-	return t[0] == '-' && (isdigit((unsigned char)t[1]) || t[1] == '.') &&
+	return t[0] == '-' && hp_plan_quantity_digits(t) &&
 	       hp_plan_quantity(t + 1, &x, NULL) != -EINVAL;
 }
 
