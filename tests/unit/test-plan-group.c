@@ -571,6 +571,96 @@ static bool ties(uint64_t seed)
 }
 
 /*
+ * Searches that go on from where the last stopped (hp_pack_resume): a
+ * problem of 2-4 rows and 10-15 pods of 2-5 options, each loading one row
+ * or none, in three of four problems most with crossing costs (both ways
+ * of pack_run, racing in two threads) and in the others none (row by row
+ * from the first pod, and in two threads shared out), with and without
+ * the fill bound. Its least, and then below a limit a little above it,
+ * searched once and in runs of 100-200 nodes, each below the least the
+ * last found, as the solver does. Every run walks back to where the last
+ * stopped, so the least comes out in a few runs more than the nodes of
+ * one search take; from the root each time, searches of more nodes than a
+ * run would never end. Returns how many runs it took.
+ */
+static unsigned resumed(uint64_t seed)
+{
+	uint64_t s = seed;
+	struct hp_group g = { .n_rows = 2 + rnd(&s) % 3, .n_pods = 10 + rnd(&s) % 6, .n_res = 2 };
+	unsigned first[15], n[15], best[15], runs = 0, threads = 1 + seed % 2;
+	struct hp_group_opt opts[15 * 5];
+	double res[15 * 5 * 2], limit = 0.3 + unit(&s), want, got;
+	bool crosses = rnd(&s) % 4;
+	bool fill = seed % 2;
+	struct hp_pack_limits lim = { .nodes = 1ul << 30, .fill = fill };
+	struct hp_pack_resume rs = { 0 };
+	unsigned long budget = 100 + seed % 100, nodes;
+	int r;
+
+	g.first = first;
+	g.n = n;
+	g.opts = opts;
+	g.res = res;
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		first[i] = g.n_opts;
+		n[i] = 2 + rnd(&s) % 4;
+		for (unsigned k = 0; k < n[i]; k++) {
+			struct hp_group_opt *o = &opts[g.n_opts++];
+
+			memset(o, 0, sizeof(*o));
+			/* the row it loads, or none (the first: all fit) */
+			unsigned on = k ? rnd(&s) % (g.n_rows + 1) : 0;
+
+			o->loss = k == 0 ? 0 : o[-1].loss + (rnd(&s) % 2 ? 0 : 0.01 * unit(&s));
+			for (unsigned q = 1; q <= g.n_rows; q++) {
+				o->m[q] = q == on ? 1 + (long long)(rnd(&s) % 9) : 0;
+				o->f[q] = crosses && on && rnd(&s) % 2 ? 0.02 * unit(&s) : 0;
+			}
+			for (unsigned j = 0; j < g.n_res; j++)
+				res[(g.n_opts - 1) * g.n_res + j] = on ? 0.4 * unit(&s) : 0;
+		}
+	}
+	for (unsigned q = 1; q <= g.n_rows; q++) {
+		g.q[q] = 0.1;
+		g.b[q] = 0.3 + 0.6 * unit(&s);
+		g.tol[q] = 1e-7;
+		g.y[q] = 0.2 + unit(&s);
+	}
+	for (unsigned j = 0; j < g.n_res; j++) {
+		g.res_b[j] = 0.15 * g.n_pods;
+		g.res_tol[j] = 1e-7;
+		g.res_y[j] = j ? 0 : 0.05 * unit(&s);
+		g.res_row[j] = 1 + j;
+	}
+	/* the least, and below a little above it: a search of many nodes */
+	r = hp_group_pack_min(&g, HUGE_VAL, -1, &lim, best, &want);
+	CHECKF(r == 0, "resumed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	limit = want + 0.1 * limit;
+	lim.nodes = 1ul << 30;
+	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
+	CHECKF(r == 0, "resumed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	nodes = (1ul << 30) - lim.nodes;
+	do {
+		lim = (struct hp_pack_limits){ .nodes = budget,
+					       .fill = fill,
+					       .turn = crosses ? budget / 4 : budget,
+					       .threads = threads,
+					       .resume = &rs };
+		r = hp_group_pack_min(&g, limit, -1, &lim, best, &got);
+		if (got < limit) {
+			packing_is("packing (resumed)", seed, &g, best, got, got, HUGE_VAL);
+			limit = got;
+		}
+	} while (r == -E2BIG && ++runs < 4 * nodes / budget + 100);
+	CHECKF(r == 0, "resumed %llu: %d after %u runs of %lu nodes (one search: %lu)",
+	       (unsigned long long)seed, r, runs, budget, nodes);
+	CHECKF(close_to(fmin(got, limit), want), "resumed %llu: %.12f, one search %.12f",
+	       (unsigned long long)seed, fmin(got, limit), want);
+	hp_pack_resume_free(&rs);
+	return runs;
+}
+
+/*
  * A pod whose first option does not fit and whose next loses more than the
  * short list: meeting in the middle must not say that nothing is below the
  * limit, only that it did not look (-E2BIG).
@@ -634,6 +724,20 @@ int main(void)
 	    "group: 200 problems with ties met in the middle, %u with a choice below the limit\n",
 	    below);
 	CHECK(below > 50);
+	{
+		unsigned long runs = 0, many = 0;
+
+		for (uint64_t seed = 1; seed <= 300; seed++) {
+			unsigned n = resumed(seed);
+
+			runs += n;
+			many += n >= 3;
+		}
+		printf("group: 300 packing searches in runs of 100-200 nodes, going on from "
+		       "where they stopped: %lu runs, %lu searches of 3 runs or more\n",
+		       runs, many);
+		CHECK(many > 50);
+	}
 	hp_group_meet_release();
 	return check_done("test-plan-group");
 }

@@ -1174,7 +1174,8 @@ static bool pack_check(struct heur *h, glp_tree *tree, double gap, double lower,
 					      .hard_ms = heur_stop(h),
 					      .fill = true,
 					      .threads = h->threads,
-					      .entries = MEET_GAP_ENTRIES };
+					      .entries = MEET_GAP_ENTRIES,
+					      .resume = &h->pack_resume };
 		int r;
 
 		if (hp_plan_clock_ms() >= h->deadline)

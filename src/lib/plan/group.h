@@ -114,6 +114,24 @@ bool hp_load_set_seen(struct hp_load_set *s, unsigned k);
 int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, double stop_ms,
 		 unsigned *best, double *ret);
 
+/*
+ * Where a packing search (hp_group_pack_min) that ran out of time or nodes
+ * with nothing found below its limit had got to, each way it searches (pod
+ * by pod, row by row; [0] is the one row by row from the first pod): the
+ * child taken at each level of the path to the node it stopped at. The
+ * next search below the same limit, of the same group and with the same
+ * fill, goes on from there, where it would have searched again from the
+ * root what it had searched. Zeroed, nothing is kept.
+ */
+struct hp_pack_resume {
+	uint64_t key;	   /* the group, limit and fill searched (0: nothing kept) */
+	unsigned k0[2];	   /* each way's first pod row by row */
+	unsigned n[2];	   /* ... its path's levels (0: from the root) */
+	unsigned *path[2]; /* ... and the path */
+	size_t cap;	   /* the levels each path has room for */
+};
+void hp_pack_resume_free(struct hp_pack_resume *r);
+
 /* How far the packing search may go. */
 struct hp_pack_limits {
 	unsigned long nodes; /* the most nodes it may visit; reduced by those it did */
@@ -168,6 +186,8 @@ struct hp_pack_limits {
 	double beyond, beyond_m;
 	size_t beyond_from;
 	unsigned *beyond_best;
+	/* The packing search: where to go on from, and kept for the next (NULL: the root). */
+	struct hp_pack_resume *resume;
 };
 
 #define HP_GROUP_MEET_ENTRIES (3ul << 19) /* changes a half may list: 1.5 Mi */

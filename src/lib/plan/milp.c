@@ -664,6 +664,12 @@ static void milp_callback(glp_tree *tree, void *info)
 	h->cb_out = hp_now_ms();
 }
 
+/* Column j of the answer: GLPK's incumbent's, or x's (a placement kept, heur_keep_late). */
+static double col_val(const struct lp *lp, const double *x, int j)
+{
+	return x ? x[j] : glp_mip_col_val(lp->prob, j);
+}
+
 int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu, const int *greedy,
 	       double *t0, struct hp_plan_result *res, char **model_tmp, struct hp_error *err)
 {
@@ -698,6 +704,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	glp_smcp smcp;
 	glp_iocp iocp;
 	int r = 0, ret, status;
+	bool late;
 	bool any = false;
 
 	if (!xcol || !cpu_row || !mem_row || !link_row || !lat_row || !pcs || !eidx || !ucfg ||
@@ -1058,6 +1065,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	}
 	heur.refine_gap = heur.refine_fail = HUGE_VAL;
 	heur.grp_bound = HUGE_VAL;
+	heur.late_obj = -HUGE_VAL;
 	heur.grp_fail = HUGE_VAL;
 	heur.grp_gap = -HUGE_VAL; /* none yet */
 	if ((r = group_build(&heur, cpu_row, mem_row, link_row, qg)) < 0)
@@ -1092,6 +1100,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	iocp.cb_info = &heur;
 	ret = glp_intopt(lp.prob, &iocp);
 	status = glp_mip_status(lp.prob);
+	/* a placement found too late to hand over, better than GLPK's */
+	late = heur.late_x && status == GLP_FEAS && heur.late_obj > glp_mip_obj_val(lp.prob);
 	if (status != GLP_OPT && status != GLP_FEAS && status != GLP_NOFEAS && greedy) {
 		/* Stopped before it took any placement: the greedy one is feasible. */
 		memcpy(upu, greedy, s->n * sizeof(int));
@@ -1122,7 +1132,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	 * past the limit).
 	 */
 	if (status == GLP_FEAS && !heur.grp_proven && heur.grp.n_rows)
-		heur.grp_proven = bound_proves(&heur, glp_mip_obj_val(lp.prob));
+		heur.grp_proven =
+		    bound_proves(&heur, late ? heur.late_obj : glp_mip_obj_val(lp.prob));
 	/* GLP_OPT with a gap accepted is "optimal within the gap", not proven. */
 	res->optimal = (status == GLP_OPT && ret == 0 && p->params.mip_gap == 0) || heur.grp_proven;
 	if (res->optimal)
@@ -1135,14 +1146,15 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	for (unsigned u = 0; u < s->n; u++) {
 		upu[u] = HP_PLAN_HOST;
 		for (unsigned d = 1; d < npu; d++)
-			if (xcol[u * npu + d] && glp_mip_col_val(lp.prob, xcol[u * npu + d]) > 0.5)
+			if (xcol[u * npu + d] &&
+			    col_val(&lp, late ? heur.late_x : NULL, xcol[u * npu + d]) > 0.5)
 				upu[u] = (int)d;
 	}
 	for (unsigned k = 0; k < ncfg; k++) {
 		const struct cfg *c = &cfgs[k];
 		const struct podcfg *pc;
 
-		if (!c->col || glp_mip_col_val(lp.prob, c->col) < 0.5)
+		if (!c->col || col_val(&lp, late ? heur.late_x : NULL, c->col) < 0.5)
 			continue;
 		pc = &pcs[lp.ku[c->col]];
 		memcpy(upu + pc->ufirst, c->upu, pc->un * sizeof(int));
@@ -1168,6 +1180,8 @@ out:
 	free(heur.grp_cfg);
 	free(heur.grp_res);
 	free(heur.grp_best);
+	free(heur.late_x);
+	hp_pack_resume_free(&heur.pack_resume);
 	free(heur.grp_meet.choice);
 	free(heur.sur_meet.choice);
 	free(heur.ccount);

@@ -228,6 +228,11 @@ struct heur {
 	double fill_price[HP_PLAN_MAX_PUS]; /* ... what memory costs in it, per byte and DPU */
 	int *fill_pick, *fill_delta, *fill_save;
 	double best_bound;   /* GLPK's global bound at the last callback */
+	/*
+	 * The best placement found too late to hand to GLPK (heur_hand): its
+	 * columns and objective, NULL and -HUGE_VAL if none.
+	 */
+	double *late_x, late_obj;
 	struct hp_group grp; /* the group bound (group_build), n_rows 0 if none */
 	double *sur_res;     /* the surrogate bound's options' memory and link */
 	unsigned *sur_from;  /* ... and which of grp's each one is */
@@ -238,6 +243,7 @@ struct heur {
 	unsigned grp_tries;
 	unsigned long lns_budget;  /* nodes its neighbourhood search may still search */
 	bool pack_split;	   /* the packing search has had its first share of the time */
+	struct hp_pack_resume pack_resume; /* ... and where it stopped in it (pack_check) */
 	bool probed;		   /* pack_probe has run */
 	unsigned long meet_budget; /* what meeting in the middle may still do (pack_min) */
 	struct meet_memo grp_meet, sur_meet; /* meeting in the middle on grp and sur */
