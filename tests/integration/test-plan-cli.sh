@@ -700,6 +700,15 @@ import json, sys
 o = json.load(open(sys.argv[1]))
 assert sorted(p.get("namespace") for p in o["placements"]) == ["blog", "shop"], o["placements"]
 PY
+# no namespace in the manifest: null, on every placement all the same
+printf 'kind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}, {name: app, image: nginx}]}}}\n' >"$tmp/nons.yaml"
+"$HP" plan "$tmp/nons.yaml" --json >"$tmp/nons.json"
+check '[ $? -eq 0 ]' "plan without a namespace"
+python3 - "$tmp/nons.json" <<'PY' || fail=1
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert len(o["placements"]) == 2 and all("namespace" in p and p["namespace"] is None for p in o["placements"]), o["placements"]
+PY
 "$HP" plan "$tmp/ns.yaml" >"$tmp/ns.out"
 check 'head -1 "$tmp/ns.out" | grep -q "^NAMESPACE  WORKLOAD" && grep -q "^blog       Deployment/web" "$tmp/ns.out"' "table has a NAMESPACE column ($(head -3 "$tmp/ns.out"))"
 # node and profile entries for one namespace ("ns/Kind/name") before those
@@ -760,10 +769,10 @@ check '[ $rc -eq 0 ]' "cores: 08 and replicas: 007 read ($rc: $(cat "$tmp/err"))
 bad md.yaml 'host: {cores: 32}\n---\ndpus:\n- {name: bf3, cores: 16}\n' "$GOOD --node $tmp/md.yaml" \
 	"md.yaml:2: a second YAML document; the node description is one"
 bad md2.yaml 'dpus: [{name: bf3}]\n---\n{ unclosed: [\n' "$GOOD --node $tmp/md2.yaml" "md2.yaml:4:1: YAML:"
-# namespace: ~ is none (no column, no field), not a namespace called "~"
+# namespace: ~ is none (no column, null), not a namespace called "~"
 printf 'kind: Pod\nmetadata: {name: a, namespace: ~}\nspec:\n  containers: [{name: envoy, image: envoyproxy/envoy:v1}]\n' >"$tmp/nsnull.yaml"
 "$HP" plan "$tmp/nsnull.yaml" --json >"$tmp/nsnull.json" && "$HP" plan "$tmp/nsnull.yaml" >"$tmp/nsnull.out"
-check '[ $? -eq 0 ] && ! grep -q namespace "$tmp/nsnull.json" && head -1 "$tmp/nsnull.out" | grep -q "^WORKLOAD"' "namespace: ~ is none"
+check '[ $? -eq 0 ] && grep -q "\"namespace\": null" "$tmp/nsnull.json" && ! grep -q "\"~\"" "$tmp/nsnull.json" && head -1 "$tmp/nsnull.out" | grep -q "^WORKLOAD"' "namespace: ~ is none"
 bad nsmap.yaml 'kind: Pod\nmetadata: {name: a, namespace: {x: 1}}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nsmap.yaml" \
 	"nsmap.yaml:2: metadata.namespace must be a name"
 
