@@ -263,6 +263,12 @@ static void test_errors(void)
 		/* a JSON stream: a later object's error is jansson's, at its place (characters) */
 		{ "{\"kind\":\"Pod\"} {\"kind\":\"\xc3\xa9\", \"x\": y}\n",
 		  "t.yaml:1:34: JSON: invalid token" },
+		/* ... at the byte that is no UTF-8 (jansson's is the character before), on
+		   a line of its own and after a CR alone */
+		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"P\xff\"}\n",
+		  "t.yaml:2:11: JSON: unable to decode byte 0xff" },
+		{ "{\"kind\":\"Pod\"}\r{\r\"kind\": \"\xc3\xa9\xff\"}\r",
+		  "t.yaml:3:11: JSON: unable to decode byte 0xff" },
 		{ "{\"kind\":\"Pod\"}\n{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":"
 		  "\"b\"}}\n",
 		  "t.yaml:2: key 'name' given twice" },

@@ -783,14 +783,16 @@ static void json_error_at(const struct hp_plan_file *f, const struct json_at *at
 			  size_t off, const json_error_t *jerr, const char *name,
 			  struct hp_error *err)
 {
-	size_t end = off + (size_t)jerr->position, line, col;
+	/* a byte that is no UTF-8 is not counted: the place is the character before it */
+	size_t bad = json_error_code(jerr) == json_error_invalid_utf8;
+	size_t end = off + (size_t)jerr->position + bad, line, col;
 	bool lf = true;
 
 	for (size_t i = off; i < end && i < f->len; i++)
 		lf &= !line_break(f->text, i) || f->text[i] == '\n';
 	if (lf && jerr->line > 0 && jerr->column > 0) {
 		line = at->line + (size_t)jerr->line;
-		col = (jerr->line == 1 ? at->col : 0) + (size_t)jerr->column;
+		col = (jerr->line == 1 ? at->col : 0) + (size_t)jerr->column + bad;
 	} else {
 		struct json_at e = *at;
 
