@@ -1405,6 +1405,11 @@ printf 'dpus: [{name: d0, cores: Gi}]\n' >"$tmp/gi.yaml"
 "$HP" plan "$tmp/m20.yaml" --node "$tmp/gi.yaml" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q "gi.yaml:1: cores: expected a number" "$tmp/err"' "a node's cores: Gi refused ($rc: $(cat "$tmp/err"))"
+# ... but the white space around one is dropped as in a manifest's (NBSP, NEL)
+printf 'dpus: [{name: d0, cores: "\\u00a02\\u0085"}]\n' >"$tmp/nbsp.yaml"
+"$HP" plan "$tmp/m20.yaml" --node "$tmp/nbsp.yaml" --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && [ "$(jq ".pus[1].cores" "$tmp/out")" = 2 ]' "a node's cores with NBSP and NEL around read ($rc: $(cat "$tmp/err"))"
 # a JSON stream's [ ... ] said, not skipped in silence (kubectl refuses it)
 P='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME"},"spec":{"containers":[{"name":"app","image":"nginx"}]}}'
 printf '%s\n%s\n[%s]\n' "${P/NAME/a}" "${P/NAME/b}" "${P/NAME/c}" >"$tmp/arr.json"

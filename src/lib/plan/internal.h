@@ -142,8 +142,9 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * HP_PLAN_QUANTITY_TEXT digits; -EINVAL: not a quantity, or one below 0.
  */
 /*
- * Has quantity text s a mantissa: past the blanks and a sign, a digit, or
- * '.' and a digit (Kubernetes' reader takes ".", "m" or a sign alone as 0)?
+ * Has quantity text s a mantissa: past the white space hp_plan_quantity
+ * drops and a sign, a digit, or '.' and a digit (Kubernetes' reader takes
+ * ".", "m" or a sign alone as 0)?
  */
 bool hp_plan_quantity_digits(const char *s);
 #define HP_PLAN_NANOS_DIGITS 30

@@ -409,7 +409,8 @@ static size_t quantity_space(const char *s, size_t end)
 
 bool hp_plan_quantity_digits(const char *s)
 {
-	s += strspn(s, " \t\r\n");
+	for (size_t k; (k = quantity_space(s, 0));)
+		s += k; /* the white space hp_plan_quantity drops */
 	s += *s == '+' || *s == '-';
 	s += *s == '.';
 	return isdigit((unsigned char)*s);
