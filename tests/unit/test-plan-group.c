@@ -581,13 +581,15 @@ static bool ties(uint64_t seed)
  * last found, as the solver does. Every run walks back to where the last
  * stopped, so the least comes out in a few runs more than the nodes of
  * one search take; from the root each time, searches of more nodes than a
- * run would never end. Returns how many runs it took.
+ * run would never end. Returns how many runs it took; *held_runs counts
+ * the searches of the same options with a pod held to one after a run
+ * that kept a path.
  */
-static unsigned resumed(uint64_t seed)
+static unsigned resumed(uint64_t seed, unsigned *held_runs)
 {
 	uint64_t s = seed;
 	struct hp_group g = { .n_rows = 2 + rnd(&s) % 3, .n_pods = 10 + rnd(&s) % 6, .n_res = 2 };
-	unsigned first[15], n[15], best[15], runs = 0, threads = 1 + seed % 2;
+	unsigned first[15], n[15], best[15], runs = 0, threads = 1 + (seed / 2) % 2;
 	struct hp_group_opt opts[15 * 5];
 	double res[15 * 5 * 2], limit = 0.3 + unit(&s), want, got;
 	bool crosses = rnd(&s) % 4;
@@ -643,7 +645,7 @@ static unsigned resumed(uint64_t seed)
 	do {
 		lim = (struct hp_pack_limits){ .nodes = budget,
 					       .fill = fill,
-					       .turn = crosses ? budget / 4 : budget,
+					       .turn = crosses ? budget / 4 : budget / 2,
 					       .threads = threads,
 					       .resume = &rs };
 		r = hp_group_pack_min(&g, limit, -1, &lim, best, &got);
@@ -656,6 +658,33 @@ static unsigned resumed(uint64_t seed)
 	       (unsigned long long)seed, r, runs, budget, nodes);
 	CHECKF(close_to(fmin(got, limit), want), "resumed %llu: %.12f, one search %.12f",
 	       (unsigned long long)seed, fmin(got, limit), want);
+	/*
+	 * Where a short run kept a path: the same options with a pod held to
+	 * its first (as the neighbourhood search's group) is another search,
+	 * and goes on from no path of this one's.
+	 */
+	limit = want + 1e-6;
+	for (unsigned i = 0; i < g.n_pods; i++) {
+		unsigned held[15];
+		double least;
+
+		hp_pack_resume_free(&rs);
+		g.n = n;
+		lim =
+		    (struct hp_pack_limits){ .nodes = 64, .fill = fill, .turn = 64, .resume = &rs };
+		if (hp_group_pack_min(&g, limit, -1, &lim, best, &got) != -E2BIG || got < limit)
+			break; /* nothing kept */
+		memcpy(held, n, sizeof(held));
+		held[i] = 1;
+		g.n = held;
+		lim = (struct hp_pack_limits){ .nodes = 1ul << 30, .fill = fill };
+		CHECK(hp_group_pack_min(&g, limit, -1, &lim, best, &least) == 0);
+		lim = (struct hp_pack_limits){ .nodes = 1ul << 30, .fill = fill, .resume = &rs };
+		CHECK(hp_group_pack_min(&g, limit, -1, &lim, best, &got) == 0);
+		CHECKF(close_to(got, least), "resumed %llu: pod %u held, %.12f, one search %.12f",
+		       (unsigned long long)seed, i, got, least);
+		(*held_runs)++;
+	}
 	hp_pack_resume_free(&rs);
 	return runs;
 }
@@ -726,17 +755,20 @@ int main(void)
 	CHECK(below > 50);
 	{
 		unsigned long runs = 0, many = 0;
+		unsigned held = 0;
 
 		for (uint64_t seed = 1; seed <= 300; seed++) {
-			unsigned n = resumed(seed);
+			unsigned n = resumed(seed, &held);
 
 			runs += n;
 			many += n >= 3;
 		}
 		printf("group: 300 packing searches in runs of 100-200 nodes, going on from "
-		       "where they stopped: %lu runs, %lu searches of 3 runs or more\n",
-		       runs, many);
+		       "where they stopped: %lu runs, %lu searches of 3 runs or more; %u "
+		       "with a pod held after a run that kept a path\n",
+		       runs, many, held);
 		CHECK(many > 50);
+		CHECK(held > 500);
 	}
 	hp_group_meet_release();
 	return check_done("test-plan-group");

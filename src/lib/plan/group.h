@@ -121,7 +121,15 @@ int hp_group_min(const struct hp_group *g, double limit, unsigned long *leaves, 
  * child taken at each level of the path to the node it stopped at. The
  * next search below the same limit, of the same group and with the same
  * fill, goes on from there, where it would have searched again from the
- * root what it had searched. Zeroed, nothing is kept.
+ * root what it had searched. The same group: the same capacities, prices,
+ * pods' options and losses, and the same arrays of the options' loads
+ * (opts, res), whose contents are taken to be the same too: a caller that
+ * changes them in place zeroes this. Zeroed, nothing is kept.
+ *
+ * A search goes on only where its walk down the path fits its budget:
+ * several threads sharing one way's tree out (pack_run's, with no pod
+ * crossing) keep no place of their own, and the next goes on from where
+ * its first turn, alone, stopped.
  */
 struct hp_pack_resume {
 	uint64_t key;	   /* the group, limit and fill searched (0: nothing kept) */

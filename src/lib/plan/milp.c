@@ -704,7 +704,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	glp_smcp smcp;
 	glp_iocp iocp;
 	int r = 0, ret, status;
-	bool late;
+	bool took, late;
 	bool any = false;
 
 	if (!xcol || !cpu_row || !mem_row || !link_row || !lat_row || !pcs || !eidx || !ucfg ||
@@ -1100,8 +1100,17 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	iocp.cb_info = &heur;
 	ret = glp_intopt(lp.prob, &iocp);
 	status = glp_mip_status(lp.prob);
-	/* a placement found too late to hand over, better than GLPK's */
-	late = heur.late_x && status == GLP_FEAS && heur.late_obj > glp_mip_obj_val(lp.prob);
+	/*
+	 * A placement found too late to hand over, where GLPK took none or one
+	 * not as good (an optimum proven within a gap accepted, too); with it
+	 * the answer is as where GLPK had taken it.
+	 */
+	took = status == GLP_FEAS || status == GLP_OPT;
+	late = heur.late_x && status != GLP_NOFEAS &&
+	       !(status == GLP_OPT && p->params.mip_gap == 0) && /* proven, and as good */
+	       (!took || heur.late_obj > glp_mip_obj_val(lp.prob));
+	if (late)
+		status = GLP_FEAS;
 	if (status != GLP_OPT && status != GLP_FEAS && status != GLP_NOFEAS && greedy) {
 		/* Stopped before it took any placement: the greedy one is feasible. */
 		memcpy(upu, greedy, s->n * sizeof(int));
