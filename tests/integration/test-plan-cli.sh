@@ -774,7 +774,10 @@ printf 'kind: Pod\nmetadata: {name: a, namespace: ~}\nspec:\n  containers: [{nam
 "$HP" plan "$tmp/nsnull.yaml" --json >"$tmp/nsnull.json" && "$HP" plan "$tmp/nsnull.yaml" >"$tmp/nsnull.out"
 check '[ $? -eq 0 ] && grep -q "\"namespace\": null" "$tmp/nsnull.json" && ! grep -q "\"~\"" "$tmp/nsnull.json" && head -1 "$tmp/nsnull.out" | grep -q "^WORKLOAD"' "namespace: ~ is none"
 bad nsmap.yaml 'kind: Pod\nmetadata: {name: a, namespace: {x: 1}}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nsmap.yaml" \
-	"nsmap.yaml:2: metadata.namespace must be a name"
+	"nsmap.yaml:2: metadata.namespace must be a string"
+# a namespace YAML 1.1 reads as a boolean or a number: kubectl refuses it
+bad nsyes.yaml 'kind: Pod\nmetadata: {name: a, namespace: yes}\nspec:\n  containers: [{name: app, image: nginx}]\n' "$tmp/nsyes.yaml" \
+	"nsyes.yaml:2: metadata.namespace must be a string; kubectl reads this as a boolean"
 
 # bench plan: DPUs short of memory, and a bad share (no manifests)
 mkdir "$tmp/none"
@@ -916,6 +919,12 @@ Y
 rc=$?
 check '[ $rc -eq 0 ] && python3 -c "import json,sys; o=json.load(open(sys.argv[1])); assert o[\"status\"] == \"optimal within the accepted gap\", o[\"status\"]; assert o[\"bound\"] - o[\"objective\"] <= 0.5 * abs(o[\"objective\"]) + 1e-9" "$tmp/gap.out"' \
 	"mipGap ends the search within the gap ($(cat "$tmp/err"))"
+# ... and a search the time limit ended within the gap says so too
+printf '{"mipGap": 0.9}' >"$tmp/gap9.json"
+"$HP" plan "$MAN"/*/*.yaml --move-apps --params "$tmp/gap9.json" --time-limit 0.001 --json >"$tmp/gap.out" 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 0 ] && jq -e ".status == \"optimal within the accepted gap\" or .status == \"optimal\"" "$tmp/gap.out" >/dev/null' \
+	"a time limit within the gap accepted said ($rc: $(jq -c "{status, objective, bound}" "$tmp/gap.out"))"
 # YAML 1.1 as kubectl reads it: octal refused, its booleans taken plain only
 for b in YES ON n; do
 	printf 'kind: Pod\nmetadata: {name: a}\nspec:\n  hostNetwork: %s\n  containers:\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' $b >"$tmp/bool.yaml"
@@ -1217,6 +1226,12 @@ for d in a b; do
 done
 "$HP" plan "$tmp/a/pod.yaml" "$tmp/b/pod.yaml" --json >"$tmp/out" 2>&1
 check '[ "$(jq -r "[.placements[].workload] | unique | length" "$tmp/out")" -eq 2 ]' "unnamed workloads of a/pod.yaml and b/pod.yaml apart ($(cat "$tmp/out"))"
+# ... both by their paths, whichever comes first (the first had kept its
+# base name, and a profile's entry for it went to the other file when the
+# two were given the other way round)
+"$HP" plan "$tmp/b/pod.yaml" "$tmp/a/pod.yaml" --json >"$tmp/out2" 2>&1
+check '[ "$(jq -c "[.placements[].workload] | sort" "$tmp/out")" = "$(jq -c "[.placements[].workload] | sort" "$tmp/out2")" ] && jq -r ".placements[].workload" "$tmp/out" | grep -q "^Pod/$tmp/a/pod.yaml#1\$"' \
+	"unnamed workloads of one base name by their paths in either order ($(jq -c "[.placements[].workload]" "$tmp/out2"))"
 # a document without a kind is said, not skipped in silence (a node file given as a manifest)
 printf 'apiVersion: v1\nmetadata: {name: a}\nspec: {containers: [{name: x, image: nginx}]}\n' >"$tmp/nokind.yaml"
 "$HP" plan "$tmp/nokind.yaml" >/dev/null 2>"$tmp/err"
@@ -1332,14 +1347,24 @@ for order in "$A, $B, $C, $D, $E, $F" "$C, $D, $B, $E, $F, $A"; do
 	check 'grep -q "istio-proxy .*fits on no DPU: d memory: 50 > 10 MiB; c PU link: 4.096 > 0.125 MB/s; a CPU: 0.709 > 0.100 cores; others on 2 more DPUs; f: no image for its riscv64\$" "$tmp/out"' \
 		"six DPUs' reasons, whatever their order ($(grep istio-proxy "$tmp/out"))"
 done
-# pinned to any DPU where the budget breaks on each: said so, whatever their order
+# pinned to any DPU where the budget breaks on each: said so, whatever their
+# order, with what else breaks on one (b's link)
 printf 'kind: Pod\nmetadata: {name: p, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - {name: envoy, image: envoyproxy/envoy:v1.28}\n' "'{\"envoy\": \"dpu\"}'" >"$tmp/pdpu.yaml"
 for dp in '{name: a, cores: 8, linkGbps: 25}, {name: b, cores: 8, linkGbps: 0.001}' '{name: b, cores: 8, linkGbps: 0.001}, {name: a, cores: 8, linkGbps: 25}'; do
 	printf 'dpus: [%s]\nworkloads: {Pod/p: {latencyBudgetUs: 5}}\n' "$dp" >"$tmp/pdpu-node.yaml"
 	"$HP" plan "$tmp/pdpu.yaml" --node "$tmp/pdpu-node.yaml" >/dev/null 2>"$tmp/err"
 	rc=$?
-	check '[ $rc -eq 2 ] && grep -q "pinned placements alone are infeasible (Pod/p latency: 10 > 5 us)" "$tmp/err"' \
+	check '[ $rc -eq 2 ] && grep -q "with the pinned placements alone fits on none (.*Pod/p latency: 10 > 5 us" "$tmp/err" && grep -q "b PU link: 4.096 > 0.125 MB/s" "$tmp/err"' \
 		"a pin to any DPU against a budget, $dp ($rc: $(cat "$tmp/err"))"
+done
+# pinned to any DPU and fitting none: each DPU's reason, not the first listed's
+printf "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: '{\"envoy\": \"dpu\"}'\nspec: {containers: [{name: envoy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: 2, memory: 4Gi}}}]}\n" >"$tmp/pany.yaml"
+for dp in '{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}' '{name: big, cores: 8, memory: 2Gi}, {name: small, cores: 1}'; do
+	printf 'dpus: [%s]\n' "$dp" >"$tmp/pany-node.yaml"
+	"$HP" plan "$tmp/pany.yaml" --node "$tmp/pany-node.yaml" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "pany.yaml:6: impossible instance: envoy is pinned to a DPU, and with the pinned placements alone fits on none (.*small CPU: 4.000 > 1.000 cores" "$tmp/err" && grep -q "big memory: 4096 > 2048 MiB" "$tmp/err"' \
+		"a pin to any DPU fitting none, $dp ($rc: $(cat "$tmp/err"))"
 done
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"

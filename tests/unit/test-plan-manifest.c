@@ -358,10 +358,15 @@ static void test_quantities(void)
 		{ "cpu", "+", 0 },
 		{ "cpu", "-", 0 },
 		{ "cpu", "", -1 },
-		/* Go's white space around it, Latin-1's NEL and NBSP too */
+		/* Go's white space around it, Unicode's White_Space (not a zero-width space) */
 		{ "cpu", "1\\u00a0", 1 },
 		{ "cpu", "\\v2\\f", 2 },
 		{ "cpu", "\\u00853", 3 },
+		{ "cpu", "\\u3000500m\\u2003", 0.5 },
+		{ "cpu", "\\u16804\\u2028\\u2029", 4 },
+		{ "cpu", "\\u202f\\u205f5\\u200a\\u2000", 5 },
+		{ "cpu", "\\u200b1", -1 },
+		{ "cpu", "1\\u2020", -1 },
 		/* a sign: "-0" is 0, below it refused */
 		{ "cpu", "-0", 0 },
 		{ "cpu", "-0.0m", 0 },

@@ -390,21 +390,40 @@ static int quantity_nanos(const char *digits, size_t n, long whole, int binary, 
 }
 
 /*
- * The length of the white space that Go's unicode.IsSpace takes (Latin-1's:
- * ASCII's, NEL, NBSP) at s (end 0), or just before s + end; 0 if none.
+ * Is the UTF-8 character of n bytes at c white space to Go's unicode.IsSpace
+ * (Unicode's White_Space): ASCII's, NEL, NBSP, OGHAM SPACE MARK, U+2000 to
+ * U+200A, LINE and PARAGRAPH SEPARATOR, U+202F, U+205F, IDEOGRAPHIC SPACE?
+ */
+static bool go_space(const unsigned char *c, size_t n)
+{
+	if (n == 1)
+		return *c && strchr(" \t\n\v\f\r", *c);
+	if (n == 2)
+		return c[0] == 0xc2 && (c[1] == 0x85 || c[1] == 0xa0);
+	if (c[0] == 0xe1)
+		return c[1] == 0x9a && c[2] == 0x80;
+	if (c[0] == 0xe3)
+		return c[1] == 0x80 && c[2] == 0x80;
+	if (c[0] != 0xe2)
+		return false;
+	return (c[1] == 0x80 &&
+		((c[2] >= 0x80 && c[2] <= 0x8a) || c[2] == 0xa8 || c[2] == 0xa9 || c[2] == 0xaf)) ||
+	       (c[1] == 0x81 && c[2] == 0x9f);
+}
+
+/*
+ * The length of the white space that Go's unicode.IsSpace takes at s (end
+ * 0), or just before s + end; 0 if none.
  */
 static size_t quantity_space(const char *s, size_t end)
 {
 	const unsigned char *c = (const unsigned char *)s;
+	size_t len = end ? end : strlen(s);
 
-	if (!end) {
-		if (*c && strchr(" \t\n\v\f\r", *c))
-			return 1;
-		return c[0] == 0xc2 && (c[1] == 0x85 || c[1] == 0xa0) ? 2 : 0;
-	}
-	if (strchr(" \t\n\v\f\r", c[end - 1]))
-		return 1;
-	return end >= 2 && c[end - 2] == 0xc2 && (c[end - 1] == 0x85 || c[end - 1] == 0xa0) ? 2 : 0;
+	for (size_t n = 1; n <= 3 && n <= len; n++)
+		if (go_space(end ? c + end - n : c, n))
+			return n;
+	return 0;
 }
 
 bool hp_plan_quantity_digits(const char *s)
@@ -447,8 +466,7 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 		return -EINVAL;
 	/*
 	 * Without the spaces around it, as Kubernetes reads one
-	 * (Quantity.UnmarshalJSON: strings.TrimSpace, Latin-1's NEL and NBSP
-	 * too; the rarer Unicode spaces not).
+	 * (Quantity.UnmarshalJSON: strings.TrimSpace, Unicode's White_Space).
 	 */
 	for (size_t k; (k = quantity_space(s, 0));)
 		s += k;
@@ -1068,6 +1086,7 @@ const char *hp_plan_infra_kind(const char *name, const char *image, bool serving
 /* ---- building the problem -------------------------------------------------------- */
 
 struct build {
+	const struct hp_plan_manifests *m; /* every file planned */
 	struct hp_plan_problem *p;
 	const struct hp_plan_node *node;
 	const struct hp_plan_profile *prof;
@@ -1127,6 +1146,14 @@ static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
 	    (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || explicit_tag(b->f, n)))
 		return -EINVAL;
 	return hp_yaml_bool(n, ret);
+}
+
+/* A path's last part: its file's name. */
+static const char *path_base(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
 }
 
 /*
@@ -2283,28 +2310,31 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		 * line, as the twenty-eighth session's, moved, and a profile's
 		 * entry for it no longer matched the next run).
 		 */
-		const char *base =
-		    strrchr(b->f->path, '/') ? strrchr(b->f->path, '/') + 1 : b->f->path;
+		const char *base = path_base(b->f->path);
 
-		workload = hp_sprintf("%s/%s%s", kind, base, b->where);
-		/* two files of one base name (a/pod.yaml, b/pod.yaml): by its path */
-		for (unsigned i = 0; workload && i < p->n_pods; i++)
-			if (!strcmp(p->pods[i].workload, workload)) {
-				free(workload);
-				workload = hp_sprintf("%s/%s%s", kind, b->f->path, b->where);
+		/*
+		 * Two files of one base name (a/pod.yaml, b/pod.yaml): both by
+		 * their paths, whichever comes first (the first had kept its base
+		 * name, and an entry for it went to the other file when the two
+		 * were given the other way round).
+		 */
+		for (unsigned i = 0; i < b->m->n_files; i++)
+			if (i != b->file_idx && !strcmp(path_base(b->m->files[i].path), base)) {
+				base = b->f->path;
 				break;
 			}
+		workload = hp_sprintf("%s/%s%s", kind, base, b->where);
 	}
 	if (!workload)
 		return -ENOMEM;
-	if (!hp_yaml_is_null(nsn)) {
-		/* "namespace: ~" and "namespace: ''" are none, as kubectl has them; {} an error */
-		ns = hp_yaml_str(nsn);
-		if (!ns)
-			return FAIL(b, nsn, "metadata.namespace must be a name");
-		if (!*ns)
-			ns = NULL;
-	}
+	/*
+	 * "namespace: ~" and "namespace: ''" are none, as kubectl has them; {},
+	 * and yes or 7 as YAML 1.1 reads them (a boolean, a number), errors
+	 */
+	if (nsn && manifest_string(b, nsn, "metadata.namespace", &ns) < 0)
+		return -EINVAL;
+	if (ns && !*ns)
+		ns = NULL;
 	/*
 	 * The same Kind/name may appear twice (other namespaces, variants of a
 	 * manifest); both land on the node. The node's entry "Kind/name" applies
@@ -2879,7 +2909,9 @@ static int build_all(struct hp_plan_problem *p, const struct hp_plan_manifests *
 		     const struct hp_plan_node *node, const struct hp_plan_profile *prof,
 		     const struct hp_plan_params *params, json_t *skipped, struct hp_error *err)
 {
-	struct build b = { .p = p, .node = node, .prof = prof, .err = err, .skipped = skipped };
+	struct build b = {
+		.m = m, .p = p, .node = node, .prof = prof, .err = err, .skipped = skipped
+	};
 
 	for (unsigned i = 0; i < node->n_w; i++)
 		node->w[i].used = false;
