@@ -1366,6 +1366,12 @@ for dp in '{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}' '{name: 
 	check '[ $rc -eq 2 ] && grep -q "pany.yaml:6: impossible instance: envoy is pinned to a DPU, and with the pinned placements alone fits on none (.*small CPU: 4.000 > 1.000 cores" "$tmp/err" && grep -q "big memory: 4096 > 2048 MiB" "$tmp/err"' \
 		"a pin to any DPU fitting none, $dp ($rc: $(cat "$tmp/err"))"
 done
+# a heteropod.io/ annotation HeteroPod reads none of (a typo) is said, the
+# runtime's accel and other prefixes not
+printf "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pins: '{\"envoy\": \"host\"}'\n    heteropod.io/accel: 'false'\n    other.io/x: y\nspec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}\n" >"$tmp/pins.yaml"
+"$HP" plan "$tmp/pins.yaml" --json >"$tmp/out" 2>/dev/null
+check '[ "$(jq -r ".warnings | length" "$tmp/out")" = 1 ] && jq -r ".warnings[0]" "$tmp/out" | grep -q "pins.yaml:5: Pod/a: heteropod.io/pins: no such HeteroPod annotation"' \
+	"an unknown heteropod.io/ annotation said ($(jq -c .warnings "$tmp/out"))"
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

@@ -1148,6 +1148,39 @@ static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
 	return hp_yaml_bool(n, ret);
 }
 
+/*
+ * A pod template's heteropod.io/ annotation that HeteroPod reads none of
+ * (heteropod.io/pins: a typo, and the pin had no effect) is said: the
+ * planner's pin, role and arch, the placement it writes, the runtime's
+ * accel (spec.h). From a black-box review.
+ */
+static int unknown_annotations(const struct build *b, int ann, const char *workload)
+{
+	static const char *const known[] = { "pin", "role", "arch", "placement", "accel" };
+	const yaml_node_t *n = hp_yaml_node(b->d, ann);
+
+	if (!hp_yaml_is_map(n))
+		return 0;
+	for (const yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		const yaml_node_t *kn = hp_yaml_node(b->d, p->key);
+		const char *k = hp_yaml_str(kn);
+		bool ok = false;
+
+		if (!k || strncmp(k, "heteropod.io/", 13))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+			ok |= !strcmp(k + 13, known[i]);
+		if (!ok &&
+		    hp_plan_warn(b->p,
+				 "%s:%u: %s: %s: no such HeteroPod annotation (heteropod.io/pin, "
+				 "role, arch, placement, accel), not read",
+				 b->f->path, hp_yaml_line(kn), workload, k) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* A path's last part: its file's name. */
 static const char *path_base(const char *path)
 {
@@ -2402,6 +2435,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				       key[m], kind, hp_plan_template_path(kind)) < 0)
 			return -ENOMEM;
 	}
+	if ((r = unknown_annotations(b, ann, workload)) < 0)
+		return r;
 	if ((r = annotation_map(b, ann, "heteropod.io/pin", &pins)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/role", &roles)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/arch", &archs)) < 0)
