@@ -177,7 +177,8 @@ static void out_free(struct out_file *o, unsigned n)
 /*
  * A Ctrl-C during the solve stops it where it is, as its time limit would:
  * the best placement found so far is the answer, printed and written as
- * any (status "feasible (interrupted)"). A second one is the usual Ctrl-C
+ * any (status "feasible (interrupted)", unless proven optimal or within
+ * mipGap of its bound). A second one is the usual Ctrl-C
  * (hp_tmp_on_signal's: the temporary files go, and the process ends), but
  * within INT_TWICE_NS of the first it is the same Ctrl-C: timeout(1)
  * signals the process and then its group, and the two had ended the run

@@ -1366,6 +1366,20 @@ for dp in '{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}' '{name: 
 	check '[ $rc -eq 2 ] && grep -q "pany.yaml:6: impossible instance: envoy is pinned to a DPU, and with the pinned placements alone fits on none (.*small CPU: 4.000 > 1.000 cores" "$tmp/err" && grep -q "big memory: 4096 > 2048 MiB" "$tmp/err"' \
 		"a pin to any DPU fitting none, $dp ($rc: $(cat "$tmp/err"))"
 done
+# ... but where it fits on one and another pod's pin breaks a DPU, that is said
+printf "%s\n---\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    heteropod.io/pin: '{\"proxy\": \"big\"}'\nspec: {containers: [{name: proxy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: 0.1, memory: 4Gi}}}]}\n" "$(cat "$tmp/pany.yaml")" >"$tmp/pother.yaml"
+printf 'dpus: [{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}, {name: c, cores: 8, memory: 8Gi}]\n' >"$tmp/pany-node.yaml"
+"$HP" plan "$tmp/pother.yaml" --node "$tmp/pany-node.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "the pinned placements alone are infeasible (big memory: " "$tmp/err" && ! grep -q "fits on none" "$tmp/err"' \
+	"a pin to any DPU where another pod's pin breaks ($rc: $(cat "$tmp/err"))"
+# ... and a DPU of another architecture is no place it fits, not "may not run on PU 2"
+sed 's|^spec:|    heteropod.io/arch: '"'"'{"envoy": ["arm64"]}'"'"'\nspec:|' "$tmp/pany.yaml" >"$tmp/parch.yaml"
+printf 'dpus: [{name: small, cores: 1, arch: arm64}, {name: rv, cores: 8, arch: riscv64}]\n' >"$tmp/pany-node.yaml"
+"$HP" plan "$tmp/parch.yaml" --node "$tmp/pany-node.yaml" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "infeasible (small CPU: 4.000 > 1.000 cores)" "$tmp/err" && ! grep -q "may not run on PU" "$tmp/err"' \
+	"a pin to any DPU, one of another architecture ($rc: $(cat "$tmp/err"))"
 # a heteropod.io/ annotation HeteroPod reads none of (a typo) is said, the
 # runtime's accel and other prefixes not
 printf "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pins: '{\"envoy\": \"host\"}'\n    heteropod.io/accel: 'false'\n    other.io/x: y\nspec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}\n" >"$tmp/pins.yaml"

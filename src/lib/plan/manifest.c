@@ -2435,7 +2435,9 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				       key[m], kind, hp_plan_template_path(kind)) < 0)
 			return -ENOMEM;
 	}
-	if ((r = unknown_annotations(b, ann, workload)) < 0)
+	if ((r = unknown_annotations(b, ann, workload)) < 0 ||
+	    (wl_meta != meta &&
+	     (r = unknown_annotations(b, hp_yaml_get(d, wl_meta, "annotations"), workload)) < 0))
 		return r;
 	if ((r = annotation_map(b, ann, "heteropod.io/pin", &pins)) < 0 ||
 	    (r = annotation_map(b, ann, "heteropod.io/role", &roles)) < 0 ||

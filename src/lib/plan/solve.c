@@ -369,15 +369,20 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 /*
  * Container i is pinned to a DPU, any one, and with the other pins where
  * pu has them breaks a constraint on the one it is on: what it breaks on
- * each DPU, with what it goes with there moved too, into why ("small CPU:
- * 4.000 > 1.000 cores; big memory: 4096 > 2048 MiB"), each reason once.
- * False where some DPU takes it (it is the pins together that break), where
- * the reason is the same on every DPU (a pod's latency), or out of memory.
+ * each DPU it may run on, with the containers that share its PU moved
+ * there too, into why ("small CPU: 4.000 > 1.000 cores; big memory: 4096 >
+ * 2048 MiB"), each reason once. False where some DPU takes it or breaks
+ * only what is elsewhere (it is the pins together that break: another
+ * pod's, on another DPU), where the reason is the same on every DPU (a
+ * pod's latency), or out of memory. From a code review: another pod's pin
+ * had been listed as this one's reason, and "may not run on PU 2" for a
+ * DPU of another architecture.
  */
 static bool pinned_any_dpu(const struct hp_plan_problem *p, const int *pu, unsigned i, char *why,
 			   size_t size)
 {
 	_cleanup_free_ int *to = malloc((p->n_ctr ? p->n_ctr : 1) * sizeof(int));
+	const struct hp_plan_container *c = &p->ctr[i];
 	struct hp_plan_eval ev[HP_PLAN_MAX_PUS];
 	size_t len = 0;
 	unsigned n = 0;
@@ -386,12 +391,18 @@ static bool pinned_any_dpu(const struct hp_plan_problem *p, const int *pu, unsig
 		return false;
 	*why = '\0';
 	for (unsigned d = 1; d < p->n_pus; d++) {
-		bool seen = false;
+		bool seen = false, may = true;
 
-		for (unsigned k = 0; k < p->n_ctr; k++)
-			to[k] = p->ctr[k].pod == p->ctr[i].pod && pu[k] == pu[i] ? (int)d : pu[k];
+		for (unsigned k = 0; k < p->n_ctr; k++) {
+			bool with = p->ctr[k].group == c->group;
+
+			may &= !with || (p->ctr[k].allowed & (1u << d));
+			to[k] = with ? (int)d : pu[k];
+		}
+		if (!may)
+			continue; /* not a DPU it may run on */
 		hp_plan_evaluate(p, to, &ev[n]);
-		if (ev[n].feasible)
+		if (ev[n].feasible || (ev[n].why_pu != (int)d && ev[n].why_pod != (int)c->pod))
 			return false;
 		for (unsigned k = 0; k < n; k++)
 			seen |= !strcmp(ev[k].why, ev[n].why);
