@@ -384,7 +384,7 @@ int heur_int_nz_build(struct heur *h)
 
 /*
  * A placement too late to hand over: kept where it is better than GLPK's
- * incumbent and any kept before, for the answer (solve_milp). A packing
+ * incumbent and any kept before, for the answer (milp_solve). A packing
  * search that found the optimum (0.24489 below the LP, where the incumbent
  * was 0.25189 below) ran 1-3 ms past its stop, and its find was dropped:
  * six DPUs, 50 containers, seed 4, four runs of four.

@@ -369,8 +369,8 @@ static bool greedy_memory_stopped(const struct hp_plan_problem *p, const struct 
 /*
  * Container i is pinned to a DPU, any one, and with the other pins where
  * pu has them breaks a constraint on the one it is on: what it breaks on
- * each DPU it may run on, with the containers that share its PU moved
- * there too, into why ("small CPU: 4.000 > 1.000 cores; big memory: 4096 >
+ * each DPU it may run on, with its group (the containers that must share
+ * its PU) moved there too, into why ("small CPU: 4.000 > 1.000 cores; big memory: 4096 >
  * 2048 MiB"), each reason once. False where some DPU takes it or breaks
  * only what is elsewhere (it is the pins together that break: another
  * pod's, on another DPU), where the reason is the same on every DPU (a
