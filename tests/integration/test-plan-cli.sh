@@ -190,6 +190,11 @@ if command -v glpsol >/dev/null; then
 	check '[ $? -eq 0 ]' "plan --write-model"
 	check 'grep -q "^ cpu_dpu1:" "$tmp/m.lp" && grep -q "^ mem_dpu0:" "$tmp/m.lp"' "model rows named"
 	check '! ls "$tmp"/m.lp.hp-plan.* 2>/dev/null' "no temporary model file left"
+	# with memory weighed in, the optimum is no host cores: named objective
+	printf '{"memoryWeight": 0.5}' >"$tmp/mw.json"
+	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --params "$tmp/mw.json" --write-model "$tmp/mw.lp" >/dev/null
+	check 'grep -q "^ *objective:" "$tmp/mw.lp" && ! grep -q host_cores_freed "$tmp/mw.lp" && grep -q "^ *host_cores_freed:" "$tmp/m.lp"' \
+		"the model's objective named as what it is ($(grep -m1 -i maximize -A1 "$tmp/mw.lp" | tail -1))"
 	glpsol --lp "$tmp/m.lp" --tmlim 60 -o "$tmp/m.sol" >/dev/null
 	python3 - "$tmp/m.json" "$tmp/m.sol" <<'PY' || fail=1
 import json, re, sys
@@ -1386,6 +1391,25 @@ printf "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pins: 
 "$HP" plan "$tmp/pins.yaml" --json >"$tmp/out" 2>/dev/null
 check '[ "$(jq -r ".warnings | length" "$tmp/out")" = 1 ] && jq -r ".warnings[0]" "$tmp/out" | grep -q "pins.yaml:5: Pod/a: heteropod.io/pins: no such HeteroPod annotation"' \
 	"an unknown heteropod.io/ annotation said ($(jq -c .warnings "$tmp/out"))"
+# a pin whose pod's latency budget keeps another container beside it: said
+printf 'kind: Pod\nmetadata: {name: q, annotations: {heteropod.io/pin: %s}}\nspec:\n  containers:\n  - {name: envoy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: "1"}}}\n  - {name: daprd, image: daprio/daprd:1, resources: {requests: {cpu: "1"}}}\n' "'{\"envoy\": \"dpu0\"}'" >"$tmp/kept.yaml"
+printf 'latencyBudgetUs: 5\ndpus: [{name: dpu0, cores: 1.5}]\n' >"$tmp/kept-node.yaml"
+printf '{"version": 1, "pods": {"Pod/q": {"traffic": [{"from": "envoy", "to": "daprd", "msgsPerSec": 100}]}}}' >"$tmp/kept.json"
+"$HP" plan "$tmp/kept.yaml" --node "$tmp/kept-node.yaml" --profile "$tmp/kept.json" >/dev/null 2>"$tmp/err"
+rc=$?
+check '[ $rc -eq 2 ] && grep -q "envoy is pinned to dpu0, and the pinned placements, with daprd, which the pod.s latency budget keeps beside it, are infeasible (dpu0 CPU: 4.000 > 1.500 cores)" "$tmp/err"' \
+	"a pin and the latency budget that keeps daprd beside it said ($rc: $(cat "$tmp/err"))"
+bad tl0.json '{"timeLimitS": -1}' "$GOOD --params $tmp/tl0.json" "tl0.json: timeLimitS: expected a number > 0"
+# a profile's traffic to a telemetry agent is off the request path unless it says
+printf 'kind: Pod\nmetadata: {name: t}\nspec:\n  containers:\n  - {name: app, image: app:1}\n  - {name: fluent-bit, image: fluent/fluent-bit:2}\n' >"$tmp/tel.yaml"
+printf 'workloads: {Pod/t: {latencyBudgetUs: 5}}\n' >"$tmp/tel-node.yaml"
+for c in '' ', "crossingsPerRequest": 2'; do
+	printf '{"version": 1, "pods": {"Pod/t": {"traffic": [{"from": "app", "to": "fluent-bit", "msgsPerSec": 100%s}]}}}' "$c" >"$tmp/tel.json"
+	"$HP" plan "$tmp/tel.yaml" --node "$tmp/tel-node.yaml" --profile "$tmp/tel.json" --json >"$tmp/out" 2>"$tmp/err"
+	want=$([ -z "$c" ] && echo dpu0 || echo host)
+	check '[ "$(jq -r ".placements[] | select(.container == \"fluent-bit\") | .pu" "$tmp/out")" = "$want" ]' \
+		"a profile's edge to a log agent, crossings '$c': $want ($(cat "$tmp/err"))"
+done
 # a failed write of the help fails too
 "$HP" plan --help >/dev/full 2>"$tmp/err"
 rc=$?

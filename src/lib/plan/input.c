@@ -542,7 +542,13 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 		}
 		if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
 		    json_number_value(v) > HP_PLAN_PARAM_MAX) {
-			hp_error_set(err, "%s: %s: expected a number >= 0 and <= %g", file, k,
+			/* the time limit's range said as its own (it had said ">= 0", and 0 is not)
+			 */
+			hp_error_set(err, "%s: %s: expected a number %s 0 and <= %g", file, k,
+				     param_fields[i].off ==
+					     offsetof(struct hp_plan_params, time_limit_s)
+					 ? ">"
+					 : ">=",
 				     HP_PLAN_PARAM_MAX);
 			json_decref(j);
 			return -EINVAL;
@@ -857,8 +863,17 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 			json_quantity(v, &msgs);
 		if ((v = json_object_get(e, "bytesPerSec")))
 			json_quantity(v, &bytes);
+		/*
+		 * Unsaid, a request crosses twice, as through a proxy, or not at all
+		 * where a telemetry agent is one end, as the default traffic has it
+		 * (it had been 2, and a profile's edge to a log agent put it on the
+		 * request path: from a black-box review).
+		 */
 		if ((v = json_object_get(e, "crossingsPerRequest")))
 			json_quantity(v, &crossings);
+		else if (hp_plan_off_request_path(&p->ctr[a]) ||
+			 hp_plan_off_request_path(&p->ctr[b]))
+			crossings = 0;
 		r = add ? hp_plan_add_edge(add, (unsigned)a, (unsigned)b, msgs, bytes, crossings)
 			: 0;
 		if (r < 0)

@@ -147,6 +147,13 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  * ".", "m" or a sign alone as 0)?
  */
 bool hp_plan_quantity_digits(const char *s);
+
+/*
+ * Is c a telemetry agent (otel-collector, fluent-bit, ...), whose traffic is
+ * off the request path: its default traffic crosses no PU boundary per
+ * request, nor does a profile's entry that does not say.
+ */
+bool hp_plan_off_request_path(const struct hp_plan_container *c);
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256
 int hp_plan_quantity(const char *s, double *ret, char *nanos);

@@ -1076,6 +1076,13 @@ static const struct infra_kind *infra_lookup(const char *name, const char *image
 	return NULL;
 }
 
+bool hp_plan_off_request_path(const struct hp_plan_container *c)
+{
+	const struct infra_kind *ik = c->kind ? infra_lookup(c->kind, NULL, false) : NULL;
+
+	return ik && ik->traffic == T_TELEMETRY;
+}
+
 const char *hp_plan_infra_kind(const char *name, const char *image, bool serving_env)
 {
 	const struct infra_kind *k = infra_lookup(name, image, serving_env);

@@ -263,7 +263,7 @@ __attribute__((format(printf, 5, 6))) static int lp_row(struct lp *lp, int type,
  * open(2) gives under the umask (hp_create_beside; mkostemp's 0600 had
  * kept others from reading a model written for them).
  */
-static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error *err)
+static int lp_write(struct lp *lp, const char *path, bool weighed, char **tmp, struct hp_error *err)
 {
 	_cleanup_free_ char *t = NULL;
 	int fd = hp_create_beside(path, "hp-plan", &t);
@@ -277,7 +277,8 @@ static int lp_write(struct lp *lp, const char *path, char **tmp, struct hp_error
 	hp_tmp_remember(t); /* a Ctrl-C in the solve that follows removes it */
 	close(fd);
 	glp_set_prob_name(lp->prob, "heteropod-plan");
-	glp_set_obj_name(lp->prob, "host_cores_freed");
+	/* with memory weighed in, the optimum is not host cores (from a black-box review) */
+	glp_set_obj_name(lp->prob, weighed ? "objective" : "host_cores_freed");
 	if (glp_write_lp(lp->prob, NULL, t) != 0) {
 		hp_error_set(err, "writing the model to %s: GLPK could not write it", path);
 		unlink(t);
@@ -1012,7 +1013,8 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 	if (p->params.model_file) {
 		double tw = hp_now_ms();
 
-		if ((r = lp_write(&lp, p->params.model_file, model_tmp, err)) < 0)
+		if ((r = lp_write(&lp, p->params.model_file, p->params.memory_weight > 0, model_tmp,
+				  err)) < 0)
 			goto out;
 		/* the time limit and solve_ms are the solver's: writing is not counted */
 		*t0 += hp_now_ms() - tw;

@@ -416,6 +416,38 @@ static bool pinned_any_dpu(const struct hp_plan_problem *p, const int *pu, unsig
 }
 
 /*
+ * The containers of i's pod beside it that could stay on the host and are
+ * not of its group: there because its pod's latency budget holds them to
+ * it (units_latency), into why (", with daprd, which the pod's latency
+ * budget keeps beside it,"). From a black-box review: the pinned envoy alone fit
+ * its DPU, and the message blamed "the pinned placements alone".
+ */
+static bool budget_kept(const struct hp_plan_problem *p, const int *pu, unsigned i, char *why,
+			size_t size)
+{
+	const struct hp_plan_container *c = &p->ctr[i];
+	unsigned n = 0, first = 0;
+
+	for (unsigned k = 0; k < p->n_ctr; k++) {
+		const struct hp_plan_container *o = &p->ctr[k];
+
+		if (pu[k] == pu[i] && o->pod == c->pod && o->group != c->group && o->pin < 0 &&
+		    (o->allowed & 1) && !n++)
+			first = k;
+	}
+	if (!n)
+		return false;
+	if (n == 1)
+		snprintf(why, size, ", with %s, which the pod's latency budget keeps beside it,",
+			 p->ctr[first].name);
+	else
+		snprintf(why, size,
+			 ", with %s and %u more, which the pod's latency budget keeps beside it,",
+			 p->ctr[first].name, n - 1);
+	return true;
+}
+
+/*
  * Where the pins alone break a constraint: the message names a container
  * pinned to the PU, or in the pod, that ev.why names (a container that only
  * follows a pinned one if there is none), with its file:line when it has one.
@@ -453,9 +485,11 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 			}
 			/* the container first: hp_error's 1024 bytes may cut the end */
 			hp_error_set(err,
-				     "%simpossible instance: %s %s, and the pinned placements "
-				     "alone are infeasible (%s)",
-				     ctr_at(p, i, at, sizeof(at)), c->name, to, ev->why);
+				     "%simpossible instance: %s %s, and the pinned placements%s "
+				     "are infeasible (%s)",
+				     ctr_at(p, i, at, sizeof(at)), c->name, to,
+				     budget_kept(p, pu, i, each, sizeof(each)) ? each : " alone",
+				     ev->why);
 			return;
 		}
 	}
