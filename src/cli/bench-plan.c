@@ -311,12 +311,13 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			       "  --json           machine-readable output\n"
 			       "  --seeds N        random instances per size, 1 to 1000 [5]\n"
 			       "  --dpus N         DPUs of the random node, 1 to 8 [1]\n"
-			       "  --sizes LIST     containers per instance, comma-separated, each\n"
-			       "                   1 to %d [10,20,50,100,200,500,1000,2000,5000]\n"
+			       "  --sizes LIST     containers per instance, comma-separated, at most\n"
+			       "                   %zu, each 1 to %d [10,20,50,100,200,500,1000,2000,5000]\n"
 			       "  --time-limit S   each solve's time limit, seconds [10]\n"
 			       "  --memory F       random instances: each DPU gets F times its\n"
 			       "                   share of the movable CPU as its share of the\n"
-			       "                   movable memory [1.5: CPU binds; 0.5: memory does]\n"
+			       "                   movable memory, F above 0 and at most 100\n"
+			       "                   [1.5: CPU binds; 0.5: memory does]\n"
 			       "  --sidecars-only  random instances: applications stay on the host,\n"
 			       "                   as heteropod plan has them without --move-apps\n"
 			       "                   [default: they may move]\n"
@@ -324,7 +325,7 @@ int bench_plan(struct cli *cli, int argc, char **argv)
 			       "                   [../shared/manifests beside the source tree]\n"
 			       "  --threads N      the solver's threads, 1 to 16 [the CPUs it may\n"
 			       "                   run on]\n",
-			       BENCH_SIZE_MAX);
+			       ARRAY_SIZE(sizes), BENCH_SIZE_MAX);
 			return EXIT_OK;
 		default: /* getopt said which */
 			return cli_usage_error("bench plan: see --help");

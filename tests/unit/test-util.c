@@ -27,6 +27,8 @@ static void test_sizes(void)
 	CHECK(hp_parse_bool("2", &b) < 0);
 	CHECK(hp_parse_double("0.5", &d) == 0 && d == 0.5);
 	CHECK(hp_parse_double("nan", &d) < 0);
+	CHECK(hp_parse_double(" 1", &d) < 0 && hp_parse_double("1 ", &d) < 0);
+	CHECK(hp_parse_double("0x1", &d) < 0 && hp_parse_double("2e-3", &d) == 0 && d == 2e-3);
 	CHECK(hp_parse_double("1e999", &d) < 0);
 }
 

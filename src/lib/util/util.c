@@ -308,7 +308,11 @@ int hp_parse_double(const char *s, double *ret)
 	char *end;
 	double v;
 
-	if (!s || !*s)
+	/*
+	 * A decimal number as written: strtod would also take white space
+	 * before it (but not after) and hexadecimal ("0x1" seconds).
+	 */
+	if (!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xX"))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

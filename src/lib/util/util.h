@@ -122,6 +122,7 @@ int hp_parse_u64(const char *s, uint64_t *ret);
 /* Sizes: "64M", "1G", "4096", "512k" (binary units). */
 int hp_parse_size(const char *s, uint64_t *ret);
 int hp_parse_bool(const char *s, bool *ret);
+/* A finite decimal number, all of s (no white space, no hexadecimal). */
 int hp_parse_double(const char *s, double *ret);
 
 /* A name usable in interface, namespace and cgroup names: [a-z0-9-], 1..max. */
