@@ -416,25 +416,40 @@ static bool pinned_any_dpu(const struct hp_plan_problem *p, const int *pu, unsig
 }
 
 /*
- * The containers of i's pod beside it that could stay on the host and are
- * not of its group: there because its pod's latency budget holds them to
- * it (units_latency), into why (", with daprd, which the pod's latency
- * budget keeps beside it,"). From a black-box review: the pinned envoy alone fit
- * its DPU, and the message blamed "the pinned placements alone".
+ * Is container k's unit off the host for its pod's latency budget alone:
+ * every member may stay there and none is pinned, but units_latency took
+ * the host from the unit (a crossing to a unit fixed on a DPU breaks the
+ * budget)? Never under --greedy, whose units it leaves as they are.
  */
-static bool budget_kept(const struct hp_plan_problem *p, const int *pu, unsigned i, char *why,
-			size_t size)
+static bool budget_forced(const struct hp_plan_problem *p, const struct units *s, unsigned k)
 {
-	const struct hp_plan_container *c = &p->ctr[i];
+	unsigned u = s->of[k];
+
+	if (s->u[u].allowed & 1)
+		return false;
+	for (unsigned m = 0; m < p->n_ctr; m++)
+		if (s->of[m] == u && (p->ctr[m].pin >= 0 || !(p->ctr[m].allowed & 1)))
+			return false;
+	return true;
+}
+
+/*
+ * The containers of i's pod beside it there for the pod's latency budget
+ * alone (budget_forced), into why (", with daprd, which the pod's latency
+ * budget keeps beside it,"). From a black-box review: the pinned envoy
+ * alone fit its DPU, and the message blamed "the pinned placements alone";
+ * from a code review of that, a container beside it for a groupmate's
+ * pin or architecture had been said to be there for the budget.
+ */
+static bool budget_kept(const struct hp_plan_problem *p, const struct units *s, const int *pu,
+			unsigned i, char *why, size_t size)
+{
 	unsigned n = 0, first = 0;
 
-	for (unsigned k = 0; k < p->n_ctr; k++) {
-		const struct hp_plan_container *o = &p->ctr[k];
-
-		if (pu[k] == pu[i] && o->pod == c->pod && o->group != c->group && o->pin < 0 &&
-		    (o->allowed & 1) && !n++)
+	for (unsigned k = 0; k < p->n_ctr; k++)
+		if (pu[k] == pu[i] && p->ctr[k].pod == p->ctr[i].pod && budget_forced(p, s, k) &&
+		    !n++)
 			first = k;
-	}
 	if (!n)
 		return false;
 	if (n == 1)
@@ -454,7 +469,7 @@ static bool budget_kept(const struct hp_plan_problem *p, const int *pu, unsigned
  * Pinned to any DPU and fitting none, it says why on each (it had said one
  * DPU's reason, whichever the node listed first: from a black-box review).
  */
-static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
+static void pinned_infeasible(const struct hp_plan_problem *p, const struct units *s, const int *pu,
 			      const struct hp_plan_eval *ev, struct hp_error *err)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -488,7 +503,7 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const int *pu,
 				     "%simpossible instance: %s %s, and the pinned placements%s "
 				     "are infeasible (%s)",
 				     ctr_at(p, i, at, sizeof(at)), c->name, to,
-				     budget_kept(p, pu, i, each, sizeof(each)) ? each : " alone",
+				     budget_kept(p, s, pu, i, each, sizeof(each)) ? each : " alone",
 				     ev->why);
 			return;
 		}
@@ -660,7 +675,7 @@ static int solve_greedy(const struct hp_plan_problem *p, const struct units *s, 
 	if (greedy_start(p, s, start, pu, &ev) < 0)
 		return -ENOMEM;
 	if (!ev.feasible) {
-		pinned_infeasible(p, pu, &ev, err);
+		pinned_infeasible(p, s, pu, &ev, err);
 		return -EDOM;
 	}
 	start_obj = ev.objective;
