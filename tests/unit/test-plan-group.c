@@ -608,11 +608,10 @@ static unsigned resumed(uint64_t seed, unsigned *held_runs)
 		n[i] = 2 + rnd(&s) % 4;
 		for (unsigned k = 0; k < n[i]; k++) {
 			struct hp_group_opt *o = &opts[g.n_opts++];
-
-			memset(o, 0, sizeof(*o));
 			/* the row it loads, or none (the first: all fit) */
 			unsigned on = k ? rnd(&s) % (g.n_rows + 1) : 0;
 
+			memset(o, 0, sizeof(*o));
 			o->loss = k == 0 ? 0 : o[-1].loss + (rnd(&s) % 2 ? 0 : 0.01 * unit(&s));
 			for (unsigned q = 1; q <= g.n_rows; q++) {
 				o->m[q] = q == on ? 1 + (long long)(rnd(&s) % 9) : 0;
