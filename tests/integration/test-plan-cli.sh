@@ -1355,15 +1355,16 @@ done
 # Plan $1 on a node of DPUs $3 and $4, in both orders ($2: the node's other
 # lines): exit 2, and every pattern after them in the message, each time.
 both_orders() {
-	local yaml=$1 more=$2 a=$3 b=$4 dp rc pat ok
+	local yaml=$1 more=$2 a=$3 b=$4 dp rc pat missed
 	shift 4
 	for dp in "$a, $b" "$b, $a"; do
 		printf 'dpus: [%s]\n%b' "$dp" "$more" >"$tmp/orders-node.yaml"
 		"$HP" plan "$yaml" --node "$tmp/orders-node.yaml" >/dev/null 2>"$tmp/err"
 		rc=$?
-		ok=$([ $rc -eq 2 ] && echo y)
-		for pat in "$@"; do grep -q "$pat" "$tmp/err" || ok=; done
-		check '[ -n "$ok" ]' "$(basename "$yaml") on DPUs $dp ($rc: $(cat "$tmp/err"))"
+		missed=
+		for pat in "$@"; do grep -q "$pat" "$tmp/err" || missed="$missed '$pat'"; done
+		check '[ $rc -eq 2 ] && [ -z "$missed" ]' \
+			"$(basename "$yaml") on DPUs $dp, exit 2 and no pattern missed ($rc:$missed: $(cat "$tmp/err"))"
 	done
 }
 # pinned to any DPU where the budget breaks on each: said so, whatever their
