@@ -635,11 +635,11 @@ static unsigned resumed(uint64_t seed, unsigned *held_runs)
 	}
 	/* the least, and below a little above it: a search of many nodes */
 	r = hp_group_pack_min(&g, HUGE_VAL, -1, &lim, best, &want);
-	CHECKF(r == 0, "resumed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	CHECKF(r == 0, "resumed %llu: the least, %d", (unsigned long long)seed, r);
 	limit = want + 0.1 * limit;
 	lim.nodes = 1ul << 30;
 	r = hp_group_pack_min(&g, limit, -1, &lim, best, &want);
-	CHECKF(r == 0, "resumed %llu: hp_group_pack_min %d", (unsigned long long)seed, r);
+	CHECKF(r == 0, "resumed %llu: below %.12f, %d", (unsigned long long)seed, limit, r);
 	nodes = (1ul << 30) - lim.nodes;
 	do {
 		lim = (struct hp_pack_limits){ .nodes = budget,
@@ -684,6 +684,7 @@ static unsigned resumed(uint64_t seed, unsigned *held_runs)
 		       (unsigned long long)seed, i, got, least);
 		(*held_runs)++;
 	}
+	g.n = n;
 	hp_pack_resume_free(&rs);
 	return runs;
 }

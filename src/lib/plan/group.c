@@ -1537,7 +1537,10 @@ static void *pack_thread(void *arg)
 	return NULL;
 }
 
-/* One search from the root, budget nodes, in the caller's thread alone. */
+/*
+ * One search from the root (from where its way last stopped, pack_root),
+ * budget nodes, in the caller's thread alone.
+ */
 static int pack_alone(struct pack *s, unsigned long budget, double loss, const long long *m,
 		      const double *f, const double *u)
 {
@@ -1586,8 +1589,8 @@ static int pack_share_end(struct pack *s, struct pack_share *sh, unsigned long n
 }
 
 /*
- * One search from the root in s->threads threads, budget nodes in all. The
- * tree is shared out as they go: the first thread takes all of it, and one
+ * One search from the root (pack_root) in s->threads threads, budget nodes
+ * in all. The tree is shared out as they go: one thread takes all of it, and one
  * with nothing to do gets half of what another has left at the shallowest
  * node it can give from (pack_give). Returns as pack_dfs, with the least
  * found and its choice in s.
@@ -1596,8 +1599,7 @@ static int pack_par(struct pack *s, unsigned long budget, double loss, const lon
 		    const double *f, const double *u)
 {
 	unsigned n = s->threads, started = 1;
-	size_t levels = (s->n_v + 2) * (s->g->n_rows + 2);
-	_cleanup_free_ unsigned *path = malloc(levels * sizeof(unsigned));
+	_cleanup_free_ unsigned *path = malloc(pack_levels(s) * sizeof(unsigned));
 	struct pack_share sh = {.lock = PTHREAD_MUTEX_INITIALIZER,
 				.wake = PTHREAD_COND_INITIALIZER,
 				.choice = s->best_choice,
@@ -1613,9 +1615,10 @@ static int pack_par(struct pack *s, unsigned long budget, double loss, const lon
 		return pack_alone(s, budget, loss, m, f, u);
 	pack_share_start(s, &sh, budget, false);
 	/*
-	 * The first thread goes on from where the last search stopped. Stopped
-	 * in several parts, there is no one place to go on from; the next goes
-	 * on from where this one started.
+	 * The thread that takes the whole tree goes on from where the last
+	 * search stopped (each has s's path). Stopped in several parts, there
+	 * is no one place to go on from; the next goes on from where this one
+	 * started.
 	 */
 	pack_root(s);
 	for (unsigned t = 0; t < n; t++) {
@@ -1639,8 +1642,8 @@ static int pack_par(struct pack *s, unsigned long budget, double loss, const lon
 }
 
 /*
- * A thread of pack_race: the whole tree its way (its k0). The first to
- * finish has the least; the other stops.
+ * A thread of pack_race: the whole tree its way (its k0), from where that
+ * way last stopped. The first to finish has the least; the other stops.
  */
 static void *pack_racer(void *arg)
 {
@@ -1694,8 +1697,8 @@ static int pack_race(struct pack *s, unsigned long budget, unsigned cross, doubl
 }
 
 /*
- * One search from the root, budget nodes: alone the first time (small
- * searches are most of them), in every thread after.
+ * One search from the root (pack_root), budget nodes: alone the first time
+ * (small searches are most of them), in every thread after.
  */
 static int pack_go(struct pack *s, unsigned long budget, bool alone, double loss,
 		   const long long *m, const double *f, const double *u)

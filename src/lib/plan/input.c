@@ -542,8 +542,7 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 		}
 		if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
 		    json_number_value(v) > HP_PLAN_PARAM_MAX) {
-			/* the time limit's range said as its own (it had said ">= 0", and 0 is not)
-			 */
+			/* the time limit's range as its own: > 0 (it had said ">= 0") */
 			hp_error_set(err, "%s: %s: expected a number %s 0 and <= %g", file, k,
 				     param_fields[i].off ==
 					     offsetof(struct hp_plan_params, time_limit_s)
@@ -557,7 +556,8 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 	}
 	json_decref(j);
 	if (!(np.time_limit_s > 0)) {
-		hp_error_set(err, "%s: timeLimitS: expected a number of seconds > 0", file);
+		hp_error_set(err, "%s: timeLimitS: expected a number > 0 and <= %g", file,
+			     HP_PLAN_PARAM_MAX);
 		return -EINVAL;
 	}
 	*p = np;

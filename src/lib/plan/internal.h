@@ -148,12 +148,6 @@ static inline unsigned hp_yaml_line(const yaml_node_t *n)
  */
 bool hp_plan_quantity_digits(const char *s);
 
-/*
- * Is c a telemetry agent (otel-collector, fluent-bit, ...), whose traffic is
- * off the request path: its default traffic crosses no PU boundary per
- * request, nor does a profile's entry that does not say.
- */
-bool hp_plan_off_request_path(const struct hp_plan_container *c);
 #define HP_PLAN_NANOS_DIGITS 30
 #define HP_PLAN_QUANTITY_TEXT 256
 int hp_plan_quantity(const char *s, double *ret, char *nanos);
@@ -187,6 +181,13 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 
 /* Where a kind keeps its pod template ("" for Pod), NULL if it has none. */
 const char *hp_plan_template_path(const char *kind);
+
+/*
+ * Is c a telemetry agent by its kind (otel-collector, fluent-bit, ...),
+ * whose traffic is off the request path: its default traffic crosses no PU
+ * boundary per request, nor does a profile's entry that does not say?
+ */
+bool hp_plan_off_request_path(const struct hp_plan_container *c);
 /* The pod template of a workload object (node id), 0 if kind has none or it is missing. */
 int hp_plan_template(yaml_document_t *d, int obj, const char *kind);
 /*

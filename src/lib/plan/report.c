@@ -445,7 +445,8 @@ char *hp_plan_report_json(const struct hp_plan_problem *p, const struct hp_plan_
 			goto out;
 		/* on every placement: null where the manifest names none (kubectl's current one) */
 		json_object_set_new(e, "namespace",
-				    p->pods[k->pod].ns ? json_text(p->pods[k->pod].ns) : json_null());
+				    p->pods[k->pod].ns ? json_text(p->pods[k->pod].ns)
+						       : json_null());
 		/* where it is: the same Kind/name may be in two files */
 		if (p->pods[k->pod].file) {
 			json_object_set_new(e, "file", json_text(p->pods[k->pod].file));

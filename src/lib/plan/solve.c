@@ -408,8 +408,9 @@ static bool pinned_any_dpu(const struct hp_plan_problem *p, const int *pu, unsig
 			seen |= !strcmp(ev[k].why, ev[n].why);
 		if (seen)
 			continue;
-		len += (size_t)snprintf(why + len, len < size ? size - len : 0, "%s%s",
-					n ? "; " : "", ev[n].why);
+		if (len < size)
+			len += (size_t)snprintf(why + len, size - len, "%s%s", n ? "; " : "",
+						ev[n].why);
 		n++;
 	}
 	return n > 1;
@@ -476,7 +477,8 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const struct unit
 		for (unsigned i = 0; i < p->n_ctr; i++) {
 			const struct hp_plan_container *c = &p->ctr[i];
 			const char *where = p->pu[pu[i]].name;
-			char to[80], at[PATH_MAX + 16], each[HP_PLAN_MAX_PUS * 170];
+			/* a reason a DPU and "; " between: hp_plan_eval.why's 160 bytes and 2 */
+			char to[80], at[PATH_MAX + 16], each[HP_PLAN_MAX_PUS * (160 + 2)];
 
 			if (pu[i] == HP_PLAN_HOST || (!pass && c->pin < 0) ||
 			    (pu[i] != ev->why_pu && (int)c->pod != ev->why_pod))
