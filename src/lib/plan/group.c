@@ -1863,6 +1863,14 @@ static uint64_t hash_mix(uint64_t h, uint64_t x)
 	return h ^ h >> 33;
 }
 
+static uint64_t hash_double(uint64_t h, double v)
+{
+	uint64_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return hash_mix(h, b);
+}
+
 static uint64_t load_hash(const struct hp_group *g, unsigned k)
 {
 	uint64_t h = 0;
@@ -1871,11 +1879,8 @@ static uint64_t load_hash(const struct hp_group *g, unsigned k)
 		h = hash_mix(h, (uint64_t)g->opts[k].m[r]);
 	for (unsigned j = 0; j < g->n_res; j++) {
 		double v = g->res[(size_t)k * g->n_res + j];
-		uint64_t b;
 
-		v = v == 0 ? 0 : v; /* -0 is 0 */
-		memcpy(&b, &v, sizeof(b));
-		h = hash_mix(h, b);
+		h = hash_double(h, v == 0 ? 0 : v); /* -0 is 0 */
 	}
 	return h;
 }
@@ -1906,14 +1911,6 @@ bool hp_load_set_seen(struct hp_load_set *s, unsigned k)
 			      : hp_group_same_load(g, o, k))
 			return true;
 	}
-}
-
-static uint64_t hash_double(uint64_t h, double v)
-{
-	uint64_t b;
-
-	memcpy(&b, &v, sizeof(b));
-	return hash_mix(h, b);
 }
 
 /*

@@ -426,10 +426,17 @@ static size_t quantity_space(const char *s, size_t end)
 	return 0;
 }
 
-bool hp_plan_quantity_digits(const char *s)
+/* s past the white space before it that hp_plan_quantity drops. */
+static const char *quantity_skip_space(const char *s)
 {
 	for (size_t k; (k = quantity_space(s, 0));)
-		s += k; /* the white space hp_plan_quantity drops */
+		s += k;
+	return s;
+}
+
+bool hp_plan_quantity_digits(const char *s)
+{
+	s = quantity_skip_space(s);
 	s += *s == '+' || *s == '-';
 	s += *s == '.';
 	return isdigit((unsigned char)*s);
@@ -468,8 +475,7 @@ int hp_plan_quantity(const char *s, double *ret, char *nanos)
 	 * Without the spaces around it, as Kubernetes reads one
 	 * (Quantity.UnmarshalJSON: strings.TrimSpace, Unicode's White_Space).
 	 */
-	for (size_t k; (k = quantity_space(s, 0));)
-		s += k;
+	s = quantity_skip_space(s);
 	len = strlen(s);
 	for (size_t k; len && (k = quantity_space(s, len));)
 		len -= k;
