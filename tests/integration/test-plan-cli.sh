@@ -505,12 +505,12 @@ bad role.yaml "$(printf "$POD" role '"infra"')" "$tmp/role.yaml" "role.yaml:5: h
 bad arch.yaml "$(printf "$POD" arch '["arm64"]')" "$tmp/arch.yaml" "arch.yaml:5: heteropod.io/arch names no container 'zz'"
 bad rp.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  initContainers:\n  - {name: e, image: envoyproxy/envoy:v1, restartPolicy: Sometimes}\n  containers: [{name: app, image: nginx}]\n' \
 	"$tmp/rp.yaml" "rp.yaml:5: e: restartPolicy 'Sometimes'"
-bad tl.json '{"timeLimitS": 0}' "$GOOD --params $tmp/tl.json" "tl.json: timeLimitS"
-bad ver.json '{"version": 2, "pods": {}}' "$GOOD --profile $tmp/ver.json" "ver.json: version"
+bad tl.json '{"timeLimitS": 0}' "$GOOD --params $tmp/tl.json" "tl.json:1: timeLimitS"
+bad ver.json '{"version": 2, "pods": {}}' "$GOOD --profile $tmp/ver.json" "ver.json:1: version"
 bad unk.json '{"pods": {"Deployment/nope": {"containers": {}}}}' "$GOOD --profile $tmp/unk.json" \
-	"unk.json: the profile names workload Deployment/nope"
+	"unk.json:1: the profile names workload Deployment/nope"
 bad self.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "nginx"}]}}}' \
-	"$GOOD --profile $tmp/self.json" "self.json: pods.Deployment/frontend.traffic\[0\]: from 'nginx' to itself"
+	"$GOOD --profile $tmp/self.json" "self.json:1: pods.Deployment/frontend.traffic\[0\]: from 'nginx' to itself"
 bad dupname.yaml 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' "$GOOD --node $tmp/dupname.yaml" "dupname.yaml:3: PU name 'dpu0' used twice"
 bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml:3:9: YAML: invalid leading UTF-8"
 bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
@@ -524,9 +524,9 @@ bad huge.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: 
 bad mem16.yaml 'dpus: [{name: dpu0, memory: 16Ei}]\n' "$GOOD --node $tmp/mem16.yaml" "mem16.yaml:1: memory: expected a number >= 0 and <= 1e+18"
 bad speed.yaml 'dpus: [{name: dpu0, speed: 2000}]\n' "$GOOD --node $tmp/speed.yaml" "speed.yaml:1: speed must be >= 0.001 and <= 1000"
 bad link.yaml 'dpus: [{name: dpu0, linkGbps: 1e7}]\n' "$GOOD --node $tmp/link.yaml" "link.yaml:1: linkGbps must be <= 1e+06"
-bad mw.json '{"memoryWeight": 1e301}' "$GOOD --params $tmp/mw.json" "mw.json: memoryWeight: expected a number >= 0 and <= 1e+09"
+bad mw.json '{"memoryWeight": 1e301}' "$GOOD --params $tmp/mw.json" "mw.json:1: memoryWeight: expected a number >= 0 and <= 1e+09"
 bad pcpu.json '{"version": 1, "pods": {"Deployment/frontend": {"containers": {"istio-proxy": {"cpu": 1e308}}}}}' \
-	"$GOOD --profile $tmp/pcpu.json" "pcpu.json: pods.Deployment/frontend.containers.istio-proxy.cpu: expected"
+	"$GOOD --profile $tmp/pcpu.json" "pcpu.json:1: pods.Deployment/frontend.containers.istio-proxy.cpu: expected"
 # kubectl reads YAML 1.1: 010 is octal there, a quoted "true" a string
 bad oct.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 010}}}\n' \
 	"$tmp/oct.yaml" "oct.yaml:5: resources.requests.cpu: kubectl reads 010 as octal"
@@ -550,7 +550,7 @@ bad ds.yaml 'workloads:\n  DaemonSet/ds: {replicas: 3}\n' "$GOOD --node $tmp/ds.
 # profile traffic from or to a plain init container: it has finished first
 printf 'kind: Pod\nmetadata: {name: b}\nspec:\n  initContainers:\n  - {name: setup, image: busybox}\n  containers:\n  - {name: app, image: nginx}\n  - {name: istio-proxy, image: docker.io/istio/proxyv2:1.20}\n' >"$tmp/it.yaml"
 bad it.json '{"pods": {"Pod/b": {"traffic": [{"from": "setup", "to": "istio-proxy", "msgsPerSec": 100}]}}}' \
-	"$tmp/it.yaml --profile $tmp/it.json" "it.json: pods.Pod/b.traffic\[0\].from: .setup. is an init container"
+	"$tmp/it.yaml --profile $tmp/it.json" "it.json:1: pods.Pod/b.traffic\[0\].from: .setup. is an init container"
 bad oct20.yaml 'kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - {name: app, image: nginx, resources: {requests: {cpu: 0000000000000000000000000010}}}\n' \
 	"$tmp/oct20.yaml" "oct20.yaml:5: resources.requests.cpu: kubectl reads 0000000000000000000000000010 as octal"
 # --annotate where an alias would write the placement out elsewhere too: a
@@ -736,7 +736,7 @@ printf 'kind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    spec:\n     
 bad ro-node.yaml 'workloads:\n  Rollout/r: {replicas: 2}\n' "$tmp/ro.yaml --node $tmp/ro-node.yaml" \
 	"ro-node.yaml:2: the node description names workload Rollout/r, which the manifests hold in a kind the planner does not read"
 bad ro-prof.json '{"pods": {"Rollout/r": {}}}' "$tmp/ro.yaml --profile $tmp/ro-prof.json" \
-	"ro-prof.json: the profile names workload Rollout/r, which the manifests hold in a kind the planner does not read"
+	"ro-prof.json:1: the profile names workload Rollout/r, which the manifests hold in a kind the planner does not read"
 bad ro-ns.yaml 'workloads:\n  dev/Rollout/r: {replicas: 2}\n' "$tmp/ro.yaml --node $tmp/ro-ns.yaml" \
 	"ro-ns.yaml:2: the node description names workload dev/Rollout/r, which no manifest holds"
 bad ns-key.yaml 'workloads:\n  a/b/Deployment/web: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-key.yaml" \
@@ -744,23 +744,49 @@ bad ns-key.yaml 'workloads:\n  a/b/Deployment/web: {replicas: 2}\n' "$tmp/ns.yam
 bad ns-ds.yaml 'workloads:\n  x/DaemonSet/d: {replicas: 2}\n' "$tmp/ns.yaml --node $tmp/ns-ds.yaml" \
 	"ns-ds.yaml:2: workloads.x/DaemonSet/d: a DaemonSet runs at most one replica"
 bad ns-unk.json '{"pods": {"news/Deployment/web": {}}}' "$tmp/ns.yaml --profile $tmp/ns-unk.json" \
-	"ns-unk.json: the profile names workload news/Deployment/web, which no manifest holds"
+	"ns-unk.json:1: the profile names workload news/Deployment/web, which no manifest holds"
 bad ns-tr.json '{"pods": {"blog/Deployment/web": {"traffic": [{"from": "envoy", "to": "nope"}]}}}' \
-	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json: pods.blog/Deployment/web.traffic\[0\].to: Deployment/web (.*ns.yaml:5) has no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/ns-tr.json" "ns-tr.json:1: pods.blog/Deployment/web.traffic\[0\].to: Deployment/web (.*ns.yaml:5) has no container 'nope'"
 bad ns-ctr.json '{"pods": {"Deployment/web": {"containers": {"nope": {"cpu": 1}}}}}' \
-	"$tmp/ns.yaml --profile $tmp/ns-ctr.json" "ns-ctr.json: pods.Deployment/web.containers.nope: Deployment/web (.*ns.yaml:1, for namespace shop) has no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/ns-ctr.json" "ns-ctr.json:1: pods.Deployment/web.containers.nope: Deployment/web (.*ns.yaml:1, for namespace shop) has no container 'nope'"
 # the same Kind/name in two files: the message names the copy without the container
 printf 'kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/copy1.yaml"
 printf 'kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: sidecar, image: docker.io/istio/proxyv2:1.20}]}\n' >"$tmp/copy2.yaml"
 bad copy.json '{"pods": {"Pod/p": {"containers": {"istio-proxy": {"cpu": 0.2}}}}}' \
-	"$tmp/copy1.yaml $tmp/copy2.yaml --profile $tmp/copy.json" "copy.json: pods.Pod/p.containers.istio-proxy: Pod/p (.*copy2.yaml:1) has no container 'istio-proxy'"
+	"$tmp/copy1.yaml $tmp/copy2.yaml --profile $tmp/copy.json" "copy.json:1: pods.Pod/p.containers.istio-proxy: Pod/p (.*copy2.yaml:1) has no container 'istio-proxy'"
 # one traffic entry counts both directions: the pair again, either way, is an error
 bad twice.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "istio-proxy"}, {"from": "istio-proxy", "to": "nginx"}]}}}' \
-	"$GOOD --profile $tmp/twice.json" "twice.json: pods.Deployment/frontend.traffic\[1\]: 'istio-proxy' and 'nginx' again (traffic\[0\])"
+	"$GOOD --profile $tmp/twice.json" "twice.json:1: pods.Deployment/frontend.traffic\[1\]: 'istio-proxy' and 'nginx' again (traffic\[0\])"
 bad tkey.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "istio-proxy", "msgsPerSec": -5}]}}}' \
-	"$GOOD --profile $tmp/tkey.json" "tkey.json: pods.Deployment/frontend.traffic\[0\].msgsPerSec: expected a number"
+	"$GOOD --profile $tmp/tkey.json" "tkey.json:1: pods.Deployment/frontend.traffic\[0\].msgsPerSec: expected a number"
 bad cnum.json '{"pods": {"Deployment/frontend": {"containers": {"nginx": 1}}}}' \
-	"$GOOD --profile $tmp/cnum.json" "cnum.json: pods.Deployment/frontend.containers.nginx: expected {"
+	"$GOOD --profile $tmp/cnum.json" "cnum.json:1: pods.Deployment/frontend.containers.nginx: expected {"
+# a profile or parameters over many lines: the line of what is wrong (its key,
+# or its item in a list), as an editor counts them (tabs, CRLF, CR alone);
+# checked when read, when held against the manifests, and in the parameters
+PJ='{\n  "version": 1,\n  "pods": {\n    "Deployment/frontend": {\n%s\n    }\n  }\n}\n'
+# shellcheck disable=SC2059
+bad pl-cpu.json "$(printf "$PJ" '      "containers": {\n        "nginx": {"cpu": -1}\n      }')" \
+	"$GOOD --profile $tmp/pl-cpu.json" "pl-cpu.json:6: pods.Deployment/frontend.containers.nginx.cpu: expected"
+# shellcheck disable=SC2059
+bad pl-field.json "$(printf "$PJ" '      "containers": {},\n      "bogus": 1')" \
+	"$GOOD --profile $tmp/pl-field.json" "pl-field.json:6: pods.Deployment/frontend: unknown field 'bogus'"
+# shellcheck disable=SC2059
+bad pl-to.json "$(printf "$PJ" '      "traffic": [\n        {"from": "nginx", "to": "istio-proxy"},\n        {"from": "nginx",\n         "to": "nope"}\n      ]')" \
+	"$GOOD --profile $tmp/pl-to.json" "pl-to.json:8: pods.Deployment/frontend.traffic\[1\].to: .* has no container 'nope'"
+# shellcheck disable=SC2059
+bad pl-again.json "$(printf "$PJ" '      "traffic": [\n        {"from": "nginx", "to": "istio-proxy"},\n\n        {"from": "istio-proxy", "to": "nginx"}\n      ]')" \
+	"$GOOD --profile $tmp/pl-again.json" "pl-again.json:8: pods.Deployment/frontend.traffic\[1\]: 'istio-proxy' and 'nginx' again"
+bad pl-tab.json '{\n\t"pods": {\n\t\t"Deployment/frontend": {\n\t\t\t"containers": {\n\t\t\t\t"nope": {"cpu": 1}\n\t\t\t}\n\t\t}\n\t}\n}\n' \
+	"$GOOD --profile $tmp/pl-tab.json" "pl-tab.json:5: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"
+bad pl-wl.json '{\r\n  "pods": {\r\n    "Deployment/frontend": {},\r\n    "Deployment/nope": {}\r\n  }\r\n}\r\n' \
+	"$GOOD --profile $tmp/pl-wl.json" "pl-wl.json:4: the profile names workload Deployment/nope, which no manifest holds"
+bad pl-ver.json '{\n  "pods": {},\n  "version": 2\n}\n' "$GOOD --profile $tmp/pl-ver.json" "pl-ver.json:3: version: this planner"
+bad pq-limit.json '{\n  "msgCpuUs": 1,\n  "timeLimitS": 0\n}\n' "$GOOD --params $tmp/pq-limit.json" "pq-limit.json:3: timeLimitS: expected a number > 0"
+bad pq-unk.json '{\r  "msgCpuUs": 1,\r  "bogus": 0\r}\r' "$GOOD --params $tmp/pq-unk.json" "pq-unk.json:3: unknown parameter 'bogus'"
+# JSON that libyaml does not read (an escaped character past U+FFFF): no line, the rest said
+bad pl-astral.json '{\n  "_note": "\\ud83d\\ude00",\n  "pods": {"Deployment/frontend": {"containers": {"nope": {}}}}\n}\n' \
+	"$GOOD --profile $tmp/pl-astral.json" "pl-astral.json: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"
 # the node description is one YAML document: what a second held went unread
 # a plain 010 in the node description: octal to YAML 1.1 readers, as in manifests
 bad oct.yaml 'dpus:\n- {name: bf3, cores: 010}\n' "$GOOD --node $tmp/oct.yaml" \
@@ -1139,7 +1165,7 @@ rc=$?
 check '[ $rc -eq 0 ] && grep -q "bf3" "$tmp/out"' "empty documents before the node description ($(cat "$tmp/out"))"
 # an entry for every namespace that each pod's own entry takes the place of is checked still
 bad nsg.json '{"pods": {"Deployment/web": {"containers": {"nope": {"cpu": 1}}}, "shop/Deployment/web": {}, "blog/Deployment/web": {}}}' \
-	"$tmp/ns.yaml --profile $tmp/nsg.json" "nsg.json: pods.Deployment/web.containers.nope: Deployment/web (in any namespace) has no container 'nope'"
+	"$tmp/ns.yaml --profile $tmp/nsg.json" "nsg.json:1: pods.Deployment/web.containers.nope: Deployment/web (in any namespace) has no container 'nope'"
 # an entry for every namespace fits one of its pods: blog's has cache
 printf 'kind: Deployment\nmetadata: {name: web, namespace: shop}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}]}}}\n---\nkind: Deployment\nmetadata: {name: web, namespace: blog}\nspec: {template: {spec: {containers: [{name: envoy, image: envoyproxy/envoy:v1}, {name: cache, image: redis}]}}}\n' >"$tmp/ns3.yaml"
 printf '{"pods": {"Deployment/web": {"containers": {"cache": {"cpu": 1}}}, "shop/Deployment/web": {}, "blog/Deployment/web": {}}}' >"$tmp/ns3.json"
@@ -1415,7 +1441,7 @@ printf 'dpus: [{name: dpu0, cores: 3}]\n' >"$tmp/grp-node.yaml"
 "$HP" plan "$tmp/grp.yaml" --node "$tmp/grp-node.yaml" --move-apps >/dev/null 2>"$tmp/err"
 check 'grep -q "the pinned placements alone are infeasible (dpu0 CPU: 4.400 > 3.000 cores)" "$tmp/err"' \
 	"a groupmate of a pin is not said to be kept by a budget ($(cat "$tmp/err"))"
-bad tl0.json '{"timeLimitS": -1}' "$GOOD --params $tmp/tl0.json" "tl0.json: timeLimitS: expected a number > 0"
+bad tl0.json '{"timeLimitS": -1}' "$GOOD --params $tmp/tl0.json" "tl0.json:1: timeLimitS: expected a number > 0"
 # a profile's traffic to a telemetry agent is off the request path unless it says
 printf 'kind: Pod\nmetadata: {name: t}\nspec:\n  containers:\n  - {name: app, image: app:1}\n  - {name: fluent-bit, image: fluent/fluent-bit:2}\n' >"$tmp/tel.yaml"
 printf 'workloads: {Pod/t: {latencyBudgetUs: 5}}\n' >"$tmp/tel-node.yaml"

@@ -8,6 +8,7 @@
 #include "util/util.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 
 /* ---- node description ------------------------------------------------------- */
@@ -510,12 +511,63 @@ static json_t *json_input(const char *text, size_t len, json_error_t *jerr)
 	return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
 }
 
+/* A step of a path into a JSON text: an object's member (key), else an array's item. */
+struct json_step {
+	const char *key;
+	size_t item;
+};
+
+/*
+ * "file:line" in place, the line where the last member of path starts in
+ * the JSON text (its key, or its item), else the deepest that is there;
+ * "file" where not even the first is, or libyaml cannot read the text.
+ * jansson keeps no places: messages about what it read are placed by
+ * reading the text again with libyaml, on the way out.
+ */
+static void json_place(char *place, size_t size, const char *file, const char *text, size_t len,
+		       const struct json_step *path, unsigned n)
+{
+	yaml_parser_t ps;
+	yaml_document_t d;
+	unsigned line = 0;
+
+	snprintf(place, size, "%s", file);
+	if (hp_yaml_check_nesting(text, len, file, NULL) < 0 || !yaml_parser_initialize(&ps))
+		return;
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+	if (yaml_parser_load(&ps, &d)) {
+		yaml_node_t *root = yaml_document_get_root_node(&d);
+		int at = root ? (int)(root - d.nodes.start) + 1 : 0;
+
+		for (unsigned i = 0; i < n && at > 0; i++) {
+			yaml_node_t *c = hp_yaml_node(&d, at);
+			int key = 0;
+
+			if (path[i].key)
+				at = hp_yaml_get_pair(&d, at, path[i].key, &key);
+			else if (hp_yaml_is_seq(c) &&
+				 path[i].item < (size_t)(c->data.sequence.items.top -
+							 c->data.sequence.items.start))
+				at = key = c->data.sequence.items.start[path[i].item];
+			else
+				at = 0;
+			if (at > 0)
+				line = hp_yaml_line(hp_yaml_node(&d, key));
+		}
+		yaml_document_delete(&d);
+	}
+	yaml_parser_delete(&ps);
+	if (line)
+		snprintf(place, size, "%s:%u", file, line);
+}
+
 int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len, const char *file,
 			 struct hp_error *err)
 {
 	struct hp_plan_params np = *p;
 	json_error_t jerr;
 	json_t *j = json_input(text, len, &jerr), *v;
+	char place[PATH_MAX + 16];
 	const char *k;
 
 	if (!j) {
@@ -528,38 +580,33 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 		return -EINVAL;
 	}
 	json_object_foreach(j, k, v) {
-		size_t i;
+		double x = json_number_value(v);
+		size_t i = 0;
+		bool limit;
 
 		if (k[0] == '_')
 			continue; /* comments */
-		for (i = 0; i < ARRAY_SIZE(param_fields); i++)
-			if (!strcmp(k, param_fields[i].key))
-				break;
-		if (i == ARRAY_SIZE(param_fields)) {
-			hp_error_set(err, "%s: unknown parameter '%s'", file, k);
-			json_decref(j);
-			return -EINVAL;
+		while (i < ARRAY_SIZE(param_fields) && strcmp(k, param_fields[i].key))
+			i++;
+		/* the time limit's range as its own: > 0 (it had said ">= 0") */
+		limit = i < ARRAY_SIZE(param_fields) &&
+			param_fields[i].off == offsetof(struct hp_plan_params, time_limit_s);
+		if (i < ARRAY_SIZE(param_fields) && json_is_number(v) && (limit ? x > 0 : x >= 0) &&
+		    x <= HP_PLAN_PARAM_MAX) {
+			*(double *)((char *)&np + param_fields[i].off) = x;
+			continue;
 		}
-		if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
-		    json_number_value(v) > HP_PLAN_PARAM_MAX) {
-			/* the time limit's range as its own: > 0 (it had said ">= 0") */
-			hp_error_set(err, "%s: %s: expected a number %s 0 and <= %g", file, k,
-				     param_fields[i].off ==
-					     offsetof(struct hp_plan_params, time_limit_s)
-					 ? ">"
-					 : ">=",
-				     HP_PLAN_PARAM_MAX);
-			json_decref(j);
-			return -EINVAL;
-		}
-		*(double *)((char *)&np + param_fields[i].off) = json_number_value(v);
-	}
-	json_decref(j);
-	if (!(np.time_limit_s > 0)) {
-		hp_error_set(err, "%s: timeLimitS: expected a number > 0 and <= %g", file,
-			     HP_PLAN_PARAM_MAX);
+		json_place(place, sizeof(place), file, text, len, &(struct json_step){ .key = k },
+			   1);
+		if (i == ARRAY_SIZE(param_fields))
+			hp_error_set(err, "%s: unknown parameter '%s'", place, k);
+		else
+			hp_error_set(err, "%s: %s: expected a number %s 0 and <= %g", place, k,
+				     limit ? ">" : ">=", HP_PLAN_PARAM_MAX);
+		json_decref(j);
 		return -EINVAL;
 	}
+	json_decref(j);
 	*p = np;
 	return 0;
 }
@@ -581,6 +628,8 @@ int hp_plan_params_load(struct hp_plan_params *p, const char *path, struct hp_er
 struct hp_plan_profile {
 	json_t *pods; /* "Kind/name" -> {containers, traffic} */
 	char *file;
+	char *text; /* the file's, to place messages (json_place) */
+	size_t len;
 };
 
 void hp_plan_profile_free(struct hp_plan_profile *prof)
@@ -589,7 +638,22 @@ void hp_plan_profile_free(struct hp_plan_profile *prof)
 		return;
 	json_decref(prof->pods);
 	free(prof->file);
+	free(prof->text);
 	free(prof);
+}
+
+/*
+ * "file:line" of the profile's pods.wl and what follows it in path (n
+ * steps), for a message.
+ */
+static void profile_place(char *place, size_t size, const char *file, const char *text, size_t len,
+			  const char *wl, const struct json_step *path, unsigned n)
+{
+	struct json_step at[6] = { { .key = "pods" }, { .key = wl } };
+	unsigned m = n < ARRAY_SIZE(at) - 2 ? n : ARRAY_SIZE(at) - 2;
+
+	memcpy(at + 2, path, m * sizeof(*path));
+	json_place(place, size, file, text, len, at, m + 2);
 }
 
 static int json_quantity(json_t *v, double *ret)
@@ -603,72 +667,91 @@ static int json_quantity(json_t *v, double *ret)
 	return -EINVAL;
 }
 
-static int profile_check(json_t *pods, const char *file, struct hp_error *err)
+static int profile_check(json_t *pods, const char *file, const char *text, size_t len,
+			 struct hp_error *err)
 {
+	char place[PATH_MAX + 16];
 	const char *wl;
 	json_t *pod;
 
-#define PFAIL(fmt, ...)                                                                            \
+	/* n steps of path after pods.wl, as the message names them */
+#define PFAIL(n, fmt, ...)                                                                         \
 	({                                                                                         \
-		hp_error_set(err, "%s: pods.%s" fmt, file, wl, ##__VA_ARGS__);                     \
+		profile_place(place, sizeof(place), file, text, len, wl, path, n);                 \
+		hp_error_set(err, "%s: pods.%s" fmt, place, wl, ##__VA_ARGS__);                    \
 		-EINVAL;                                                                           \
 	})
 	json_object_foreach(pods, wl, pod) {
 		json_t *cs = json_object_get(pod, "containers");
 		json_t *tr = json_object_get(pod, "traffic");
+		struct json_step path[3] = { { .key = "containers" } };
 		const char *k, *ck;
 		json_t *v, *c;
 		size_t i;
 
 		if (!json_is_object(pod))
-			return PFAIL(": expected {\"containers\": {...}, \"traffic\": [...]}");
+			return PFAIL(0, ": expected {\"containers\": {...}, \"traffic\": [...]}");
 		json_object_foreach(pod, k, v)
-			if (strcmp(k, "containers") && strcmp(k, "traffic"))
-				return PFAIL(": unknown field '%s'", k);
+			if (strcmp(k, "containers") && strcmp(k, "traffic")) {
+				path[0].key = k;
+				return PFAIL(1, ": unknown field '%s'", k);
+			}
 		if (cs && !json_is_object(cs))
-			return PFAIL(".containers: expected {\"name\": {\"cpu\": ..., "
-				     "\"memory\": ...}}");
+			return PFAIL(1, ".containers: expected {\"name\": {\"cpu\": ..., "
+					"\"memory\": ...}}");
 		json_object_foreach(cs, ck, c) {
 			double x;
 
+			path[1].key = ck;
 			if (!json_is_object(c))
 				return PFAIL(
-				    ".containers.%s: expected {\"cpu\": ..., \"memory\": ...}", ck);
+				    2, ".containers.%s: expected {\"cpu\": ..., \"memory\": ...}",
+				    ck);
 			json_object_foreach(c, k, v) {
+				path[2].key = k;
 				if (strcmp(k, "cpu") && strcmp(k, "memory"))
 					return PFAIL(
-					    ".containers.%s: unknown field '%s' (cpu, memory)", ck,
-					    k);
+					    3, ".containers.%s: unknown field '%s' (cpu, memory)",
+					    ck, k);
 				if (json_quantity(v, &x) < 0)
-					return PFAIL(".containers.%s.%s: expected a number or "
+					return PFAIL(3,
+						     ".containers.%s.%s: expected a number or "
 						     "quantity >= 0 and <= %g",
 						     ck, k, HP_PLAN_QUANTITY_MAX);
 			}
 		}
+		path[0].key = "traffic";
 		if (tr && !json_is_array(tr))
-			return PFAIL(".traffic: expected a list of {\"from\": ..., \"to\": ...}");
+			return PFAIL(1,
+				     ".traffic: expected a list of {\"from\": ..., \"to\": ...}");
 		json_array_foreach(tr, i, v) {
 			double x;
 
+			path[1] = (struct json_step){ .item = i };
 			if (!json_is_object(v))
-				return PFAIL(".traffic[%zu]: expected {\"from\": ..., \"to\": ...}",
-					     i);
+				return PFAIL(
+				    2, ".traffic[%zu]: expected {\"from\": ..., \"to\": ...}", i);
 			if (!json_is_string(json_object_get(v, "from")) ||
-			    !json_is_string(json_object_get(v, "to")))
-				return PFAIL(".traffic[%zu].%s: expected a container name", i,
-					     json_is_string(json_object_get(v, "from")) ? "to"
-											: "from");
+			    !json_is_string(json_object_get(v, "to"))) {
+				k = json_is_string(json_object_get(v, "from")) ? "to" : "from";
+				path[2].key = k;
+				return PFAIL(3, ".traffic[%zu].%s: expected a container name", i,
+					     k);
+			}
 			json_object_foreach(v, k, c) {
 				if (!strcmp(k, "from") || !strcmp(k, "to"))
 					continue;
+				path[2].key = k;
 				if (strcmp(k, "msgsPerSec") && strcmp(k, "bytesPerSec") &&
 				    strcmp(k, "crossingsPerRequest"))
 					return PFAIL(
+					    3,
 					    ".traffic[%zu]: unknown field '%s' (from, to, "
 					    "msgsPerSec, bytesPerSec, crossingsPerRequest)",
 					    i, k);
 				if (json_quantity(c, &x) < 0)
 					return PFAIL(
+					    3,
 					    ".traffic[%zu].%s: expected a number or quantity "
 					    ">= 0 and <= %g",
 					    i, k, HP_PLAN_QUANTITY_MAX);
@@ -685,6 +768,7 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 	struct hp_plan_profile *prof;
 	json_error_t jerr;
 	json_t *j = json_input(text, len, &jerr), *pods, *v;
+	char place[PATH_MAX + 16];
 	const char *k;
 	int r;
 
@@ -694,33 +778,41 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 	}
 	pods = json_object_get(j, "pods");
 	if (!json_is_object(j) || !json_is_object(pods)) {
-		hp_error_set(err, "%s: a profile is {\"pods\": {\"Kind/name\": {...}}}", file);
+		json_place(place, sizeof(place), file, text, len,
+			   &(struct json_step){ .key = "pods" }, 1);
+		hp_error_set(err, "%s: a profile is {\"pods\": {\"Kind/name\": {...}}}", place);
 		json_decref(j);
 		return -EINVAL;
 	}
 	v = json_object_get(j, "version");
 	if (v && !(json_is_number(v) && json_number_value(v) == 1)) {
-		hp_error_set(err, "%s: version: this planner reads version 1 profiles", file);
+		json_place(place, sizeof(place), file, text, len,
+			   &(struct json_step){ .key = "version" }, 1);
+		hp_error_set(err, "%s: version: this planner reads version 1 profiles", place);
 		json_decref(j);
 		return -EINVAL;
 	}
 	json_object_foreach(j, k, v)
 		if (strcmp(k, "pods") && strcmp(k, "version") && k[0] != '_') {
-			hp_error_set(err, "%s: unknown field '%s'", file, k);
+			json_place(place, sizeof(place), file, text, len,
+				   &(struct json_step){ .key = k }, 1);
+			hp_error_set(err, "%s: unknown field '%s'", place, k);
 			json_decref(j);
 			return -EINVAL;
 		}
-	r = profile_check(pods, file, err);
+	r = profile_check(pods, file, text, len, err);
 	if (r < 0) {
 		json_decref(j);
 		return r;
 	}
 	prof = calloc(1, sizeof(*prof));
-	if (!prof || !(prof->file = strdup(file))) {
-		free(prof);
+	if (!prof || !(prof->file = strdup(file)) || !(prof->text = malloc(len ? len : 1))) {
+		hp_plan_profile_free(prof);
 		json_decref(j);
 		return -ENOMEM;
 	}
+	memcpy(prof->text, text, len);
+	prof->len = len;
 	prof->pods = json_incref(pods);
 	json_decref(j);
 	*ret = prof;
@@ -794,17 +886,26 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 {
 	const struct hp_plan_pod *pd = &p->pods[pod];
 	json_t *tr = json_object_get(pj, "traffic"), *e, *cv;
+	char place[PATH_MAX + 16];
 	const char *ck;
 	size_t i;
 
+	/* the place of pods.wl.containers.ck, or of pods.wl.traffic[i] and what follows */
+#define PLACE(...)                                                                                 \
+	({                                                                                         \
+		const struct json_step at_[] = { __VA_ARGS__ };                                    \
+		profile_place(place, sizeof(place), prof->file, prof->text, prof->len, wl, at_,    \
+			      ARRAY_SIZE(at_));                                                    \
+	})
 	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
 		bool found = false;
 
 		for (unsigned c = pd->first; c < pd->first + pd->n; c++)
 			found |= !strcmp(p->ctr[c].name, ck);
 		if (!found) {
+			PLACE({ .key = "containers" }, { .key = ck });
 			hp_error_set(err, "%s: pods.%s.containers.%s: %s%s has no container '%s'",
-				     prof->file, wl, ck, pd->workload, of, ck);
+				     place, wl, ck, pd->workload, of, ck);
 			return -EINVAL;
 		}
 	}
@@ -824,24 +925,29 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 				b = (int)c;
 		}
 		if (a < 0 || b < 0) {
+			PLACE({ .key = "traffic" }, { .item = i },
+			      { .key = a < 0 ? "from" : "to" });
 			hp_error_set(err, "%s: pods.%s.traffic[%zu].%s: %s%s has no container '%s'",
-				     prof->file, wl, i, a < 0 ? "from" : "to", pd->workload, of,
+				     place, wl, i, a < 0 ? "from" : "to", pd->workload, of,
 				     a < 0 ? from : to);
 			return -EINVAL;
 		}
 		if (a == b) {
-			hp_error_set(err, "%s: pods.%s.traffic[%zu]: from '%s' to itself",
-				     prof->file, wl, i, from);
+			PLACE({ .key = "traffic" }, { .item = i });
+			hp_error_set(err, "%s: pods.%s.traffic[%zu]: from '%s' to itself", place,
+				     wl, i, from);
 			return -EINVAL;
 		}
 		if (p->ctr[a].ctype == HP_PLAN_INIT || p->ctr[b].ctype == HP_PLAN_INIT) {
-			hp_error_set(
-			    err,
-			    "%s: pods.%s.traffic[%zu].%s: '%s' is an init container, which "
-			    "has finished before the others start (a native sidecar, "
-			    "restartPolicy: Always, runs beside them)",
-			    prof->file, wl, i, p->ctr[a].ctype == HP_PLAN_INIT ? "from" : "to",
-			    p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
+			const char *end = p->ctr[a].ctype == HP_PLAN_INIT ? "from" : "to";
+
+			PLACE({ .key = "traffic" }, { .item = i }, { .key = end });
+			hp_error_set(err,
+				     "%s: pods.%s.traffic[%zu].%s: '%s' is an init container, "
+				     "which has finished before the others start (a native "
+				     "sidecar, restartPolicy: Always, runs beside them)",
+				     place, wl, i, end,
+				     p->ctr[a].ctype == HP_PLAN_INIT ? from : to);
 			return -EINVAL;
 		}
 		/* an entry is both directions: a second of the pair, either way, is an error */
@@ -852,10 +958,11 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 
 			if ((!strcmp(of_, from) && !strcmp(ot, to)) ||
 			    (!strcmp(of_, to) && !strcmp(ot, from))) {
+				PLACE({ .key = "traffic" }, { .item = i });
 				hp_error_set(err,
 					     "%s: pods.%s.traffic[%zu]: '%s' and '%s' again "
 					     "(traffic[%zu]); one entry counts both directions",
-					     prof->file, wl, i, from, to, k);
+					     place, wl, i, from, to, k);
 				return -EINVAL;
 			}
 		}
@@ -879,6 +986,7 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 		if (r < 0)
 			return r;
 	}
+#undef PLACE
 	return 1;
 }
 
@@ -939,11 +1047,15 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 	}
 	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
 		json_object_foreach(prof->pods, wl, v) {
+			char place[PATH_MAX + 16];
+
 			if (json_object_get(held, wl))
 				continue;
-			hp_error_set(
-			    err, "%s: the profile names workload %s, which %s", prof->file, wl,
-			    json_object_get(skipped, wl) ? HP_PLAN_SKIPPED : "no manifest holds");
+			profile_place(place, sizeof(place), prof->file, prof->text, prof->len, wl,
+				      NULL, 0);
+			hp_error_set(err, "%s: the profile names workload %s, which %s", place, wl,
+				     json_object_get(skipped, wl) ? HP_PLAN_SKIPPED
+								  : "no manifest holds");
 			r = -EINVAL;
 			break;
 		}
