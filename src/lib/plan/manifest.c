@@ -1162,14 +1162,23 @@ static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
 }
 
 /*
+ * HeteroPod's pod-template annotations, past "heteropod.io/": the
+ * planner's own, each a JSON map from container name (pin, role and arch,
+ * in that order where they are read), then the placement it writes and
+ * the runtime's accel (spec.h).
+ */
+#define ANNOTATION_PREFIX "heteropod.io/"
+static const char *const annotation_keys[] = { "pin", "role", "arch", "placement", "accel" };
+#define PLANNER_KEYS 3
+
+/*
  * A pod template's heteropod.io/ annotation that HeteroPod reads none of
- * (heteropod.io/pins: a typo, and the pin had no effect) is said: the
- * planner's pin, role and arch, the placement it writes, the runtime's
- * accel (spec.h). From a black-box review.
+ * (heteropod.io/pins: a typo, and the pin had no effect) is said. From a
+ * black-box review.
  */
 static int unknown_annotations(const struct build *b, int ann, const char *workload)
 {
-	static const char *const known[] = { "pin", "role", "arch", "placement", "accel" };
+	const size_t len = strlen(ANNOTATION_PREFIX);
 	const yaml_node_t *n = hp_yaml_node(b->d, ann);
 
 	if (!hp_yaml_is_map(n))
@@ -1180,10 +1189,10 @@ static int unknown_annotations(const struct build *b, int ann, const char *workl
 		const char *k = hp_yaml_str(kn);
 		bool ok = false;
 
-		if (!k || strncmp(k, "heteropod.io/", 13))
+		if (!k || strncmp(k, ANNOTATION_PREFIX, len))
 			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
-			ok |= !strcmp(k + 13, known[i]);
+		for (size_t i = 0; i < ARRAY_SIZE(annotation_keys); i++)
+			ok |= !strcmp(k + len, annotation_keys[i]);
 		if (!ok &&
 		    hp_plan_warn(b->p,
 				 "%s:%u: %s: %s: no such HeteroPod annotation (heteropod.io/pin, "
@@ -2436,16 +2445,17 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 				    workload, hp_yaml_str(n) ? hp_yaml_str(n) : "(not a string)");
 	}
 	/* the workload's own metadata is not the pod template's: said, not read */
-	for (unsigned m = 0; wl_meta != meta && m < 3; m++) {
-		static const char *const key[] = { "heteropod.io/pin", "heteropod.io/role",
-						   "heteropod.io/arch" };
-		int at = hp_yaml_get(d, hp_yaml_get(d, wl_meta, "annotations"), key[m]);
+	for (unsigned m = 0; wl_meta != meta && m < PLANNER_KEYS; m++) {
+		char key[32];
+		int at;
 
+		snprintf(key, sizeof(key), ANNOTATION_PREFIX "%s", annotation_keys[m]);
+		at = hp_yaml_get(d, hp_yaml_get(d, wl_meta, "annotations"), key);
 		if (at && hp_plan_warn(p,
 				       "%s:%u: %s: %s in the %s's own metadata is not read; it "
 				       "goes in the pod template's (%s.metadata.annotations)",
-				       b->f->path, hp_yaml_line(hp_yaml_node(d, at)), workload,
-				       key[m], kind, hp_plan_template_path(kind)) < 0)
+				       b->f->path, hp_yaml_line(hp_yaml_node(d, at)), workload, key,
+				       kind, hp_plan_template_path(kind)) < 0)
 			return -ENOMEM;
 	}
 	if ((r = unknown_annotations(b, ann, workload)) < 0 ||
@@ -2632,8 +2642,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 		}
 	}
 	/* Every annotation names containers of this pod. */
-	for (unsigned m = 0; m < 3; m++) {
-		static const char *const key[] = { "pin", "role", "arch" };
+	for (unsigned m = 0; m < PLANNER_KEYS; m++) {
 		json_t *map = m == 0 ? pins : m == 1 ? roles : archs;
 		const char *k;
 		json_t *v;
@@ -2644,8 +2653,8 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 			for (unsigned i = first; i < p->n_ctr; i++)
 				found |= !strcmp(p->ctr[i].name, k);
 			if (!found) {
-				r = FAIL(b, an, "heteropod.io/%s names no container '%s'", key[m],
-					 k);
+				r = FAIL(b, an, ANNOTATION_PREFIX "%s names no container '%s'",
+					 annotation_keys[m], k);
 				goto out;
 			}
 		}
