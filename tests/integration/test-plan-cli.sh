@@ -784,6 +784,32 @@ bad pl-wl.json '{\r\n  "pods": {\r\n    "Deployment/frontend": {},\r\n    "Deplo
 bad pl-ver.json '{\n  "pods": {},\n  "version": 2\n}\n' "$GOOD --profile $tmp/pl-ver.json" "pl-ver.json:3: version: this planner"
 bad pq-limit.json '{\n  "msgCpuUs": 1,\n  "timeLimitS": 0\n}\n' "$GOOD --params $tmp/pq-limit.json" "pq-limit.json:3: timeLimitS: expected a number > 0"
 bad pq-unk.json '{\r  "msgCpuUs": 1,\r  "bogus": 0\r}\r' "$GOOD --params $tmp/pq-unk.json" "pq-unk.json:3: unknown parameter 'bogus'"
+# shellcheck disable=SC2059
+bad pl-ctr.json "$(printf "$PJ" '      "containers": {\n        "nginx": {"cpu": 1,\n                  "gpu": 1}\n      }')" \
+	"$GOOD --profile $tmp/pl-ctr.json" "pl-ctr.json:7: pods.Deployment/frontend.containers.nginx: unknown field 'gpu' (cpu, memory)"
+# shellcheck disable=SC2059
+bad pl-cobj.json "$(printf "$PJ" '      "containers": {\n\n        "nginx": [1]\n      }')" \
+	"$GOOD --profile $tmp/pl-cobj.json" "pl-cobj.json:7: pods.Deployment/frontend.containers.nginx: expected {"
+# shellcheck disable=SC2059
+bad pl-tlist.json "$(printf "$PJ" '      "containers": {},\n      "traffic": {}')" \
+	"$GOOD --profile $tmp/pl-tlist.json" "pl-tlist.json:6: pods.Deployment/frontend.traffic: expected a list"
+# shellcheck disable=SC2059
+bad pl-tobj.json "$(printf "$PJ" '      "traffic": [\n        {"from": "nginx", "to": "istio-proxy"},\n        7\n      ]')" \
+	"$GOOD --profile $tmp/pl-tobj.json" "pl-tobj.json:7: pods.Deployment/frontend.traffic\[1\]: expected {"
+# shellcheck disable=SC2059
+bad pl-tfield.json "$(printf "$PJ" '      "traffic": [\n        {"from": "nginx", "to": "istio-proxy",\n         "rps": 5}\n      ]')" \
+	"$GOOD --profile $tmp/pl-tfield.json" "pl-tfield.json:7: pods.Deployment/frontend.traffic\[0\]: unknown field 'rps'"
+# no "to": the line of its entry, the deepest member there is
+# shellcheck disable=SC2059
+bad pl-noto.json "$(printf "$PJ" '      "traffic": [\n        {"from": "nginx", "to": "istio-proxy"},\n        {"from": "nginx"}\n      ]')" \
+	"$GOOD --profile $tmp/pl-noto.json" "pl-noto.json:7: pods.Deployment/frontend.traffic\[1\].to: expected a container name"
+bad pl-top.json '{\n  "pods": {},\n  "podz": {}\n}\n' "$GOOD --profile $tmp/pl-top.json" "pl-top.json:3: unknown field 'podz'"
+bad pl-pods.json '{\n  "version": 1,\n  "pods": []\n}\n' "$GOOD --profile $tmp/pl-pods.json" "pl-pods.json:3: a profile is"
+# a raw LS (U+2028) or NEL (U+0085) in a string is no line break to an editor, though libyaml counts one
+for br in '\u2028' '\u0085'; do
+	bad pl-ls.json "{\n  \"_c\": \"a$(printf "$br")b\",\n  \"pods\": {\"Deployment/frontend\": {\n    \"containers\": {\"nope\": {}}}}\n}\n" \
+		"$GOOD --profile $tmp/pl-ls.json" "pl-ls.json:4: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"
+done
 # JSON that libyaml does not read (an escaped character past U+FFFF): no line, the rest said
 bad pl-astral.json '{\n  "_note": "\\ud83d\\ude00",\n  "pods": {"Deployment/frontend": {"containers": {"nope": {}}}}\n}\n' \
 	"$GOOD --profile $tmp/pl-astral.json" "pl-astral.json: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"

@@ -306,6 +306,66 @@ static void test_json_stream(void)
 	plan_free(&pl);
 }
 
+/*
+ * Profiles and parameters: errors name the line of what is wrong (here,
+ * under the sanitizers too: the check of unused entries had passed
+ * memcpy a NULL path).
+ */
+static void test_json_places(void)
+{
+	static const char *yaml =
+	    "kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n"
+	    "  - {name: app, image: nginx}\n  - {name: envoy, image: envoyproxy/envoy:v1}\n";
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+		{ "{\n  \"pods\": {\n    \"Pod/a\": {},\n    \"Pod/nope\": {}\n  }\n}\n",
+		  "p.json:4: the profile names workload Pod/nope" },
+		{ "{\n  \"pods\": {\"Pod/a\": {\"containers\": {\n    \"app\": {\"cpu\": "
+		  "-1}}}}\n}\n",
+		  "p.json:3: pods.Pod/a.containers.app.cpu: expected" },
+		{ "{\"pods\": {\"Pod/a\": {\"traffic\": [\r\n  {\"from\": \"app\", \"to\": "
+		  "\"envoy\"},\r\n  {\"from\": \"app\", \"to\": \"nope\"}]}}}\r\n",
+		  "p.json:3: pods.Pod/a.traffic[1].to: Pod/a (t.yaml:1) has no container 'nope'" },
+		/* a raw LS in a string: no line break, to an editor */
+		{ "{\"_c\": \"a\u2028b\",\n  \"pods\": {\"Pod/a\": {\"containers\":\n"
+		  "    {\"nope\": {}}}}}\n",
+		  "p.json:3: pods.Pod/a.containers.nope: Pod/a (t.yaml:1) has no container" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct hp_plan_profile *prof = NULL;
+		struct plan pl;
+		int r;
+
+		memset(&pl, 0, sizeof(pl));
+		hp_plan_node_defaults(&pl.node);
+		hp_plan_problem_init(&pl.p);
+		r = hp_plan_manifests_parse(&pl.m, "t.yaml", yaml, strlen(yaml), &pl.err);
+		if (r == 0)
+			r = hp_plan_profile_parse(&prof, cases[i].json, strlen(cases[i].json),
+						  "p.json", &pl.err);
+		if (r == 0)
+			r = hp_plan_build(&pl.p, &pl.m, &pl.node, prof, NULL, &pl.err);
+		CHECKF(r == -EINVAL && strstr(pl.err.msg, cases[i].msg), "case %zu: %d %s", i, r,
+		       pl.err.msg);
+		hp_plan_profile_free(prof);
+		plan_free(&pl);
+	}
+	{
+		static const char *params = "{\n  \"msgCpuUs\": 1,\n  \"timeLimitS\": 0\n}";
+		struct hp_plan_params pp;
+		struct hp_error err = { "" };
+		int r;
+
+		hp_plan_params_defaults(&pp);
+		r = hp_plan_params_parse(&pp, params, strlen(params), "q.json", &err);
+		CHECKF(r == -EINVAL &&
+			   strstr(err.msg, "q.json:3: timeLimitS: expected a number > 0"),
+		       "%d %s", r, err.msg);
+	}
+}
+
 /* Kubernetes quantities as requests: what each reads as, or refused (< 0). */
 static void test_quantities(void)
 {
@@ -656,6 +716,7 @@ int main(void)
 	test_annotate_shapes();
 	test_errors();
 	test_json_stream();
+	test_json_places();
 	test_quantities();
 	test_requests_limits();
 	test_pins_and_groups();

@@ -518,6 +518,30 @@ struct json_step {
 };
 
 /*
+ * The line of the text's character at index (as libyaml counts them: past
+ * a byte order mark), with a line at each LF, CRLF or CR, as editors
+ * count them: libyaml's own lines also break at NEL, LS and PS, which
+ * JSON takes raw in a string, and a line after one had been one too far
+ * (from a code review).
+ */
+static unsigned text_line(const char *text, size_t len, size_t index)
+{
+	size_t off = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	unsigned line = 1;
+
+	for (; index > 0 && off < len; index--) {
+		unsigned char c = (unsigned char)text[off++];
+
+		if (c == '\n' || (c == '\r' && (off == len || text[off] != '\n')))
+			line++;
+		else if (c >= 0xc0)
+			while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
+				off++;
+	}
+	return line;
+}
+
+/*
  * "file:line" in place, the line where the last member of path starts in
  * the JSON text (its key, or its item), else the deepest that is there;
  * "file" where not even the first is, or libyaml cannot read the text.
@@ -552,7 +576,8 @@ static void json_place(char *place, size_t size, const char *file, const char *t
 			else
 				at = 0;
 			if (at > 0)
-				line = hp_yaml_line(hp_yaml_node(&d, key));
+				line =
+				    text_line(text, len, hp_yaml_node(&d, key)->start_mark.index);
 		}
 		yaml_document_delete(&d);
 	}
@@ -652,7 +677,8 @@ static void profile_place(char *place, size_t size, const char *file, const char
 	struct json_step at[6] = { { .key = "pods" }, { .key = wl } };
 	unsigned m = n < ARRAY_SIZE(at) - 2 ? n : ARRAY_SIZE(at) - 2;
 
-	memcpy(at + 2, path, m * sizeof(*path));
+	if (m)
+		memcpy(at + 2, path, m * sizeof(*path)); /* path may be NULL */
 	json_place(place, size, file, text, len, at, m + 2);
 }
 
@@ -878,7 +904,9 @@ int hp_plan_profile_container(const struct hp_plan_profile *prof, const char *ns
 /*
  * Check the profile's entry pj (key wl) against pod of p: its containers
  * and traffic name the pod's; with add (p itself), the traffic becomes the
- * pod's edges. 1: it gave traffic; 0: it did not.
+ * pod's edges. 1: it gave traffic; 0: it did not. Without err, the
+ * message is not made: a trial (hp_plan_profile_check_used), where
+ * placing each would read the profile again.
  */
 static int profile_apply(const struct hp_plan_profile *prof, const struct hp_plan_problem *p,
 			 unsigned pod, json_t *pj, const char *wl, const char *of,
@@ -894,8 +922,9 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 #define PLACE(...)                                                                                 \
 	({                                                                                         \
 		const struct json_step at_[] = { __VA_ARGS__ };                                    \
-		profile_place(place, sizeof(place), prof->file, prof->text, prof->len, wl, at_,    \
-			      ARRAY_SIZE(at_));                                                    \
+		if (err)                                                                           \
+			profile_place(place, sizeof(place), prof->file, prof->text, prof->len, wl, \
+				      at_, ARRAY_SIZE(at_));                                       \
 	})
 	json_object_foreach(json_object_get(pj, "containers"), ck, cv) {
 		bool found = false;
@@ -1034,7 +1063,9 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 
 			if (strcmp(p->pods[j].workload, k))
 				continue;
-			fit = profile_apply(prof, p, j, pj, k, " (in any namespace)", NULL, &e);
+			/* the first message alone is kept: the others are not made */
+			fit = profile_apply(prof, p, j, pj, k, " (in any namespace)", NULL,
+					    first.msg[0] ? NULL : &e);
 			if (fit < 0 && !first.msg[0])
 				first = e;
 		}
