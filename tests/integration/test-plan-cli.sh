@@ -229,6 +229,8 @@ printf 'kind: Pod\nmetadata: {name: solo}\nspec:\n  containers:\n  - {name: app,
 "$HP" plan "$tmp/solo.yaml" --write-model "$tmp/solo.lp" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 0 ] && [ ! -e "$tmp/solo.lp" ] && grep -q "no model written" "$tmp/err"' "nothing may move: no model, said so ($(cat "$tmp/err"))"
+"$HP" plan "$tmp/solo.yaml" >"$tmp/out" 2>&1
+check 'grep -q "(proven optimal: nothing may move, " "$tmp/out"' "nothing may move: said so, not as a proof's name ($(grep Host "$tmp/out"))"
 
 # --annotate writes every file or none: the second file's directory is not
 # writable (as nobody when root), so the first, written to its temporary
@@ -810,6 +812,12 @@ for br in '\u2028' '\u0085'; do
 	bad pl-ls.json "{\n  \"_c\": \"a$(printf "$br")b\",\n  \"pods\": {\"Deployment/frontend\": {\n    \"containers\": {\"nope\": {}}}}\n}\n" \
 		"$GOOD --profile $tmp/pl-ls.json" "pl-ls.json:4: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"
 done
+# a syntax error in a file of CR alone, counted alike (jansson counts LF alone: it had said 1)
+bad pq-cr.json '{"msgCpuUs": 1,\r"mipGap": 0,\r"x": }\r' "$GOOD --params $tmp/pq-cr.json" "pq-cr.json:3: unexpected token"
+# a tab before the object or after it (libyaml refuses one there; the line had been lost)
+bad pq-tab.json '\t{\n  "msgCpuUs": 1,\n  "mipGap": -1\n}\n\t\n' "$GOOD --params $tmp/pq-tab.json" "pq-tab.json:3: mipGap: expected"
+bad pl-bomtab.json '\xef\xbb\xbf\t{\n\t"pods": {\n\t\t"Deployment/frontend": {\n\t\t\t"containers": {"nope": {}}\n\t\t}\n\t}\n}\t\n' \
+	"$GOOD --profile $tmp/pl-bomtab.json" "pl-bomtab.json:4: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"
 # JSON that libyaml does not read (an escaped character past U+FFFF): no line, the rest said
 bad pl-astral.json '{\n  "_note": "\\ud83d\\ude00",\n  "pods": {"Deployment/frontend": {"containers": {"nope": {}}}}\n}\n' \
 	"$GOOD --profile $tmp/pl-astral.json" "pl-astral.json: pods.Deployment/frontend.containers.nope: .* has no container 'nope'"

@@ -518,27 +518,38 @@ struct json_step {
 };
 
 /*
- * The line of the text's character at index (as libyaml counts them: past
- * a byte order mark), with a line at each LF, CRLF or CR, as editors
- * count them: libyaml's own lines also break at NEL, LS and PS, which
- * JSON takes raw in a string, and a line after one had been one too far
- * (from a code review).
+ * The line of the character index characters past byte from of text (the
+ * characters as libyaml counts them), with a line at each LF, CRLF or CR,
+ * as editors count them: libyaml's own lines also break at NEL, LS and PS,
+ * which JSON takes raw in a string, and a line after one had been one too
+ * far; jansson's break at LF alone, and a CR-only file's syntax errors had
+ * all been on line 1 (from a code review and a black-box review).
  */
-static unsigned text_line(const char *text, size_t len, size_t index)
+static unsigned text_line(const char *text, size_t len, size_t from, size_t index)
 {
-	size_t off = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
 	unsigned line = 1;
 
-	for (; index > 0 && off < len; index--) {
+	for (size_t off = 0; off < len && (off < from || index > 0);) {
 		unsigned char c = (unsigned char)text[off++];
 
 		if (c == '\n' || (c == '\r' && (off == len || text[off] != '\n')))
 			line++;
-		else if (c >= 0xc0)
-			while (off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
-				off++;
+		while (c >= 0xc0 && off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
+			off++;
+		if (off > from)
+			index--;
 	}
 	return line;
+}
+
+/* jansson's error, its line counted as text_line counts them. */
+static void json_syntax_error(struct hp_error *err, const char *file, const char *text, size_t len,
+			      const json_error_t *jerr)
+{
+	size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0; /* json_input's */
+
+	hp_error_set(err, "%s:%u: %s", file, text_line(text, len, bom + (size_t)jerr->position, 0),
+		     jerr->text);
 }
 
 /*
@@ -551,14 +562,25 @@ static unsigned text_line(const char *text, size_t len, size_t index)
 static void json_place(char *place, size_t size, const char *file, const char *text, size_t len,
 		       const struct json_step *path, unsigned n)
 {
+	size_t start, end = len;
 	yaml_parser_t ps;
 	yaml_document_t d;
 	unsigned line = 0;
 
 	snprintf(place, size, "%s", file);
-	if (hp_yaml_check_nesting(text, len, file, NULL) < 0 || !yaml_parser_initialize(&ps))
+	/*
+	 * From its first '{' to its last character but white space: libyaml
+	 * refuses a tab before or after a document, and the text is one
+	 * JSON object (the line had been lost: a black-box review).
+	 */
+	if (!hp_plan_json_start(text, len, &start))
 		return;
-	yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+	while (end > start && strchr(" \t\r\n", text[end - 1]))
+		end--;
+	if (hp_yaml_check_nesting(text + start, end - start, file, NULL) < 0 ||
+	    !yaml_parser_initialize(&ps))
+		return;
+	yaml_parser_set_input_string(&ps, (const unsigned char *)text + start, end - start);
 	if (yaml_parser_load(&ps, &d)) {
 		yaml_node_t *root = yaml_document_get_root_node(&d);
 		int at = root ? (int)(root - d.nodes.start) + 1 : 0;
@@ -576,8 +598,8 @@ static void json_place(char *place, size_t size, const char *file, const char *t
 			else
 				at = 0;
 			if (at > 0)
-				line =
-				    text_line(text, len, hp_yaml_node(&d, key)->start_mark.index);
+				line = text_line(text, len, start,
+						 hp_yaml_node(&d, key)->start_mark.index);
 		}
 		yaml_document_delete(&d);
 	}
@@ -596,7 +618,7 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 	const char *k;
 
 	if (!j) {
-		hp_error_set(err, "%s:%d: %s", file, jerr.line, jerr.text);
+		json_syntax_error(err, file, text, len, &jerr);
 		return -EINVAL;
 	}
 	if (!json_is_object(j)) {
@@ -799,7 +821,7 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 	int r;
 
 	if (!j) {
-		hp_error_set(err, "%s:%d: %s", file, jerr.line, jerr.text);
+		json_syntax_error(err, file, text, len, &jerr);
 		return -EINVAL;
 	}
 	pods = json_object_get(j, "pods");

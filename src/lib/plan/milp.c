@@ -719,7 +719,7 @@ int milp_solve(const struct hp_plan_problem *p, const struct units *s, int *upu,
 		for (unsigned u = 0; u < s->n; u++)
 			upu[u] = HP_PLAN_HOST;
 		res->optimal = true;
-		res->proof = "nothing may move";
+		res->proof = HP_PLAN_NOTHING_MOVES;
 		return 0;
 	}
 

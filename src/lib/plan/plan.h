@@ -193,10 +193,12 @@ struct hp_plan_result {
 	double solve_ms;
 	double bound;            /* best bound known (MILP), = objective when optimal */
 	const char *status;      /* "optimal", "feasible (time limit)", ... */
-	const char *proof;	 /* when optimal (only): "branch and bound", "group bound", ... */
+	const char *proof;	 /* when optimal (only): "branch and bound", "group bound", ...,
+				    or HP_PLAN_NOTHING_MOVES (no search) */
 	bool model_written;	 /* params.model_file holds the model (not when nothing may move) */
 };
 void hp_plan_result_free(struct hp_plan_result *r);
+#define HP_PLAN_NOTHING_MOVES "nothing may move"
 
 /*
  * Solve. -EDOM: no placement satisfies the constraints (err says which);

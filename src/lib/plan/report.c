@@ -611,12 +611,16 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 			figure(r->objective).s);
 	else
 		fprintf(f, "Host cores freed: %s (", figure(r->host_cores_freed).s);
+	/* a proof, or none needed: "proven optimal by nothing may move" had said (a black-box
+	 * review) */
 	fprintf(f, "%s%s%s, %.1f ms",
 		r->optimal  ? "proven optimal"
 		: r->status ? r->status
 			    : "not proven optimal",
-		r->optimal && r->proof ? " by " : "", r->optimal && r->proof ? r->proof : "",
-		r->solve_ms);
+		!r->optimal || !r->proof		   ? ""
+		: !strcmp(r->proof, HP_PLAN_NOTHING_MOVES) ? ": "
+							   : " by ",
+		r->optimal && r->proof ? r->proof : "", r->solve_ms);
 	if (!r->optimal && r->bound > r->objective)
 		fprintf(f, ", bound %.3f", r->bound);
 	fprintf(f, ").\n");
