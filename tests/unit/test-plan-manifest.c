@@ -186,6 +186,13 @@ static void test_annotate_shapes(void)
 		  "{\"kind\":\"Pod\",\"metadata\":{\"annotations\": {\"heteropod.io/placement\": "
 		  "\"{\\\"c\\\": \\\"host\\\"}\"}},"
 		  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}\r\n" },
+		/* JSON written with indents, CRLF: no blank left at the end of the line */
+		{ "{\r\n  \"kind\": \"Pod\",\r\n  \"metadata\": {\r\n    \"name\": \"a\"\r\n  },"
+		  "\r\n  \"spec\": {\"containers\": [{\"name\": \"c\", \"image\": "
+		  "\"i\"}]}\r\n}\r\n",
+		  "{\r\n  \"kind\": \"Pod\",\r\n  \"metadata\": {\"annotations\": "
+		  "{\"heteropod.io/placement\": \"{\\\"c\\\": \\\"host\\\"}\"},\r\n    \"name\": "
+		  "\"a\"\r\n" },
 		/* annotations: null, UTF-8 before it */
 		{ "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations:\nspec:\n  containers:\n  - "
 		  "{name: c, image: i}\n",

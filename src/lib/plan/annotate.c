@@ -322,6 +322,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 					   : depth == 1 ? hp_sprintf("%s: {", ak)
 							: hp_sprintf("%s: {%s: {", mk, ak);
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
+		bool eol;
 
 		e->off = hp_plan_mark_offset(f, target->start_mark);
 		/* past an anchor or a tag, and a comment: "&a # x" then "{team: x}" */
@@ -335,7 +336,16 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 		if (!pre)
 			return -ENOMEM;
 		e->off++;
-		e->text = hp_sprintf("%s%s: %s%s%s", pre, pk, q, post[depth], empty ? "" : ", ");
+		/*
+		 * Before the mapping's first pair; where that is on the next line
+		 * (JSON written with indents), no blank is left at the line's end
+		 * (a black-box review).
+		 */
+		eol = e->off < f->len && (f->text[e->off] == '\n' || f->text[e->off] == '\r');
+		e->text = hp_sprintf("%s%s: %s%s%s", pre, pk, q, post[depth],
+				     empty ? ""
+				     : eol ? ","
+					   : ", ");
 		return e->text ? 0 : -ENOMEM;
 	}
 	if (first_key_col(d, target, &col, &mark) < 0) {

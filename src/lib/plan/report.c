@@ -611,8 +611,7 @@ int hp_plan_report_table(const struct hp_plan_problem *p, const struct hp_plan_r
 			figure(r->objective).s);
 	else
 		fprintf(f, "Host cores freed: %s (", figure(r->host_cores_freed).s);
-	/* a proof, or none needed: "proven optimal by nothing may move" had said (a black-box
-	 * review) */
+	/* a proof, or none needed ("proven optimal by nothing may move": a black-box review) */
 	fprintf(f, "%s%s%s, %.1f ms",
 		r->optimal  ? "proven optimal"
 		: r->status ? r->status
