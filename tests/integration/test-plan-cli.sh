@@ -814,6 +814,9 @@ for br in '\u2028' '\u0085'; do
 done
 # a syntax error in a file of CR alone, counted alike (jansson counts LF alone: it had said 1)
 bad pq-cr.json '{"msgCpuUs": 1,\r"mipGap": 0,\r"x": }\r' "$GOOD --params $tmp/pq-cr.json" "pq-cr.json:3: unexpected token"
+# jansson places an invalid escape inside the character after it: still its own line
+bad pq-esc.json '{\n  "msgCpuUs": 1,\n  "x": "\\\xc3\xa9",\n  "a": 1,\n  "b": 2\n}\n' "$GOOD --params $tmp/pq-esc.json" "pq-esc.json:3: invalid escape"
+bad pq-utf.json '{\n  "x": "\xc3\xa9\xa9",\n  "a": 1,\n  "b": 2\n}\n' "$GOOD --params $tmp/pq-utf.json" "pq-utf.json:2: unable to decode byte 0xa9"
 # a tab before the object or after it (libyaml refuses one there; the line had been lost)
 bad pq-tab.json '\t{\n  "msgCpuUs": 1,\n  "mipGap": -1\n}\n\t\n' "$GOOD --params $tmp/pq-tab.json" "pq-tab.json:3: mipGap: expected"
 bad pl-bomtab.json '\xef\xbb\xbf\t{\n\t"pods": {\n\t\t"Deployment/frontend": {\n\t\t\t"containers": {"nope": {}}\n\t\t}\n\t}\n}\t\n' \

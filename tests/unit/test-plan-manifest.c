@@ -193,6 +193,12 @@ static void test_annotate_shapes(void)
 		  "{\r\n  \"kind\": \"Pod\",\r\n  \"metadata\": {\"annotations\": "
 		  "{\"heteropod.io/placement\": \"{\\\"c\\\": \\\"host\\\"}\"},\r\n    \"name\": "
 		  "\"a\"\r\n" },
+		/* a blank and a comment after the '{': one blank before the comment */
+		{ "kind: Pod\nmetadata: { # c\n  name: a}\nspec: {containers: [{name: c, image: "
+		  "i}]}\n",
+		  "kind: Pod\nmetadata: {annotations: {heteropod.io/placement: '{\"c\": "
+		  "\"host\"}'}, "
+		  "# c\n  name: a}\n" },
 		/* annotations: null, UTF-8 before it */
 		{ "kind: Pod\nmetadata:\n  name: \"é\"\n  annotations:\nspec:\n  containers:\n  - "
 		  "{name: c, image: i}\n",
@@ -358,6 +364,18 @@ static void test_json_places(void)
 		       pl.err.msg);
 		hp_plan_profile_free(prof);
 		plan_free(&pl);
+	}
+	{
+		/* jansson's place of an invalid escape is inside the character after it */
+		static const char *params = "{\n  \"x\": \"\\\xc3\xa9\",\n  \"a\": 1\n}\n";
+		struct hp_plan_params pp;
+		struct hp_error err = { "" };
+		int r;
+
+		hp_plan_params_defaults(&pp);
+		r = hp_plan_params_parse(&pp, params, strlen(params), "e.json", &err);
+		CHECKF(r == -EINVAL && strstr(err.msg, "e.json:2: invalid escape"), "%d %s", r,
+		       err.msg);
 	}
 	{
 		static const char *params = "{\n  \"msgCpuUs\": 1,\n  \"timeLimitS\": 0\n}";

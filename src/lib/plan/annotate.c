@@ -322,7 +322,7 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 					   : depth == 1 ? hp_sprintf("%s: {", ak)
 							: hp_sprintf("%s: {%s: {", mk, ak);
 		bool empty = target->data.mapping.pairs.top == target->data.mapping.pairs.start;
-		bool eol;
+		bool blank;
 
 		e->off = hp_plan_mark_offset(f, target->start_mark);
 		/* past an anchor or a tag, and a comment: "&a # x" then "{team: x}" */
@@ -337,15 +337,16 @@ static int template_edit(const struct hp_plan_file *f, yaml_document_t *d, int t
 			return -ENOMEM;
 		e->off++;
 		/*
-		 * Before the mapping's first pair; where that is on the next line
-		 * (JSON written with indents), no blank is left at the line's end
-		 * (a black-box review).
+		 * Before the mapping's first pair, and the blank or line break
+		 * already after the '{' to part them: with one of its own, JSON
+		 * written with indents was left a blank at the line's end (a
+		 * black-box review).
 		 */
-		eol = e->off < f->len && (f->text[e->off] == '\n' || f->text[e->off] == '\r');
+		blank = e->off < f->len && f->text[e->off] && strchr(" \t\r\n", f->text[e->off]);
 		e->text = hp_sprintf("%s%s: %s%s%s", pre, pk, q, post[depth],
-				     empty ? ""
-				     : eol ? ","
-					   : ", ");
+				     empty   ? ""
+				     : blank ? ","
+					     : ", ");
 		return e->text ? 0 : -ENOMEM;
 	}
 	if (first_key_col(d, target, &col, &mark) < 0) {

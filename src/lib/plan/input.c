@@ -529,15 +529,19 @@ static unsigned text_line(const char *text, size_t len, size_t from, size_t inde
 {
 	unsigned line = 1;
 
-	for (size_t off = 0; off < len && (off < from || index > 0);) {
-		unsigned char c = (unsigned char)text[off++];
+	for (size_t off = 0; off < len; off++) {
+		unsigned char c = (unsigned char)text[off];
 
-		if (c == '\n' || (c == '\r' && (off == len || text[off] != '\n')))
+		/*
+		 * Past from, each byte that starts a character is one more: a
+		 * from inside a character (jansson's, at an invalid escape) is
+		 * where the next one starts. Its count had gone below 0 there,
+		 * and the line to the end of the file (a code review).
+		 */
+		if (off >= from && (c & 0xc0) != 0x80 && index-- == 0)
+			break;
+		if (c == '\n' || (c == '\r' && (off + 1 == len || text[off + 1] != '\n')))
 			line++;
-		while (c >= 0xc0 && off < len && ((unsigned char)text[off] & 0xc0) == 0x80)
-			off++;
-		if (off > from)
-			index--;
 	}
 	return line;
 }
@@ -575,7 +579,7 @@ static void json_place(char *place, size_t size, const char *file, const char *t
 	 */
 	if (!hp_plan_json_start(text, len, &start))
 		return;
-	while (end > start && strchr(" \t\r\n", text[end - 1]))
+	while (end > start && text[end - 1] && strchr(" \t\r\n", text[end - 1]))
 		end--;
 	if (hp_yaml_check_nesting(text + start, end - start, file, NULL) < 0 ||
 	    !yaml_parser_initialize(&ps))

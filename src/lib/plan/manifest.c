@@ -1168,8 +1168,10 @@ static int manifest_bool(const struct build *b, const yaml_node_t *n, bool *ret)
  * the runtime's accel (spec.h).
  */
 #define ANNOTATION_PREFIX "heteropod.io/"
-static const char *const annotation_keys[] = { "pin", "role", "arch", "placement", "accel" };
-#define PLANNER_KEYS 3
+enum { ANN_PIN, ANN_ROLE, ANN_ARCH, PLANNER_KEYS };
+static const char *const annotation_keys[] = {
+	[ANN_PIN] = "pin", [ANN_ROLE] = "role", [ANN_ARCH] = "arch", "placement", "accel",
+};
 
 /*
  * A pod template's heteropod.io/ annotation that HeteroPod reads none of
@@ -2643,7 +2645,7 @@ static int build_pod(struct build *b, const char *kind, int wl, int tmpl)
 	}
 	/* Every annotation names containers of this pod. */
 	for (unsigned m = 0; m < PLANNER_KEYS; m++) {
-		json_t *map = m == 0 ? pins : m == 1 ? roles : archs;
+		json_t *map = m == ANN_PIN ? pins : m == ANN_ROLE ? roles : archs;
 		const char *k;
 		json_t *v;
 
