@@ -346,6 +346,15 @@ static void test_json_places(void)
 		  "p.json:3: pods.Pod/a.containers.nope: Pod/a (t.yaml:1) has no container" },
 	};
 
+	static const struct {
+		const char *json, *msg;
+	} params[] = {
+		/* jansson's place of an invalid escape is inside the character after it */
+		{ "{\n  \"x\": \"\\\xc3\xa9\",\n  \"a\": 1\n}\n", "q.json:2: invalid escape" },
+		{ "{\n  \"msgCpuUs\": 1,\n  \"timeLimitS\": 0\n}",
+		  "q.json:3: timeLimitS: expected a number > 0" },
+	};
+
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct hp_plan_profile *prof = NULL;
 		struct plan pl;
@@ -365,29 +374,16 @@ static void test_json_places(void)
 		hp_plan_profile_free(prof);
 		plan_free(&pl);
 	}
-	{
-		/* jansson's place of an invalid escape is inside the character after it */
-		static const char *params = "{\n  \"x\": \"\\\xc3\xa9\",\n  \"a\": 1\n}\n";
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		struct hp_plan_params pp;
 		struct hp_error err = { "" };
 		int r;
 
 		hp_plan_params_defaults(&pp);
-		r = hp_plan_params_parse(&pp, params, strlen(params), "e.json", &err);
-		CHECKF(r == -EINVAL && strstr(err.msg, "e.json:2: invalid escape"), "%d %s", r,
+		r = hp_plan_params_parse(&pp, params[i].json, strlen(params[i].json), "q.json",
+					 &err);
+		CHECKF(r == -EINVAL && strstr(err.msg, params[i].msg), "params %zu: %d %s", i, r,
 		       err.msg);
-	}
-	{
-		static const char *params = "{\n  \"msgCpuUs\": 1,\n  \"timeLimitS\": 0\n}";
-		struct hp_plan_params pp;
-		struct hp_error err = { "" };
-		int r;
-
-		hp_plan_params_defaults(&pp);
-		r = hp_plan_params_parse(&pp, params, strlen(params), "q.json", &err);
-		CHECKF(r == -EINVAL &&
-			   strstr(err.msg, "q.json:3: timeLimitS: expected a number > 0"),
-		       "%d %s", r, err.msg);
 	}
 }
 
