@@ -213,7 +213,12 @@ rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--write-model" "$tmp/err" && [ ! -e "$tmp/g.lp" ]' "--write-model with --greedy exits 2"
 "$HP" plan "$MAN/istio/hello-multi.injected.yaml" --write-model "$tmp/no/such/dir/m.lp" >/dev/null 2>"$tmp/err"
 rc=$?
-check '[ $rc -eq 1 ] && grep -q "writing the model to $tmp/no/such/dir/m.lp" "$tmp/err"' "--write-model to a missing directory exits 1 ($(cat "$tmp/err"))"
+check '[ $rc -eq 2 ] && grep -q -- "--write-model $tmp/no/such/dir/m.lp: no directory $tmp/no/such/dir" "$tmp/err"' "--write-model to a missing directory exits 2 before the solve ($(cat "$tmp/err"))"
+# '-' is no file to write the model to (one named '-' had been written)
+hp_abs=$(readlink -f "$HP")
+(cd "$tmp" && "$hp_abs" plan "$MAN/istio/hello-multi.injected.yaml" --write-model - >/dev/null 2>"$tmp/err")
+rc=$?
+check '[ $rc -eq 2 ] && [ ! -e "$tmp/-" ] && grep -q -- "--write-model -: the model goes to a file" "$tmp/err"' "--write-model - refused ($rc: $(cat "$tmp/err"))"
 echo keep >"$tmp/keep.lp"
 "$HP" plan "$tmp/imp.yaml" --write-model "$tmp/keep.lp" >/dev/null 2>&1
 rc=$?
@@ -514,6 +519,12 @@ bad unk.json '{"pods": {"Deployment/nope": {"containers": {}}}}' "$GOOD --profil
 bad self.json '{"pods": {"Deployment/frontend": {"traffic": [{"from": "nginx", "to": "nginx"}]}}}' \
 	"$GOOD --profile $tmp/self.json" "self.json:1: pods.Deployment/frontend.traffic\[0\]: from 'nginx' to itself"
 bad dupname.yaml 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' "$GOOD --node $tmp/dupname.yaml" "dupname.yaml:3: PU name 'dpu0' used twice"
+# a plain null or boolean is no name (a DPU named null, a host of architecture NULL)
+bad nname.yaml 'dpus:\n- {name: null}\n' "$GOOD --node $tmp/nname.yaml" "nname.yaml:2: name: null is a null in YAML, not a name"
+bad narch.yaml 'host:\n  arch: yes\n' "$GOOD --node $tmp/narch.yaml" "narch.yaml:2: arch: yes is a boolean in YAML"
+bad nimg.yaml 'images:\n  docker.io/istio/proxyv2: [amd64, Null]\n' "$GOOD --node $tmp/nimg.yaml" "nimg.yaml:2: images.docker.io/istio/proxyv2: Null is a null in YAML, not an architecture"
+bad nempty.yaml '# nothing\n' "$GOOD --node $tmp/nempty.yaml" "nempty.yaml:1: the node description is empty: write {} for the defaults"
+bad ndefault.yaml 'dpus:\n- {cores: 3}\n- {name: dpu0}\n' "$GOOD --node $tmp/ndefault.yaml" "ndefault.yaml:3: PU name 'dpu0' used twice or reserved (a DPU without a name is dpu0"
 bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml:3:9: YAML: invalid leading UTF-8"
 bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
 	"quote.yaml:6:1: YAML: .*quoted scalar (from line 4)"
@@ -1447,6 +1458,10 @@ both_orders "$tmp/pdpu.yaml" 'workloads: {Pod/p: {latencyBudgetUs: 5}}\n' \
 printf "kind: Pod\nmetadata:\n  name: a\n  annotations:\n    heteropod.io/pin: '{\"envoy\": \"dpu\"}'\nspec: {containers: [{name: envoy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: 2, memory: 4Gi}}}]}\n" >"$tmp/pany.yaml"
 both_orders "$tmp/pany.yaml" '' '{name: small, cores: 1}' '{name: big, cores: 8, memory: 2Gi}' \
 	"pany.yaml:6: impossible instance: envoy is pinned to a DPU, and with the pinned placements alone fits on none (.*small CPU: 4.000 > 1.000 cores" "big memory: 4096 > 2048 MiB"
+# ... and so for one with no image for the host's architecture, which must go to some DPU
+printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: envoy\n    image: envoyproxy/envoy:v1.29\n    resources: {requests: {cpu: 1, memory: 64Mi}}\n' >"$tmp/parchhost.yaml"
+both_orders "$tmp/parchhost.yaml" 'images: {envoyproxy/envoy: [arm64]}\n' '{name: a, cores: 8, memory: 1Mi}' '{name: b, cores: 0.1, memory: 1Gi}' \
+	"parchhost.yaml:6: impossible instance: envoy may not run on the host, and with the pinned placements alone fits on none (.*a memory: 64 > 1 MiB" "b CPU: 2.009 > 0.100 cores"
 # ... but where it fits on one and another pod's pin breaks a DPU, that is said
 printf "%s\n---\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    heteropod.io/pin: '{\"proxy\": \"big\"}'\nspec: {containers: [{name: proxy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: 0.1, memory: 4Gi}}}]}\n" "$(cat "$tmp/pany.yaml")" >"$tmp/pother.yaml"
 printf 'dpus: [{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}, {name: c, cores: 8, memory: 8Gi}]\n' >"$tmp/pany-node.yaml"

@@ -101,11 +101,29 @@ static int num(struct nparse *np, int v, const char *what, double min, double *r
 	return 0;
 }
 
+/*
+ * What a plain null or YAML 1.1 boolean is ("a null", "a boolean"), else
+ * NULL: no name to other readers. "name: null" had made a DPU named null,
+ * "arch: null" a host of architecture NULL (a black-box review); quoted,
+ * it is the name.
+ */
+static const char *not_a_name(const yaml_node_t *n)
+{
+	bool b;
+
+	if (!hp_yaml_str(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return NULL;
+	return hp_yaml_is_null(n) ? "a null" : hp_yaml_bool(n, &b) == 0 ? "a boolean" : NULL;
+}
+
 static int str(struct nparse *np, int v, const char *what, char *buf, size_t size)
 {
 	yaml_node_t *n = hp_yaml_node(np->d, v);
 	const char *s = hp_yaml_str(n);
 
+	if (not_a_name(n))
+		return NFAIL(np, n, "%s: %s is %s in YAML, not a name (quote it to mean the name)",
+			     what, s, not_a_name(n));
 	if (!hp_plan_plain_name(s) || strlen(s) >= size)
 		return NFAIL(np, n,
 			     "%s: expected a name of at most %zu letters, digits, '.', '_' "
@@ -298,6 +316,11 @@ static int parse_images(struct nparse *np, int map, struct hp_plan_node *node)
 			const char *a = hp_yaml_str(an);
 			char *na;
 
+			if (not_a_name(an))
+				return NFAIL(np, an,
+					     "images.%s: %s is %s in YAML, not an architecture "
+					     "(quote it to mean the name)",
+					     k, a, not_a_name(an));
 			if (!hp_plan_plain_name(a))
 				return NFAIL(np, an,
 					     "images.%s: a list of architecture names (amd64, "
@@ -381,8 +404,10 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 		goto out;
 	root = yaml_document_get_root_node(&doc);
 	if (!hp_yaml_is_map(root)) {
-		hp_error_set(err, "%s:%u: the node description is a mapping", file,
-			     root ? hp_yaml_line(root) : 1);
+		hp_error_set(err, "%s:%u: the node description %s", file,
+			     root ? hp_yaml_line(root) : 1,
+			     hp_yaml_is_null(root) ? "is empty: write {} for the defaults"
+						   : "must be a mapping");
 		r = -EINVAL;
 		goto out;
 	}
@@ -446,8 +471,14 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 			for (unsigned j = 0; j < i; j++)
 				bad |= !strcmp(n.pu[i].name, n.pu[j].name);
 			if (bad) {
-				hp_error_set(err, "%s:%u: PU name '%s' used twice or reserved",
-					     file, pu_line[i] ? pu_line[i] : 1, n.pu[i].name);
+				/* a first DPU without a name is dpu0 (a black-box review) */
+				hp_error_set(err, "%s:%u: PU name '%s' used twice or reserved%s",
+					     file, pu_line[i] ? pu_line[i] : 1, n.pu[i].name,
+					     i > 1 && !strcmp(n.pu[i].name, "dpu0") &&
+						     !strcmp(n.pu[1].name, "dpu0")
+						 ? " (a DPU without a name is dpu0, dpu1, ... by "
+						   "its place)"
+						 : "");
 				r = -EINVAL;
 			}
 		}

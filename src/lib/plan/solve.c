@@ -467,8 +467,9 @@ static bool budget_kept(const struct hp_plan_problem *p, const struct units *s, 
  * Where the pins alone break a constraint: the message names a container
  * pinned to the PU, or in the pod, that ev.why names (a container that only
  * follows a pinned one if there is none), with its file:line when it has one.
- * Pinned to any DPU and fitting none, it says why on each (it had said one
- * DPU's reason, whichever the node listed first: from a black-box review).
+ * Pinned to any DPU, or with no image for the host, and fitting none, it
+ * says why on each (it had said one DPU's reason, whichever the node
+ * listed first: from black-box reviews).
  */
 static void pinned_infeasible(const struct hp_plan_problem *p, const struct units *s, const int *pu,
 			      const struct hp_plan_eval *ev, struct hp_error *err)
@@ -492,12 +493,18 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const struct unit
 			else
 				snprintf(to, sizeof(to), "is pinned to %s",
 					 c->pin == HP_PLAN_PIN_DPU ? "a DPU" : where);
-			if (c->pin == HP_PLAN_PIN_DPU && p->n_pus > 2 &&
-			    pinned_any_dpu(p, pu, i, each, sizeof(each))) {
+			/*
+			 * Bound to some DPU, by a pin to any or by no image for the
+			 * host: each DPU's reason (the latter had said the first
+			 * DPU's alone, "here on" it: a black-box review).
+			 */
+			if ((c->pin == HP_PLAN_PIN_DPU || (c->pin < 0 && !(c->allowed & 1))) &&
+			    p->n_pus > 2 && pinned_any_dpu(p, pu, i, each, sizeof(each))) {
 				hp_error_set(err,
 					     "%simpossible instance: %s %s, and with the pinned "
 					     "placements alone fits on none (%s)",
-					     ctr_at(p, i, at, sizeof(at)), c->name, to, each);
+					     ctr_at(p, i, at, sizeof(at)), c->name,
+					     c->pin < 0 ? "may not run on the host" : to, each);
 				return;
 			}
 			/* the container first: hp_error's 1024 bytes may cut the end */
