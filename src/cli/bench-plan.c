@@ -71,7 +71,7 @@ static json_t *bench_size(unsigned n, unsigned dpus, double memory, bool move_ap
 			snprintf(unsolved, sizeof(unsolved), "  (and %u without an answer)",
 				 infeasible);
 		/* both gaps in percent: a 4.2% gap had read as 0.042 beside 0.00% (a black-box review) */
-		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %9.2g%% %10.2f%%%s\n", containers, dpus,
+		printf("%10u %5u %6u %8u/%-3u %10.1f %10.1f %9.3g%% %10.2f%%%s\n", containers, dpus,
 		       solved, optimal, solved, solved ? ms[solved / 2] : 0.0,
 		       solved ? ms[solved - 1] : 0.0, 100 * worst_gap, 100 * greedy_gap, unsolved);
 	}

@@ -251,15 +251,32 @@ static void *progress_run(void *arg)
 	struct timespec at;
 	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &at);
+	clock_gettime(CLOCK_MONOTONIC, &at); /* the condition's clock (progress_start) */
 	at.tv_sec += PROGRESS_AFTER_S;
 	pthread_mutex_lock(&pg->lock);
 	while (!pg->done && r != ETIMEDOUT)
 		r = pthread_cond_timedwait(&pg->wake, &pg->lock, &at);
-	if (!pg->done)
+	if (!pg->done && !atomic_load(&int_first)) /* not once a Ctrl-C came */
 		log_info("%s", pg->msg);
 	pthread_mutex_unlock(&pg->lock);
 	return NULL;
+}
+
+/* The thread that says it; false where it could not start (nothing is said). */
+static bool progress_start(struct progress *pg, pthread_t *tid)
+{
+	pthread_condattr_t ca;
+	bool ok;
+
+	if (pthread_condattr_init(&ca))
+		return false;
+	ok = !pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) && !pthread_cond_init(&pg->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ok && pthread_create(tid, NULL, progress_run, pg)) {
+		pthread_cond_destroy(&pg->wake);
+		ok = false;
+	}
+	return ok;
 }
 
 static void progress_end(struct progress *pg, pthread_t tid)
@@ -269,6 +286,7 @@ static void progress_end(struct progress *pg, pthread_t tid)
 	pthread_cond_signal(&pg->wake);
 	pthread_mutex_unlock(&pg->lock);
 	pthread_join(tid, NULL);
+	pthread_cond_destroy(&pg->wake);
 }
 
 /*
@@ -382,16 +400,26 @@ static int distinct_inputs(int argc, char **argv, bool annotate, const char *mod
 	if (model_file && !strcmp(model_file, "-"))
 		return cli_usage_error("plan: --write-model -: the model goes to a file, not to "
 				       "stdout (the plan is there)");
-	/* a new model's directory, before the solve (it had failed after it, exit 1) */
-	if (model_errno == ENOENT) {
+	/*
+	 * A new model's directory, where its temporary file goes too, before
+	 * the solve (it had failed after it, exit 1).
+	 */
+	if (model || model_errno == ENOENT || model_errno == ENOTDIR) {
 		_cleanup_free_ char *copy = strdup(model_file);
 		const char *dir = copy ? dirname(copy) : NULL;
 
 		if (!dir)
 			return cli_usage_error("plan: out of memory");
-		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (!model && model_file[strlen(model_file) - 1] == '/')
+			return cli_usage_error("plan: --write-model %s: a file's name, not a "
+					       "directory's",
+					       model_file);
+		if (!model && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
 			return cli_usage_error("plan: --write-model %s: no directory %s", model_file,
 					       dir);
+		if (access(dir, W_OK | X_OK) < 0)
+			return cli_usage_error("plan: --write-model %s: %s: %s", model_file, dir,
+					       strerror(errno));
 	}
 	if (model && !S_ISREG(mst.st_mode))
 		return cli_usage_error("plan: --write-model %s: not a regular file", model_file);
@@ -468,8 +496,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 	};
 	const char *node_file = NULL, *profile_file = NULL, *params_file = NULL, *model_file = NULL;
 	bool json = false, annotate = false, move_apps = false, greedy = false;
-	struct progress progress = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				     .wake = PTHREAD_COND_INITIALIZER };
+	struct progress progress = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	pthread_t progress_tid;
 	bool progress_on = false;
 	double time_limit = -1;
@@ -575,7 +602,7 @@ int cmd_plan(struct cli *cli, int argc, char **argv)
 			 "Ctrl-C stops at the best placement so far)...",
 			 p.n_ctr, p.n_pods, p.n_pus - 1, p.n_pus == 2 ? "" : "s",
 			 params.time_limit_s);
-		progress_on = pthread_create(&progress_tid, NULL, progress_run, &progress) == 0;
+		progress_on = progress_start(&progress, &progress_tid);
 	}
 	solve_catch_int(true);
 	r = hp_plan_solve(&p, greedy ? HP_PLAN_GREEDY : HP_PLAN_MILP, &res, &err);

@@ -214,6 +214,24 @@ check '[ $rc -eq 2 ] && grep -q -- "--write-model" "$tmp/err" && [ ! -e "$tmp/g.
 "$HP" plan "$MAN/istio/hello-multi.injected.yaml" --write-model "$tmp/no/such/dir/m.lp" >/dev/null 2>"$tmp/err"
 rc=$?
 check '[ $rc -eq 2 ] && grep -q -- "--write-model $tmp/no/such/dir/m.lp: no directory $tmp/no/such/dir" "$tmp/err"' "--write-model to a missing directory exits 2 before the solve ($(cat "$tmp/err"))"
+# ... nor under a file, nor a name ending in '/', nor in a directory it may not write
+touch "$tmp/afile"
+for m in "$tmp/afile/m.lp:no directory $tmp/afile" "$tmp/newname/:a file's name, not a directory's"; do
+	"$HP" plan "$MAN/istio/hello-multi.injected.yaml" --write-model "${m%%:*}" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q -- "--write-model ${m%%:*}: ${m#*:}" "$tmp/err"' "--write-model ${m%%:*} refused before the solve ($rc: $(cat "$tmp/err"))"
+done
+# (as nobody when root, where nobody may run the binary: its tree may be closed)
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+if [ "$(id -u)" -eq 0 ] && "${nobody[@]}" "$HP" --help >/dev/null 2>&1; then
+	mkdir -p "$tmp/rodir"
+	install -m 644 "$MAN/istio/hello-multi.injected.yaml" "$tmp/hello.yaml"
+	chmod 755 "$tmp"
+	chmod 555 "$tmp/rodir"
+	"${nobody[@]}" "$HP" plan "$tmp/hello.yaml" --write-model "$tmp/rodir/m.lp" >/dev/null 2>"$tmp/err"
+	rc=$?
+	check '[ $rc -eq 2 ] && grep -q "rodir: Permission denied" "$tmp/err"' "--write-model into a directory it may not write refused before the solve ($rc: $(cat "$tmp/err"))"
+fi
 # '-' is no file to write the model to (one named '-' had been written)
 hp_abs=$(readlink -f "$HP")
 (cd "$tmp" && "$hp_abs" plan "$MAN/istio/hello-multi.injected.yaml" --write-model - >/dev/null 2>"$tmp/err")
@@ -525,6 +543,11 @@ bad narch.yaml 'host:\n  arch: yes\n' "$GOOD --node $tmp/narch.yaml" "narch.yaml
 bad nimg.yaml 'images:\n  docker.io/istio/proxyv2: [amd64, Null]\n' "$GOOD --node $tmp/nimg.yaml" "nimg.yaml:2: images.docker.io/istio/proxyv2: Null is a null in YAML, not an architecture"
 bad nempty.yaml '# nothing\n' "$GOOD --node $tmp/nempty.yaml" "nempty.yaml:1: the node description is empty: write {} for the defaults"
 bad ndefault.yaml 'dpus:\n- {cores: 3}\n- {name: dpu0}\n' "$GOOD --node $tmp/ndefault.yaml" "ndefault.yaml:3: PU name 'dpu0' used twice or reserved (a DPU without a name is dpu0"
+bad ndefault1.yaml 'dpus:\n- {name: dpu1}\n- {cores: 3}\n' "$GOOD --node $tmp/ndefault1.yaml" "ndefault1.yaml:3: PU name 'dpu1' used twice or reserved (a DPU without a name is dpu0"
+printf 'dpus:\n- {name: dpu0}\n- {name: dpu0}\n' >"$tmp/nnamed.yaml"
+"$HP" plan "$GOOD" --node "$tmp/nnamed.yaml" >/dev/null 2>"$tmp/err"
+check '! grep -q "without a name" "$tmp/err"' "two DPUs named dpu0 by their names: no word of unnamed ones ($(cat "$tmp/err"))"
+bad nblank.yaml 'dpus:\n- {name: }\n' "$GOOD --node $tmp/nblank.yaml" "nblank.yaml:2: name: expected a name of at most"
 bad u8.yaml 'kind: Pod\nmetadata:\n  name: \0377\0376\n' "$tmp/u8.yaml" "u8.yaml:3:9: YAML: invalid leading UTF-8"
 bad quote.yaml 'kind: Pod\nspec:\n  containers:\n  - name: "app\n    image: x\n' "$tmp/quote.yaml" \
 	"quote.yaml:6:1: YAML: .*quoted scalar (from line 4)"
@@ -1461,7 +1484,7 @@ both_orders "$tmp/pany.yaml" '' '{name: small, cores: 1}' '{name: big, cores: 8,
 # ... and so for one with no image for the host's architecture, which must go to some DPU
 printf 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: nginx}\n  - name: envoy\n    image: envoyproxy/envoy:v1.29\n    resources: {requests: {cpu: 1, memory: 64Mi}}\n' >"$tmp/parchhost.yaml"
 both_orders "$tmp/parchhost.yaml" 'images: {envoyproxy/envoy: [arm64]}\n' '{name: a, cores: 8, memory: 1Mi}' '{name: b, cores: 0.1, memory: 1Gi}' \
-	"parchhost.yaml:6: impossible instance: envoy may not run on the host, and with the pinned placements alone fits on none (.*a memory: 64 > 1 MiB" "b CPU: 2.009 > 0.100 cores"
+	"parchhost.yaml:6: impossible instance: envoy has no image for the host's architecture, and with the pinned placements alone fits on none (.*a memory: 64 > 1 MiB" "b CPU: 2.009 > 0.100 cores"
 # ... but where it fits on one and another pod's pin breaks a DPU, that is said
 printf "%s\n---\nkind: Pod\nmetadata:\n  name: x\n  annotations:\n    heteropod.io/pin: '{\"proxy\": \"big\"}'\nspec: {containers: [{name: proxy, image: envoyproxy/envoy:v1, resources: {requests: {cpu: 0.1, memory: 4Gi}}}]}\n" "$(cat "$tmp/pany.yaml")" >"$tmp/pother.yaml"
 printf 'dpus: [{name: small, cores: 1}, {name: big, cores: 8, memory: 2Gi}, {name: c, cores: 8, memory: 8Gi}]\n' >"$tmp/pany-node.yaml"

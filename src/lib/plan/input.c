@@ -111,7 +111,8 @@ static const char *not_a_name(const yaml_node_t *n)
 {
 	bool b;
 
-	if (!hp_yaml_str(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+	/* nothing at all is no name either, said so by the caller */
+	if (!hp_yaml_str(n) || !*hp_yaml_str(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return NULL;
 	return hp_yaml_is_null(n) ? "a null" : hp_yaml_bool(n, &b) == 0 ? "a boolean" : NULL;
 }
@@ -343,6 +344,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	yaml_document_t doc;
 	struct nparse np = { .d = &doc, .file = file, .err = err };
 	unsigned pu_line[HP_PLAN_MAX_PUS] = { 0 }; /* for messages */
+	bool unnamed[HP_PLAN_MAX_PUS] = { false }; /* a DPU named by its place */
 	struct hp_plan_node n;
 	yaml_node_t *root;
 	int r = 0;
@@ -448,6 +450,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 				}
 				snprintf(pu->name, sizeof(pu->name), "dpu%u", i);
 				pu_line[1 + i] = hp_yaml_line(hp_yaml_node(&doc, *it));
+				unnamed[1 + i] = !hp_yaml_get(&doc, *it, "name");
 				r = parse_pu(&np, *it, pu, true);
 			}
 			n.n_pus = 1 + i;
@@ -467,15 +470,19 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 	if (r >= 0) {
 		for (unsigned i = 0; i < n.n_pus && r >= 0; i++) {
 			bool bad = !strcmp(n.pu[i].name, "dpu"); /* reserved: any DPU */
+			unsigned twin = i;
 
 			for (unsigned j = 0; j < i; j++)
-				bad |= !strcmp(n.pu[i].name, n.pu[j].name);
+				if (!strcmp(n.pu[i].name, n.pu[j].name)) {
+					bad = true;
+					twin = j;
+				}
 			if (bad) {
-				/* a first DPU without a name is dpu0 (a black-box review) */
+				/* a name one of them took by its place is said (a black-box review)
+				 */
 				hp_error_set(err, "%s:%u: PU name '%s' used twice or reserved%s",
 					     file, pu_line[i] ? pu_line[i] : 1, n.pu[i].name,
-					     i > 1 && !strcmp(n.pu[i].name, "dpu0") &&
-						     !strcmp(n.pu[1].name, "dpu0")
+					     twin != i && (unnamed[i] || unnamed[twin])
 						 ? " (a DPU without a name is dpu0, dpu1, ... by "
 						   "its place)"
 						 : "");

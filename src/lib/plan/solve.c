@@ -504,7 +504,9 @@ static void pinned_infeasible(const struct hp_plan_problem *p, const struct unit
 					     "%simpossible instance: %s %s, and with the pinned "
 					     "placements alone fits on none (%s)",
 					     ctr_at(p, i, at, sizeof(at)), c->name,
-					     c->pin < 0 ? "may not run on the host" : to, each);
+					     c->pin < 0 ? "has no image for the host's architecture"
+							: to,
+					     each);
 				return;
 			}
 			/* the container first: hp_error's 1024 bytes may cut the end */
