@@ -14,8 +14,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
-#include <pthread.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/ioctl.h>
