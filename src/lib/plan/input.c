@@ -478,8 +478,7 @@ int hp_plan_node_parse(struct hp_plan_node *node, const char *text, size_t len, 
 					twin = j;
 				}
 			if (bad) {
-				/* a name one of them took by its place is said (a black-box review)
-				 */
+				/* a name taken by its place is said (a black-box review) */
 				hp_error_set(err, "%s:%u: PU name '%s' used twice or reserved%s",
 					     file, pu_line[i] ? pu_line[i] : 1, n.pu[i].name,
 					     twin != i && (unnamed[i] || unnamed[twin])
@@ -542,12 +541,13 @@ static const struct {
  */
 static json_t *json_input(const char *text, size_t len, json_error_t *jerr)
 {
-	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) {
-		text += 3;
-		len -= 3;
-	}
-	return json_loadb(text, len, JSON_REJECT_DUPLICATES, jerr);
+	size_t bom = hp_plan_bom(text, len);
+
+	return json_loadb(text + bom, len - bom, JSON_REJECT_DUPLICATES, jerr);
 }
+
+/* Room for "file:line", a place in a JSON input (json_place). */
+#define PLACE_SIZE (PATH_MAX + 16)
 
 /* A step of a path into a JSON text: an object's member (key), else an array's item. */
 struct json_step {
@@ -588,10 +588,10 @@ static unsigned text_line(const char *text, size_t len, size_t from, size_t inde
 static void json_syntax_error(struct hp_error *err, const char *file, const char *text, size_t len,
 			      const json_error_t *jerr)
 {
-	size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0; /* json_input's */
+	/* its position counts from past the byte order mark json_input skips */
+	size_t at = hp_plan_bom(text, len) + (size_t)jerr->position;
 
-	hp_error_set(err, "%s:%u: %s", file, text_line(text, len, bom + (size_t)jerr->position, 0),
-		     jerr->text);
+	hp_error_set(err, "%s:%u: %s", file, text_line(text, len, at, 0), jerr->text);
 }
 
 /*
@@ -656,7 +656,7 @@ int hp_plan_params_parse(struct hp_plan_params *p, const char *text, size_t len,
 	struct hp_plan_params np = *p;
 	json_error_t jerr;
 	json_t *j = json_input(text, len, &jerr), *v;
-	char place[PATH_MAX + 16];
+	char place[PLACE_SIZE];
 	const char *k;
 
 	if (!j) {
@@ -760,7 +760,7 @@ static int json_quantity(json_t *v, double *ret)
 static int profile_check(json_t *pods, const char *file, const char *text, size_t len,
 			 struct hp_error *err)
 {
-	char place[PATH_MAX + 16];
+	char place[PLACE_SIZE];
 	const char *wl;
 	json_t *pod;
 
@@ -858,7 +858,7 @@ int hp_plan_profile_parse(struct hp_plan_profile **ret, const char *text, size_t
 	struct hp_plan_profile *prof;
 	json_error_t jerr;
 	json_t *j = json_input(text, len, &jerr), *pods, *v;
-	char place[PATH_MAX + 16];
+	char place[PLACE_SIZE];
 	const char *k;
 	int r;
 
@@ -978,7 +978,7 @@ static int profile_apply(const struct hp_plan_profile *prof, const struct hp_pla
 {
 	const struct hp_plan_pod *pd = &p->pods[pod];
 	json_t *tr = json_object_get(pj, "traffic"), *e, *cv;
-	char place[PATH_MAX + 16];
+	char place[PLACE_SIZE];
 	const char *ck;
 	size_t i;
 
@@ -1142,7 +1142,7 @@ int hp_plan_profile_check_used(const struct hp_plan_profile *prof, const struct 
 	}
 	if (r == 0 && json_object_size(held) != json_object_size(prof->pods)) {
 		json_object_foreach(prof->pods, wl, v) {
-			char place[PATH_MAX + 16];
+			char place[PLACE_SIZE];
 
 			if (json_object_get(held, wl))
 				continue;

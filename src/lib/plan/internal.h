@@ -90,6 +90,11 @@ int hp_yaml_bool(const yaml_node_t *n, bool *ret);
  * stream of JSON objects; *at is the offset of that '{' then.
  */
 bool hp_plan_json_start(const char *text, size_t len, size_t *at);
+/* The bytes of a UTF-8 byte order mark that text starts with: 3, or 0. */
+static inline size_t hp_plan_bom(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
 /* The byte offset in f's text of a libyaml mark (marks count characters). */
 size_t hp_plan_mark_offset(const struct hp_plan_file *f, yaml_mark_t m);
 /*

@@ -642,8 +642,7 @@ static int index_lines(struct hp_plan_file *f)
 	if (!f->line_start)
 		return -ENOMEM;
 	/* libyaml reads past a UTF-8 BOM, and its marks count from after it */
-	if (f->len >= 3 && !memcmp(f->text, "\xef\xbb\xbf", 3))
-		f->line_start[0] = 3;
+	f->line_start[0] = hp_plan_bom(f->text, f->len);
 	n = 1;
 	for (size_t i = 0; i < f->len; i++)
 		if ((k = line_break(f->text, i)))
@@ -767,9 +766,7 @@ static int load_docs(struct hp_plan_file *f, unsigned *cap, size_t off, size_t l
 bool hp_plan_json_start(const char *text, size_t len, size_t *at)
 {
 	/* past a UTF-8 byte order mark, which kubectl drops too */
-	size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
-
-	*at = bom;
+	*at = hp_plan_bom(text, len);
 	while (*at < len && text[*at] && strchr(" \t\r\n\v\f", text[*at]))
 		++*at;
 	return *at < len && text[*at] == '{';
